@@ -1,0 +1,2 @@
+//! Lists models of the Hub (placeholder until the client lands).
+fn main() {}

@@ -1,0 +1,1 @@
+//! A Hugging Face Hub client that survives the real Hub.

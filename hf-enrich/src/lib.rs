@@ -1,0 +1,1 @@
+//! Orchestration for hf-extractor: identify related entities across models, fetch them, follow lineage.
