@@ -1,1 +1,3 @@
 //! A Hugging Face Hub client that survives the real Hub.
+
+pub mod wire;
