@@ -212,7 +212,10 @@ mod tests {
         // (text, expected (yaml, body))
         let cases: &[(&str, Option<(&str, &str)>)] = &[
             ("---\na: 1\n---\nbody\n", Some(("a: 1\n", "body\n"))),
-            ("---\r\na: 1\r\n---\r\nbody\r\n", Some(("a: 1\r\n", "body\r\n"))),
+            (
+                "---\r\na: 1\r\n---\r\nbody\r\n",
+                Some(("a: 1\r\n", "body\r\n")),
+            ),
             ("---  \na: 1\n--- \nbody", Some(("a: 1\n", "body"))),
             ("---\n---\nbody", Some(("", "body"))),
             ("---\na: 1\n---", Some(("a: 1\n", ""))),
@@ -223,7 +226,10 @@ mod tests {
             ("", None),
             ("# Title\n---\na: 1\n---\n", None),
             ("\n---\na: 1\n---\n", None),
-            ("---\na: 1\n---\nx\n---\ny\n", Some(("a: 1\n", "x\n---\ny\n"))),
+            (
+                "---\na: 1\n---\nx\n---\ny\n",
+                Some(("a: 1\n", "x\n---\ny\n")),
+            ),
         ];
         for (text, expected) in cases {
             assert_eq!(split_front_matter(text), *expected, "{text:?}");
@@ -234,15 +240,25 @@ mod tests {
     fn norwegian_stays_norwegian() {
         let cases: &[(&str, OneOrMany<String>)] = &[
             ("language: no\n", OneOrMany::One("no".into())),
-            ("language: [en, \"no\"]\n", OneOrMany::Many(vec!["en".into(), "no".into()])),
-            ("language:\n- en\n- no\n", OneOrMany::Many(vec!["en".into(), "no".into()])),
+            (
+                "language: [en, \"no\"]\n",
+                OneOrMany::Many(vec!["en".into(), "no".into()]),
+            ),
+            (
+                "language:\n- en\n- no\n",
+                OneOrMany::Many(vec!["en".into(), "no".into()]),
+            ),
             ("language: yes\n", OneOrMany::One("yes".into())),
             ("language: 123\n", OneOrMany::One("123".into())),
         ];
         for (yaml, expected) in cases {
             let card = ModelCard::parse(&format!("---\n{yaml}---\n"));
             assert_eq!(card.yaml_error, None, "{yaml}");
-            assert_eq!(card.card_data.unwrap().language.as_ref(), Some(expected), "{yaml}");
+            assert_eq!(
+                card.card_data.unwrap().language.as_ref(),
+                Some(expected),
+                "{yaml}"
+            );
         }
     }
 
@@ -258,11 +274,21 @@ mod tests {
             json!({"license": "apache-2.0", "date": "2024-01-01", "flag": true, "n": 12,
                    "x": 1.5, "nan": ".nan", "1": "one", "empty": null, "d": 2})
         );
+        let big =
+            parse_metadata("big: 123456789012345678901234567890\nneg: -99999999999999999999\n");
+        assert!(big.is_ok(), "{big:?}");
+        let complex_key = parse_metadata("? [a, b]\n: x\n");
+        assert!(complex_key.is_err());
     }
 
     #[test]
     fn empty_and_null_front_matter() {
-        for text in ["---\n---\nbody", "---\n\n  \n---\nbody", "---\nnull\n---\nbody", "---\n~\n---\nbody"] {
+        for text in [
+            "---\n---\nbody",
+            "---\n\n  \n---\nbody",
+            "---\nnull\n---\nbody",
+            "---\n~\n---\nbody",
+        ] {
             let card = ModelCard::parse(text);
             assert!(card.front_matter.is_some(), "{text:?}");
             assert_eq!(card.card_data, None);
@@ -313,12 +339,40 @@ mod tests {
 
     #[test]
     fn too_large_and_too_deep_are_rejected() {
-        let huge = format!("---\nx: \"{}\"\n---\nbody", "a".repeat(super::MAX_FRONT_MATTER_BYTES));
+        let huge = format!(
+            "---\nx: \"{}\"\n---\nbody",
+            "a".repeat(super::MAX_FRONT_MATTER_BYTES)
+        );
         let card = ModelCard::parse(&huge);
         assert!(card.yaml_error.unwrap().contains("bytes"));
         assert_eq!(card.body, "body");
 
         let deep = format!("---\nx: {}{}\n---\n", "[".repeat(200), "]".repeat(200));
         assert!(ModelCard::parse(&deep).yaml_error.is_some());
+    }
+}
+
+#[cfg(test)]
+mod proptests {
+    use super::ModelCard;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn parse_never_panics_on_any_text(text in any::<String>()) {
+            let card = ModelCard::parse(&text);
+            prop_assert!(text.ends_with(&card.body));
+        }
+
+        #[test]
+        fn parse_never_panics_on_yaml_like_text(
+            yaml in "[a-z0-9 :\\-\\[\\]{}&*!|>'\"#,?\n\r\t.~]{0,200}",
+            body in ".{0,40}",
+        ) {
+            let text = format!("---\n{yaml}\n---\n{body}");
+            let card = ModelCard::parse(&text);
+            prop_assert!(card.front_matter.is_some());
+            prop_assert_eq!(card.card_data.is_some(), card.metadata.is_some());
+        }
     }
 }

@@ -49,7 +49,12 @@ fn every_model_info_body_parses_and_round_trips() {
         let text = read(&path);
         let info = parse_info(&text);
         let raw: serde_json::Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(Some(info.id.as_str()), raw["id"].as_str(), "{}", path.display());
+        assert_eq!(
+            Some(info.id.as_str()),
+            raw["id"].as_str(),
+            "{}",
+            path.display()
+        );
         assert_eq!(info.object_id.as_deref(), raw["_id"].as_str());
         if let Some(sha) = &info.sha {
             assert_eq!(sha.len(), 40, "{}", path.display());
@@ -57,7 +62,12 @@ fn every_model_info_body_parses_and_round_trips() {
         if let Some(t) = &info.last_modified {
             assert!(t.timestamp().is_some(), "{}: {t}", path.display());
         }
-        assert!(info.extra.is_empty(), "{}: unknown keys {:?}", path.display(), info.extra.keys());
+        assert!(
+            info.extra.is_empty(),
+            "{}: unknown keys {:?}",
+            path.display(),
+            info.extra.keys()
+        );
 
         let stored = serde_json::to_string(&info).unwrap();
         assert_eq!(parse_info(&stored), info, "{}", path.display());
@@ -70,7 +80,10 @@ fn every_model_info_body_parses_and_round_trips() {
 fn bert_base_uncased() {
     let info = model("google-bert__bert-base-uncased.json");
     assert_eq!(info.id, "google-bert/bert-base-uncased");
-    assert_eq!(info.sha.as_deref(), Some("86b5e0934494bd15c9632b12f734a8a67f723594"));
+    assert_eq!(
+        info.sha.as_deref(),
+        Some("86b5e0934494bd15c9632b12f734a8a67f723594")
+    );
     assert!(info.tags.iter().any(|t| t == "arxiv:1810.04805"));
     assert_eq!(info.tag_values("arxiv").collect::<Vec<_>>(), ["1810.04805"]);
     assert_eq!(info.gated, Some(Gated::No));
@@ -78,7 +91,10 @@ fn bert_base_uncased() {
     assert_eq!(info.mask_token.as_deref(), Some("[MASK]"));
     let last = info.last_modified.as_ref().unwrap();
     assert_eq!(last.as_str(), "2024-02-19T11:06:12.000Z");
-    assert_eq!(last.timestamp().unwrap().to_string(), "2024-02-19T11:06:12Z");
+    assert_eq!(
+        last.timestamp().unwrap().to_string(),
+        "2024-02-19T11:06:12Z"
+    );
     let safetensors = info.safetensors.as_ref().unwrap();
     assert_eq!(safetensors.total, Some(110_106_428));
     assert_eq!(safetensors.parameters.get("F32"), Some(&110_106_428));
@@ -86,26 +102,41 @@ fn bert_base_uncased() {
     let card = info.card_data.as_ref().unwrap();
     assert_eq!(card.license, Some(OneOrMany::One("apache-2.0".into())));
     assert_eq!(card.language, Some(OneOrMany::One("en".into())));
-    assert_eq!(card.datasets.as_ref().unwrap().as_slice(), strings(&["bookcorpus", "wikipedia"]));
+    assert_eq!(
+        card.datasets.as_ref().unwrap().as_slice(),
+        strings(&["bookcorpus", "wikipedia"])
+    );
 }
 
 #[test]
 fn base_model_string_or_list() {
     let deepset = model("deepset__roberta-base-squad2.json");
     let card = deepset.card_data.unwrap();
-    assert_eq!(card.base_model, Some(OneOrMany::Many(strings(&["FacebookAI/roberta-base"]))));
+    assert_eq!(
+        card.base_model,
+        Some(OneOrMany::Many(strings(&["FacebookAI/roberta-base"])))
+    );
     assert_eq!(card.license_ids(), ["cc-by-4.0"]);
     assert!(matches!(deepset.model_index, Some(ModelIndex::Entries(ref e)) if !e.is_empty()));
 
     let zephyr = model("HuggingFaceH4__zephyr-7b-beta.json");
-    assert_eq!(zephyr.sha.as_deref(), Some("892b3d7a7b1cf10c7a701c60881cd93df615734c"));
+    assert_eq!(
+        zephyr.sha.as_deref(),
+        Some("892b3d7a7b1cf10c7a701c60881cd93df615734c")
+    );
     let card = zephyr.card_data.unwrap();
-    assert_eq!(card.base_model, Some(OneOrMany::One("mistralai/Mistral-7B-v0.1".into())));
+    assert_eq!(
+        card.base_model,
+        Some(OneOrMany::One("mistralai/Mistral-7B-v0.1".into()))
+    );
     assert_eq!(card.language, Some(OneOrMany::Many(strings(&["en"]))));
     assert_eq!(card.license_ids(), ["mit"]);
 
     let t5 = model("google-t5__t5-small.json").card_data.unwrap();
-    assert_eq!(t5.language_codes(), strings(&["en", "fr", "ro", "de", "multilingual"]));
+    assert_eq!(
+        t5.language_codes(),
+        strings(&["en", "fr", "ro", "de", "multilingual"])
+    );
 }
 
 #[test]
@@ -131,8 +162,9 @@ fn meta_llama_is_gated_manually() {
 
 #[test]
 fn corrupted_model_index_list_item() {
-    let path = Path::new(SAMPLES)
-        .join("models/list-item__Waynehillsdev__Waynehills-STT-doogie-server.corrupted-model-index.json");
+    let path = Path::new(SAMPLES).join(
+        "models/list-item__Waynehillsdev__Waynehills-STT-doogie-server.corrupted-model-index.json",
+    );
     let info = parse_info(&read(&path));
     assert_eq!(info.id, "Waynehillsdev/Waynehills-STT-doogie-server");
     assert_eq!(info.siblings, None);
@@ -166,7 +198,10 @@ fn inference_provider_mapping_is_normalised() {
     // Stored as the list form, read back the same.
     let stored = serde_json::to_value(&info).unwrap();
     assert!(stored["inferenceProviderMapping"].is_array());
-    assert_eq!(stored["inferenceProviderMapping"][0]["provider"], "black-forest-labs");
+    assert_eq!(
+        stored["inferenceProviderMapping"][0]["provider"],
+        "black-forest-labs"
+    );
     assert_eq!(parse_info(&stored.to_string()), info);
 }
 
@@ -179,7 +214,10 @@ fn expand_bodies_hold_only_expanded_keys() {
 
     let spatial = model("manycore-research__SpatialLM-Llama-1B.expand-inference.json");
     assert_eq!(spatial.inference, None);
-    assert_eq!(spatial.object_id.as_deref(), Some("67d3b141d8b6e20c6d009c8b"));
+    assert_eq!(
+        spatial.object_id.as_deref(),
+        Some("67d3b141d8b6e20c6d009c8b")
+    );
 }
 
 #[test]
@@ -210,7 +248,10 @@ fn unknown_keys_survive_a_round_trip() {
     let info: ModelInfo = serde_json::from_value(body).unwrap();
     assert_eq!(info.extra["someFutureField"]["nested"][1], 2);
     let stored = serde_json::to_value(&info).unwrap();
-    assert_eq!(stored["someFutureField"], serde_json::json!({"nested": [1, 2, null]}));
+    assert_eq!(
+        stored["someFutureField"],
+        serde_json::json!({"nested": [1, 2, null]})
+    );
     assert_eq!(stored["cardData"]["brand_new_card_key"], "kept");
     assert_eq!(stored["siblings"][0]["someSiblingKey"], true);
     let again: ModelInfo = serde_json::from_value(stored).unwrap();
@@ -226,7 +267,12 @@ fn every_card_parses() {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let broken = name == "hfhub-fixture__sample_invalid_card_data.md";
         let bare = name == "hfhub-fixture__sample_no_metadata.md";
-        assert_eq!(card.yaml_error.is_some(), broken, "{name}: {:?}", card.yaml_error);
+        assert_eq!(
+            card.yaml_error.is_some(),
+            broken,
+            "{name}: {:?}",
+            card.yaml_error
+        );
         assert_eq!(card.front_matter.is_none(), bare, "{name}");
         assert_eq!(card.card_data.is_some(), !broken && !bare, "{name}");
         assert_eq!(card.metadata.is_some(), card.card_data.is_some());
@@ -245,7 +291,9 @@ fn card_values() {
     assert_eq!(data.license_ids(), ["apache-2.0"]);
     assert!(bert.body.contains("arxiv.org/abs/1810.04805"));
 
-    let samantha = card("sethuiyer__Dr_Samantha-7b.README.md").card_data.unwrap();
+    let samantha = card("sethuiyer__Dr_Samantha-7b.README.md")
+        .card_data
+        .unwrap();
     assert_eq!(
         samantha.base_model,
         Some(OneOrMany::Many(strings(&[
@@ -255,21 +303,44 @@ fn card_values() {
     );
     assert_eq!(samantha.language_codes(), ["en", "zh"]);
     assert_eq!(samantha.license_ids(), ["llama2"]);
-    assert!(samantha.model_index.unwrap().entries().is_some_and(|e| !e.is_empty()));
+    assert!(
+        samantha
+            .model_index
+            .unwrap()
+            .entries()
+            .is_some_and(|e| !e.is_empty())
+    );
 
     let trl = card("trl-lora-adapter__qwen_lora_adapter_0116_l.README.md");
     let data = trl.card_data.unwrap();
-    assert_eq!(data.base_models(), ["/home/yushaolong/.cache/modelscope/hub/models/Qwen/Qwen3-14B"]);
+    assert_eq!(
+        data.base_models(),
+        ["/home/yushaolong/.cache/modelscope/hub/models/Qwen/Qwen3-14B"]
+    );
     assert_eq!(data.library_name.as_deref(), Some("peft"));
     assert_eq!(data.license, None);
-    assert_eq!(data.extra.get("licence"), Some(&serde_json::json!("license")));
-    assert!(trl.body.starts_with("\n# Model Card for qwen_lora_adapter_0116_l"));
+    assert_eq!(
+        data.extra.get("licence"),
+        Some(&serde_json::json!("license"))
+    );
+    assert!(
+        trl.body
+            .starts_with("\n# Model Card for qwen_lora_adapter_0116_l")
+    );
 
-    let kimiko = card("nRuaif__Kimiko-Mistral-7B.README.md").card_data.unwrap();
-    assert_eq!(kimiko.base_model, Some(OneOrMany::One("mistralai/Mistral-7B-v0.1".into())));
+    let kimiko = card("nRuaif__Kimiko-Mistral-7B.README.md")
+        .card_data
+        .unwrap();
+    assert_eq!(
+        kimiko.base_model,
+        Some(OneOrMany::One("mistralai/Mistral-7B-v0.1".into()))
+    );
 
     let r1 = card("deepseek-ai__DeepSeek-R1.README.md");
-    assert_eq!(r1.front_matter.as_deref(), Some("license: mit\nlibrary_name: transformers\n"));
+    assert_eq!(
+        r1.front_matter.as_deref(),
+        Some("license: mit\nlibrary_name: transformers\n")
+    );
     assert!(r1.body.starts_with("# DeepSeek-R1"));
 
     let gemma = card("google__gemma-2-9b-it.README.md").card_data.unwrap();
@@ -294,13 +365,25 @@ fn fixture_cards() {
     assert_eq!(data.language_codes(), ["eo"]);
     assert_eq!(data.widget.as_ref().map(Vec::len), Some(3));
     assert_eq!(data.widget.unwrap()[2]["text"], "Jen finiĝas bela <mask>.");
-    assert!(data.thumbnail.unwrap().ends_with("EsperBERTo-thumbnail-v2.png"));
-    assert!(windows.body.starts_with("\r\n# Hello old Windows line breaks"));
+    assert!(
+        data.thumbnail
+            .unwrap()
+            .ends_with("EsperBERTo-thumbnail-v2.png")
+    );
+    assert!(
+        windows
+            .body
+            .starts_with("\r\n# Hello old Windows line breaks")
+    );
 
-    let index = card("hfhub-fixture__sample_invalid_model_index.md").card_data.unwrap();
+    let index = card("hfhub-fixture__sample_invalid_model_index.md")
+        .card_data
+        .unwrap();
     assert!(index.model_index.unwrap().entries().is_some());
 
-    let dataset = card("hfhub-fixture__sample_datasetcard_simple.md").card_data.unwrap();
+    let dataset = card("hfhub-fixture__sample_datasetcard_simple.md")
+        .card_data
+        .unwrap();
     assert!(dataset.annotations_creators.is_some());
 }
 
@@ -312,17 +395,32 @@ fn legacy_dataset_card_keys() {
     assert_eq!(data.language, None);
     assert_eq!(data.language_codes(), ["en"]);
     assert_eq!(data.license_ids(), ["cc-by-4.0"]);
-    assert_eq!(data.task_ids.as_ref().unwrap().as_slice(), ["extractive-qa"]);
-    assert_eq!(data.size_categories.as_ref().unwrap().as_slice(), ["10K<n<100K"]);
-    assert_eq!(card.metadata.unwrap()["source_datasets"][0], "extended|wikipedia");
+    assert_eq!(
+        data.task_ids.as_ref().unwrap().as_slice(),
+        ["extractive-qa"]
+    );
+    assert_eq!(
+        data.size_categories.as_ref().unwrap().as_slice(),
+        ["10K<n<100K"]
+    );
+    assert_eq!(
+        card.metadata.unwrap()["source_datasets"][0],
+        "extended|wikipedia"
+    );
 }
 
 #[test]
 fn cards_agree_with_the_api_card_data() {
     // The README and the API's cardData of the same model give the same metadata.
     for (card_file, info_file) in [
-        ("google-bert__bert-base-uncased.README.md", "google-bert__bert-base-uncased.json"),
-        ("google__tapas-base-finetuned-wtq.README.md", "google__tapas-base-finetuned-wtq.json"),
+        (
+            "google-bert__bert-base-uncased.README.md",
+            "google-bert__bert-base-uncased.json",
+        ),
+        (
+            "google__tapas-base-finetuned-wtq.README.md",
+            "google__tapas-base-finetuned-wtq.json",
+        ),
     ] {
         let from_card = card(card_file).card_data.unwrap();
         let from_api = model(info_file).card_data.unwrap();

@@ -297,7 +297,9 @@ mod tests {
     }
 
     fn many(items: &[&str]) -> Option<OneOrMany<String>> {
-        Some(OneOrMany::Many(items.iter().map(|s| (*s).to_owned()).collect()))
+        Some(OneOrMany::Many(
+            items.iter().map(|s| (*s).to_owned()).collect(),
+        ))
     }
 
     #[test]
@@ -336,7 +338,10 @@ mod tests {
             "new_version": "org/next",
         }))
         .unwrap();
-        assert!(matches!(card.co2_eq_emissions, Some(Co2EqEmissions::Grams(_))));
+        assert!(matches!(
+            card.co2_eq_emissions,
+            Some(Co2EqEmissions::Grams(_))
+        ));
         assert_eq!(card.inference, Some(CardInference::Enabled(false)));
         assert_eq!(card.thumbnail, None);
         assert_eq!(card.extra.get("thumbnail"), Some(&json!(null)));
@@ -352,8 +357,14 @@ mod tests {
             "inference": {"parameters": {"temperature": 0.7}},
         }))
         .unwrap();
-        assert!(matches!(details.co2_eq_emissions, Some(Co2EqEmissions::Details(_))));
-        assert!(matches!(details.inference, Some(CardInference::Settings(_))));
+        assert!(matches!(
+            details.co2_eq_emissions,
+            Some(Co2EqEmissions::Details(_))
+        ));
+        assert!(matches!(
+            details.inference,
+            Some(CardInference::Settings(_))
+        ));
     }
 
     #[test]

@@ -24,7 +24,10 @@ pub enum Gated {
 impl Gated {
     /// Whether the repository is gated in any way (everything but [`Gated::No`]).
     pub fn is_gated(&self) -> bool {
-        !matches!(self, Self::No | Self::Other(Value::Bool(false)) | Self::Other(Value::Null))
+        !matches!(
+            self,
+            Self::No | Self::Other(Value::Bool(false)) | Self::Other(Value::Null)
+        )
     }
 }
 

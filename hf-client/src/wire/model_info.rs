@@ -76,10 +76,18 @@ pub struct ModelInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trending_score: Option<f64>,
     /// `pipeline_tag`: the task (`text-generation`, …).
-    #[serde(rename = "pipeline_tag", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "pipeline_tag",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub pipeline_tag: Option<String>,
     /// `library_name`: the library (`transformers`, …).
-    #[serde(rename = "library_name", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "library_name",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub library_name: Option<String>,
     /// `tags`: the repository tags, including those the Hub computes (`license:…`,
     /// `arxiv:…`, `dataset:…`, `base_model:…`, `region:us`, language codes).
@@ -89,13 +97,21 @@ pub struct ModelInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inference: Option<String>,
     /// `mask_token`: the mask token of fill-mask models.
-    #[serde(rename = "mask_token", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "mask_token",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub mask_token: Option<String>,
     /// `widgetData`: example inputs for the widget (kept as JSON).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub widget_data: Option<Value>,
     /// `model-index`: evaluation results (a list; an object in some old invalid repos).
-    #[serde(rename = "model-index", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "model-index",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub model_index: Option<ModelIndex>,
     /// `config`: the model configuration summary (architectures, model_type, …), as JSON.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -247,7 +263,8 @@ mod tests {
     #[test]
     fn expand_body_has_only_a_few_keys() {
         let info: ModelInfo =
-            serde_json::from_value(json!({"_id": "abc", "id": "o/m", "downloadsAllTime": 5})).unwrap();
+            serde_json::from_value(json!({"_id": "abc", "id": "o/m", "downloadsAllTime": 5}))
+                .unwrap();
         assert_eq!(info.object_id.as_deref(), Some("abc"));
         assert_eq!(info.downloads_all_time, Some(5));
         assert!(info.tags.is_empty());
@@ -280,7 +297,10 @@ mod tests {
         assert_eq!(info.last_modified.as_ref().unwrap().timestamp(), None);
         assert!(info.created_at.as_ref().unwrap().timestamp().is_some());
         assert!(matches!(info.model_index, Some(ModelIndex::Invalid(_))));
-        assert_eq!(info.tag_values("arxiv").collect::<Vec<_>>(), ["1810.04805", "2004.02349"]);
+        assert_eq!(
+            info.tag_values("arxiv").collect::<Vec<_>>(),
+            ["1810.04805", "2004.02349"]
+        );
         assert_eq!(info.tag_values("license").collect::<Vec<_>>(), ["mit"]);
         let lfs = info.siblings.as_ref().unwrap()[0].lfs.as_ref().unwrap();
         assert_eq!(lfs.pointer_size, Some(130));

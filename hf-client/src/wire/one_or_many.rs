@@ -117,7 +117,10 @@ mod tests {
     #[test]
     fn rejects_other_shapes_with_an_error() {
         for json in ["1", "null", r#"{"a":"b"}"#, r#"["en", 1]"#, "true"] {
-            assert!(serde_json::from_str::<OneOrMany<String>>(json).is_err(), "{json}");
+            assert!(
+                serde_json::from_str::<OneOrMany<String>>(json).is_err(),
+                "{json}"
+            );
         }
     }
 
