@@ -18,8 +18,10 @@
 //! The YAML is first converted to JSON ([`ModelCard::metadata`], the same shape as the API's
 //! `cardData`, for code that takes `serde_json::Value`), then read into [`CardData`] with the
 //! same tolerant rules as the API's JSON. Non-string mapping keys (`1: x`) become their text;
-//! YAML dates (`2024-01-01`) stay strings.
+//! YAML dates (`2024-01-01`) stay strings; integers beyond 64 bits become floating-point
+//! numbers; complex (sequence or mapping) keys are a YAML error.
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::wire::CardData;
@@ -48,7 +50,7 @@ pub const MAX_YAML_NODES: usize = 500_000;
 /// assert_eq!(card.body, "# Model\n");
 /// assert_eq!(card.yaml_error, None);
 /// ```
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ModelCard {
     /// The raw YAML between the `---` fences, or `None` when the card has no front matter.
     pub front_matter: Option<String>,
@@ -146,17 +148,13 @@ fn yaml_options() -> serde_saphyr::Options {
     }
 }
 
-/// The error message, with the line in the card file when the parser knows it.
+/// The error message, its line counted in the card file (the YAML starts on line 2, after the
+/// opening `---`), e.g. `invalid indentation at line 4, column 3`.
 fn describe(error: &serde_saphyr::Error) -> String {
-    let message = error.to_string();
-    match error.location() {
-        Some(location) if location.line() > 0 => {
-            // The YAML starts after the opening `---` line.
-            let line = location.line().saturating_add(1);
-            format!("line {line}, column {}: {message}", location.column())
-        }
-        _ => message,
-    }
+    error.render_with_options(serde_saphyr::render_options! {
+        snippets: serde_saphyr::SnippetMode::Off,
+        line_offset: 1,
+    })
 }
 
 fn kind_of(value: &Value) -> &'static str {
@@ -303,7 +301,10 @@ mod tests {
         assert_eq!(card.card_data, None);
         assert_eq!(card.body, "# Body\n");
         let error = card.yaml_error.unwrap();
-        assert!(error.starts_with("line "), "{error}");
+        assert!(error.ends_with("at line 4, column 4"), "{error}");
+
+        let card = ModelCard::parse("---\na: &x 1\nb: *y\n---\n");
+        assert!(card.yaml_error.unwrap().contains("line 3"));
 
         let card = ModelCard::parse("---\n- a\n- b\n---\nbody");
         assert!(card.yaml_error.unwrap().contains("a list"));

@@ -171,7 +171,8 @@ pub struct ModelInfo {
 }
 
 impl ModelInfo {
-    /// The `license:` tags' values (`apache-2.0` for the tag `license:apache-2.0`).
+    /// The values of the tags `prefix:value`, e.g. `tag_values("arxiv")` gives `1810.04805`
+    /// for the tag `arxiv:1810.04805`, and `tag_values("license")` gives `apache-2.0`.
     pub fn tag_values<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.tags.iter().filter_map(move |tag| {
             tag.strip_prefix(prefix)
