@@ -30,7 +30,7 @@ pub use timestamp::HubTimestamp;
 
 #[cfg(test)]
 mod proptests {
-    use super::{CardData, Gated, ModelIndex, OneOrMany};
+    use super::{CardData, Gated, ModelIndex, ModelInfo, OneOrMany};
     use proptest::prelude::*;
     use serde_json::Value;
 
@@ -56,6 +56,7 @@ mod proptests {
         fn decoding_arbitrary_json_never_panics(value in json()) {
             let text = value.to_string();
             let _ = serde_json::from_str::<OneOrMany<String>>(&text);
+            let _ = serde_json::from_str::<ModelInfo>(&text);
             let gated = serde_json::from_str::<Gated>(&text);
             prop_assert!(gated.is_ok());
             prop_assert!(serde_json::from_str::<ModelIndex>(&text).is_ok());
