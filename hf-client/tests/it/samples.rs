@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used)]
 //! Every recorded Hub answer and card in `../shared/hub-samples/` parses, with real values.
 
 use std::path::{Path, PathBuf};

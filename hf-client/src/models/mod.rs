@@ -1,0 +1,254 @@
+//! Models: list and search (`GET /api/models`), model info (`GET /api/models/{id}`), model cards.
+
+mod list;
+
+pub use list::{Direction, ListModels, ModelProperty, Sort};
+
+use reqwest::StatusCode;
+use serde::Serialize;
+use url::Url;
+
+use crate::card::ModelCard;
+use crate::client::HfClient;
+use crate::error::{ResourceKind, Result};
+use crate::wire::ModelInfo;
+
+/// Requests about models. Get one with [`HfClient::models`].
+#[derive(Debug, Clone, Copy)]
+pub struct ModelsHandler<'c> {
+    client: &'c HfClient,
+}
+
+impl HfClient {
+    /// Requests about models.
+    pub fn models(&self) -> ModelsHandler<'_> {
+        ModelsHandler { client: self }
+    }
+}
+
+impl<'c> ModelsHandler<'c> {
+    /// List or search models: `GET /api/models`. See [`ListModels`].
+    pub fn list(&self) -> ListModels<'c> {
+        ListModels::new(self.client)
+    }
+
+    /// One model's metadata: `GET /api/models/{id}`. See [`ModelInfoRequest`].
+    pub fn info(&self, id: impl Into<String>) -> ModelInfoRequest<'c> {
+        ModelInfoRequest {
+            client: self.client,
+            id: id.into(),
+            revision: None,
+            expand: Vec::new(),
+        }
+    }
+
+    /// One model's card (its `README.md`). See [`CardRequest`].
+    pub fn card(&self, id: impl Into<String>) -> CardRequest<'c> {
+        CardRequest {
+            client: self.client,
+            id: id.into(),
+            revision: None,
+            sha: None,
+        }
+    }
+}
+
+/// `GET /api/models/{id}` (or `/api/models/{id}/revision/{rev}`), with optional `expand[]`.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until sent"]
+pub struct ModelInfoRequest<'c> {
+    client: &'c HfClient,
+    id: String,
+    revision: Option<String>,
+    expand: Vec<ModelProperty>,
+}
+
+/// A model's metadata, with the id that was asked and the id the Hub answered with.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct ModelInfoResponse {
+    /// The id that was asked for (e.g. the legacy `bert-base-uncased`).
+    pub requested_id: String,
+    /// The canonical id: where a redirect led (`google-bert/bert-base-uncased`), else the
+    /// body's `id`.
+    pub id: String,
+    /// The metadata.
+    pub info: ModelInfo,
+    /// The answer's `ETag`, for conditional requests later.
+    pub etag: Option<String>,
+}
+
+impl ModelInfoRequest<'_> {
+    /// Ask for a branch, tag or commit instead of `main` (URL-encoded whole: `refs/pr/1` is one
+    /// path segment).
+    pub fn revision(mut self, revision: impl Into<String>) -> Self {
+        self.revision = Some(revision.into());
+        self
+    }
+
+    /// Return only `_id`, `id` and these properties (`expand[]=...`), repeatable.
+    pub fn expand(mut self, properties: impl IntoIterator<Item = ModelProperty>) -> Self {
+        self.expand.extend(properties);
+        self
+    }
+
+    /// The URL this request will fetch.
+    pub fn url(&self) -> Url {
+        let mut url = self.client.hub_url(&["api", "models", &self.id]);
+        if let Some(rev) = &self.revision
+            && let Ok(mut path) = url.path_segments_mut()
+        {
+            path.push("revision").push(rev);
+        }
+        if !self.expand.is_empty() {
+            let mut query = url.query_pairs_mut();
+            for p in &self.expand {
+                query.append_pair("expand[]", p.as_str());
+            }
+        }
+        url
+    }
+
+    /// Send it. A missing model is [`Error::NotFound`]; a legacy id answered through a redirect
+    /// keeps both ids.
+    pub async fn send(self) -> Result<ModelInfoResponse> {
+        let url = self.url();
+        let resp = self
+            .client
+            .get(url)
+            .await?
+            .error_for_status(ResourceKind::Model, &self.id)?;
+        let info: ModelInfo = resp.json()?;
+        let id = match resp.was_redirected() {
+            true => {
+                canonical_id_from_url(self.client, &resp.url).unwrap_or_else(|| info.id.clone())
+            }
+            false => info.id.clone(),
+        };
+        Ok(ModelInfoResponse {
+            requested_id: self.id,
+            id,
+            etag: resp.etag().map(str::to_owned),
+            info,
+        })
+    }
+}
+
+/// The repo id in an answering URL `…/api/models/{id}[/revision/…]`, when it was redirected.
+fn canonical_id_from_url(client: &HfClient, url: &Url) -> Option<String> {
+    let base = client.endpoint().path();
+    let rest = url.path().strip_prefix(base)?.strip_prefix("api/models/")?;
+    let rest = rest.split("/revision/").next()?;
+    let id = percent_decode(rest.trim_end_matches('/'));
+    (!id.is_empty()).then_some(id)
+}
+
+fn percent_decode(s: &str) -> String {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// A model card: `GET /{id}/resolve/{revision}/README.md`.
+///
+/// With the commit `sha` known (from a listing with `expand[]=sha`, or model info), the card is
+/// fetched from `/api/resolve-cache/models/{id}/{sha}/README.md` directly — one request instead of
+/// a redirect and a request — falling back to `/resolve/` when that fails.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until sent"]
+pub struct CardRequest<'c> {
+    client: &'c HfClient,
+    id: String,
+    revision: Option<String>,
+    sha: Option<String>,
+}
+
+/// A fetched model card, with the URL that answered and its `ETag`.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct FetchedCard {
+    /// The card: front matter, card data and body.
+    pub card: ModelCard,
+    /// The card's text as served.
+    pub text: String,
+    /// The URL that answered.
+    pub url: Url,
+    /// The answer's `ETag`.
+    pub etag: Option<String>,
+}
+
+impl CardRequest<'_> {
+    /// Fetch from this branch, tag or commit (default `main`).
+    pub fn revision(mut self, revision: impl Into<String>) -> Self {
+        self.revision = Some(revision.into());
+        self
+    }
+
+    /// The commit the card should come from (a 40-hex sha): enables the one-request path.
+    pub fn sha(mut self, sha: impl Into<String>) -> Self {
+        self.sha = Some(sha.into());
+        self
+    }
+
+    /// The `/resolve/` URL of the card.
+    pub fn resolve_url(&self) -> Url {
+        let mut url = self.client.hub_url(&[&self.id, "resolve"]);
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.push(self.revision.as_deref().unwrap_or("main"))
+                .push("README.md");
+        }
+        url
+    }
+
+    /// The `/api/resolve-cache/` URL of the card at `sha`, if a usable sha is known.
+    pub fn resolve_cache_url(&self) -> Option<Url> {
+        let sha = self.sha.as_deref()?;
+        if sha.len() != 40 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        Some(
+            self.client
+                .hub_url(&["api", "resolve-cache", "models", &self.id, sha, "README.md"]),
+        )
+    }
+
+    /// Send it. A model without a README is `Ok(None)`; a missing model is
+    /// [`Error::NotFound`].
+    pub async fn send(self) -> Result<Option<FetchedCard>> {
+        if let Some(url) = self.resolve_cache_url() {
+            match self.client.get(url).await {
+                Ok(resp) if resp.status.is_success() => return self.card_of(resp).map(Some),
+                // The commit is known, so the Hub's "no such file" is final.
+                Ok(resp) if is_missing_entry(&resp) => return Ok(None),
+                Ok(resp) => {
+                    tracing::debug!(model = %self.id, status = resp.status.as_u16(), "resolve-cache failed; falling back to /resolve/");
+                }
+                Err(e) => {
+                    tracing::debug!(model = %self.id, error = %e, "resolve-cache failed; falling back to /resolve/");
+                }
+            }
+        }
+        let resp = self.client.get(self.resolve_url()).await?;
+        if resp.status == StatusCode::NOT_FOUND
+            && resp.header("x-error-code") != Some("RepoNotFound")
+        {
+            return Ok(None);
+        }
+        self.card_of(resp).map(Some)
+    }
+
+    fn card_of(&self, resp: crate::response::HubResponse) -> Result<FetchedCard> {
+        let resp = resp.error_for_status(ResourceKind::Model, &self.id)?;
+        let text = resp.text()?.to_owned();
+        Ok(FetchedCard {
+            card: ModelCard::parse(&text),
+            text,
+            etag: resp.etag().map(str::to_owned),
+            url: resp.url,
+        })
+    }
+}
+
+fn is_missing_entry(resp: &crate::response::HubResponse) -> bool {
+    resp.status == StatusCode::NOT_FOUND && resp.header("x-error-code") == Some("EntryNotFound")
+}

@@ -1,0 +1,10 @@
+//! Integration tests of hf-client: HTTP behaviour against local mock servers serving the real
+//! recorded Hub answers of `../shared/hub-samples/`. Nothing here touches the network.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+mod faults;
+mod listing;
+mod model_info;
+mod samples;
+mod support;
+mod transport;
