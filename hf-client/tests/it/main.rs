@@ -2,6 +2,7 @@
 //! recorded Hub answers of `../shared/hub-samples/`. Nothing here touches the network.
 #![allow(clippy::unwrap_used, missing_docs)]
 
+mod cards;
 mod faults;
 mod listing;
 mod model_info;
