@@ -1,0 +1,3 @@
+//! Shared pieces of the example binaries: the bundled offline Hub.
+
+pub mod offline_hub;
