@@ -94,9 +94,14 @@ impl Mergeable for BaseModelRef {
 pub struct BaseModelIdentifier;
 
 /// Normalises a declared base model: a Hub URL becomes its id; local paths (`./out`,
-/// `/content/…`, `~/…`, `C:\…`), other URLs, blanks and `None` are rejected.
+/// `/content/…`, `~/…`, `C:\…`), other URLs, blanks and `None` are rejected — except paths into a
+/// Hub cache, which name their repo (`…/hub/models--Qwen--Qwen3-14B/snapshots/…`,
+/// `…/modelscope/hub/models/Qwen/Qwen3-14B`).
 pub fn normalize_model_id(raw: &str) -> Option<String> {
     let s = raw.trim().trim_matches(['"', '\'']).trim();
+    if let Some(id) = cached_repo(s) {
+        return Some(id);
+    }
     if s.starts_with("http://")
         || s.starts_with("https://")
         || s.starts_with("huggingface.co/")
@@ -129,6 +134,32 @@ pub fn normalize_model_id(raw: &str) -> Option<String> {
         (Some(second), None) if ok(first) && ok(second) => Some(s.to_string()),
         _ => None,
     }
+}
+
+/// The repo a local path into a Hub cache names, if it is one.
+fn cached_repo(path: &str) -> Option<String> {
+    let path = path.replace('\\', "/");
+    let valid = |x: &str| {
+        !x.is_empty()
+            && x.len() <= 96
+            && x.bytes().next().is_some_and(|c| c.is_ascii_alphanumeric())
+            && x.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+    };
+    // huggingface_hub's cache: `models--{owner}--{name}`.
+    if let Some(at) = path.find("/models--") {
+        let rest = path.get(at + "/models--".len()..)?;
+        let dir = rest.split('/').next()?;
+        let (owner, name) = dir.split_once("--")?;
+        return (valid(owner) && valid(name)).then(|| format!("{owner}/{name}"));
+    }
+    // ModelScope's cache: `modelscope/hub/models/{owner}/{name}` (older: `modelscope/hub/{owner}/{name}`).
+    let at = path.find("/modelscope/hub/")?;
+    let rest = path.get(at + "/modelscope/hub/".len()..)?;
+    let rest = rest.strip_prefix("models/").unwrap_or(rest);
+    let mut segs = rest.split('/').filter(|s| !s.is_empty());
+    let (owner, name) = (segs.next()?, segs.next()?);
+    (segs.next().is_none() && valid(owner) && valid(name)).then(|| format!("{owner}/{name}"))
 }
 
 /// Reads the API's `baseModels` in any shape: `{"relation": …, "models": [{"id": …}]}`, a list of
@@ -218,8 +249,21 @@ impl EntityIdentifier for BaseModelIdentifier {
             .card_string("base_model_relation")
             .and_then(|r| Relation::parse(&r))
             .unwrap_or_default();
-        for raw in ev.card_strings("base_model") {
-            add(&raw, &raw, card_relation, ev.card_provenance());
+        let card_bases = ev.card_strings("base_model");
+        let tag_bases = hub_tag_bases(ev);
+        for raw in &card_bases {
+            // The Hub derives its `base_model:` tags from the card's `base_model`, resolving renamed
+            // repos. When the card names exactly one base and the Hub's tags exactly one other, the
+            // card's value is the old name of the tagged repo: one entity, not two.
+            let id = match (card_bases.len(), tag_bases.as_slice()) {
+                (1, [tagged])
+                    if normalize_model_id(raw).is_some_and(|c| !c.eq_ignore_ascii_case(tagged)) =>
+                {
+                    tagged.as_str()
+                }
+                _ => raw.as_str(),
+            };
+            add(id, raw, card_relation, ev.card_provenance());
         }
         for parent in &ev.scan().parents {
             add(
@@ -231,6 +275,23 @@ impl EntityIdentifier for BaseModelIdentifier {
         }
         out.finish()
     }
+}
+
+/// The distinct base models named by the Hub's own `base_model:` tags (not the card's tags).
+fn hub_tag_bases(ev: &Evidence<'_>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for tag in ev.tags() {
+        let Some(value) = tag.strip_prefix("base_model:") else {
+            continue;
+        };
+        let id = value.rsplit_once(':').map_or(value, |(_, id)| id);
+        if let Some(id) = normalize_model_id(id)
+            && !out.iter().any(|o| o.eq_ignore_ascii_case(&id))
+        {
+            out.push(id);
+        }
+    }
+    out
 }
 
 /// Whether a tag is claimed by the base-model identifier (`base_model:` tags, valid or not).
@@ -256,7 +317,22 @@ mod tests {
             ("./out", None),
             ("../x", None),
             ("/content/drive/model", None),
-            ("/home/u/.cache/modelscope/hub/models/Qwen/Qwen3-14B", None),
+            (
+                "/home/u/.cache/modelscope/hub/models/Qwen/Qwen3-14B",
+                Some("Qwen/Qwen3-14B"),
+            ),
+            (
+                "/root/.cache/huggingface/hub/models--meta-llama--Llama-3.1-8B/snapshots/0e9e39f",
+                Some("meta-llama/Llama-3.1-8B"),
+            ),
+            (
+                "C:\\Users\\me\\.cache\\huggingface\\hub\\models--a--b",
+                Some("a/b"),
+            ),
+            (
+                "/home/u/.cache/modelscope/hub/models/Qwen/Qwen3-14B/checkpoint-3",
+                None,
+            ),
             ("C:\\models\\x", None),
             ("C:/models/x", None),
             ("~/models/x", None),
@@ -321,6 +397,35 @@ mod tests {
                 vec![Provenance::Api, Provenance::CardData]
             )]
         );
+    }
+
+    #[test]
+    fn renamed_card_base_is_the_tagged_one() {
+        let tags = vec![
+            "base_model:meta-llama/Llama-3.1-8B".to_string(),
+            "base_model:finetune:meta-llama/Llama-3.1-8B".to_string(),
+        ];
+        let card = json!({"base_model": "meta-llama/Meta-Llama-3.1-8B"});
+        let view = ModelView {
+            tags: &tags,
+            card_data: Some(&card),
+            ..ModelView::new("meta-llama/Llama-3.1-8B-Instruct")
+        };
+        let found = BaseModelIdentifier.identify(&Evidence::new(&view));
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].id, "meta-llama/Llama-3.1-8B");
+        assert_eq!(
+            found[0].provenance,
+            vec![Provenance::Tag, Provenance::CardData]
+        );
+        // Two card bases cannot be paired with one tag: both are kept.
+        let card = json!({"base_model": ["a/b", "c/d"]});
+        let view = ModelView {
+            tags: &tags,
+            card_data: Some(&card),
+            ..ModelView::new("x/y")
+        };
+        assert_eq!(BaseModelIdentifier.identify(&Evidence::new(&view)).len(), 3);
     }
 
     #[test]
@@ -423,6 +528,10 @@ mod tests {
             (
                 "- **Finetuned from model [optional]:** a/b",
                 &[("a/b", Finetune)],
+            ),
+            (
+                "We used the pretrained [`nreimers/MiniLM-L6-H384-uncased`](https://huggingface.co/nreimers/MiniLM-L6-H384-uncased) model",
+                &[("nreimers/MiniLM-L6-H384-uncased", Finetune)],
             ),
             ("emerging `a/b` and `c/d`", &[]),
         ];

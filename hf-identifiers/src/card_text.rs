@@ -108,6 +108,18 @@ const ANCHORS: &[(&str, Anchor)] = &[
         Anchor::Parent(Relation::Unspecified, Style::Single),
     ),
     (
+        "use the pretrained",
+        Anchor::Parent(Relation::Finetune, Style::Single),
+    ),
+    (
+        "used the pretrained",
+        Anchor::Parent(Relation::Finetune, Style::Single),
+    ),
+    (
+        "using the pretrained",
+        Anchor::Parent(Relation::Finetune, Style::Single),
+    ),
+    (
         "adapter for",
         Anchor::Parent(Relation::Adapter, Style::Single),
     ),
@@ -249,7 +261,9 @@ impl CardScan {
             match anchor {
                 Anchor::Hf => out.hf_link(text, start, end),
                 Anchor::Arxiv => {
-                    arxiv_positions.push(start);
+                    if is_archive_prefix(text, start) {
+                        arxiv_positions.push(start);
+                    }
                     out.arxiv(text, start, end);
                 }
                 Anchor::Doi => out.doi(text, start, end),
@@ -261,13 +275,27 @@ impl CardScan {
                 Anchor::Parent(relation, style) => out.parent(text, start, end, *relation, *style),
             }
         }
-        // An `eprint = {…}` counts when an arXiv mention (`archivePrefix = {arXiv}`) is near it.
+        // An `eprint = {…}` counts when an arXiv archive prefix (`archivePrefix = {arXiv}`,
+        // `eprinttype = {arxiv}`) is near it, in the same BibTeX entry: no entry start, entry end or
+        // blank line in between.
         for (at, article) in eprints {
-            let near = arxiv_positions.partition_point(|p| *p + EPRINT_CONTEXT < at);
-            if arxiv_positions
-                .get(near)
-                .is_some_and(|p| *p <= at.saturating_add(EPRINT_CONTEXT))
-            {
+            let first = arxiv_positions.partition_point(|p| *p + EPRINT_CONTEXT < at);
+            let same_entry = arxiv_positions
+                .get(first..)
+                .unwrap_or(&[])
+                .iter()
+                .take_while(|p| **p <= at.saturating_add(EPRINT_CONTEXT))
+                .any(|p| {
+                    let (lo, hi) = if *p < at { (*p, at) } else { (at, *p) };
+                    let between = text
+                        .get(floor_boundary(text, lo)..floor_boundary(text, hi))
+                        .unwrap_or("");
+                    !between.contains("\n@")
+                        && !between.contains("\n}")
+                        && !between.contains("\n\n")
+                        && !between.contains("```")
+                });
+            if same_entry {
                 out.articles.push(article);
             }
         }
@@ -701,6 +729,18 @@ pub(crate) fn doi_article(doi: &str, raw: String) -> TextArticle {
         kind: ArticleKind::Doi,
         raw,
     }
+}
+
+/// Whether the `arXiv` at `start` is the value of a BibTeX `archivePrefix` or `eprinttype` field.
+fn is_archive_prefix(text: &str, start: usize) -> bool {
+    let from = floor_boundary(text, start.saturating_sub(40));
+    let before = text.get(from..start).unwrap_or("");
+    let line = before
+        .rsplit('\n')
+        .next()
+        .unwrap_or(before)
+        .to_ascii_lowercase();
+    (line.contains("archiveprefix") || line.contains("eprinttype")) && line.contains('=')
 }
 
 /// `eprint = {ID}` / `eprint = "ID"` / `eprint = ID`.

@@ -1,4 +1,4 @@
-//! Tasks: `pipeline_tag`, the card's `pipeline_tag`, and tags that are task ids of the Hub's taxonomy.
+//! Tasks: `pipeline_tag`, the card's `pipeline_tag` (or a dataset card's `task_categories`), and tags that are task ids of the Hub's taxonomy.
 
 use serde::{Deserialize, Serialize};
 
@@ -62,6 +62,12 @@ fn declared(ev: &Evidence<'_>) -> Vec<(String, String, Provenance)> {
         && let Some(id) = normalize(&p)
     {
         out.push((id, p, ev.card_provenance()));
+    }
+    // Dataset cards declare their tasks as `task_categories`.
+    for p in ev.card_strings("task_categories") {
+        if let Some(id) = normalize(&p) {
+            out.push((id, p, ev.card_provenance()));
+        }
     }
     out
 }
