@@ -154,6 +154,7 @@ fn parse_old_style(s: &str) -> Option<(ArxivId, usize)> {
 }
 
 #[cfg(test)]
+#[allow(clippy::type_complexity)] // table-driven tests
 mod tests {
     use super::*;
 

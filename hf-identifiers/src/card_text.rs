@@ -569,11 +569,11 @@ fn parse_target(s: &str) -> Option<(String, usize)> {
             }
             Some(_) => {
                 let rest = s.get(i..).unwrap_or("");
-                if let Some(r) = strip_prefix_ci(rest, "model") {
-                    if r.starts_with([' ', ':', '*', '[']) {
-                        i += 5;
-                        continue;
-                    }
+                if let Some(r) = strip_prefix_ci(rest, "model")
+                    && r.starts_with([' ', ':', '*', '['])
+                {
+                    i += 5;
+                    continue;
                 }
                 if strip_prefix_ci(rest, "[optional]").is_some() {
                     i += 10;
@@ -655,14 +655,14 @@ fn targets_in(sentence: &str) -> Vec<String> {
     let b = sentence.as_bytes();
     let mut i = 0;
     while i < b.len() {
-        if matches!(b.get(i), Some(b'`' | b'[')) {
-            if let Some((id, len)) = sentence.get(i..).and_then(parse_target) {
-                if !ids.contains(&id) {
-                    ids.push(id);
-                }
-                i += len.max(1);
-                continue;
+        if matches!(b.get(i), Some(b'`' | b'['))
+            && let Some((id, len)) = sentence.get(i..).and_then(parse_target)
+        {
+            if !ids.contains(&id) {
+                ids.push(id);
             }
+            i += len.max(1);
+            continue;
         }
         i += 1;
     }

@@ -197,6 +197,7 @@ impl EntityIdentifier for LanguageIdentifier {
 }
 
 #[cfg(test)]
+#[allow(clippy::type_complexity)] // table-driven tests
 mod tests {
     use super::*;
     use crate::ModelView;

@@ -94,6 +94,7 @@ pub(crate) fn claims_tag(tag: &str) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::type_complexity)] // table-driven tests
 mod tests {
     use super::*;
     use crate::ModelView;
