@@ -530,6 +530,16 @@ mod tests {
                 &[("a/b", Finetune)],
             ),
             (
+                "This model is a fine-tuned version of the [LLaMA 2](https://huggingface.co/meta-llama/Llama-2-7b-hf) model.",
+                &[("meta-llama/Llama-2-7b-hf", Finetune)],
+            ),
+            (
+                "- **Base Model:** [Qwen/Qwen2.5-7B](https://huggingface.co/Qwen/Qwen2.5-7B)",
+                &[("Qwen/Qwen2.5-7B", Unspecified)],
+            ),
+            ("| Base Model Link | LoRA Link |", &[]),
+            ("```yaml\nbase_model: a/b\n```", &[]),
+            (
                 "We used the pretrained [`nreimers/MiniLM-L6-H384-uncased`](https://huggingface.co/nreimers/MiniLM-L6-H384-uncased) model",
                 &[("nreimers/MiniLM-L6-H384-uncased", Finetune)],
             ),

@@ -108,6 +108,10 @@ const ANCHORS: &[(&str, Anchor)] = &[
         Anchor::Parent(Relation::Unspecified, Style::Single),
     ),
     (
+        "base model:",
+        Anchor::Parent(Relation::Unspecified, Style::Single),
+    ),
+    (
         "use the pretrained",
         Anchor::Parent(Relation::Finetune, Style::Single),
     ),
@@ -558,7 +562,7 @@ fn parse_target(s: &str) -> Option<(String, usize)> {
     let mut i = 0;
     let b = s.as_bytes();
     let mut newlines = 0;
-    // Skip spacing and emphasis, "model" and "[optional]" (the model card template's
+    // Skip spacing and emphasis, "the", "model" and "[optional]" (the model card template's
     // "Finetuned from model [optional]:"), at most one line break.
     loop {
         match b.get(i) {
@@ -573,6 +577,10 @@ fn parse_target(s: &str) -> Option<(String, usize)> {
                     && r.starts_with([' ', ':', '*', '['])
                 {
                     i += 5;
+                    continue;
+                }
+                if strip_prefix_ci(rest, "the ").is_some() {
+                    i += 4;
                     continue;
                 }
                 if strip_prefix_ci(rest, "[optional]").is_some() {
