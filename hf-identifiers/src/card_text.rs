@@ -7,7 +7,7 @@
 
 use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use crate::articles::ArticleKind;
 use crate::arxiv::parse_arxiv_id;
@@ -202,6 +202,7 @@ fn automaton() -> &'static AhoCorasick {
         AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::LeftmostFirst)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(ANCHORS.iter().map(|(p, _)| p))
             .expect("the anchors are a small constant set of patterns")
     })
