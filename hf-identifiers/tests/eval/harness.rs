@@ -1,0 +1,289 @@
+//! The labelled evaluation set: loading the cases, building each model's view from
+//! `../shared/hub-samples/`, and scoring the identifiers against the expected references.
+//!
+//! Shared by the exact-assert test (`tests/main.rs`) and the report command
+//! (`cargo run -p hf-identifiers --example eval_report`).
+
+#![allow(dead_code)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use hf_identifiers::{EntityKind, Identified, ModelView, identify_all};
+use serde::Deserialize;
+use serde_json::Value;
+
+/// One labelled model.
+#[derive(Debug, Deserialize)]
+pub struct Case {
+    /// A short name.
+    pub name: String,
+    /// The model id (defaults to the model-info body's `id`, or the card's file name).
+    #[serde(default)]
+    pub id: Option<String>,
+    /// A `GET /api/models/{id}` body under `hub-samples/` (tags, pipeline_tag, library_name, cardData).
+    #[serde(default)]
+    pub model_info: Option<String>,
+    /// A README under `hub-samples/`: its body is the card text; its front matter is the card data
+    /// when there is no model-info body.
+    #[serde(default)]
+    pub card: Option<String>,
+    /// Inline input (hand-written hard cases), overriding the files.
+    #[serde(default)]
+    pub inline: Option<Inline>,
+    /// The expected ids per kind.
+    pub expected: BTreeMap<EntityKind, Vec<String>>,
+    /// Why the expectations are what they are.
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+/// Inline input of a hand-written case.
+#[derive(Debug, Default, Deserialize)]
+pub struct Inline {
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+    #[serde(default)]
+    pub pipeline_tag: Option<String>,
+    #[serde(default)]
+    pub library_name: Option<String>,
+    #[serde(default)]
+    pub card_data: Option<Value>,
+    #[serde(default)]
+    pub card_text: Option<String>,
+    #[serde(default)]
+    pub base_models: Option<Value>,
+    #[serde(default)]
+    pub raw_front_matter: Option<String>,
+}
+
+/// The owned input of one model, from which a [`ModelView`] borrows.
+#[derive(Debug, Default)]
+pub struct Input {
+    pub id: String,
+    pub tags: Vec<String>,
+    pub pipeline_tag: Option<String>,
+    pub library_name: Option<String>,
+    pub card_data: Option<Value>,
+    pub card_text: Option<String>,
+    pub base_models: Option<Value>,
+    pub raw_front_matter: Option<String>,
+}
+
+impl Input {
+    pub fn view(&self) -> ModelView<'_> {
+        ModelView {
+            id: &self.id,
+            tags: &self.tags,
+            pipeline_tag: self.pipeline_tag.as_deref(),
+            library_name: self.library_name.as_deref(),
+            card_data: self.card_data.as_ref(),
+            card_text: self.card_text.as_deref(),
+            base_models: self.base_models.as_ref(),
+            raw_front_matter: self.raw_front_matter.as_deref(),
+        }
+    }
+}
+
+pub fn samples_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/hub-samples")
+}
+
+pub fn cases_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/eval/cases.json")
+}
+
+pub fn load_cases() -> Vec<Case> {
+    let text = std::fs::read_to_string(cases_path()).expect("read tests/eval/cases.json");
+    serde_json::from_str(&text).expect("parse tests/eval/cases.json")
+}
+
+/// Splits a README into its front matter (between `---` lines at the very top) and its body.
+pub fn split_front_matter(readme: &str) -> (Option<&str>, &str) {
+    let Some(rest) = readme
+        .strip_prefix("---\n")
+        .or_else(|| readme.strip_prefix("---\r\n"))
+    else {
+        return (None, readme);
+    };
+    let mut at = 0;
+    for line in rest.split_inclusive('\n') {
+        if line.trim_end() == "---" {
+            return (Some(&rest[..at]), &rest[at + line.len()..]);
+        }
+        at += line.len();
+    }
+    (None, readme)
+}
+
+/// Parses a front matter as the Hub does: a YAML mapping, or nothing (the lenient reader then
+/// gets the raw text).
+pub fn parse_front_matter(yaml: &str) -> Option<Value> {
+    let options = serde_saphyr::options! { strict_booleans: true };
+    match serde_saphyr::from_str_with_options::<Value>(yaml, options) {
+        Ok(v @ Value::Object(_)) => Some(v),
+        _ => None,
+    }
+}
+
+pub fn build_input(case: &Case) -> Input {
+    let dir = samples_dir();
+    let mut input = Input::default();
+    if let Some(path) = &case.model_info {
+        let body: Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.join(path)).expect("read model info"),
+        )
+        .expect("parse model info");
+        input.id = body["id"].as_str().unwrap_or_default().to_string();
+        input.tags = body["tags"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|t| t.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        input.pipeline_tag = body["pipeline_tag"].as_str().map(str::to_string);
+        input.library_name = body["library_name"].as_str().map(str::to_string);
+        input.card_data = body.get("cardData").cloned();
+        input.base_models = body.get("baseModels").cloned();
+    }
+    if let Some(path) = &case.card {
+        let readme = std::fs::read_to_string(dir.join(path)).expect("read card");
+        let (front, body) = split_front_matter(&readme);
+        input.card_text = Some(body.to_string());
+        if case.model_info.is_none() {
+            if let Some(front) = front {
+                input.card_data = parse_front_matter(front);
+                if input.card_data.is_none() {
+                    input.raw_front_matter = Some(front.to_string());
+                }
+            }
+            let file = Path::new(path)
+                .file_name()
+                .and_then(|f| f.to_str())
+                .unwrap_or_default();
+            let stem = file
+                .split(".README")
+                .next()
+                .unwrap_or(file)
+                .trim_end_matches(".md");
+            input.id = stem.replacen("__", "/", 1);
+        }
+    }
+    if let Some(inline) = &case.inline {
+        if let Some(t) = &inline.tags {
+            input.tags = t.clone();
+        }
+        if inline.pipeline_tag.is_some() {
+            input.pipeline_tag = inline.pipeline_tag.clone();
+        }
+        if inline.library_name.is_some() {
+            input.library_name = inline.library_name.clone();
+        }
+        if inline.card_data.is_some() {
+            input.card_data = inline.card_data.clone();
+        }
+        if inline.card_text.is_some() {
+            input.card_text = inline.card_text.clone();
+        }
+        if inline.base_models.is_some() {
+            input.base_models = inline.base_models.clone();
+        }
+        if inline.raw_front_matter.is_some() {
+            input.raw_front_matter = inline.raw_front_matter.clone();
+        }
+    }
+    if let Some(id) = &case.id {
+        input.id = id.clone();
+    }
+    input
+}
+
+/// Counts for one kind.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub tp: usize,
+    pub fp: usize,
+    pub fn_: usize,
+}
+
+impl Counts {
+    pub fn precision(&self) -> f64 {
+        if self.tp + self.fp == 0 {
+            1.0
+        } else {
+            self.tp as f64 / (self.tp + self.fp) as f64
+        }
+    }
+    pub fn recall(&self) -> f64 {
+        if self.tp + self.fn_ == 0 {
+            1.0
+        } else {
+            self.tp as f64 / (self.tp + self.fn_) as f64
+        }
+    }
+}
+
+/// One difference between the expected and the found references.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Miss {
+    pub case: String,
+    pub kind: EntityKind,
+    pub id: String,
+    /// `true` for a false positive (found, not expected), `false` for a false negative.
+    pub false_positive: bool,
+}
+
+/// The scores of the whole set.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub cases: usize,
+    pub counts: BTreeMap<EntityKind, Counts>,
+    pub misses: Vec<Miss>,
+}
+
+pub fn evaluate_case(case: &Case, found: &Identified, report: &mut Report) {
+    for kind in EntityKind::ALL {
+        let got: BTreeSet<&str> = found.ids(kind).into_iter().collect();
+        let want: BTreeSet<&str> = case
+            .expected
+            .get(&kind)
+            .map(|v| v.iter().map(String::as_str).collect())
+            .unwrap_or_default();
+        let c = report.counts.entry(kind).or_default();
+        for id in &got {
+            if want.contains(id) {
+                c.tp += 1;
+            } else {
+                c.fp += 1;
+                report.misses.push(Miss {
+                    case: case.name.clone(),
+                    kind,
+                    id: id.to_string(),
+                    false_positive: true,
+                });
+            }
+        }
+        for id in want.difference(&got) {
+            c.fn_ += 1;
+            report.misses.push(Miss {
+                case: case.name.clone(),
+                kind,
+                id: id.to_string(),
+                false_positive: false,
+            });
+        }
+    }
+}
+
+pub fn evaluate() -> Report {
+    let mut report = Report::default();
+    for case in load_cases() {
+        let input = build_input(&case);
+        let found = identify_all(&input.view());
+        evaluate_case(&case, &found, &mut report);
+        report.cases += 1;
+    }
+    report
+}
