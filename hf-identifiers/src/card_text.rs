@@ -450,31 +450,24 @@ fn host_boundary(text: &str, start: usize) -> bool {
     }
 }
 
+/// Where a DOI suffix ends: whitespace or a markup delimiter.
+fn ends_doi(c: u8) -> bool {
+    c.is_ascii_whitespace()
+        || matches!(
+            c,
+            b')' | b']' | b'>' | b'<' | b'"' | b'\'' | b'`' | b'|' | b',' | b';' | b'{' | b'}'
+        )
+}
+
+/// Where a URL path ends: where a DOI would, or at a backslash or an emphasis star.
+fn ends_link_path(c: u8) -> bool {
+    ends_doi(c) || matches!(c, b'\\' | b'*')
+}
+
 /// The URL path at the start of `s`: up to whitespace or a markup delimiter, without a trailing
 /// sentence period.
 fn link_path(s: &str) -> &str {
-    let end = s
-        .bytes()
-        .position(|c| {
-            c.is_ascii_whitespace()
-                || matches!(
-                    c,
-                    b')' | b']'
-                        | b'>'
-                        | b'<'
-                        | b'"'
-                        | b'\''
-                        | b'`'
-                        | b'|'
-                        | b','
-                        | b';'
-                        | b'{'
-                        | b'}'
-                        | b'\\'
-                        | b'*'
-                )
-        })
-        .unwrap_or(s.len());
+    let end = s.bytes().position(ends_link_path).unwrap_or(s.len());
     let path = s.get(..end).unwrap_or("");
     path.trim_end_matches(['.', ':', '!', '?'])
 }
@@ -689,26 +682,7 @@ pub(crate) fn parse_doi(s: &str) -> Option<&str> {
         return None;
     }
     let suffix = rest.get(reg + 1..)?;
-    let len = suffix
-        .bytes()
-        .position(|c| {
-            c.is_ascii_whitespace()
-                || matches!(
-                    c,
-                    b')' | b']'
-                        | b'>'
-                        | b'<'
-                        | b'"'
-                        | b'\''
-                        | b'`'
-                        | b'|'
-                        | b','
-                        | b';'
-                        | b'{'
-                        | b'}'
-                )
-        })
-        .unwrap_or(suffix.len());
+    let len = suffix.bytes().position(ends_doi).unwrap_or(suffix.len());
     let suffix = suffix.get(..len)?.trim_end_matches(['.', ':', '!', '?']);
     if suffix.is_empty() {
         return None;

@@ -338,45 +338,27 @@ impl<'c> ListModels<'c> {
     /// Every model of the listing (up to [`limit`](Self::limit)), page after page.
     pub fn stream(self) -> impl Stream<Item = Result<ModelInfo>> + 'c {
         let start = self.first_page_url();
-        self.stream_from_result(start)
+        items_of(self.pages_from(start))
     }
 
     /// Like [`stream`](Self::stream), starting at a page URL kept from an earlier listing.
     pub fn stream_from(self, url: Url) -> impl Stream<Item = Result<ModelInfo>> + 'c {
-        self.stream_from_result(Ok(url))
+        items_of(self.pages_from(Ok(url)))
     }
 
     /// The listing as a stream of pages, so a caller can checkpoint each [`Page::next`].
     /// Pages stop once [`limit`](Self::limit) models were served; the last page is cut to it.
     pub fn pages(self) -> impl Stream<Item = Result<Page<ModelInfo>>> + 'c {
         let start = self.first_page_url();
-        let client = self.client;
-        let limit = self.limit;
-        futures::stream::try_unfold(
-            (start.map(Some), 0usize),
-            move |(next, served)| async move {
-                let Some(url) = next? else {
-                    return Ok(None);
-                };
-                if limit.is_some_and(|l| served >= l) {
-                    return Ok(None);
-                }
-                let mut page = fetch_page(client, url).await?;
-                if let Some(l) = limit
-                    && served + page.items.len() >= l
-                {
-                    page.items.truncate(l - served);
-                    let served = l;
-                    return Ok(Some((page, (Ok(None), served))));
-                }
-                let served = served + page.items.len();
-                let next = page.next.clone();
-                Ok(Some((page, (Ok(next), served))))
-            },
-        )
+        self.pages_from(start)
     }
 
-    fn stream_from_result(self, start: Result<Url>) -> impl Stream<Item = Result<ModelInfo>> + 'c {
+    /// Like [`pages`](Self::pages), starting at a page URL kept from an earlier listing.
+    pub fn pages_from_url(self, url: Url) -> impl Stream<Item = Result<Page<ModelInfo>>> + 'c {
+        self.pages_from(Ok(url))
+    }
+
+    fn pages_from(self, start: Result<Url>) -> impl Stream<Item = Result<Page<ModelInfo>>> + 'c {
         let client = self.client;
         let limit = self.limit;
         futures::stream::try_unfold(
@@ -393,19 +375,24 @@ impl<'c> ListModels<'c> {
                     page.items.truncate(l.saturating_sub(served));
                 }
                 let served = served + page.items.len();
-                let next = if page.items.is_empty() {
+                // An empty page ends the listing even if it links further (no endless loop).
+                let next = if page.items.is_empty() || limit.is_some_and(|l| served >= l) {
                     None
                 } else {
-                    page.next
+                    page.next.clone()
                 };
-                Ok(Some((
-                    futures::stream::iter(page.items.into_iter().map(Ok)),
-                    (Ok(next), served),
-                )))
+                Ok(Some((page, (Ok(next), served))))
             },
         )
-        .try_flatten()
     }
+}
+
+fn items_of<'c>(
+    pages: impl Stream<Item = Result<Page<ModelInfo>>> + 'c,
+) -> impl Stream<Item = Result<ModelInfo>> + 'c {
+    pages
+        .map_ok(|page| futures::stream::iter(page.items.into_iter().map(Ok)))
+        .try_flatten()
 }
 
 async fn fetch_page(client: &HfClient, url: Url) -> Result<Page<ModelInfo>> {
