@@ -12,16 +12,34 @@
 //!
 //! # Example
 //!
-//! ```no_run
+//! This example runs as a test against a local mock Hub (hidden lines set it up); against the
+//! real Hub, build the client with [`HfClient::from_env`] instead.
+//!
+//! ```
 //! use futures::TryStreamExt;
 //! use hf_client::HfClient;
 //! use hf_client::models::{ModelProperty, Sort};
 //!
-//! # #[tokio::main] async fn main() -> hf_client::Result<()> {
-//! // HF_ENDPOINT, HF_TOKEN (or the token file) are read here.
-//! let client = HfClient::from_env()?;
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> hf_client::Result<()> {
+//! # use wiremock::{Mock, MockServer, ResponseTemplate, matchers::{method, path}};
+//! # let hub = MockServer::start().await;
+//! # let sha = "86b5e0934494bd15c9632b12f734a8a67f723594";
+//! # let bert = serde_json::json!({"_id": "621ffdc036468d709f174338", "id": "google-bert/bert-base-uncased",
+//! #     "sha": sha, "tags": ["transformers", "fill-mask", "license:apache-2.0"], "pipeline_tag": "fill-mask"});
+//! # Mock::given(method("GET")).and(path("/api/models"))
+//! #     .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([bert]))).mount(&hub).await;
+//! # Mock::given(method("GET")).and(path("/api/models/bert-base-uncased"))
+//! #     .respond_with(ResponseTemplate::new(307).insert_header("location", "/api/models/google-bert/bert-base-uncased"))
+//! #     .mount(&hub).await;
+//! # Mock::given(method("GET")).and(path("/api/models/google-bert/bert-base-uncased"))
+//! #     .respond_with(ResponseTemplate::new(200).set_body_json(&bert)).mount(&hub).await;
+//! # Mock::given(method("GET")).and(path(format!("/api/resolve-cache/models/google-bert/bert-base-uncased/{sha}/README.md")))
+//! #     .respond_with(ResponseTemplate::new(200).set_body_string("---\nlicense: apache-2.0\nlanguage: en\n---\n# BERT base model (uncased)\n"))
+//! #     .mount(&hub).await;
+//! # let endpoint = hub.uri();
+//! let client = HfClient::builder().with_endpoint(endpoint).build()?;
 //!
-//! // The ten most recently updated models, with their commit and tags.
+//! // The most recently updated models, with just the fields we need.
 //! let models: Vec<_> = client
 //!     .models()
 //!     .list()
@@ -31,15 +49,19 @@
 //!     .stream()
 //!     .try_collect()
 //!     .await?;
+//! assert_eq!(models[0].pipeline_tag.as_deref(), Some("fill-mask"));
 //!
-//! // One model, asked by a legacy id: the Hub redirects to the canonical one.
+//! // One model, asked by its legacy id: the Hub redirects to the canonical one; both are kept.
 //! let bert = client.models().info("bert-base-uncased").send().await?;
+//! assert_eq!(bert.requested_id, "bert-base-uncased");
 //! assert_eq!(bert.id, "google-bert/bert-base-uncased");
 //!
-//! // Its card, in one request since the commit is known.
-//! if let Some(card) = client.models().card(&bert.id).sha(bert.info.sha.clone().unwrap_or_default()).send().await? {
-//!     println!("{} bytes of card", card.text.len());
-//! }
+//! // Its card, in one request since the commit is known; the front matter is parsed safely.
+//! let sha = bert.info.sha.clone().unwrap_or_default();
+//! let card = client.models().card(&bert.id).sha(sha).send().await?.expect("a README");
+//! let license = card.card.card_data.and_then(|d| d.license).map(|l| l.into_vec());
+//! assert_eq!(license, Some(vec!["apache-2.0".to_string()]));
+//! assert_eq!(client.stats().total_requests(), 4);
 //! # Ok(()) }
 //! ```
 
