@@ -1,6 +1,10 @@
 //! Extract Hugging Face model metadata and everything it points to into run folders of JSON files.
 //!
-//! This facade re-exports the lower crates.
+//! This facade re-exports the lower crates: [`client`] (the Hub, arXiv and SPDX clients),
+//! [`identifiers`] (pure identification of related entities) and [`enrich`] (orchestration).
+
+pub mod mlentory;
+pub mod model_ids;
 
 pub use hf_client as client;
 pub use hf_enrich as enrich;
