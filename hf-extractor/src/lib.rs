@@ -3,8 +3,12 @@
 //! This facade re-exports the lower crates: [`client`] (the Hub, arXiv and SPDX clients),
 //! [`identifiers`] (pure identification of related entities) and [`enrich`] (orchestration).
 
+pub mod error;
 pub mod mlentory;
 pub mod model_ids;
+pub mod run_folder;
+
+pub use error::{Error, Result};
 
 pub use hf_client as client;
 pub use hf_enrich as enrich;

@@ -1,0 +1,61 @@
+//! Errors of the extractor: each names what it is about (a variable, a path).
+
+use std::path::PathBuf;
+
+/// The result type of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Errors of the extractor.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// An environment variable or option holds a value that cannot be used.
+    #[error("{variable}={value:?}: {reason}")]
+    Config {
+        /// The variable (`HF_NUM_MODELS`) or option.
+        variable: String,
+        /// The value found.
+        value: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// A file or folder could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A value could not be written as JSON.
+    #[error("{path}: cannot write JSON: {source}")]
+    Json {
+        /// The file being written.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: serde_json::Error,
+    },
+
+    /// The Hub client failed (boxed: client errors are large).
+    #[error(transparent)]
+    Client(Box<hf_client::Error>),
+}
+
+impl From<hf_client::Error> for Error {
+    fn from(e: hf_client::Error) -> Self {
+        Self::Client(Box::new(e))
+    }
+}
+
+impl Error {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Self::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! Run folders: one folder per run, every file written atomically.
+//!
+//! A run writes into `<output dir>/<YYYY-MM-DD_HH-MM-SS>_<8 hex>/`. Each file is written to a
+//! temporary file in the same folder, flushed to disk, then renamed over its final name, so a
+//! crash never leaves a truncated JSON file: a file is there whole, or not at all.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+/// A run's folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunFolder {
+    path: PathBuf,
+}
+
+impl RunFolder {
+    /// Create a new run folder under `output_dir` (created if missing), named after `started`
+    /// (UTC) and 8 random hex digits.
+    ///
+    /// ```
+    /// use hf_extractor::run_folder::RunFolder;
+    ///
+    /// let out = tempfile::tempdir()?;
+    /// let started = "2026-11-27T11:38:00Z".parse()?;
+    /// let run = RunFolder::create(out.path(), started)?;
+    /// assert!(run.name().starts_with("2026-11-27_11-38-00_"));
+    /// let path = run.write_json("hello.json", &serde_json::json!({"hello": "world"}))?;
+    /// assert_eq!(std::fs::read_to_string(path)?, "{\n  \"hello\": \"world\"\n}\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn create(output_dir: &Path, started: jiff::Timestamp) -> Result<Self> {
+        std::fs::create_dir_all(output_dir).map_err(|e| Error::io(output_dir, e))?;
+        let stamp = started.strftime("%Y-%m-%d_%H-%M-%S").to_string();
+        loop {
+            let name = format!("{stamp}_{:08x}", fastrand::u32(..));
+            let path = output_dir.join(name);
+            match std::fs::create_dir(&path) {
+                Ok(()) => return Ok(Self { path }),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(Error::io(path, e)),
+            }
+        }
+    }
+
+    /// An existing run folder (to resume it, or to read upstream outputs from it).
+    pub fn open(path: impl Into<PathBuf>) -> Result<Self> {
+        let path = path.into();
+        if !path.is_dir() {
+            return Err(Error::io(
+                path,
+                std::io::Error::new(std::io::ErrorKind::NotFound, "not a run folder"),
+            ));
+        }
+        Ok(Self { path })
+    }
+
+    /// The folder.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The folder's name (`YYYY-MM-DD_HH-MM-SS_<8 hex>`).
+    pub fn name(&self) -> &str {
+        self.path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+    }
+
+    /// Write `value` as pretty JSON (two-space indent, a final newline) to `file_name`, atomically.
+    pub fn write_json<T: Serialize + ?Sized>(&self, file_name: &str, value: &T) -> Result<PathBuf> {
+        let target = self.path.join(file_name);
+        write_atomically(&target, |out| {
+            serde_json::to_writer_pretty(&mut *out, value).map_err(|source| Error::Json {
+                path: target.clone(),
+                source,
+            })?;
+            out.write_all(b"\n").map_err(|e| Error::io(&target, e))
+        })?;
+        Ok(target)
+    }
+}
+
+/// Write a file through `fill`: into a temporary file beside `target`, flushed and synced,
+/// then renamed to `target` (and the folder synced, where the platform allows).
+pub fn write_atomically(
+    target: &Path,
+    fill: impl FnOnce(&mut BufWriter<&File>) -> Result<()>,
+) -> Result<()> {
+    let dir = target.parent().unwrap_or_else(|| Path::new("."));
+    let temp = tempfile::Builder::new()
+        .prefix(".tmp-")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io(dir, e))?;
+    {
+        let mut out = BufWriter::new(temp.as_file());
+        fill(&mut out)?;
+        out.flush().map_err(|e| Error::io(target, e))?;
+    }
+    temp.as_file()
+        .sync_all()
+        .map_err(|e| Error::io(target, e))?;
+    temp.persist(target)
+        .map_err(|e| Error::io(target, e.error))?;
+    // Make the rename itself durable.
+    if let Ok(folder) = File::open(dir) {
+        let _ = folder.sync_all();
+    }
+    Ok(())
+}
+
+/// Check that files can be created in `dir` (creating it if missing), before any work is done.
+pub fn ensure_writable(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    tempfile::Builder::new()
+        .prefix(".write-check-")
+        .tempfile_in(dir)
+        .map(drop)
+        .map_err(|e| Error::io(dir, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_are_replaced_whole_and_no_temp_file_is_left() {
+        let out = tempfile::tempdir().unwrap();
+        let run = RunFolder::create(out.path(), jiff::Timestamp::UNIX_EPOCH).unwrap();
+        assert!(run.name().starts_with("1970-01-01_00-00-00_"));
+        assert_eq!(run.name().len(), "1970-01-01_00-00-00_".len() + 8);
+        run.write_json("a.json", &vec![1, 2, 3]).unwrap();
+        run.write_json("a.json", &vec![4]).unwrap();
+        let text = std::fs::read_to_string(run.path().join("a.json")).unwrap();
+        assert_eq!(text, "[\n  4\n]\n");
+        let names: Vec<_> = std::fs::read_dir(run.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(names, ["a.json"]);
+    }
+
+    #[test]
+    fn a_failed_write_keeps_the_previous_file() {
+        let out = tempfile::tempdir().unwrap();
+        let run = RunFolder::create(out.path(), jiff::Timestamp::UNIX_EPOCH).unwrap();
+        run.write_json("a.json", &"old").unwrap();
+        let target = run.path().join("a.json");
+        let err = write_atomically(&target, |out| {
+            out.write_all(b"{\"half\": ").unwrap();
+            Err(Error::io(&target, std::io::Error::other("crash mid-write")))
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("crash mid-write"));
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "\"old\"\n");
+        assert_eq!(std::fs::read_dir(run.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn two_runs_in_the_same_second_get_two_folders() {
+        let out = tempfile::tempdir().unwrap();
+        let a = RunFolder::create(out.path(), jiff::Timestamp::UNIX_EPOCH).unwrap();
+        let b = RunFolder::create(out.path(), jiff::Timestamp::UNIX_EPOCH).unwrap();
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn an_unwritable_output_dir_is_an_error_naming_it() {
+        let out = tempfile::tempdir().unwrap();
+        let file = out.path().join("file");
+        std::fs::write(&file, "x").unwrap();
+        let err = ensure_writable(&file.join("sub")).unwrap_err();
+        assert!(err.to_string().contains("file/sub"), "{err}");
+        ensure_writable(&out.path().join("new/dir")).unwrap();
+    }
+}
