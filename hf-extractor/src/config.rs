@@ -1,0 +1,252 @@
+//! The extractor's configuration, from the environment variables of the system it replaces.
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `HF_NUM_MODELS` | 50 | models of the latest-N listing |
+//! | `HF_UPDATE_RECENT` | true | list by `lastModified` (true) or `createdAt` (false), newest first |
+//! | `HF_THREADS` | 4 | cards fetched at once |
+//! | `HF_MODELS_FILE_PATH` | `/data/refs/hf_model_ids.txt` | extra model ids, one per line (skipped if missing) |
+//! | `HF_TOKEN` | none | the Hub token (else `HF_TOKEN_PATH`, else `$HF_HOME/token`) |
+//! | `HF_ENRICHMENT_THREADS` | 4 | related entities fetched at once |
+//! | `HF_BASE_MODEL_ITERATIONS` | 1 | generations of base models followed (0: none) |
+//! | `HF_ENDPOINT` | `https://huggingface.co` | the Hub |
+//! | `HF_OUTPUT_DIR` | `/data/raw/hf` | where run folders are created |
+//! | `HF_ARXIV_ENDPOINT` | `https://export.arxiv.org` | the arXiv export API |
+//! | `HF_ARXIV_DELAY_MS` | 3000 | spacing of arXiv requests |
+//! | `HF_SPDX_LICENSES_URL` | none | refresh the SPDX list from this `licenses.json` |
+//!
+//! A value that cannot be used is an error naming the variable, before any request is made.
+
+use std::path::PathBuf;
+
+use hf_client::HfClientBuilder;
+
+use crate::error::{Error, Result};
+
+/// Default of `HF_NUM_MODELS`.
+pub const DEFAULT_NUM_MODELS: usize = 50;
+/// Default of `HF_THREADS`.
+pub const DEFAULT_THREADS: usize = 4;
+/// Default of `HF_ENRICHMENT_THREADS`.
+pub const DEFAULT_ENRICHMENT_THREADS: usize = 4;
+/// Default of `HF_BASE_MODEL_ITERATIONS`.
+pub const DEFAULT_BASE_MODEL_ITERATIONS: usize = 1;
+/// Default of `HF_MODELS_FILE_PATH`.
+pub const DEFAULT_MODELS_FILE_PATH: &str = "/data/refs/hf_model_ids.txt";
+/// Default of `HF_OUTPUT_DIR`.
+pub const DEFAULT_OUTPUT_DIR: &str = "/data/raw/hf";
+
+/// What a run does and where it writes; the Hub client's settings travel in
+/// [`ExtractorConfig::client`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ExtractorConfig {
+    /// Models of the latest-N listing (`HF_NUM_MODELS`).
+    pub num_models: usize,
+    /// Sort the listing by last update (true) or by creation (false) (`HF_UPDATE_RECENT`).
+    pub update_recent: bool,
+    /// Cards fetched at once (`HF_THREADS`).
+    pub threads: usize,
+    /// The model-id file (`HF_MODELS_FILE_PATH`).
+    pub models_file_path: PathBuf,
+    /// Related entities fetched at once (`HF_ENRICHMENT_THREADS`).
+    pub enrichment_threads: usize,
+    /// Generations of base models to follow (`HF_BASE_MODEL_ITERATIONS`).
+    pub base_model_iterations: usize,
+    /// Where run folders are created (`HF_OUTPUT_DIR`).
+    pub output_dir: PathBuf,
+    /// The Hub client's settings (`HF_ENDPOINT`, `HF_TOKEN`, `HF_ARXIV_*`, `HF_SPDX_LICENSES_URL`).
+    pub client: HfClientBuilder,
+}
+
+impl Default for ExtractorConfig {
+    /// The documented defaults; reads no environment.
+    fn default() -> Self {
+        Self {
+            num_models: DEFAULT_NUM_MODELS,
+            update_recent: true,
+            threads: DEFAULT_THREADS,
+            models_file_path: PathBuf::from(DEFAULT_MODELS_FILE_PATH),
+            enrichment_threads: DEFAULT_ENRICHMENT_THREADS,
+            base_model_iterations: DEFAULT_BASE_MODEL_ITERATIONS,
+            output_dir: PathBuf::from(DEFAULT_OUTPUT_DIR),
+            client: HfClientBuilder::new(),
+        }
+    }
+}
+
+impl ExtractorConfig {
+    /// The defaults overridden by the process environment.
+    pub fn from_env() -> Result<Self> {
+        Self::from_env_with(|k| std::env::var(k).ok())
+    }
+
+    /// The defaults overridden by the variables `var` gives (for tests and embedding).
+    ///
+    /// ```
+    /// use hf_extractor::config::ExtractorConfig;
+    ///
+    /// let env = |k: &str| match k {
+    ///     "HF_NUM_MODELS" => Some("200".to_string()),
+    ///     "HF_UPDATE_RECENT" => Some("false".to_string()),
+    ///     _ => None,
+    /// };
+    /// let config = ExtractorConfig::from_env_with(env)?;
+    /// assert_eq!(config.num_models, 200);
+    /// assert!(!config.update_recent);
+    ///
+    /// let err = ExtractorConfig::from_env_with(|k| (k == "HF_NUM_MODELS").then(|| "abc".into()))
+    ///     .unwrap_err();
+    /// assert!(err.to_string().starts_with("HF_NUM_MODELS=\"abc\""));
+    /// # Ok::<(), hf_extractor::Error>(())
+    /// ```
+    pub fn from_env_with(var: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let get = |k: &str| var(k).filter(|v| !v.trim().is_empty());
+        let defaults = Self::default();
+        Ok(Self {
+            num_models: number(&get, "HF_NUM_MODELS", defaults.num_models, 0)?,
+            update_recent: boolean(&get, "HF_UPDATE_RECENT", defaults.update_recent)?,
+            threads: number(&get, "HF_THREADS", defaults.threads, 1)?,
+            models_file_path: get("HF_MODELS_FILE_PATH")
+                .map_or(defaults.models_file_path, PathBuf::from),
+            enrichment_threads: number(
+                &get,
+                "HF_ENRICHMENT_THREADS",
+                defaults.enrichment_threads,
+                1,
+            )?,
+            base_model_iterations: number(
+                &get,
+                "HF_BASE_MODEL_ITERATIONS",
+                defaults.base_model_iterations,
+                0,
+            )?,
+            output_dir: get("HF_OUTPUT_DIR").map_or(defaults.output_dir, PathBuf::from),
+            client: HfClientBuilder::from_env_with(&var).map_err(|e| Error::Config {
+                variable: "HF_*".into(),
+                value: String::new(),
+                reason: e.to_string(),
+            })?,
+        })
+    }
+}
+
+fn number(
+    get: &impl Fn(&str) -> Option<String>,
+    variable: &str,
+    default: usize,
+    min: usize,
+) -> Result<usize> {
+    let Some(value) = get(variable) else {
+        return Ok(default);
+    };
+    match value.trim().parse::<usize>() {
+        Ok(n) if n >= min => Ok(n),
+        Ok(_) => Err(Error::Config {
+            variable: variable.into(),
+            value,
+            reason: format!("must be at least {min}"),
+        }),
+        Err(_) => Err(Error::Config {
+            variable: variable.into(),
+            value,
+            reason: "must be a whole number".into(),
+        }),
+    }
+}
+
+fn boolean(get: &impl Fn(&str) -> Option<String>, variable: &str, default: bool) -> Result<bool> {
+    let Some(value) = get(variable) else {
+        return Ok(default);
+    };
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err(Error::Config {
+            variable: variable.into(),
+            value,
+            reason: "must be true or false".into(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+    }
+
+    #[test]
+    fn defaults_are_the_documented_ones() {
+        let c = ExtractorConfig::from_env_with(env(&[("HOME", "/nonexistent")])).unwrap();
+        assert_eq!(c.num_models, 50);
+        assert!(c.update_recent);
+        assert_eq!(c.threads, 4);
+        assert_eq!(c.enrichment_threads, 4);
+        assert_eq!(c.base_model_iterations, 1);
+        assert_eq!(
+            c.models_file_path,
+            PathBuf::from("/data/refs/hf_model_ids.txt")
+        );
+        assert_eq!(c.output_dir, PathBuf::from("/data/raw/hf"));
+    }
+
+    #[test]
+    fn every_variable_is_read() {
+        let c = ExtractorConfig::from_env_with(env(&[
+            ("HF_NUM_MODELS", "7"),
+            ("HF_UPDATE_RECENT", "False"),
+            ("HF_THREADS", "16"),
+            ("HF_MODELS_FILE_PATH", "/tmp/ids.txt"),
+            ("HF_ENRICHMENT_THREADS", "2"),
+            ("HF_BASE_MODEL_ITERATIONS", "0"),
+            ("HF_OUTPUT_DIR", "/tmp/out"),
+            ("HF_ENDPOINT", "http://127.0.0.1:1"),
+            ("HF_TOKEN", "hf_x"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            (
+                c.num_models,
+                c.update_recent,
+                c.threads,
+                c.enrichment_threads,
+                c.base_model_iterations
+            ),
+            (7, false, 16, 2, 0)
+        );
+        assert_eq!(c.models_file_path, PathBuf::from("/tmp/ids.txt"));
+        assert_eq!(c.output_dir, PathBuf::from("/tmp/out"));
+        let client = c.client.build().unwrap();
+        assert_eq!(client.endpoint().as_str(), "http://127.0.0.1:1/");
+        assert_eq!(
+            client.config().token.as_ref().map(|t| t.expose()),
+            Some("hf_x")
+        );
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        let cases = [
+            ("HF_NUM_MODELS", "abc", "whole number"),
+            ("HF_NUM_MODELS", "-1", "whole number"),
+            ("HF_THREADS", "0", "at least 1"),
+            ("HF_ENRICHMENT_THREADS", "many", "whole number"),
+            ("HF_UPDATE_RECENT", "maybe", "true or false"),
+            ("HF_ARXIV_DELAY_MS", "soon", "HF_ARXIV_DELAY_MS"),
+        ];
+        for (variable, value, reason) in cases {
+            let err = ExtractorConfig::from_env_with(env(&[(variable, value)]))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(variable), "{err}");
+            assert!(err.contains(reason), "{err}");
+        }
+    }
+}
