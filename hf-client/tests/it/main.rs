@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 mod faults;
+mod licenses;
 mod listing;
 mod model_info;
 mod samples;
