@@ -47,6 +47,7 @@ pub mod card;
 pub mod client;
 pub mod config;
 pub mod error;
+pub mod languages;
 pub mod licenses;
 pub mod models;
 pub mod pagination;

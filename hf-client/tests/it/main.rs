@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 mod faults;
+mod languages;
 mod licenses;
 mod listing;
 mod model_info;
