@@ -9,4 +9,5 @@ mod listing;
 mod model_info;
 mod samples;
 mod support;
+mod tasks;
 mod transport;
