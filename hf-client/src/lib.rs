@@ -54,6 +54,7 @@ pub mod pagination;
 pub mod rate_limit;
 pub mod response;
 pub mod retry;
+pub mod tags;
 pub mod tasks;
 pub mod wire;
 

@@ -9,5 +9,6 @@ mod listing;
 mod model_info;
 mod samples;
 mod support;
+mod tags;
 mod tasks;
 mod transport;
