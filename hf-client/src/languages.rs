@@ -365,3 +365,38 @@ mod tests {
         assert_eq!(json["kind"], "multilingual");
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn resolve_never_panics_and_keeps_the_code(code in any::<String>()) {
+            let r = resolve_language(&code);
+            prop_assert_eq!(&r.code, &code);
+            prop_assert_eq!(r.iso639_3.is_some(), r.kind == LanguageKind::Iso639);
+        }
+
+        #[test]
+        fn separators_and_case_do_not_matter(
+            lang in "(en|de|zh|pt|no|eng|ger|fre|chi)",
+            rest in proptest::collection::vec("([a-zA-Z]{2}|[a-zA-Z]{4}|[0-9]{3})", 0..3),
+            underscore in any::<bool>(),
+        ) {
+            let sep = if underscore { "_" } else { "-" };
+            let mut code = lang.clone();
+            for part in &rest {
+                code.push_str(sep);
+                code.push_str(part);
+            }
+            let a = resolve_language(&code);
+            let b = resolve_language(&code.to_ascii_uppercase().replace('_', "-"));
+            prop_assert_eq!(a.kind, LanguageKind::Iso639);
+            prop_assert_eq!(&a.tag, &b.tag);
+            prop_assert_eq!(&a.subtag, &b.subtag);
+            prop_assert_eq!(a.subtag.is_some(), !rest.is_empty());
+        }
+    }
+}

@@ -650,58 +650,46 @@ mod tests {
         assert_eq!(in_spdx, ["openmdw-1.0"]);
     }
 
+    type Case = (
+        &'static str,
+        LicenseKind,
+        Option<&'static str>,
+        Option<&'static str>,
+    );
+
+    /// (input, kind, spdx_id, deprecated_id)
+    #[rustfmt::skip]
+    const CASES: &[Case] = &[
+        ("apache-2.0", LicenseKind::Spdx, Some("Apache-2.0"), None),
+        ("Apache-2.0", LicenseKind::Spdx, Some("Apache-2.0"), None),
+        ("  MIT ", LicenseKind::Spdx, Some("MIT"), None),
+        ("license:mit", LicenseKind::Spdx, Some("MIT"), None),
+        ("etalab-2.0", LicenseKind::Spdx, Some("etalab-2.0"), None),
+        ("zlib", LicenseKind::Spdx, Some("Zlib"), None),
+        ("gpl-3.0-or-later", LicenseKind::Spdx, Some("GPL-3.0-or-later"), None),
+        ("gpl-3.0", LicenseKind::SpdxDeprecated, Some("GPL-3.0-only"), Some("GPL-3.0")),
+        ("GPL-2.0+", LicenseKind::SpdxDeprecated, Some("GPL-2.0-or-later"), Some("GPL-2.0+")),
+        ("agpl-3.0", LicenseKind::SpdxDeprecated, Some("AGPL-3.0-only"), Some("AGPL-3.0")),
+        ("lgpl-2.1", LicenseKind::SpdxDeprecated, Some("LGPL-2.1-only"), Some("LGPL-2.1")),
+        // Deprecated without a `-only` successor: the deprecated id is all there is.
+        ("nunit", LicenseKind::SpdxDeprecated, Some("Nunit"), Some("Nunit")),
+        ("GPL-2.0-with-GCC-exception", LicenseKind::SpdxDeprecated, Some("GPL-2.0-with-GCC-exception"), Some("GPL-2.0-with-GCC-exception")),
+        ("openrail++", LicenseKind::HubSpecific, None, None),
+        ("openmdw-1.0", LicenseKind::Spdx, Some("OpenMDW-1.0"), None),
+        ("openmdw-1.1", LicenseKind::HubSpecific, None, None),
+        ("LLAMA3.1", LicenseKind::HubSpecific, None, None),
+        ("other", LicenseKind::Other, None, None),
+        ("unknown", LicenseKind::Unknown, None, None),
+        ("not-a-license", LicenseKind::Unresolved, None, None),
+        ("", LicenseKind::Unresolved, None, None),
+        ("license:", LicenseKind::Unresolved, None, None),
+        ("é", LicenseKind::Unresolved, None, None),
+    ];
+
     #[test]
     fn table_of_cases() {
         let r = LicenseResolver::embedded();
-        let cases: &[(&str, LicenseKind, Option<&str>, Option<&str>)] = &[
-            ("apache-2.0", LicenseKind::Spdx, Some("Apache-2.0"), None),
-            ("Apache-2.0", LicenseKind::Spdx, Some("Apache-2.0"), None),
-            ("  MIT ", LicenseKind::Spdx, Some("MIT"), None),
-            ("license:mit", LicenseKind::Spdx, Some("MIT"), None),
-            ("etalab-2.0", LicenseKind::Spdx, Some("etalab-2.0"), None),
-            ("zlib", LicenseKind::Spdx, Some("Zlib"), None),
-            (
-                "gpl-3.0-or-later",
-                LicenseKind::Spdx,
-                Some("GPL-3.0-or-later"),
-                None,
-            ),
-            (
-                "gpl-3.0",
-                LicenseKind::SpdxDeprecated,
-                Some("GPL-3.0-only"),
-                Some("GPL-3.0"),
-            ),
-            (
-                "GPL-2.0+",
-                LicenseKind::SpdxDeprecated,
-                Some("GPL-2.0-or-later"),
-                Some("GPL-2.0+"),
-            ),
-            (
-                "agpl-3.0",
-                LicenseKind::SpdxDeprecated,
-                Some("AGPL-3.0-only"),
-                Some("AGPL-3.0"),
-            ),
-            (
-                "lgpl-2.1",
-                LicenseKind::SpdxDeprecated,
-                Some("LGPL-2.1-only"),
-                Some("LGPL-2.1"),
-            ),
-            ("openrail++", LicenseKind::HubSpecific, None, None),
-            ("openmdw-1.0", LicenseKind::Spdx, Some("OpenMDW-1.0"), None),
-            ("openmdw-1.1", LicenseKind::HubSpecific, None, None),
-            ("LLAMA3.1", LicenseKind::HubSpecific, None, None),
-            ("other", LicenseKind::Other, None, None),
-            ("unknown", LicenseKind::Unknown, None, None),
-            ("not-a-license", LicenseKind::Unresolved, None, None),
-            ("", LicenseKind::Unresolved, None, None),
-            ("license:", LicenseKind::Unresolved, None, None),
-            ("é", LicenseKind::Unresolved, None, None),
-        ];
-        for (input, kind, spdx_id, deprecated_id) in cases {
+        for (input, kind, spdx_id, deprecated_id) in CASES {
             let rec = r.resolve(input, None, None);
             assert_eq!(rec.id, *input);
             assert_eq!(rec.kind, *kind, "{input}");
@@ -761,5 +749,34 @@ mod tests {
         assert_eq!(r.source(), SpdxListSource::Embedded);
         assert_eq!(r.list_version(), spdx::license_version());
         assert!(r.spdx_len() > 600);
+    }
+}
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn resolve_never_panics_and_keeps_the_id(
+            id in any::<String>(),
+            name in proptest::option::of(".{0,20}"),
+        ) {
+            let rec = LicenseResolver::embedded().resolve(&id, name.as_deref(), None);
+            prop_assert_eq!(&rec.id, &id);
+            prop_assert_eq!(rec.license_name, name);
+            let spdx = matches!(rec.kind, LicenseKind::Spdx | LicenseKind::SpdxDeprecated);
+            prop_assert_eq!(rec.spdx_id.is_some(), spdx);
+        }
+
+        #[test]
+        fn resolve_ignores_case(id in "[a-zA-Z0-9.+-]{1,24}") {
+            let r = LicenseResolver::embedded();
+            let lower = r.resolve(&id.to_ascii_lowercase(), None, None);
+            let upper = r.resolve(&id.to_ascii_uppercase(), None, None);
+            prop_assert_eq!(lower.kind, upper.kind);
+            prop_assert_eq!(lower.spdx_id, upper.spdx_id);
+        }
     }
 }
