@@ -69,11 +69,15 @@ pub mod card;
 pub mod client;
 pub mod config;
 pub mod error;
+pub mod languages;
+pub mod licenses;
 pub mod models;
 pub mod pagination;
 pub mod rate_limit;
 pub mod response;
 pub mod retry;
+pub mod tags;
+pub mod tasks;
 pub mod wire;
 
 pub use client::{HfClient, HubRequest, RequestStats};

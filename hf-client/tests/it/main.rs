@@ -4,8 +4,12 @@
 
 mod cards;
 mod faults;
+mod languages;
+mod licenses;
 mod listing;
 mod model_info;
 mod samples;
 mod support;
+mod tags;
+mod tasks;
 mod transport;
