@@ -43,6 +43,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod arxiv;
 pub mod card;
 pub mod client;
 pub mod config;
