@@ -61,7 +61,8 @@ impl PaperInfoRequest<'_> {
     /// # Ok::<(), hf_client::Error>(())
     /// ```
     pub fn url(&self) -> Url {
-        let id = ArxivId::parse(&self.id).map_or_else(|_| self.id.trim().to_owned(), |i| i.id().to_owned());
+        let id = ArxivId::parse(&self.id)
+            .map_or_else(|_| self.id.trim().to_owned(), |i| i.id().to_owned());
         self.client.hub_url(&["api", "papers", &id])
     }
 

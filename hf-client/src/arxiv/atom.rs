@@ -148,8 +148,7 @@ impl EntryBuilder {
         let mut paper = self.paper;
         paper.title = self.title.unwrap_or_default();
         let is_error = paper.entry_id.contains("/api/errors")
-            || (paper.title == "Error"
-                && paper.authors.iter().any(|a| a.name == "arXiv api core"));
+            || (paper.title == "Error" && paper.authors.iter().any(|a| a.name == "arXiv api core"));
         if is_error {
             feed.errors.push(FeedError {
                 bad_id: bad_id_of(&paper.summary, &paper.entry_id),

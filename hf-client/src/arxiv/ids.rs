@@ -206,7 +206,12 @@ mod tests {
         let cases: &[(&str, &str, Option<u32>, &str)] = &[
             ("1706.03762", "1706.03762", None, "1706.03762"),
             ("2104.12255v1", "2104.12255", Some(1), "2104.12255"),
-            ("  arXiv:2401.00001v12 ", "2401.00001", Some(12), "2401.00001"),
+            (
+                "  arXiv:2401.00001v12 ",
+                "2401.00001",
+                Some(12),
+                "2401.00001",
+            ),
             ("ARXIV:0704.0001", "0704.0001", None, "0704.0001"),
             ("0808.05394", "0808.05394", None, "0808.05394"),
             ("hep-th/9901001", "hep-th/9901001", None, "hep-th/9901001"),
@@ -217,8 +222,18 @@ mod tests {
                 Some(1),
                 "quant-ph/0201082",
             ),
-            ("solv-int/9901001", "solv-int/9901001", None, "solv-int/9901001"),
-            ("astro-ph/0601001", "astro-ph/0601001", None, "astro-ph/0601001"),
+            (
+                "solv-int/9901001",
+                "solv-int/9901001",
+                None,
+                "solv-int/9901001",
+            ),
+            (
+                "astro-ph/0601001",
+                "astro-ph/0601001",
+                None,
+                "astro-ph/0601001",
+            ),
         ];
         for &(input, id, version, canonical) in cases {
             let parsed = ArxivId::parse(input).unwrap_or_else(|e| panic!("{input}: {e}"));

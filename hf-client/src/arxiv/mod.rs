@@ -247,10 +247,7 @@ impl<'c> FetchPapers<'c> {
                 }
             }
         }
-        let mut queue: VecDeque<Batch> = valid
-            .chunks(self.batch_size)
-            .map(<[_]>::to_vec)
-            .collect();
+        let mut queue: VecDeque<Batch> = valid.chunks(self.batch_size).map(<[_]>::to_vec).collect();
         let before = self.requests_so_far();
         while let Some(batch) = queue.pop_front() {
             match self.ask(&batch).await {
@@ -272,7 +269,10 @@ impl<'c> FetchPapers<'c> {
                     } else if rest.len() <= 1 {
                         reject(&mut out, rest, &message);
                     } else {
-                        tracing::debug!(ids = rest.len(), "arXiv rejected a batch without naming an id; bisecting");
+                        tracing::debug!(
+                            ids = rest.len(),
+                            "arXiv rejected a batch without naming an id; bisecting"
+                        );
                         let second = rest.split_off(rest.len() / 2);
                         queue.push_front(second);
                         queue.push_front(rest);
@@ -315,11 +315,7 @@ impl<'c> FetchPapers<'c> {
     async fn ask(&self, batch: &Batch) -> Result<BatchAnswer, Error> {
         let keys: Vec<&str> = batch.iter().map(|(k, _)| k.as_str()).collect();
         let url = self.client.arxiv().query_url(&keys);
-        let resp = self
-            .client
-            .arxiv_pacer()
-            .run(self.client.get(url))
-            .await?;
+        let resp = self.client.arxiv_pacer().run(self.client.get(url)).await?;
         let what = match keys.as_slice() {
             [one] => (*one).to_owned(),
             [first, ..] => format!("{first} and {} more", keys.len() - 1),
@@ -337,7 +333,11 @@ impl<'c> FetchPapers<'c> {
         });
         match parsed {
             Ok(feed) if !feed.errors.is_empty() => Ok(BatchAnswer::Rejected {
-                bad_ids: feed.errors.iter().filter_map(|e| e.bad_id.clone()).collect(),
+                bad_ids: feed
+                    .errors
+                    .iter()
+                    .filter_map(|e| e.bad_id.clone())
+                    .collect(),
                 message: feed
                     .errors
                     .iter()
@@ -347,12 +347,10 @@ impl<'c> FetchPapers<'c> {
             }),
             Ok(feed) if resp.status.is_success() => Ok(BatchAnswer::Papers(feed.papers)),
             // A 400 without a readable error entry.
-            Ok(_) | Err(_) if resp.status == StatusCode::BAD_REQUEST => {
-                Ok(BatchAnswer::Rejected {
-                    bad_ids: Vec::new(),
-                    message: format!("HTTP 400: {}", excerpt(&resp.body)),
-                })
-            }
+            Ok(_) | Err(_) if resp.status == StatusCode::BAD_REQUEST => Ok(BatchAnswer::Rejected {
+                bad_ids: Vec::new(),
+                message: format!("HTTP 400: {}", excerpt(&resp.body)),
+            }),
             Ok(feed) => Ok(BatchAnswer::Papers(feed.papers)),
             Err(e) => Err(e),
         }
@@ -363,7 +361,8 @@ impl<'c> FetchPapers<'c> {
 fn names(bad: &str, key: &str, id: &ArxivId) -> bool {
     bad == key
         || bad == id.id()
-        || ArxivId::parse(bad).is_ok_and(|b| b.canonical() == id.canonical() && b.version() == id.version())
+        || ArxivId::parse(bad)
+            .is_ok_and(|b| b.canonical() == id.canonical() && b.version() == id.version())
 }
 
 fn reject(out: &mut ArxivResults, ids: Batch, message: &str) {
@@ -388,7 +387,10 @@ fn assign(out: &mut ArxivResults, batch: Batch, papers: Vec<ArxivPaper>) {
         by_id.entry(paper.id.clone()).or_default().push(paper);
     }
     for (key, id) in batch {
-        let candidates = by_id.get(&id.canonical()).map(Vec::as_slice).unwrap_or_default();
+        let candidates = by_id
+            .get(&id.canonical())
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         let found = match id.version() {
             Some(v) => candidates
                 .iter()

@@ -144,6 +144,8 @@ pub struct Field {
     pub column: Option<String>,
     /// `references.field` id (the split field refers to the split list).
     pub references: Option<String>,
+    /// `repeated`: the field holds a list of values.
+    pub repeated: bool,
     /// `subField` entries.
     pub sub_fields: Vec<Field>,
 }
@@ -366,12 +368,11 @@ fn field(f: &Value) -> Option<Field> {
         data_types: f.get("dataType").map(texts).unwrap_or_default(),
         file_set: ref_ids(pick("fileSet")).into_iter().next(),
         file_object: ref_ids(pick("fileObject")).into_iter().next(),
-        column: pick("extract")
-            .and_then(|e| e.get("column"))
-            .and_then(text),
+        column: pick("extract").and_then(|e| e.get("column")).and_then(text),
         references: f
             .get("references")
             .and_then(|r| ref_ids(r.get("field")).into_iter().next()),
+        repeated: f.get("repeated").and_then(Value::as_bool).unwrap_or(false),
         sub_fields: items(f.get("subField")).filter_map(field).collect(),
     })
 }

@@ -70,7 +70,11 @@ impl<'c> DatasetsHandler<'c> {
             Ok(c) => (Some(c), None),
             Err(e) => {
                 tracing::debug!(dataset = %info.id, error = %e, "no Croissant");
-                (None, Some(e.to_string()))
+                let reason = match e.status() {
+                    Some(status) => format!("HTTP {}: {e}", status.as_u16()),
+                    None => e.to_string(),
+                };
+                (None, Some(reason))
             }
         };
         Ok(DatasetRecord {
@@ -142,7 +146,9 @@ impl DatasetInfoRequest<'_> {
             .error_for_status(ResourceKind::Dataset, &self.id)?;
         let info: DatasetInfo = resp.json()?;
         let id = match resp.was_redirected() {
-            true => canonical_id_from_url(self.client, &resp.url).unwrap_or_else(|| info.id.clone()),
+            true => {
+                canonical_id_from_url(self.client, &resp.url).unwrap_or_else(|| info.id.clone())
+            }
             false => info.id.clone(),
         };
         Ok(DatasetInfoResponse {

@@ -2,9 +2,12 @@
 //! recorded Hub answers of `../shared/hub-samples/`. Nothing here touches the network.
 #![allow(clippy::unwrap_used, missing_docs)]
 
+mod arxiv;
+mod datasets;
 mod faults;
 mod listing;
 mod model_info;
+mod papers;
 mod samples;
 mod support;
 mod transport;
