@@ -355,11 +355,7 @@ fn close(
             if let Some(author) = b.author.as_mut() {
                 match name {
                     "name" => author.name = value,
-                    "affiliation" => {
-                        if !value.is_empty() {
-                            author.affiliations.push(value);
-                        }
-                    }
+                    "affiliation" if !value.is_empty() => author.affiliations.push(value),
                     _ => {}
                 }
             }

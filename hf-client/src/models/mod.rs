@@ -109,7 +109,7 @@ impl ModelInfoRequest<'_> {
         url
     }
 
-    /// Send it. A missing model is [`Error::NotFound`]; a legacy id answered through a redirect
+    /// Send it. A missing model is [`Error::NotFound`](crate::Error::NotFound); a legacy id answered through a redirect
     /// keeps both ids.
     pub async fn send(self) -> Result<ModelInfoResponse> {
         let url = self.url();
@@ -213,7 +213,7 @@ impl CardRequest<'_> {
     }
 
     /// Send it. A model without a README is `Ok(None)`; a missing model is
-    /// [`Error::NotFound`].
+    /// [`Error::NotFound`](crate::Error::NotFound).
     pub async fn send(self) -> Result<Option<FetchedCard>> {
         if let Some(url) = self.resolve_cache_url() {
             match self.client.get(url).await {
