@@ -433,6 +433,27 @@ mod tests {
         assert_eq!(bad_id_of("max_results too large", "x"), None);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_text_never_panics(s in "\\PC{0,64}") {
+            let _ = parse_feed(&s);
+        }
+
+        #[test]
+        fn xml_like_text_never_panics(parts in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "<feed>", "</feed>", "<entry>", "</entry>", "<author>", "</author>", "<name>",
+                "</name>", "<id>", "</id>", "http://arxiv.org/abs/2401.00001v2", "<title>",
+                "</title>", "<link href=\"x\" title=\"pdf\"/>", "<category term=\"a\"/>",
+                "<arxiv:affiliation>", "</arxiv:affiliation>", "&amp;", "&#0;", "&bogus;", "<![CDATA[",
+                "]]>", " text ", "<", ">", "\"",
+            ]),
+            0..40,
+        )) {
+            let _ = parse_feed(&parts.concat());
+        }
+    }
+
     #[test]
     fn garbage_never_panics() {
         for text in ["", "<", "<feed>", "&", "<entry><link/></entry>", "\u{0}"] {

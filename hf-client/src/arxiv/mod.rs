@@ -39,7 +39,7 @@ use url::Url;
 
 use crate::client::HfClient;
 use crate::error::{Error, ResourceKind};
-use crate::response::excerpt;
+use crate::response::{HubResponse, excerpt};
 
 /// How many ids one request asks for by default (arxiv.py's page size).
 pub const DEFAULT_BATCH_SIZE: usize = 100;
@@ -248,9 +248,10 @@ impl<'c> FetchPapers<'c> {
             }
         }
         let mut queue: VecDeque<Batch> = valid.chunks(self.batch_size).map(<[_]>::to_vec).collect();
-        let before = self.requests_so_far();
         while let Some(batch) = queue.pop_front() {
-            match self.ask(&batch).await {
+            let (answer, sent) = self.ask(&batch).await;
+            out.requests += sent;
+            match answer {
                 Ok(BatchAnswer::Papers(papers)) => assign(&mut out, batch, papers),
                 Ok(BatchAnswer::Rejected { bad_ids, message }) => {
                     let (bad, mut rest): (Batch, Batch) = batch
@@ -292,7 +293,6 @@ impl<'c> FetchPapers<'c> {
                 }
             }
         }
-        out.requests = self.requests_so_far().saturating_sub(before);
         out
     }
 
@@ -311,49 +311,65 @@ impl<'c> FetchPapers<'c> {
             .unwrap_or(0)
     }
 
-    /// One paced request for a batch.
-    async fn ask(&self, batch: &Batch) -> Result<BatchAnswer, Error> {
+    /// One paced request for a batch, and the HTTP requests it took (retries included).
+    async fn ask(&self, batch: &Batch) -> (Result<BatchAnswer, Error>, u64) {
         let keys: Vec<&str> = batch.iter().map(|(k, _)| k.as_str()).collect();
         let url = self.client.arxiv().query_url(&keys);
-        let resp = self.client.arxiv_pacer().run(self.client.get(url)).await?;
-        let what = match keys.as_slice() {
-            [one] => (*one).to_owned(),
-            [first, ..] => format!("{first} and {} more", keys.len() - 1),
-            [] => String::new(),
-        };
-        if !resp.status.is_success() && resp.status != StatusCode::BAD_REQUEST {
-            return Err(resp.into_error(ResourceKind::Paper, &what));
-        }
-        let parsed = resp.text().and_then(|text| {
-            parse_feed(text).map_err(|e| Error::Decode {
-                url: Box::new(resp.url.clone()),
-                path: e.path.clone(),
-                message: e.to_string(),
+        tracing::debug!(ids = keys.len(), "asking arXiv");
+        // Counted inside the pacer's turn, when no other arXiv request of this client runs.
+        let (resp, sent) = self
+            .client
+            .arxiv_pacer()
+            .run(async {
+                let before = self.requests_so_far();
+                let resp = self.client.get(url).await;
+                (resp, self.requests_so_far().saturating_sub(before))
             })
-        });
-        match parsed {
-            Ok(feed) if !feed.errors.is_empty() => Ok(BatchAnswer::Rejected {
-                bad_ids: feed
-                    .errors
-                    .iter()
-                    .filter_map(|e| e.bad_id.clone())
-                    .collect(),
-                message: feed
-                    .errors
-                    .iter()
-                    .map(|e| e.message.as_str())
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            }),
-            Ok(feed) if resp.status.is_success() => Ok(BatchAnswer::Papers(feed.papers)),
-            // A 400 without a readable error entry.
-            Ok(_) | Err(_) if resp.status == StatusCode::BAD_REQUEST => Ok(BatchAnswer::Rejected {
-                bad_ids: Vec::new(),
-                message: format!("HTTP 400: {}", excerpt(&resp.body)),
-            }),
-            Ok(feed) => Ok(BatchAnswer::Papers(feed.papers)),
-            Err(e) => Err(e),
-        }
+            .await;
+        (read_answer(resp, &keys), sent)
+    }
+}
+
+/// What an answer says about the batch `keys`.
+fn read_answer(resp: Result<HubResponse, Error>, keys: &[&str]) -> Result<BatchAnswer, Error> {
+    let resp = resp?;
+    let what = match keys {
+        [one] => (*one).to_owned(),
+        [first, ..] => format!("{first} and {} more", keys.len() - 1),
+        [] => String::new(),
+    };
+    if !resp.status.is_success() && resp.status != StatusCode::BAD_REQUEST {
+        return Err(resp.into_error(ResourceKind::Paper, &what));
+    }
+    let parsed = resp.text().and_then(|text| {
+        parse_feed(text).map_err(|e| Error::Decode {
+            url: Box::new(resp.url.clone()),
+            path: e.path.clone(),
+            message: e.to_string(),
+        })
+    });
+    match parsed {
+        Ok(feed) if !feed.errors.is_empty() => Ok(BatchAnswer::Rejected {
+            bad_ids: feed
+                .errors
+                .iter()
+                .filter_map(|e| e.bad_id.clone())
+                .collect(),
+            message: feed
+                .errors
+                .iter()
+                .map(|e| e.message.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
+        }),
+        Ok(feed) if resp.status.is_success() => Ok(BatchAnswer::Papers(feed.papers)),
+        // A 400 without a readable error entry.
+        Ok(_) | Err(_) if resp.status == StatusCode::BAD_REQUEST => Ok(BatchAnswer::Rejected {
+            bad_ids: Vec::new(),
+            message: format!("HTTP 400: {}", excerpt(&resp.body)),
+        }),
+        Ok(feed) => Ok(BatchAnswer::Papers(feed.papers)),
+        Err(e) => Err(e),
     }
 }
 
