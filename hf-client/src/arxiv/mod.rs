@@ -430,3 +430,84 @@ impl<'c> IntoFuture for FetchPapers<'c> {
         Box::pin(self.send())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paper(id: &str, version: Option<u32>) -> ArxivPaper {
+        ArxivPaper {
+            id: id.to_owned(),
+            version,
+            ..ArxivPaper::default()
+        }
+    }
+
+    fn batch(ids: &[&str]) -> Batch {
+        ids.iter()
+            .map(|s| {
+                let id = ArxivId::parse(s).unwrap();
+                (id.to_string(), id)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn entries_are_matched_by_canonical_id_and_version() {
+        let mut out = ArxivResults::default();
+        assign(
+            &mut out,
+            batch(&[
+                "2104.12255",
+                "2104.12255v1",
+                "math.GT/0309136",
+                "2401.00001v9",
+                "2401.00002",
+            ]),
+            vec![
+                paper("2104.12255", Some(1)),
+                paper("2104.12255", Some(3)),
+                paper("math/0309136", Some(2)),
+                paper("2401.00001", Some(2)),
+            ],
+        );
+        let version = |key: &str| out.get(key).unwrap().as_ref().ok().and_then(|p| p.version);
+        assert_eq!(
+            version("2104.12255"),
+            Some(3),
+            "unversioned takes the latest"
+        );
+        assert_eq!(version("2104.12255v1"), Some(1));
+        assert_eq!(version("math.GT/0309136"), Some(2));
+        assert!(
+            out.get("2401.00001v9")
+                .unwrap()
+                .as_ref()
+                .unwrap_err()
+                .is_not_found()
+        );
+        assert!(out.get("arXiv:2401.00002").unwrap().is_err());
+        assert_eq!(out.len(), 5);
+        assert_eq!(out.papers().count(), 3);
+        assert_eq!(
+            out.not_found().collect::<Vec<_>>(),
+            ["2401.00001v9", "2401.00002"]
+        );
+    }
+
+    #[test]
+    fn named_ids_match_as_asked() {
+        let b = batch(&["2104.12255v1", "math.GT/0309136", "hep-th/9901001"]);
+        let hits = |bad: &str| -> Vec<&str> {
+            b.iter()
+                .filter(|(k, id)| names(bad, k, id))
+                .map(|(k, _)| k.as_str())
+                .collect()
+        };
+        assert_eq!(hits("2104.12255v1"), ["2104.12255v1"]);
+        assert_eq!(hits("math.GT/0309136"), ["math.GT/0309136"]);
+        assert_eq!(hits("math/0309136"), ["math.GT/0309136"]);
+        assert!(hits("abc").is_empty());
+        assert!(hits("2104.12255v2").is_empty());
+    }
+}

@@ -110,3 +110,32 @@ impl DatasetInfo {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::OneOrMany;
+
+    #[test]
+    fn round_trips_with_unknown_keys_and_odd_values() {
+        let body = serde_json::json!({
+            "_id": "x", "id": "squad", "gated": "manual", "createdAt": "not a date",
+            "cardData": {"languages": ["en"], "licenses": "cc-by-4.0", "brand_new": {"a": 1}},
+            "siblings": [{"rfilename": "README.md"}], "trendingScore": 1.5, "newKey": [1, 2]
+        });
+        let info: DatasetInfo = serde_json::from_value(body.clone()).unwrap();
+        assert_eq!(info.gated, Some(Gated::Manual));
+        assert_eq!(info.created_at.as_ref().unwrap().timestamp(), None);
+        let card = info.card_data.as_ref().unwrap();
+        assert_eq!(card.languages, Some(OneOrMany::Many(vec!["en".into()])));
+        assert_eq!(info.extra["newKey"], serde_json::json!([1, 2]));
+        assert_eq!(serde_json::to_value(&info).unwrap(), body);
+    }
+
+    #[test]
+    fn only_the_id_is_required() {
+        let info: DatasetInfo = serde_json::from_str(r#"{"id": "a/b"}"#).unwrap();
+        assert_eq!(info.id, "a/b");
+        assert!(serde_json::from_str::<DatasetInfo>("{}").is_err());
+    }
+}
