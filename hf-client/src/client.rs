@@ -52,6 +52,8 @@ struct Inner {
     in_flight: Semaphore,
     limiter: RateLimiter,
     stats: Stats,
+    /// Spaces arXiv requests (shared by clones, like everything here).
+    arxiv_pacer: crate::arxiv::Pacer,
 }
 
 impl std::fmt::Debug for HfClient {
@@ -176,12 +178,18 @@ impl HfClient {
         Ok(Self {
             inner: Arc::new(Inner {
                 in_flight: Semaphore::new(config.max_in_flight),
+                arxiv_pacer: crate::arxiv::Pacer::new(config.arxiv_delay),
                 config,
                 http,
                 limiter: RateLimiter::default(),
                 stats: Stats::default(),
             }),
         })
+    }
+
+    /// The pacer of arXiv requests: one at a time, [`ClientConfig::arxiv_delay`] apart.
+    pub(crate) fn arxiv_pacer(&self) -> &crate::arxiv::Pacer {
+        &self.inner.arxiv_pacer
     }
 
     /// The validated configuration.

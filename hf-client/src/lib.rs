@@ -65,14 +65,17 @@
 //! # Ok(()) }
 //! ```
 
+pub mod arxiv;
 pub mod card;
 pub mod client;
 pub mod config;
+pub mod datasets;
 pub mod error;
 pub mod languages;
 pub mod licenses;
 pub mod models;
 pub mod pagination;
+pub mod papers;
 pub mod rate_limit;
 pub mod response;
 pub mod retry;

@@ -2,12 +2,15 @@
 //! recorded Hub answers of `../shared/hub-samples/`. Nothing here touches the network.
 #![allow(clippy::unwrap_used, missing_docs)]
 
+mod arxiv;
 mod cards;
+mod datasets;
 mod faults;
 mod languages;
 mod licenses;
 mod listing;
 mod model_info;
+mod papers;
 mod samples;
 mod support;
 mod tags;
