@@ -15,7 +15,7 @@ use crate::config::{ClientConfig, HfClientBuilder};
 use crate::error::{Error, Result};
 use crate::rate_limit::{Bucket, BucketStatus, RateLimiter};
 use crate::response::HubResponse;
-use crate::retry::{is_retryable_status, is_retryable_transport};
+use crate::retry::{RetryConfig, is_retryable_status, is_retryable_transport};
 
 /// A client of the Hugging Face Hub (and of the arXiv and SPDX sources the extractor uses).
 ///
@@ -74,6 +74,9 @@ pub struct HubRequest {
     /// Extra headers (e.g. `If-None-Match`). Never put the token here: the client adds it for
     /// the Hub's host only.
     pub headers: HeaderMap,
+    /// A retry policy for this request instead of the client's (arXiv, for one, wants retries
+    /// spaced by its own interval).
+    pub retry: Option<RetryConfig>,
 }
 
 impl HubRequest {
@@ -83,7 +86,14 @@ impl HubRequest {
             method: Method::GET,
             url,
             headers: HeaderMap::new(),
+            retry: None,
         }
+    }
+
+    /// Use this retry policy instead of the client's.
+    pub fn with_retry(mut self, retry: RetryConfig) -> Self {
+        self.retry = Some(retry);
+        self
     }
 
     /// Add a header.
@@ -115,6 +125,14 @@ impl RequestStats {
     /// All HTTP requests sent.
     pub fn total_requests(&self) -> u64 {
         self.requests_per_host.values().sum()
+    }
+
+    /// HTTP requests sent to the host (and port) of `url`.
+    pub fn requests_to(&self, url: &Url) -> u64 {
+        self.requests_per_host
+            .get(&host_key(url))
+            .copied()
+            .unwrap_or(0)
     }
 }
 
@@ -257,7 +275,7 @@ impl HfClient {
     ///   and a 429 that is an action limit (quota left, `r>0`).
     /// - `Err` means no usable answer: a transport error after the retries, or a bad redirect.
     pub async fn send(&self, request: HubRequest) -> Result<HubResponse> {
-        let retry = &self.inner.config.retry;
+        let retry = request.retry.as_ref().unwrap_or(&self.inner.config.retry);
         let started = Instant::now();
         let deadline = started + retry.max_elapsed;
         let mut retries = 0usize;

@@ -14,9 +14,8 @@
 //! - arXiv silently drops ids it does not know from its answer: they are reported as
 //!   [`ArxivError::NotFound`].
 //! - The token is never sent to arXiv (the transport attaches it to the Hub's origin only).
-//!
-//! Known limit: the transport's retries of a failed request (5xx, resets) use the client's retry
-//! backoff, not the arXiv interval, since they happen inside one paced slot.
+//! - A failed request (5xx, reset) is retried inside its paced slot with the client's retry
+//!   policy, its waits raised to at least the arXiv interval, so retries keep the spacing too.
 
 mod atom;
 mod ids;
@@ -297,18 +296,21 @@ impl<'c> FetchPapers<'c> {
     }
 
     fn requests_so_far(&self) -> u64 {
-        let endpoint = &self.client.config().arxiv_endpoint;
-        let host = match (endpoint.host_str(), endpoint.port()) {
-            (Some(h), Some(p)) => format!("{h}:{p}"),
-            (Some(h), None) => h.to_owned(),
-            _ => String::new(),
-        };
         self.client
             .stats()
-            .requests_per_host
-            .get(&host)
-            .copied()
-            .unwrap_or(0)
+            .requests_to(&self.client.config().arxiv_endpoint)
+    }
+
+    /// The client's retry policy with waits of at least the arXiv interval: a retry is a
+    /// request too, and arXiv's terms space every request.
+    fn retry_policy(&self) -> crate::RetryConfig {
+        let config = self.client.config();
+        let floor = config.arxiv_delay.saturating_mul(2);
+        crate::RetryConfig {
+            initial_backoff: config.retry.initial_backoff.max(floor),
+            max_backoff: config.retry.max_backoff.max(floor),
+            ..config.retry.clone()
+        }
     }
 
     /// One paced request for a batch, and the HTTP requests it took (retries included).
@@ -322,7 +324,8 @@ impl<'c> FetchPapers<'c> {
             .arxiv_pacer()
             .run(async {
                 let before = self.requests_so_far();
-                let resp = self.client.get(url).await;
+                let request = crate::HubRequest::get(url).with_retry(self.retry_policy());
+                let resp = self.client.send(request).await;
                 (resp, self.requests_so_far().saturating_sub(before))
             })
             .await;

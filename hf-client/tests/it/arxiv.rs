@@ -692,3 +692,37 @@ async fn a_zero_interval_does_not_wait() {
     assert_eq!(found.requests, 5);
     assert!(started.elapsed() < Duration::from_secs(2));
 }
+
+#[tokio::test]
+async fn retries_of_a_failed_arxiv_request_keep_the_interval() {
+    let (hub, arxiv) = (MockServer::start().await, MockServer::start().await);
+    let arrivals = Arc::new(Mutex::new(Vec::new()));
+    let seen = arrivals.clone();
+    Mock::given(method("GET"))
+        .and(path("/api/query"))
+        .respond_with(move |_: &Request| {
+            seen.lock().unwrap().push(Instant::now());
+            ResponseTemplate::new(503)
+        })
+        .up_to_n_times(2)
+        .with_priority(1)
+        .mount(&arxiv)
+        .await;
+    let fake = FakeArxiv::new(&[], true);
+    let answered = fake.arrivals.clone();
+    mount(&arxiv, fake).await;
+    let interval = Duration::from_millis(300);
+    let client = arxiv_client(&hub, &arxiv, interval);
+    let found = client.arxiv().fetch(["2401.00001"]).await;
+    assert_eq!(found.papers().count(), 1);
+    assert_eq!(found.requests, 3, "two 503s, then the answer");
+    let mut all = arrivals.lock().unwrap().clone();
+    all.extend(answered.lock().unwrap().iter().copied());
+    assert_eq!(all.len(), 3);
+    for gap in gaps(&all) {
+        assert!(
+            gap >= interval,
+            "retry {gap:?} after the failure, under the interval"
+        );
+    }
+}
