@@ -77,6 +77,7 @@ pub mod models;
 pub mod pagination;
 pub mod papers;
 pub mod rate_limit;
+pub mod repo;
 pub mod response;
 pub mod retry;
 pub mod tags;

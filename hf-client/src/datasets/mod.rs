@@ -13,6 +13,7 @@ use url::Url;
 
 use crate::client::HfClient;
 use crate::error::{Error, ResourceKind, Result};
+use crate::repo::{RepoInfo, RepoInfoResponse, RepoType, fetch_info, info_url};
 
 /// Requests about datasets. Get one with [`HfClient::datasets`].
 #[derive(Debug, Clone, Copy)]
@@ -95,17 +96,12 @@ pub struct DatasetInfoRequest<'c> {
 }
 
 /// A dataset's metadata, with the id that was asked and the id the Hub answered with.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
-pub struct DatasetInfoResponse {
-    /// The id that was asked for (e.g. a legacy id without owner).
-    pub requested_id: String,
-    /// The canonical id: where a redirect led, else the body's `id`.
-    pub id: String,
-    /// The metadata.
-    pub info: DatasetInfo,
-    /// The answer's `ETag`.
-    pub etag: Option<String>,
+pub type DatasetInfoResponse = RepoInfoResponse<DatasetInfo>;
+
+impl RepoInfo for DatasetInfo {
+    fn repo_id(&self) -> &str {
+        &self.id
+    }
 }
 
 impl DatasetInfoRequest<'_> {
@@ -127,52 +123,20 @@ impl DatasetInfoRequest<'_> {
     /// # Ok::<(), hf_client::Error>(())
     /// ```
     pub fn url(&self) -> Url {
-        let mut url = self.client.hub_url(&["api", "datasets", &self.id]);
-        if let Some(rev) = &self.revision
-            && let Ok(mut path) = url.path_segments_mut()
-        {
-            path.push("revision").push(rev);
-        }
-        url
+        info_url(
+            self.client,
+            RepoType::Dataset,
+            &self.id,
+            self.revision.as_deref(),
+        )
     }
 
     /// Send it. A missing dataset is [`Error::NotFound`]; a legacy id answered through a
     /// redirect (307 to the canonical id) keeps both ids.
     pub async fn send(self) -> Result<DatasetInfoResponse> {
-        let resp = self
-            .client
-            .get(self.url())
-            .await?
-            .error_for_status(ResourceKind::Dataset, &self.id)?;
-        let info: DatasetInfo = resp.json()?;
-        let id = match resp.was_redirected() {
-            true => {
-                canonical_id_from_url(self.client, &resp.url).unwrap_or_else(|| info.id.clone())
-            }
-            false => info.id.clone(),
-        };
-        Ok(DatasetInfoResponse {
-            requested_id: self.id,
-            id,
-            etag: resp.etag().map(str::to_owned),
-            info,
-        })
+        let url = self.url();
+        fetch_info(self.client, RepoType::Dataset, self.id, url).await
     }
-}
-
-/// The repo id in an answering URL `…/api/datasets/{id}[/revision/…|/croissant]`.
-fn canonical_id_from_url(client: &HfClient, url: &Url) -> Option<String> {
-    let base = client.endpoint().path();
-    let rest = url
-        .path()
-        .strip_prefix(base)?
-        .strip_prefix("api/datasets/")?;
-    let rest = rest.split("/revision/").next()?;
-    let rest = rest.strip_suffix("/croissant").unwrap_or(rest);
-    let id = percent_encoding::percent_decode_str(rest.trim_end_matches('/'))
-        .decode_utf8_lossy()
-        .into_owned();
-    (!id.is_empty()).then_some(id)
 }
 
 /// `GET /api/datasets/{id}/croissant`: the Croissant JSON-LD the Hub generates for datasets

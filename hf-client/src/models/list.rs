@@ -238,7 +238,7 @@ impl<'c> ListModels<'c> {
         self
     }
 
-    /// Models per page, 1 to 1000 (default 1000, the Hub's largest page); sent as `limit=`.
+    /// Models per page, 1 to [`MAX_PAGE_SIZE`] (the default, the Hub's largest page); sent as `limit=`.
     pub fn page_size(mut self, n: usize) -> Self {
         self.page_size = n.clamp(1, MAX_PAGE_SIZE);
         self

@@ -2,15 +2,15 @@
 
 mod list;
 
-pub use list::{Direction, ListModels, ModelProperty, Sort};
+pub use list::{Direction, ListModels, MAX_PAGE_SIZE, ModelProperty, Sort};
 
 use reqwest::StatusCode;
-use serde::Serialize;
 use url::Url;
 
 use crate::card::ModelCard;
 use crate::client::HfClient;
 use crate::error::{ResourceKind, Result};
+use crate::repo::{RepoInfo, RepoInfoResponse, RepoType, fetch_info, info_url};
 use crate::wire::ModelInfo;
 
 /// Requests about models. Get one with [`HfClient::models`].
@@ -64,18 +64,12 @@ pub struct ModelInfoRequest<'c> {
 }
 
 /// A model's metadata, with the id that was asked and the id the Hub answered with.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
-pub struct ModelInfoResponse {
-    /// The id that was asked for (e.g. the legacy `bert-base-uncased`).
-    pub requested_id: String,
-    /// The canonical id: where a redirect led (`google-bert/bert-base-uncased`), else the
-    /// body's `id`.
-    pub id: String,
-    /// The metadata.
-    pub info: ModelInfo,
-    /// The answer's `ETag`, for conditional requests later.
-    pub etag: Option<String>,
+pub type ModelInfoResponse = RepoInfoResponse<ModelInfo>;
+
+impl RepoInfo for ModelInfo {
+    fn repo_id(&self) -> &str {
+        &self.id
+    }
 }
 
 impl ModelInfoRequest<'_> {
@@ -94,12 +88,12 @@ impl ModelInfoRequest<'_> {
 
     /// The URL this request will fetch.
     pub fn url(&self) -> Url {
-        let mut url = self.client.hub_url(&["api", "models", &self.id]);
-        if let Some(rev) = &self.revision
-            && let Ok(mut path) = url.path_segments_mut()
-        {
-            path.push("revision").push(rev);
-        }
+        let mut url = info_url(
+            self.client,
+            RepoType::Model,
+            &self.id,
+            self.revision.as_deref(),
+        );
         if !self.expand.is_empty() {
             let mut query = url.query_pairs_mut();
             for p in &self.expand {
@@ -113,40 +107,8 @@ impl ModelInfoRequest<'_> {
     /// answered through a redirect keeps both ids.
     pub async fn send(self) -> Result<ModelInfoResponse> {
         let url = self.url();
-        let resp = self
-            .client
-            .get(url)
-            .await?
-            .error_for_status(ResourceKind::Model, &self.id)?;
-        let info: ModelInfo = resp.json()?;
-        let id = match resp.was_redirected() {
-            true => {
-                canonical_id_from_url(self.client, &resp.url).unwrap_or_else(|| info.id.clone())
-            }
-            false => info.id.clone(),
-        };
-        Ok(ModelInfoResponse {
-            requested_id: self.id,
-            id,
-            etag: resp.etag().map(str::to_owned),
-            info,
-        })
+        fetch_info(self.client, RepoType::Model, self.id, url).await
     }
-}
-
-/// The repo id in an answering URL `…/api/models/{id}[/revision/…]`, when it was redirected.
-fn canonical_id_from_url(client: &HfClient, url: &Url) -> Option<String> {
-    let base = client.endpoint().path();
-    let rest = url.path().strip_prefix(base)?.strip_prefix("api/models/")?;
-    let rest = rest.split("/revision/").next()?;
-    let id = percent_decode(rest.trim_end_matches('/'));
-    (!id.is_empty()).then_some(id)
-}
-
-fn percent_decode(s: &str) -> String {
-    percent_encoding::percent_decode_str(s)
-        .decode_utf8_lossy()
-        .into_owned()
 }
 
 /// A model card: `GET /{id}/resolve/{revision}/README.md`.
