@@ -19,23 +19,6 @@ struct Card {
     body: String,
 }
 
-fn split_front_matter(readme: &str) -> (Option<&str>, &str) {
-    let Some(rest) = readme
-        .strip_prefix("---\n")
-        .or_else(|| readme.strip_prefix("---\r\n"))
-    else {
-        return (None, readme);
-    };
-    let mut at = 0;
-    for line in rest.split_inclusive('\n') {
-        if line.trim_end() == "---" {
-            return (Some(&rest[..at]), &rest[at + line.len()..]);
-        }
-        at += line.len();
-    }
-    (None, readme)
-}
-
 fn load_cards() -> Vec<Card> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/hub-samples/cards");
     let mut paths: Vec<_> = std::fs::read_dir(&dir)
@@ -47,7 +30,7 @@ fn load_cards() -> Vec<Card> {
         .into_iter()
         .map(|path| {
             let readme = std::fs::read_to_string(&path).unwrap();
-            let (front, body) = split_front_matter(&readme);
+            let (front, body) = hf_identifiers::lenient::split_front_matter(&readme);
             let options = serde_saphyr::options! { strict_booleans: true };
             let card_data = front
                 .and_then(|f| serde_saphyr::from_str_with_options::<Value>(f, options).ok())

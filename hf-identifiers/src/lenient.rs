@@ -117,6 +117,32 @@ fn clean_scalar(s: &str) -> String {
     s.trim().trim_matches(['"', '\'']).trim().to_string()
 }
 
+/// Splits a README into its front matter (between `---` lines at the very top, `\n` or `\r\n`
+/// line ends) and its body. Without a closed front matter, the whole text is the body.
+///
+/// ```
+/// use hf_identifiers::lenient::split_front_matter;
+///
+/// assert_eq!(split_front_matter("---\nlicense: mit\n---\n# Model\n"), (Some("license: mit\n"), "# Model\n"));
+/// assert_eq!(split_front_matter("# No metadata\n"), (None, "# No metadata\n"));
+/// ```
+pub fn split_front_matter(readme: &str) -> (Option<&str>, &str) {
+    let Some(rest) = readme
+        .strip_prefix("---\n")
+        .or_else(|| readme.strip_prefix("---\r\n"))
+    else {
+        return (None, readme);
+    };
+    let mut at = 0;
+    for line in rest.split_inclusive('\n') {
+        if line.trim_end() == "---" {
+            return (Some(&rest[..at]), &rest[at + line.len()..]);
+        }
+        at += line.len();
+    }
+    (None, readme)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -98,24 +98,6 @@ pub fn load_cases() -> Vec<Case> {
     serde_json::from_str(&text).expect("parse tests/eval/cases.json")
 }
 
-/// Splits a README into its front matter (between `---` lines at the very top) and its body.
-pub fn split_front_matter(readme: &str) -> (Option<&str>, &str) {
-    let Some(rest) = readme
-        .strip_prefix("---\n")
-        .or_else(|| readme.strip_prefix("---\r\n"))
-    else {
-        return (None, readme);
-    };
-    let mut at = 0;
-    for line in rest.split_inclusive('\n') {
-        if line.trim_end() == "---" {
-            return (Some(&rest[..at]), &rest[at + line.len()..]);
-        }
-        at += line.len();
-    }
-    (None, readme)
-}
-
 /// Parses a front matter as the Hub does: a YAML mapping, or nothing (the lenient reader then
 /// gets the raw text).
 pub fn parse_front_matter(yaml: &str) -> Option<Value> {
@@ -150,7 +132,7 @@ pub fn build_input(case: &Case) -> Input {
     }
     if let Some(path) = &case.card {
         let readme = std::fs::read_to_string(dir.join(path)).expect("read card");
-        let (front, body) = split_front_matter(&readme);
+        let (front, body) = hf_identifiers::lenient::split_front_matter(&readme);
         input.card_text = Some(body.to_string());
         if case.model_info.is_none() {
             if let Some(front) = front {
