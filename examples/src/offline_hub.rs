@@ -90,6 +90,12 @@ impl OfflineHub {
         self.server.uri()
     }
 
+    /// The mock server itself, to mount extra answers (faults, redirects) over the snapshot's:
+    /// mounts with a higher priority (a lower number than the default 5) win.
+    pub fn server(&self) -> &MockServer {
+        &self.server
+    }
+
     /// How many requests the server has answered.
     pub async fn request_count(&self) -> usize {
         self.server.received_requests().await.map_or(0, |r| r.len())

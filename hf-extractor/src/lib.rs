@@ -7,6 +7,8 @@ pub mod config;
 pub mod error;
 pub mod mlentory;
 pub mod model_ids;
+pub mod models;
+pub mod quality;
 pub mod run_folder;
 
 pub use error::{Error, Result};

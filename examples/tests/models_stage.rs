@@ -1,0 +1,214 @@
+//! The models stage of the pipeline against the offline Hub: latest N, ids from a file, merge.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use hf_client::{HfClient, HfClientBuilder, RetryConfig};
+use hf_extractor::model_ids::ModelIdList;
+use hf_extractor::models::{LatestOptions, ModelSource, latest_models, merge, models_from_ids};
+use hf_extractor::quality::LowInfo;
+use hf_extractor_examples::offline_hub::{OfflineHub, Snapshot};
+use serde_json::json;
+use wiremock::matchers::{method, path_regex};
+use wiremock::{Mock, ResponseTemplate};
+
+/// The bundled snapshot plus `extra` generated models (half of them without a pipeline tag),
+/// each with a card.
+fn snapshot(extra: usize) -> Snapshot {
+    let mut snapshot = Snapshot::bundled().unwrap();
+    for i in 0..extra {
+        let id = format!("gen/model-{i:04}");
+        let mut body = json!({
+            "_id": format!("{i:024x}"),
+            "id": id,
+            "author": "gen",
+            "sha": format!("{i:040x}"),
+            "lastModified": format!("2026-01-01T00:{:02}:{:02}.000Z", i / 60 % 60, i % 60),
+            "createdAt": "2025-01-01T00:00:00.000Z",
+            "tags": ["transformers", "license:mit"],
+            "downloads": i,
+            "likes": 0,
+            "private": false,
+        });
+        if i % 2 == 0 {
+            body["pipeline_tag"] = json!("text-classification");
+        }
+        snapshot
+            .models
+            .insert(id.clone(), body.as_object().unwrap().clone());
+        snapshot.cards.insert(
+            id,
+            format!(
+                "---\nlicense: mit\n---\n# Model {i}\n\n{}\n",
+                "Words. ".repeat(40)
+            ),
+        );
+    }
+    snapshot
+}
+
+fn client(hub: &OfflineHub) -> HfClient {
+    HfClientBuilder::new()
+        .with_endpoint(hub.uri())
+        .with_retry(RetryConfig {
+            max_retries: 2,
+            initial_backoff: std::time::Duration::from_millis(10),
+            ..RetryConfig::default()
+        })
+        .build()
+        .unwrap()
+}
+
+fn options(num_models: usize) -> LatestOptions {
+    LatestOptions {
+        num_models,
+        update_recent: true,
+        threads: 4,
+        filter_low_info: false,
+    }
+}
+
+#[tokio::test]
+async fn latest_n_costs_one_listing_request_plus_one_card_request_per_model() {
+    let hub = OfflineHub::serve(snapshot(100)).await.unwrap();
+    let client = client(&hub);
+    let outcome = latest_models(&client, options(60)).await;
+    assert_eq!(outcome.models.len(), 60);
+    assert!(outcome.failures.is_empty());
+    // Newest first: the generated models (2026) come before the recorded ones (2025).
+    assert_eq!(outcome.models[0].id, "gen/model-0099");
+    assert!(
+        outcome
+            .models
+            .iter()
+            .all(|m| m.card.is_some() && m.sources.contains(&ModelSource::Latest))
+    );
+    assert_eq!(
+        outcome.newest_last_modified.as_deref(),
+        Some("2026-01-01T00:01:39.000Z")
+    );
+    // One listing page (limit=60) and one resolve-cache request per card.
+    assert_eq!(client.stats().total_requests(), 61);
+    let requests = hub.server().received_requests().await.unwrap();
+    let listing = requests
+        .iter()
+        .find(|r| r.url.path() == "/api/models")
+        .unwrap();
+    let query = listing.url.query().unwrap();
+    for property in [
+        "sha",
+        "cardData",
+        "baseModels",
+        "downloadsAllTime",
+        "safetensors",
+    ] {
+        assert!(
+            query.contains(&format!("expand%5B%5D={property}")),
+            "{query}"
+        );
+    }
+    assert!(
+        requests
+            .iter()
+            .all(|r| !r.url.path().starts_with("/api/models/")),
+        "no per-model info call"
+    );
+}
+
+#[tokio::test]
+async fn the_filter_keeps_listing_until_n_models_pass() {
+    let hub = OfflineHub::serve(snapshot(100)).await.unwrap();
+    let client = client(&hub);
+    let outcome = latest_models(
+        &client,
+        LatestOptions {
+            filter_low_info: true,
+            ..options(30)
+        },
+    )
+    .await;
+    assert_eq!(outcome.models.len(), 30);
+    assert!(outcome.models.iter().all(|m| m.info.pipeline_tag.is_some()));
+    // The 30 passing models are the newest 30 with a pipeline tag: even-numbered, 98 down to 40.
+    assert_eq!(outcome.models[0].id, "gen/model-0098");
+    assert_eq!(outcome.models[29].id, "gen/model-0040");
+    assert!(outcome.filtered[&LowInfo::NoPipelineTag] >= 29);
+}
+
+#[tokio::test]
+async fn a_card_that_fails_keeps_its_model() {
+    let hub = OfflineHub::serve(snapshot(5)).await.unwrap();
+    Mock::given(method("GET"))
+        .and(path_regex("^/api/resolve-cache/models/gen/model-0003/"))
+        .respond_with(ResponseTemplate::new(500))
+        .with_priority(1)
+        .mount(hub.server())
+        .await;
+    Mock::given(method("GET"))
+        .and(path_regex("^/gen/model-0003/resolve/"))
+        .respond_with(ResponseTemplate::new(500))
+        .with_priority(1)
+        .mount(hub.server())
+        .await;
+    let outcome = latest_models(&client(&hub), options(5)).await;
+    assert_eq!(outcome.models.len(), 5);
+    let broken = outcome
+        .models
+        .iter()
+        .find(|m| m.id == "gen/model-0003")
+        .unwrap();
+    assert!(broken.card.is_none());
+    assert!(
+        broken.card_error.as_deref().unwrap().contains("500"),
+        "{:?}",
+        broken.card_error
+    );
+}
+
+#[tokio::test]
+async fn ids_from_a_file_merge_with_the_listing_by_canonical_id() {
+    let hub = OfflineHub::serve(snapshot(10)).await.unwrap();
+    // A renamed repo: the legacy id answers 307 to the canonical one, as the Hub does.
+    Mock::given(method("GET"))
+        .and(path_regex("^/api/models/legacy-name$"))
+        .respond_with(
+            ResponseTemplate::new(307).insert_header("location", "/api/models/gen/model-0009"),
+        )
+        .with_priority(1)
+        .mount(hub.server())
+        .await;
+    let client = client(&hub);
+    let ids = ModelIdList::parse(
+        "google-bert/bert-base-uncased\nhttps://huggingface.co/nobody/missing\nlegacy-name\nnot a valid id\ngoogle-bert/bert-base-uncased\n",
+    );
+    assert_eq!(ids.entries.len(), 3);
+    assert_eq!((ids.errors.len(), ids.duplicates.len()), (1, 1));
+    let from_file = models_from_ids(&client, &ids, 4).await;
+    assert_eq!(from_file.models.len(), 2);
+    assert_eq!(from_file.failures.len(), 1);
+    assert_eq!(from_file.failures[0].line, Some(2));
+    assert_eq!(from_file.failures[0].status, Some(404));
+    let renamed = from_file
+        .models
+        .iter()
+        .find(|m| m.id == "gen/model-0009")
+        .unwrap();
+    assert!(renamed.aliases.contains("legacy-name"));
+
+    let latest = latest_models(&client, options(3)).await;
+    let merged = merge([latest, from_file]);
+    let ids: Vec<&str> = merged.models.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "gen/model-0007",
+            "gen/model-0008",
+            "gen/model-0009",
+            "google-bert/bert-base-uncased"
+        ]
+    );
+    let both = &merged.models[2];
+    assert_eq!(
+        both.sources.iter().copied().collect::<Vec<_>>(),
+        [ModelSource::Latest, ModelSource::File]
+    );
+    assert_eq!(merged.failures.len(), 1);
+}
