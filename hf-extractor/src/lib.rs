@@ -6,12 +6,10 @@
 pub mod config;
 pub mod error;
 pub mod mlentory;
-pub mod model_ids;
-pub mod models;
-pub mod quality;
 pub mod run_folder;
 
 pub use error::{Error, Result};
+pub use hf_enrich::{model_ids, models, quality};
 
 pub use hf_client as client;
 pub use hf_enrich as enrich;

@@ -43,7 +43,7 @@ pub enum LowInfo {
 /// The first rule a model fails, or `None` when it carries enough information.
 ///
 /// ```
-/// use hf_extractor::quality::{low_info, LowInfo};
+/// use hf_enrich::quality::{low_info, LowInfo};
 ///
 /// let card = "A".repeat(300);
 /// assert_eq!(low_info(Some("fill-mask"), &["bert".into()], &card), None);

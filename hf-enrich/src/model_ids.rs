@@ -73,7 +73,7 @@ impl ModelIdList {
     /// [`ModelIdList::errors`].
     ///
     /// ```
-    /// use hf_extractor::model_ids::ModelIdList;
+    /// use hf_enrich::model_ids::ModelIdList;
     ///
     /// let list = ModelIdList::parse("
     ///     google-bert/bert-base-uncased  # BERT
