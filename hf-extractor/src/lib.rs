@@ -3,6 +3,7 @@
 //! This facade re-exports the lower crates: [`client`] (the Hub, arXiv and SPDX clients),
 //! [`identifiers`] (pure identification of related entities) and [`enrich`] (orchestration).
 
+pub mod assets;
 pub mod config;
 pub mod error;
 pub mod mlentory;
