@@ -7,6 +7,7 @@ pub mod assets;
 pub mod config;
 pub mod error;
 pub mod mlentory;
+pub mod records;
 pub mod run_folder;
 
 pub use error::{Error, Result};

@@ -1,0 +1,203 @@
+//! The records a run folder holds, with the keys of the extractor this crate replaces (so its
+//! downstream keeps working) plus ours.
+
+use std::collections::BTreeSet;
+
+use hf_client::wire::{Gated, SafeTensorsInfo};
+use hf_enrich::models::{FetchedModel, ModelSource};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::mlentory::{PLATFORM, mlentory_id};
+
+/// How an entity was obtained, as the downstream reads it on every record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExtractionMetadata {
+    /// How the values were obtained (`hf_api`, `arxiv_api`, `card_text`, …).
+    pub extraction_method: String,
+    /// How sure the extraction is, 0 to 1.
+    pub confidence: f64,
+    /// When the run extracted it (the run's start, RFC 3339).
+    pub extraction_time: String,
+    /// Why the entity could not be read, if it could not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// A model's base model, with the relation the Hub (or the card) states.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct BaseModelLink {
+    /// The base model's id.
+    pub id: String,
+    /// `finetune`, `adapter`, `quantized`, `merge`, or `unspecified`.
+    pub relation: String,
+}
+
+/// One model of `hf_models.json` / `hf_models_with_ancestors.json`.
+///
+/// The first fifteen fields are the Python extractor's, with its key names; the rest are ours.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelRecord {
+    /// The model id (the join key of every identified map).
+    #[serde(rename = "modelId")]
+    pub model_id: String,
+    /// `hash("Model", modelId)`; see [`crate::mlentory`].
+    pub mlentory_id: String,
+    /// The owner.
+    pub author: Option<String>,
+    /// Last commit date (ISO 8601).
+    pub last_modified: Option<String>,
+    /// Creation date (ISO 8601).
+    #[serde(rename = "createdAt")]
+    pub created_at: Option<String>,
+    /// Downloads of the last 30 days.
+    pub downloads: Option<u64>,
+    /// Likes.
+    pub likes: Option<u64>,
+    /// The library.
+    pub library_name: Option<String>,
+    /// The task.
+    pub pipeline_tag: Option<String>,
+    /// The Hub's tags.
+    pub tags: Vec<String>,
+    /// Parameter counts.
+    pub safetensors: Option<SafeTensorsInfo>,
+    /// The whole README (empty when the model has none).
+    pub card: String,
+    /// True: the model was read from the Hub.
+    pub enriched: bool,
+    /// Always `Model`.
+    pub entity_type: String,
+    /// Always `HF`.
+    pub platform: String,
+    /// The commit the metadata and card describe.
+    pub sha: Option<String>,
+    /// The README's metadata as the Hub parsed it (`cardData`).
+    pub card_data: Option<Value>,
+    /// `false`, `"auto"` or `"manual"`.
+    pub gated: Option<Gated>,
+    /// Private repository.
+    pub private: Option<bool>,
+    /// All-time downloads.
+    pub downloads_all_time: Option<u64>,
+    /// Base models, with relations.
+    pub base_models: Vec<BaseModelLink>,
+    /// The sources that produced the model (`latest`, `file`, `lineage`).
+    pub sources: BTreeSet<ModelSource>,
+    /// Other ids the model was asked by (renamed repos).
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub aliases: BTreeSet<String>,
+    /// Why the card could not be fetched, if it could not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_error: Option<String>,
+    /// How the record was obtained.
+    pub extraction_metadata: ExtractionMetadata,
+}
+
+impl ModelRecord {
+    /// The record of a fetched model; `extraction_time` is the run's start (RFC 3339).
+    pub fn new(
+        model: &FetchedModel,
+        base_models: Vec<BaseModelLink>,
+        extraction_time: &str,
+    ) -> Self {
+        let info = &model.info;
+        Self {
+            model_id: model.id.clone(),
+            mlentory_id: mlentory_id("Model", &model.id),
+            author: info.author.clone(),
+            last_modified: info.last_modified.as_ref().map(|t| t.as_str().to_owned()),
+            created_at: info.created_at.as_ref().map(|t| t.as_str().to_owned()),
+            downloads: info.downloads,
+            likes: info.likes,
+            library_name: info.library_name.clone(),
+            pipeline_tag: info.pipeline_tag.clone(),
+            tags: info.tags.clone(),
+            safetensors: info.safetensors.clone(),
+            card: model.card.clone().unwrap_or_default(),
+            enriched: true,
+            entity_type: "Model".into(),
+            platform: PLATFORM.into(),
+            sha: info.sha.clone(),
+            card_data: info.card_data.as_ref().map(|d| d.to_value()),
+            gated: info.gated.clone(),
+            private: info.private,
+            downloads_all_time: info.downloads_all_time,
+            base_models,
+            sources: model.sources.clone(),
+            aliases: model.aliases.clone(),
+            card_error: model.card_error.clone(),
+            extraction_metadata: ExtractionMetadata {
+                extraction_method: "hf_api".into(),
+                confidence: 1.0,
+                extraction_time: extraction_time.to_owned(),
+                error: model.card_error.clone(),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_keeps_the_replaced_keys() {
+        let info: hf_client::wire::ModelInfo = serde_json::from_value(serde_json::json!({
+            "_id": "621ffdc036468d709f174338", "id": "google-bert/bert-base-uncased",
+            "author": "google-bert", "sha": "86b5e0934494bd15c9632b12f734a8a67f723594",
+            "lastModified": "2024-02-19T11:06:12.000Z", "createdAt": "2022-03-02T23:29:04.000Z",
+            "downloads": 5, "likes": 2, "tags": ["fill-mask"], "pipeline_tag": "fill-mask",
+            "gated": false, "cardData": {"license": "apache-2.0"}
+        }))
+        .unwrap();
+        let model = FetchedModel {
+            id: info.id.clone(),
+            aliases: ["bert-base-uncased".to_string()].into(),
+            info,
+            card: Some("# BERT".into()),
+            card_etag: None,
+            card_error: None,
+            sources: [ModelSource::Latest].into(),
+        };
+        let record = ModelRecord::new(&model, vec![], "2026-11-27T11:38:00Z");
+        let json = serde_json::to_value(&record).unwrap();
+        for key in [
+            "modelId",
+            "mlentory_id",
+            "author",
+            "last_modified",
+            "createdAt",
+            "downloads",
+            "likes",
+            "library_name",
+            "pipeline_tag",
+            "tags",
+            "safetensors",
+            "card",
+            "enriched",
+            "entity_type",
+            "platform",
+            "sha",
+            "card_data",
+            "gated",
+            "private",
+            "downloads_all_time",
+            "base_models",
+            "sources",
+            "extraction_metadata",
+        ] {
+            assert!(json.get(key).is_some(), "missing {key}");
+        }
+        assert_eq!(
+            json["mlentory_id"],
+            "https://w3id.org/mlentory/mlentory_graph/dd1e67ffacf9b91d52a25fb7e0df4683aeb5640dca0cca83f252de7e1694ef56"
+        );
+        assert_eq!(json["last_modified"], "2024-02-19T11:06:12.000Z");
+        assert_eq!(json["card_data"]["license"], "apache-2.0");
+        assert_eq!(json["sources"], serde_json::json!(["latest"]));
+        assert_eq!(json["gated"], false);
+        let back: ModelRecord = serde_json::from_value(json).unwrap();
+        assert_eq!(back, record);
+    }
+}
