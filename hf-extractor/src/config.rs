@@ -11,6 +11,7 @@
 //! | `HF_BASE_MODEL_ITERATIONS` | 1 | generations of base models followed (0: none) |
 //! | `HF_ENDPOINT` | `https://huggingface.co` | the Hub |
 //! | `HF_OUTPUT_DIR` | `/data/raw/hf` | where run folders are created |
+//! | `HF_FILTER_LOW_INFO` | false | drop models with too little information (the replaced system's rules) |
 //! | `HF_ARXIV_ENDPOINT` | `https://export.arxiv.org` | the arXiv export API |
 //! | `HF_ARXIV_DELAY_MS` | 3000 | spacing of arXiv requests |
 //! | `HF_SPDX_LICENSES_URL` | none | refresh the SPDX list from this `licenses.json` |
@@ -55,6 +56,8 @@ pub struct ExtractorConfig {
     pub base_model_iterations: usize,
     /// Where run folders are created (`HF_OUTPUT_DIR`).
     pub output_dir: PathBuf,
+    /// Drop low-information models (`HF_FILTER_LOW_INFO`, default false).
+    pub filter_low_info: bool,
     /// The Hub client's settings (`HF_ENDPOINT`, `HF_TOKEN`, `HF_ARXIV_*`, `HF_SPDX_LICENSES_URL`).
     pub client: HfClientBuilder,
 }
@@ -70,6 +73,7 @@ impl Default for ExtractorConfig {
             enrichment_threads: DEFAULT_ENRICHMENT_THREADS,
             base_model_iterations: DEFAULT_BASE_MODEL_ITERATIONS,
             output_dir: PathBuf::from(DEFAULT_OUTPUT_DIR),
+            filter_low_info: false,
             client: HfClientBuilder::new(),
         }
     }
@@ -122,6 +126,7 @@ impl ExtractorConfig {
                 0,
             )?,
             output_dir: get("HF_OUTPUT_DIR").map_or(defaults.output_dir, PathBuf::from),
+            filter_low_info: boolean(&get, "HF_FILTER_LOW_INFO", defaults.filter_low_info)?,
             client: HfClientBuilder::from_env_with(&var).map_err(|e| Error::Config {
                 variable: "HF_*".into(),
                 value: String::new(),

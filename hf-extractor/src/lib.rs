@@ -6,6 +6,7 @@
 pub mod assets;
 pub mod config;
 pub mod error;
+pub mod manifest;
 pub mod mlentory;
 pub mod records;
 pub mod run_folder;
