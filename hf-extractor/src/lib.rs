@@ -8,11 +8,13 @@ pub mod config;
 pub mod error;
 pub mod manifest;
 pub mod mlentory;
+pub mod pipeline;
 pub mod records;
 pub mod run_folder;
 
 pub use error::{Error, Result};
 pub use hf_enrich::{model_ids, models, quality};
+pub use pipeline::{HfExtractor, MaterializeOptions, RunObserver, RunOutcome};
 
 pub use hf_client as client;
 pub use hf_enrich as enrich;

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use hf_client::wire::{Gated, SafeTensorsInfo};
+use hf_client::wire::{CardData, Gated, HubTimestamp, ModelInfo, SafeTensorsInfo};
 use hf_enrich::models::{FetchedModel, ModelSource};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -80,6 +80,12 @@ pub struct ModelRecord {
     pub private: Option<bool>,
     /// All-time downloads.
     pub downloads_all_time: Option<u64>,
+    /// The Hub's trending score.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trending_score: Option<f64>,
+    /// The API's structured `baseModels`, as served.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_models_api: Option<Value>,
     /// Base models, with relations.
     pub base_models: Vec<BaseModelLink>,
     /// The sources that produced the model (`latest`, `file`, `lineage`).
@@ -123,6 +129,8 @@ impl ModelRecord {
             gated: info.gated.clone(),
             private: info.private,
             downloads_all_time: info.downloads_all_time,
+            trending_score: info.trending_score,
+            base_models_api: info.base_models.clone(),
             base_models,
             sources: model.sources.clone(),
             aliases: model.aliases.clone(),
@@ -133,6 +141,42 @@ impl ModelRecord {
                 extraction_time: extraction_time.to_owned(),
                 error: model.card_error.clone(),
             },
+        }
+    }
+}
+
+impl ModelRecord {
+    /// The fetched model this record was made from, as far as the record keeps it: every field
+    /// the pipeline's later stages read (tags, task, library, card data, card, base models).
+    pub fn to_fetched_model(&self) -> FetchedModel {
+        let info = ModelInfo {
+            id: self.model_id.clone(),
+            author: self.author.clone(),
+            sha: self.sha.clone(),
+            last_modified: self.last_modified.clone().map(HubTimestamp::new),
+            created_at: self.created_at.clone().map(HubTimestamp::new),
+            private: self.private,
+            gated: self.gated.clone(),
+            downloads: self.downloads,
+            downloads_all_time: self.downloads_all_time,
+            likes: self.likes,
+            trending_score: self.trending_score,
+            pipeline_tag: self.pipeline_tag.clone(),
+            library_name: self.library_name.clone(),
+            tags: self.tags.clone(),
+            card_data: self.card_data.clone().and_then(CardData::from_value),
+            safetensors: self.safetensors.clone(),
+            base_models: self.base_models_api.clone(),
+            ..ModelInfo::default()
+        };
+        FetchedModel {
+            id: self.model_id.clone(),
+            aliases: self.aliases.clone(),
+            info,
+            card: (!self.card.is_empty()).then(|| self.card.clone()),
+            card_etag: None,
+            card_error: self.card_error.clone(),
+            sources: self.sources.clone(),
         }
     }
 }
@@ -199,5 +243,15 @@ mod tests {
         assert_eq!(json["gated"], false);
         let back: ModelRecord = serde_json::from_value(json).unwrap();
         assert_eq!(back, record);
+        // What later stages read survives the trip through the file.
+        let again = back.to_fetched_model();
+        assert_eq!(again.info.tags, model.info.tags);
+        assert_eq!(again.info.card_data, model.info.card_data);
+        assert_eq!(again.card, model.card);
+        assert_eq!(again.aliases, model.aliases);
+        assert_eq!(
+            ModelRecord::new(&again, vec![], "2026-11-27T11:38:00Z"),
+            record
+        );
     }
 }

@@ -1,0 +1,352 @@
+//! `hf-extract`: materialise hf-extractor's assets into a run folder.
+//!
+//! ```text
+//! hf-extract materialize --offline                       # the whole pipeline on the bundled offline Hub
+//! hf-extract materialize --select 'hf_raw_models'        # one asset (and what it needs upstream)
+//! hf-extract materialize --select 'hf_enriched_*' --from /data/raw/hf/<earlier run>
+//! hf-extract list-assets
+//! ```
+//!
+//! Every flag mirrors an environment variable (`--num-models` ↔ `HF_NUM_MODELS`, …); a flag wins
+//! over its variable. Exit status: 0 when the run completes (entity failures are listed in the
+//! summary and in `run.json`), 1 on a fatal error, 2 with `--strict` when anything failed.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use hf_extractor::assets::{graph, select};
+use hf_extractor::config::ExtractorConfig;
+use hf_extractor::manifest::AssetReport;
+use hf_extractor::{HfExtractor, MaterializeOptions, RunObserver};
+use hf_extractor_examples::offline_hub::OfflineHub;
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// Extract Hugging Face model metadata and everything it points to into a run folder.
+#[derive(Debug, Parser)]
+#[command(name = "hf-extract", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Materialise a selection of assets (default: all) into a new run folder.
+    Materialize(Box<Materialize>),
+    /// List the assets, their dependencies and files.
+    ListAssets,
+}
+
+#[derive(Debug, Args)]
+struct Materialize {
+    /// Assets to materialise: names, `+name` / `*name` (upstream), `name+` / `name*`
+    /// (downstream), globs (`hf_enriched_*`), comma-separated. Default: all.
+    #[arg(long)]
+    select: Option<String>,
+    /// Load upstream assets from this earlier run folder instead of recomputing them.
+    #[arg(long, value_name = "RUN_FOLDER")]
+    from: Option<std::path::PathBuf>,
+    /// Serve the bundled offline Hub on loopback and extract from it (no network needed).
+    #[arg(long)]
+    offline: bool,
+    /// Exit with status 2 when any model or entity failed.
+    #[arg(long)]
+    strict: bool,
+    /// No progress bars (they are also off when stderr is not a terminal).
+    #[arg(long)]
+    no_progress: bool,
+    #[command(flatten)]
+    env: EnvFlags,
+}
+
+/// Flags mirroring the environment variables; a flag wins over its variable.
+#[derive(Debug, Args)]
+struct EnvFlags {
+    /// HF_NUM_MODELS: models of the latest-N listing [default: 50].
+    #[arg(long)]
+    num_models: Option<String>,
+    /// HF_UPDATE_RECENT: newest by last update (true) or by creation (false) [default: true].
+    #[arg(long)]
+    update_recent: Option<String>,
+    /// HF_THREADS: cards fetched at once [default: 4].
+    #[arg(long)]
+    threads: Option<String>,
+    /// HF_MODELS_FILE_PATH: model ids to extract too [default: /data/refs/hf_model_ids.txt].
+    #[arg(long)]
+    models_file: Option<String>,
+    /// HF_ENRICHMENT_THREADS: related entities fetched at once [default: 4].
+    #[arg(long)]
+    enrichment_threads: Option<String>,
+    /// HF_BASE_MODEL_ITERATIONS: generations of base models to follow [default: 1].
+    #[arg(long)]
+    base_model_iterations: Option<String>,
+    /// HF_OUTPUT_DIR: where run folders are created [default: /data/raw/hf].
+    #[arg(long)]
+    output_dir: Option<String>,
+    /// HF_FILTER_LOW_INFO: drop models with too little information [default: false].
+    #[arg(long)]
+    filter_low_info: Option<String>,
+    /// HF_ENDPOINT: the Hub [default: https://huggingface.co].
+    #[arg(long)]
+    endpoint: Option<String>,
+    /// HF_ARXIV_ENDPOINT: the arXiv export API [default: https://export.arxiv.org].
+    #[arg(long)]
+    arxiv_endpoint: Option<String>,
+    /// HF_ARXIV_DELAY_MS: spacing of arXiv requests [default: 3000].
+    #[arg(long)]
+    arxiv_delay_ms: Option<String>,
+    /// HF_SPDX_LICENSES_URL: refresh the SPDX list from this licenses.json.
+    #[arg(long)]
+    spdx_licenses_url: Option<String>,
+}
+
+impl EnvFlags {
+    fn get(&self, variable: &str) -> Option<String> {
+        match variable {
+            "HF_NUM_MODELS" => self.num_models.clone(),
+            "HF_UPDATE_RECENT" => self.update_recent.clone(),
+            "HF_THREADS" => self.threads.clone(),
+            "HF_MODELS_FILE_PATH" => self.models_file.clone(),
+            "HF_ENRICHMENT_THREADS" => self.enrichment_threads.clone(),
+            "HF_BASE_MODEL_ITERATIONS" => self.base_model_iterations.clone(),
+            "HF_OUTPUT_DIR" => self.output_dir.clone(),
+            "HF_FILTER_LOW_INFO" => self.filter_low_info.clone(),
+            "HF_ENDPOINT" => self.endpoint.clone(),
+            "HF_ARXIV_ENDPOINT" => self.arxiv_endpoint.clone(),
+            "HF_ARXIV_DELAY_MS" => self.arxiv_delay_ms.clone(),
+            "HF_SPDX_LICENSES_URL" => self.spdx_licenses_url.clone(),
+            _ => None,
+        }
+    }
+}
+
+/// Progress bars per asset, drawn on stderr; log lines are printed above them.
+struct Bars {
+    multi: MultiProgress,
+    bars: Mutex<Vec<(String, ProgressBar)>>,
+}
+
+impl Bars {
+    fn new(enabled: bool) -> Self {
+        let multi = MultiProgress::new();
+        if !enabled {
+            multi.set_draw_target(ProgressDrawTarget::hidden());
+        }
+        Self {
+            multi,
+            bars: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn bar(&self, name: &str) -> Option<ProgressBar> {
+        let bars = self.bars.lock().ok()?;
+        bars.iter().find(|(n, _)| n == name).map(|(_, b)| b.clone())
+    }
+}
+
+impl RunObserver for Bars {
+    fn asset_started(&self, name: &str) {
+        let bar = self.multi.add(ProgressBar::new_spinner());
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} {prefix:<28} {pos:>7}/{len:7} {per_sec:>10} eta {eta} {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        bar.set_prefix(name.to_owned());
+        bar.enable_steady_tick(Duration::from_millis(120));
+        if let Ok(mut bars) = self.bars.lock() {
+            bars.push((name.to_owned(), bar));
+        }
+    }
+
+    fn progress(&self, name: &str, done: u64, total: Option<u64>) {
+        if let Some(bar) = self.bar(name) {
+            if let Some(total) = total {
+                bar.set_length(total);
+            }
+            bar.set_position(done);
+        }
+    }
+
+    fn asset_done(&self, report: &AssetReport, _path: Option<&std::path::Path>) {
+        let bar = self.bar(&report.name).unwrap_or_else(|| {
+            let bar = self.multi.add(ProgressBar::new_spinner());
+            bar.set_prefix(report.name.clone());
+            bar
+        });
+        bar.set_style(
+            ProgressStyle::with_template("✔ {prefix:<28} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        let how = if report.loaded_from.is_some() {
+            " (loaded)"
+        } else {
+            ""
+        };
+        bar.finish_with_message(format!(
+            "{} records, {} failures, {} requests{how}",
+            report.count, report.failures, report.requests
+        ));
+    }
+}
+
+/// Log lines go above the progress bars instead of through them.
+#[derive(Clone)]
+struct LogWriter(MultiProgress);
+
+impl Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.suspend(|| std::io::stderr().write_all(buf))?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::ListAssets => {
+            println!("{:<28} {:<34} depends on", "asset", "file");
+            for asset in graph() {
+                println!(
+                    "{:<28} {:<34} {}",
+                    asset.name,
+                    asset.file.as_deref().unwrap_or("-"),
+                    asset.deps.join(", ")
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Command::Materialize(args) => {
+            let runtime = match tokio::runtime::Runtime::new() {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("error: cannot start the async runtime: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            runtime.block_on(materialize(*args))
+        }
+    }
+}
+
+async fn materialize(args: Materialize) -> ExitCode {
+    let bars = Bars::new(!args.no_progress);
+    let writer = LogWriter(bars.multi.clone());
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(move || writer.clone())
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+
+    match run(&args, &bars).await {
+        Ok(code) => code,
+        Err(e) => {
+            tracing::error!("{e}");
+            let _ = bars.multi.clear();
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: &Materialize, bars: &Bars) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    // Everything is validated before the first request.
+    let selection = match &args.select {
+        Some(s) => select(s)?,
+        None => Vec::new(),
+    };
+    let offline = if args.offline {
+        let hub = OfflineHub::start().await?;
+        tracing::info!(endpoint = %hub.uri(), "offline Hub serving the bundled snapshot");
+        Some(hub)
+    } else {
+        None
+    };
+    let offline_uri = offline.as_ref().map(OfflineHub::uri);
+    let config = ExtractorConfig::from_env_with(|variable| {
+        if let Some(uri) = &offline_uri {
+            match variable {
+                "HF_ENDPOINT" | "HF_ARXIV_ENDPOINT" => return Some(uri.clone()),
+                "HF_ARXIV_DELAY_MS" => return Some("0".into()),
+                // The bundled Hub is not the real one: never send a real token to it.
+                "HF_TOKEN" | "HF_TOKEN_PATH" | "HF_HOME" | "HOME" => return None,
+                "HF_OUTPUT_DIR" if args.env.output_dir.is_none() => {
+                    return std::env::var(variable).ok().or_else(|| Some("out".into()));
+                }
+                "HF_MODELS_FILE_PATH" if args.env.models_file.is_none() => {
+                    return Some(
+                        hf_extractor_examples::offline_hub::snapshot_dir()
+                            .join("model_ids.txt")
+                            .display()
+                            .to_string(),
+                    );
+                }
+                _ => {}
+            }
+        }
+        args.env
+            .get(variable)
+            .or_else(|| std::env::var(variable).ok())
+    })?;
+    let extractor = HfExtractor::new(config)?;
+    let options = MaterializeOptions {
+        selection,
+        from: args.from.clone(),
+    };
+    let outcome = extractor.materialize(&options, bars).await?;
+    let _ = bars.multi.clear();
+
+    let manifest = &outcome.manifest;
+    println!("run folder: {}", outcome.folder.path().display());
+    println!(
+        "{:<28} {:>8} {:>9} {:>9} {:>8}  file",
+        "asset", "records", "failures", "requests", "ms"
+    );
+    for asset in &manifest.assets {
+        println!(
+            "{:<28} {:>8} {:>9} {:>9} {:>8}  {}{}",
+            asset.name,
+            asset.count,
+            asset.failures,
+            asset.requests,
+            asset.duration_ms,
+            asset.file.as_deref().unwrap_or("-"),
+            if asset.loaded_from.is_some() {
+                " (loaded)"
+            } else {
+                ""
+            }
+        );
+    }
+    let http = &manifest.http;
+    println!(
+        "HTTP: {} requests ({:.3} per model), {} retries, {} answered 429, {} rate-limit pauses",
+        http.requests,
+        http.requests_per_model,
+        http.retries,
+        http.rate_limited,
+        http.rate_limit_pauses
+    );
+    if !manifest.failures.is_empty() {
+        println!("{} failures:", manifest.failures.len());
+        for f in &manifest.failures {
+            let line = f.line.map(|l| format!(" (line {l})")).unwrap_or_default();
+            println!("  {}: {}{line}: {}", f.asset, f.id, f.error);
+        }
+    }
+    Ok(if args.strict && !manifest.failures.is_empty() {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,470 @@
+//! [`HfExtractor`]: materialise a selection of assets into a run folder.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use hf_client::HfClient;
+use hf_enrich::model_ids::ModelIdList;
+use hf_enrich::models::{
+    FetchedModel, LatestOptions, ModelFailure, SourceOutcome, latest_models, merge, models_from_ids,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+
+use crate::assets::{self, graph};
+use crate::config::ExtractorConfig;
+use crate::error::{Error, Result};
+use crate::manifest::{
+    AssetReport, FailureReport, HttpReport, MANIFEST_FILE, ManifestConfig, ModelIdFileReport,
+    RunManifest,
+};
+use crate::records::ModelRecord;
+use crate::run_folder::{RunFolder, ensure_writable};
+
+/// What a caller sees of a run as it goes: progress bars, Dagster Pipes.
+pub trait RunObserver: Send + Sync {
+    /// An asset starts.
+    fn asset_started(&self, _name: &str) {}
+    /// Progress inside an asset (`done` of `total`, when known).
+    fn progress(&self, _name: &str, _done: u64, _total: Option<u64>) {}
+    /// An asset's file is written (or it was loaded from an earlier run).
+    fn asset_done(&self, _report: &AssetReport, _path: Option<&Path>) {}
+}
+
+/// An observer that does nothing.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Silent;
+
+impl RunObserver for Silent {}
+
+/// What to materialise.
+#[derive(Debug, Clone, Default)]
+pub struct MaterializeOptions {
+    /// The assets to materialise (names; see [`assets::select`]). Empty: all of them.
+    pub selection: Vec<String>,
+    /// An earlier run folder to load upstream assets from instead of recomputing them.
+    pub from: Option<PathBuf>,
+}
+
+/// The result of a run: its folder and manifest.
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    /// The run folder.
+    pub folder: RunFolder,
+    /// The manifest written to `run.json`.
+    pub manifest: RunManifest,
+}
+
+/// The extractor: configuration, a Hub client, and the asset graph.
+///
+/// ```no_run
+/// use hf_extractor::{HfExtractor, config::ExtractorConfig};
+///
+/// # async fn run() -> hf_extractor::Result<()> {
+/// let extractor = HfExtractor::new(ExtractorConfig::from_env()?)?;
+/// let outcome = extractor.run().await?;
+/// println!("{}: {} models", outcome.folder.path().display(), outcome.manifest.assets[3].count);
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct HfExtractor {
+    config: ExtractorConfig,
+    client: HfClient,
+}
+
+/// Values of the assets computed or loaded so far.
+#[derive(Default)]
+struct State {
+    latest: Option<SourceOutcome>,
+    from_file: Option<SourceOutcome>,
+    raw: Option<Vec<FetchedModel>>,
+    id_file: ModelIdFileReport,
+    failures: Vec<FailureReport>,
+    filtered: BTreeMap<String, u64>,
+    watermark: Option<String>,
+}
+
+impl HfExtractor {
+    /// An extractor for `config`. Fails, before any request, when the output folder cannot be
+    /// written or the client settings are invalid.
+    pub fn new(config: ExtractorConfig) -> Result<Self> {
+        ensure_writable(&config.output_dir)?;
+        let in_flight = config
+            .threads
+            .max(config.enrichment_threads)
+            .max(hf_client::config::DEFAULT_MAX_IN_FLIGHT);
+        let client = config
+            .client
+            .clone()
+            .with_max_in_flight(in_flight)
+            .build()
+            .map_err(|e| Error::Config {
+                variable: "HF_*".into(),
+                value: String::new(),
+                reason: e.to_string(),
+            })?;
+        Ok(Self { config, client })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ExtractorConfig {
+        &self.config
+    }
+
+    /// The Hub client (its counters feed the manifest).
+    pub fn client(&self) -> &HfClient {
+        &self.client
+    }
+
+    /// Materialise every asset.
+    pub async fn run(&self) -> Result<RunOutcome> {
+        self.materialize(&MaterializeOptions::default(), &Silent)
+            .await
+    }
+
+    /// The latest `num_models` models with their cards (the seed's `extract_models`).
+    pub async fn extract_models(
+        &self,
+        num_models: usize,
+        update_recent: bool,
+        threads: usize,
+    ) -> SourceOutcome {
+        latest_models(
+            &self.client,
+            LatestOptions {
+                num_models,
+                update_recent,
+                threads,
+                filter_low_info: self.config.filter_low_info,
+            },
+        )
+        .await
+    }
+
+    /// Specific models, by id or Hub URL (the seed's `extract_specific_models`).
+    pub async fn extract_specific_models(&self, ids: &[&str]) -> SourceOutcome {
+        let list = ModelIdList::parse(&ids.join("\n"));
+        models_from_ids(&self.client, &list, self.config.threads).await
+    }
+
+    /// Materialise a selection into a new run folder, loading upstream assets from
+    /// `options.from` when given, and write `run.json`.
+    pub async fn materialize(
+        &self,
+        options: &MaterializeOptions,
+        observer: &dyn RunObserver,
+    ) -> Result<RunOutcome> {
+        let started = jiff::Timestamp::now();
+        let selection = if options.selection.is_empty() {
+            graph().into_iter().map(|a| a.name).collect()
+        } else {
+            options.selection.clone()
+        };
+        let from = options.from.as_deref().map(RunFolder::open).transpose()?;
+        let available: BTreeSet<String> = match &from {
+            Some(folder) => graph()
+                .into_iter()
+                .filter(|a| {
+                    a.file
+                        .as_ref()
+                        .is_some_and(|f| folder.path().join(f).is_file())
+                })
+                .map(|a| a.name)
+                .filter(|name| !selection.contains(name))
+                .collect(),
+            None => BTreeSet::new(),
+        };
+        let plan = assets::plan(&selection, &available);
+        let folder = RunFolder::create(&self.config.output_dir, started)?;
+        tracing::info!(folder = %folder.path().display(), assets = plan.len(), "run started");
+        let stamp = started.to_string();
+        let mut state = State::default();
+        let mut reports = Vec::new();
+
+        // Upstream assets the plan needs but does not compute come from the earlier run.
+        if let Some(earlier) = &from {
+            let full = graph();
+            let needed: Vec<String> = full
+                .iter()
+                .filter(|a| available.contains(&a.name))
+                .filter(|a| {
+                    full.iter()
+                        .any(|p| plan.contains(&p.name) && p.deps.contains(&a.name))
+                })
+                .map(|a| a.name.clone())
+                .collect();
+            for name in needed {
+                let t = Instant::now();
+                let count = load(earlier, &name, &mut state)?;
+                let report = AssetReport {
+                    file: asset_file(&name),
+                    name,
+                    count,
+                    loaded_from: Some(earlier.path().display().to_string()),
+                    duration_ms: elapsed_ms(t),
+                    ..AssetReport::default()
+                };
+                observer.asset_done(&report, None);
+                reports.push(report);
+            }
+        }
+
+        for name in &plan {
+            observer.asset_started(name);
+            let t = Instant::now();
+            let before = self.client.stats().total_requests();
+            let (count, failures, value) = self
+                .compute(name, &folder, &stamp, &mut state, observer)
+                .await?;
+            let mut report = AssetReport {
+                name: name.clone(),
+                file: asset_file(name),
+                count,
+                failures,
+                requests: self.client.stats().total_requests() - before,
+                duration_ms: elapsed_ms(t),
+                ..AssetReport::default()
+            };
+            let path = match (&report.file, value) {
+                (Some(file), Some(value)) => {
+                    let path = folder.write_json(file, &value)?;
+                    report.sha256 = Some(file_sha256(&path)?);
+                    Some(path)
+                }
+                _ => None,
+            };
+            tracing::info!(asset = %name, count, failures, "asset materialised");
+            observer.asset_done(&report, path.as_deref());
+            reports.push(report);
+        }
+
+        let models = state.raw.as_ref().map_or(0, Vec::len);
+        let mut failures = state.failures;
+        failures.sort();
+        let manifest = RunManifest {
+            tool: "hf-extractor".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            run_folder: folder.name().to_owned(),
+            started_at: stamp,
+            finished_at: jiff::Timestamp::now().to_string(),
+            config: ManifestConfig::new(&self.config, self.client.config()),
+            selection,
+            from_run: from.map(|f| f.path().display().to_string()),
+            assets: reports,
+            filtered: state.filtered,
+            model_id_file: state.id_file,
+            http: HttpReport::new(&self.client.stats(), models),
+            failures,
+            watermark: state.watermark,
+        };
+        folder.write_json(MANIFEST_FILE, &manifest)?;
+        tracing::info!(folder = %folder.path().display(), "run finished");
+        Ok(RunOutcome { folder, manifest })
+    }
+
+    /// Compute one asset: (records, failures, the value to write).
+    async fn compute(
+        &self,
+        name: &str,
+        _folder: &RunFolder,
+        stamp: &str,
+        state: &mut State,
+        _observer: &dyn RunObserver,
+    ) -> Result<(u64, u64, Option<serde_json::Value>)> {
+        match name {
+            "hf_run_folder" => Ok((0, 0, None)),
+            "hf_raw_models_latest" => {
+                let outcome = self
+                    .extract_models(
+                        self.config.num_models,
+                        self.config.update_recent,
+                        self.config.threads,
+                    )
+                    .await;
+                let result = source_result(name, &outcome, stamp, state);
+                state.latest = Some(outcome);
+                result
+            }
+            "hf_raw_models_from_file" => {
+                let outcome = self.models_from_file(state).await;
+                let result = source_result(name, &outcome, stamp, state);
+                state.from_file = Some(outcome);
+                result
+            }
+            "hf_raw_models" => {
+                let merged = merge([
+                    state.latest.take().unwrap_or_default(),
+                    state.from_file.take().unwrap_or_default(),
+                ]);
+                for (rule, n) in &merged.filtered {
+                    *state.filtered.entry(to_key(rule)).or_default() += n;
+                }
+                state.watermark = merged.newest_last_modified.clone();
+                let records = model_records(&merged.models, stamp);
+                let count = records.len() as u64;
+                state.raw = Some(merged.models);
+                Ok((count, 0, Some(to_json(&records)?)))
+            }
+            other => Err(Error::Config {
+                variable: "--select".into(),
+                value: other.into(),
+                reason: "this asset is not implemented yet".into(),
+            }),
+        }
+    }
+
+    async fn models_from_file(&self, state: &mut State) -> SourceOutcome {
+        let path = &self.config.models_file_path;
+        state.id_file.path = path.display().to_string();
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                tracing::info!(path = %path.display(), "no model-id file; skipped");
+                return SourceOutcome::default();
+            }
+            Err(e) => {
+                state.failures.push(FailureReport {
+                    asset: "hf_raw_models_from_file".into(),
+                    id: path.display().to_string(),
+                    line: None,
+                    status: None,
+                    error: e.to_string(),
+                });
+                return SourceOutcome::default();
+            }
+        };
+        let list = ModelIdList::parse(&text);
+        state.id_file.found = true;
+        state.id_file.ids = list.entries.len();
+        state.id_file.errors = list.errors.len();
+        state.id_file.duplicates = list.duplicates.len();
+        for error in &list.errors {
+            tracing::warn!(path = %path.display(), line = error.line, reason = %error.reason, "model-id file: line skipped");
+            state.failures.push(FailureReport {
+                asset: "hf_raw_models_from_file".into(),
+                id: error.text.clone(),
+                line: Some(error.line),
+                status: None,
+                error: error.reason.clone(),
+            });
+        }
+        models_from_ids(&self.client, &list, self.config.threads).await
+    }
+}
+
+/// Load one asset's value from an earlier run folder; returns its record count.
+fn load(earlier: &RunFolder, name: &str, state: &mut State) -> Result<u64> {
+    let Some(file) = asset_file(name) else {
+        return Ok(0);
+    };
+    let path = earlier.path().join(file);
+    let models = || -> Result<Vec<FetchedModel>> {
+        let records: Vec<ModelRecord> = read_json(&path)?;
+        Ok(records.iter().map(ModelRecord::to_fetched_model).collect())
+    };
+    let count = match name {
+        "hf_raw_models_latest" => {
+            let models = models()?;
+            let count = models.len();
+            state.latest = Some(SourceOutcome {
+                models,
+                ..SourceOutcome::default()
+            });
+            count
+        }
+        "hf_raw_models_from_file" => {
+            let models = models()?;
+            let count = models.len();
+            state.from_file = Some(SourceOutcome {
+                models,
+                ..SourceOutcome::default()
+            });
+            count
+        }
+        "hf_raw_models" => {
+            let models = models()?;
+            let count = models.len();
+            state.raw = Some(models);
+            count
+        }
+        _ => 0,
+    };
+    Ok(count as u64)
+}
+
+fn model_records(models: &[FetchedModel], stamp: &str) -> Vec<ModelRecord> {
+    models
+        .iter()
+        .map(|m| ModelRecord::new(m, Vec::new(), stamp))
+        .collect()
+}
+
+fn source_result(
+    asset: &str,
+    outcome: &SourceOutcome,
+    stamp: &str,
+    state: &mut State,
+) -> Result<(u64, u64, Option<serde_json::Value>)> {
+    for failure in &outcome.failures {
+        state.failures.push(failure_report(asset, failure));
+    }
+    let records = model_records(&outcome.models, stamp);
+    Ok((
+        records.len() as u64,
+        outcome.failures.len() as u64,
+        Some(to_json(&records)?),
+    ))
+}
+
+fn failure_report(asset: &str, failure: &ModelFailure) -> FailureReport {
+    FailureReport {
+        asset: asset.to_owned(),
+        id: failure.id.clone(),
+        line: failure.line,
+        status: failure.status,
+        error: failure.error.clone(),
+    }
+}
+
+fn to_key(value: &impl Serialize) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn to_json(value: &impl Serialize) -> Result<serde_json::Value> {
+    serde_json::to_value(value).map_err(|source| Error::Json {
+        path: PathBuf::new(),
+        source,
+    })
+}
+
+fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    serde_json::from_str(&text).map_err(|source| Error::Json {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+fn asset_file(name: &str) -> Option<String> {
+    graph()
+        .into_iter()
+        .find(|a| a.name == name)
+        .and_then(|a| a.file)
+}
+
+fn file_sha256(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    Ok(Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+fn elapsed_ms(t: Instant) -> u64 {
+    u64::try_from(t.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
