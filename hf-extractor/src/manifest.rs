@@ -176,10 +176,61 @@ pub struct RunManifest {
     pub model_id_file: ModelIdFileReport,
     /// HTTP figures.
     pub http: HttpReport,
+    /// The models stage's own request economy.
+    pub models: ModelsReport,
     /// Every failure, sorted.
     pub failures: Vec<FailureReport>,
     /// The newest `lastModified` seen in the listing (the watermark of an incremental run).
     pub watermark: Option<String>,
+}
+
+/// How many models each source gave, and what they cost.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ModelsReport {
+    /// Models of the latest-N listing.
+    pub latest: u64,
+    /// Models of the model-id file.
+    pub from_file: u64,
+    /// Models after the merge by canonical id.
+    pub merged: u64,
+    /// HTTP requests of the latest-N source (listing pages and cards).
+    pub latest_requests: u64,
+    /// HTTP requests of the file source (model info and cards).
+    pub from_file_requests: u64,
+    /// `latest_requests / latest`.
+    pub latest_requests_per_model: f64,
+    /// `from_file_requests / from_file`.
+    pub from_file_requests_per_model: f64,
+}
+
+impl ModelsReport {
+    /// The report of the models assets' reports.
+    pub fn new(assets: &[AssetReport], merged: u64) -> Self {
+        let of = |name: &str| {
+            assets
+                .iter()
+                .find(|a| a.name == name && a.loaded_from.is_none())
+                .map_or((0, 0), |a| (a.count, a.requests))
+        };
+        let ratio = |requests: u64, models: u64| {
+            if models == 0 {
+                0.0
+            } else {
+                requests as f64 / models as f64
+            }
+        };
+        let (latest, latest_requests) = of("hf_raw_models_latest");
+        let (from_file, from_file_requests) = of("hf_raw_models_from_file");
+        Self {
+            latest,
+            from_file,
+            merged,
+            latest_requests,
+            from_file_requests,
+            latest_requests_per_model: ratio(latest_requests, latest),
+            from_file_requests_per_model: ratio(from_file_requests, from_file),
+        }
+    }
 }
 
 /// What became of the model-id file.

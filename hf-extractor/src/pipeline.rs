@@ -18,7 +18,7 @@ use crate::config::ExtractorConfig;
 use crate::error::{Error, Result};
 use crate::manifest::{
     AssetReport, FailureReport, HttpReport, MANIFEST_FILE, ManifestConfig, ModelIdFileReport,
-    RunManifest,
+    ModelsReport, RunManifest,
 };
 use crate::records::ModelRecord;
 use crate::run_folder::{RunFolder, ensure_writable};
@@ -241,6 +241,7 @@ impl HfExtractor {
         }
 
         let models = state.raw.as_ref().map_or(0, Vec::len);
+        let models_report = ModelsReport::new(&reports, models as u64);
         let mut failures = state.failures;
         failures.sort();
         let manifest = RunManifest {
@@ -256,6 +257,7 @@ impl HfExtractor {
             filtered: state.filtered,
             model_id_file: state.id_file,
             http: HttpReport::new(&self.client.stats(), models),
+            models: models_report,
             failures,
             watermark: state.watermark,
         };
