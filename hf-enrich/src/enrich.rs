@@ -634,3 +634,309 @@ fn count_parents_read(
         .filter(|id| known.contains(&id.to_ascii_lowercase()))
         .count()
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::sync::Mutex;
+
+    use hf_client::tags::TagVocabulary;
+    use hf_client::wire::ModelInfo;
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::models::ModelSource;
+    use crate::source::{FetchedDataset, InMemorySource, SourceErrorKind};
+
+    fn model(info: Value) -> FetchedModel {
+        let info: ModelInfo = serde_json::from_value(info).unwrap();
+        FetchedModel::new(info, None, ModelSource::Latest)
+    }
+
+    fn run() -> Vec<FetchedModel> {
+        vec![
+            model(json!({
+                "id": "run/b",
+                "pipeline_tag": "text-classification",
+                "tags": ["dataset:org/missing-ds", "arxiv:2106.09685", "region:us", "license:mit"],
+                "cardData": {"base_model": "org/gone", "language": ["en"]},
+            })),
+            model(json!({
+                "id": "run/a",
+                "pipeline_tag": "text-generation",
+                "tags": [
+                    "dataset:org/ok-ds", "dataset:org/gated-ds", "arxiv:1706.03762",
+                    "doi:10.57967/hf/0181", "endpoints_compatible", "license:mit",
+                ],
+                "cardData": {
+                    "base_model": "org/parent",
+                    "base_model_relation": "finetune",
+                    "license": "not-a-license-xyz",
+                    "language": ["fr", "zzz-not-a-language"],
+                },
+            })),
+        ]
+    }
+
+    fn source() -> InMemorySource {
+        let mut paper = ArxivPaper::default();
+        paper.id = "1706.03762".into();
+        paper.title = "Attention Is All You Need".into();
+        let vocabulary: TagVocabulary = serde_json::from_value(json!({
+            "region": [{"id": "region:us", "label": "🇺🇸 Region: US"}],
+        }))
+        .unwrap();
+        let ds: DatasetInfo = serde_json::from_value(json!({"id": "org/ok-ds"})).unwrap();
+        let parent_ds: DatasetInfo =
+            serde_json::from_value(json!({"id": "org/parent-ds"})).unwrap();
+        InMemorySource::new()
+            .with_model(model(json!({
+                "id": "org/parent",
+                "tags": ["dataset:org/parent-ds", "license:apache-2.0"],
+            })))
+            .with_dataset(FetchedDataset::new(ds))
+            .with_dataset(FetchedDataset::new(parent_ds))
+            .fail_dataset("org/gated-ds", SourceError::gated("gated repository"))
+            .with_paper(paper)
+            .with_tag_vocabulary(vocabulary)
+    }
+
+    fn options() -> EnrichmentOptions {
+        EnrichmentOptions {
+            threads: 3,
+            base_model_iterations: 1,
+        }
+    }
+
+    #[tokio::test]
+    async fn partial_failures_are_records_and_listed() {
+        let enrichment = HfEnrichment::new(source(), options());
+        let out = enrichment.enrich(&run()).await;
+
+        // Lineage: the parent was read and identified; the missing one is a stub.
+        assert_eq!(out.lineage.models.len(), 1);
+        assert_eq!(out.lineage.stubs[0].id, "org/gone");
+        assert!(out.identified.refs.datasets.contains_key("org/parent"));
+
+        let datasets: Vec<(&str, bool, Option<SourceErrorKind>)> = out
+            .datasets
+            .iter()
+            .map(|d| (d.id.as_str(), d.enriched, d.error.as_ref().map(|e| e.kind)))
+            .collect();
+        assert_eq!(
+            datasets,
+            [
+                ("org/gated-ds", false, Some(SourceErrorKind::Gated)),
+                ("org/missing-ds", false, Some(SourceErrorKind::NotFound)),
+                ("org/ok-ds", true, None),
+                ("org/parent-ds", true, None),
+            ]
+        );
+
+        let articles: Vec<(&str, bool, bool, bool)> = out
+            .articles
+            .iter()
+            .map(|a| {
+                (
+                    a.id.as_str(),
+                    a.enriched,
+                    a.error.is_some(),
+                    a.skipped.is_some(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            articles,
+            [
+                ("10.57967/hf/0181", false, false, true),
+                ("1706.03762", true, false, false),
+                ("2106.09685", false, true, false),
+            ]
+        );
+
+        let licenses: Vec<(&str, bool)> = out
+            .licenses
+            .iter()
+            .map(|l| (l.id.as_str(), l.enriched))
+            .collect();
+        assert!(licenses.contains(&("mit", true)));
+        assert!(licenses.contains(&("apache-2.0", true)));
+        assert!(licenses.contains(&("not-a-license-xyz", false)));
+
+        let languages: Vec<(&str, bool)> = out
+            .languages
+            .iter()
+            .map(|l| (l.id.as_str(), l.enriched))
+            .collect();
+        assert!(languages.contains(&("en", true)));
+        assert!(languages.contains(&("fr", true)));
+
+        let tasks: Vec<(&str, bool)> = out
+            .tasks
+            .iter()
+            .map(|t| (t.id.as_str(), t.enriched))
+            .collect();
+        assert_eq!(
+            tasks,
+            [("text-classification", true), ("text-generation", true)]
+        );
+        assert_eq!(out.task_source, TaskSource::Embedded);
+
+        let region = out.keywords.iter().find(|k| k.id == "region:us").unwrap();
+        assert!(region.enriched);
+        assert_eq!(region.tag.as_ref().unwrap().label, "🇺🇸 Region: US");
+
+        let failures: Vec<(EntityKind, &str, SourceErrorKind)> = out
+            .failures
+            .iter()
+            .map(|f| (f.kind, f.id.as_str(), f.error.kind))
+            .collect();
+        assert_eq!(
+            failures,
+            [
+                (EntityKind::Datasets, "org/gated-ds", SourceErrorKind::Gated),
+                (
+                    EntityKind::Datasets,
+                    "org/missing-ds",
+                    SourceErrorKind::NotFound
+                ),
+                (
+                    EntityKind::Articles,
+                    "2106.09685",
+                    SourceErrorKind::NotFound
+                ),
+                (
+                    EntityKind::BaseModels,
+                    "org/gone",
+                    SourceErrorKind::NotFound
+                ),
+            ]
+        );
+        let datasets = out.counts[&EntityKind::Datasets];
+        assert_eq!(
+            datasets,
+            EntityCounts {
+                identified: 4,
+                enriched: 2,
+                failed: 2
+            }
+        );
+        let base = out.counts[&EntityKind::BaseModels];
+        assert_eq!(
+            base,
+            EntityCounts {
+                identified: 2,
+                enriched: 1,
+                failed: 1
+            }
+        );
+        // One record per distinct id, for every kind.
+        assert_eq!(out.datasets.len(), out.identified.ids.datasets.len());
+        assert_eq!(out.keywords.len(), out.identified.ids.keywords.len());
+        assert_eq!(out.languages.len(), out.identified.ids.languages.len());
+    }
+
+    #[tokio::test]
+    async fn a_failed_tag_vocabulary_fails_every_keyword() {
+        let source = source().fail_tag_vocabulary(SourceError::new(
+            SourceErrorKind::Transport,
+            "connection reset",
+        ));
+        let out = HfEnrichment::new(source, options()).enrich(&run()).await;
+        assert!(!out.keywords.is_empty());
+        assert!(
+            out.keywords
+                .iter()
+                .all(|k| !k.enriched && k.error.is_some())
+        );
+        assert_eq!(out.counts[&EntityKind::Keywords].failed, out.keywords.len());
+    }
+
+    #[tokio::test]
+    async fn the_same_input_gives_the_same_output() {
+        let mut reversed = run();
+        reversed.reverse();
+        let a = HfEnrichment::new(source(), options()).enrich(&run()).await;
+        let b = HfEnrichment::new(
+            source(),
+            EnrichmentOptions {
+                threads: 1,
+                ..options()
+            },
+        )
+        .enrich(&reversed)
+        .await;
+        assert_eq!(
+            serde_json::to_string(&a).unwrap(),
+            serde_json::to_string(&b).unwrap()
+        );
+        // And it round-trips.
+        let back: EnrichmentOutcome =
+            serde_json::from_str(&serde_json::to_string(&a).unwrap()).unwrap();
+        assert_eq!(back, a);
+    }
+
+    #[tokio::test]
+    async fn no_lineage_with_zero_iterations_and_each_vocabulary_once() {
+        let source = Arc::new(source());
+        let out = HfEnrichment::new(
+            source.clone(),
+            EnrichmentOptions {
+                threads: 2,
+                base_model_iterations: 0,
+            },
+        )
+        .enrich(&run())
+        .await;
+        assert_eq!(out.lineage, Lineage::default());
+        assert!(!out.identified.refs.datasets.contains_key("org/parent"));
+        let requests = source.requests();
+        assert!(!requests.iter().any(|r| r.starts_with("model:")));
+        for once in ["tags", "tasks", "licenses"] {
+            assert_eq!(requests.iter().filter(|r| *r == once).count(), 1, "{once}");
+        }
+        assert_eq!(
+            requests.iter().filter(|r| r.starts_with("papers:")).count(),
+            1
+        );
+    }
+
+    #[tokio::test]
+    async fn progress_is_reported_per_kind() {
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let seen = events.clone();
+        let out = HfEnrichment::new(source(), options())
+            .with_progress(move |e| seen.lock().unwrap().push(e))
+            .enrich(&run())
+            .await;
+        let events = events.lock().unwrap();
+        let last_datasets = events
+            .iter()
+            .rev()
+            .find(|e| e.kind == EntityKind::Datasets)
+            .unwrap();
+        assert_eq!(last_datasets.done, out.datasets.len());
+        assert_eq!(last_datasets.total, out.datasets.len());
+        assert!(
+            events
+                .iter()
+                .any(|e| e.kind == EntityKind::BaseModels && e.iteration == Some(1))
+        );
+    }
+
+    #[tokio::test]
+    async fn models_from_a_json_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("models.json");
+        std::fs::write(&path, serde_json::to_string(&run()).unwrap()).unwrap();
+        let enrichment = HfEnrichment::new(source(), options());
+        let from_file = enrichment.enrich_from_models_json(&path).await.unwrap();
+        assert_eq!(from_file, enrichment.enrich(&run()).await);
+        std::fs::write(&path, "{}").unwrap();
+        assert!(matches!(
+            enrichment.enrich_from_models_json(&path).await,
+            Err(EnrichError::Json { .. })
+        ));
+    }
+}
