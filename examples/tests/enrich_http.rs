@@ -56,7 +56,7 @@ fn child() -> FetchedModel {
             "arxiv:1605.08386", "arxiv:2106.09685", "license:mit", "en", "region:us",
         ],
         "cardData": {
-            "base_model": ["bert-base-uncased", "test/no-such-parent"],
+            "base_model": ["bert-base-uncased", "test/no-such-parent", "test/gated-parent"],
             "base_model_relation": "finetune",
             "language": ["en", "fr"],
         },
@@ -74,6 +74,18 @@ async fn hub() -> OfflineHub {
         ResponseTemplate::new(307)
             .insert_header("location", "/api/models/google-bert/bert-base-uncased")
             .set_body_string("Temporary Redirect."),
+    )
+    .await;
+    mount(
+        &hub,
+        "/api/models/test/gated-parent",
+        ResponseTemplate::new(403)
+            .insert_header("x-error-code", "GatedRepo")
+            .insert_header(
+                "x-error-message",
+                "Access to model test/gated-parent is restricted.",
+            )
+            .set_body_json(json!({"error": "Access to model test/gated-parent is restricted."})),
     )
     .await;
     mount(
@@ -146,10 +158,37 @@ async fn http_source_end_to_end() {
     // Its card came along (by sha, through the resolve-cache URL).
     assert!(parent.card.as_deref().unwrap().contains("BERT"));
     assert_eq!(parent.sources, [ModelSource::Lineage].into());
-    assert_eq!(out.lineage.stubs.len(), 1);
-    assert_eq!(out.lineage.stubs[0].id, "test/no-such-parent");
-    assert_eq!(out.lineage.stubs[0].status, Some(404));
-    assert!(!out.lineage.stubs[0].enriched);
+    let stubs: Vec<(&str, SourceErrorKind, Option<u16>, bool)> = out
+        .lineage
+        .stubs
+        .iter()
+        .map(|s| (s.id.as_str(), s.error.kind, s.status, s.enriched))
+        .collect();
+    assert_eq!(
+        stubs,
+        [
+            (
+                "test/gated-parent",
+                SourceErrorKind::Gated,
+                Some(403),
+                false
+            ),
+            (
+                "test/no-such-parent",
+                SourceErrorKind::NotFound,
+                Some(404),
+                false
+            ),
+        ]
+    );
+    assert_eq!(out.lineage.stubs[0].referenced_by[0].child, "test/child");
+    // The edge to the renamed parent names it by its canonical id.
+    assert!(
+        out.lineage
+            .edges
+            .iter()
+            .any(|e| e.child == "test/child" && e.parent == "google-bert/bert-base-uncased")
+    );
     // The parent was identified too: its datasets and paper are entities of the run.
     assert!(
         out.identified

@@ -38,7 +38,8 @@ pub const DEFAULT_BASE_MODEL_ITERATIONS: usize = 1;
 pub struct BaseModelEdge {
     /// The derived model.
     pub child: String,
-    /// The base model, as referenced.
+    /// The base model: its canonical id when it was read (or is a model of the run), else the
+    /// id as referenced.
     pub parent: String,
     /// How the child derives from the parent.
     pub relation: Relation,
@@ -234,6 +235,24 @@ pub(crate) async fn follow<S: MetadataSource + ?Sized>(
         }
         frontier = next;
     }
+    // Edges name parents by their canonical id when one is known (a renamed parent's legacy id,
+    // another casing); stubs keep the id as referenced.
+    let canonical: BTreeMap<String, String> = models
+        .iter()
+        .chain(&lineage.models)
+        .flat_map(|m| {
+            std::iter::once(&m.id)
+                .chain(&m.aliases)
+                .map(|alias| (key(alias), m.id.clone()))
+        })
+        .collect();
+    for edge in &mut lineage.edges {
+        if !stubs.contains_key(&edge.parent)
+            && let Some(id) = canonical.get(&key(&edge.parent))
+        {
+            edge.parent = id.clone();
+        }
+    }
     lineage.edges.sort();
     lineage.edges.dedup();
     for edge in &lineage.edges {
@@ -405,7 +424,19 @@ mod tests {
         assert_eq!(ids(&lineage.models), ["new-org/base"]);
         assert!(lineage.models[0].aliases.contains("old-org/base"));
         assert_eq!(source.requests(), ["model:old-org/base"]);
-        assert_eq!(lineage.edges.len(), 3);
+        let edges: Vec<(&str, &str)> = lineage
+            .edges
+            .iter()
+            .map(|e| (e.child.as_str(), e.parent.as_str()))
+            .collect();
+        assert_eq!(
+            edges,
+            [
+                ("run/a", "new-org/base"),
+                ("run/a", "run/b"),
+                ("run/b", "new-org/base"),
+            ]
+        );
     }
 
     #[tokio::test]

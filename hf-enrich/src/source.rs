@@ -517,3 +517,64 @@ impl MetadataSource for InMemorySource {
         Ok(self.tags.clone().unwrap_or_default())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn client_and_arxiv_errors_keep_their_kind() {
+        let config = SourceError::from(hf_client::Error::Config("bad endpoint".into()));
+        assert_eq!(config.kind, SourceErrorKind::Invalid);
+        assert_eq!(config.status, None);
+        let missing = SourceError::from(&ArxivError::NotFound {
+            id: "2106.09685".into(),
+        });
+        assert!(missing.is_not_found());
+        let rejected = SourceError::from(&ArxivError::Rejected {
+            id: "abc".into(),
+            message: "incorrect id format for abc".into(),
+        });
+        assert_eq!(
+            (rejected.kind, rejected.status),
+            (SourceErrorKind::Invalid, Some(400))
+        );
+    }
+
+    #[test]
+    fn errors_serialise_with_snake_case_kinds() {
+        let e = SourceError::gated("no access");
+        assert_eq!(
+            serde_json::to_value(&e).unwrap(),
+            serde_json::json!({"kind": "gated", "status": 403, "message": "no access"})
+        );
+        assert_eq!(e.to_string(), "gated: no access");
+    }
+
+    #[tokio::test]
+    async fn in_memory_answers_fail_and_log() {
+        let dataset: DatasetInfo =
+            serde_json::from_value(serde_json::json!({"id": "org/ds"})).unwrap();
+        let source = InMemorySource::new()
+            .with_dataset(FetchedDataset::new(dataset))
+            .fail_dataset("org/broken", SourceError::new(SourceErrorKind::Http, "500"));
+        assert_eq!(source.dataset("org/ds").await.unwrap().id, "org/ds");
+        assert!(source.dataset("org/none").await.unwrap_err().is_not_found());
+        assert_eq!(
+            source.dataset("org/broken").await.unwrap_err().kind,
+            SourceErrorKind::Http
+        );
+        assert!(source.tag_vocabulary().await.unwrap().is_empty());
+        assert_eq!(
+            source.requests(),
+            [
+                "dataset:org/ds",
+                "dataset:org/none",
+                "dataset:org/broken",
+                "tags"
+            ]
+        );
+    }
+}
