@@ -21,14 +21,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use futures::StreamExt;
 use hf_identifiers::base_models::normalize_model_id;
-use hf_identifiers::{BaseModelRef, Confidence, Identified, Provenance, Relation};
+use hf_identifiers::{BaseModelRef, Confidence, EntityKind, Identified, Provenance, Relation};
 use serde::{Deserialize, Serialize};
 
 use crate::enrich::{ProgressEvent, ProgressFn};
 use crate::identify::identify_model;
 use crate::models::{FetchedModel, ModelSource};
 use crate::source::{MetadataSource, SourceError, SourceErrorKind};
-use hf_identifiers::EntityKind;
 
 /// How many lineage iterations a run makes by default (`HF_BASE_MODEL_ITERATIONS`).
 pub const DEFAULT_BASE_MODEL_ITERATIONS: usize = 1;
