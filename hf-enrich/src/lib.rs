@@ -4,7 +4,21 @@
 //! - [`models`]: the models of a run from the latest-N listing and from a model-id file
 //!   ([`model_ids`]), merged by canonical id, with the optional low-information filter
 //!   ([`quality`]).
+//! - [`source`]: the [`MetadataSource`] trait enrichment reads through, over HTTP
+//!   ([`HttpSource`]) or in memory ([`InMemorySource`]).
+//! - [`identify`]: the identifiers of `hf-identifiers` run over fetched models.
+//! - [`lineage`]: base models followed for a number of iterations.
+//! - [`enrich`]: [`HfEnrichment`], which does all of it and fetches every identified entity.
 
+pub mod enrich;
+pub mod identify;
+pub mod lineage;
 pub mod model_ids;
 pub mod models;
 pub mod quality;
+pub mod source;
+
+pub use enrich::{EnrichmentOptions, EnrichmentOutcome, HfEnrichment};
+pub use identify::{IdentifiedRun, identify_models};
+pub use lineage::{Lineage, follow_lineage};
+pub use source::{HttpSource, InMemorySource, MetadataSource, SourceError, SourceErrorKind};

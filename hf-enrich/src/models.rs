@@ -75,6 +75,22 @@ pub struct FetchedModel {
     pub sources: BTreeSet<ModelSource>,
 }
 
+impl FetchedModel {
+    /// A model from its metadata and card text, produced by one `source`; the id is the
+    /// metadata's `id`.
+    pub fn new(info: ModelInfo, card: Option<String>, source: ModelSource) -> Self {
+        Self {
+            id: info.id.clone(),
+            aliases: BTreeSet::new(),
+            info,
+            card,
+            card_etag: None,
+            card_error: None,
+            sources: BTreeSet::from([source]),
+        }
+    }
+}
+
 /// A model that could not be fetched.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModelFailure {
@@ -237,7 +253,11 @@ fn note_watermark(outcome: &mut SourceOutcome, info: &ModelInfo) {
 }
 
 /// The card of a listed model, in one request when its `sha` is known.
-async fn with_card(client: &HfClient, info: ModelInfo, source: ModelSource) -> FetchedModel {
+pub(crate) async fn with_card(
+    client: &HfClient,
+    info: ModelInfo,
+    source: ModelSource,
+) -> FetchedModel {
     let mut request = client.models().card(&info.id);
     if let Some(sha) = &info.sha {
         request = request.sha(sha);
@@ -251,14 +271,32 @@ async fn with_card(client: &HfClient, info: ModelInfo, source: ModelSource) -> F
         }
     };
     FetchedModel {
-        id: info.id.clone(),
-        aliases: BTreeSet::new(),
-        info,
         card,
         card_etag,
         card_error,
-        sources: BTreeSet::from([source]),
+        ..FetchedModel::new(info, None, source)
     }
+}
+
+/// One model by id: the info request (with [`MODEL_PROPERTIES`]) and its card. The canonical id
+/// is where a redirect led; the asked id, when different, becomes an alias.
+pub(crate) async fn model_by_id(
+    client: &HfClient,
+    id: &str,
+    source: ModelSource,
+) -> Result<FetchedModel, hf_client::Error> {
+    let response = client
+        .models()
+        .info(id)
+        .expand(MODEL_PROPERTIES.iter().copied())
+        .send()
+        .await?;
+    let mut model = with_card(client, response.info, source).await;
+    model.id = response.id;
+    if response.requested_id != model.id {
+        model.aliases.insert(response.requested_id);
+    }
+    Ok(model)
 }
 
 /// The models of a model-id file: one info request (exact lookup) and one card request each,
@@ -270,22 +308,12 @@ pub async fn models_from_ids(
 ) -> SourceOutcome {
     let fetched: Vec<Result<FetchedModel, ModelFailure>> = futures::stream::iter(&ids.entries)
         .map(|entry| async move {
-            let response = client
-                .models()
-                .info(&entry.id)
-                .expand(MODEL_PROPERTIES.iter().copied())
-                .send()
+            model_by_id(client, &entry.id, ModelSource::File)
                 .await
                 .map_err(|e| ModelFailure {
                     line: Some(entry.line),
                     ..ModelFailure::new(&entry.id, ModelSource::File, &e)
-                })?;
-            let mut model = with_card(client, response.info, ModelSource::File).await;
-            model.id = response.id;
-            if response.requested_id != model.id {
-                model.aliases.insert(response.requested_id);
-            }
-            Ok(model)
+                })
         })
         .buffered(threads.max(1))
         .collect()

@@ -1,0 +1,942 @@
+//! [`HfEnrichment`]: identify the entities the models of a run point to, follow their base
+//! models, and fetch every identified entity through a [`MetadataSource`].
+//!
+//! The steps, in order:
+//!
+//! 1. identify the run's models;
+//! 2. follow the lineage ([`crate::lineage`]) for `base_model_iterations` iterations; the parents
+//!    read are identified too, so [`EnrichmentOutcome::identified`] covers the run's models **and**
+//!    the lineage's (a model's ancestors have licenses, datasets and papers worth having);
+//! 3. fetch, all at once: datasets (info + Croissant, `threads` in flight), arXiv papers (one
+//!    call: the source batches and paces), the tag vocabulary (once), the task catalog and the
+//!    license resolver (once each); languages resolve offline.
+//!
+//! Partial failure is data: an entity that cannot be fetched is a record with `enriched: false`
+//! and its error, and a line in [`EnrichmentOutcome::failures`]. `enriched: false` without an
+//! error means the entity was not looked up or is not in a vocabulary (a DOI, a free-form tag, an
+//! unknown license id): not a failure.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use futures::StreamExt;
+use hf_client::arxiv::ArxivPaper;
+use hf_client::datasets::{Croissant, DatasetInfo};
+use hf_client::languages::{LanguageKind, LanguageRecord, resolve_language};
+use hf_client::licenses::LicenseRecord;
+use hf_client::tags::TagInfo;
+use hf_client::tasks::{TaskInfo, TaskSource};
+use hf_identifiers::{ArticleKind, EntityKind, Identified};
+use serde::{Deserialize, Serialize};
+
+use crate::identify::{IdentifiedRun, identify_model, identify_with};
+use crate::lineage::{DEFAULT_BASE_MODEL_ITERATIONS, Lineage, follow};
+use crate::models::FetchedModel;
+use crate::source::{MetadataSource, SourceError};
+
+/// How many fetches are in flight by default (`HF_ENRICHMENT_THREADS`).
+pub const DEFAULT_ENRICHMENT_THREADS: usize = 8;
+
+/// The reason an article with a DOI is not fetched.
+pub const DOI_NOT_FETCHED: &str = "DOI references are not fetched";
+
+/// Options of [`HfEnrichment`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EnrichmentOptions {
+    /// Fetches in flight (`HF_ENRICHMENT_THREADS`; 0 counts as 1).
+    pub threads: usize,
+    /// Lineage iterations (`HF_BASE_MODEL_ITERATIONS`; 0 disables lineage).
+    pub base_model_iterations: usize,
+}
+
+impl Default for EnrichmentOptions {
+    fn default() -> Self {
+        Self {
+            threads: DEFAULT_ENRICHMENT_THREADS,
+            base_model_iterations: DEFAULT_BASE_MODEL_ITERATIONS,
+        }
+    }
+}
+
+/// Progress of one kind: `done` of `total` entities fetched. Sent with `done = 0` when a kind
+/// starts, then after each entity (for arXiv, once when all papers are in). Base models send
+/// one series per lineage iteration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProgressEvent {
+    /// The kind being fetched.
+    pub kind: EntityKind,
+    /// How many are done.
+    pub done: usize,
+    /// How many there are.
+    pub total: usize,
+    /// The lineage iteration (base models only).
+    pub iteration: Option<usize>,
+}
+
+/// A progress callback.
+pub type ProgressFn = dyn Fn(ProgressEvent) + Send + Sync;
+
+/// A dataset record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DatasetEntity {
+    /// The id as identified.
+    pub id: String,
+    /// The canonical id (where a redirect led), when fetched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canonical_id: Option<String>,
+    /// Whether the dataset was fetched.
+    pub enriched: bool,
+    /// Why not, when it was not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<SourceError>,
+    /// `GET /api/datasets/{id}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub info: Option<DatasetInfo>,
+    /// The Croissant metadata (serialised as the JSON-LD document itself).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub croissant: Option<Croissant>,
+    /// Why there is no Croissant (not a failure of the dataset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub croissant_error: Option<String>,
+}
+
+/// An article record: an arXiv paper, or a DOI (not fetched).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArticleEntity {
+    /// The id as identified (arXiv id without version, or DOI).
+    pub id: String,
+    /// arXiv or DOI.
+    pub kind: ArticleKind,
+    /// Whether the paper was fetched.
+    pub enriched: bool,
+    /// Why the fetch failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<SourceError>,
+    /// Why it was not asked ([`DOI_NOT_FETCHED`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
+    /// The paper.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paper: Option<ArxivPaper>,
+}
+
+/// A license record, resolved offline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LicenseEntity {
+    /// The id as identified.
+    pub id: String,
+    /// Whether the id resolved (an SPDX id, a Hub id, `other`, `unknown`).
+    pub enriched: bool,
+    /// The resolution (with the first `license_name` / `license_link` seen for this id).
+    pub record: LicenseRecord,
+}
+
+/// A language record, resolved offline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LanguageEntity {
+    /// The code as identified.
+    pub id: String,
+    /// Whether the code resolved (ISO 639, `multilingual`, `code`).
+    pub enriched: bool,
+    /// The resolution.
+    pub record: LanguageRecord,
+}
+
+/// A task record, from the task catalog.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskEntity {
+    /// The task id as identified.
+    pub id: String,
+    /// Whether the catalog has it.
+    pub enriched: bool,
+    /// The catalog's entry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<TaskInfo>,
+}
+
+/// A keyword record, from the tag vocabulary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeywordEntity {
+    /// The keyword as identified.
+    pub id: String,
+    /// Whether the vocabulary has it.
+    pub enriched: bool,
+    /// Why the vocabulary could not be fetched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<SourceError>,
+    /// The vocabulary's entry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<TagInfo>,
+}
+
+/// An entity that could not be fetched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntityFailure {
+    /// Its kind.
+    pub kind: EntityKind,
+    /// Its id.
+    pub id: String,
+    /// Why.
+    pub error: SourceError,
+}
+
+/// The figures of one kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntityCounts {
+    /// Distinct ids identified.
+    pub identified: usize,
+    /// Records with `enriched: true`.
+    pub enriched: usize,
+    /// Fetches that failed (each is in [`EnrichmentOutcome::failures`]).
+    pub failed: usize,
+}
+
+/// Everything enrichment produced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnrichmentOutcome {
+    /// The references of the run's models and of the lineage's models.
+    pub identified: IdentifiedRun,
+    /// The base-model lineage.
+    pub lineage: Lineage,
+    /// One record per distinct dataset id, sorted by id.
+    pub datasets: Vec<DatasetEntity>,
+    /// One record per distinct article id, sorted by id.
+    pub articles: Vec<ArticleEntity>,
+    /// One record per distinct keyword, sorted.
+    pub keywords: Vec<KeywordEntity>,
+    /// One record per distinct license id, sorted.
+    pub licenses: Vec<LicenseEntity>,
+    /// One record per distinct language code, sorted.
+    pub languages: Vec<LanguageEntity>,
+    /// One record per distinct task id, sorted.
+    pub tasks: Vec<TaskEntity>,
+    /// Where the task catalog came from (the Hub, or the embedded pipeline types).
+    pub task_source: TaskSource,
+    /// Why the embedded task catalog was used, if it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_fallback_reason: Option<String>,
+    /// Every fetch that failed, by kind then id (lineage stubs included).
+    pub failures: Vec<EntityFailure>,
+    /// Figures per kind.
+    pub counts: BTreeMap<EntityKind, EntityCounts>,
+}
+
+/// Why [`HfEnrichment::enrich_from_models_json`] could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EnrichError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not a JSON array of models.
+    #[error("{path} is not a JSON array of models: {source}")]
+    Json {
+        /// The file.
+        path: String,
+        /// The error.
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+/// Enrichment of a run's models through a [`MetadataSource`].
+///
+/// ```no_run
+/// # async fn run(models: Vec<hf_enrich::models::FetchedModel>) -> hf_client::Result<()> {
+/// use hf_enrich::{EnrichmentOptions, HfEnrichment, HttpSource};
+///
+/// let source = HttpSource::new(hf_client::HfClient::from_env()?);
+/// let enrichment = HfEnrichment::new(source, EnrichmentOptions::default());
+/// let outcome = enrichment.enrich(&models).await;
+/// for failure in &outcome.failures {
+///     eprintln!("{:?} {}: {}", failure.kind, failure.id, failure.error);
+/// }
+/// # Ok(()) }
+/// ```
+pub struct HfEnrichment<S> {
+    source: S,
+    options: EnrichmentOptions,
+    progress: Option<Arc<ProgressFn>>,
+}
+
+impl<S> std::fmt::Debug for HfEnrichment<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HfEnrichment")
+            .field("options", &self.options)
+            .field("progress", &self.progress.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: MetadataSource> HfEnrichment<S> {
+    /// Enrichment through `source`.
+    pub fn new(source: S, options: EnrichmentOptions) -> Self {
+        Self {
+            source,
+            options,
+            progress: None,
+        }
+    }
+
+    /// Calls `progress` as entities are fetched (from any task: keep it quick).
+    pub fn with_progress(
+        mut self,
+        progress: impl Fn(ProgressEvent) + Send + Sync + 'static,
+    ) -> Self {
+        self.progress = Some(Arc::new(progress));
+        self
+    }
+
+    /// The source.
+    pub fn source(&self) -> &S {
+        &self.source
+    }
+
+    /// The options.
+    pub fn options(&self) -> EnrichmentOptions {
+        self.options
+    }
+
+    /// [`enrich`](Self::enrich) over the models of a JSON file (an array of [`FetchedModel`], as
+    /// an earlier run wrote it).
+    pub async fn enrich_from_models_json(
+        &self,
+        path: impl AsRef<Path>,
+    ) -> Result<EnrichmentOutcome, EnrichError> {
+        let path = path.as_ref();
+        let shown = path.display().to_string();
+        // One read at the start of a run: blocking briefly is fine.
+        let text = std::fs::read_to_string(path).map_err(|source| EnrichError::Io {
+            path: shown.clone(),
+            source,
+        })?;
+        let models: Vec<FetchedModel> =
+            serde_json::from_str(&text).map_err(|source| EnrichError::Json {
+                path: shown,
+                source,
+            })?;
+        Ok(self.enrich(&models).await)
+    }
+
+    /// Identifies, follows the lineage, and fetches every entity. Never fails: what cannot be
+    /// fetched is recorded. The same input and source answers give the same output.
+    pub async fn enrich(&self, models: &[FetchedModel]) -> EnrichmentOutcome {
+        let threads = self.options.threads.max(1);
+        let progress = self.progress.as_deref();
+        let run_found: Vec<(String, Identified)> = models
+            .iter()
+            .map(|m| (m.id.clone(), identify_model(m)))
+            .collect();
+        tracing::info!(models = models.len(), "identified the run's models");
+        let first = run_found
+            .iter()
+            .map(|(id, found)| (id.clone(), found.base_models.clone()))
+            .collect();
+        let (lineage, lineage_found) = follow(
+            &self.source,
+            models,
+            &first,
+            self.options.base_model_iterations,
+            threads,
+            progress,
+        )
+        .await;
+        tracing::info!(
+            parents = lineage.models.len(),
+            stubs = lineage.stubs.len(),
+            "lineage followed"
+        );
+        let identified = identify_with(run_found.into_iter().chain(lineage_found));
+        let ids = &identified.ids;
+
+        let (datasets, articles, keywords, licenses, tasks) = tokio::join!(
+            self.datasets(&ids.datasets, threads),
+            self.articles(&identified),
+            self.keywords(&ids.keywords),
+            self.licenses(&identified),
+            self.source.tasks(),
+        );
+        let languages: Vec<LanguageEntity> = ids
+            .languages
+            .iter()
+            .map(|id| {
+                let record = resolve_language(id);
+                LanguageEntity {
+                    id: id.clone(),
+                    enriched: record.kind != LanguageKind::Unknown,
+                    record,
+                }
+            })
+            .collect();
+        let task_entities: Vec<TaskEntity> = ids
+            .tasks
+            .iter()
+            .map(|id| {
+                let task = tasks.get(id).cloned();
+                TaskEntity {
+                    id: id.clone(),
+                    enriched: task.is_some(),
+                    task,
+                }
+            })
+            .collect();
+
+        let mut failures = Vec::new();
+        let mut fail = |kind, id: &str, error: &Option<SourceError>| {
+            if let Some(error) = error {
+                failures.push(EntityFailure {
+                    kind,
+                    id: id.to_owned(),
+                    error: error.clone(),
+                });
+            }
+        };
+        for d in &datasets {
+            fail(EntityKind::Datasets, &d.id, &d.error);
+        }
+        for a in &articles {
+            fail(EntityKind::Articles, &a.id, &a.error);
+        }
+        for s in &lineage.stubs {
+            fail(EntityKind::BaseModels, &s.id, &Some(s.error.clone()));
+        }
+        for k in &keywords {
+            fail(EntityKind::Keywords, &k.id, &k.error);
+        }
+        failures.sort_by(|a, b| (a.kind, &a.id).cmp(&(b.kind, &b.id)));
+
+        let mut counts: BTreeMap<EntityKind, EntityCounts> = BTreeMap::new();
+        for kind in EntityKind::ALL {
+            let enriched = match kind {
+                EntityKind::Datasets => datasets.iter().filter(|e| e.enriched).count(),
+                EntityKind::Articles => articles.iter().filter(|e| e.enriched).count(),
+                EntityKind::BaseModels => count_parents_read(&identified, models, &lineage),
+                EntityKind::Keywords => keywords.iter().filter(|e| e.enriched).count(),
+                EntityKind::Licenses => licenses.iter().filter(|e| e.enriched).count(),
+                EntityKind::Languages => languages.iter().filter(|e| e.enriched).count(),
+                EntityKind::Tasks => task_entities.iter().filter(|e| e.enriched).count(),
+            };
+            counts.insert(
+                kind,
+                EntityCounts {
+                    identified: ids.get(kind).len(),
+                    enriched,
+                    failed: failures.iter().filter(|f| f.kind == kind).count(),
+                },
+            );
+        }
+        tracing::info!(failures = failures.len(), "enrichment done");
+        EnrichmentOutcome {
+            identified,
+            lineage,
+            datasets,
+            articles,
+            keywords,
+            licenses,
+            languages,
+            tasks: task_entities,
+            task_source: tasks.source,
+            task_fallback_reason: tasks.fallback_reason,
+            failures,
+            counts,
+        }
+    }
+
+    fn report(&self, kind: EntityKind, done: usize, total: usize) {
+        if let Some(f) = &self.progress {
+            f(ProgressEvent {
+                kind,
+                done,
+                total,
+                iteration: None,
+            });
+        }
+    }
+
+    async fn datasets(&self, ids: &[String], threads: usize) -> Vec<DatasetEntity> {
+        let total = ids.len();
+        self.report(EntityKind::Datasets, 0, total);
+        let mut done = 0usize;
+        let mut out: Vec<DatasetEntity> = futures::stream::iter(ids)
+            .map(|id| async move {
+                match self.source.dataset(id).await {
+                    Ok(d) => DatasetEntity {
+                        id: id.clone(),
+                        canonical_id: Some(d.id),
+                        enriched: true,
+                        error: None,
+                        info: Some(d.info),
+                        croissant: d.croissant,
+                        croissant_error: d.croissant_error,
+                    },
+                    Err(error) => {
+                        tracing::warn!(dataset = %id, %error, "dataset not fetched");
+                        DatasetEntity {
+                            id: id.clone(),
+                            canonical_id: None,
+                            enriched: false,
+                            error: Some(error),
+                            info: None,
+                            croissant: None,
+                            croissant_error: None,
+                        }
+                    }
+                }
+            })
+            .buffer_unordered(threads)
+            .inspect(|_| {
+                done += 1;
+                self.report(EntityKind::Datasets, done, total);
+            })
+            .collect()
+            .await;
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        out
+    }
+
+    async fn articles(&self, identified: &IdentifiedRun) -> Vec<ArticleEntity> {
+        let mut kinds: BTreeMap<&str, ArticleKind> = BTreeMap::new();
+        for refs in identified.refs.articles.values() {
+            for r in refs {
+                kinds.entry(r.id.as_str()).or_insert(r.kind);
+            }
+        }
+        let arxiv: Vec<String> = kinds
+            .iter()
+            .filter(|(_, k)| **k == ArticleKind::Arxiv)
+            .map(|(id, _)| (*id).to_owned())
+            .collect();
+        let total = arxiv.len();
+        self.report(EntityKind::Articles, 0, total);
+        let mut papers = self.source.papers(&arxiv).await;
+        self.report(EntityKind::Articles, total, total);
+        kinds
+            .into_iter()
+            .map(|(id, kind)| {
+                let mut entity = ArticleEntity {
+                    id: id.to_owned(),
+                    kind,
+                    enriched: false,
+                    error: None,
+                    skipped: None,
+                    paper: None,
+                };
+                match kind {
+                    ArticleKind::Doi => entity.skipped = Some(DOI_NOT_FETCHED.to_owned()),
+                    _ => match papers.remove(id) {
+                        Some(Ok(paper)) => {
+                            entity.enriched = true;
+                            entity.paper = Some(paper);
+                        }
+                        Some(Err(error)) => {
+                            tracing::warn!(article = %id, %error, "paper not fetched");
+                            entity.error = Some(error);
+                        }
+                        None => {
+                            entity.error = Some(SourceError::new(
+                                crate::source::SourceErrorKind::Transport,
+                                format!("the source gave no answer for {id}"),
+                            ));
+                        }
+                    },
+                }
+                entity
+            })
+            .collect()
+    }
+
+    async fn keywords(&self, ids: &[String]) -> Vec<KeywordEntity> {
+        if ids.is_empty() {
+            return Vec::new();
+        }
+        self.report(EntityKind::Keywords, 0, ids.len());
+        let vocabulary = self.source.tag_vocabulary().await;
+        if let Err(error) = &vocabulary {
+            tracing::warn!(%error, "tag vocabulary not fetched");
+        }
+        self.report(EntityKind::Keywords, ids.len(), ids.len());
+        ids.iter()
+            .map(|id| match &vocabulary {
+                Ok(v) => {
+                    let tag = v.get(id).cloned();
+                    KeywordEntity {
+                        id: id.clone(),
+                        enriched: tag.is_some(),
+                        error: None,
+                        tag,
+                    }
+                }
+                Err(error) => KeywordEntity {
+                    id: id.clone(),
+                    enriched: false,
+                    error: Some(error.clone()),
+                    tag: None,
+                },
+            })
+            .collect()
+    }
+
+    async fn licenses(&self, identified: &IdentifiedRun) -> Vec<LicenseEntity> {
+        if identified.ids.licenses.is_empty() {
+            return Vec::new();
+        }
+        let resolver = self.source.license_resolver().await;
+        // The first license_name / license_link seen for each id, in model order.
+        let mut named: BTreeMap<&str, (Option<&str>, Option<&str>)> = BTreeMap::new();
+        for refs in identified.refs.licenses.values() {
+            for r in refs {
+                let entry = named.entry(r.id.as_str()).or_default();
+                entry.0 = entry.0.or(r.license_name.as_deref());
+                entry.1 = entry.1.or(r.license_link.as_deref());
+            }
+        }
+        identified
+            .ids
+            .licenses
+            .iter()
+            .map(|id| {
+                let (name, link) = named.get(id.as_str()).copied().unwrap_or_default();
+                let record = resolver.resolve(id, name, link);
+                LicenseEntity {
+                    id: id.clone(),
+                    enriched: record.is_resolved(),
+                    record,
+                }
+            })
+            .collect()
+    }
+}
+
+/// How many identified base models have a record: a model of the run or a parent read (by id or
+/// alias, case-insensitively).
+fn count_parents_read(
+    identified: &IdentifiedRun,
+    models: &[FetchedModel],
+    lineage: &Lineage,
+) -> usize {
+    let known: std::collections::BTreeSet<String> = models
+        .iter()
+        .chain(&lineage.models)
+        .flat_map(|m| std::iter::once(&m.id).chain(&m.aliases))
+        .map(|id| id.to_ascii_lowercase())
+        .collect();
+    identified
+        .ids
+        .base_models
+        .iter()
+        .filter(|id| known.contains(&id.to_ascii_lowercase()))
+        .count()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::sync::Mutex;
+
+    use hf_client::tags::TagVocabulary;
+    use hf_client::wire::ModelInfo;
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::models::ModelSource;
+    use crate::source::{FetchedDataset, InMemorySource, SourceErrorKind};
+
+    fn model(info: Value) -> FetchedModel {
+        let info: ModelInfo = serde_json::from_value(info).unwrap();
+        FetchedModel::new(info, None, ModelSource::Latest)
+    }
+
+    fn run() -> Vec<FetchedModel> {
+        vec![
+            model(json!({
+                "id": "run/b",
+                "pipeline_tag": "text-classification",
+                "tags": ["dataset:org/missing-ds", "arxiv:2106.09685", "region:us", "license:mit"],
+                "cardData": {"base_model": "org/gone", "language": ["en"]},
+            })),
+            model(json!({
+                "id": "run/a",
+                "pipeline_tag": "text-generation",
+                "tags": [
+                    "dataset:org/ok-ds", "dataset:org/gated-ds", "arxiv:1706.03762",
+                    "doi:10.57967/hf/0181", "endpoints_compatible", "license:mit",
+                ],
+                "cardData": {
+                    "base_model": "org/parent",
+                    "base_model_relation": "finetune",
+                    "license": "not-a-license-xyz",
+                    "language": ["fr", "zzz-not-a-language"],
+                },
+            })),
+        ]
+    }
+
+    fn source() -> InMemorySource {
+        let mut paper = ArxivPaper::default();
+        paper.id = "1706.03762".into();
+        paper.title = "Attention Is All You Need".into();
+        let vocabulary: TagVocabulary = serde_json::from_value(json!({
+            "region": [{"id": "region:us", "label": "🇺🇸 Region: US"}],
+        }))
+        .unwrap();
+        let ds: DatasetInfo = serde_json::from_value(json!({"id": "org/ok-ds"})).unwrap();
+        let parent_ds: DatasetInfo =
+            serde_json::from_value(json!({"id": "org/parent-ds"})).unwrap();
+        InMemorySource::new()
+            .with_model(model(json!({
+                "id": "org/parent",
+                "tags": ["dataset:org/parent-ds", "license:apache-2.0"],
+            })))
+            .with_dataset(FetchedDataset::new(ds))
+            .with_dataset(FetchedDataset::new(parent_ds))
+            .fail_dataset("org/gated-ds", SourceError::gated("gated repository"))
+            .with_paper(paper)
+            .with_tag_vocabulary(vocabulary)
+    }
+
+    fn options() -> EnrichmentOptions {
+        EnrichmentOptions {
+            threads: 3,
+            base_model_iterations: 1,
+        }
+    }
+
+    #[tokio::test]
+    async fn partial_failures_are_records_and_listed() {
+        let enrichment = HfEnrichment::new(source(), options());
+        let out = enrichment.enrich(&run()).await;
+
+        // Lineage: the parent was read and identified; the missing one is a stub.
+        assert_eq!(out.lineage.models.len(), 1);
+        assert_eq!(out.lineage.stubs[0].id, "org/gone");
+        assert!(out.identified.refs.datasets.contains_key("org/parent"));
+
+        let datasets: Vec<(&str, bool, Option<SourceErrorKind>)> = out
+            .datasets
+            .iter()
+            .map(|d| (d.id.as_str(), d.enriched, d.error.as_ref().map(|e| e.kind)))
+            .collect();
+        assert_eq!(
+            datasets,
+            [
+                ("org/gated-ds", false, Some(SourceErrorKind::Gated)),
+                ("org/missing-ds", false, Some(SourceErrorKind::NotFound)),
+                ("org/ok-ds", true, None),
+                ("org/parent-ds", true, None),
+            ]
+        );
+
+        let articles: Vec<(&str, bool, bool, bool)> = out
+            .articles
+            .iter()
+            .map(|a| {
+                (
+                    a.id.as_str(),
+                    a.enriched,
+                    a.error.is_some(),
+                    a.skipped.is_some(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            articles,
+            [
+                ("10.57967/hf/0181", false, false, true),
+                ("1706.03762", true, false, false),
+                ("2106.09685", false, true, false),
+            ]
+        );
+
+        let licenses: Vec<(&str, bool)> = out
+            .licenses
+            .iter()
+            .map(|l| (l.id.as_str(), l.enriched))
+            .collect();
+        assert!(licenses.contains(&("mit", true)));
+        assert!(licenses.contains(&("apache-2.0", true)));
+        assert!(licenses.contains(&("not-a-license-xyz", false)));
+
+        let languages: Vec<(&str, bool)> = out
+            .languages
+            .iter()
+            .map(|l| (l.id.as_str(), l.enriched))
+            .collect();
+        assert!(languages.contains(&("en", true)));
+        assert!(languages.contains(&("fr", true)));
+
+        let tasks: Vec<(&str, bool)> = out
+            .tasks
+            .iter()
+            .map(|t| (t.id.as_str(), t.enriched))
+            .collect();
+        assert_eq!(
+            tasks,
+            [("text-classification", true), ("text-generation", true)]
+        );
+        assert_eq!(out.task_source, TaskSource::Embedded);
+
+        let region = out.keywords.iter().find(|k| k.id == "region:us").unwrap();
+        assert!(region.enriched);
+        assert_eq!(region.tag.as_ref().unwrap().label, "🇺🇸 Region: US");
+
+        let failures: Vec<(EntityKind, &str, SourceErrorKind)> = out
+            .failures
+            .iter()
+            .map(|f| (f.kind, f.id.as_str(), f.error.kind))
+            .collect();
+        assert_eq!(
+            failures,
+            [
+                (EntityKind::Datasets, "org/gated-ds", SourceErrorKind::Gated),
+                (
+                    EntityKind::Datasets,
+                    "org/missing-ds",
+                    SourceErrorKind::NotFound
+                ),
+                (
+                    EntityKind::Articles,
+                    "2106.09685",
+                    SourceErrorKind::NotFound
+                ),
+                (
+                    EntityKind::BaseModels,
+                    "org/gone",
+                    SourceErrorKind::NotFound
+                ),
+            ]
+        );
+        let datasets = out.counts[&EntityKind::Datasets];
+        assert_eq!(
+            datasets,
+            EntityCounts {
+                identified: 4,
+                enriched: 2,
+                failed: 2
+            }
+        );
+        let base = out.counts[&EntityKind::BaseModels];
+        assert_eq!(
+            base,
+            EntityCounts {
+                identified: 2,
+                enriched: 1,
+                failed: 1
+            }
+        );
+        // One record per distinct id, for every kind.
+        assert_eq!(out.datasets.len(), out.identified.ids.datasets.len());
+        assert_eq!(out.keywords.len(), out.identified.ids.keywords.len());
+        assert_eq!(out.languages.len(), out.identified.ids.languages.len());
+    }
+
+    #[tokio::test]
+    async fn a_failed_tag_vocabulary_fails_every_keyword() {
+        let source = source().fail_tag_vocabulary(SourceError::new(
+            SourceErrorKind::Transport,
+            "connection reset",
+        ));
+        let out = HfEnrichment::new(source, options()).enrich(&run()).await;
+        assert!(!out.keywords.is_empty());
+        assert!(
+            out.keywords
+                .iter()
+                .all(|k| !k.enriched && k.error.is_some())
+        );
+        assert_eq!(out.counts[&EntityKind::Keywords].failed, out.keywords.len());
+    }
+
+    #[tokio::test]
+    async fn the_same_input_gives_the_same_output() {
+        let mut reversed = run();
+        reversed.reverse();
+        let a = HfEnrichment::new(source(), options()).enrich(&run()).await;
+        let b = HfEnrichment::new(
+            source(),
+            EnrichmentOptions {
+                threads: 1,
+                ..options()
+            },
+        )
+        .enrich(&reversed)
+        .await;
+        assert_eq!(
+            serde_json::to_string(&a).unwrap(),
+            serde_json::to_string(&b).unwrap()
+        );
+        // And it round-trips.
+        let back: EnrichmentOutcome =
+            serde_json::from_str(&serde_json::to_string(&a).unwrap()).unwrap();
+        assert_eq!(back, a);
+    }
+
+    #[tokio::test]
+    async fn no_lineage_with_zero_iterations_and_each_vocabulary_once() {
+        let source = Arc::new(source());
+        let out = HfEnrichment::new(
+            source.clone(),
+            EnrichmentOptions {
+                threads: 2,
+                base_model_iterations: 0,
+            },
+        )
+        .enrich(&run())
+        .await;
+        assert_eq!(out.lineage, Lineage::default());
+        assert!(!out.identified.refs.datasets.contains_key("org/parent"));
+        let requests = source.requests();
+        assert!(!requests.iter().any(|r| r.starts_with("model:")));
+        for once in ["tags", "tasks", "licenses"] {
+            assert_eq!(requests.iter().filter(|r| *r == once).count(), 1, "{once}");
+        }
+        assert_eq!(
+            requests.iter().filter(|r| r.starts_with("papers:")).count(),
+            1
+        );
+    }
+
+    #[tokio::test]
+    async fn progress_is_reported_per_kind() {
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let seen = events.clone();
+        let out = HfEnrichment::new(source(), options())
+            .with_progress(move |e| seen.lock().unwrap().push(e))
+            .enrich(&run())
+            .await;
+        let events = events.lock().unwrap();
+        let last_datasets = events
+            .iter()
+            .rev()
+            .find(|e| e.kind == EntityKind::Datasets)
+            .unwrap();
+        assert_eq!(last_datasets.done, out.datasets.len());
+        assert_eq!(last_datasets.total, out.datasets.len());
+        assert!(
+            events
+                .iter()
+                .any(|e| e.kind == EntityKind::BaseModels && e.iteration == Some(1))
+        );
+    }
+
+    #[tokio::test]
+    async fn models_from_a_json_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("models.json");
+        std::fs::write(&path, serde_json::to_string(&run()).unwrap()).unwrap();
+        let enrichment = HfEnrichment::new(source(), options());
+        let from_file = enrichment.enrich_from_models_json(&path).await.unwrap();
+        assert_eq!(from_file, enrichment.enrich(&run()).await);
+        std::fs::write(&path, "{}").unwrap();
+        assert!(matches!(
+            enrichment.enrich_from_models_json(&path).await,
+            Err(EnrichError::Json { .. })
+        ));
+    }
+}

@@ -1,0 +1,453 @@
+//! Base-model lineage: the parents of the run's models, their parents, and so on, for a number
+//! of iterations (`HF_BASE_MODEL_ITERATIONS`, default [`DEFAULT_BASE_MODEL_ITERATIONS`]).
+//!
+//! Iteration k fetches the base models referenced by the models of iteration k−1 that are not
+//! known yet (known: the run's models, the parents already fetched and the stubs, by id and by
+//! alias, compared without regard to ASCII case as the Hub does).
+//!
+//! - **Which references are followed.** Only those declared in a structured place (the API's
+//!   `baseModels`, a `base_model:` tag, the card's `base_model`: [`Confidence::High`]). Parents
+//!   read only from a sentence of the card text ([`Confidence::Low`]) stay in the identified map
+//!   but are not fetched and have no edge: too many are wrong (a model the author compared to,
+//!   a tokenizer) to spend requests and grow the graph on.
+//! - **Self references** are skipped; **cycles** end because a known id is never fetched twice;
+//!   **local paths** are not parents (the identifiers already drop them; a guard here makes them
+//!   stubs without asking).
+//! - **A missing parent** (404, gated, disabled, …) becomes a [`BaseModelStub`] with
+//!   `enriched: false`, the reason and the status, and the models that reference it.
+//! - **A renamed parent** (a redirect) is known by both ids afterwards.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use futures::StreamExt;
+use hf_identifiers::base_models::normalize_model_id;
+use hf_identifiers::{BaseModelRef, Confidence, EntityKind, Identified, Provenance, Relation};
+use serde::{Deserialize, Serialize};
+
+use crate::enrich::{ProgressEvent, ProgressFn};
+use crate::identify::identify_model;
+use crate::models::{FetchedModel, ModelSource};
+use crate::source::{MetadataSource, SourceError, SourceErrorKind};
+
+/// How many lineage iterations a run makes by default (`HF_BASE_MODEL_ITERATIONS`).
+pub const DEFAULT_BASE_MODEL_ITERATIONS: usize = 1;
+
+/// One parent link: `child` derives from `parent`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct BaseModelEdge {
+    /// The derived model.
+    pub child: String,
+    /// The base model: its canonical id when it was read (or is a model of the run), else the
+    /// id as referenced.
+    pub parent: String,
+    /// How the child derives from the parent.
+    pub relation: Relation,
+    /// Where the reference was found.
+    pub provenance: Vec<Provenance>,
+    /// How much to trust it (always `high` for followed references).
+    pub confidence: Confidence,
+}
+
+/// A model that references a stub.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ReferencedBy {
+    /// The referencing (child) model.
+    pub child: String,
+    /// The relation it declares.
+    pub relation: Relation,
+}
+
+/// A base model that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BaseModelStub {
+    /// The id as referenced.
+    pub id: String,
+    /// Always `false`: the model was not read.
+    pub enriched: bool,
+    /// Why, in words.
+    pub reason: String,
+    /// The HTTP status, when the Hub answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// The error.
+    pub error: SourceError,
+    /// The models that reference it, sorted.
+    pub referenced_by: Vec<ReferencedBy>,
+}
+
+/// What following the lineage found.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Lineage {
+    /// The parents that exist and were read (sources `{lineage}`), sorted by id.
+    pub models: Vec<FetchedModel>,
+    /// The parents that could not be read, sorted by id.
+    pub stubs: Vec<BaseModelStub>,
+    /// Every followed link, sorted (child, parent).
+    pub edges: Vec<BaseModelEdge>,
+    /// How many iterations fetched something.
+    pub iterations: usize,
+}
+
+/// Follows the base models of `models` for `iterations` iterations (0: nothing), `threads`
+/// fetches in flight.
+pub async fn follow_lineage<S: MetadataSource + ?Sized>(
+    source: &S,
+    models: &[FetchedModel],
+    iterations: usize,
+    threads: usize,
+) -> Lineage {
+    let first: BTreeMap<String, Vec<BaseModelRef>> = models
+        .iter()
+        .map(|m| (m.id.clone(), identify_model(m).base_models))
+        .collect();
+    follow(source, models, &first, iterations, threads, None)
+        .await
+        .0
+}
+
+/// [`follow_lineage`] with the base models of the run's models already identified; also
+/// returns what was identified in each parent read.
+pub(crate) async fn follow<S: MetadataSource + ?Sized>(
+    source: &S,
+    models: &[FetchedModel],
+    first: &BTreeMap<String, Vec<BaseModelRef>>,
+    iterations: usize,
+    threads: usize,
+    progress: Option<&ProgressFn>,
+) -> (Lineage, Vec<(String, Identified)>) {
+    let mut lineage = Lineage::default();
+    let mut identified: Vec<(String, Identified)> = Vec::new();
+    if iterations == 0 {
+        return (lineage, identified);
+    }
+    let mut known: BTreeSet<String> = BTreeSet::new();
+    for m in models {
+        known.insert(key(&m.id));
+        known.extend(m.aliases.iter().map(|a| key(a)));
+    }
+    // The frontier: (child id, its aliases, its base-model references).
+    let mut frontier: Vec<(String, BTreeSet<String>, Vec<BaseModelRef>)> = models
+        .iter()
+        .map(|m| {
+            let refs = first.get(&m.id).cloned().unwrap_or_default();
+            (m.id.clone(), m.aliases.clone(), refs)
+        })
+        .collect();
+    let mut stubs: BTreeMap<String, BaseModelStub> = BTreeMap::new();
+    let threads = threads.max(1);
+    for iteration in 1..=iterations {
+        let mut to_fetch: BTreeSet<String> = BTreeSet::new();
+        for (child, aliases, refs) in &frontier {
+            for r in refs {
+                if r.confidence != Confidence::High {
+                    continue;
+                }
+                let parent = key(&r.id);
+                if parent == key(child) || aliases.iter().any(|a| key(a) == parent) {
+                    tracing::debug!(model = %child, "self reference skipped");
+                    continue;
+                }
+                lineage.edges.push(BaseModelEdge {
+                    child: child.clone(),
+                    parent: r.id.clone(),
+                    relation: r.relation,
+                    provenance: r.provenance.clone(),
+                    confidence: r.confidence,
+                });
+                if known.contains(&parent) {
+                    continue;
+                }
+                known.insert(parent);
+                if normalize_model_id(&r.id).as_deref() != Some(r.id.as_str()) {
+                    let error = SourceError::new(
+                        SourceErrorKind::Invalid,
+                        format!("not a Hub model id (a local path?): {}", r.id),
+                    );
+                    stubs.insert(r.id.clone(), stub(&r.id, error));
+                    continue;
+                }
+                to_fetch.insert(r.id.clone());
+            }
+        }
+        if to_fetch.is_empty() {
+            break;
+        }
+        lineage.iterations = iteration;
+        let total = to_fetch.len();
+        tracing::info!(iteration, parents = total, "fetching base models");
+        let report = |done: usize| {
+            if let Some(f) = progress {
+                f(ProgressEvent {
+                    kind: EntityKind::BaseModels,
+                    done,
+                    total,
+                    iteration: Some(iteration),
+                });
+            }
+        };
+        report(0);
+        let mut done = 0usize;
+        let mut fetched: Vec<(String, Result<FetchedModel, SourceError>)> =
+            futures::stream::iter(to_fetch)
+                .map(|id| async move {
+                    let result = source.model(&id).await;
+                    (id, result)
+                })
+                .buffer_unordered(threads)
+                .inspect(|_| {
+                    done += 1;
+                    report(done);
+                })
+                .collect()
+                .await;
+        fetched.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut next = Vec::new();
+        for (asked, result) in fetched {
+            match result {
+                Ok(mut model) => {
+                    model.sources = BTreeSet::from([ModelSource::Lineage]);
+                    if model.id != asked {
+                        model.aliases.insert(asked.clone());
+                    }
+                    let canonical = key(&model.id);
+                    if key(&asked) != canonical && known.contains(&canonical) {
+                        // A redirect to a model already known: nothing new to read.
+                        tracing::debug!(asked = %asked, id = %model.id, "parent already known by its canonical id");
+                        continue;
+                    }
+                    known.insert(canonical);
+                    known.extend(model.aliases.iter().map(|a| key(a)));
+                    let found = identify_model(&model);
+                    next.push((
+                        model.id.clone(),
+                        model.aliases.clone(),
+                        found.base_models.clone(),
+                    ));
+                    identified.push((model.id.clone(), found));
+                    lineage.models.push(model);
+                }
+                Err(error) => {
+                    tracing::warn!(parent = %asked, %error, "base model not read");
+                    stubs.insert(asked.clone(), stub(&asked, error));
+                }
+            }
+        }
+        frontier = next;
+    }
+    // Edges name parents by their canonical id when one is known (a renamed parent's legacy id,
+    // another casing); stubs keep the id as referenced.
+    let canonical: BTreeMap<String, String> = models
+        .iter()
+        .chain(&lineage.models)
+        .flat_map(|m| {
+            std::iter::once(&m.id)
+                .chain(&m.aliases)
+                .map(|alias| (key(alias), m.id.clone()))
+        })
+        .collect();
+    for edge in &mut lineage.edges {
+        if !stubs.contains_key(&edge.parent)
+            && let Some(id) = canonical.get(&key(&edge.parent))
+        {
+            edge.parent = id.clone();
+        }
+    }
+    lineage.edges.sort();
+    lineage.edges.dedup();
+    for edge in &lineage.edges {
+        if let Some(s) = stubs.get_mut(&edge.parent) {
+            s.referenced_by.push(ReferencedBy {
+                child: edge.child.clone(),
+                relation: edge.relation,
+            });
+        }
+    }
+    lineage.stubs = stubs
+        .into_values()
+        .map(|mut s| {
+            s.referenced_by.sort();
+            s.referenced_by.dedup();
+            s
+        })
+        .collect();
+    lineage.models.sort_by(|a, b| a.id.cmp(&b.id));
+    (lineage, identified)
+}
+
+fn stub(id: &str, error: SourceError) -> BaseModelStub {
+    BaseModelStub {
+        id: id.to_owned(),
+        enriched: false,
+        reason: error.message.clone(),
+        status: error.status,
+        error,
+        referenced_by: Vec::new(),
+    }
+}
+
+/// Hub ids compare without regard to ASCII case.
+fn key(id: &str) -> String {
+    id.to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use hf_client::wire::ModelInfo;
+    use serde_json::json;
+
+    use super::*;
+    use crate::source::InMemorySource;
+
+    /// A model declaring `parents` in its card data, with a relation.
+    pub(crate) fn model(id: &str, parents: &[&str], relation: &str) -> FetchedModel {
+        let mut info = json!({"id": id, "tags": []});
+        if !parents.is_empty() {
+            info["cardData"] = json!({"base_model": parents, "base_model_relation": relation});
+        }
+        let info: ModelInfo = serde_json::from_value(info).unwrap();
+        FetchedModel::new(info, None, ModelSource::File)
+    }
+
+    fn ids(models: &[FetchedModel]) -> Vec<&str> {
+        models.iter().map(|m| m.id.as_str()).collect()
+    }
+
+    /// run/child → org/ft → org/base → org/root → org/ft (cycle); org/base → org/base (self).
+    fn chain() -> InMemorySource {
+        InMemorySource::new()
+            .with_model(model("org/ft", &["org/base"], "finetune"))
+            .with_model(model("org/base", &["org/root", "org/base"], "finetune"))
+            .with_model(model("org/root", &["org/ft"], "merge"))
+    }
+
+    #[tokio::test]
+    async fn three_levels_with_a_cycle_and_a_self_reference_end() {
+        let source = chain();
+        let run = [model("run/child", &["org/ft"], "quantized")];
+        let lineage = follow_lineage(&source, &run, 10, 4).await;
+        assert_eq!(ids(&lineage.models), ["org/base", "org/ft", "org/root"]);
+        assert!(lineage.stubs.is_empty());
+        assert_eq!(lineage.iterations, 3);
+        let edges: Vec<(&str, &str, Relation)> = lineage
+            .edges
+            .iter()
+            .map(|e| (e.child.as_str(), e.parent.as_str(), e.relation))
+            .collect();
+        assert_eq!(
+            edges,
+            [
+                ("org/base", "org/root", Relation::Finetune),
+                ("org/ft", "org/base", Relation::Finetune),
+                ("org/root", "org/ft", Relation::Merge),
+                ("run/child", "org/ft", Relation::Quantized),
+            ]
+        );
+        // Each parent fetched once.
+        assert_eq!(
+            source.requests(),
+            ["model:org/ft", "model:org/base", "model:org/root"]
+        );
+        assert!(
+            lineage
+                .models
+                .iter()
+                .all(|m| m.sources == BTreeSet::from([ModelSource::Lineage]))
+        );
+    }
+
+    #[tokio::test]
+    async fn iterations_bound_the_depth() {
+        let run = [model("run/child", &["org/ft"], "finetune")];
+        let none = follow_lineage(&chain(), &run, 0, 4).await;
+        assert_eq!(none, Lineage::default());
+        let one = follow_lineage(&chain(), &run, 1, 4).await;
+        assert_eq!(ids(&one.models), ["org/ft"]);
+        assert_eq!(one.edges.len(), 1);
+        let two = follow_lineage(&chain(), &run, 2, 4).await;
+        assert_eq!(ids(&two.models), ["org/base", "org/ft"]);
+        assert_eq!(two.iterations, 2);
+    }
+
+    #[tokio::test]
+    async fn missing_and_gated_parents_become_stubs() {
+        let source = InMemorySource::new()
+            .with_model(model("org/ok", &[], ""))
+            .fail_model("org/gated", SourceError::gated("gated repository"));
+        let run = [
+            model("run/a", &["org/missing", "org/ok", "org/gated"], "adapter"),
+            model("run/b", &["org/missing"], "finetune"),
+        ];
+        let lineage = follow_lineage(&source, &run, 1, 2).await;
+        assert_eq!(ids(&lineage.models), ["org/ok"]);
+        let stubs: Vec<(&str, SourceErrorKind, Option<u16>, bool)> = lineage
+            .stubs
+            .iter()
+            .map(|s| (s.id.as_str(), s.error.kind, s.status, s.enriched))
+            .collect();
+        assert_eq!(
+            stubs,
+            [
+                ("org/gated", SourceErrorKind::Gated, Some(403), false),
+                ("org/missing", SourceErrorKind::NotFound, Some(404), false),
+            ]
+        );
+        let missing = &lineage.stubs[1];
+        assert!(missing.reason.contains("org/missing"));
+        assert_eq!(
+            missing.referenced_by,
+            [
+                ReferencedBy {
+                    child: "run/a".into(),
+                    relation: Relation::Adapter
+                },
+                ReferencedBy {
+                    child: "run/b".into(),
+                    relation: Relation::Finetune
+                },
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn run_models_and_renamed_parents_are_not_fetched_again() {
+        let mut renamed = model("new-org/base", &[], "");
+        renamed.aliases.insert("old-org/base".into());
+        let source = InMemorySource::new().with_model(renamed);
+        let run = [
+            model("run/a", &["old-org/base", "run/b"], "finetune"),
+            model("run/b", &["Old-Org/Base"], "finetune"),
+        ];
+        let lineage = follow_lineage(&source, &run, 3, 2).await;
+        assert_eq!(ids(&lineage.models), ["new-org/base"]);
+        assert!(lineage.models[0].aliases.contains("old-org/base"));
+        assert_eq!(source.requests(), ["model:old-org/base"]);
+        let edges: Vec<(&str, &str)> = lineage
+            .edges
+            .iter()
+            .map(|e| (e.child.as_str(), e.parent.as_str()))
+            .collect();
+        assert_eq!(
+            edges,
+            [
+                ("run/a", "new-org/base"),
+                ("run/a", "run/b"),
+                ("run/b", "new-org/base"),
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn low_confidence_parents_are_not_followed() {
+        let mut m = model("run/a", &[], "");
+        m.card = Some("This model is a fine-tuned version of [org/text](https://huggingface.co/org/text) on an unknown dataset.\n".into());
+        let refs = identify_model(&m).base_models;
+        assert_eq!(refs.len(), 1);
+        assert_eq!(refs[0].confidence, Confidence::Low);
+        let source = InMemorySource::new().with_model(model("org/text", &[], ""));
+        let lineage = follow_lineage(&source, &[m], 1, 1).await;
+        assert_eq!(lineage, Lineage::default());
+        assert!(source.requests().is_empty());
+    }
+}
