@@ -77,6 +77,17 @@ pub struct ProgressEvent {
 /// A progress callback.
 pub type ProgressFn = dyn Fn(ProgressEvent) + Send + Sync;
 
+/// The task records and where the catalog came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskEntities {
+    /// One record per identified task id.
+    pub tasks: Vec<TaskEntity>,
+    /// The Hub's `/api/tasks`, or the embedded pipeline types.
+    pub source: TaskSource,
+    /// Why the embedded catalog was used, if it was.
+    pub fallback_reason: Option<String>,
+}
+
 /// A dataset record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DatasetEntity {
@@ -327,66 +338,19 @@ impl<S: MetadataSource> HfEnrichment<S> {
 
     /// Identifies, follows the lineage, and fetches every entity. Never fails: what cannot be
     /// fetched is recorded. The same input and source answers give the same output.
+    ///
+    /// The steps are public too ([`ancestors`](Self::ancestors), then one per kind), so an
+    /// orchestrator can materialise them one at a time.
     pub async fn enrich(&self, models: &[FetchedModel]) -> EnrichmentOutcome {
-        let threads = self.options.threads.max(1);
-        let progress = self.progress.as_deref();
-        let run_found: Vec<(String, Identified)> = models
-            .iter()
-            .map(|m| (m.id.clone(), identify_model(m)))
-            .collect();
-        tracing::info!(models = models.len(), "identified the run's models");
-        let first = run_found
-            .iter()
-            .map(|(id, found)| (id.clone(), found.base_models.clone()))
-            .collect();
-        let (lineage, lineage_found) = follow(
-            &self.source,
-            models,
-            &first,
-            self.options.base_model_iterations,
-            threads,
-            progress,
-        )
-        .await;
-        tracing::info!(
-            parents = lineage.models.len(),
-            stubs = lineage.stubs.len(),
-            "lineage followed"
-        );
-        let identified = identify_with(run_found.into_iter().chain(lineage_found));
-        let ids = &identified.ids;
-
+        let (lineage, identified) = self.ancestors(models).await;
         let (datasets, articles, keywords, licenses, tasks) = tokio::join!(
-            self.datasets(&ids.datasets, threads),
+            self.datasets(&identified),
             self.articles(&identified),
-            self.keywords(&ids.keywords),
+            self.keywords(&identified),
             self.licenses(&identified),
-            self.source.tasks(),
+            self.tasks(&identified),
         );
-        let languages: Vec<LanguageEntity> = ids
-            .languages
-            .iter()
-            .map(|id| {
-                let record = resolve_language(id);
-                LanguageEntity {
-                    id: id.clone(),
-                    enriched: record.kind != LanguageKind::Unknown,
-                    record,
-                }
-            })
-            .collect();
-        let task_entities: Vec<TaskEntity> = ids
-            .tasks
-            .iter()
-            .map(|id| {
-                let task = tasks.get(id).cloned();
-                TaskEntity {
-                    id: id.clone(),
-                    enriched: task.is_some(),
-                    task,
-                }
-            })
-            .collect();
+        let languages = self.languages(&identified);
 
         let mut failures = Vec::new();
         let mut fail = |kind, id: &str, error: &Option<SourceError>| {
@@ -412,6 +376,7 @@ impl<S: MetadataSource> HfEnrichment<S> {
         }
         failures.sort_by(|a, b| (a.kind, &a.id).cmp(&(b.kind, &b.id)));
 
+        let ids = &identified.ids;
         let mut counts: BTreeMap<EntityKind, EntityCounts> = BTreeMap::new();
         for kind in EntityKind::ALL {
             let enriched = match kind {
@@ -421,7 +386,7 @@ impl<S: MetadataSource> HfEnrichment<S> {
                 EntityKind::Keywords => keywords.iter().filter(|e| e.enriched).count(),
                 EntityKind::Licenses => licenses.iter().filter(|e| e.enriched).count(),
                 EntityKind::Languages => languages.iter().filter(|e| e.enriched).count(),
-                EntityKind::Tasks => task_entities.iter().filter(|e| e.enriched).count(),
+                EntityKind::Tasks => tasks.tasks.iter().filter(|e| e.enriched).count(),
             };
             counts.insert(
                 kind,
@@ -441,11 +406,83 @@ impl<S: MetadataSource> HfEnrichment<S> {
             keywords,
             licenses,
             languages,
-            tasks: task_entities,
+            tasks: tasks.tasks,
             task_source: tasks.source,
             task_fallback_reason: tasks.fallback_reason,
             failures,
             counts,
+        }
+    }
+
+    /// Step 1: identify the run's models, follow their lineage, and identify the parents read.
+    pub async fn ancestors(&self, models: &[FetchedModel]) -> (Lineage, IdentifiedRun) {
+        let threads = self.options.threads.max(1);
+        let run_found: Vec<(String, Identified)> = models
+            .iter()
+            .map(|m| (m.id.clone(), identify_model(m)))
+            .collect();
+        tracing::info!(models = models.len(), "identified the run's models");
+        let first = run_found
+            .iter()
+            .map(|(id, found)| (id.clone(), found.base_models.clone()))
+            .collect();
+        let (lineage, lineage_found) = follow(
+            &self.source,
+            models,
+            &first,
+            self.options.base_model_iterations,
+            threads,
+            self.progress.as_deref(),
+        )
+        .await;
+        tracing::info!(
+            parents = lineage.models.len(),
+            stubs = lineage.stubs.len(),
+            "lineage followed"
+        );
+        (
+            lineage,
+            identify_with(run_found.into_iter().chain(lineage_found)),
+        )
+    }
+
+    /// The language records (resolved offline).
+    pub fn languages(&self, identified: &IdentifiedRun) -> Vec<LanguageEntity> {
+        identified
+            .ids
+            .languages
+            .iter()
+            .map(|id| {
+                let record = resolve_language(id);
+                LanguageEntity {
+                    id: id.clone(),
+                    enriched: record.kind != LanguageKind::Unknown,
+                    record,
+                }
+            })
+            .collect()
+    }
+
+    /// The task records, from the source's task catalog.
+    pub async fn tasks(&self, identified: &IdentifiedRun) -> TaskEntities {
+        let catalog = self.source.tasks().await;
+        let tasks = identified
+            .ids
+            .tasks
+            .iter()
+            .map(|id| {
+                let task = catalog.get(id).cloned();
+                TaskEntity {
+                    id: id.clone(),
+                    enriched: task.is_some(),
+                    task,
+                }
+            })
+            .collect();
+        TaskEntities {
+            tasks,
+            source: catalog.source,
+            fallback_reason: catalog.fallback_reason,
         }
     }
 
@@ -460,7 +497,10 @@ impl<S: MetadataSource> HfEnrichment<S> {
         }
     }
 
-    async fn datasets(&self, ids: &[String], threads: usize) -> Vec<DatasetEntity> {
+    /// The dataset records: info and Croissant, `threads` in flight.
+    pub async fn datasets(&self, identified: &IdentifiedRun) -> Vec<DatasetEntity> {
+        let ids = &identified.ids.datasets;
+        let threads = self.options.threads.max(1);
         let total = ids.len();
         self.report(EntityKind::Datasets, 0, total);
         let mut done = 0usize;
@@ -501,7 +541,9 @@ impl<S: MetadataSource> HfEnrichment<S> {
         out
     }
 
-    async fn articles(&self, identified: &IdentifiedRun) -> Vec<ArticleEntity> {
+    /// The article records: arXiv papers (batched and paced by the source); DOIs are listed,
+    /// not fetched.
+    pub async fn articles(&self, identified: &IdentifiedRun) -> Vec<ArticleEntity> {
         let mut kinds: BTreeMap<&str, ArticleKind> = BTreeMap::new();
         for refs in identified.refs.articles.values() {
             for r in refs {
@@ -552,7 +594,9 @@ impl<S: MetadataSource> HfEnrichment<S> {
             .collect()
     }
 
-    async fn keywords(&self, ids: &[String]) -> Vec<KeywordEntity> {
+    /// The keyword records, from the tag vocabulary (fetched once).
+    pub async fn keywords(&self, identified: &IdentifiedRun) -> Vec<KeywordEntity> {
+        let ids = &identified.ids.keywords;
         if ids.is_empty() {
             return Vec::new();
         }
@@ -583,7 +627,8 @@ impl<S: MetadataSource> HfEnrichment<S> {
             .collect()
     }
 
-    async fn licenses(&self, identified: &IdentifiedRun) -> Vec<LicenseEntity> {
+    /// The license records, resolved against the source's SPDX list and the Hub's own ids.
+    pub async fn licenses(&self, identified: &IdentifiedRun) -> Vec<LicenseEntity> {
         if identified.ids.licenses.is_empty() {
             return Vec::new();
         }

@@ -143,6 +143,13 @@ impl IdentifiedRun {
         self.ids = distinct_ids(&self.refs);
     }
 
+    /// A run from per-model references (e.g. one kind's map read back from a run folder); the
+    /// distinct ids are computed from them.
+    pub fn from_refs(refs: RunIdentified) -> Self {
+        let ids = distinct_ids(&refs);
+        Self { refs, ids }
+    }
+
     /// The model ids identified, in order.
     pub fn model_ids(&self) -> impl Iterator<Item = &str> {
         self.refs.datasets.keys().map(String::as_str)
