@@ -5,10 +5,15 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use hf_client::HfClient;
+use hf_enrich::enrich::{EnrichmentOptions, HfEnrichment};
+use hf_enrich::identify::{IdentifiedRun, identify_models};
+use hf_enrich::lineage::Lineage;
 use hf_enrich::model_ids::ModelIdList;
 use hf_enrich::models::{
     FetchedModel, LatestOptions, ModelFailure, SourceOutcome, latest_models, merge, models_from_ids,
 };
+use hf_enrich::source::{HttpSource, SourceError};
+use hf_identifiers::RunIdentified;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
@@ -20,7 +25,7 @@ use crate::manifest::{
     AssetReport, FailureReport, HttpReport, MANIFEST_FILE, ManifestConfig, ModelIdFileReport,
     ModelsReport, RunManifest,
 };
-use crate::records::ModelRecord;
+use crate::records::{BaseModelEntity, BaseModelLink, ExtractionMetadata, ModelRecord};
 use crate::run_folder::{RunFolder, ensure_writable};
 
 /// What a caller sees of a run as it goes: progress bars, Dagster Pipes.
@@ -80,6 +85,10 @@ struct State {
     latest: Option<SourceOutcome>,
     from_file: Option<SourceOutcome>,
     raw: Option<Vec<FetchedModel>>,
+    /// The run's models and the parents read (`hf_add_ancestor_models`).
+    with_ancestors: Option<Vec<FetchedModel>>,
+    lineage: Option<Lineage>,
+    identified: Option<IdentifiedRun>,
     id_file: ModelIdFileReport,
     failures: Vec<FailureReport>,
     filtered: BTreeMap<String, u64>,
@@ -295,6 +304,40 @@ impl HfExtractor {
                 state.from_file = Some(outcome);
                 result
             }
+            "hf_add_ancestor_models" => {
+                let raw = state.raw.clone().unwrap_or_default();
+                let (lineage, identified) = self.enrichment().ancestors(&raw).await;
+                for stub in &lineage.stubs {
+                    state.failures.push(FailureReport {
+                        asset: name.to_owned(),
+                        id: stub.id.clone(),
+                        line: None,
+                        status: stub.status,
+                        error: stub.reason.clone(),
+                    });
+                }
+                let mut all = raw;
+                all.extend(lineage.models.iter().cloned());
+                all.sort_by(|a, b| a.id.cmp(&b.id));
+                let records = model_records(&all, &identified, stamp);
+                let failures = lineage.stubs.len() as u64;
+                state.with_ancestors = Some(all);
+                state.lineage = Some(lineage);
+                state.identified = Some(identified);
+                Ok((records.len() as u64, failures, Some(to_json(&records)?)))
+            }
+            _ if name.starts_with("hf_identified_") => {
+                let kind = &name["hf_identified_".len()..];
+                let identified = self.identified(state);
+                let value = identified_map(&identified, kind)?;
+                let count = value.as_object().map_or(0, |m| m.len()) as u64;
+                Ok((count, 0, Some(value)))
+            }
+            _ if name.starts_with("hf_enriched_") => {
+                let kind = &name["hf_enriched_".len()..];
+                let identified = self.identified(state);
+                self.enriched(name, kind, &identified, stamp, state).await
+            }
             "hf_raw_models" => {
                 let merged = merge([
                     state.latest.take().unwrap_or_default(),
@@ -304,7 +347,8 @@ impl HfExtractor {
                     *state.filtered.entry(to_key(rule)).or_default() += n;
                 }
                 state.watermark = merged.newest_last_modified.clone();
-                let records = model_records(&merged.models, stamp);
+                let identified = identify_models(&merged.models);
+                let records = model_records(&merged.models, &identified, stamp);
                 let count = records.len() as u64;
                 state.raw = Some(merged.models);
                 Ok((count, 0, Some(to_json(&records)?)))
@@ -315,6 +359,110 @@ impl HfExtractor {
                 reason: "this asset is not implemented yet".into(),
             }),
         }
+    }
+
+    fn enrichment(&self) -> HfEnrichment<HttpSource> {
+        HfEnrichment::new(
+            HttpSource::new(self.client.clone()),
+            EnrichmentOptions {
+                threads: self.config.enrichment_threads,
+                base_model_iterations: self.config.base_model_iterations,
+            },
+        )
+    }
+
+    /// The identified run: computed with the ancestors, or identified now from models loaded
+    /// from an earlier run (pure and quick), or read back kind by kind.
+    fn identified(&self, state: &mut State) -> IdentifiedRun {
+        if let Some(identified) = &state.identified {
+            return identified.clone();
+        }
+        let models = state
+            .with_ancestors
+            .as_ref()
+            .or(state.raw.as_ref())
+            .cloned()
+            .unwrap_or_default();
+        let identified = identify_models(&models);
+        state.identified = Some(identified.clone());
+        identified
+    }
+
+    /// One `hf_enriched_<kind>` asset.
+    async fn enriched(
+        &self,
+        name: &str,
+        kind: &str,
+        identified: &IdentifiedRun,
+        stamp: &str,
+        state: &mut State,
+    ) -> Result<(u64, u64, Option<serde_json::Value>)> {
+        let enrichment = self.enrichment();
+        let mut failed: Vec<(String, Option<u16>, String)> = Vec::new();
+        let mut note = |id: &str, error: &Option<SourceError>| {
+            if let Some(e) = error {
+                failed.push((id.to_owned(), e.status, e.message.clone()));
+            }
+        };
+        let (count, value) = match kind {
+            "datasets" => {
+                let entities = enrichment.datasets(identified).await;
+                entities.iter().for_each(|e| note(&e.id, &e.error));
+                (entities.len(), to_json(&entities)?)
+            }
+            "articles" => {
+                let entities = enrichment.articles(identified).await;
+                entities.iter().for_each(|e| note(&e.id, &e.error));
+                (entities.len(), to_json(&entities)?)
+            }
+            "keywords" => {
+                let entities = enrichment.keywords(identified).await;
+                entities.iter().for_each(|e| note(&e.id, &e.error));
+                (entities.len(), to_json(&entities)?)
+            }
+            "licenses" => {
+                let entities = enrichment.licenses(identified).await;
+                (entities.len(), to_json(&entities)?)
+            }
+            "languages" => {
+                let entities = enrichment.languages(identified);
+                (entities.len(), to_json(&entities)?)
+            }
+            "tasks" => {
+                let entities = enrichment.tasks(identified).await;
+                if let Some(reason) = &entities.fallback_reason {
+                    tracing::warn!(%reason, "task catalog: using the embedded pipeline types");
+                }
+                (entities.tasks.len(), to_json(&entities.tasks)?)
+            }
+            _ => {
+                let models = state
+                    .with_ancestors
+                    .as_ref()
+                    .or(state.raw.as_ref())
+                    .cloned()
+                    .unwrap_or_default();
+                let entities =
+                    base_model_entities(identified, &models, state.lineage.as_ref(), stamp);
+                let unread = entities.iter().filter(|e| !e.enriched).count();
+                return Ok((
+                    entities.len() as u64,
+                    unread as u64,
+                    Some(to_json(&entities)?),
+                ));
+            }
+        };
+        let failures = failed.len() as u64;
+        for (id, status, error) in failed {
+            state.failures.push(FailureReport {
+                asset: name.to_owned(),
+                id,
+                line: None,
+                status,
+                error,
+            });
+        }
+        Ok((count as u64, failures, Some(value)))
     }
 
     async fn models_from_file(&self, state: &mut State) -> SourceOutcome {
@@ -391,15 +539,144 @@ fn load(earlier: &RunFolder, name: &str, state: &mut State) -> Result<u64> {
             state.raw = Some(models);
             count
         }
+        "hf_add_ancestor_models" => {
+            let models = models()?;
+            let count = models.len();
+            state.with_ancestors = Some(models);
+            count
+        }
+        _ if name.starts_with("hf_identified_") => {
+            let kind = &name["hf_identified_".len()..];
+            let mut refs = state.identified.take().map(|i| i.refs).unwrap_or_default();
+            let count = load_identified_map(&mut refs, kind, &path)?;
+            state.identified = Some(IdentifiedRun::from_refs(refs));
+            count
+        }
         _ => 0,
     };
     Ok(count as u64)
 }
 
-fn model_records(models: &[FetchedModel], stamp: &str) -> Vec<ModelRecord> {
+fn model_records(
+    models: &[FetchedModel],
+    identified: &IdentifiedRun,
+    stamp: &str,
+) -> Vec<ModelRecord> {
     models
         .iter()
-        .map(|m| ModelRecord::new(m, Vec::new(), stamp))
+        .map(|m| {
+            let links = identified
+                .refs
+                .base_models
+                .get(&m.id)
+                .map(|refs| BaseModelLink::from_refs(refs))
+                .unwrap_or_default();
+            ModelRecord::new(m, links, stamp)
+        })
+        .collect()
+}
+
+/// One kind's `{model_id: [references]}` map.
+fn identified_map(identified: &IdentifiedRun, kind: &str) -> Result<serde_json::Value> {
+    let refs = &identified.refs;
+    match kind {
+        "datasets" => to_json(&refs.datasets),
+        "articles" => to_json(&refs.articles),
+        "base_models" => to_json(&refs.base_models),
+        "keywords" => to_json(&refs.keywords),
+        "licenses" => to_json(&refs.licenses),
+        "languages" => to_json(&refs.languages),
+        _ => to_json(&refs.tasks),
+    }
+}
+
+/// Read one kind's map back into `refs`.
+fn load_identified_map(refs: &mut RunIdentified, kind: &str, path: &Path) -> Result<usize> {
+    Ok(match kind {
+        "datasets" => {
+            refs.datasets = read_json(path)?;
+            refs.datasets.len()
+        }
+        "articles" => {
+            refs.articles = read_json(path)?;
+            refs.articles.len()
+        }
+        "base_models" => {
+            refs.base_models = read_json(path)?;
+            refs.base_models.len()
+        }
+        "keywords" => {
+            refs.keywords = read_json(path)?;
+            refs.keywords.len()
+        }
+        "licenses" => {
+            refs.licenses = read_json(path)?;
+            refs.licenses.len()
+        }
+        "languages" => {
+            refs.languages = read_json(path)?;
+            refs.languages.len()
+        }
+        _ => {
+            refs.tasks = read_json(path)?;
+            refs.tasks.len()
+        }
+    })
+}
+
+/// The records of `hf_base_models.json`: every identified base model, read or not.
+fn base_model_entities(
+    identified: &IdentifiedRun,
+    models: &[FetchedModel],
+    lineage: Option<&Lineage>,
+    stamp: &str,
+) -> Vec<BaseModelEntity> {
+    let mut read: BTreeMap<String, &FetchedModel> = BTreeMap::new();
+    for m in models {
+        read.insert(m.id.to_ascii_lowercase(), m);
+        for alias in &m.aliases {
+            read.insert(alias.to_ascii_lowercase(), m);
+        }
+    }
+    let stubs: BTreeMap<String, _> = lineage
+        .map(|l| {
+            l.stubs
+                .iter()
+                .map(|s| (s.id.to_ascii_lowercase(), s))
+                .collect()
+        })
+        .unwrap_or_default();
+    identified
+        .ids
+        .base_models
+        .iter()
+        .map(|id| {
+            let key = id.to_ascii_lowercase();
+            let (enriched, canonical_id, reason, status) = match (read.get(&key), stubs.get(&key)) {
+                (Some(m), _) => (true, (m.id != *id).then(|| m.id.clone()), None, None),
+                (None, Some(stub)) => (false, None, Some(stub.reason.clone()), stub.status),
+                (None, None) => (
+                    false,
+                    None,
+                    Some("not followed: named only in the card text, or beyond the lineage iterations".into()),
+                    None,
+                ),
+            };
+            BaseModelEntity {
+                id: id.clone(),
+                mlentory_id: crate::mlentory::mlentory_id("Model", id),
+                enriched,
+                canonical_id,
+                extraction_metadata: ExtractionMetadata {
+                    extraction_method: "hf_api".into(),
+                    confidence: 1.0,
+                    extraction_time: stamp.to_owned(),
+                    error: reason.clone(),
+                },
+                reason,
+                status,
+            }
+        })
         .collect()
 }
 
@@ -412,7 +689,7 @@ fn source_result(
     for failure in &outcome.failures {
         state.failures.push(failure_report(asset, failure));
     }
-    let records = model_records(&outcome.models, stamp);
+    let records = model_records(&outcome.models, &identify_models(&outcome.models), stamp);
     Ok((
         records.len() as u64,
         outcome.failures.len() as u64,

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use hf_client::wire::{CardData, Gated, HubTimestamp, ModelInfo, SafeTensorsInfo};
 use hf_enrich::models::{FetchedModel, ModelSource};
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -143,6 +144,43 @@ impl ModelRecord {
             },
         }
     }
+}
+
+impl BaseModelLink {
+    /// The links of a model's identified base models (every provenance, every confidence).
+    pub fn from_refs(refs: &[hf_identifiers::BaseModelRef]) -> Vec<Self> {
+        refs.iter()
+            .map(|r| Self {
+                id: r.id.clone(),
+                relation: serde_json::to_value(r.relation)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_else(|| "unspecified".into()),
+            })
+            .collect()
+    }
+}
+
+/// One record of `hf_base_models.json`: an identified base model, read or not.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BaseModelEntity {
+    /// The id as identified (the key of `hf_identified_base_models`).
+    pub id: String,
+    /// `hash("Model", id)`.
+    pub mlentory_id: String,
+    /// True when the model exists and was read (it is in `hf_models_with_ancestors.json`).
+    pub enriched: bool,
+    /// The canonical id of the model read, when it differs from `id` (a renamed repo).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canonical_id: Option<String>,
+    /// Why it was not read: the Hub's error (404, gated, …), or that it was not followed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The HTTP status, when the Hub answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// How the record was obtained.
+    pub extraction_metadata: ExtractionMetadata,
 }
 
 impl ModelRecord {
