@@ -9,7 +9,7 @@ use hf_extractor_examples::offline_hub::{OfflineHub, Snapshot};
 #[tokio::test]
 async fn the_offline_hub_serves_the_bundled_snapshot() {
     let snapshot = Snapshot::bundled().unwrap();
-    assert_eq!(snapshot.models.len(), 35);
+    assert_eq!(snapshot.models.len(), 101);
     assert!(snapshot.cards.contains_key("google-bert/bert-base-uncased"));
 
     let hub = OfflineHub::start().await.unwrap();
@@ -29,8 +29,8 @@ async fn the_offline_hub_serves_the_bundled_snapshot() {
         .try_collect()
         .await
         .unwrap();
-    assert_eq!(models.len(), 35);
-    assert_eq!(hub.request_count().await, 4, "35 models in pages of 10");
+    assert_eq!(models.len(), 101);
+    assert_eq!(hub.request_count().await, 11, "101 models in pages of 10");
     let dates: Vec<_> = models
         .iter()
         .map(|m| m.last_modified.as_ref().unwrap().as_str().to_owned())
