@@ -402,8 +402,8 @@ fn model_files(s: &Spec, position: usize) -> (String, Option<String>) {
     }
     body.insert("library_name".into(), json!(s.library));
     body.insert("tags".into(), json!(tags));
-    body.insert("downloads".into(), json!((fnv(&s.id, 7) % 50_000) as u64));
-    body.insert("likes".into(), json!((fnv(&s.id, 8) % 300) as u64));
+    body.insert("downloads".into(), json!(fnv(&s.id, 7) % 50_000));
+    body.insert("likes".into(), json!(fnv(&s.id, 8) % 300));
     body.insert("modelId".into(), json!(s.id));
     body.insert("author".into(), json!(owner));
     body.insert("sha".into(), json!(sha));
