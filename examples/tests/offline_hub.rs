@@ -479,3 +479,26 @@ async fn rate_limit_headers_and_opt_in_faults() {
         client.models().info(id).send().await.unwrap();
     }
 }
+
+#[test]
+fn the_demo_model_id_file_covers_the_appendix_cases() {
+    let text = std::fs::read_to_string(snapshot_dir().join("model_ids.txt")).unwrap();
+    let list = hf_extractor::model_ids::ModelIdList::parse(&text);
+    let ids: Vec<&str> = list.entries.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "google-bert/bert-base-uncased",
+            "openai-community/gpt2",
+            "gen/d",
+            "gen/bert-squad",
+            "gen/zh-chat",
+            "gen/old-name",
+            "bert-base-uncased",
+            "nobody/missing",
+            "gen/gated-base",
+        ]
+    );
+    assert_eq!(list.errors.len(), 2, "{:?}", list.errors);
+    assert_eq!(list.duplicates.len(), 1);
+}
