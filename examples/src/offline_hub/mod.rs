@@ -1,0 +1,478 @@
+//! A small snapshot of the Hub served on loopback, so examples and demos run with no network.
+//!
+//! See `examples/offline-hub/README.md` for what it holds and answers.
+
+mod arxiv;
+pub mod generate;
+mod snapshot;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde_json::{Map, Value};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+pub use arxiv::{ArxivFeeds, well_formed as arxiv_id_well_formed};
+pub use snapshot::{RepoError, Snapshot, snapshot_dir};
+
+/// Opt-in faults: every `every`-th request (counted over all requests, from 1) answers
+/// HTTP 503 with `Retry-After: 0` instead of its normal answer. Deterministic by request count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FaultPlan {
+    /// Fault every n-th request (0 or 1: no faults… 1 would fault them all, so it is refused).
+    pub every: usize,
+}
+
+impl FaultPlan {
+    /// Fault every `n`-th request; `n < 2` means no faults.
+    pub fn every(n: usize) -> Self {
+        Self { every: n }
+    }
+
+    fn faults(&self, request_number: usize) -> bool {
+        self.every >= 2 && request_number.is_multiple_of(self.every)
+    }
+}
+
+/// The offline Hub: a loopback server answering like the Hub from a [`Snapshot`].
+pub struct OfflineHub {
+    server: MockServer,
+}
+
+impl OfflineHub {
+    /// Serve the bundled snapshot on a free loopback port.
+    pub async fn start() -> std::io::Result<Self> {
+        Self::serve(Snapshot::bundled()?).await
+    }
+
+    /// Serve `snapshot` on a free loopback port.
+    pub async fn serve(snapshot: Snapshot) -> std::io::Result<Self> {
+        Self::serve_with_faults(snapshot, None).await
+    }
+
+    /// Serve `snapshot`, with the faults of `faults` if given.
+    pub async fn serve_with_faults(
+        snapshot: Snapshot,
+        faults: Option<FaultPlan>,
+    ) -> std::io::Result<Self> {
+        let server = MockServer::start().await;
+        let model_tags = snapshot.model_tags_by_type();
+        let dataset_tags = snapshot.dataset_tags_by_type();
+        Mock::given(wiremock::matchers::any())
+            .respond_with(HubResponder {
+                snapshot,
+                model_tags,
+                dataset_tags,
+                faults,
+                counters: Arc::default(),
+            })
+            .mount(&server)
+            .await;
+        Ok(Self { server })
+    }
+
+    /// The base URL to use as `HF_ENDPOINT` (and as the arXiv endpoint: `/api/query` is served
+    /// here too).
+    pub fn uri(&self) -> String {
+        self.server.uri()
+    }
+
+    /// The mock server itself, to mount extra answers (faults, redirects) over the snapshot's:
+    /// mounts with a higher priority (a lower number than the default 5) win.
+    pub fn server(&self) -> &MockServer {
+        &self.server
+    }
+
+    /// How many requests the server has answered.
+    pub async fn request_count(&self) -> usize {
+        self.server.received_requests().await.map_or(0, |r| r.len())
+    }
+}
+
+/// Models per page when the request does not say (small, so pagination is exercised).
+const DEFAULT_PAGE: usize = 10;
+
+/// Keys the Hub serves only when asked with `expand[]`.
+const EXPAND_ONLY: &[&str] = &[
+    "baseModels",
+    "childrenModelCount",
+    "downloadsAllTime",
+    "trendingScore",
+];
+
+/// Requests so far: all, and per rate-limit bucket.
+#[derive(Debug, Default)]
+struct Counters {
+    all: AtomicUsize,
+    api: AtomicUsize,
+    resolvers: AtomicUsize,
+}
+
+struct HubResponder {
+    snapshot: Snapshot,
+    model_tags: Value,
+    dataset_tags: Value,
+    faults: Option<FaultPlan>,
+    counters: Arc<Counters>,
+}
+
+impl Respond for HubResponder {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let path = request.url.path();
+        let number = self.counters.all.fetch_add(1, Ordering::SeqCst) + 1;
+        // The resolvers bucket: any URL with `/resolve/`, and the resolve cache it redirects to.
+        let (bucket, quota, counter) =
+            if path.contains("/resolve/") || path.starts_with("/api/resolve-cache/") {
+                ("resolvers", 3000, &self.counters.resolvers)
+            } else {
+                ("api", 500, &self.counters.api)
+            };
+        let used = counter.fetch_add(1, Ordering::SeqCst);
+        // Never 0: a client waits for the window's reset when nothing remains.
+        let remaining = quota - 1 - used % (quota - 1);
+        let response = if self.faults.is_some_and(|f| f.faults(number)) {
+            ResponseTemplate::new(503)
+                .insert_header("retry-after", "0")
+                .set_body_json(
+                    serde_json::json!({"error": "Service Unavailable (offline Hub fault)"}),
+                )
+        } else {
+            self.route(path, request)
+        };
+        response
+            .insert_header(
+                "ratelimit",
+                format!("\"{bucket}\";r={remaining};t=300").as_str(),
+            )
+            .insert_header(
+                "ratelimit-policy",
+                format!("\"fixed window\";\"{bucket}\";q={quota};w=300").as_str(),
+            )
+            .insert_header("x-request-id", format!("offline-hub-{number}").as_str())
+    }
+}
+
+impl HubResponder {
+    fn route(&self, path: &str, request: &Request) -> ResponseTemplate {
+        if path == "/api/models" {
+            self.list(request)
+        } else if path == "/api/models-tags-by-type" {
+            ResponseTemplate::new(200).set_body_json(&self.model_tags)
+        } else if path == "/api/datasets-tags-by-type" {
+            ResponseTemplate::new(200).set_body_json(&self.dataset_tags)
+        } else if path == "/api/tasks" {
+            match &self.snapshot.tasks {
+                Some(tasks) => ResponseTemplate::new(200).set_body_json(tasks),
+                None => not_found("EntryNotFound", "Not found"),
+            }
+        } else if path == "/api/query" {
+            self.arxiv(request)
+        } else if let Some(id) = path.strip_prefix("/api/papers/") {
+            match self.snapshot.papers.get(id) {
+                Some(paper) => ResponseTemplate::new(200).set_body_json(paper),
+                None => not_found("EntryNotFound", "Paper not found"),
+            }
+        } else if let Some(rest) = path.strip_prefix("/api/datasets/") {
+            self.dataset(rest, request)
+        } else if let Some(rest) = path.strip_prefix("/api/resolve-cache/models/") {
+            self.resolve_cache(rest)
+        } else if let Some(id) = path.strip_prefix("/api/models/") {
+            self.info(id, request)
+        } else if let Some((id, file)) = path.trim_start_matches('/').split_once("/resolve/") {
+            self.resolve(id, file)
+        } else {
+            not_found("RepoNotFound", "Not found")
+        }
+    }
+
+    fn arxiv(&self, request: &Request) -> ResponseTemplate {
+        let get = |key: &str| {
+            request
+                .url
+                .query_pairs()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.into_owned())
+        };
+        let ids = get("id_list").unwrap_or_default();
+        let max = get("max_results")
+            .and_then(|m| m.parse().ok())
+            .unwrap_or(10);
+        let (status, feed) = self.snapshot.arxiv.answer(&ids, max);
+        ResponseTemplate::new(status).set_body_raw(feed, "application/atom+xml; charset=UTF-8")
+    }
+
+    /// The configured error of a repository (`models/{id}`, `datasets/{id}`), if any.
+    fn error(&self, kind: &str, id: &str) -> Option<ResponseTemplate> {
+        let e = self.snapshot.errors.get(&format!("{kind}/{id}"))?;
+        Some(
+            ResponseTemplate::new(e.status)
+                .insert_header("x-error-code", e.code.as_str())
+                .insert_header("x-error-message", e.message.as_str())
+                .set_body_json(serde_json::json!({ "error": e.message })),
+        )
+    }
+
+    fn dataset(&self, rest: &str, request: &Request) -> ResponseTemplate {
+        let (rest, croissant) = match rest.strip_suffix("/croissant") {
+            Some(r) => (r, true),
+            None => (rest, false),
+        };
+        let (id, revision) = match rest.split_once("/revision/") {
+            Some((id, rev)) => (id, Some(rev)),
+            None => (rest, None),
+        };
+        if let Some(e) = self.error("datasets", id) {
+            return e;
+        }
+        if let Some(canonical) = self.snapshot.dataset_redirects.get(id) {
+            let mut to = format!("/api/datasets/{canonical}");
+            if let Some(rev) = revision {
+                to = format!("{to}/revision/{rev}");
+            }
+            if croissant {
+                to.push_str("/croissant");
+            }
+            return redirect(to, request);
+        }
+        let Some(body) = self.snapshot.datasets.get(id) else {
+            return not_found("RepoNotFound", "Repository not found");
+        };
+        if croissant {
+            return match self.snapshot.croissant.get(id) {
+                Some(c) => ResponseTemplate::new(200).set_body_json(c),
+                None => not_found(
+                    "EntryNotFound",
+                    "No Croissant: the dataset has no Parquet conversion",
+                ),
+            };
+        }
+        ResponseTemplate::new(200).set_body_json(Value::Object(unexpanded(body, request)))
+    }
+
+    fn list(&self, request: &Request) -> ResponseTemplate {
+        let query: Vec<(String, String)> = request
+            .url
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        let get = |key: &str| {
+            query
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.as_str())
+        };
+        let filters: Vec<&str> = query
+            .iter()
+            .filter(|(k, _)| k == "filter")
+            .map(|(_, v)| v.as_str())
+            .collect();
+        let expand: Vec<&str> = query
+            .iter()
+            .filter(|(k, _)| k == "expand[]" || k == "expand")
+            .map(|(_, v)| v.as_str())
+            .collect();
+        let mut models: Vec<&Map<String, Value>> = self
+            .snapshot
+            .models
+            .values()
+            .filter(|m| {
+                let id = m.get("id").and_then(Value::as_str).unwrap_or_default();
+                let tags: Vec<&str> = m
+                    .get("tags")
+                    .and_then(Value::as_array)
+                    .map(|t| t.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
+                get("search").is_none_or(|s| id.to_lowercase().contains(&s.to_lowercase()))
+                    && get("author").is_none_or(|a| id.split('/').next() == Some(a))
+                    && filters.iter().all(|f| tags.contains(f))
+                    && get("pipeline_tag")
+                        .is_none_or(|p| m.get("pipeline_tag").and_then(Value::as_str) == Some(p))
+            })
+            .collect();
+        if let Some(sort) = get("sort") {
+            models.sort_by(|a, b| compare(b.get(sort), a.get(sort)));
+            if get("direction") == Some("1") {
+                models.reverse();
+            }
+        }
+        let page: usize = get("limit")
+            .and_then(|l| l.parse().ok())
+            .unwrap_or(DEFAULT_PAGE)
+            .clamp(1, 1000);
+        let offset: usize = get("cursor").and_then(|c| c.parse().ok()).unwrap_or(0);
+        let items: Vec<Value> = models
+            .iter()
+            .skip(offset)
+            .take(page)
+            .map(|m| Value::Object(list_item(m, &expand)))
+            .collect();
+        let mut response = ResponseTemplate::new(200).set_body_json(items);
+        if offset + page < models.len() {
+            let mut next = request.url.clone();
+            // The Hub's next links are absolute: rebuild the origin from the Host header.
+            if let Some(host) = request.headers.get("host").and_then(|h| h.to_str().ok())
+                && let Ok(origin) = url::Url::parse(&format!("http://{host}/"))
+            {
+                let _ = next.set_host(origin.host_str());
+                let _ = next.set_port(origin.port());
+            }
+            let kept: Vec<(String, String)> = query
+                .iter()
+                .filter(|(k, _)| k != "cursor")
+                .cloned()
+                .collect();
+            next.query_pairs_mut()
+                .clear()
+                .extend_pairs(kept)
+                .append_pair("cursor", &(offset + page).to_string());
+            response = response.insert_header("link", format!("<{next}>; rel=\"next\"").as_str());
+        }
+        response
+    }
+
+    fn info(&self, rest: &str, request: &Request) -> ResponseTemplate {
+        let (id, revision) = match rest.split_once("/revision/") {
+            Some((id, rev)) => (id, Some(rev)),
+            None => (rest, None),
+        };
+        if let Some(e) = self.error("models", id) {
+            return e;
+        }
+        if let Some(canonical) = self.snapshot.model_redirects.get(id) {
+            let to = match revision {
+                Some(rev) => format!("/api/models/{canonical}/revision/{rev}"),
+                None => format!("/api/models/{canonical}"),
+            };
+            return redirect(to, request);
+        }
+        let Some(model) = self.snapshot.models.get(id) else {
+            return not_found("RepoNotFound", "Repository not found");
+        };
+        ResponseTemplate::new(200).set_body_json(Value::Object(unexpanded(model, request)))
+    }
+
+    fn resolve(&self, id: &str, file: &str) -> ResponseTemplate {
+        if let Some(e) = self.error("models", id) {
+            return e;
+        }
+        if let Some(canonical) = self.snapshot.model_redirects.get(id) {
+            return ResponseTemplate::new(307)
+                .insert_header("location", format!("/{canonical}/resolve/{file}").as_str())
+                .set_body_string("Temporary Redirect.");
+        }
+        let Some(model) = self.snapshot.models.get(id) else {
+            return not_found("RepoNotFound", "Repository not found");
+        };
+        let sha = model.get("sha").and_then(Value::as_str).unwrap_or("main");
+        let name = file.split_once('/').map_or(file, |(_, name)| name);
+        ResponseTemplate::new(307)
+            .insert_header(
+                "location",
+                format!("/api/resolve-cache/models/{id}/{sha}/{name}").as_str(),
+            )
+            .set_body_string("Temporary Redirect.")
+    }
+
+    fn resolve_cache(&self, rest: &str) -> ResponseTemplate {
+        // {owner}/{name}/{sha}/{file} or {name}/{sha}/{file}
+        let parts: Vec<&str> = rest.split('/').collect();
+        let (id, file) = match parts.as_slice() {
+            [owner, name, _sha, file] => (format!("{owner}/{name}"), *file),
+            [name, _sha, file] => ((*name).to_owned(), *file),
+            _ => return not_found("EntryNotFound", "Entry not found"),
+        };
+        if let Some(e) = self.error("models", &id) {
+            return e;
+        }
+        if !self.snapshot.models.contains_key(&id) {
+            return not_found("RepoNotFound", "Repository not found");
+        }
+        match (file, self.snapshot.cards.get(&id)) {
+            ("README.md", Some(card)) => ResponseTemplate::new(200)
+                .insert_header("etag", format!("\"{:x}\"", card.len()).as_str())
+                .set_body_raw(card.clone(), "text/plain; charset=utf-8"),
+            _ => not_found("EntryNotFound", "Entry not found"),
+        }
+    }
+}
+
+/// A 307 to `to` (a path), keeping the query, as the Hub answers a renamed repository.
+fn redirect(to: String, request: &Request) -> ResponseTemplate {
+    let location = match request.url.query() {
+        Some(q) => format!("{to}?{q}"),
+        None => to,
+    };
+    ResponseTemplate::new(307)
+        .insert_header("location", location.as_str())
+        .set_body_raw(
+            format!("Temporary Redirect. Redirecting to {location}"),
+            "text/plain; charset=utf-8",
+        )
+}
+
+/// The body of an info answer: the expanded keys if `expand[]` was given, else everything
+/// but the expand-only keys.
+fn unexpanded(body: &Map<String, Value>, request: &Request) -> Map<String, Value> {
+    let expand: Vec<String> = request
+        .url
+        .query_pairs()
+        .filter(|(k, _)| k == "expand[]" || k == "expand")
+        .map(|(_, v)| v.into_owned())
+        .collect();
+    if expand.is_empty() {
+        let mut body = body.clone();
+        for key in EXPAND_ONLY {
+            body.remove(*key);
+        }
+        body
+    } else {
+        let expand: Vec<&str> = expand.iter().map(String::as_str).collect();
+        select(body, &expand)
+    }
+}
+
+fn not_found(code: &str, message: &str) -> ResponseTemplate {
+    ResponseTemplate::new(404)
+        .insert_header("x-error-code", code)
+        .insert_header("x-error-message", message)
+        .set_body_json(serde_json::json!({ "error": message }))
+}
+
+fn compare(a: Option<&Value>, b: Option<&Value>) -> std::cmp::Ordering {
+    match (a, b) {
+        (Some(Value::Number(x)), Some(Value::Number(y))) => x
+            .as_f64()
+            .unwrap_or_default()
+            .total_cmp(&y.as_f64().unwrap_or_default()),
+        (Some(Value::String(x)), Some(Value::String(y))) => x.cmp(y),
+        (Some(_), None) => std::cmp::Ordering::Greater,
+        (None, Some(_)) => std::cmp::Ordering::Less,
+        _ => std::cmp::Ordering::Equal,
+    }
+}
+
+/// The fields a list item carries: `_id`, `id` and the expanded ones, or the Hub's default set.
+fn list_item(model: &Map<String, Value>, expand: &[&str]) -> Map<String, Value> {
+    const DEFAULT: &[&str] = &[
+        "likes",
+        "trendingScore",
+        "private",
+        "downloads",
+        "tags",
+        "pipeline_tag",
+        "library_name",
+        "createdAt",
+        "modelId",
+    ];
+    select(model, if expand.is_empty() { DEFAULT } else { expand })
+}
+
+fn select(model: &Map<String, Value>, keys: &[&str]) -> Map<String, Value> {
+    let mut out = Map::new();
+    for key in ["_id", "id"].iter().chain(keys) {
+        if let Some(value) = model.get(*key) {
+            out.insert((*key).to_owned(), value.clone());
+        }
+    }
+    out
+}
