@@ -236,9 +236,9 @@ async fn http_source_end_to_end() {
             .any(|l| l.id == "apache-2.0" && l.enriched)
     );
     assert!(out.languages.iter().any(|l| l.id == "fr" && l.enriched));
-    // The offline Hub has no /api/tasks: the embedded pipeline types stand in.
-    assert_eq!(out.task_source, TaskSource::Embedded);
-    assert!(out.task_fallback_reason.is_some());
+    // The offline Hub serves /api/tasks (the recorded TASKS_DATA).
+    assert_eq!(out.task_source, TaskSource::Hub);
+    assert!(out.task_fallback_reason.is_none());
     assert!(
         out.tasks
             .iter()

@@ -44,6 +44,19 @@ use crate::retry::{RetryConfig, is_retryable_status, is_retryable_transport};
 #[derive(Clone)]
 pub struct HfClient {
     inner: Arc<Inner>,
+    /// Counts the requests of this handle and its clones (see [`HfClient::counted`]).
+    scope: Option<RequestCounter>,
+}
+
+/// A count of the HTTP requests sent through one [`HfClient::counted`] handle and its clones.
+#[derive(Debug, Clone, Default)]
+pub struct RequestCounter(Arc<AtomicU64>);
+
+impl RequestCounter {
+    /// Requests sent so far (every attempt and every redirect hop).
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
 }
 
 struct Inner {
@@ -202,12 +215,33 @@ impl HfClient {
                 limiter: RateLimiter::default(),
                 stats: Stats::default(),
             }),
+            scope: None,
         })
     }
 
     /// The pacer of arXiv requests: one at a time, [`ClientConfig::arxiv_delay`] apart.
     pub(crate) fn arxiv_pacer(&self) -> &crate::arxiv::Pacer {
         &self.inner.arxiv_pacer
+    }
+
+    /// A handle that shares everything with this client (connections, concurrency bound, rate
+    /// limits, totals) and also counts its own requests — to tell what one of several concurrent
+    /// jobs cost.
+    ///
+    /// ```
+    /// let client = hf_client::HfClient::builder().build()?;
+    /// let (listing, listing_requests) = client.counted();
+    /// assert_eq!(listing_requests.get(), 0);
+    /// # drop(listing);
+    /// # Ok::<(), hf_client::Error>(())
+    /// ```
+    pub fn counted(&self) -> (HfClient, RequestCounter) {
+        let counter = RequestCounter::default();
+        let client = Self {
+            inner: self.inner.clone(),
+            scope: Some(counter.clone()),
+        };
+        (client, counter)
     }
 
     /// The validated configuration.
@@ -410,6 +444,9 @@ impl HfClient {
                 }
             }
             inner.stats.count(&url, bucket);
+            if let Some(scope) = &self.scope {
+                scope.0.fetch_add(1, Ordering::Relaxed);
+            }
             let response = match builder.send().await {
                 Ok(r) => r,
                 Err(source) => {

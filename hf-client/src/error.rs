@@ -211,6 +211,46 @@ impl Error {
         matches!(self, Self::NotFound { .. })
     }
 
+    /// A short description that stays the same from one run to the next: what happened and to
+    /// what, without the URL, the request id or the body (which [`Display`](std::fmt::Display)
+    /// has). Meant for records written to files that should not change between two runs.
+    ///
+    /// ```
+    /// let err = hf_client::Error::NotFound {
+    ///     kind: hf_client::ResourceKind::Model,
+    ///     id: "a/b".into(),
+    ///     url: "http://127.0.0.1:1/api/models/a/b".parse().unwrap(),
+    ///     info: Box::default(),
+    /// };
+    /// assert_eq!(err.summary(), "model not found: a/b");
+    /// ```
+    pub fn summary(&self) -> String {
+        let message = |info: &HubErrorInfo| {
+            info.error_message
+                .as_deref()
+                .map(|m| format!(": {m}"))
+                .unwrap_or_default()
+        };
+        match self {
+            Self::Config(m) => format!("invalid configuration: {m}"),
+            Self::NotFound { kind, id, .. } => format!("{kind} not found: {id}"),
+            Self::Gated { info, .. } => format!("gated repository{}", message(info)),
+            Self::Unauthorized { status, info, .. } => {
+                format!("unauthorized (HTTP {}){}", status.as_u16(), message(info))
+            }
+            Self::Disabled { info, .. } => format!("disabled repository{}", message(info)),
+            Self::RateLimited { info, .. } => format!("rate limited (HTTP 429){}", message(info)),
+            Self::Http { status, info, .. } => {
+                format!("HTTP {}{}", status.as_u16(), message(info))
+            }
+            Self::Transport { source, .. } => format!("transport error: {source}"),
+            Self::Redirect { reason, .. } => format!("bad redirect: {reason}"),
+            Self::Decode { path, message, .. } => {
+                format!("cannot decode the answer at `{path}`: {message}")
+            }
+        }
+    }
+
     /// The URL this error is about, if any.
     pub fn url(&self) -> Option<&Url> {
         match self {

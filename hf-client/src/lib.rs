@@ -84,7 +84,7 @@ pub mod tags;
 pub mod tasks;
 pub mod wire;
 
-pub use client::{HfClient, HubRequest, RequestStats};
+pub use client::{HfClient, HubRequest, RequestCounter, RequestStats};
 pub use config::{ClientConfig, HfClientBuilder, Secret};
 pub use error::{Error, HubErrorInfo, ResourceKind, Result};
 pub use response::HubResponse;

@@ -110,18 +110,6 @@ impl EntityIds {
             EntityKind::Tasks => &self.tasks,
         }
     }
-
-    fn get_mut(&mut self, kind: EntityKind) -> &mut Vec<String> {
-        match kind {
-            EntityKind::Datasets => &mut self.datasets,
-            EntityKind::Articles => &mut self.articles,
-            EntityKind::BaseModels => &mut self.base_models,
-            EntityKind::Keywords => &mut self.keywords,
-            EntityKind::Licenses => &mut self.licenses,
-            EntityKind::Languages => &mut self.languages,
-            EntityKind::Tasks => &mut self.tasks,
-        }
-    }
 }
 
 /// The references of a run: per kind, `{model_id: [references]}` (every model present, possibly
@@ -150,29 +138,40 @@ impl IdentifiedRun {
         Self { refs, ids }
     }
 
-    /// The model ids identified, in order.
+    /// The model ids identified, in order (those of any kind's map).
     pub fn model_ids(&self) -> impl Iterator<Item = &str> {
-        self.refs.datasets.keys().map(String::as_str)
+        let r = &self.refs;
+        let all: BTreeSet<&str> = r
+            .datasets
+            .keys()
+            .chain(r.articles.keys())
+            .chain(r.base_models.keys())
+            .chain(r.keywords.keys())
+            .chain(r.licenses.keys())
+            .chain(r.languages.keys())
+            .chain(r.tasks.keys())
+            .map(String::as_str)
+            .collect();
+        all.into_iter()
     }
 }
 
-/// The distinct ids of each kind in `refs`.
+/// The distinct ids of each kind in `refs` (each kind's map read on its own, so a run holding
+/// only some kinds, read back from a run folder, has its ids too).
 fn distinct_ids(refs: &RunIdentified) -> EntityIds {
-    let mut ids = EntityIds::default();
-    let mut sets: BTreeMap<EntityKind, BTreeSet<String>> = BTreeMap::new();
-    for model_id in refs.datasets.keys() {
-        if let Some(found) = refs.get(model_id) {
-            for kind in EntityKind::ALL {
-                sets.entry(kind)
-                    .or_default()
-                    .extend(found.ids(kind).into_iter().map(str::to_owned));
-            }
-        }
+    fn ids<R>(map: &BTreeMap<String, Vec<R>>, id: impl Fn(&R) -> &str) -> Vec<String> {
+        let set: BTreeSet<&str> = map.values().flatten().map(id).collect();
+        set.into_iter().map(str::to_owned).collect()
     }
-    for (kind, set) in sets {
-        *ids.get_mut(kind) = set.into_iter().collect();
+    EntityIds {
+        datasets: ids(&refs.datasets, |r| &r.id),
+        articles: ids(&refs.articles, |r| &r.id),
+        base_models: ids(&refs.base_models, |r| &r.id),
+        keywords: ids(&refs.keywords, |r| &r.id),
+        licenses: ids(&refs.licenses, |r| &r.id),
+        languages: ids(&refs.languages, |r| &r.id),
+        tasks: ids(&refs.tasks, |r| &r.id),
     }
-    ids
 }
 
 /// Runs the identifiers over every model. A model id seen twice keeps its last references.

@@ -123,7 +123,9 @@ impl From<&hf_client::Error> for SourceError {
         Self {
             kind,
             status: error.status().map(|s| s.as_u16()),
-            message: error.to_string(),
+            // Stable from run to run (no URL, request id or body): records are compared
+            // across runs. The full error is logged where it happens.
+            message: error.summary(),
         }
     }
 }
@@ -142,8 +144,8 @@ impl From<&ArxivError> for SourceError {
             ArxivError::Rejected { .. } => {
                 Self::new(SourceErrorKind::Invalid, error.to_string()).with_status(400)
             }
-            ArxivError::Failed { source, .. } => Self {
-                message: error.to_string(),
+            ArxivError::Failed { id, source } => Self {
+                message: format!("{id}: {}", source.summary()),
                 ..Self::from(source.as_ref())
             },
             _ => Self::new(SourceErrorKind::Transport, error.to_string()),

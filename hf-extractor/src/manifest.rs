@@ -199,13 +199,15 @@ pub struct ModelsReport {
     pub from_file_requests: u64,
     /// `latest_requests / latest`.
     pub latest_requests_per_model: f64,
-    /// `from_file_requests / from_file`.
+    /// `from_file_requests` per id asked from the file (a redirect hop of a renamed repo counts;
+    /// an id that fails still cost its request).
     pub from_file_requests_per_model: f64,
 }
 
 impl ModelsReport {
-    /// The report of the models assets' reports.
-    pub fn new(assets: &[AssetReport], merged: u64) -> Self {
+    /// The report of the models assets' reports; `ids_asked` is the number of usable ids of the
+    /// model-id file.
+    pub fn new(assets: &[AssetReport], merged: u64, ids_asked: u64) -> Self {
         let of = |name: &str| {
             assets
                 .iter()
@@ -228,7 +230,7 @@ impl ModelsReport {
             latest_requests,
             from_file_requests,
             latest_requests_per_model: ratio(latest_requests, latest),
-            from_file_requests_per_model: ratio(from_file_requests, from_file),
+            from_file_requests_per_model: ratio(from_file_requests, ids_asked),
         }
     }
 }

@@ -89,6 +89,8 @@ struct State {
     with_ancestors: Option<Vec<FetchedModel>>,
     lineage: Option<Lineage>,
     identified: Option<IdentifiedRun>,
+    /// Sources fetched ahead, together: (outcome, its requests, its milliseconds).
+    prefetched: BTreeMap<&'static str, (SourceOutcome, u64, u64)>,
     id_file: ModelIdFileReport,
     failures: Vec<FailureReport>,
     filtered: BTreeMap<String, u64>,
@@ -220,20 +222,54 @@ impl HfExtractor {
             }
         }
 
+        // The two model sources run at the same time; each counts its own requests.
+        let both = ["hf_raw_models_latest", "hf_raw_models_from_file"];
+        if both.iter().all(|n| plan.iter().any(|p| p == n)) {
+            for name in both {
+                observer.asset_started(name);
+            }
+            let (latest_client, latest_requests) = self.client.counted();
+            let (file_client, file_requests) = self.client.counted();
+            let t = Instant::now();
+            let latest = async {
+                let outcome = latest_models(&latest_client, self.latest_options()).await;
+                (outcome, elapsed_ms(t))
+            };
+            let file = async {
+                let outcome = self.models_from_file(&file_client, &mut state).await;
+                (outcome, elapsed_ms(t))
+            };
+            let ((latest, latest_ms), (file, file_ms)) = tokio::join!(latest, file);
+            state
+                .prefetched
+                .insert(both[0], (latest, latest_requests.get(), latest_ms));
+            state
+                .prefetched
+                .insert(both[1], (file, file_requests.get(), file_ms));
+        }
+
         for name in &plan {
-            observer.asset_started(name);
+            if !state.prefetched.contains_key(name.as_str()) {
+                observer.asset_started(name);
+            }
             let t = Instant::now();
             let before = self.client.stats().total_requests();
+            let prefetched = state
+                .prefetched
+                .get(name.as_str())
+                .map(|(_, requests, ms)| (*requests, *ms));
             let (count, failures, value) = self
                 .compute(name, &folder, &stamp, &mut state, observer)
                 .await?;
+            let (requests, duration_ms) = prefetched
+                .unwrap_or_else(|| (self.client.stats().total_requests() - before, elapsed_ms(t)));
             let mut report = AssetReport {
                 name: name.clone(),
                 file: asset_file(name),
                 count,
                 failures,
-                requests: self.client.stats().total_requests() - before,
-                duration_ms: elapsed_ms(t),
+                requests,
+                duration_ms,
                 ..AssetReport::default()
             };
             let path = match (&report.file, value) {
@@ -250,7 +286,7 @@ impl HfExtractor {
         }
 
         let models = state.raw.as_ref().map_or(0, Vec::len);
-        let models_report = ModelsReport::new(&reports, models as u64);
+        let models_report = ModelsReport::new(&reports, models as u64, state.id_file.ids as u64);
         let mut failures = state.failures;
         failures.sort();
         let manifest = RunManifest {
@@ -287,19 +323,22 @@ impl HfExtractor {
         match name {
             "hf_run_folder" => Ok((0, 0, None)),
             "hf_raw_models_latest" => {
-                let outcome = self
-                    .extract_models(
-                        self.config.num_models,
-                        self.config.update_recent,
-                        self.config.threads,
-                    )
-                    .await;
+                let outcome = match state.prefetched.remove(name) {
+                    Some((outcome, ..)) => outcome,
+                    None => latest_models(&self.client, self.latest_options()).await,
+                };
                 let result = source_result(name, &outcome, stamp, state);
                 state.latest = Some(outcome);
                 result
             }
             "hf_raw_models_from_file" => {
-                let outcome = self.models_from_file(state).await;
+                let outcome = match state.prefetched.remove(name) {
+                    Some((outcome, ..)) => outcome,
+                    None => {
+                        let client = self.client.clone();
+                        self.models_from_file(&client, state).await
+                    }
+                };
                 let result = source_result(name, &outcome, stamp, state);
                 state.from_file = Some(outcome);
                 result
@@ -465,7 +504,16 @@ impl HfExtractor {
         Ok((count as u64, failures, Some(value)))
     }
 
-    async fn models_from_file(&self, state: &mut State) -> SourceOutcome {
+    fn latest_options(&self) -> LatestOptions {
+        LatestOptions {
+            num_models: self.config.num_models,
+            update_recent: self.config.update_recent,
+            threads: self.config.threads,
+            filter_low_info: self.config.filter_low_info,
+        }
+    }
+
+    async fn models_from_file(&self, client: &HfClient, state: &mut State) -> SourceOutcome {
         let path = &self.config.models_file_path;
         state.id_file.path = path.display().to_string();
         let text = match std::fs::read_to_string(path) {
@@ -500,7 +548,7 @@ impl HfExtractor {
                 error: error.reason.clone(),
             });
         }
-        models_from_ids(&self.client, &list, self.config.threads).await
+        models_from_ids(client, &list, self.config.threads).await
     }
 }
 

@@ -93,10 +93,15 @@ pub fn write_atomically(
     fill: impl FnOnce(&mut BufWriter<&File>) -> Result<()>,
 ) -> Result<()> {
     let dir = target.parent().unwrap_or_else(|| Path::new("."));
-    let temp = tempfile::Builder::new()
-        .prefix(".tmp-")
-        .tempfile_in(dir)
-        .map_err(|e| Error::io(dir, e))?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".tmp-");
+    // Readable by the downstream like any file the process writes (tempfile defaults to 0600).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    let temp = builder.tempfile_in(dir).map_err(|e| Error::io(dir, e))?;
     {
         let mut out = BufWriter::new(temp.as_file());
         fill(&mut out)?;
@@ -138,6 +143,15 @@ mod tests {
         run.write_json("a.json", &vec![4]).unwrap();
         let text = std::fs::read_to_string(run.path().join("a.json")).unwrap();
         assert_eq!(text, "[\n  4\n]\n");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(run.path().join("a.json"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o644);
+        }
         let names: Vec<_> = std::fs::read_dir(run.path())
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())

@@ -89,10 +89,10 @@ struct EnvFlags {
     /// HF_FILTER_LOW_INFO: drop models with too little information [default: false].
     #[arg(long)]
     filter_low_info: Option<String>,
-    /// HF_ENDPOINT: the Hub [default: https://huggingface.co].
+    /// HF_ENDPOINT: the Hub [default: <https://huggingface.co>].
     #[arg(long)]
     endpoint: Option<String>,
-    /// HF_ARXIV_ENDPOINT: the arXiv export API [default: https://export.arxiv.org].
+    /// HF_ARXIV_ENDPOINT: the arXiv export API [default: <https://export.arxiv.org>].
     #[arg(long)]
     arxiv_endpoint: Option<String>,
     /// HF_ARXIV_DELAY_MS: spacing of arXiv requests [default: 3000].

@@ -71,9 +71,11 @@ impl<'c> DatasetsHandler<'c> {
             Ok(c) => (Some(c), None),
             Err(e) => {
                 tracing::debug!(dataset = %info.id, error = %e, "no Croissant");
+                // The summary, not the full error: the reason lands in records that must not
+                // change from one run to the next (no URL, no request id).
                 let reason = match e.status() {
-                    Some(status) => format!("HTTP {}: {e}", status.as_u16()),
-                    None => e.to_string(),
+                    Some(status) => format!("HTTP {}: {}", status.as_u16(), e.summary()),
+                    None => e.summary(),
                 };
                 (None, Some(reason))
             }

@@ -280,3 +280,27 @@ async fn errors_and_debug_output_never_show_the_token() {
     assert!(!format!("{err} {err:?}").contains("hf_do_not_print"));
     assert!(!format!("{client:?}").contains("hf_do_not_print"));
 }
+
+#[tokio::test]
+async fn counted_handles_count_their_own_requests_and_share_the_totals() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ok_model("a/b"))
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let (first, first_count) = client.counted();
+    let (second, second_count) = client.counted();
+    let third = first.clone();
+    first.models().info("a/b").send().await.unwrap();
+    third.models().info("a/b").send().await.unwrap();
+    second.models().info("a/b").send().await.unwrap();
+    client.models().info("a/b").send().await.unwrap();
+    assert_eq!(
+        first_count.get(),
+        2,
+        "a clone of a counted handle counts on it"
+    );
+    assert_eq!(second_count.get(), 1);
+    assert_eq!(client.stats().total_requests(), 4, "totals are shared");
+}

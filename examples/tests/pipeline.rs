@@ -1,0 +1,330 @@
+//! The whole pipeline, end to end, on the bundled offline Hub: every file of the run folder, the
+//! manifest's figures, the request economy, lineage edge cases, --from, and a faulty Hub that
+//! must not change the outputs.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use hf_extractor::assets::graph;
+use hf_extractor::config::ExtractorConfig;
+use hf_extractor::manifest::RunManifest;
+use hf_extractor::mlentory::mlentory_id;
+use hf_extractor::pipeline::Silent;
+use hf_extractor::{HfExtractor, MaterializeOptions, RunOutcome};
+use hf_extractor_examples::offline_hub::{FaultPlan, OfflineHub, Snapshot, snapshot_dir};
+use serde_json::Value;
+
+fn extractor(hub: &OfflineHub, out: &Path, num_models: usize) -> HfExtractor {
+    let uri = hub.uri();
+    let ids = snapshot_dir().join("model_ids.txt").display().to_string();
+    let out = out.display().to_string();
+    let config = ExtractorConfig::from_env_with(move |k| match k {
+        "HF_ENDPOINT" | "HF_ARXIV_ENDPOINT" => Some(uri.clone()),
+        "HF_ARXIV_DELAY_MS" => Some("0".into()),
+        "HF_NUM_MODELS" => Some(num_models.to_string()),
+        "HF_MODELS_FILE_PATH" => Some(ids.clone()),
+        "HF_OUTPUT_DIR" => Some(out.clone()),
+        "HF_BASE_MODEL_ITERATIONS" => Some("3".into()),
+        _ => None,
+    })
+    .unwrap();
+    HfExtractor::new(config).unwrap()
+}
+
+fn read(outcome: &RunOutcome, file: &str) -> Value {
+    let text = std::fs::read_to_string(outcome.folder.path().join(file)).unwrap();
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"))
+}
+
+/// Every file of a run folder with the run's timestamps blanked out.
+fn files_without_times(outcome: &RunOutcome) -> BTreeMap<String, String> {
+    let stamp = &outcome.manifest.started_at;
+    std::fs::read_dir(outcome.folder.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap() != "run.json")
+        .map(|p| {
+            let text = std::fs::read_to_string(&p)
+                .unwrap()
+                .replace(stamp.as_str(), "<time>");
+            (p.file_name().unwrap().to_string_lossy().into_owned(), text)
+        })
+        .collect()
+}
+
+fn ids_of(records: &Value, key: &str) -> Vec<String> {
+    records
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r[key].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_whole_run_writes_every_file_with_the_manifest_s_figures() {
+    let hub = OfflineHub::start().await.unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let snapshot = Snapshot::bundled().unwrap();
+    let listed = snapshot.models.len();
+    let outcome = extractor(&hub, out.path(), listed).run().await.unwrap();
+    let manifest = &outcome.manifest;
+
+    // Every asset's file is there and is JSON; run.json too.
+    for asset in graph() {
+        if let Some(file) = &asset.file {
+            read(&outcome, file);
+        }
+    }
+    let written: RunManifest = serde_json::from_value(read(&outcome, "run.json")).unwrap();
+    assert_eq!(&written, manifest);
+    assert_eq!(manifest.assets.len(), graph().len());
+
+    // Request economy: one listing page plus one card request per model; at most two per id
+    // from the file (info + card).
+    assert_eq!(manifest.models.latest, listed as u64);
+    assert!(
+        manifest.models.latest_requests_per_model <= 1.01,
+        "{:?}",
+        manifest.models
+    );
+    assert!(
+        manifest.models.from_file_requests_per_model <= 2.0,
+        "{:?}",
+        manifest.models
+    );
+
+    // The model-id file: every bad line named, the duplicate reported, the rest extracted.
+    let id_file = &manifest.model_id_file;
+    assert!(id_file.found);
+    assert_eq!((id_file.errors, id_file.duplicates), (2, 1));
+    let lines: BTreeSet<(usize, &str)> = manifest
+        .failures
+        .iter()
+        .filter(|f| f.asset == "hf_raw_models_from_file")
+        .filter_map(|f| f.line.map(|l| (l, f.id.as_str())))
+        .collect();
+    assert!(lines.contains(&(10, "nobody/missing")), "{lines:?}");
+    assert!(lines.contains(&(11, "gen/gated-base")), "{lines:?}");
+    assert!(
+        lines.iter().any(|(l, _)| *l == 12),
+        "the malformed line: {lines:?}"
+    );
+    assert!(
+        lines.iter().any(|(l, _)| *l == 14),
+        "the dataset URL: {lines:?}"
+    );
+
+    // Models: merged by canonical id, sorted, with their sources; renamed repos by their new id.
+    let models = read(&outcome, "hf_models.json");
+    let model_ids = ids_of(&models, "modelId");
+    let mut sorted = model_ids.clone();
+    sorted.sort();
+    assert_eq!(model_ids, sorted);
+    assert_eq!(model_ids.len() as u64, manifest.models.merged);
+    assert!(!model_ids.contains(&"gen/old-name".to_string()));
+    let new_name = models
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["modelId"] == "gen/new-name")
+        .unwrap();
+    assert!(
+        new_name["aliases"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("gen/old-name"))
+    );
+    let bert = models
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["modelId"] == "google-bert/bert-base-uncased")
+        .unwrap();
+    assert_eq!(bert["sources"], serde_json::json!(["latest", "file"]));
+    assert_eq!(
+        bert["mlentory_id"],
+        mlentory_id("Model", "google-bert/bert-base-uncased")
+    );
+    assert!(bert["card"].as_str().unwrap().contains("BERT"));
+
+    // Lineage: stubs for the missing and the gated parent, only in hf_base_models.json.
+    let with_ancestors = ids_of(&read(&outcome, "hf_models_with_ancestors.json"), "modelId");
+    assert!(!with_ancestors.contains(&"gen/does-not-exist".to_string()));
+    assert!(!with_ancestors.contains(&"gen/gated-base".to_string()));
+    let base_models = read(&outcome, "hf_base_models.json");
+    let base: BTreeMap<String, &Value> = base_models
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| (b["id"].as_str().unwrap().to_owned(), b))
+        .collect();
+    assert_eq!(base["gen/does-not-exist"]["enriched"], false);
+    assert_eq!(base["gen/does-not-exist"]["status"], 404);
+    assert_eq!(base["gen/gated-base"]["enriched"], false);
+    assert_eq!(base["gen/c"]["enriched"], true);
+    assert!(
+        !base.contains_key("./output"),
+        "a local path is no base model"
+    );
+    assert!(!base.contains_key("gen/self") || base["gen/self"]["enriched"] == true);
+    let chain = models
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["modelId"] == "gen/b")
+        .unwrap();
+    // gen/a ← gen/b ← gen/c ← gen/d: each names its parent, with the relation.
+    assert_eq!(chain["base_models"][0]["id"], "gen/a");
+    assert_eq!(chain["base_models"][0]["relation"], "finetune");
+
+    // The identity rule: every identified id has exactly one entity record.
+    for (kind, file, key) in [
+        ("datasets", "hf_datasets_specific.json", "id"),
+        ("articles", "arxiv_articles.json", "id"),
+        ("base_models", "hf_base_models.json", "id"),
+        ("keywords", "keywords.json", "id"),
+        ("licenses", "licenses.json", "id"),
+        ("languages", "languages.json", "id"),
+        ("tasks", "tasks.json", "id"),
+    ] {
+        let identified = read(&outcome, &format!("hf_identified_{kind}.json"));
+        let wanted: BTreeSet<String> = identified
+            .as_object()
+            .unwrap()
+            .values()
+            .flat_map(|refs| {
+                refs.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| r["id"].as_str().unwrap().to_owned())
+            })
+            .collect();
+        let records = ids_of(&read(&outcome, file), key);
+        let unique: BTreeSet<String> = records.iter().cloned().collect();
+        assert_eq!(unique.len(), records.len(), "{kind}: one record per id");
+        assert_eq!(unique, wanted, "{kind}: a record for every identified id");
+        let model_keys: BTreeSet<&String> = identified.as_object().unwrap().keys().collect();
+        assert_eq!(
+            model_keys.len(),
+            with_ancestors.len(),
+            "{kind}: one entry per model"
+        );
+    }
+
+    // Entities that could not be fetched are records with enriched=false, and failures.
+    let datasets = read(&outcome, "hf_datasets_specific.json");
+    let missing = datasets
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == "gen/missing-dataset")
+        .unwrap();
+    assert_eq!(missing["enriched"], false);
+    let squad = datasets
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == "rajpurkar/squad")
+        .unwrap();
+    assert_eq!(squad["enriched"], true);
+    assert!(squad["croissant"]["recordSet"].is_array());
+    assert!(
+        manifest
+            .failures
+            .iter()
+            .any(|f| f.asset == "hf_enriched_datasets" && f.id == "gen/missing-dataset")
+    );
+    let articles = read(&outcome, "arxiv_articles.json");
+    let paper = articles
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == "1707.08567")
+        .unwrap();
+    assert_eq!(paper["enriched"], true);
+    assert!(paper["paper"]["title"].as_str().unwrap().len() > 10);
+    let licenses = read(&outcome, "licenses.json");
+    let llama = licenses
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["id"] == "llama3.1")
+        .unwrap();
+    assert_eq!(llama["record"]["kind"], "hub_specific");
+
+    // The token is never written, the manifest says which hosts were asked.
+    assert!(manifest.config.token.is_none());
+    assert!(manifest.http.requests > 0);
+    assert_eq!(
+        manifest.http.requests_per_host.len(),
+        1,
+        "only the offline Hub"
+    );
+    assert_eq!(manifest.watermark.as_deref().map(str::len), Some(24));
+}
+
+#[tokio::test]
+async fn a_faulty_hub_changes_nothing_but_the_timings() {
+    let out = tempfile::tempdir().unwrap();
+    let clean_hub = OfflineHub::start().await.unwrap();
+    let clean = extractor(&clean_hub, out.path(), 40).run().await.unwrap();
+    let faulty_hub =
+        OfflineHub::serve_with_faults(Snapshot::bundled().unwrap(), Some(FaultPlan::every(10)))
+            .await
+            .unwrap();
+    let faulty = extractor(&faulty_hub, out.path(), 40).run().await.unwrap();
+    assert!(faulty.manifest.http.retries > 0, "the faults were retried");
+    assert_eq!(clean.manifest.http.retries, 0);
+    let (a, b) = (files_without_times(&clean), files_without_times(&faulty));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (file, text) in &a {
+        assert!(
+            text == &b[file],
+            "{file} differs between the clean and the faulty run"
+        );
+    }
+    // Two runs over the same Hub state are byte-identical but for the timestamps.
+    let again = extractor(&clean_hub, out.path(), 40).run().await.unwrap();
+    assert_eq!(files_without_times(&again), a);
+}
+
+#[tokio::test]
+async fn from_an_earlier_run_only_the_selection_runs() {
+    let hub = OfflineHub::start().await.unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let extractor = extractor(&hub, out.path(), 20);
+    let first = extractor.run().await.unwrap();
+    let before = hub.request_count().await;
+    let options = MaterializeOptions {
+        selection: vec!["hf_enriched_licenses".into()],
+        from: Some(first.folder.path().to_owned()),
+    };
+    let second = extractor.materialize(&options, &Silent).await.unwrap();
+    let computed: Vec<&str> = second
+        .manifest
+        .assets
+        .iter()
+        .filter(|a| a.loaded_from.is_none())
+        .map(|a| a.name.as_str())
+        .collect();
+    assert_eq!(computed, ["hf_enriched_licenses"]);
+    let loaded: Vec<&str> = second
+        .manifest
+        .assets
+        .iter()
+        .filter(|a| a.loaded_from.is_some())
+        .map(|a| a.name.as_str())
+        .collect();
+    assert_eq!(loaded, ["hf_identified_licenses"]);
+    assert_eq!(
+        hub.request_count().await,
+        before,
+        "licenses resolve offline: no request"
+    );
+    assert_eq!(
+        read(&second, "licenses.json"),
+        read(&first, "licenses.json")
+    );
+}
