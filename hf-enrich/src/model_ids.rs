@@ -13,6 +13,7 @@
 
 use std::collections::HashMap;
 
+use hf_identifiers::vocab::hub::REPO_ROUTES;
 use serde::{Deserialize, Serialize};
 
 /// The longest part (organization or name) of a repo id the Hub accepts.
@@ -124,20 +125,6 @@ impl ModelIdList {
         list
     }
 }
-
-/// Hub routes that can follow a repo id in a URL.
-const REPO_ROUTES: &[&str] = &[
-    "blame",
-    "blob",
-    "commit",
-    "commits",
-    "discussions",
-    "edit",
-    "raw",
-    "resolve",
-    "settings",
-    "tree",
-];
 
 /// The model id a line names, or why it names none.
 fn normalise(content: &str) -> Result<String, String> {

@@ -638,38 +638,24 @@ fn identified_map(identified: &IdentifiedRun, kind: &str) -> Result<serde_json::
     }
 }
 
-/// Read one kind's map back into `refs`.
+/// Read one kind's map back into `refs`; returns how many models it holds.
 fn load_identified_map(refs: &mut RunIdentified, kind: &str, path: &Path) -> Result<usize> {
-    Ok(match kind {
-        "datasets" => {
-            refs.datasets = read_json(path)?;
-            refs.datasets.len()
-        }
-        "articles" => {
-            refs.articles = read_json(path)?;
-            refs.articles.len()
-        }
-        "base_models" => {
-            refs.base_models = read_json(path)?;
-            refs.base_models.len()
-        }
-        "keywords" => {
-            refs.keywords = read_json(path)?;
-            refs.keywords.len()
-        }
-        "licenses" => {
-            refs.licenses = read_json(path)?;
-            refs.licenses.len()
-        }
-        "languages" => {
-            refs.languages = read_json(path)?;
-            refs.languages.len()
-        }
-        _ => {
-            refs.tasks = read_json(path)?;
-            refs.tasks.len()
-        }
-    })
+    fn fill<R: DeserializeOwned>(
+        slot: &mut BTreeMap<String, Vec<R>>,
+        path: &Path,
+    ) -> Result<usize> {
+        *slot = read_json(path)?;
+        Ok(slot.len())
+    }
+    match kind {
+        "datasets" => fill(&mut refs.datasets, path),
+        "articles" => fill(&mut refs.articles, path),
+        "base_models" => fill(&mut refs.base_models, path),
+        "keywords" => fill(&mut refs.keywords, path),
+        "licenses" => fill(&mut refs.licenses, path),
+        "languages" => fill(&mut refs.languages, path),
+        _ => fill(&mut refs.tasks, path),
+    }
 }
 
 /// The records of `hf_base_models.json`: every identified base model, read or not.

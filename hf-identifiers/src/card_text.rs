@@ -12,6 +12,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use crate::articles::ArticleKind;
 use crate::arxiv::parse_arxiv_id;
 use crate::base_models::Relation;
+use crate::vocab::hub::REPO_ROUTES;
 
 /// How a parent-model phrase is followed by its target(s).
 #[derive(Debug, Clone, Copy)]
@@ -169,21 +170,6 @@ const RESERVED_SEGMENTS: &[&str] = &[
     "tasks",
     "terms-of-service",
     "transformers",
-];
-
-/// Path segments after a repo id that are routes inside the repo.
-const REPO_ROUTES: &[&str] = &[
-    "blob",
-    "commit",
-    "commits",
-    "discussions",
-    "edit",
-    "raw",
-    "resolve",
-    "settings",
-    "tree",
-    "upload",
-    "viewer",
 ];
 
 const MEDIA_EXTENSIONS: &[&str] = &[

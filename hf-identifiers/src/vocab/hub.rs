@@ -427,3 +427,28 @@ pub const LIBRARY_TAGS: &[&str] = &[
     "zeromodels",
     "zonos",
 ];
+
+/// Path segments that follow a repo id in a Hub URL as routes inside the repo
+/// (`huggingface.co/<id>/tree/main`), sorted: such a segment is not part of the id.
+pub const REPO_ROUTES: &[&str] = &[
+    "blame",
+    "blob",
+    "commit",
+    "commits",
+    "discussions",
+    "edit",
+    "raw",
+    "resolve",
+    "settings",
+    "tree",
+    "upload",
+    "viewer",
+];
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn repo_routes_sorted_unique() {
+        assert!(super::REPO_ROUTES.windows(2).all(|w| w[0] < w[1]));
+    }
+}
