@@ -328,3 +328,38 @@ async fn from_an_earlier_run_only_the_selection_runs() {
         read(&first, "licenses.json")
     );
 }
+
+#[tokio::test]
+async fn enrichment_reads_a_run_folder_s_models_file() {
+    use hf_extractor::enrich::{EnrichmentOptions, HfEnrichment, HttpSource};
+
+    let hub = OfflineHub::start().await.unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let extractor = extractor(&hub, out.path(), 15);
+    let run = extractor.run().await.unwrap();
+    let enrichment = HfEnrichment::new(
+        HttpSource::new(extractor.client().clone()),
+        EnrichmentOptions {
+            threads: 4,
+            base_model_iterations: 1,
+        },
+    );
+    let outcome = enrichment
+        .enrich_from_models_json(run.folder.path().join("hf_models.json"))
+        .await
+        .unwrap();
+    let models = ids_of(&read(&run, "hf_models.json"), "modelId");
+    let identified: Vec<&str> = outcome
+        .identified
+        .refs
+        .licenses
+        .keys()
+        .map(String::as_str)
+        .collect();
+    for id in &models {
+        assert!(identified.contains(&id.as_str()), "{id} identified");
+    }
+    let written = ids_of(&read(&run, "licenses.json"), "id");
+    let again: Vec<String> = outcome.licenses.iter().map(|l| l.id.clone()).collect();
+    assert_eq!(again, written, "the same licenses as the run found");
+}

@@ -33,6 +33,7 @@ use serde::{Deserialize, Serialize};
 use crate::identify::{IdentifiedRun, identify_model, identify_with};
 use crate::lineage::{DEFAULT_BASE_MODEL_ITERATIONS, Lineage, follow};
 use crate::models::FetchedModel;
+use crate::records::ModelRecord;
 use crate::source::{MetadataSource, SourceError};
 
 /// How many fetches are in flight by default (`HF_ENRICHMENT_THREADS`).
@@ -315,8 +316,8 @@ impl<S: MetadataSource> HfEnrichment<S> {
         self.options
     }
 
-    /// [`enrich`](Self::enrich) over the models of a JSON file (an array of [`FetchedModel`], as
-    /// an earlier run wrote it).
+    /// [`enrich`](Self::enrich) over the models of a JSON file: a run folder's `hf_models.json`
+    /// (an array of [`ModelRecord`]s), or an array of [`FetchedModel`]s.
     pub async fn enrich_from_models_json(
         &self,
         path: impl AsRef<Path>,
@@ -328,11 +329,13 @@ impl<S: MetadataSource> HfEnrichment<S> {
             path: shown.clone(),
             source,
         })?;
-        let models: Vec<FetchedModel> =
-            serde_json::from_str(&text).map_err(|source| EnrichError::Json {
+        let models: Vec<FetchedModel> = match serde_json::from_str::<Vec<ModelRecord>>(&text) {
+            Ok(records) => records.iter().map(ModelRecord::to_fetched_model).collect(),
+            Err(_) => serde_json::from_str(&text).map_err(|source| EnrichError::Json {
                 path: shown,
                 source,
-            })?;
+            })?,
+        };
         Ok(self.enrich(&models).await)
     }
 

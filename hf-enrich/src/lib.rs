@@ -13,9 +13,11 @@
 pub mod enrich;
 pub mod identify;
 pub mod lineage;
+pub mod mlentory;
 pub mod model_ids;
 pub mod models;
 pub mod quality;
+pub mod records;
 pub mod source;
 
 pub use enrich::{EnrichmentOptions, EnrichmentOutcome, HfEnrichment};

@@ -7,13 +7,11 @@ pub mod assets;
 pub mod config;
 pub mod error;
 pub mod manifest;
-pub mod mlentory;
 pub mod pipeline;
-pub mod records;
 pub mod run_folder;
 
 pub use error::{Error, Result};
-pub use hf_enrich::{model_ids, models, quality};
+pub use hf_enrich::{mlentory, model_ids, models, quality, records};
 pub use pipeline::{HfExtractor, MaterializeOptions, RunObserver, RunOutcome};
 
 pub use hf_client as client;

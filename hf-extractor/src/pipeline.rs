@@ -25,8 +25,8 @@ use crate::manifest::{
     AssetReport, FailureReport, HttpReport, MANIFEST_FILE, ManifestConfig, ModelIdFileReport,
     ModelsReport, RunManifest,
 };
-use crate::records::{BaseModelEntity, BaseModelLink, ExtractionMetadata, ModelRecord};
 use crate::run_folder::{RunFolder, ensure_writable};
+use hf_enrich::records::{BaseModelEntity, BaseModelLink, ExtractionMetadata, ModelRecord};
 
 /// What a caller sees of a run as it goes: progress bars, Dagster Pipes.
 pub trait RunObserver: Send + Sync {
@@ -698,7 +698,7 @@ fn base_model_entities(
             };
             BaseModelEntity {
                 id: id.clone(),
-                mlentory_id: crate::mlentory::mlentory_id("Model", id),
+                mlentory_id: hf_enrich::mlentory::mlentory_id("Model", id),
                 enriched,
                 canonical_id,
                 extraction_metadata: ExtractionMetadata {

@@ -18,7 +18,7 @@ pub const PLATFORM: &str = "HF";
 /// The `mlentory_id` of the entity `id` of type `entity_type` (`Model`, `Dataset`, `Article`, …).
 ///
 /// ```
-/// use hf_extractor::mlentory::mlentory_id;
+/// use hf_enrich::mlentory::mlentory_id;
 ///
 /// assert_eq!(
 ///     mlentory_id("Model", "google-bert/bert-base-uncased"),

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeSet;
 
+use crate::models::{FetchedModel, ModelSource};
 use hf_client::wire::{CardData, Gated, HubTimestamp, ModelInfo, SafeTensorsInfo};
-use hf_enrich::models::{FetchedModel, ModelSource};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
