@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use hf_client::HfClient;
-use hf_enrich::enrich::{EnrichmentOptions, HfEnrichment};
+use hf_enrich::enrich::{EnrichmentOptions, HfEnrichment, ProgressEvent};
 use hf_enrich::identify::{IdentifiedRun, identify_models};
 use hf_enrich::lineage::Lineage;
 use hf_enrich::model_ids::ModelIdList;
@@ -318,7 +318,7 @@ impl HfExtractor {
         _folder: &RunFolder,
         stamp: &str,
         state: &mut State,
-        _observer: &dyn RunObserver,
+        observer: &dyn RunObserver,
     ) -> Result<(u64, u64, Option<serde_json::Value>)> {
         match name {
             "hf_run_folder" => Ok((0, 0, None)),
@@ -345,7 +345,13 @@ impl HfExtractor {
             }
             "hf_add_ancestor_models" => {
                 let raw = state.raw.clone().unwrap_or_default();
-                let (lineage, identified) = self.enrichment().ancestors(&raw).await;
+                let (enrichment, events) = self.reporting_enrichment();
+                // The enrichment moves into the work, so its progress sender is dropped (and the
+                // forwarding ends) when the work is done.
+                let models = &raw;
+                let work = async move { enrichment.ancestors(models).await };
+                let ((lineage, identified), ()) =
+                    tokio::join!(work, forward_progress(events, name, observer));
                 for stub in &lineage.stubs {
                     state.failures.push(FailureReport {
                         asset: name.to_owned(),
@@ -375,7 +381,8 @@ impl HfExtractor {
             _ if name.starts_with("hf_enriched_") => {
                 let kind = &name["hf_enriched_".len()..];
                 let identified = self.identified(state);
-                self.enriched(name, kind, &identified, stamp, state).await
+                self.enriched(name, kind, &identified, stamp, state, observer)
+                    .await
             }
             "hf_raw_models" => {
                 let merged = merge([
@@ -435,62 +442,27 @@ impl HfExtractor {
         identified: &IdentifiedRun,
         stamp: &str,
         state: &mut State,
+        observer: &dyn RunObserver,
     ) -> Result<(u64, u64, Option<serde_json::Value>)> {
-        let enrichment = self.enrichment();
-        let mut failed: Vec<(String, Option<u16>, String)> = Vec::new();
-        let mut note = |id: &str, error: &Option<SourceError>| {
-            if let Some(e) = error {
-                failed.push((id.to_owned(), e.status, e.message.clone()));
-            }
-        };
-        let (count, value) = match kind {
-            "datasets" => {
-                let entities = enrichment.datasets(identified).await;
-                entities.iter().for_each(|e| note(&e.id, &e.error));
-                (entities.len(), to_json(&entities)?)
-            }
-            "articles" => {
-                let entities = enrichment.articles(identified).await;
-                entities.iter().for_each(|e| note(&e.id, &e.error));
-                (entities.len(), to_json(&entities)?)
-            }
-            "keywords" => {
-                let entities = enrichment.keywords(identified).await;
-                entities.iter().for_each(|e| note(&e.id, &e.error));
-                (entities.len(), to_json(&entities)?)
-            }
-            "licenses" => {
-                let entities = enrichment.licenses(identified).await;
-                (entities.len(), to_json(&entities)?)
-            }
-            "languages" => {
-                let entities = enrichment.languages(identified);
-                (entities.len(), to_json(&entities)?)
-            }
-            "tasks" => {
-                let entities = enrichment.tasks(identified).await;
-                if let Some(reason) = &entities.fallback_reason {
-                    tracing::warn!(%reason, "task catalog: using the embedded pipeline types");
-                }
-                (entities.tasks.len(), to_json(&entities.tasks)?)
-            }
-            _ => {
-                let models = state
-                    .with_ancestors
-                    .as_ref()
-                    .or(state.raw.as_ref())
-                    .cloned()
-                    .unwrap_or_default();
-                let entities =
-                    base_model_entities(identified, &models, state.lineage.as_ref(), stamp);
-                let unread = entities.iter().filter(|e| !e.enriched).count();
-                return Ok((
-                    entities.len() as u64,
-                    unread as u64,
-                    Some(to_json(&entities)?),
-                ));
-            }
-        };
+        if kind == "base_models" {
+            let models = state
+                .with_ancestors
+                .as_ref()
+                .or(state.raw.as_ref())
+                .cloned()
+                .unwrap_or_default();
+            let entities = base_model_entities(identified, &models, state.lineage.as_ref(), stamp);
+            let unread = entities.iter().filter(|e| !e.enriched).count();
+            return Ok((
+                entities.len() as u64,
+                unread as u64,
+                Some(to_json(&entities)?),
+            ));
+        }
+        let (enrichment, events) = self.reporting_enrichment();
+        let work = async move { fetch_kind(&enrichment, kind, identified).await };
+        let (fetched, ()) = tokio::join!(work, forward_progress(events, name, observer));
+        let (count, value, failed) = fetched?;
         let failures = failed.len() as u64;
         for (id, status, error) in failed {
             state.failures.push(FailureReport {
@@ -504,6 +476,89 @@ impl HfExtractor {
         Ok((count as u64, failures, Some(value)))
     }
 
+    /// An enrichment whose progress events come out of the returned receiver.
+    fn reporting_enrichment(
+        &self,
+    ) -> (
+        HfEnrichment<HttpSource>,
+        tokio::sync::mpsc::UnboundedReceiver<ProgressEvent>,
+    ) {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let enrichment = self.enrichment().with_progress(move |event| {
+            let _ = tx.send(event);
+        });
+        (enrichment, rx)
+    }
+}
+
+/// Hand progress events to the observer until the enrichment that sends them is dropped.
+async fn forward_progress(
+    mut events: tokio::sync::mpsc::UnboundedReceiver<ProgressEvent>,
+    name: &str,
+    observer: &dyn RunObserver,
+) {
+    while let Some(event) = events.recv().await {
+        observer.progress(name, event.done as u64, Some(event.total as u64));
+    }
+}
+
+/// Fetch one kind: (records, the file's value, the failures as (id, status, reason)).
+type Fetched = (usize, serde_json::Value, Vec<(String, Option<u16>, String)>);
+
+async fn fetch_kind(
+    enrichment: &HfEnrichment<HttpSource>,
+    kind: &str,
+    identified: &IdentifiedRun,
+) -> Result<Fetched> {
+    let mut failed: Vec<(String, Option<u16>, String)> = Vec::new();
+    let mut note = |id: &str, error: &Option<SourceError>| {
+        if let Some(e) = error {
+            failed.push((id.to_owned(), e.status, e.message.clone()));
+        }
+    };
+    let (count, value) = match kind {
+        "datasets" => {
+            let entities = enrichment.datasets(identified).await;
+            entities.iter().for_each(|e| note(&e.id, &e.error));
+            (entities.len(), to_json(&entities)?)
+        }
+        "articles" => {
+            let entities = enrichment.articles(identified).await;
+            entities.iter().for_each(|e| note(&e.id, &e.error));
+            (entities.len(), to_json(&entities)?)
+        }
+        "keywords" => {
+            let entities = enrichment.keywords(identified).await;
+            entities.iter().for_each(|e| note(&e.id, &e.error));
+            (entities.len(), to_json(&entities)?)
+        }
+        "licenses" => {
+            let entities = enrichment.licenses(identified).await;
+            (entities.len(), to_json(&entities)?)
+        }
+        "languages" => {
+            let entities = enrichment.languages(identified);
+            (entities.len(), to_json(&entities)?)
+        }
+        "tasks" => {
+            let entities = enrichment.tasks(identified).await;
+            if let Some(reason) = &entities.fallback_reason {
+                tracing::warn!(%reason, "task catalog: using the embedded pipeline types");
+            }
+            (entities.tasks.len(), to_json(&entities.tasks)?)
+        }
+        other => {
+            return Err(Error::Config {
+                variable: "--select".into(),
+                value: other.into(),
+                reason: "not a kind of entity".into(),
+            });
+        }
+    };
+    Ok((count, value, failed))
+}
+
+impl HfExtractor {
     fn latest_options(&self) -> LatestOptions {
         LatestOptions {
             num_models: self.config.num_models,
