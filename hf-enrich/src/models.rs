@@ -115,7 +115,7 @@ impl ModelFailure {
             source,
             line: None,
             status: error.status().map(|s| s.as_u16()),
-            error: error.to_string(),
+            error: error.summary(),
         }
     }
 }

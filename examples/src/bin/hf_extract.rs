@@ -123,6 +123,9 @@ impl EnvFlags {
     }
 }
 
+/// How many failures the summary lists (run.json has them all).
+const MAX_FAILURES_SHOWN: usize = 20;
+
 /// Progress bars per asset, drawn on stderr; log lines are printed above them.
 struct Bars {
     multi: MultiProgress,
@@ -338,10 +341,16 @@ async fn run(args: &Materialize, bars: &Bars) -> Result<ExitCode, Box<dyn std::e
         http.rate_limit_pauses
     );
     if !manifest.failures.is_empty() {
-        println!("{} failures:", manifest.failures.len());
-        for f in &manifest.failures {
+        println!("{} failures (all in run.json):", manifest.failures.len());
+        for f in manifest.failures.iter().take(MAX_FAILURES_SHOWN) {
             let line = f.line.map(|l| format!(" (line {l})")).unwrap_or_default();
             println!("  {}: {}{line}: {}", f.asset, f.id, f.error);
+        }
+        if manifest.failures.len() > MAX_FAILURES_SHOWN {
+            println!(
+                "  … and {} more",
+                manifest.failures.len() - MAX_FAILURES_SHOWN
+            );
         }
     }
     Ok(if args.strict && !manifest.failures.is_empty() {
