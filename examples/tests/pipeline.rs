@@ -266,17 +266,28 @@ async fn a_whole_run_writes_every_file_with_the_manifest_s_figures() {
 }
 
 #[tokio::test]
-async fn a_faulty_hub_changes_nothing_but_the_timings() {
+async fn a_faulty_rate_limited_hub_changes_nothing_but_the_timings() {
     let out = tempfile::tempdir().unwrap();
     let clean_hub = OfflineHub::start().await.unwrap();
     let clean = extractor(&clean_hub, out.path(), 40).run().await.unwrap();
-    let faulty_hub =
-        OfflineHub::serve_with_faults(Snapshot::bundled().unwrap(), Some(FaultPlan::every(10)))
-            .await
-            .unwrap();
+    // Every 10th request fails with 503, and each bucket allows 25 requests a second.
+    let plan = FaultPlan::every(10).with_quota(25, std::time::Duration::from_secs(1));
+    let faulty_hub = OfflineHub::serve_with_faults(Snapshot::bundled().unwrap(), Some(plan))
+        .await
+        .unwrap();
     let faulty = extractor(&faulty_hub, out.path(), 40).run().await.unwrap();
-    assert!(faulty.manifest.http.retries > 0, "the faults were retried");
+    let http = &faulty.manifest.http;
+    println!("faulty run: {http:?}");
+    assert!(http.retries > 0, "the faults were retried: {http:?}");
+    assert!(
+        http.rate_limit_pauses > 0,
+        "the quota ran out and was waited for: {http:?}"
+    );
     assert_eq!(clean.manifest.http.retries, 0);
+    assert_eq!(
+        clean.manifest.failures, faulty.manifest.failures,
+        "the same failures, none added by the faults"
+    );
     let (a, b) = (files_without_times(&clean), files_without_times(&faulty));
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
     for (file, text) in &a {

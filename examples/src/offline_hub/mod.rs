@@ -17,16 +17,31 @@ pub use snapshot::{RepoError, Snapshot, snapshot_dir};
 
 /// Opt-in faults: every `every`-th request (counted over all requests, from 1) answers
 /// HTTP 503 with `Retry-After: 0` instead of its normal answer. Deterministic by request count.
+///
+/// With [`FaultPlan::with_quota`], each rate-limit bucket also has a tight fixed window: its
+/// `RateLimit` header counts the window's requests down to `r=0`, and a request beyond the quota
+/// answers 429 with the seconds left in the window, as the Hub does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FaultPlan {
     /// Fault every n-th request (0 or 1: no faults… 1 would fault them all, so it is refused).
     pub every: usize,
+    /// Requests per window and bucket, if the quota is to be enforced.
+    pub quota: Option<(usize, std::time::Duration)>,
 }
 
 impl FaultPlan {
     /// Fault every `n`-th request; `n < 2` means no faults.
     pub fn every(n: usize) -> Self {
-        Self { every: n }
+        Self {
+            every: n,
+            quota: None,
+        }
+    }
+
+    /// Enforce `quota` requests per `window` in each bucket.
+    pub fn with_quota(mut self, quota: usize, window: std::time::Duration) -> Self {
+        self.quota = Some((quota.max(1), window));
+        self
     }
 
     fn faults(&self, request_number: usize) -> bool {
@@ -100,12 +115,37 @@ const EXPAND_ONLY: &[&str] = &[
     "trendingScore",
 ];
 
-/// Requests so far: all, and per rate-limit bucket.
+/// Requests so far: all, and per rate-limit bucket; the enforced windows.
 #[derive(Debug, Default)]
 struct Counters {
     all: AtomicUsize,
     api: AtomicUsize,
     resolvers: AtomicUsize,
+    /// Per bucket: when its current window started and how many requests it has had.
+    windows:
+        std::sync::Mutex<std::collections::BTreeMap<&'static str, (std::time::Instant, usize)>>,
+}
+
+impl Counters {
+    /// Count a request in `bucket`'s enforced window: (requests left after it, seconds until
+    /// the window resets, whether it is over the quota).
+    fn take(
+        &self,
+        bucket: &'static str,
+        quota: usize,
+        window: std::time::Duration,
+    ) -> (usize, u64, bool) {
+        let now = std::time::Instant::now();
+        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = windows.entry(bucket).or_insert((now, 0));
+        if now.duration_since(entry.0) >= window {
+            *entry = (now, 0);
+        }
+        entry.1 += 1;
+        let left = window.saturating_sub(now.duration_since(entry.0));
+        let reset = left.as_secs() + u64::from(left.subsec_nanos() > 0);
+        (quota.saturating_sub(entry.1), reset.max(1), entry.1 > quota)
+    }
 }
 
 struct HubResponder {
@@ -129,8 +169,17 @@ impl Respond for HubResponder {
             };
         let used = counter.fetch_add(1, Ordering::SeqCst);
         // Never 0: a client waits for the window's reset when nothing remains.
-        let remaining = quota - 1 - used % (quota - 1);
-        let response = if self.faults.is_some_and(|f| f.faults(number)) {
+        let mut remaining = quota - 1 - used % (quota - 1);
+        let mut reset = 300;
+        let mut over_quota = false;
+        if let Some((tight, window)) = self.faults.and_then(|f| f.quota) {
+            (remaining, reset, over_quota) = self.counters.take(bucket, tight, window);
+        }
+        let response = if over_quota {
+            ResponseTemplate::new(429).set_body_json(
+                serde_json::json!({"error": "You have exceeded the rate limit (offline Hub quota)"}),
+            )
+        } else if self.faults.is_some_and(|f| f.faults(number)) {
             ResponseTemplate::new(503)
                 .insert_header("retry-after", "0")
                 .set_body_json(
@@ -142,7 +191,7 @@ impl Respond for HubResponder {
         response
             .insert_header(
                 "ratelimit",
-                format!("\"{bucket}\";r={remaining};t=300").as_str(),
+                format!("\"{bucket}\";r={remaining};t={reset}").as_str(),
             )
             .insert_header(
                 "ratelimit-policy",
