@@ -374,3 +374,34 @@ async fn enrichment_reads_a_run_folder_s_models_file() {
     let again: Vec<String> = outcome.licenses.iter().map(|l| l.id.clone()).collect();
     assert_eq!(again, written, "the same licenses as the run found");
 }
+
+/// The content of every file of a small run, as reviewed snapshots (`tests/snapshots/`), with
+/// the run's timestamps redacted. A change in any output shows up as a snapshot diff.
+#[tokio::test]
+async fn the_files_of_a_small_run_match_their_snapshots() {
+    let hub = OfflineHub::start().await.unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let run = extractor(&hub, out.path(), 6).run().await.unwrap();
+    let stamp = run.manifest.started_at.clone();
+    for asset in graph() {
+        let Some(file) = asset.file else { continue };
+        let text = std::fs::read_to_string(run.folder.path().join(&file))
+            .unwrap()
+            .replace(stamp.as_str(), "[run start]");
+        let value: Value = serde_json::from_str(&text).unwrap();
+        insta::assert_json_snapshot!(file.trim_end_matches(".json"), value);
+    }
+    // The manifest, without what changes from run to run.
+    let mut manifest = serde_json::to_value(&run.manifest).unwrap();
+    insta::assert_json_snapshot!("run", manifest.take(), {
+        ".run_folder" => "[folder]",
+        ".started_at" => "[time]",
+        ".finished_at" => "[time]",
+        ".config.endpoint" => "[offline hub]",
+        ".config.arxiv_endpoint" => "[offline hub]",
+        ".config.models_file_path" => "[path]",
+        ".assets[].duration_ms" => "[ms]",
+        ".assets[].sha256" => "[sha256]",
+        ".http.requests_per_host" => "[hosts]",
+    });
+}
