@@ -400,6 +400,7 @@ async fn the_files_of_a_small_run_match_their_snapshots() {
         ".config.endpoint" => "[offline hub]",
         ".config.arxiv_endpoint" => "[offline hub]",
         ".config.models_file_path" => "[path]",
+        ".model_id_file.path" => "[path]",
         ".assets[].duration_ms" => "[ms]",
         ".assets[].sha256" => "[sha256]",
         ".http.requests_per_host" => "[hosts]",
