@@ -12,11 +12,18 @@ use hf_extractor::manifest::RunManifest;
 use hf_extractor::mlentory::mlentory_id;
 use hf_extractor::pipeline::Silent;
 use hf_extractor::{HfExtractor, MaterializeOptions, RunOutcome};
-use hf_extractor_examples::offline_hub::{FaultPlan, OfflineHub, Snapshot, snapshot_dir};
+use hf_extractor_examples::offline_hub::{
+    FaultPlan, FaultyProxy, OfflineHub, Snapshot, snapshot_dir,
+};
 use serde_json::Value;
 
 fn extractor(hub: &OfflineHub, out: &Path, num_models: usize) -> HfExtractor {
-    let uri = hub.uri();
+    extractor_at(&hub.uri(), out, num_models)
+}
+
+/// An extractor for the Hub at `uri` (the offline Hub, or a proxy in front of it).
+fn extractor_at(uri: &str, out: &Path, num_models: usize) -> HfExtractor {
+    let uri = uri.to_owned();
     let ids = snapshot_dir().join("model_ids.txt").display().to_string();
     let out = out.display().to_string();
     let config = ExtractorConfig::from_env_with(move |k| match k {
@@ -270,14 +277,28 @@ async fn a_faulty_rate_limited_hub_changes_nothing_but_the_timings() {
     let out = tempfile::tempdir().unwrap();
     let clean_hub = OfflineHub::start().await.unwrap();
     let clean = extractor(&clean_hub, out.path(), 40).run().await.unwrap();
-    // Every 10th request fails with 503, and each bucket allows 25 requests a second.
+    // Every 10th answer is a 503, every 10th connection is reset or has its body cut short, and
+    // each bucket allows 25 requests a second.
     let plan = FaultPlan::every(10).with_quota(25, std::time::Duration::from_secs(1));
     let faulty_hub = OfflineHub::serve_with_faults(Snapshot::bundled().unwrap(), Some(plan))
         .await
         .unwrap();
-    let faulty = extractor(&faulty_hub, out.path(), 40).run().await.unwrap();
+    let proxy = FaultyProxy::start(&faulty_hub.uri(), 10).await.unwrap();
+    let faulty = extractor_at(&proxy.uri(), out.path(), 40)
+        .run()
+        .await
+        .unwrap();
+    assert!(
+        proxy.faults() >= 10,
+        "{} connections broken",
+        proxy.faults()
+    );
     let http = &faulty.manifest.http;
-    println!("faulty run: {http:?}");
+    println!(
+        "faulty run: {} connections, {} broken; {http:?}",
+        proxy.connections(),
+        proxy.faults()
+    );
     assert!(http.retries > 0, "the faults were retried: {http:?}");
     assert!(
         http.rate_limit_pauses > 0,

@@ -3,6 +3,7 @@
 //! See `examples/offline-hub/README.md` for what it holds and answers.
 
 mod arxiv;
+mod faulty_proxy;
 pub mod generate;
 mod snapshot;
 
@@ -13,6 +14,7 @@ use serde_json::{Map, Value};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 pub use arxiv::{ArxivFeeds, well_formed as arxiv_id_well_formed};
+pub use faulty_proxy::FaultyProxy;
 pub use snapshot::{RepoError, Snapshot, snapshot_dir};
 
 /// Opt-in faults: every `every`-th request (counted over all requests, from 1) answers
