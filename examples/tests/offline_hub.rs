@@ -11,7 +11,7 @@ use std::time::Duration;
 #[tokio::test]
 async fn the_offline_hub_serves_the_bundled_snapshot() {
     let snapshot = Snapshot::bundled().unwrap();
-    assert_eq!(snapshot.models.len(), 101);
+    assert_eq!(snapshot.models.len(), 201);
     assert!(snapshot.cards.contains_key("google-bert/bert-base-uncased"));
 
     let hub = OfflineHub::start().await.unwrap();
@@ -31,8 +31,8 @@ async fn the_offline_hub_serves_the_bundled_snapshot() {
         .try_collect()
         .await
         .unwrap();
-    assert_eq!(models.len(), 101);
-    assert_eq!(hub.request_count().await, 11, "101 models in pages of 10");
+    assert_eq!(models.len(), 201);
+    assert_eq!(hub.request_count().await, 21, "201 models in pages of 10");
     let dates: Vec<_> = models
         .iter()
         .map(|m| m.last_modified.as_ref().unwrap().as_str().to_owned())
@@ -379,7 +379,7 @@ async fn lineage_cases_gated_missing_renamed_and_expand() {
         .try_collect()
         .await
         .unwrap();
-    assert_eq!(models.len(), 101);
+    assert_eq!(models.len(), 201);
     assert_eq!(models[0].id, "gen/a");
     let mut dates: Vec<_> = models
         .iter()
@@ -389,7 +389,7 @@ async fn lineage_cases_gated_missing_renamed_and_expand() {
     dates.dedup();
     assert_eq!(
         dates.len(),
-        66,
+        166,
         "distinct lastModified for the generated models"
     );
     let with_base = models.iter().filter(|m| m.base_models.is_some()).count();

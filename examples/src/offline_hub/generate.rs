@@ -256,7 +256,7 @@ fn specs() -> Vec<Spec> {
     ];
     let mut n = 0usize;
     for (family, pipeline, base, license, library) in families {
-        for i in 0..8 {
+        for i in 0..28 {
             let id = format!("gen/{family}-{i}");
             let low_info = n % 7 == 6;
             let mut s = spec(&id, (!low_info).then_some(pipeline))
