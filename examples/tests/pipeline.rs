@@ -427,3 +427,42 @@ async fn the_files_of_a_small_run_match_their_snapshots() {
         ".http.requests_per_host" => "[hosts]",
     });
 }
+
+/// An observer that writes down what it is told.
+#[derive(Default)]
+struct Recorder {
+    done: std::sync::Mutex<Vec<String>>,
+    progress: std::sync::Mutex<BTreeMap<String, (u64, Option<u64>)>>,
+}
+
+impl hf_extractor::RunObserver for Recorder {
+    fn progress(&self, name: &str, done: u64, total: Option<u64>) {
+        self.progress
+            .lock()
+            .unwrap()
+            .insert(name.to_owned(), (done, total));
+    }
+
+    fn asset_done(&self, report: &hf_extractor::manifest::AssetReport, _path: Option<&Path>) {
+        self.done.lock().unwrap().push(report.name.clone());
+    }
+}
+
+#[tokio::test]
+async fn the_observer_hears_progress_and_each_asset_once_in_dependency_order() {
+    let hub = OfflineHub::start().await.unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let recorder = Recorder::default();
+    extractor(&hub, out.path(), 12)
+        .materialize(&MaterializeOptions::default(), &recorder)
+        .await
+        .unwrap();
+    let done = recorder.done.lock().unwrap().clone();
+    let order: Vec<String> = graph().into_iter().map(|a| a.name).collect();
+    assert_eq!(done, order, "every asset once, in dependency order");
+    let progress = recorder.progress.lock().unwrap().clone();
+    assert_eq!(progress["hf_raw_models_latest"], (12, Some(12)));
+    assert_eq!(progress["hf_raw_models_from_file"], (9, Some(9)));
+    let (datasets_done, datasets_total) = progress["hf_enriched_datasets"];
+    assert_eq!(Some(datasets_done), datasets_total);
+}

@@ -149,6 +149,15 @@ pub struct LatestOptions {
 /// The latest N models with their cards. The listing and the card fetches overlap: cards of a
 /// page are fetched while the next page is asked.
 pub async fn latest_models(client: &HfClient, options: LatestOptions) -> SourceOutcome {
+    latest_models_reporting(client, options, &|_| {}).await
+}
+
+/// [`latest_models`], calling `on_model` with the number of models done after each one.
+pub async fn latest_models_reporting(
+    client: &HfClient,
+    options: LatestOptions,
+    on_model: &(dyn Fn(usize) + Sync),
+) -> SourceOutcome {
     let mut outcome = SourceOutcome::default();
     if options.num_models == 0 {
         return outcome;
@@ -181,6 +190,7 @@ pub async fn latest_models(client: &HfClient, options: LatestOptions) -> SourceO
         tokio::select! {
             Some(finished) = pending.next(), if !pending.is_empty() => {
                 done.push(finished);
+                on_model(done.len());
             }
             item = listed.try_next(), if want_more && pending.len() < threads => {
                 match item {
@@ -306,6 +316,16 @@ pub async fn models_from_ids(
     ids: &ModelIdList,
     threads: usize,
 ) -> SourceOutcome {
+    models_from_ids_reporting(client, ids, threads, &|_| {}).await
+}
+
+/// [`models_from_ids`], calling `on_model` with the number of ids done after each one.
+pub async fn models_from_ids_reporting(
+    client: &HfClient,
+    ids: &ModelIdList,
+    threads: usize,
+    on_model: &(dyn Fn(usize) + Sync),
+) -> SourceOutcome {
     let fetched: Vec<Result<FetchedModel, ModelFailure>> = futures::stream::iter(&ids.entries)
         .map(|entry| async move {
             model_by_id(client, &entry.id, ModelSource::File)
@@ -316,6 +336,11 @@ pub async fn models_from_ids(
                 })
         })
         .buffered(threads.max(1))
+        .enumerate()
+        .map(|(i, result)| {
+            on_model(i + 1);
+            result
+        })
         .collect()
         .await;
     let mut outcome = SourceOutcome::default();

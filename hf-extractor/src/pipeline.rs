@@ -10,7 +10,8 @@ use hf_enrich::identify::{IdentifiedRun, identify_models};
 use hf_enrich::lineage::Lineage;
 use hf_enrich::model_ids::ModelIdList;
 use hf_enrich::models::{
-    FetchedModel, LatestOptions, ModelFailure, SourceOutcome, latest_models, merge, models_from_ids,
+    FetchedModel, LatestOptions, ModelFailure, SourceOutcome, latest_models,
+    latest_models_reporting, merge, models_from_ids, models_from_ids_reporting,
 };
 use hf_enrich::source::{HttpSource, SourceError};
 use hf_identifiers::RunIdentified;
@@ -231,12 +232,18 @@ impl HfExtractor {
             let (latest_client, latest_requests) = self.client.counted();
             let (file_client, file_requests) = self.client.counted();
             let t = Instant::now();
+            let num_models = self.config.num_models as u64;
+            let on_latest = |done: usize| observer.progress(both[0], done as u64, Some(num_models));
             let latest = async {
-                let outcome = latest_models(&latest_client, self.latest_options()).await;
+                let outcome =
+                    latest_models_reporting(&latest_client, self.latest_options(), &on_latest)
+                        .await;
                 (outcome, elapsed_ms(t))
             };
             let file = async {
-                let outcome = self.models_from_file(&file_client, &mut state).await;
+                let outcome = self
+                    .models_from_file(&file_client, &mut state, observer)
+                    .await;
                 (outcome, elapsed_ms(t))
             };
             let ((latest, latest_ms), (file, file_ms)) = tokio::join!(latest, file);
@@ -325,7 +332,13 @@ impl HfExtractor {
             "hf_raw_models_latest" => {
                 let outcome = match state.prefetched.remove(name) {
                     Some((outcome, ..)) => outcome,
-                    None => latest_models(&self.client, self.latest_options()).await,
+                    None => {
+                        let total = self.config.num_models as u64;
+                        let on_model =
+                            |done: usize| observer.progress(name, done as u64, Some(total));
+                        latest_models_reporting(&self.client, self.latest_options(), &on_model)
+                            .await
+                    }
                 };
                 let result = source_result(name, &outcome, stamp, state);
                 state.latest = Some(outcome);
@@ -336,7 +349,7 @@ impl HfExtractor {
                     Some((outcome, ..)) => outcome,
                     None => {
                         let client = self.client.clone();
-                        self.models_from_file(&client, state).await
+                        self.models_from_file(&client, state, observer).await
                     }
                 };
                 let result = source_result(name, &outcome, stamp, state);
@@ -568,7 +581,12 @@ impl HfExtractor {
         }
     }
 
-    async fn models_from_file(&self, client: &HfClient, state: &mut State) -> SourceOutcome {
+    async fn models_from_file(
+        &self,
+        client: &HfClient,
+        state: &mut State,
+        observer: &dyn RunObserver,
+    ) -> SourceOutcome {
         let path = &self.config.models_file_path;
         state.id_file.path = path.display().to_string();
         let text = match std::fs::read_to_string(path) {
@@ -603,7 +621,10 @@ impl HfExtractor {
                 error: error.reason.clone(),
             });
         }
-        models_from_ids(client, &list, self.config.threads).await
+        let total = list.entries.len() as u64;
+        let on_model =
+            |done: usize| observer.progress("hf_raw_models_from_file", done as u64, Some(total));
+        models_from_ids_reporting(client, &list, self.config.threads, &on_model).await
     }
 }
 
