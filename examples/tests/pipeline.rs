@@ -274,9 +274,11 @@ async fn a_whole_run_writes_every_file_with_the_manifest_s_figures() {
 
 #[tokio::test]
 async fn a_faulty_rate_limited_hub_changes_nothing_but_the_timings() {
+    // The same run as the whole-run test: every listed model and the model-id file.
+    const ALL: usize = 201;
     let out = tempfile::tempdir().unwrap();
     let clean_hub = OfflineHub::start().await.unwrap();
-    let clean = extractor(&clean_hub, out.path(), 40).run().await.unwrap();
+    let clean = extractor(&clean_hub, out.path(), ALL).run().await.unwrap();
     // Every 10th answer is a 503, every 10th connection is reset or has its body cut short, and
     // each bucket allows 25 requests a second.
     let plan = FaultPlan::every(10).with_quota(25, std::time::Duration::from_secs(1));
@@ -284,7 +286,7 @@ async fn a_faulty_rate_limited_hub_changes_nothing_but_the_timings() {
         .await
         .unwrap();
     let proxy = FaultyProxy::start(&faulty_hub.uri(), 10).await.unwrap();
-    let faulty = extractor_at(&proxy.uri(), out.path(), 40)
+    let faulty = extractor_at(&proxy.uri(), out.path(), ALL)
         .run()
         .await
         .unwrap();
@@ -318,7 +320,7 @@ async fn a_faulty_rate_limited_hub_changes_nothing_but_the_timings() {
         );
     }
     // Two runs over the same Hub state are byte-identical but for the timestamps.
-    let again = extractor(&clean_hub, out.path(), 40).run().await.unwrap();
+    let again = extractor(&clean_hub, out.path(), ALL).run().await.unwrap();
     assert_eq!(files_without_times(&again), a);
 }
 
