@@ -86,6 +86,8 @@ struct State {
     latest: Option<SourceOutcome>,
     from_file: Option<SourceOutcome>,
     raw: Option<Vec<FetchedModel>>,
+    /// How many models the run has (`hf_raw_models`), for the manifest.
+    run_models: usize,
     /// The run's models and the parents read (`hf_add_ancestor_models`).
     with_ancestors: Option<Vec<FetchedModel>>,
     lineage: Option<Lineage>,
@@ -292,7 +294,7 @@ impl HfExtractor {
             reports.push(report);
         }
 
-        let models = state.raw.as_ref().map_or(0, Vec::len);
+        let models = state.run_models;
         let models_report = ModelsReport::new(&reports, models as u64, state.id_file.ids as u64);
         let mut failures = state.failures;
         failures.sort();
@@ -357,13 +359,14 @@ impl HfExtractor {
                 result
             }
             "hf_add_ancestor_models" => {
-                let raw = state.raw.clone().unwrap_or_default();
+                // The run's models move on into the list with their ancestors.
+                let raw = state.raw.take().unwrap_or_default();
                 let (enrichment, events) = self.reporting_enrichment();
                 // The enrichment moves into the work, so its progress sender is dropped (and the
                 // forwarding ends) when the work is done.
                 let models = &raw;
                 let work = async move { enrichment.ancestors(models).await };
-                let ((lineage, identified), ()) =
+                let ((mut lineage, identified), ()) =
                     tokio::join!(work, forward_progress(events, name, observer));
                 for stub in &lineage.stubs {
                     state.failures.push(FailureReport {
@@ -375,7 +378,8 @@ impl HfExtractor {
                     });
                 }
                 let mut all = raw;
-                all.extend(lineage.models.iter().cloned());
+                // The parents move too: later stages read the stubs of the lineage, not its models.
+                all.append(&mut lineage.models);
                 all.sort_by(|a, b| a.id.cmp(&b.id));
                 let records = model_records(&all, &identified, stamp);
                 let failures = lineage.stubs.len() as u64;
@@ -386,16 +390,21 @@ impl HfExtractor {
             }
             _ if name.starts_with("hf_identified_") => {
                 let kind = &name["hf_identified_".len()..];
-                let identified = self.identified(state);
-                let value = identified_map(&identified, kind)?;
+                let identified = take_identified(state);
+                let value = identified_map(&identified, kind);
+                state.identified = Some(identified);
+                let value = value?;
                 let count = value.as_object().map_or(0, |m| m.len()) as u64;
                 Ok((count, 0, Some(value)))
             }
             _ if name.starts_with("hf_enriched_") => {
                 let kind = &name["hf_enriched_".len()..];
-                let identified = self.identified(state);
-                self.enriched(name, kind, &identified, stamp, state, observer)
-                    .await
+                let identified = take_identified(state);
+                let result = self
+                    .enriched(name, kind, &identified, stamp, state, observer)
+                    .await;
+                state.identified = Some(identified);
+                result
             }
             "hf_raw_models" => {
                 let merged = merge([
@@ -409,6 +418,7 @@ impl HfExtractor {
                 let identified = identify_models(&merged.models);
                 let records = model_records(&merged.models, &identified, stamp);
                 let count = records.len() as u64;
+                state.run_models = merged.models.len();
                 state.raw = Some(merged.models);
                 Ok((count, 0, Some(to_json(&records)?)))
             }
@@ -430,23 +440,6 @@ impl HfExtractor {
         )
     }
 
-    /// The identified run: computed with the ancestors, or identified now from models loaded
-    /// from an earlier run (pure and quick), or read back kind by kind.
-    fn identified(&self, state: &mut State) -> IdentifiedRun {
-        if let Some(identified) = &state.identified {
-            return identified.clone();
-        }
-        let models = state
-            .with_ancestors
-            .as_ref()
-            .or(state.raw.as_ref())
-            .cloned()
-            .unwrap_or_default();
-        let identified = identify_models(&models);
-        state.identified = Some(identified.clone());
-        identified
-    }
-
     /// One `hf_enriched_<kind>` asset.
     async fn enriched(
         &self,
@@ -458,13 +451,13 @@ impl HfExtractor {
         observer: &dyn RunObserver,
     ) -> Result<(u64, u64, Option<serde_json::Value>)> {
         if kind == "base_models" {
-            let models = state
-                .with_ancestors
-                .as_ref()
-                .or(state.raw.as_ref())
-                .cloned()
-                .unwrap_or_default();
-            let entities = base_model_entities(identified, &models, state.lineage.as_ref(), stamp);
+            let models = state.with_ancestors.as_deref().or(state.raw.as_deref());
+            let entities = base_model_entities(
+                identified,
+                models.unwrap_or_default(),
+                state.lineage.as_ref(),
+                stamp,
+            );
             let unread = entities.iter().filter(|e| !e.enriched).count();
             return Ok((
                 entities.len() as u64,
@@ -628,6 +621,16 @@ impl HfExtractor {
     }
 }
 
+/// The identified run, taken out of the state (put it back when done): computed with the
+/// ancestors, read back kind by kind, or identified now from the models loaded from an earlier
+/// run (pure and quick).
+fn take_identified(state: &mut State) -> IdentifiedRun {
+    state.identified.take().unwrap_or_else(|| {
+        let models = state.with_ancestors.as_deref().or(state.raw.as_deref());
+        identify_models(models.unwrap_or_default())
+    })
+}
+
 /// Load one asset's value from an earlier run folder; returns its record count.
 fn load(earlier: &RunFolder, name: &str, state: &mut State) -> Result<u64> {
     let Some(file) = asset_file(name) else {
@@ -639,19 +642,15 @@ fn load(earlier: &RunFolder, name: &str, state: &mut State) -> Result<u64> {
         Ok(records.iter().map(ModelRecord::to_fetched_model).collect())
     };
     let count = match name {
-        "hf_raw_models_latest" => {
+        "hf_raw_models_latest" | "hf_raw_models_from_file" => {
             let models = models()?;
             let count = models.len();
-            state.latest = Some(SourceOutcome {
-                models,
-                ..SourceOutcome::default()
-            });
-            count
-        }
-        "hf_raw_models_from_file" => {
-            let models = models()?;
-            let count = models.len();
-            state.from_file = Some(SourceOutcome {
+            let slot = if name == "hf_raw_models_latest" {
+                &mut state.latest
+            } else {
+                &mut state.from_file
+            };
+            *slot = Some(SourceOutcome {
                 models,
                 ..SourceOutcome::default()
             });
@@ -660,6 +659,7 @@ fn load(earlier: &RunFolder, name: &str, state: &mut State) -> Result<u64> {
         "hf_raw_models" => {
             let models = models()?;
             let count = models.len();
+            state.run_models = count;
             state.raw = Some(models);
             count
         }
