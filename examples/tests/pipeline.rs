@@ -17,6 +17,8 @@ use hf_extractor_examples::offline_hub::{
 };
 use serde_json::Value;
 
+mod contract;
+
 fn extractor(hub: &OfflineHub, out: &Path, num_models: usize) -> HfExtractor {
     extractor_at(&hub.uri(), out, num_models)
 }
@@ -176,6 +178,10 @@ async fn a_whole_run_writes_every_file_with_the_manifest_s_figures() {
         "a local path is no base model"
     );
     assert!(!base.contains_key("gen/self") || base["gen/self"]["enriched"] == true);
+    // A parent named by its old id is linked by its canonical one, the text kept in `raw`.
+    let renamed = &read(&outcome, "hf_identified_base_models.json")["gen/renamed-child"][0];
+    assert_eq!(renamed["id"], "gen/new-name");
+    assert_eq!(renamed["raw"], "gen/old-name");
     let chain = models
         .as_array()
         .unwrap()
@@ -186,39 +192,15 @@ async fn a_whole_run_writes_every_file_with_the_manifest_s_figures() {
     assert_eq!(chain["base_models"][0]["id"], "gen/a");
     assert_eq!(chain["base_models"][0]["relation"], "finetune");
 
-    // The identity rule: every identified id has exactly one entity record.
-    for (kind, file, key) in [
-        ("datasets", "hf_datasets_specific.json", "id"),
-        ("articles", "arxiv_articles.json", "id"),
-        ("base_models", "hf_base_models.json", "id"),
-        ("keywords", "keywords.json", "id"),
-        ("licenses", "licenses.json", "id"),
-        ("languages", "languages.json", "id"),
-        ("tasks", "tasks.json", "id"),
-    ] {
-        let identified = read(&outcome, &format!("hf_identified_{kind}.json"));
-        let wanted: BTreeSet<String> = identified
-            .as_object()
-            .unwrap()
-            .values()
-            .flat_map(|refs| {
-                refs.as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|r| r["id"].as_str().unwrap().to_owned())
-            })
-            .collect();
-        let records = ids_of(&read(&outcome, file), key);
-        let unique: BTreeSet<String> = records.iter().cloned().collect();
-        assert_eq!(unique.len(), records.len(), "{kind}: one record per id");
-        assert_eq!(unique, wanted, "{kind}: a record for every identified id");
-        let model_keys: BTreeSet<&String> = identified.as_object().unwrap().keys().collect();
-        assert_eq!(
-            model_keys.len(),
-            with_ancestors.len(),
-            "{kind}: one entry per model"
-        );
+    // The downstream's contract: its keys with their types, the identity rule for every link of
+    // every kind, maps that reduce to plain strings (tests/contract).
+    let seen = contract::assert_conforms(outcome.folder.path());
+    println!("contract: {seen:?}");
+    for kind in ["datasets", "articles", "base_models", "licenses", "sharedby"] {
+        assert!(seen.links[kind] > 0, "{kind}: links checked");
     }
+    assert!(seen.links["readme_languages"] > 0, "README languages detected");
+    assert!(seen.records["chunks_citation.json"] > 0, "citations found");
 
     // Entities that could not be fetched are records with enriched=false, and failures.
     let datasets = read(&outcome, "hf_datasets_specific.json");
@@ -236,7 +218,7 @@ async fn a_whole_run_writes_every_file_with_the_manifest_s_figures() {
         .find(|d| d["id"] == "rajpurkar/squad")
         .unwrap();
     assert_eq!(squad["enriched"], true);
-    assert!(squad["croissant"]["recordSet"].is_array());
+    assert!(squad["croissant_metadata"]["recordSet"].is_array());
     assert!(
         manifest
             .failures
@@ -252,6 +234,7 @@ async fn a_whole_run_writes_every_file_with_the_manifest_s_figures() {
         .unwrap();
     assert_eq!(paper["enriched"], true);
     assert!(paper["paper"]["title"].as_str().unwrap().len() > 10);
+    assert_eq!(paper["title"], paper["paper"]["title"]);
     let licenses = read(&outcome, "licenses.json");
     let llama = licenses
         .as_array()

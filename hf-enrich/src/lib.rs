@@ -10,14 +10,19 @@
 //! - [`lineage`]: base models followed for a number of iterations.
 //! - [`enrich`]: [`HfEnrichment`], which does all of it and fetches every identified entity.
 
+pub mod citation;
 pub mod enrich;
+pub mod entities;
 pub mod identify;
+pub mod language_scope;
 pub mod lineage;
 pub mod mlentory;
 pub mod model_ids;
 pub mod models;
 pub mod quality;
+pub mod readme_languages;
 pub mod records;
+pub mod sharedby;
 pub mod source;
 
 pub use enrich::{EnrichmentOptions, EnrichmentOutcome, HfEnrichment};

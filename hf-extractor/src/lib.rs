@@ -5,6 +5,8 @@
 
 pub mod assets;
 pub mod config;
+pub mod downstream;
+mod downstream_assets;
 pub mod error;
 pub mod manifest;
 pub mod pipeline;
