@@ -38,7 +38,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use hf_enrich::mlentory::mlentory_id;
+use hf_enrich::mlentory::{PLATFORM, mlentory_id};
 use hf_enrich::records::ExtractionMetadata;
 
 /// The name of the catalog source in `sources.json`.
@@ -54,7 +54,8 @@ pub struct SourceRecord {
     pub name: String,
     /// The Hub's address (the configured endpoint, `HF_ENDPOINT`).
     pub url: String,
-    /// `hash("Source", url)`.
+    /// `hash("Source", "HF")`: the platform's, whatever the endpoint (a mirror set with
+    /// `HF_ENDPOINT` serves the same catalog).
     pub mlentory_id: String,
     /// How the record was obtained (`configuration`).
     pub extraction_metadata: ExtractionMetadata,
@@ -76,7 +77,7 @@ impl SourceRecord {
         Self {
             identifier: url.clone(),
             name: SOURCE_NAME.to_owned(),
-            mlentory_id: mlentory_id("Source", &url),
+            mlentory_id: mlentory_id("Source", PLATFORM),
             url,
             extraction_metadata: ExtractionMetadata {
                 extraction_method: "configuration".into(),
