@@ -199,10 +199,19 @@ async fn a_whole_run_writes_every_file_with_the_manifest_s_figures() {
     // every kind, maps that reduce to plain strings (tests/contract).
     let seen = contract::assert_conforms(outcome.folder.path());
     println!("contract: {seen:?}");
-    for kind in ["datasets", "articles", "base_models", "licenses", "sharedby"] {
+    for kind in [
+        "datasets",
+        "articles",
+        "base_models",
+        "licenses",
+        "sharedby",
+    ] {
         assert!(seen.links[kind] > 0, "{kind}: links checked");
     }
-    assert!(seen.links["readme_languages"] > 0, "README languages detected");
+    assert!(
+        seen.links["readme_languages"] > 0,
+        "README languages detected"
+    );
     assert!(seen.records["chunks_citation.json"] > 0, "citations found");
 
     // Entities that could not be fetched are records with enriched=false, and failures.

@@ -157,7 +157,11 @@ pub fn citation_chunk(body: &str) -> Option<CitationChunk> {
         .find(|&i| !(i == heading.line + 1 && is_underline(lines[i])))
         .unwrap_or(end);
     let section_id = format!("section-{n}");
-    let parent = headings[..n].iter().enumerate().rev().find(|(_, h)| h.level < heading.level);
+    let parent = headings[..n]
+        .iter()
+        .enumerate()
+        .rev()
+        .find(|(_, h)| h.level < heading.level);
 
     // The first fenced block of the section.
     let mut code: Vec<&str> = Vec::new();
@@ -231,16 +235,26 @@ mod tests {
 
     #[test]
     fn the_first_citation_section_prefers_its_code() {
-        let cases: [(&str, Option<(ChunkType, &str, &str)>); 7] = [
+        // (card body, expected (type, text, heading)).
+        type Expected<'a> = Option<(ChunkType, &'a str, &'a str)>;
+        let cases: [(&str, Expected); 7] = [
             ("# A\nno citation here\n", None),
             ("## Citations\nplural is another word\n", None),
             (
                 "# Model\n## BibTeX entry and citation info\n```bibtex\n@misc{a}\n```\n## Next\n",
-                Some((ChunkType::Code, "@misc{a}", "BibTeX entry and citation info")),
+                Some((
+                    ChunkType::Code,
+                    "@misc{a}",
+                    "BibTeX entry and citation info",
+                )),
             ),
             (
                 "# Model\n## Citation\nCite the paper X.\n### More\nand Y.\n## License\nmit\n",
-                Some((ChunkType::Section, "Cite the paper X.\n### More\nand Y.", "Citation")),
+                Some((
+                    ChunkType::Section,
+                    "Cite the paper X.\n### More\nand Y.",
+                    "Citation",
+                )),
             ),
             (
                 "Citation\n========\n\n~~~\n@article{b}\n~~~\n",
@@ -250,7 +264,11 @@ mod tests {
             ("```\n# Citation\n```\ntext\n", None),
             (
                 "# CITATION:\n\n**BibTeX:**\n\n```\n@inproceedings{c,\n  title={C}\n}\n```\n```\nsecond\n```\n",
-                Some((ChunkType::Code, "@inproceedings{c,\n  title={C}\n}", "CITATION:")),
+                Some((
+                    ChunkType::Code,
+                    "@inproceedings{c,\n  title={C}\n}",
+                    "CITATION:",
+                )),
             ),
         ];
         for (body, expected) in cases {
@@ -277,7 +295,8 @@ mod tests {
 
     #[test]
     fn the_sample_cards_never_panic() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/hub-samples/cards");
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/hub-samples/cards");
         let Ok(entries) = std::fs::read_dir(&dir) else {
             panic!("the sample cards are at {}", dir.display());
         };
@@ -288,6 +307,9 @@ mod tests {
                 with_citation += 1;
             }
         }
-        assert!(with_citation >= 3, "{with_citation} sample cards with a citation");
+        assert!(
+            with_citation >= 3,
+            "{with_citation} sample cards with a citation"
+        );
     }
 }

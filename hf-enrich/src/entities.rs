@@ -36,10 +36,19 @@ pub const HUB_URL: &str = "https://huggingface.co";
 /// not in a vocabulary); a confirmed record has 1.
 pub const UNCONFIRMED_CONFIDENCE: f64 = 0.5;
 
-fn metadata(method: &str, confirmed: bool, time: &str, error: Option<String>) -> ExtractionMetadata {
+fn metadata(
+    method: &str,
+    confirmed: bool,
+    time: &str,
+    error: Option<String>,
+) -> ExtractionMetadata {
     ExtractionMetadata {
         extraction_method: method.to_owned(),
-        confidence: if confirmed { 1.0 } else { UNCONFIRMED_CONFIDENCE },
+        confidence: if confirmed {
+            1.0
+        } else {
+            UNCONFIRMED_CONFIDENCE
+        },
         extraction_time: time.to_owned(),
         error,
     }
@@ -398,10 +407,7 @@ impl LanguageKeys {
         };
         Self {
             code: id.to_owned(),
-            name: record
-                .english_name
-                .clone()
-                .unwrap_or_else(|| id.to_owned()),
+            name: record.english_name.clone().unwrap_or_else(|| id.to_owned()),
             alpha_2: record.iso639_1.clone(),
             alpha_3,
             scope: scope.map(str::to_owned),
@@ -633,7 +639,13 @@ mod tests {
         let resolver = LicenseResolver::embedded();
         let cases = [
             ("apache-2.0", "Apache License 2.0", true, false, true),
-            ("gpl-3.0", "GNU General Public License v3.0 only", true, true, true),
+            (
+                "gpl-3.0",
+                "GNU General Public License v3.0 only",
+                true,
+                true,
+                true,
+            ),
             ("llama3.1", "Llama 3.1", false, false, true),
             ("not-a-license", "not-a-license", false, false, false),
         ];
@@ -641,7 +653,11 @@ mod tests {
             let entity = LicenseEntity::new(id, resolver.resolve(id, None, None), T);
             let json = serde_json::to_value(&entity).unwrap();
             assert_eq!(json["Identifier"], id);
-            assert!(json["Name"].as_str().unwrap().starts_with(name), "{id}: {}", json["Name"]);
+            assert!(
+                json["Name"].as_str().unwrap().starts_with(name),
+                "{id}: {}",
+                json["Name"]
+            );
             assert_eq!(json["OSI Approved"], osi, "{id}");
             assert_eq!(json["Deprecated"], deprecated, "{id}");
             assert_eq!(json["enriched"], enriched, "{id}");
@@ -656,10 +672,31 @@ mod tests {
     #[test]
     fn languages_carry_iso_codes_scope_and_type() {
         let cases = [
-            ("en", "English", Some("en"), Some("eng"), Some("I"), Some("L")),
-            ("zh", "Chinese", Some("zh"), Some("zho"), Some("M"), Some("L")),
+            (
+                "en",
+                "English",
+                Some("en"),
+                Some("eng"),
+                Some("I"),
+                Some("L"),
+            ),
+            (
+                "zh",
+                "Chinese",
+                Some("zh"),
+                Some("zho"),
+                Some("M"),
+                Some("L"),
+            ),
             ("la", "Latin", Some("la"), Some("lat"), Some("I"), Some("A")),
-            ("multilingual", "Multilingual", None, Some("mul"), Some("S"), Some("S")),
+            (
+                "multilingual",
+                "Multilingual",
+                None,
+                Some("mul"),
+                Some("S"),
+                Some("S"),
+            ),
             ("zzz-not", "zzz-not", None, None, None, None),
         ];
         for (code, name, a2, a3, scope, kind) in cases {
@@ -682,7 +719,8 @@ mod tests {
         paper.title = "Attention Is All You Need".into();
         paper.authors = serde_json::from_value(json!([{"name": "Ashish Vaswani"}])).unwrap();
         paper.published = Some(hf_client::wire::HubTimestamp::new("2017-06-12T17:57:34Z"));
-        paper.links = serde_json::from_value(json!([{"href": "http://arxiv.org/abs/1706.03762v7"}])).unwrap();
+        paper.links =
+            serde_json::from_value(json!([{"href": "http://arxiv.org/abs/1706.03762v7"}])).unwrap();
         let e = ArticleEntity::new("1706.03762", ArticleKind::Arxiv, Some(Ok(paper)), None, T);
         let json = serde_json::to_value(&e).unwrap();
         assert_eq!(json["arxiv_id"], "1706.03762");
@@ -698,7 +736,10 @@ mod tests {
         assert_eq!(json["arxiv_id"], "10.1/x");
         assert_eq!(json["doi"], "10.1/x");
         assert_eq!(json["links"], json!(["https://doi.org/10.1/x"]));
-        assert_eq!(json["extraction_metadata"]["extraction_method"], "card_reference");
+        assert_eq!(
+            json["extraction_metadata"]["extraction_method"],
+            "card_reference"
+        );
 
         let failed = ArticleEntity::new(
             "2106.09685",
@@ -709,8 +750,16 @@ mod tests {
         );
         let json = serde_json::to_value(&failed).unwrap();
         assert_eq!(json["arxiv_id"], "2106.09685");
-        assert!(json["extraction_metadata"]["error"].as_str().unwrap().contains("no such paper"));
-        assert_eq!(json["extraction_metadata"]["confidence"], UNCONFIRMED_CONFIDENCE);
+        assert!(
+            json["extraction_metadata"]["error"]
+                .as_str()
+                .unwrap()
+                .contains("no such paper")
+        );
+        assert_eq!(
+            json["extraction_metadata"]["confidence"],
+            UNCONFIRMED_CONFIDENCE
+        );
     }
 
     #[test]

@@ -92,7 +92,10 @@ mod tests {
             assert!(table.windows(2).all(|w| w[0] < w[1]), "{table:?}");
         }
         assert!(NOT_LIVING.windows(2).all(|w| w[0].0 < w[1].0));
-        for code in MACROLANGUAGES.iter().chain(NOT_LIVING.iter().map(|(c, _)| c)) {
+        for code in MACROLANGUAGES
+            .iter()
+            .chain(NOT_LIVING.iter().map(|(c, _)| c))
+        {
             assert!(isolang::Language::from_639_3(code).is_some(), "{code}");
         }
     }

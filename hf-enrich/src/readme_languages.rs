@@ -84,7 +84,11 @@ pub fn detect(body: &str) -> Vec<ReadmeLanguage> {
         })
         .filter(|l| l.confidence >= MIN_CONFIDENCE)
         .collect();
-    found.sort_by(|a, b| b.confidence.total_cmp(&a.confidence).then(a.code.cmp(&b.code)));
+    found.sort_by(|a, b| {
+        b.confidence
+            .total_cmp(&a.confidence)
+            .then(a.code.cmp(&b.code))
+    });
     found.truncate(MAX_LANGUAGES);
     found
 }
@@ -186,7 +190,8 @@ mod tests {
         whether a review is positive or negative, and it works well on short texts.";
     const DE: &str = "Dieses Modell wurde auf einem Datensatz von Kundenbewertungen trainiert, \
         um vorherzusagen, ob eine Bewertung positiv oder negativ ist.";
-    const ZH: &str = "这个模型是在一个大型的中文语料库上训练的，可以用于文本分类和情感分析等任务，效果非常好。";
+    const ZH: &str =
+        "这个模型是在一个大型的中文语料库上训练的，可以用于文本分类和情感分析等任务，效果非常好。";
     const FR: &str = "Ce modèle a été entraîné sur un ensemble de données de critiques de films \
         pour prédire si une critique est positive ou négative.";
 
@@ -203,7 +208,9 @@ mod tests {
             (FR.to_owned(), &["fr"]),
             // Code, tables, HTML and links are not prose.
             (
-                format!("{DE}\n\n```python\n{EN}\n```\n\n| a | {EN} |\n\n<p>{EN}</p>\n[x](https://example.com/{EN})"),
+                format!(
+                    "{DE}\n\n```python\n{EN}\n```\n\n| a | {EN} |\n\n<p>{EN}</p>\n[x](https://example.com/{EN})"
+                ),
                 &["de"],
             ),
             // Half and half: neither reaches 0.75.
@@ -221,12 +228,16 @@ mod tests {
         let found = detect(&body);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].code, "en");
-        assert!(found[0].confidence >= 0.75 && found[0].confidence < 1.0, "{found:?}");
+        assert!(
+            found[0].confidence >= 0.75 && found[0].confidence < 1.0,
+            "{found:?}"
+        );
     }
 
     #[test]
     fn inline_code_links_and_urls_are_dropped() {
-        let line = clean_line("see `code here` and [the docs](https://x.y/z) at https://a.b <b>now</b>");
+        let line =
+            clean_line("see `code here` and [the docs](https://x.y/z) at https://a.b <b>now</b>");
         for gone in ["code here", "https", "x.y", "<b>", "</b>"] {
             assert!(!line.contains(gone), "{gone} in {line:?}");
         }

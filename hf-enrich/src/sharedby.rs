@@ -35,7 +35,12 @@ pub struct SharedByRef {
 
 /// The sharer of one model, if it has one.
 pub fn shared_by(model: &FetchedModel) -> Option<SharedByRef> {
-    if let Some(author) = model.info.author.as_deref().filter(|a| !a.trim().is_empty()) {
+    if let Some(author) = model
+        .info
+        .author
+        .as_deref()
+        .filter(|a| !a.trim().is_empty())
+    {
         return Some(SharedByRef {
             id: author.trim().to_owned(),
             source: SharedBySource::Author,

@@ -394,7 +394,10 @@ impl HfExtractor {
                 state.identified = Some(identified);
                 Ok((records.len() as u64, failures, Some(to_json(&records)?)))
             }
-            "hf_identified_sharedby" | "readme_languages" | "chunks_citation" | "sources"
+            "hf_identified_sharedby"
+            | "readme_languages"
+            | "chunks_citation"
+            | "sources"
             | "hf_enriched_sharedby" => {
                 let endpoint = self.client.endpoint().as_str();
                 crate::downstream_assets::compute(name, endpoint, stamp, &mut state.downstream())

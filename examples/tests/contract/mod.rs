@@ -10,7 +10,12 @@ use serde_json::{Map, Value};
 
 /// Per kind: the map's kind name, the entity file, the record's key, the TYPE of the hash.
 pub const KINDS: [(&str, &str, &str, &str); 8] = [
-    ("datasets", "hf_datasets_specific.json", "datasetId", "Dataset"),
+    (
+        "datasets",
+        "hf_datasets_specific.json",
+        "datasetId",
+        "Dataset",
+    ),
     ("articles", "arxiv_articles.json", "arxiv_id", "Article"),
     ("base_models", "hf_base_models.json", "id", "Model"),
     ("keywords", "keywords.json", "keyword", "Keyword"),
@@ -143,7 +148,8 @@ fn object<'v>(value: &'v Value, file: &str) -> &'v Map<String, Value> {
 fn check_common(record: &Value, file: &str) {
     let id = record["mlentory_id"].as_str();
     assert!(
-        id.is_some_and(|id| id.starts_with(MLENTORY_GRAPH_PREFIX) && id.len() == MLENTORY_GRAPH_PREFIX.len() + 64),
+        id.is_some_and(|id| id.starts_with(MLENTORY_GRAPH_PREFIX)
+            && id.len() == MLENTORY_GRAPH_PREFIX.len() + 64),
         "{file}: mlentory_id of {record}"
     );
     let meta = &record["extraction_metadata"];
@@ -221,16 +227,14 @@ pub fn assert_conforms(folder: &Path) -> Conformance {
     seen.records.insert(file, model_ids.len());
 
     // Stubs of parents not read are in hf_base_models.json only.
-    let stubs: BTreeSet<String> = array(&read(folder, "hf_base_models.json"), "hf_base_models.json")
-        .iter()
-        .filter(|b| b["enriched"] == false)
-        .map(|b| b["id"].as_str().unwrap_or_default().to_owned())
-        .collect();
+    let stubs: BTreeSet<String> =
+        array(&read(folder, "hf_base_models.json"), "hf_base_models.json")
+            .iter()
+            .filter(|b| b["enriched"] == false)
+            .map(|b| b["id"].as_str().unwrap_or_default().to_owned())
+            .collect();
     for stub in &stubs {
-        assert!(
-            !model_ids.contains(stub),
-            "{stub} is a stub and in {file}"
-        );
+        assert!(!model_ids.contains(stub), "{stub} is a stub and in {file}");
     }
 
     for (kind, file, key, ty) in KINDS {
@@ -291,7 +295,11 @@ pub fn assert_conforms(folder: &Path) -> Conformance {
             }
         }
         // No record without a link: each record is an id of the map.
-        assert_eq!(ids.len(), by_hash.len(), "{file}: one record per id of {map_file}");
+        assert_eq!(
+            ids.len(),
+            by_hash.len(),
+            "{file}: one record per id of {map_file}"
+        );
         seen.links.insert(kind, links);
     }
 
@@ -319,13 +327,21 @@ pub fn assert_conforms(folder: &Path) -> Conformance {
             links += 1;
         }
     }
-    assert_eq!(object(&readme, file).len(), model_ids.len(), "{file}: every model");
+    assert_eq!(
+        object(&readme, file).len(),
+        model_ids.len(),
+        "{file}: every model"
+    );
     seen.links.insert("readme_languages", links);
 
     // Citation chunks.
     let file = "chunks_citation.json";
     let chunks = read(folder, file);
-    assert_eq!(object(&chunks, file).len(), model_ids.len(), "{file}: every model");
+    assert_eq!(
+        object(&chunks, file).len(),
+        model_ids.len(),
+        "{file}: every model"
+    );
     let mut with_chunk = 0;
     for (model, chunk) in object(&chunks, file) {
         assert!(model_ids.contains(model), "{file}: {model} is no model");
