@@ -26,6 +26,7 @@ use crate::models::FetchedModel;
 
 /// What a chunk holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ChunkType {
     /// A fenced code block of the citation section.
@@ -36,6 +37,7 @@ pub enum ChunkType {
 
 /// A citation chunk (see the module's table).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CitationChunk {
     /// The chunk's id in its card.
     pub id: String,

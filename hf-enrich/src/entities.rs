@@ -67,6 +67,7 @@ pub struct TaskEntities {
 
 /// A dataset record (`hf_datasets_specific.json`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DatasetEntity {
     /// The id as identified.
     pub id: String,
@@ -85,9 +86,11 @@ pub struct DatasetEntity {
     pub error: Option<SourceError>,
     /// `GET /api/datasets/{id}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<serde_json::Value>"))]
     pub info: Option<DatasetInfo>,
     /// The Croissant metadata, the JSON-LD document itself (`null` when there is none).
     #[serde(rename = "croissant_metadata", alias = "croissant", default)]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<serde_json::Value>"))]
     pub croissant: Option<Croissant>,
     /// Why there is no Croissant (not a failure of the dataset).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -134,6 +137,7 @@ pub type Author = ArxivAuthor;
 
 /// The keys the downstream reads from an article, flattened into [`ArticleEntity`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ArticleKeys {
     /// The id as identified: an arXiv id without version, or a DOI (the downstream names every
     /// article by this key).
@@ -143,6 +147,10 @@ pub struct ArticleKeys {
     /// The abstract.
     pub summary: Option<String>,
     /// The authors, in order, as `{"name": …}`.
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "Vec<crate::schemas::AuthorSchema>")
+    )]
     pub authors: Vec<Author>,
     /// When version 1 was submitted (ISO 8601, as arXiv sent it).
     pub published: Option<String>,
@@ -200,12 +208,17 @@ impl ArticleKeys {
 
 /// An article record (`arxiv_articles.json`): an arXiv paper, or a DOI (not fetched).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ArticleEntity {
     /// The id as identified (arXiv id without version, or DOI).
     pub id: String,
     /// `hash("Article", id)`.
     pub mlentory_id: String,
     /// arXiv or DOI.
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "crate::schemas::ArticleKindSchema")
+    )]
     pub kind: ArticleKind,
     /// Whether the paper was fetched.
     pub enriched: bool,
@@ -220,6 +233,7 @@ pub struct ArticleEntity {
     pub keys: ArticleKeys,
     /// The paper as arXiv described it (links with their relations, version, affiliations).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<serde_json::Value>"))]
     pub paper: Option<ArxivPaper>,
     /// How the record was obtained (`arxiv_api`, or `card_reference` for a DOI).
     pub extraction_metadata: ExtractionMetadata,
@@ -270,6 +284,7 @@ impl ArticleEntity {
 /// The keys the downstream reads from a license (the SPDX list's column names), flattened into
 /// [`LicenseEntity`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LicenseKeys {
     /// The id as identified (`apache-2.0`).
     #[serde(rename = "Identifier")]
@@ -334,6 +349,7 @@ impl LicenseKeys {
 
 /// A license record (`licenses.json`), resolved offline.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LicenseEntity {
     /// The id as identified.
     pub id: String,
@@ -345,6 +361,7 @@ pub struct LicenseEntity {
     #[serde(flatten)]
     pub keys: LicenseKeys,
     /// The resolution (with the first `license_name` / `license_link` seen for this id).
+    #[cfg_attr(feature = "schema", schemars(with = "serde_json::Value"))]
     pub record: LicenseRecord,
     /// How the record was obtained (`spdx_list`, `hf_license_ids`, or `card`).
     pub extraction_metadata: ExtractionMetadata,
@@ -372,6 +389,7 @@ impl LicenseEntity {
 
 /// The keys the downstream reads from a language, flattened into [`LanguageEntity`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LanguageKeys {
     /// The code as identified (`en`, `pt_BR`, `multilingual`).
     pub code: String,
@@ -418,6 +436,7 @@ impl LanguageKeys {
 
 /// A language record (`languages.json`), resolved offline.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LanguageEntity {
     /// The code as identified.
     pub id: String,
@@ -429,6 +448,7 @@ pub struct LanguageEntity {
     #[serde(flatten)]
     pub keys: LanguageKeys,
     /// The resolution.
+    #[cfg_attr(feature = "schema", schemars(with = "serde_json::Value"))]
     pub record: LanguageRecord,
     /// How the record was obtained (`iso639_table`).
     pub extraction_metadata: ExtractionMetadata,
@@ -451,6 +471,7 @@ impl LanguageEntity {
 
 /// The keys the downstream reads from a task, flattened into [`TaskEntity`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TaskKeys {
     /// The task id as identified.
     pub task: String,
@@ -492,6 +513,7 @@ fn modality_name(modality: &Modality) -> &str {
 
 /// A task record (`tasks.json`), from the task catalog.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TaskEntity {
     /// The task id as identified.
     pub id: String,
@@ -504,6 +526,7 @@ pub struct TaskEntity {
     pub keys: TaskKeys,
     /// The catalog's entry (serialised as `task_info`: `task` is the downstream's id key).
     #[serde(rename = "task_info", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<serde_json::Value>"))]
     pub task: Option<TaskInfo>,
     /// How the record was obtained (`hf_tasks_api`, or `embedded_pipeline_types`).
     pub extraction_metadata: ExtractionMetadata,
@@ -530,6 +553,7 @@ impl TaskEntity {
 
 /// The keys the downstream reads from a keyword, flattened into [`KeywordEntity`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct KeywordKeys {
     /// The keyword as identified.
     pub keyword: String,
@@ -576,6 +600,7 @@ fn query_escape(text: &str) -> String {
 
 /// A keyword record (`keywords.json`), from the tag vocabulary.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct KeywordEntity {
     /// The keyword as identified.
     pub id: String,
@@ -592,6 +617,7 @@ pub struct KeywordEntity {
     pub keys: KeywordKeys,
     /// The vocabulary's entry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<serde_json::Value>"))]
     pub tag: Option<TagInfo>,
     /// How the record was obtained (`hf_tag_vocabulary`).
     pub extraction_metadata: ExtractionMetadata,

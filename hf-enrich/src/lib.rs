@@ -26,6 +26,8 @@ pub mod models;
 pub mod quality;
 pub mod readme_languages;
 pub mod records;
+#[cfg(feature = "schema")]
+pub mod schemas;
 pub mod sharedby;
 pub mod source;
 

@@ -41,6 +41,7 @@ pub const MIN_LETTERS: usize = 20;
 
 /// One detected language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ReadmeLanguage {
     /// ISO 639-1 where there is one, else ISO 639-3.
     pub code: String,

@@ -16,6 +16,7 @@ use crate::records::ExtractionMetadata;
 
 /// Where a model's sharer was read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SharedBySource {
     /// The API's `author`.
@@ -26,6 +27,7 @@ pub enum SharedBySource {
 
 /// One entry of `hf_identified_sharedby.json`: who shares the model.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SharedByRef {
     /// The user or organisation name (the id of the map).
     pub id: String,
@@ -63,6 +65,7 @@ pub fn identify_sharedby(models: &[FetchedModel]) -> BTreeMap<String, Vec<Shared
 
 /// A record of `sharedby.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SharedByEntity {
     /// The name as in the map.
     pub id: String,

@@ -46,6 +46,7 @@ pub const SOURCE_NAME: &str = "Hugging Face";
 
 /// The record of `sources.json`: the catalog the run read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SourceRecord {
     /// The catalog's identifier: the Hub's address.
     #[serde(rename = "https://schema.org/identifier")]

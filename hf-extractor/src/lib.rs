@@ -11,6 +11,8 @@ pub mod error;
 pub mod manifest;
 pub mod pipeline;
 pub mod run_folder;
+#[cfg(feature = "schema")]
+pub mod schemas;
 
 pub use error::{Error, Result};
 pub use hf_enrich::{mlentory, model_ids, models, quality, records};
