@@ -359,6 +359,43 @@ async fn from_an_earlier_run_only_the_selection_runs() {
 }
 
 #[tokio::test]
+async fn the_downstream_s_assets_load_from_an_earlier_run() {
+    let hub = OfflineHub::start().await.unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let extractor = extractor(&hub, out.path(), 20);
+    let first = extractor.run().await.unwrap();
+    let before = hub.request_count().await;
+    let options = MaterializeOptions {
+        selection: vec![
+            "hf_enriched_languages".into(),
+            "hf_enriched_sharedby".into(),
+        ],
+        from: Some(first.folder.path().to_owned()),
+    };
+    let second = extractor.materialize(&options, &Silent).await.unwrap();
+    let loaded: BTreeSet<&str> = second
+        .manifest
+        .assets
+        .iter()
+        .filter(|a| a.loaded_from.is_some())
+        .map(|a| a.name.as_str())
+        .collect();
+    assert_eq!(
+        loaded,
+        BTreeSet::from([
+            "hf_identified_languages",
+            "readme_languages",
+            "hf_identified_sharedby"
+        ])
+    );
+    assert_eq!(hub.request_count().await, before, "no request");
+    let (a, b) = (files_without_times(&first), files_without_times(&second));
+    for file in ["languages.json", "sharedby.json"] {
+        assert_eq!(a[file], b[file], "{file}");
+    }
+}
+
+#[tokio::test]
 async fn enrichment_reads_a_run_folder_s_models_file() {
     use hf_extractor::enrich::{EnrichmentOptions, HfEnrichment, HttpSource};
 
