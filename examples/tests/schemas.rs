@@ -56,9 +56,13 @@ fn objects<'s>(root: &'s Value, schema: &'s Value, out: &mut Vec<&'s Value>) {
     }
 }
 
-/// The records a file holds: an array's items, or a map's values (lists flattened, nulls
-/// skipped), with the schema each follows.
+/// The records a file holds: the file itself when its schema is an object's, an array's items,
+/// or a map's values (lists flattened, nulls skipped), with the schema each follows.
 fn records<'v>(root: &'v Value, data: &'v Value) -> (Vec<&'v Value>, &'v Value) {
+    if root.get("properties").is_some() {
+        // One record: run.json.
+        return (vec![data], root);
+    }
     match data {
         Value::Array(items) => (items.iter().collect(), &root["items"]),
         Value::Object(map) => {

@@ -215,10 +215,6 @@ pub struct ArticleEntity {
     /// `hash("Article", id)`.
     pub mlentory_id: String,
     /// arXiv or DOI.
-    #[cfg_attr(
-        feature = "schema",
-        schemars(with = "crate::schemas::ArticleKindSchema")
-    )]
     pub kind: ArticleKind,
     /// Whether the paper was fetched.
     pub enriched: bool,

@@ -11,13 +11,3 @@ pub struct AuthorSchema {
     /// `<arxiv:affiliation>` elements, when present.
     pub affiliations: Option<Vec<String>>,
 }
-
-/// An article's kind as written.
-#[derive(JsonSchema)]
-#[schemars(rename_all = "snake_case")]
-pub enum ArticleKindSchema {
-    /// An arXiv identifier.
-    Arxiv,
-    /// A DOI.
-    Doi,
-}

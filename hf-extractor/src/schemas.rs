@@ -22,16 +22,25 @@ use hf_enrich::entities::{
 use hf_enrich::readme_languages::ReadmeLanguage;
 use hf_enrich::records::{BaseModelEntity, ModelRecord};
 use hf_enrich::sharedby::{SharedByEntity, SharedByRef};
+use hf_identifiers::{
+    ArticleRef, BaseModelRef, DatasetRef, KeywordRef, LanguageRef, LicenseRef, TaskRef,
+};
 use schemars::JsonSchema;
 
 use crate::downstream::SourceRecord;
 use crate::error::{Error, Result};
+use crate::manifest::RunManifest;
 
 fn of<T: JsonSchema>() -> serde_json::Value {
     schemars::schema_for!(T).to_value()
 }
 
-/// Each file of a run folder that has a schema, with its schema, sorted by file name.
+/// `{model_id: [references]}`.
+fn map_of<T: JsonSchema>() -> serde_json::Value {
+    of::<BTreeMap<String, Vec<T>>>()
+}
+
+/// Every file of a run folder (`run.json` included), with its schema, sorted by file name.
 pub fn schemas() -> Vec<(&'static str, serde_json::Value)> {
     let models = of::<Vec<ModelRecord>>;
     let mut all = vec![
@@ -46,6 +55,13 @@ pub fn schemas() -> Vec<(&'static str, serde_json::Value)> {
             "hf_identified_sharedby.json",
             of::<BTreeMap<String, Vec<SharedByRef>>>(),
         ),
+        ("hf_identified_articles.json", map_of::<ArticleRef>()),
+        ("hf_identified_base_models.json", map_of::<BaseModelRef>()),
+        ("hf_identified_datasets.json", map_of::<DatasetRef>()),
+        ("hf_identified_keywords.json", map_of::<KeywordRef>()),
+        ("hf_identified_languages.json", map_of::<LanguageRef>()),
+        ("hf_identified_licenses.json", map_of::<LicenseRef>()),
+        ("hf_identified_tasks.json", map_of::<TaskRef>()),
         ("hf_models.json", models()),
         ("hf_models_with_ancestors.json", models()),
         ("hf_raw_models_from_file.json", models()),
@@ -57,6 +73,7 @@ pub fn schemas() -> Vec<(&'static str, serde_json::Value)> {
             "readme_languages.json",
             of::<BTreeMap<String, Vec<ReadmeLanguage>>>(),
         ),
+        ("run.json", of::<RunManifest>()),
         ("sharedby.json", of::<Vec<SharedByEntity>>()),
         ("sources.json", of::<Vec<SourceRecord>>()),
         ("tasks.json", of::<Vec<TaskEntity>>()),
