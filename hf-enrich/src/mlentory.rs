@@ -6,6 +6,20 @@
 //! produces: keys sorted, separators `", "` and `": "`, non-ASCII escaped as `\uXXXX`
 //! (UTF-16 surrogate pairs beyond the BMP), and `"`, `\`, control characters escaped as
 //! `json.dumps` does.
+//!
+//! # The identity rule
+//!
+//! The downstream links a model to an entity by `hash(TYPE, id)` of the id in an identified map
+//! and finds the entity by its record's `mlentory_id`, so every record carries the **exact** id of
+//! its map ([`crate::entities`]) and its `mlentory_id` is [`EntityType::id`] of that string: one
+//! record per id, no two records with one `mlentory_id`. Canonical ids are used wherever they are
+//! known before a map is written: models are keyed by their canonical id (old names kept in
+//! `aliases`), and base-model references to a model that was read are rewritten to its canonical
+//! id ([`crate::lineage::canonicalise_base_models`]; the text as written stays in `raw`).
+//! Datasets are resolved after their map is written: a legacy id answered through a 307
+//! (`mnist` → `ylecun/mnist`) keeps its record under the id as identified, with the canonical id
+//! in `canonical_id`, so its link resolves; a run naming one dataset both ways has one record per
+//! spelling. `hf_extractor::downstream` describes the whole contract.
 
 use sha2::{Digest, Sha256};
 
