@@ -87,7 +87,7 @@ pub fn shards_of(run_folder: &Path) -> Result<Vec<(Shard, PathBuf)>> {
 struct RecordKey {
     #[serde(default)]
     id: Option<String>,
-    #[serde(default)]
+    #[serde(default, rename = "modelId")]
     model_id: Option<String>,
     #[serde(default)]
     enriched: Option<bool>,
