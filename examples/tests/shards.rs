@@ -187,3 +187,18 @@ async fn shards_refuse_the_listing_and_the_merge_wants_every_shard() {
     let sharded: Vec<_> = graph().into_iter().filter(|a| is_sharded(&a.name)).collect();
     assert_eq!(sharded.len(), 15);
 }
+
+/// `dagster/definitions.py` reads the graph from `dagster/assets.json`: regenerate it with
+/// `hf-extract list-assets --json > dagster/assets.json` when the graph changes.
+#[test]
+fn the_dagster_definitions_read_the_current_asset_graph() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../dagster/assets.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let committed: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        committed,
+        hf_extractor::shard::graph_json(),
+        "{} is stale: run `hf-extract list-assets --json > dagster/assets.json`",
+        path.display()
+    );
+}

@@ -17,7 +17,6 @@ use hf_enrich::source::{HttpSource, SourceError};
 use hf_identifiers::RunIdentified;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use sha2::{Digest, Sha256};
 
 use crate::assets::{self, graph};
 use crate::config::ExtractorConfig;
@@ -893,10 +892,7 @@ pub(crate) fn asset_file(name: &str) -> Option<String> {
 
 pub(crate) fn file_sha256(path: &Path) -> Result<String> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    Ok(Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    Ok(crate::shard::sha256_hex(&bytes))
 }
 
 pub(crate) fn elapsed_ms(t: Instant) -> u64 {

@@ -204,6 +204,30 @@ impl PreparedShard {
     }
 }
 
+/// The asset graph as `hf-extract list-assets --json` prints it and `dagster/assets.json` holds
+/// it: `[{"name", "deps", "file", "sharded"}]`, in dependency order.
+pub fn graph_json() -> serde_json::Value {
+    graph()
+        .into_iter()
+        .map(|a| {
+            serde_json::json!({
+                "name": a.name,
+                "deps": a.deps,
+                "file": a.file,
+                "sharded": is_sharded(&a.name),
+            })
+        })
+        .collect()
+}
+
+/// The SHA-256 of `bytes`, as lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 fn shard_error(value: &str, reason: &str) -> Error {
     Error::Config {
         variable: format!("--shard / {SHARD_VARIABLE} / partition key"),

@@ -28,7 +28,7 @@ use clap::{Args, Parser, Subcommand};
 use hf_extractor::assets::{graph, select};
 use hf_extractor::config::ExtractorConfig;
 use hf_extractor::manifest::AssetReport;
-use hf_extractor::pipes::{Pipes, PipesLogLayer, PipesObserver, PipesSelection};
+use hf_extractor::pipes::{MetadataValue, Pipes, PipesLogLayer, PipesObserver, PipesSelection};
 use hf_extractor::shard::{Shard, ShardRun};
 use hf_extractor::{HfExtractor, MaterializeOptions, RunObserver};
 use tracing_subscriber::Layer;
@@ -61,9 +61,9 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct MergeShards {
-    /// The run folder whose shards to merge.
+    /// The run folder whose shards to merge (under Dagster: `extras["run_folder"]` if not given).
     #[arg(value_name = "RUN_FOLDER")]
-    run_folder: std::path::PathBuf,
+    run_folder: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -252,18 +252,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::ListAssets { json: true } => {
-            let assets: Vec<serde_json::Value> = graph()
-                .into_iter()
-                .map(|a| {
-                    serde_json::json!({
-                        "name": a.name,
-                        "deps": a.deps,
-                        "file": a.file,
-                        "sharded": hf_extractor::shard::is_sharded(&a.name),
-                    })
-                })
-                .collect();
-            println!("{}", serde_json::Value::Array(assets));
+            match serde_json::to_string_pretty(&hf_extractor::shard::graph_json()) {
+                Ok(text) => println!("{text}"),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::FAILURE;
+                }
+            }
             ExitCode::SUCCESS
         }
         Command::MergeShards(args) => {
@@ -274,13 +269,30 @@ fn main() -> ExitCode {
                 )
                 .with_writer(std::io::stderr)
                 .init();
-            match tokio::runtime::Runtime::new()
-                .map_err(|e| e.to_string())
-                .and_then(|rt| rt.block_on(merge_shards(&args)).map_err(|e| e.to_string()))
-            {
-                Ok(()) => ExitCode::SUCCESS,
+            let pipes = match Pipes::from_env() {
+                Ok(pipes) => pipes,
                 Err(e) => {
                     eprintln!("error: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match tokio::runtime::Runtime::new()
+                .map_err(|e| e.to_string())
+                .and_then(|rt| {
+                    rt.block_on(merge_shards(args, pipes.as_ref()))
+                        .map_err(|e| e.to_string())
+                }) {
+                Ok(()) => {
+                    if let Some(pipes) = &pipes {
+                        pipes.close();
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    if let Some(pipes) = &pipes {
+                        pipes.close_with_exception("HfExtractError", &e);
+                    }
                     ExitCode::FAILURE
                 }
             }
@@ -400,9 +412,21 @@ fn dagster_launch(
     Ok(selection)
 }
 
-async fn merge_shards(args: &MergeShards) -> Result<(), Box<dyn std::error::Error>> {
-    let parent = args
+/// Merge the shards; under Dagster, report the context's asset (the merge) with the run folder,
+/// the merged assets' count, requests and failures, and a data version over their checksums.
+async fn merge_shards(
+    args: MergeShards,
+    pipes: Option<&Pipes>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let from_extras = pipes
+        .and_then(|p| p.context().extras.get("run_folder"))
+        .and_then(|v| v.as_str())
+        .map(std::path::PathBuf::from);
+    let run_folder = args
         .run_folder
+        .or(from_extras)
+        .ok_or("merge-shards needs the run folder")?;
+    let parent = run_folder
         .parent()
         .map(|p| p.display().to_string())
         .unwrap_or_else(|| ".".into());
@@ -413,8 +437,37 @@ async fn merge_shards(args: &MergeShards) -> Result<(), Box<dyn std::error::Erro
         _ => std::env::var(variable).ok(),
     })?;
     let outcome = HfExtractor::new(config)?
-        .merge_shards(&args.run_folder)
+        .merge_shards(&run_folder)
         .await?;
+    if let Some(pipes) = pipes {
+        let manifest = &outcome.manifest;
+        let merged: Vec<_> = manifest
+            .assets
+            .iter()
+            .filter(|a| hf_extractor::shard::is_sharded(&a.name))
+            .collect();
+        let checksums: String = merged
+            .iter()
+            .filter_map(|a| a.sha256.as_deref())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let int = |n: usize| MetadataValue::Int(i64::try_from(n).unwrap_or(i64::MAX));
+        let folder = outcome.folder.path().display().to_string();
+        let metadata = [
+            ("count", int(merged.len())),
+            ("failures", int(manifest.failures.len())),
+            ("requests", int(manifest.http.requests as usize)),
+            (
+                "path",
+                MetadataValue::Path(outcome.folder.path().join("run.json").display().to_string()),
+            ),
+            ("run_folder", MetadataValue::Path(folder)),
+        ];
+        let version = hf_extractor::shard::sha256_hex(checksums.as_bytes());
+        for key in pipes.context().asset_keys.iter().flatten() {
+            pipes.report_asset_materialization(key, &metadata, Some(&version))?;
+        }
+    }
     println!("run folder: {}", outcome.folder.path().display());
     for asset in &outcome.manifest.assets {
         println!(
