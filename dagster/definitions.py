@@ -21,7 +21,6 @@ Environment: ``HF_EXTRACT_BIN`` (the binary, default ``hf-extract``), ``HF_DAGST
 binary's own ``HF_*`` variables (``HF_OUTPUT_DIR``, ``HF_TOKEN``, ...), passed through.
 """
 
-from __future__ import annotations
 
 import json
 import os
