@@ -65,10 +65,17 @@ def build_definitions(
     args: Sequence[str] | None = None,
     env: Mapping[str, str] | None = None,
     key_prefix: Sequence[str] = (),
-    pipes_client: dg.PipesSubprocessClient | None = None,
+    pipes_client: dg.PipesClient | None = None,
+    run_kwargs: Mapping[str, object] | None = None,
     graph: list[dict] | None = None,
 ) -> dg.Definitions:
-    """The definitions; every argument defaults to its environment variable (module docstring)."""
+    """The definitions; every argument defaults to its environment variable (module docstring).
+
+    ``pipes_client`` is the resource ``pipes`` (default: a ``PipesSubprocessClient``; a
+    ``PipesK8sClient`` runs each step in a pod), ``run_kwargs`` go to every ``pipes.run`` call
+    (e.g. ``{"image": ...}`` for Kubernetes).
+    """
+    run_kwargs = dict(run_kwargs or {})
     binary = binary or os.environ.get("HF_EXTRACT_BIN", "hf-extract")
     shards = shards or int(os.environ.get("HF_DAGSTER_SHARDS", "4"))
     args = list(args if args is not None else shlex.split(os.environ.get("HF_EXTRACT_ARGS", "")))
@@ -99,7 +106,7 @@ def build_definitions(
 
     @dg.multi_asset(specs=listing_specs, can_subset=True, name="hf_listing", pool=POOL)
     def hf_listing(context: dg.AssetExecutionContext, pipes: dg.PipesSubprocessClient):
-        return pipes.run(command=materialize, context=context, env=env).get_results(
+        return pipes.run(command=materialize, context=context, env=env, **run_kwargs).get_results(
             implicit_materializations=False
         )
 
@@ -115,9 +122,9 @@ def build_definitions(
             "run_folder": latest_run_folder(context, key("hf_raw_models")),
             "shard": context.partition_key,
         }
-        return pipes.run(command=materialize, context=context, env=env, extras=extras).get_results(
-            implicit_materializations=False
-        )
+        return pipes.run(
+            command=materialize, context=context, env=env, extras=extras, **run_kwargs
+        ).get_results(implicit_materializations=False)
 
     @dg.asset(
         key=key(MERGED),
@@ -128,7 +135,7 @@ def build_definitions(
     def hf_shards_merged(context: dg.AssetExecutionContext, pipes: dg.PipesSubprocessClient):
         extras = {"run_folder": latest_run_folder(context, key("hf_raw_models"))}
         return pipes.run(
-            command=[binary, "merge-shards"], context=context, env=env, extras=extras
+            command=[binary, "merge-shards"], context=context, env=env, extras=extras, **run_kwargs
         ).get_materialize_result(implicit_materialization=False)
 
     return dg.Definitions(
