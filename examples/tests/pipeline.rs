@@ -334,6 +334,7 @@ async fn from_an_earlier_run_only_the_selection_runs() {
     let options = MaterializeOptions {
         selection: vec!["hf_enriched_licenses".into()],
         from: Some(first.folder.path().to_owned()),
+        ..MaterializeOptions::default()
     };
     let second = extractor.materialize(&options, &Silent).await.unwrap();
     let computed: Vec<&str> = second

@@ -102,13 +102,23 @@ async fn merged_shards_equal_the_unsharded_run_byte_for_byte() {
         assert!(!models.as_object().unwrap().is_empty(), "{s} has models");
         in_shards += std::fs::read_dir(&dir).unwrap().count();
     }
-    assert_eq!(in_shards, 3 * (15 + 1), "15 per-model files and run.json per shard");
+    assert_eq!(
+        in_shards,
+        3 * (15 + 1),
+        "15 per-model files and run.json per shard"
+    );
 
     let merged = extractor.merge_shards(&run).await.unwrap();
     let got = files(&run);
-    assert_eq!(got.keys().collect::<Vec<_>>(), expected.keys().collect::<Vec<_>>());
+    assert_eq!(
+        got.keys().collect::<Vec<_>>(),
+        expected.keys().collect::<Vec<_>>()
+    );
     for (name, bytes) in &expected {
-        assert!(got[name] == *bytes, "{name} differs from the unsharded run's");
+        assert!(
+            got[name] == *bytes,
+            "{name} differs from the unsharded run's"
+        );
     }
     // The merged manifest has the unsharded run's counts, failures and checksums.
     let figures = |m: &hf_extractor::manifest::RunManifest| -> Vec<_> {
@@ -135,7 +145,11 @@ async fn a_shard_recomputes_one_asset_from_its_earlier_files() {
     std::fs::remove_file(dir.join("licenses.json")).unwrap();
 
     shard(&extractor, &run, s, &["hf_enriched_licenses"]).await;
-    assert_eq!(files(&dir), before, "the same file again, nothing else touched");
+    assert_eq!(
+        files(&dir),
+        before,
+        "the same file again, nothing else touched"
+    );
     let manifest: hf_extractor::manifest::RunManifest =
         serde_json::from_slice(&std::fs::read(dir.join("run.json")).unwrap()).unwrap();
     let computed: Vec<_> = manifest
@@ -182,9 +196,15 @@ async fn shards_refuse_the_listing_and_the_merge_wants_every_shard() {
 
     shard(&extractor, &run, Shard::new(0, 2).unwrap(), &[]).await;
     let err = extractor.merge_shards(&run).await.unwrap_err().to_string();
-    assert!(err.contains("01-of-02") && err.contains("shard missing"), "{err}");
+    assert!(
+        err.contains("01-of-02") && err.contains("shard missing"),
+        "{err}"
+    );
     // The per-model stages of the graph are exactly the sharded ones.
-    let sharded: Vec<_> = graph().into_iter().filter(|a| is_sharded(&a.name)).collect();
+    let sharded: Vec<_> = graph()
+        .into_iter()
+        .filter(|a| is_sharded(&a.name))
+        .collect();
     assert_eq!(sharded.len(), 15);
 }
 

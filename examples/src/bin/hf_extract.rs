@@ -31,11 +31,11 @@ use hf_extractor::manifest::AssetReport;
 use hf_extractor::pipes::{MetadataValue, Pipes, PipesLogLayer, PipesObserver, PipesSelection};
 use hf_extractor::shard::{Shard, ShardRun};
 use hf_extractor::{HfExtractor, MaterializeOptions, RunObserver};
+use hf_extractor_examples::offline_hub::OfflineHub;
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tracing_subscriber::Layer;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
-use hf_extractor_examples::offline_hub::OfflineHub;
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Extract Hugging Face model metadata and everything it points to into a run folder.
 #[derive(Debug, Parser)]
@@ -333,9 +333,8 @@ async fn materialize(mut args: Materialize) -> ExitCode {
     };
     let bars = Bars::new(!args.no_progress && pipes.is_none());
     let writer = LogWriter(bars.multi.clone());
-    let env_filter = || {
-        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into())
-    };
+    let env_filter =
+        || tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
     let pipes_logs = pipes
         .clone()
         .map(|p| PipesLogLayer::new(p, tracing::Level::INFO).with_filter(env_filter()));
@@ -351,27 +350,23 @@ async fn materialize(mut args: Materialize) -> ExitCode {
 
     let result = match &pipes {
         None => run(&args, &bars, &bars).await,
-        Some(pipes) => {
-            let launched = dagster_launch(pipes, &mut args).and_then(|selection| {
-                Ok(PipesObserver::new(pipes.clone(), selection))
-            });
-            match launched {
-                Err(e) => Err(e),
-                Ok(observer) => {
-                    tokio::select! {
-                        result = run(&args, &observer, &bars) => result,
-                        _ = tokio::signal::ctrl_c() => {
-                            pipes.close_with_exception(
-                                "Interrupted",
-                                "hf-extract interrupted (SIGINT): the run stopped before its end",
-                            );
-                            eprintln!("error: interrupted");
-                            return ExitCode::from(130);
-                        }
+        Some(pipes) => match dagster_launch(pipes, &mut args) {
+            Err(e) => Err(e),
+            Ok(selection) => {
+                let observer = PipesObserver::new(pipes.clone(), selection);
+                tokio::select! {
+                    result = run(&args, &observer, &bars) => result,
+                    _ = tokio::signal::ctrl_c() => {
+                        pipes.close_with_exception(
+                            "Interrupted",
+                            "hf-extract interrupted (SIGINT): the run stopped before its end",
+                        );
+                        eprintln!("error: interrupted");
+                        return ExitCode::from(130);
                     }
                 }
             }
-        }
+        },
     };
     match result {
         Ok(code) => {
@@ -402,7 +397,13 @@ fn dagster_launch(
     let selection = PipesSelection::from_context(context)?
         .ok_or("the Dagster context names no asset keys: run hf-extract from an asset")?;
     args.select = Some(selection.names().join(","));
-    let extra = |name: &str| context.extras.get(name).and_then(|v| v.as_str()).map(str::to_owned);
+    let extra = |name: &str| {
+        context
+            .extras
+            .get(name)
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+    };
     if let Some(folder) = extra("run_folder") {
         args.run_folder = Some(folder.into());
     }
@@ -436,9 +437,7 @@ async fn merge_shards(
         "HF_TOKEN" | "HF_TOKEN_PATH" | "HF_HOME" | "HOME" => None,
         _ => std::env::var(variable).ok(),
     })?;
-    let outcome = HfExtractor::new(config)?
-        .merge_shards(&run_folder)
-        .await?;
+    let outcome = HfExtractor::new(config)?.merge_shards(&run_folder).await?;
     if let Some(pipes) = pipes {
         let manifest = &outcome.manifest;
         let merged: Vec<_> = manifest
@@ -490,8 +489,12 @@ async fn run(
     };
     let shard = match (&args.shard, &args.run_folder) {
         (Some(shard), Some(folder)) => Some(ShardRun::new(folder, shard.parse::<Shard>()?)),
-        (Some(_), None) => return Err("--shard needs --run-folder (the listing's run folder)".into()),
-        (None, Some(_)) => return Err("--run-folder needs --shard (use --shard 0/1 for all models)".into()),
+        (Some(_), None) => {
+            return Err("--shard needs --run-folder (the listing's run folder)".into());
+        }
+        (None, Some(_)) => {
+            return Err("--run-folder needs --shard (use --shard 0/1 for all models)".into());
+        }
         (None, None) => None,
     };
     let started_at = args

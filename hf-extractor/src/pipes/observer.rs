@@ -73,21 +73,19 @@ impl PipesSelection {
 
 /// The last component of a user key string: split at each `/` not escaped as `\/`.
 fn last_component(key: &str) -> String {
-    let mut components = vec![String::new()];
+    let mut last = String::new();
     let mut chars = key.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
             '\\' if chars.peek() == Some(&'/') => {
                 chars.next();
-                components.last_mut().map(|s| s.push('/'));
+                last.push('/');
             }
-            '/' => components.push(String::new()),
-            c => {
-                components.last_mut().map(|s| s.push(c));
-            }
+            '/' => last.clear(),
+            c => last.push(c),
         }
     }
-    components.pop().unwrap_or_default()
+    last
 }
 
 /// Reports each selected asset to Dagster right after its file is written, exactly once, with
