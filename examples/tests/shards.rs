@@ -7,27 +7,15 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use hf_extractor::assets::graph;
-use hf_extractor::config::ExtractorConfig;
 use hf_extractor::pipeline::Silent;
 use hf_extractor::shard::{Shard, ShardRun, is_sharded};
 use hf_extractor::{HfExtractor, MaterializeOptions};
-use hf_extractor_examples::offline_hub::{OfflineHub, Snapshot, snapshot_dir};
+use hf_extractor_examples::offline_hub::{OfflineHub, Snapshot};
+
+mod common;
 
 fn extractor(hub: &OfflineHub, out: &Path, num_models: usize) -> HfExtractor {
-    let uri = hub.uri();
-    let ids = snapshot_dir().join("model_ids.txt").display().to_string();
-    let out = out.display().to_string();
-    let config = ExtractorConfig::from_env_with(move |k| match k {
-        "HF_ENDPOINT" | "HF_ARXIV_ENDPOINT" => Some(uri.clone()),
-        "HF_ARXIV_DELAY_MS" => Some("0".into()),
-        "HF_NUM_MODELS" => Some(num_models.to_string()),
-        "HF_MODELS_FILE_PATH" => Some(ids.clone()),
-        "HF_OUTPUT_DIR" => Some(out.clone()),
-        "HF_BASE_MODEL_ITERATIONS" => Some("3".into()),
-        _ => None,
-    })
-    .unwrap();
-    HfExtractor::new(config).unwrap()
+    common::extractor_at(&hub.uri(), out, num_models)
 }
 
 /// Every asset file of a run folder (not `run.json`, not the shards).
