@@ -85,7 +85,7 @@ struct Materialize {
     #[arg(long)]
     no_progress: bool,
     /// Compute shard K of N (`K/N` or `KK-of-NN`) of the per-model stages of `--run-folder`.
-    #[arg(long, env = "HF_SHARD", requires = "run_folder")]
+    #[arg(long, env = "HF_SHARD")]
     shard: Option<String>,
     /// The run folder (made by the listing) a shard continues.
     #[arg(long, value_name = "RUN_FOLDER")]
