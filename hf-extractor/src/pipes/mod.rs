@@ -208,25 +208,18 @@ impl Channel {
         }
     }
 
-    /// One complete line in one `write` call: the reader never sees half a message.
+    /// One complete line in one `write` call, under the stream's lock, so the reader never
+    /// sees half a message (`write_all` makes one call unless the OS takes only part of it,
+    /// and then finishes the line rather than leave it broken).
     fn write_line(&mut self, line: &[u8]) -> std::io::Result<()> {
-        let written = match self {
-            Self::File { file, .. } => file.write(line)?,
-            Self::Stderr => std::io::stderr().lock().write(line)?,
+        match self {
+            Self::File { file, .. } => file.write_all(line),
+            Self::Stderr => std::io::stderr().lock().write_all(line),
             Self::Stdout => {
                 let mut out = std::io::stdout().lock();
-                let n = out.write(line)?;
-                out.flush()?;
-                n
+                out.write_all(line)?;
+                out.flush()
             }
-        };
-        if written == line.len() {
-            Ok(())
-        } else {
-            Err(std::io::Error::new(
-                std::io::ErrorKind::WriteZero,
-                format!("wrote {written} of {} bytes of a message line", line.len()),
-            ))
         }
     }
 }
