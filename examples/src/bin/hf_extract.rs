@@ -371,7 +371,15 @@ async fn materialize(mut args: Materialize) -> ExitCode {
     match result {
         Ok(code) => {
             if let Some(pipes) = &pipes {
-                pipes.close();
+                if code == ExitCode::SUCCESS {
+                    pipes.close();
+                } else {
+                    // --strict: the run is complete but something failed; Dagster fails the step.
+                    pipes.close_with_exception(
+                        "HfExtractStrict",
+                        "--strict: models or entities failed (run.json lists them)",
+                    );
+                }
             }
             code
         }
