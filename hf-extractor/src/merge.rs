@@ -19,6 +19,12 @@
 //! `run.json` is rewritten: the listing's assets, the merged assets (counts of the merged files,
 //! requests summed over the shards), every failure once, HTTP figures summed over the listing
 //! and the shards.
+//!
+//! A shard's `run.json` describes its latest run. After a shard recomputed only some assets
+//! (a subset from its earlier files), the merge still merges every file, but the failures and
+//! lineage stubs of the stages that shard did not run again are not in its manifest: then
+//! `hf_base_models.json` is the union of the shards' files rather than computed again, and the
+//! merged `run.json` lists only the failures the shards' latest runs saw.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
