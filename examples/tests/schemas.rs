@@ -6,11 +6,12 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use hf_extractor::HfExtractor;
-use hf_extractor::config::ExtractorConfig;
 use hf_extractor::schemas::{render, schema_file_name, schemas};
-use hf_extractor_examples::offline_hub::{OfflineHub, snapshot_dir};
+use hf_extractor_examples::offline_hub::OfflineHub;
 use serde_json::Value;
+
+mod common;
+use common::extractor_at;
 
 fn committed_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas")
@@ -90,19 +91,7 @@ fn records<'v>(root: &'v Value, data: &'v Value) -> (Vec<&'v Value>, &'v Value) 
 async fn every_key_written_is_in_its_schema() {
     let hub = OfflineHub::start().await.unwrap();
     let out = tempfile::tempdir().unwrap();
-    let uri = hub.uri();
-    let ids = snapshot_dir().join("model_ids.txt").display().to_string();
-    let folder = out.path().display().to_string();
-    let config = ExtractorConfig::from_env_with(move |k| match k {
-        "HF_ENDPOINT" | "HF_ARXIV_ENDPOINT" => Some(uri.clone()),
-        "HF_ARXIV_DELAY_MS" => Some("0".into()),
-        "HF_NUM_MODELS" => Some("8".into()),
-        "HF_MODELS_FILE_PATH" => Some(ids.clone()),
-        "HF_OUTPUT_DIR" => Some(folder.clone()),
-        _ => None,
-    })
-    .unwrap();
-    let run = HfExtractor::new(config).unwrap().run().await.unwrap();
+    let run = extractor_at(&hub.uri(), out.path(), 8).run().await.unwrap();
     for (file, schema) in schemas() {
         let text = std::fs::read_to_string(run.folder.path().join(file)).unwrap();
         let data: Value = serde_json::from_str(&text).unwrap();

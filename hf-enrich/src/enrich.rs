@@ -332,6 +332,16 @@ impl<S: MetadataSource> HfEnrichment<S> {
 
     /// Step 1: identify the run's models, follow their lineage, and identify the parents read.
     pub async fn ancestors(&self, models: &[FetchedModel]) -> (Lineage, IdentifiedRun) {
+        self.ancestors_beside(models, &[]).await
+    }
+
+    /// [`Self::ancestors`] of some of the run's models (a shard's), `beside` the others: a
+    /// model of the run is never fetched as a parent, whichever process follows its lineage.
+    pub async fn ancestors_beside(
+        &self,
+        models: &[FetchedModel],
+        beside: &[FetchedModel],
+    ) -> (Lineage, IdentifiedRun) {
         let threads = self.options.threads.max(1);
         let run_found: Vec<(String, Identified)> = models
             .iter()
@@ -345,6 +355,7 @@ impl<S: MetadataSource> HfEnrichment<S> {
         let (lineage, lineage_found) = follow(
             &self.source,
             models,
+            beside,
             &first,
             self.options.base_model_iterations,
             threads,
@@ -357,9 +368,10 @@ impl<S: MetadataSource> HfEnrichment<S> {
             "lineage followed"
         );
         let mut identified = identify_with(run_found.into_iter().chain(lineage_found));
+        // A reference to a model of the run in another shard is canonicalised too.
         canonicalise_base_models(
             &mut identified.refs.base_models,
-            models.iter().chain(&lineage.models),
+            models.iter().chain(beside).chain(&lineage.models),
         );
         (lineage, IdentifiedRun::from_refs(identified.refs))
     }

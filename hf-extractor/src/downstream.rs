@@ -48,6 +48,8 @@ pub const SOURCE_NAME: &str = "Hugging Face";
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SourceRecord {
+    /// The platform (`HF`).
+    pub id: String,
     /// The catalog's identifier: the Hub's address.
     #[serde(rename = "https://schema.org/identifier")]
     pub identifier: String,
@@ -76,6 +78,7 @@ impl SourceRecord {
     pub fn new(endpoint: &str, time: &str) -> Self {
         let url = endpoint.trim_end_matches('/').to_owned();
         Self {
+            id: PLATFORM.to_owned(),
             identifier: url.clone(),
             name: SOURCE_NAME.to_owned(),
             mlentory_id: mlentory_id("Source", PLATFORM),

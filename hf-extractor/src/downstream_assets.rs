@@ -48,14 +48,13 @@ pub(crate) fn compute(
         "readme_languages" => {
             let map = readme_languages(state.models);
             let value = to_json(&map)?;
-            let count = map.values().filter(|found| !found.is_empty()).count();
+            let count = map.len();
             *state.readme = Some(map);
             (count, value)
         }
         "chunks_citation" => {
             let map = citation_chunks(state.models);
-            let count = map.values().filter(|chunk| chunk.is_some()).count();
-            (count, to_json(&map)?)
+            (map.len(), to_json(&map)?)
         }
         "sources" => (1, to_json(&[SourceRecord::new(endpoint, stamp)])?),
         other => {

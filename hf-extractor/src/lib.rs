@@ -9,10 +9,14 @@ pub mod downstream;
 mod downstream_assets;
 pub mod error;
 pub mod manifest;
+pub mod merge;
 pub mod pipeline;
+#[cfg(feature = "dagster-pipes")]
+pub mod pipes;
 pub mod run_folder;
 #[cfg(feature = "schema")]
 pub mod schemas;
+pub mod shard;
 
 pub use error::{Error, Result};
 pub use hf_enrich::{mlentory, model_ids, models, quality, records};
