@@ -307,75 +307,53 @@ async fn from_an_earlier_run_only_the_selection_runs() {
     let out = tempfile::tempdir().unwrap();
     let extractor = extractor(&hub, out.path(), 20);
     let first = extractor.run().await.unwrap();
-    let before = hub.request_count().await;
-    let options = MaterializeOptions {
-        selection: vec!["hf_enriched_licenses".into()],
-        from: Some(first.folder.path().to_owned()),
-        ..MaterializeOptions::default()
-    };
-    let second = extractor.materialize(&options, &Silent).await.unwrap();
-    let computed: Vec<&str> = second
-        .manifest
-        .assets
-        .iter()
-        .filter(|a| a.loaded_from.is_none())
-        .map(|a| a.name.as_str())
-        .collect();
-    assert_eq!(computed, ["hf_enriched_licenses"]);
-    let loaded: Vec<&str> = second
-        .manifest
-        .assets
-        .iter()
-        .filter(|a| a.loaded_from.is_some())
-        .map(|a| a.name.as_str())
-        .collect();
-    assert_eq!(loaded, ["hf_identified_licenses"]);
-    assert_eq!(
-        hub.request_count().await,
-        before,
-        "licenses resolve offline: no request"
-    );
-    assert_eq!(
-        files_without_times(&second)["licenses.json"],
-        files_without_times(&first)["licenses.json"]
-    );
-}
-
-#[tokio::test]
-async fn the_downstream_s_assets_load_from_an_earlier_run() {
-    let hub = OfflineHub::start().await.unwrap();
-    let out = tempfile::tempdir().unwrap();
-    let extractor = extractor(&hub, out.path(), 20);
-    let first = extractor.run().await.unwrap();
-    let before = hub.request_count().await;
-    let options = MaterializeOptions {
-        selection: vec![
-            "hf_enriched_languages".into(),
-            "hf_enriched_sharedby".into(),
-        ],
-        from: Some(first.folder.path().to_owned()),
-        ..MaterializeOptions::default()
-    };
-    let second = extractor.materialize(&options, &Silent).await.unwrap();
-    let loaded: BTreeSet<&str> = second
-        .manifest
-        .assets
-        .iter()
-        .filter(|a| a.loaded_from.is_some())
-        .map(|a| a.name.as_str())
-        .collect();
-    assert_eq!(
-        loaded,
-        BTreeSet::from([
-            "hf_identified_languages",
-            "readme_languages",
-            "hf_identified_sharedby"
-        ])
-    );
-    assert_eq!(hub.request_count().await, before, "no request");
-    let (a, b) = (files_without_times(&first), files_without_times(&second));
-    for file in ["languages.json", "sharedby.json"] {
-        assert_eq!(a[file], b[file], "{file}");
+    // (selection, the assets loaded from the first run, the files that must be the same).
+    type Case<'a> = (&'a [&'a str], &'a [&'a str], &'a [&'a str]);
+    let cases: [Case; 2] = [
+        (
+            &["hf_enriched_licenses"],
+            &["hf_identified_licenses"],
+            &["licenses.json"],
+        ),
+        // The downstream's assets; the languages read the README languages too.
+        (
+            &["hf_enriched_languages", "hf_enriched_sharedby"],
+            &[
+                "hf_identified_languages",
+                "hf_identified_sharedby",
+                "readme_languages",
+            ],
+            &["languages.json", "sharedby.json"],
+        ),
+    ];
+    for (selection, loaded, files) in cases {
+        let before = hub.request_count().await;
+        let options = MaterializeOptions {
+            selection: selection.iter().map(|s| (*s).to_owned()).collect(),
+            from: Some(first.folder.path().to_owned()),
+            ..MaterializeOptions::default()
+        };
+        let second = extractor.materialize(&options, &Silent).await.unwrap();
+        let names = |from_earlier: bool| -> BTreeSet<&str> {
+            second
+                .manifest
+                .assets
+                .iter()
+                .filter(|a| a.loaded_from.is_some() == from_earlier)
+                .map(|a| a.name.as_str())
+                .collect()
+        };
+        assert_eq!(names(false), selection.iter().copied().collect());
+        assert_eq!(names(true), loaded.iter().copied().collect());
+        assert_eq!(
+            hub.request_count().await,
+            before,
+            "{selection:?} resolve offline: no request"
+        );
+        let (a, b) = (files_without_times(&first), files_without_times(&second));
+        for file in files {
+            assert_eq!(a[*file], b[*file], "{file}");
+        }
     }
 }
 
