@@ -13,6 +13,10 @@ when the two disagree), so new assets of the binary show up here by regenerating
 - ``hf_shards_merged``: ``hf-extract merge-shards <run folder>`` writes the run folder's own files,
   equal byte for byte to an unsharded run's.
 
+Every asset of the binary is loaded, as the input of a downstream asset, by the IO manager
+``hf_run_folder_io_manager`` (``downstream_io.py``): the values the Python extractor's downstream
+takes, from the merged run folder.
+
 Both multi-assets run in the concurrency pool ``hf_hub``: give it a limit (``dagster instance
 concurrency set hf_hub 2``) so shards do not multiply the Hub's rate limit.
 
@@ -25,12 +29,18 @@ binary's own ``HF_*`` variables (``HF_OUTPUT_DIR``, ``HF_TOKEN``, ...), passed t
 import json
 import os
 import shlex
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import dagster as dg
 
 HERE = Path(__file__).resolve().parent
+# `dagster ... -f dagster/definitions.py` resolves imports from the working directory, not this one.
+if str(HERE) not in sys.path:
+    sys.path.append(str(HERE))
+
+from downstream_io import IO_MANAGER_KEY, RunFolderIOManager  # noqa: E402
 #: The pool every step that talks to the Hub runs in.
 POOL = "hf_hub"
 #: The Dagster-only asset that merges the shards.
@@ -86,21 +96,15 @@ def build_definitions(
     def key(name: str) -> dg.AssetKey:
         return dg.AssetKey([*prefix, name])
 
+    def spec(a: dict, **kwargs) -> dg.AssetSpec:
+        return dg.AssetSpec(
+            key(a["name"]), deps=[key(d) for d in a["deps"]], **kwargs
+        ).with_io_manager_key(IO_MANAGER_KEY)
+
     partitions = dg.StaticPartitionsDefinition(shard_keys(shards))
-    listing_specs = [
-        dg.AssetSpec(key(a["name"]), deps=[key(d) for d in a["deps"]], group_name="hf_listing")
-        for a in graph
-        if not a["sharded"]
-    ]
+    listing_specs = [spec(a, group_name="hf_listing") for a in graph if not a["sharded"]]
     shard_specs = [
-        dg.AssetSpec(
-            key(a["name"]),
-            deps=[key(d) for d in a["deps"]],
-            group_name="hf_per_model",
-            partitions_def=partitions,
-        )
-        for a in graph
-        if a["sharded"]
+        spec(a, group_name="hf_per_model", partitions_def=partitions) for a in graph if a["sharded"]
     ]
     materialize = [binary, "materialize", "--no-progress", *args]
 
@@ -140,7 +144,10 @@ def build_definitions(
 
     return dg.Definitions(
         assets=[hf_listing, hf_per_model, hf_shards_merged],
-        resources={"pipes": pipes_client or dg.PipesSubprocessClient()},
+        resources={
+            "pipes": pipes_client or dg.PipesSubprocessClient(),
+            IO_MANAGER_KEY: RunFolderIOManager.from_graph(graph, merged=MERGED),
+        },
     )
 
 
