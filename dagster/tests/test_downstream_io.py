@@ -12,6 +12,7 @@ import pytest
 
 from conftest import read_json
 from definitions import MERGED, build_definitions, load_graph
+from downstream_io import RunFolderIOManager
 from test_definitions import LISTING, PER_MODEL, STARTED
 
 PREFIX = ["mlentory", "hf"]
@@ -170,3 +171,34 @@ def test_a_wrong_annotation_is_refused_by_dagster_s_type_check(handed_off):
     message = failure_of(result)
     assert message.startswith("dagster._core.errors.DagsterTypeCheckDidNotPass"), message
     assert 'step input "value"' in message and "must be a int" in message
+
+
+def test_a_shard_materialised_after_the_merge_fails_until_merged_again(handed_off):
+    defs, instance, run, _ = handed_off
+    materialize(defs, ours("hf_identified_tasks"), instance, partition="01-of-02")
+    stale = materialize(defs, downstream("hf_identified_tasks"), instance, raise_on_error=False)
+    assert not stale.success
+    assert "materialised after the last merge" in failure_of(stale)
+
+    materialize(defs, ours(MERGED), instance)
+    RECEIVED.clear()
+    assert materialize(defs, downstream("hf_identified_tasks"), instance).success
+    assert RECEIVED["hf_identified_tasks"][1] == str(run)
+
+
+def test_a_downstream_elsewhere_binds_it_as_its_input_manager(handed_off):
+    # Definitions without our assets: the upstream is an external AssetSpec, the input manager
+    # loads it.
+    _, instance, run, _ = handed_off
+    external = dg.AssetSpec([*PREFIX, "hf_identified_keywords"])
+
+    ids = dg.AssetIn(key=external.key, input_manager_key="hf_inputs")
+
+    @dg.asset(ins={"ids": ids})
+    def elsewhere(ids: IdentifiedMap) -> None:
+        RECEIVED["elsewhere"] = ids
+
+    resources = {"hf_inputs": RunFolderIOManager.from_graph(load_graph(), merged=MERGED)}
+    assert dg.materialize([external, elsewhere], instance=instance, resources=resources).success
+    keywords = read_json(run / "hf_identified_keywords.json")
+    assert RECEIVED["elsewhere"] == ({m: [e["id"] for e in v] for m, v in keywords.items()}, str(run))
