@@ -1,0 +1,123 @@
+//! The synthetic benchmark Hub: N models made on the fly, paginated like the Hub, with cards of
+//! the asked size, injected latency and request counts by route.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use std::time::{Duration, Instant};
+
+use futures::TryStreamExt;
+use hf_client::HfClientBuilder;
+use hf_client::models::{ModelProperty, Sort};
+use hf_extractor_examples::offline_hub::{OfflineHub, Snapshot, SyntheticHub};
+
+#[tokio::test]
+async fn lists_serves_cards_and_counts_requests_by_route() {
+    let hub = OfflineHub::serve_synthetic(
+        Snapshot::bundled().unwrap(),
+        SyntheticHub::new(2500).card_bytes(4096),
+    )
+    .await
+    .unwrap();
+    let client = HfClientBuilder::new()
+        .with_endpoint(hub.uri())
+        .build()
+        .unwrap();
+
+    // The whole listing in pages of 1,000: three pages, newest first, only what was expanded.
+    let models: Vec<_> = client
+        .models()
+        .list()
+        .sort(Sort::LastModified)
+        .expand([ModelProperty::Sha, ModelProperty::LastModified])
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(models.len(), 2500);
+    assert_eq!(models[0].id, "syn/bert-sst2-0");
+    assert_eq!(models[2499].id, SyntheticHub::model_id(2499));
+    assert!(
+        models
+            .windows(2)
+            .all(|w| w[0].last_modified.as_ref().unwrap().as_str()
+                > w[1].last_modified.as_ref().unwrap().as_str()),
+        "newest first"
+    );
+    assert!(models.iter().all(|m| m.sha.is_some() && m.tags.is_empty()));
+
+    // A card in one request with the listing's sha, 4 KB, with an ETag.
+    let first = &models[0];
+    let card = client
+        .models()
+        .card(&first.id)
+        .sha(first.sha.clone().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(card.text.len(), 4096);
+    assert!(card.etag.is_some());
+    // Model info of a synthetic model, and of a snapshot model; a number beyond N is unknown.
+    let info = client.models().info(&first.id).send().await.unwrap();
+    assert_eq!(info.info.sha, first.sha);
+    client
+        .models()
+        .info("google-bert/bert-base-uncased")
+        .send()
+        .await
+        .unwrap();
+    let beyond = client
+        .models()
+        .info(SyntheticHub::model_id(2500))
+        .send()
+        .await;
+    assert!(beyond.is_err());
+
+    let routes = hub.requests_by_route();
+    assert_eq!(routes.get("GET list"), Some(&3));
+    assert_eq!(routes.get("GET resolve-cache"), Some(&1));
+    assert_eq!(routes.get("GET info"), Some(&3));
+    assert_eq!(hub.request_count().await, 7);
+    // The same counts as JSON for scripts, not counting themselves.
+    let url = url::Url::parse(&format!("{}/_mock/requests", hub.uri())).unwrap();
+    let answer: serde_json::Value = client.get(url).await.unwrap().json().unwrap();
+    assert_eq!(answer["total"], 7);
+    assert_eq!(answer["by_route"]["GET list"], 3);
+    assert_eq!(hub.request_count().await, 7);
+}
+
+#[tokio::test]
+async fn full_listing_latency_and_the_resolve_redirect() {
+    let latency = Duration::from_millis(50);
+    let hub = OfflineHub::serve_synthetic(
+        Snapshot::bundled().unwrap(),
+        SyntheticHub::new(30).latency(latency).card_bytes(1000),
+    )
+    .await
+    .unwrap();
+    let client = HfClientBuilder::new()
+        .with_endpoint(hub.uri())
+        .build()
+        .unwrap();
+    let url = url::Url::parse(&format!("{}/api/models?full=true&limit=20", hub.uri())).unwrap();
+    let started = Instant::now();
+    let page = client.get(url).await.unwrap();
+    assert!(started.elapsed() >= latency, "every answer waits");
+    assert!(page.header("link").unwrap().contains("cursor=20"));
+    let items: Vec<serde_json::Value> = page.json().unwrap();
+    assert_eq!(items.len(), 20);
+    assert!(items[0]["siblings"].is_array(), "full=true lists the files");
+    assert!(items[0].get("cardData").is_none(), "but not the card data");
+
+    // Without the sha: the Hub's redirect, which already names the commit and the ETag.
+    let card = client
+        .models()
+        .card("syn/t5-summarizer-1")
+        .send()
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(card.text.len() >= 1000);
+    let routes = hub.requests_by_route();
+    assert_eq!(routes.get("GET resolve"), Some(&1));
+    assert_eq!(routes.get("GET resolve-cache"), Some(&1));
+}
