@@ -4,9 +4,10 @@
 
 use std::time::{Duration, Instant};
 
-use futures::TryStreamExt;
+use futures::{FutureExt, StreamExt, TryStreamExt};
 use hf_client::HfClientBuilder;
 use hf_client::models::{ModelProperty, Sort};
+use hf_client::rate_limit::Bucket;
 use hf_extractor_examples::offline_hub::{OfflineHub, Snapshot, SyntheticHub};
 
 #[tokio::test]
@@ -120,4 +121,93 @@ async fn full_listing_latency_and_the_resolve_redirect() {
     let routes = hub.requests_by_route();
     assert_eq!(routes.get("GET resolve"), Some(&1));
     assert_eq!(routes.get("GET resolve-cache"), Some(&1));
+}
+
+/// A job that needs three times a bucket's quota, in two buckets at once, 16 requests in flight:
+/// the client paces itself by the announced quota — it waits for the resets instead of running
+/// into 429 — and loses nothing.
+#[tokio::test]
+async fn a_job_of_three_quotas_waits_for_the_resets_instead_of_meeting_429() {
+    const QUOTA: usize = 60;
+    const MODELS: usize = 3 * QUOTA;
+    let window = Duration::from_secs(2);
+    let hub = OfflineHub::serve_synthetic(
+        Snapshot::bundled().unwrap(),
+        SyntheticHub::new(MODELS)
+            .card_bytes(500)
+            .quota(QUOTA, window),
+    )
+    .await
+    .unwrap();
+    let client = HfClientBuilder::new()
+        .with_endpoint(hub.uri())
+        .with_max_in_flight(16)
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    // The api bucket: model info; the resolvers bucket: cards by sha. All at once.
+    let synthetic = SyntheticHub::new(MODELS);
+    let infos = (0..MODELS).map(|n| {
+        let client = client.clone();
+        async move {
+            let info = client.models().info(SyntheticHub::model_id(n)).send().await;
+            info.is_ok_and(|i| i.id == SyntheticHub::model_id(n))
+        }
+        .boxed()
+    });
+    let cards = (0..MODELS).map(|n| {
+        let client = client.clone();
+        let sha = synthetic.body(n)["sha"].as_str().unwrap().to_owned();
+        async move {
+            let card = client
+                .models()
+                .card(SyntheticHub::model_id(n))
+                .sha(sha)
+                .send()
+                .await;
+            card.is_ok_and(|c| c.is_some_and(|c| c.text.len() >= 500))
+        }
+        .boxed()
+    });
+    let done: Vec<bool> = futures::stream::iter(infos.zip(cards).flat_map(|(i, c)| [i, c]))
+        .buffer_unordered(32)
+        .collect()
+        .await;
+    let elapsed = started.elapsed();
+
+    let stats = client.stats();
+    println!("{elapsed:?} {stats:?}");
+    assert_eq!(done.len(), 2 * MODELS);
+    assert!(done.iter().all(|ok| *ok), "nothing lost");
+    let requests = stats.total_requests();
+    assert!(
+        stats.rate_limited * 100 <= requests,
+        "{} of {requests} requests answered 429",
+        stats.rate_limited
+    );
+    for bucket in [Bucket::Api, Bucket::Resolvers] {
+        let status = &stats.buckets[&bucket];
+        assert_eq!(
+            status.quota,
+            Some(QUOTA as u64),
+            "{bucket}: the policy's quota"
+        );
+        assert!(
+            status.pauses >= 2,
+            "{bucket}: waited for two resets: {status:?}"
+        );
+        assert!(
+            status.held > 0,
+            "{bucket}: requests were held back: {status:?}"
+        );
+        assert_eq!(
+            stats.requests_per_bucket[&bucket],
+            MODELS as u64 + status.rate_limited,
+            "{bucket}: one request per model, and one more per 429"
+        );
+    }
+    assert!(
+        elapsed >= 2 * window,
+        "three quotas need two resets: {elapsed:?}"
+    );
 }

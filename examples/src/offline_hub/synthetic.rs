@@ -95,13 +95,15 @@ a few epochs on a single machine, the learning rate was warmed up and then decay
 evaluation was done on a held-out split. ";
 
 /// Grow `card` to `bytes` bytes with a final section of [`FILLER`] (cards already that long are
-/// left alone).
+/// left alone; the section's heading is left out when it does not fit).
 fn pad(card: &mut String, bytes: usize) {
     const HEADING: &str = "\n## More details\n\n";
-    if card.len() + HEADING.len() >= bytes {
+    if card.len() >= bytes {
         return;
     }
-    card.push_str(HEADING);
+    if card.len() + HEADING.len() < bytes {
+        card.push_str(HEADING);
+    }
     while card.len() < bytes {
         let room = bytes - card.len();
         // FILLER is ASCII: any cut is a character boundary.
@@ -121,10 +123,15 @@ mod tests {
             assert_eq!(card.len(), 4096, "model {n}");
             assert!(card.starts_with("---\n"), "model {n}");
         }
-        // A tiny size leaves the generated card alone.
+        // A tiny size leaves the generated card alone; a size just above it is met exactly.
         let small = SyntheticHub::new(1).card_bytes(10).card(0).unwrap();
         assert!(small.len() > 10);
         assert!(!small.contains("More details"));
+        let just = SyntheticHub::new(1)
+            .card_bytes(small.len() + 3)
+            .card(0)
+            .unwrap();
+        assert_eq!(just.len(), small.len() + 3);
     }
 
     #[test]
