@@ -25,7 +25,8 @@
 //!   finding out with its own 429. At the reset the bucket starts again with the announced quota
 //!   (`RateLimit-Policy`'s `q`).
 //! - Within a window, `r` only goes down: an answer that arrives late with a larger `r` does not
-//!   raise it. A job that needs three times a bucket's quota thus takes about three windows
+//!   raise it. An answer whose reset is later than the known one (by more than the second `t`
+//!   is rounded to) starts a new window. A job that needs three times a bucket's quota thus takes about three windows
 //!   (two waits for a reset, and the time to send the last third), with no 429 unless someone
 //!   else spends the same quota.
 
@@ -441,12 +442,17 @@ impl RateLimiter {
                 let b = Bucket::from_name(&state.bucket).unwrap_or(bucket);
                 let entry = buckets.entry(b).or_default();
                 // Within a window the quota only goes down: a late answer does not raise it.
-                let same_window = entry.reset_at.is_some_and(|at| now < at);
-                entry.status.remaining = match entry.status.remaining {
-                    Some(known) if same_window => Some(known.min(state.remaining)),
-                    _ => Some(state.remaining),
-                };
-                entry.reset_at = Some(now + state.reset);
+                // A reset later than the known one (beyond the rounding of `t`) is a new window.
+                let reset_at = now + state.reset;
+                match (entry.status.remaining, entry.reset_at) {
+                    (Some(known), Some(at)) if reset_at <= at + RESET_MARGIN => {
+                        entry.status.remaining = Some(known.min(state.remaining));
+                    }
+                    _ => {
+                        entry.status.remaining = Some(state.remaining);
+                        entry.reset_at = Some(reset_at);
+                    }
+                }
                 if state.remaining == 0 {
                     let wait = state.reset + RESET_MARGIN;
                     let until = now + wait;

@@ -294,13 +294,25 @@ pub(crate) fn synthetic_id(n: usize) -> String {
 
 /// Synthetic model number `n` (from 0) of a synthetic Hub: id `syn/<family>-<n>`, built like the
 /// fillers of the bundled snapshot (families in turn), so its datasets, papers and base models
-/// are the snapshot's. Returns the model info body and the card, if it has one.
-pub(crate) fn synthetic_model(n: usize) -> (Map<String, Value>, Option<String>) {
-    let family = &FAMILIES[n % FAMILIES.len()];
-    let s = filler(family, &synthetic_id(n), n / FAMILIES.len(), n);
-    let (body, license_name, license_link) = model_body(&s, n);
-    let card = model_card(&s, license_name, license_link.as_deref());
-    (body, card)
+/// are the snapshot's. Returns the model info body.
+pub(crate) fn synthetic_model(n: usize) -> Map<String, Value> {
+    model_body(&synthetic_spec(n), n).0
+}
+
+/// The card of synthetic model `n` (see [`synthetic_model`]), if it has one.
+pub(crate) fn synthetic_card(n: usize) -> Option<String> {
+    let s = synthetic_spec(n);
+    let (license_name, license_link) = license_of(&s);
+    model_card(&s, license_name, license_link.as_deref())
+}
+
+fn synthetic_spec(n: usize) -> Spec {
+    filler(
+        &FAMILIES[n % FAMILIES.len()],
+        &synthetic_id(n),
+        n / FAMILIES.len(),
+        n,
+    )
 }
 
 /// FNV-1a, for deterministic hex ids.
@@ -362,9 +374,7 @@ fn model_body(
     position: usize,
 ) -> (Map<String, Value>, Option<&'static str>, Option<String>) {
     let owner = s.id.split('/').next().unwrap_or("gen");
-    let license_name = (s.license == "other").then_some("gen-community-license");
-    let license_link =
-        license_name.map(|_| format!("https://huggingface.co/{}/blob/main/LICENSE", s.id));
+    let (license_name, license_link) = license_of(s);
 
     // cardData mirrors the front matter.
     let mut card_data = Map::new();
@@ -481,6 +491,13 @@ fn model_body(
         );
     }
     (body, license_name, license_link)
+}
+
+/// The license name and link a card names when its license is `other`.
+fn license_of(s: &Spec) -> (Option<&'static str>, Option<String>) {
+    let name = (s.license == "other").then_some("gen-community-license");
+    let link = name.map(|_| format!("https://huggingface.co/{}/blob/main/LICENSE", s.id));
+    (name, link)
 }
 
 fn model_card(s: &Spec, license_name: Option<&str>, license_link: Option<&str>) -> Option<String> {

@@ -107,9 +107,10 @@ impl OfflineHub {
             .disable_request_recording()
             .start()
             .await;
-        let faults = synthetic
-            .quota
-            .map(|(quota, window)| FaultPlan::every(0).with_quota(quota, window));
+        // Without a quota of its own, a plan big enough for any benchmark — still counted
+        // honestly, so `r` only goes down within a window, as the Hub's does.
+        let (quota, window) = synthetic.quota.unwrap_or(SyntheticHub::UNLIMITED);
+        let faults = Some(FaultPlan::every(0).with_quota(quota, window));
         Ok(Self::mount(server, snapshot, faults, Some(synthetic)).await)
     }
 
@@ -574,9 +575,9 @@ impl HubResponder {
     fn resolve_cache(&self, rest: &str) -> ResponseTemplate {
         // {owner}/{name}/{sha}/{file} or {name}/{sha}/{file}
         let parts: Vec<&str> = rest.split('/').collect();
-        let (id, file) = match parts.as_slice() {
-            [owner, name, _sha, file] => (format!("{owner}/{name}"), *file),
-            [name, _sha, file] => ((*name).to_owned(), *file),
+        let (id, sha, file) = match parts.as_slice() {
+            [owner, name, sha, file] => (format!("{owner}/{name}"), *sha, *file),
+            [name, sha, file] => ((*name).to_owned(), *sha, *file),
             _ => return not_found("EntryNotFound", "Entry not found"),
         };
         if let Some(e) = self.error("models", &id) {
@@ -585,14 +586,10 @@ impl HubResponder {
         let Some(card) = self.card(&id) else {
             return not_found("RepoNotFound", "Repository not found");
         };
-        let sha = self
-            .model(&id)
-            .and_then(|m| m.get("sha").and_then(Value::as_str).map(str::to_owned))
-            .unwrap_or_default();
         match (file, card) {
             ("README.md", Some(card)) => ResponseTemplate::new(200)
                 .insert_header("etag", card_etag(&card).as_str())
-                .insert_header("x-repo-commit", sha.as_str())
+                .insert_header("x-repo-commit", sha)
                 .set_body_raw(card.into_owned(), "text/plain; charset=utf-8"),
             _ => not_found("EntryNotFound", "Entry not found"),
         }

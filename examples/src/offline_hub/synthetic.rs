@@ -20,13 +20,18 @@ pub struct SyntheticHub {
     /// Time waited before every answer.
     pub latency: Duration,
     /// Requests per window and bucket, if a quota is to be enforced (as
-    /// [`FaultPlan::with_quota`](super::FaultPlan::with_quota)).
+    /// [`FaultPlan::with_quota`](super::FaultPlan::with_quota)); without one,
+    /// [`SyntheticHub::UNLIMITED`].
     pub quota: Option<(usize, Duration)>,
 }
 
 impl SyntheticHub {
     /// Default of [`SyntheticHub::card_bytes`]: the 4 KB average card.
     pub const DEFAULT_CARD_BYTES: usize = 4096;
+
+    /// The quota announced and enforced when none is set: a million requests per bucket and
+    /// 5-minute window, more than any benchmark sends, counted down honestly.
+    pub const UNLIMITED: (usize, Duration) = (1_000_000, Duration::from_secs(300));
 
     /// `models` synthetic models with 4 KB cards, no latency, no quota.
     pub fn new(models: usize) -> Self {
@@ -75,13 +80,13 @@ impl SyntheticHub {
 
     /// The model info body of synthetic model `n` (all keys, expand-only ones included).
     pub fn body(&self, n: usize) -> Map<String, Value> {
-        super::generate::synthetic_model(n).0
+        super::generate::synthetic_model(n)
     }
 
     /// The card (`README.md`) of synthetic model `n`, padded to [`card_bytes`](Self::card_bytes).
     /// `None` when the model has no card.
     pub fn card(&self, n: usize) -> Option<String> {
-        let mut card = super::generate::synthetic_model(n).1?;
+        let mut card = super::generate::synthetic_card(n)?;
         pad(&mut card, self.card_bytes);
         Some(card)
     }
