@@ -66,7 +66,7 @@ impl SyntheticHub {
     /// ```
     /// use hf_extractor_examples::offline_hub::SyntheticHub;
     /// assert_eq!(SyntheticHub::model_id(0), "syn/bert-sst2-0");
-    /// assert_eq!(SyntheticHub::model_id(7), "syn/t5-summarizer-7");
+    /// assert_eq!(SyntheticHub::model_id(7), "syn/vit-mnist-7");
     /// ```
     pub fn model_id(n: usize) -> String {
         super::generate::synthetic_id(n)
