@@ -28,12 +28,9 @@ pub struct Page<T> {
 /// served: a consumer that fans items out (one card request each) never waits for a page with
 /// nothing in flight. At most one page is held ahead. An error ends the items after the pages
 /// before it.
-pub(crate) fn items_one_page_ahead<'a, T: 'a>(
+pub(crate) fn items_one_page_ahead<'a, T: Send + 'a>(
     pages: impl Stream<Item = crate::Result<Page<T>>> + Send + 'a,
-) -> impl Stream<Item = crate::Result<T>> + Send + 'a
-where
-    T: Send,
-{
+) -> impl Stream<Item = crate::Result<T>> + Send + 'a {
     OnePageAhead {
         pages: Box::pin(pages),
         ahead: None,
