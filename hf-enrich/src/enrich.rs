@@ -419,6 +419,16 @@ impl<S: MetadataSource> HfEnrichment<S> {
 
     /// Step 1: identify the run's models, follow their lineage, and identify the parents read.
     pub async fn ancestors(&self, models: &[FetchedModel]) -> (Lineage, IdentifiedRun) {
+        self.ancestors_beside(models, &[]).await
+    }
+
+    /// [`Self::ancestors`] of some of the run's models (a shard's), `beside` the others: a
+    /// model of the run is never fetched as a parent, whichever process follows its lineage.
+    pub async fn ancestors_beside(
+        &self,
+        models: &[FetchedModel],
+        beside: &[FetchedModel],
+    ) -> (Lineage, IdentifiedRun) {
         let threads = self.options.threads.max(1);
         let run_found: Vec<(String, Identified)> = models
             .iter()
@@ -432,6 +442,7 @@ impl<S: MetadataSource> HfEnrichment<S> {
         let (lineage, lineage_found) = follow(
             &self.source,
             models,
+            beside,
             &first,
             self.options.base_model_iterations,
             threads,

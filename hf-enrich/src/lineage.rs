@@ -100,16 +100,18 @@ pub async fn follow_lineage<S: MetadataSource + ?Sized>(
         .iter()
         .map(|m| (m.id.clone(), identify_model(m).base_models))
         .collect();
-    follow(source, models, &first, iterations, threads, None)
+    follow(source, models, &[], &first, iterations, threads, None)
         .await
         .0
 }
 
 /// [`follow_lineage`] with the base models of the run's models already identified; also
-/// returns what was identified in each parent read.
+/// returns what was identified in each parent read. `beside` are models of the run whose lineage
+/// another process follows (the other shards): known, so never fetched as parents, but not followed.
 pub(crate) async fn follow<S: MetadataSource + ?Sized>(
     source: &S,
     models: &[FetchedModel],
+    beside: &[FetchedModel],
     first: &BTreeMap<String, Vec<BaseModelRef>>,
     iterations: usize,
     threads: usize,
@@ -121,7 +123,7 @@ pub(crate) async fn follow<S: MetadataSource + ?Sized>(
         return (lineage, identified);
     }
     let mut known: BTreeSet<String> = BTreeSet::new();
-    for m in models {
+    for m in models.iter().chain(beside) {
         known.insert(key(&m.id));
         known.extend(m.aliases.iter().map(|a| key(a)));
     }
@@ -238,6 +240,7 @@ pub(crate) async fn follow<S: MetadataSource + ?Sized>(
     // another casing); stubs keep the id as referenced.
     let canonical: BTreeMap<String, String> = models
         .iter()
+        .chain(beside)
         .chain(&lineage.models)
         .flat_map(|m| {
             std::iter::once(&m.id)

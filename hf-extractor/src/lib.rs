@@ -7,8 +7,12 @@ pub mod assets;
 pub mod config;
 pub mod error;
 pub mod manifest;
+pub mod merge;
 pub mod pipeline;
+#[cfg(feature = "dagster-pipes")]
+pub mod pipes;
 pub mod run_folder;
+pub mod shard;
 
 pub use error::{Error, Result};
 pub use hf_enrich::{mlentory, model_ids, models, quality, records};

@@ -17,7 +17,6 @@ use hf_enrich::source::{HttpSource, SourceError};
 use hf_identifiers::RunIdentified;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use sha2::{Digest, Sha256};
 
 use crate::assets::{self, graph};
 use crate::config::ExtractorConfig;
@@ -27,6 +26,7 @@ use crate::manifest::{
     ModelsReport, RunManifest,
 };
 use crate::run_folder::{RunFolder, ensure_writable};
+use crate::shard::{Shard, ShardRun};
 use hf_enrich::records::{BaseModelEntity, BaseModelLink, ExtractionMetadata, ModelRecord};
 
 /// What a caller sees of a run as it goes: progress bars, Dagster Pipes.
@@ -52,6 +52,11 @@ pub struct MaterializeOptions {
     pub selection: Vec<String>,
     /// An earlier run folder to load upstream assets from instead of recomputing them.
     pub from: Option<PathBuf>,
+    /// Compute the per-model stages of one shard of an existing run folder (see
+    /// [`crate::shard`]) instead of creating a new run folder.
+    pub shard: Option<ShardRun>,
+    /// The run's start, stamped on its records. Default: now, or for a shard, the run folder's.
+    pub started_at: Option<jiff::Timestamp>,
 }
 
 /// The result of a run: its folder and manifest.
@@ -88,6 +93,8 @@ struct State {
     raw: Option<Vec<FetchedModel>>,
     /// How many models the run has (`hf_raw_models`), for the manifest.
     run_models: usize,
+    /// The shard whose models this process computes, if any.
+    shard: Option<Shard>,
     /// The run's models and the parents read (`hf_add_ancestor_models`).
     with_ancestors: Option<Vec<FetchedModel>>,
     lineage: Option<Lineage>,
@@ -170,35 +177,49 @@ impl HfExtractor {
         options: &MaterializeOptions,
         observer: &dyn RunObserver,
     ) -> Result<RunOutcome> {
-        let started = jiff::Timestamp::now();
-        let selection = if options.selection.is_empty() {
-            graph().into_iter().map(|a| a.name).collect()
-        } else {
-            options.selection.clone()
+        let shard_run = options
+            .shard
+            .as_ref()
+            .map(|s| s.prepare(&options.selection, options.from.is_some()))
+            .transpose()?;
+        let started = options
+            .started_at
+            .or(shard_run.as_ref().map(|s| s.started))
+            .unwrap_or_else(jiff::Timestamp::now);
+        let selection = match &shard_run {
+            Some(s) => s.selection.clone(),
+            None if options.selection.is_empty() => graph().into_iter().map(|a| a.name).collect(),
+            None => options.selection.clone(),
         };
         let from = options.from.as_deref().map(RunFolder::open).transpose()?;
-        let available: BTreeSet<String> = match &from {
-            Some(folder) => graph()
-                .into_iter()
-                .filter(|a| {
-                    a.file
-                        .as_ref()
-                        .is_some_and(|f| folder.path().join(f).is_file())
-                })
-                .map(|a| a.name)
-                .filter(|name| !selection.contains(name))
-                .collect(),
-            None => BTreeSet::new(),
+        // Where each asset not selected can be loaded from.
+        let source_of = |name: &str| -> Option<RunFolder> {
+            if let Some(s) = &shard_run {
+                return s.source_of(name);
+            }
+            let file = asset_file(name)?;
+            from.clone().filter(|f| f.path().join(file).is_file())
         };
+        let available: BTreeSet<String> = graph()
+            .into_iter()
+            .map(|a| a.name)
+            .filter(|name| !selection.contains(name) && source_of(name).is_some())
+            .collect();
         let plan = assets::plan(&selection, &available);
-        let folder = RunFolder::create(&self.config.output_dir, started)?;
+        let folder = match &shard_run {
+            Some(s) => s.folder.clone(),
+            None => RunFolder::create(&self.config.output_dir, started)?,
+        };
         tracing::info!(folder = %folder.path().display(), assets = plan.len(), "run started");
         let stamp = started.to_string();
-        let mut state = State::default();
+        let mut state = State {
+            shard: shard_run.as_ref().map(|s| s.shard),
+            ..State::default()
+        };
         let mut reports = Vec::new();
 
         // Upstream assets the plan needs but does not compute come from the earlier run.
-        if let Some(earlier) = &from {
+        {
             let full = graph();
             let needed: Vec<String> = full
                 .iter()
@@ -210,8 +231,11 @@ impl HfExtractor {
                 .map(|a| a.name.clone())
                 .collect();
             for name in needed {
+                let Some(earlier) = source_of(&name) else {
+                    continue;
+                };
                 let t = Instant::now();
-                let count = load(earlier, &name, &mut state)?;
+                let count = load(&earlier, &name, &mut state)?;
                 let report = AssetReport {
                     file: asset_file(&name),
                     name,
@@ -287,6 +311,8 @@ impl HfExtractor {
                     report.sha256 = Some(file_sha256(&path)?);
                     Some(path)
                 }
+                // The folder is the asset: observers hear where it is.
+                (None, None) if name == "hf_run_folder" => Some(folder.path().to_owned()),
                 _ => None,
             };
             tracing::info!(asset = %name, count, failures, "asset materialised");
@@ -306,7 +332,9 @@ impl HfExtractor {
             finished_at: jiff::Timestamp::now().to_string(),
             config: ManifestConfig::new(&self.config, self.client.config()),
             selection,
-            from_run: from.map(|f| f.path().display().to_string()),
+            from_run: from
+                .map(|f| f.path().display().to_string())
+                .or(shard_run.map(|s| s.run_folder.path().display().to_string())),
             assets: reports,
             filtered: state.filtered,
             model_id_file: state.id_file,
@@ -359,13 +387,25 @@ impl HfExtractor {
                 result
             }
             "hf_add_ancestor_models" => {
-                // The run's models move on into the list with their ancestors.
-                let raw = state.raw.take().unwrap_or_default();
+                // The run's models move on into the list with their ancestors; a shard's other
+                // models stay beside, known but followed by their own shard.
+                let (raw, beside): (Vec<FetchedModel>, Vec<FetchedModel>) = match state.shard {
+                    Some(shard) => state
+                        .raw
+                        .take()
+                        .unwrap_or_default()
+                        .into_iter()
+                        .partition(|m| shard.contains(&m.id)),
+                    None => (state.raw.take().unwrap_or_default(), Vec::new()),
+                };
+                if state.shard.is_some() {
+                    state.run_models = raw.len();
+                }
                 let (enrichment, events) = self.reporting_enrichment();
                 // The enrichment moves into the work, so its progress sender is dropped (and the
                 // forwarding ends) when the work is done.
-                let models = &raw;
-                let work = async move { enrichment.ancestors(models).await };
+                let (models, beside) = (&raw, &beside);
+                let work = async move { enrichment.ancestors_beside(models, beside).await };
                 let ((mut lineage, identified), ()) =
                     tokio::join!(work, forward_progress(events, name, observer));
                 for stub in &lineage.stubs {
@@ -430,7 +470,7 @@ impl HfExtractor {
         }
     }
 
-    fn enrichment(&self) -> HfEnrichment<HttpSource> {
+    pub(crate) fn enrichment(&self) -> HfEnrichment<HttpSource> {
         HfEnrichment::new(
             HttpSource::new(self.client.clone()),
             EnrichmentOptions {
@@ -715,7 +755,11 @@ fn identified_map(identified: &IdentifiedRun, kind: &str) -> Result<serde_json::
 }
 
 /// Read one kind's map back into `refs`; returns how many models it holds.
-fn load_identified_map(refs: &mut RunIdentified, kind: &str, path: &Path) -> Result<usize> {
+pub(crate) fn load_identified_map(
+    refs: &mut RunIdentified,
+    kind: &str,
+    path: &Path,
+) -> Result<usize> {
     fn fill<R: DeserializeOwned>(
         slot: &mut BTreeMap<String, Vec<R>>,
         path: &Path,
@@ -735,7 +779,7 @@ fn load_identified_map(refs: &mut RunIdentified, kind: &str, path: &Path) -> Res
 }
 
 /// The records of `hf_base_models.json`: every identified base model, read or not.
-fn base_model_entities(
+pub(crate) fn base_model_entities(
     identified: &IdentifiedRun,
     models: &[FetchedModel],
     lineage: Option<&Lineage>,
@@ -824,14 +868,14 @@ fn to_key(value: &impl Serialize) -> String {
         .unwrap_or_default()
 }
 
-fn to_json(value: &impl Serialize) -> Result<serde_json::Value> {
+pub(crate) fn to_json(value: &impl Serialize) -> Result<serde_json::Value> {
     serde_json::to_value(value).map_err(|source| Error::Json {
         path: PathBuf::new(),
         source,
     })
 }
 
-fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
+pub(crate) fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     serde_json::from_str(&text).map_err(|source| Error::Json {
         path: path.to_owned(),
@@ -839,21 +883,18 @@ fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
     })
 }
 
-fn asset_file(name: &str) -> Option<String> {
+pub(crate) fn asset_file(name: &str) -> Option<String> {
     graph()
         .into_iter()
         .find(|a| a.name == name)
         .and_then(|a| a.file)
 }
 
-fn file_sha256(path: &Path) -> Result<String> {
+pub(crate) fn file_sha256(path: &Path) -> Result<String> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    Ok(Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    Ok(crate::shard::sha256_hex(&bytes))
 }
 
-fn elapsed_ms(t: Instant) -> u64 {
+pub(crate) fn elapsed_ms(t: Instant) -> u64 {
     u64::try_from(t.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
