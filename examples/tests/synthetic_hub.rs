@@ -10,18 +10,21 @@ use hf_client::models::{ModelProperty, Sort};
 use hf_client::rate_limit::Bucket;
 use hf_extractor_examples::offline_hub::{OfflineHub, Snapshot, SyntheticHub};
 
-#[tokio::test]
-async fn lists_serves_cards_and_counts_requests_by_route() {
-    let hub = OfflineHub::serve_synthetic(
-        Snapshot::bundled().unwrap(),
-        SyntheticHub::new(2500).card_bytes(4096),
-    )
-    .await
-    .unwrap();
+/// The synthetic Hub over the bundled snapshot, and a client of it.
+async fn serve(synthetic: SyntheticHub) -> (OfflineHub, hf_client::HfClient) {
+    let hub = OfflineHub::serve_synthetic(Snapshot::bundled().unwrap(), synthetic)
+        .await
+        .unwrap();
     let client = HfClientBuilder::new()
         .with_endpoint(hub.uri())
         .build()
         .unwrap();
+    (hub, client)
+}
+
+#[tokio::test]
+async fn lists_serves_cards_and_counts_requests_by_route() {
+    let (hub, client) = serve(SyntheticHub::new(2500).card_bytes(4096)).await;
 
     // The whole listing in pages of 1,000: three pages, newest first, only what was expanded.
     let models: Vec<_> = client
@@ -89,16 +92,7 @@ async fn lists_serves_cards_and_counts_requests_by_route() {
 #[tokio::test]
 async fn full_listing_latency_and_the_resolve_redirect() {
     let latency = Duration::from_millis(50);
-    let hub = OfflineHub::serve_synthetic(
-        Snapshot::bundled().unwrap(),
-        SyntheticHub::new(30).latency(latency).card_bytes(1000),
-    )
-    .await
-    .unwrap();
-    let client = HfClientBuilder::new()
-        .with_endpoint(hub.uri())
-        .build()
-        .unwrap();
+    let (hub, client) = serve(SyntheticHub::new(30).latency(latency).card_bytes(1000)).await;
     let url = url::Url::parse(&format!("{}/api/models?full=true&limit=20", hub.uri())).unwrap();
     let started = Instant::now();
     let page = client.get(url).await.unwrap();
