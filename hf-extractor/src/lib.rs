@@ -5,6 +5,8 @@
 
 pub mod assets;
 pub mod config;
+pub mod downstream;
+mod downstream_assets;
 pub mod error;
 pub mod manifest;
 pub mod merge;
@@ -12,6 +14,8 @@ pub mod pipeline;
 #[cfg(feature = "dagster-pipes")]
 pub mod pipes;
 pub mod run_folder;
+#[cfg(feature = "schema")]
+pub mod schemas;
 pub mod shard;
 
 pub use error::{Error, Result};

@@ -15,6 +15,7 @@ pub const MANIFEST_FILE: &str = "run.json";
 /// The configuration a run used, as written to the manifest. Holds no secret: the token is only
 /// said to be present or not.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ManifestConfig {
     /// `HF_NUM_MODELS`.
     pub num_models: usize,
@@ -64,6 +65,7 @@ impl ManifestConfig {
 
 /// What one asset produced.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AssetReport {
     /// The asset.
     pub name: String,
@@ -87,6 +89,7 @@ pub struct AssetReport {
 
 /// One failure of the run.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FailureReport {
     /// The asset (stage) it happened in.
     pub asset: String,
@@ -104,6 +107,7 @@ pub struct FailureReport {
 
 /// HTTP figures of the run.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct HttpReport {
     /// Every HTTP request sent (attempts and redirect hops included).
     pub requests: u64,
@@ -150,6 +154,7 @@ impl HttpReport {
 
 /// The manifest.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RunManifest {
     /// `hf-extractor`.
     pub tool: String,
@@ -186,6 +191,7 @@ pub struct RunManifest {
 
 /// How many models each source gave, and what they cost.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ModelsReport {
     /// Models of the latest-N listing.
     pub latest: u64,
@@ -237,6 +243,7 @@ impl ModelsReport {
 
 /// What became of the model-id file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ModelIdFileReport {
     /// The file.
     pub path: String,

@@ -13,6 +13,8 @@ use hf_enrich::models::{
     FetchedModel, LatestOptions, ModelFailure, SourceOutcome, latest_models,
     latest_models_reporting, merge, models_from_ids, models_from_ids_reporting,
 };
+use hf_enrich::readme_languages::ReadmeLanguage;
+use hf_enrich::sharedby::SharedByRef;
 use hf_enrich::source::{HttpSource, SourceError};
 use hf_identifiers::RunIdentified;
 use serde::Serialize;
@@ -101,6 +103,10 @@ struct State {
     identified: Option<IdentifiedRun>,
     /// Sources fetched ahead, together: (outcome, its requests, its milliseconds).
     prefetched: BTreeMap<&'static str, (SourceOutcome, u64, u64)>,
+    /// `{model_id: [sharer]}` (`hf_identified_sharedby`).
+    sharedby: Option<BTreeMap<String, Vec<SharedByRef>>>,
+    /// `{model_id: [README language]}` (`readme_languages`).
+    readme: Option<BTreeMap<String, Vec<ReadmeLanguage>>>,
     id_file: ModelIdFileReport,
     failures: Vec<FailureReport>,
     filtered: BTreeMap<String, u64>,
@@ -401,7 +407,7 @@ impl HfExtractor {
                 if state.shard.is_some() {
                     state.run_models = raw.len();
                 }
-                let (enrichment, events) = self.reporting_enrichment();
+                let (enrichment, events) = self.reporting_enrichment(stamp);
                 // The enrichment moves into the work, so its progress sender is dropped (and the
                 // forwarding ends) when the work is done.
                 let (models, beside) = (&raw, &beside);
@@ -427,6 +433,25 @@ impl HfExtractor {
                 state.lineage = Some(lineage);
                 state.identified = Some(identified);
                 Ok((records.len() as u64, failures, Some(to_json(&records)?)))
+            }
+            "hf_identified_sharedby"
+            | "readme_languages"
+            | "chunks_citation"
+            | "sources"
+            | "hf_enriched_sharedby" => {
+                let endpoint = self.client.endpoint().as_str();
+                crate::downstream_assets::compute(name, endpoint, stamp, &mut state.downstream())
+            }
+            "hf_enriched_languages" => {
+                let identified = take_identified(state);
+                let readme = state.readme.as_ref();
+                let codes = readme
+                    .into_iter()
+                    .flat_map(|m| m.values().flatten())
+                    .map(|l| l.code.as_str());
+                let entities = self.enrichment(stamp).languages_with(&identified, codes);
+                state.identified = Some(identified);
+                Ok((entities.len() as u64, 0, Some(to_json(&entities)?)))
             }
             _ if name.starts_with("hf_identified_") => {
                 let kind = &name["hf_identified_".len()..];
@@ -470,7 +495,7 @@ impl HfExtractor {
         }
     }
 
-    pub(crate) fn enrichment(&self) -> HfEnrichment<HttpSource> {
+    pub(crate) fn enrichment(&self, stamp: &str) -> HfEnrichment<HttpSource> {
         HfEnrichment::new(
             HttpSource::new(self.client.clone()),
             EnrichmentOptions {
@@ -478,6 +503,7 @@ impl HfExtractor {
                 base_model_iterations: self.config.base_model_iterations,
             },
         )
+        .with_extraction_time(stamp)
     }
 
     /// One `hf_enriched_<kind>` asset.
@@ -505,7 +531,7 @@ impl HfExtractor {
                 Some(to_json(&entities)?),
             ));
         }
-        let (enrichment, events) = self.reporting_enrichment();
+        let (enrichment, events) = self.reporting_enrichment(stamp);
         let work = async move { fetch_kind(&enrichment, kind, identified).await };
         let (fetched, ()) = tokio::join!(work, forward_progress(events, name, observer));
         let (count, value, failed) = fetched?;
@@ -525,12 +551,13 @@ impl HfExtractor {
     /// An enrichment whose progress events come out of the returned receiver.
     fn reporting_enrichment(
         &self,
+        stamp: &str,
     ) -> (
         HfEnrichment<HttpSource>,
         tokio::sync::mpsc::UnboundedReceiver<ProgressEvent>,
     ) {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        let enrichment = self.enrichment().with_progress(move |event| {
+        let enrichment = self.enrichment(stamp).with_progress(move |event| {
             let _ = tx.send(event);
         });
         (enrichment, rx)
@@ -667,7 +694,10 @@ impl HfExtractor {
 fn take_identified(state: &mut State) -> IdentifiedRun {
     state.identified.take().unwrap_or_else(|| {
         let models = state.with_ancestors.as_deref().or(state.raw.as_deref());
-        identify_models(models.unwrap_or_default())
+        let models = models.unwrap_or_default();
+        let mut identified = identify_models(models);
+        hf_enrich::lineage::canonicalise_base_models(&mut identified.refs.base_models, models);
+        IdentifiedRun::from_refs(identified.refs)
     })
 }
 
@@ -709,6 +739,18 @@ fn load(earlier: &RunFolder, name: &str, state: &mut State) -> Result<u64> {
             state.with_ancestors = Some(models);
             count
         }
+        "hf_identified_sharedby" => {
+            let map: BTreeMap<String, Vec<SharedByRef>> = read_json(&path)?;
+            let count = map.len();
+            state.sharedby = Some(map);
+            count
+        }
+        "readme_languages" => {
+            let map: BTreeMap<String, Vec<ReadmeLanguage>> = read_json(&path)?;
+            let count = map.len();
+            state.readme = Some(map);
+            count
+        }
         _ if name.starts_with("hf_identified_") => {
             let kind = &name["hf_identified_".len()..];
             let mut refs = state.identified.take().map(|i| i.refs).unwrap_or_default();
@@ -719,6 +761,21 @@ fn load(earlier: &RunFolder, name: &str, state: &mut State) -> Result<u64> {
         _ => 0,
     };
     Ok(count as u64)
+}
+
+impl State {
+    /// What the downstream's extra assets read and fill.
+    fn downstream(&mut self) -> crate::downstream_assets::DownstreamState<'_> {
+        crate::downstream_assets::DownstreamState {
+            models: self
+                .with_ancestors
+                .as_deref()
+                .or(self.raw.as_deref())
+                .unwrap_or_default(),
+            sharedby: &mut self.sharedby,
+            readme: &mut self.readme,
+        }
+    }
 }
 
 fn model_records(
