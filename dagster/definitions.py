@@ -41,6 +41,7 @@ if str(HERE) not in sys.path:
     sys.path.append(str(HERE))
 
 from downstream_io import IO_MANAGER_KEY, RunFolderIOManager  # noqa: E402
+
 #: The pool every step that talks to the Hub runs in.
 POOL = "hf_hub"
 #: The Dagster-only asset that merges the shards.
@@ -96,15 +97,23 @@ def build_definitions(
     def key(name: str) -> dg.AssetKey:
         return dg.AssetKey([*prefix, name])
 
-    def spec(a: dict, **kwargs) -> dg.AssetSpec:
-        return dg.AssetSpec(
-            key(a["name"]), deps=[key(d) for d in a["deps"]], **kwargs
-        ).with_io_manager_key(IO_MANAGER_KEY)
-
     partitions = dg.StaticPartitionsDefinition(shard_keys(shards))
-    listing_specs = [spec(a, group_name="hf_listing") for a in graph if not a["sharded"]]
+    listing_specs = [
+        dg.AssetSpec(
+            key(a["name"]), deps=[key(d) for d in a["deps"]], group_name="hf_listing"
+        ).with_io_manager_key(IO_MANAGER_KEY)
+        for a in graph
+        if not a["sharded"]
+    ]
     shard_specs = [
-        spec(a, group_name="hf_per_model", partitions_def=partitions) for a in graph if a["sharded"]
+        dg.AssetSpec(
+            key(a["name"]),
+            deps=[key(d) for d in a["deps"]],
+            group_name="hf_per_model",
+            partitions_def=partitions,
+        ).with_io_manager_key(IO_MANAGER_KEY)
+        for a in graph
+        if a["sharded"]
     ]
     materialize = [binary, "materialize", "--no-progress", *args]
 

@@ -45,6 +45,7 @@ STAND_INS = [
     stand_in("readme_languages", LanguagesMap),
     stand_in("hf_add_ancestor_models", Tuple[str, str]),
     *[stand_in(f"hf_enriched_{k}", str) for k in KINDS],
+    *[stand_in(name, str) for name in ["chunks_citation", "sources", "hf_raw_models", "hf_run_folder"]],
 ]
 
 
@@ -99,6 +100,10 @@ def test_the_downstream_takes_the_merged_run_folder_s_values(handed_off):
         "readme_languages",
         "hf_add_ancestor_models",
         *[f"hf_enriched_{k}" for k in KINDS],
+        "chunks_citation",
+        "sources",
+        "hf_raw_models",
+        "hf_run_folder",
     ]
     assert materialize(defs, downstream(*upstreams), instance).success
     assert sorted(RECEIVED) == sorted(upstreams)
@@ -128,10 +133,13 @@ def test_the_downstream_takes_the_merged_run_folder_s_values(handed_off):
     assert (Path(models_path), folder) == (run / "hf_models_with_ancestors.json", str(run))
     assert Path(models_path).is_file()
 
-    for kind in KINDS:
-        path = RECEIVED[f"hf_enriched_{kind}"]
-        assert path == str(run / GRAPH[f"hf_enriched_{kind}"]["file"])
-        assert isinstance(json.loads(Path(path).read_text()), list), kind
+    for name in [*[f"hf_enriched_{k}" for k in KINDS], "sources", "hf_raw_models"]:
+        path = RECEIVED[name]
+        assert path == str(run / GRAPH[name]["file"])
+        assert isinstance(json.loads(Path(path).read_text()), list), name
+    assert RECEIVED["chunks_citation"] == str(run / "chunks_citation.json")
+    assert isinstance(read_json(run / "chunks_citation.json"), dict)
+    assert RECEIVED["hf_run_folder"] == str(run)
 
 
 def test_before_the_merge_the_downstream_fails_saying_so(handed_off):
