@@ -27,11 +27,11 @@ use hf_client::languages::{LanguageKind, LanguageRecord, resolve_language};
 use hf_client::licenses::LicenseRecord;
 use hf_client::tags::TagInfo;
 use hf_client::tasks::{TaskInfo, TaskSource};
-use hf_identifiers::{ArticleKind, EntityKind, Identified};
+use hf_identifiers::{ArticleKind, BaseModelRef, EntityKind, Identified};
 use serde::{Deserialize, Serialize};
 
 use crate::identify::{IdentifiedRun, identify_model, identify_with};
-use crate::lineage::{DEFAULT_BASE_MODEL_ITERATIONS, Lineage, follow};
+use crate::lineage::{DEFAULT_BASE_MODEL_ITERATIONS, Lineage, ModelKey, follow};
 use crate::models::FetchedModel;
 use crate::records::ModelRecord;
 use crate::source::{MetadataSource, SourceError};
@@ -419,7 +419,6 @@ impl<S: MetadataSource> HfEnrichment<S> {
 
     /// Step 1: identify the run's models, follow their lineage, and identify the parents read.
     pub async fn ancestors(&self, models: &[FetchedModel]) -> (Lineage, IdentifiedRun) {
-        let threads = self.options.threads.max(1);
         let run_found: Vec<(String, Identified)> = models
             .iter()
             .map(|m| (m.id.clone(), identify_model(m)))
@@ -429,10 +428,27 @@ impl<S: MetadataSource> HfEnrichment<S> {
             .iter()
             .map(|(id, found)| (id.clone(), found.base_models.clone()))
             .collect();
+        let keys: Vec<ModelKey> = models.iter().map(ModelKey::of).collect();
+        let (lineage, lineage_found) = self.ancestors_of(&keys, &first).await;
+        (
+            lineage,
+            identify_with(run_found.into_iter().chain(lineage_found)),
+        )
+    }
+
+    /// The lineage of models known by their ids only, with their base models already
+    /// identified (`first`): the parents read and what was identified in each of them. Holds
+    /// no card of the run's models.
+    pub async fn ancestors_of(
+        &self,
+        models: &[ModelKey],
+        first: &BTreeMap<String, Vec<BaseModelRef>>,
+    ) -> (Lineage, Vec<(String, Identified)>) {
+        let threads = self.options.threads.max(1);
         let (lineage, lineage_found) = follow(
             &self.source,
             models,
-            &first,
+            first,
             self.options.base_model_iterations,
             threads,
             self.progress.as_deref(),
@@ -443,10 +459,7 @@ impl<S: MetadataSource> HfEnrichment<S> {
             stubs = lineage.stubs.len(),
             "lineage followed"
         );
-        (
-            lineage,
-            identify_with(run_found.into_iter().chain(lineage_found)),
-        )
+        (lineage, lineage_found)
     }
 
     /// The language records (resolved offline).
