@@ -50,7 +50,9 @@ fn files_without_times(outcome: &RunOutcome) -> BTreeMap<String, String> {
     std::fs::read_dir(outcome.folder.path())
         .unwrap()
         .map(|e| e.unwrap().path())
+        // The manifest has the run's figures; the journal, the order in which answers came.
         .filter(|p| p.file_name().unwrap() != "run.json")
+        .filter(|p| p.file_name().unwrap() != hf_extractor::checkpoint::CHECKPOINT_FILE)
         .map(|p| {
             let text = std::fs::read_to_string(&p)
                 .unwrap()

@@ -4,11 +4,14 @@
 //! [`identifiers`] (pure identification of related entities) and [`enrich`] (orchestration).
 
 pub mod assets;
+pub mod checkpoint;
 pub mod config;
 pub mod error;
+pub mod json_stream;
 pub mod manifest;
 pub mod pipeline;
 pub mod run_folder;
+mod run_models;
 
 pub use error::{Error, Result};
 pub use hf_enrich::{mlentory, model_ids, models, quality, records};

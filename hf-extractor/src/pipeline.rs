@@ -6,28 +6,32 @@ use std::time::Instant;
 
 use hf_client::HfClient;
 use hf_enrich::enrich::{EnrichmentOptions, HfEnrichment, ProgressEvent};
-use hf_enrich::identify::{IdentifiedRun, identify_models};
-use hf_enrich::lineage::Lineage;
+use hf_enrich::identify::{IdentifiedRun, identify_model};
+use hf_enrich::lineage::{Lineage, ModelKey};
 use hf_enrich::model_ids::ModelIdList;
 use hf_enrich::models::{
-    FetchedModel, LatestOptions, ModelFailure, SourceOutcome, latest_models,
-    latest_models_reporting, merge, models_from_ids, models_from_ids_reporting,
+    FetchedModel, IdsPlan, LatestOptions, ListingPlan, ModelFailure, ModelSource, SourceOutcome, latest_models,
+    latest_models_streaming, models_from_ids, models_from_ids_streaming, note_watermark,
 };
 use hf_enrich::source::{HttpSource, SourceError};
-use hf_identifiers::RunIdentified;
+use hf_identifiers::{BaseModelRef, RunIdentified};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use sha2::{Digest, Sha256};
 
 use crate::assets::{self, graph};
+use crate::checkpoint::Checkpoint;
 use crate::config::ExtractorConfig;
 use crate::error::{Error, Result};
 use crate::manifest::{
     AssetReport, FailureReport, HttpReport, MANIFEST_FILE, ManifestConfig, ModelIdFileReport,
     ModelsReport, RunManifest,
 };
-use crate::run_folder::{RunFolder, ensure_writable};
-use hf_enrich::records::{BaseModelEntity, BaseModelLink, ExtractionMetadata, ModelRecord};
+use crate::json_stream::{file_sha256, for_each_element};
+use crate::run_folder::{RunFolder, WrittenArray, ensure_writable};
+use crate::run_models::{
+    Collector, Entry, SourceModels, identify_entries, merge_sources, write_records,
+};
+use hf_enrich::records::{BaseModelEntity, ExtractionMetadata, ModelRecord};
 
 /// What a caller sees of a run as it goes: progress bars, Dagster Pipes.
 pub trait RunObserver: Send + Sync {
@@ -80,20 +84,21 @@ pub struct HfExtractor {
     client: HfClient,
 }
 
-/// Values of the assets computed or loaded so far.
+/// Values of the assets computed or loaded so far. Models are places in the run's journal
+/// ([`Checkpoint`]): no card stays in memory between stages.
 #[derive(Default)]
 struct State {
-    latest: Option<SourceOutcome>,
-    from_file: Option<SourceOutcome>,
-    raw: Option<Vec<FetchedModel>>,
+    latest: Option<SourceModels>,
+    from_file: Option<SourceModels>,
+    raw: Option<Vec<Entry>>,
     /// How many models the run has (`hf_raw_models`), for the manifest.
     run_models: usize,
-    /// The run's models and the parents read (`hf_add_ancestor_models`).
-    with_ancestors: Option<Vec<FetchedModel>>,
+    /// The run's models and the parents read (`hf_add_ancestor_models`), sorted by id.
+    with_ancestors: Option<Vec<Entry>>,
     lineage: Option<Lineage>,
     identified: Option<IdentifiedRun>,
     /// Sources fetched ahead, together: (outcome, its requests, its milliseconds).
-    prefetched: BTreeMap<&'static str, (SourceOutcome, u64, u64)>,
+    prefetched: BTreeMap<&'static str, (SourceModels, u64, u64)>,
     id_file: ModelIdFileReport,
     failures: Vec<FailureReport>,
     filtered: BTreeMap<String, u64>,
@@ -192,6 +197,7 @@ impl HfExtractor {
         };
         let plan = assets::plan(&selection, &available);
         let folder = RunFolder::create(&self.config.output_dir, started)?;
+        let checkpoint = Checkpoint::create(folder.path())?;
         tracing::info!(folder = %folder.path().display(), assets = plan.len(), "run started");
         let stamp = started.to_string();
         let mut state = State::default();
@@ -211,7 +217,7 @@ impl HfExtractor {
                 .collect();
             for name in needed {
                 let t = Instant::now();
-                let count = load(earlier, &name, &mut state)?;
+                let count = load(earlier, &name, &checkpoint, &mut state)?;
                 let report = AssetReport {
                     file: asset_file(&name),
                     name,
@@ -237,18 +243,19 @@ impl HfExtractor {
             let num_models = self.config.num_models as u64;
             let on_latest = |done: usize| observer.progress(both[0], done as u64, Some(num_models));
             let latest = async {
-                let outcome =
-                    latest_models_reporting(&latest_client, self.latest_options(), &on_latest)
-                        .await;
+                let outcome = self
+                    .latest_source(&latest_client, &checkpoint, &on_latest)
+                    .await;
                 (outcome, elapsed_ms(t))
             };
             let file = async {
                 let outcome = self
-                    .models_from_file(&file_client, &mut state, observer)
+                    .models_from_file(&file_client, &checkpoint, &mut state, observer)
                     .await;
                 (outcome, elapsed_ms(t))
             };
             let ((latest, latest_ms), (file, file_ms)) = tokio::join!(latest, file);
+            let (latest, file) = (latest?, file?);
             state
                 .prefetched
                 .insert(both[0], (latest, latest_requests.get(), latest_ms));
@@ -267,8 +274,8 @@ impl HfExtractor {
                 .prefetched
                 .get(name.as_str())
                 .map(|(_, requests, ms)| (*requests, *ms));
-            let (count, failures, value) = self
-                .compute(name, &folder, &stamp, &mut state, observer)
+            let (count, failures, output) = self
+                .compute(name, &folder, &checkpoint, &stamp, &mut state, observer)
                 .await?;
             let (requests, duration_ms) = prefetched
                 .unwrap_or_else(|| (self.client.stats().total_requests() - before, elapsed_ms(t)));
@@ -281,11 +288,15 @@ impl HfExtractor {
                 duration_ms,
                 ..AssetReport::default()
             };
-            let path = match (&report.file, value) {
-                (Some(file), Some(value)) => {
+            let path = match (&report.file, output) {
+                (Some(file), Output::Value(value)) => {
                     let path = folder.write_json(file, &value)?;
                     report.sha256 = Some(file_sha256(&path)?);
                     Some(path)
+                }
+                (_, Output::Written(written)) => {
+                    report.sha256 = Some(written.sha256);
+                    Some(written.path)
                 }
                 _ => None,
             };
@@ -320,54 +331,73 @@ impl HfExtractor {
         Ok(RunOutcome { folder, manifest })
     }
 
-    /// Compute one asset: (records, failures, the value to write).
+    /// Compute one asset: (records, failures, what to write).
     async fn compute(
         &self,
         name: &str,
-        _folder: &RunFolder,
+        folder: &RunFolder,
+        checkpoint: &Checkpoint,
         stamp: &str,
         state: &mut State,
         observer: &dyn RunObserver,
-    ) -> Result<(u64, u64, Option<serde_json::Value>)> {
+    ) -> Result<(u64, u64, Output)> {
+        let file = asset_file(name).unwrap_or_default();
         match name {
-            "hf_run_folder" => Ok((0, 0, None)),
+            "hf_run_folder" => Ok((0, 0, Output::None)),
             "hf_raw_models_latest" => {
-                let outcome = match state.prefetched.remove(name) {
-                    Some((outcome, ..)) => outcome,
+                let models = match state.prefetched.remove(name) {
+                    Some((models, ..)) => models,
                     None => {
                         let total = self.config.num_models as u64;
                         let on_model =
                             |done: usize| observer.progress(name, done as u64, Some(total));
-                        latest_models_reporting(&self.client, self.latest_options(), &on_model)
-                            .await
+                        self.latest_source(&self.client, checkpoint, &on_model)
+                            .await?
                     }
                 };
-                let result = source_result(name, &outcome, stamp, state);
-                state.latest = Some(outcome);
+                let result = source_result(name, folder, checkpoint, &file, &models, stamp, state);
+                state.latest = Some(models);
                 result
             }
             "hf_raw_models_from_file" => {
-                let outcome = match state.prefetched.remove(name) {
-                    Some((outcome, ..)) => outcome,
+                let models = match state.prefetched.remove(name) {
+                    Some((models, ..)) => models,
                     None => {
                         let client = self.client.clone();
-                        self.models_from_file(&client, state, observer).await
+                        self.models_from_file(&client, checkpoint, state, observer)
+                            .await?
                     }
                 };
-                let result = source_result(name, &outcome, stamp, state);
-                state.from_file = Some(outcome);
+                let result = source_result(name, folder, checkpoint, &file, &models, stamp, state);
+                state.from_file = Some(models);
                 result
             }
             "hf_add_ancestor_models" => {
                 // The run's models move on into the list with their ancestors.
                 let raw = state.raw.take().unwrap_or_default();
+                let run_identified = match state.identified.take() {
+                    Some(identified) => identified,
+                    None => identify_entries(checkpoint, &raw)?,
+                };
+                let keys: Vec<ModelKey> = raw.iter().map(|e| e.key.clone()).collect();
+                let first: BTreeMap<String, Vec<BaseModelRef>> = run_identified
+                    .refs
+                    .base_models
+                    .iter()
+                    .map(|(id, refs)| (id.clone(), refs.clone()))
+                    .collect();
                 let (enrichment, events) = self.reporting_enrichment();
                 // The enrichment moves into the work, so its progress sender is dropped (and the
                 // forwarding ends) when the work is done.
-                let models = &raw;
-                let work = async move { enrichment.ancestors(models).await };
-                let ((mut lineage, identified), ()) =
+                let (keys, first) = (&keys, &first);
+                let work = async move { enrichment.ancestors_of(keys, first).await };
+                let ((mut lineage, parents_found), ()) =
                     tokio::join!(work, forward_progress(events, name, observer));
+                let mut refs = run_identified.refs;
+                for (id, found) in parents_found {
+                    refs.insert(&id, found);
+                }
+                let identified = IdentifiedRun::from_refs(refs);
                 for stub in &lineage.stubs {
                     state.failures.push(FailureReport {
                         asset: name.to_owned(),
@@ -378,28 +408,41 @@ impl HfExtractor {
                     });
                 }
                 let mut all = raw;
-                // The parents move too: later stages read the stubs of the lineage, not its models.
-                all.append(&mut lineage.models);
-                all.sort_by(|a, b| a.id.cmp(&b.id));
-                let records = model_records(&all, &identified, stamp);
+                // The parents go to the journal too: later stages read the stubs of the
+                // lineage, not its models.
+                for (position, parent) in std::mem::take(&mut lineage.models).iter().enumerate() {
+                    let at = checkpoint.append_model(ModelSource::Lineage, position, parent)?;
+                    all.push(Entry {
+                        key: ModelKey::of(parent),
+                        at,
+                    });
+                }
+                all.sort_by(|a, b| a.key.id.cmp(&b.key.id));
+                let written = write_records(
+                    folder,
+                    checkpoint,
+                    &file,
+                    all.iter().map(|e| (e, base_model_refs(&identified, &e.key.id))),
+                    stamp,
+                )?;
                 let failures = lineage.stubs.len() as u64;
                 state.with_ancestors = Some(all);
                 state.lineage = Some(lineage);
                 state.identified = Some(identified);
-                Ok((records.len() as u64, failures, Some(to_json(&records)?)))
+                Ok((written.count, failures, Output::Written(written)))
             }
             _ if name.starts_with("hf_identified_") => {
                 let kind = &name["hf_identified_".len()..];
-                let identified = take_identified(state);
+                let identified = take_identified(checkpoint, state)?;
                 let value = identified_map(&identified, kind);
                 state.identified = Some(identified);
                 let value = value?;
                 let count = value.as_object().map_or(0, |m| m.len()) as u64;
-                Ok((count, 0, Some(value)))
+                Ok((count, 0, Output::Value(value)))
             }
             _ if name.starts_with("hf_enriched_") => {
                 let kind = &name["hf_enriched_".len()..];
-                let identified = take_identified(state);
+                let identified = take_identified(checkpoint, state)?;
                 let result = self
                     .enriched(name, kind, &identified, stamp, state, observer)
                     .await;
@@ -407,20 +450,30 @@ impl HfExtractor {
                 result
             }
             "hf_raw_models" => {
-                let merged = merge([
-                    state.latest.take().unwrap_or_default(),
-                    state.from_file.take().unwrap_or_default(),
-                ]);
+                let (entries, identified, merged) = merge_sources(
+                    checkpoint,
+                    [
+                        state.latest.take().unwrap_or_default(),
+                        state.from_file.take().unwrap_or_default(),
+                    ],
+                )?;
                 for (rule, n) in &merged.filtered {
                     *state.filtered.entry(to_key(rule)).or_default() += n;
                 }
                 state.watermark = merged.newest_last_modified.clone();
-                let identified = identify_models(&merged.models);
-                let records = model_records(&merged.models, &identified, stamp);
-                let count = records.len() as u64;
-                state.run_models = merged.models.len();
-                state.raw = Some(merged.models);
-                Ok((count, 0, Some(to_json(&records)?)))
+                let written = write_records(
+                    folder,
+                    checkpoint,
+                    &file,
+                    entries
+                        .iter()
+                        .map(|e| (e, base_model_refs(&identified, &e.key.id))),
+                    stamp,
+                )?;
+                state.run_models = entries.len();
+                state.raw = Some(entries);
+                state.identified = Some(identified);
+                Ok((written.count, 0, Output::Written(written)))
             }
             other => Err(Error::Config {
                 variable: "--select".into(),
@@ -449,7 +502,7 @@ impl HfExtractor {
         stamp: &str,
         state: &mut State,
         observer: &dyn RunObserver,
-    ) -> Result<(u64, u64, Option<serde_json::Value>)> {
+    ) -> Result<(u64, u64, Output)> {
         if kind == "base_models" {
             let models = state.with_ancestors.as_deref().or(state.raw.as_deref());
             let entities = base_model_entities(
@@ -462,7 +515,7 @@ impl HfExtractor {
             return Ok((
                 entities.len() as u64,
                 unread as u64,
-                Some(to_json(&entities)?),
+                Output::Value(to_json(&entities)?),
             ));
         }
         let (enrichment, events) = self.reporting_enrichment();
@@ -479,7 +532,7 @@ impl HfExtractor {
                 error,
             });
         }
-        Ok((count as u64, failures, Some(value)))
+        Ok((count as u64, failures, Output::Value(value)))
     }
 
     /// An enrichment whose progress events come out of the returned receiver.
@@ -574,19 +627,45 @@ impl HfExtractor {
         }
     }
 
+    /// The latest-N source, each model journaled as its card arrives.
+    async fn latest_source(
+        &self,
+        client: &HfClient,
+        checkpoint: &Checkpoint,
+        on_model: &(dyn Fn(usize) + Sync),
+    ) -> Result<SourceModels> {
+        let collector = Collector::new(checkpoint, ModelSource::Latest);
+        let sink = |position: usize, model: FetchedModel| {
+            on_model(collector.add(position, &model));
+        };
+        let plan = ListingPlan::default();
+        let streamed = latest_models_streaming(client, self.latest_options(), &plan, &sink).await;
+        let mut by_position = collector.finish()?;
+        let models = streamed
+            .kept
+            .iter()
+            .filter_map(|p| by_position.remove(p))
+            .collect();
+        Ok(SourceModels {
+            outcome: streamed.outcome,
+            models,
+        })
+    }
+
     async fn models_from_file(
         &self,
         client: &HfClient,
+        checkpoint: &Checkpoint,
         state: &mut State,
         observer: &dyn RunObserver,
-    ) -> SourceOutcome {
+    ) -> Result<SourceModels> {
         let path = &self.config.models_file_path;
         state.id_file.path = path.display().to_string();
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 tracing::info!(path = %path.display(), "no model-id file; skipped");
-                return SourceOutcome::default();
+                return Ok(SourceModels::default());
             }
             Err(e) => {
                 state.failures.push(FailureReport {
@@ -596,7 +675,7 @@ impl HfExtractor {
                     status: None,
                     error: e.to_string(),
                 });
-                return SourceOutcome::default();
+                return Ok(SourceModels::default());
             }
         };
         let list = ModelIdList::parse(&text);
@@ -615,58 +694,110 @@ impl HfExtractor {
             });
         }
         let total = list.entries.len() as u64;
-        let on_model =
-            |done: usize| observer.progress("hf_raw_models_from_file", done as u64, Some(total));
-        models_from_ids_reporting(client, &list, self.config.threads, &on_model).await
+        let collector = Collector::new(checkpoint, ModelSource::File);
+        let outcome = std::sync::Mutex::new(SourceOutcome::default());
+        let sink = |index: usize, result: std::result::Result<FetchedModel, ModelFailure>| {
+            let mut outcome = outcome.lock().unwrap_or_else(|e| e.into_inner());
+            match result {
+                Ok(model) => {
+                    note_watermark(&mut outcome, &model.info);
+                    collector.add(index, &model);
+                }
+                Err(failure) => outcome.add(Err(failure)),
+            }
+            observer.progress("hf_raw_models_from_file", index as u64 + 1, Some(total));
+        };
+        let plan = IdsPlan {
+            threads: self.config.threads,
+            ..IdsPlan::default()
+        };
+        models_from_ids_streaming(client, &list, &plan, &sink).await;
+        Ok(SourceModels {
+            outcome: outcome.into_inner().unwrap_or_else(|e| e.into_inner()),
+            models: collector.finish()?.into_values().collect(),
+        })
     }
 }
 
 /// The identified run, taken out of the state (put it back when done): computed with the
-/// ancestors, read back kind by kind, or identified now from the models loaded from an earlier
+/// models, read back kind by kind, or identified now from the models loaded from an earlier
 /// run (pure and quick).
-fn take_identified(state: &mut State) -> IdentifiedRun {
-    state.identified.take().unwrap_or_else(|| {
-        let models = state.with_ancestors.as_deref().or(state.raw.as_deref());
-        identify_models(models.unwrap_or_default())
-    })
+fn take_identified(checkpoint: &Checkpoint, state: &mut State) -> Result<IdentifiedRun> {
+    match state.identified.take() {
+        Some(identified) => Ok(identified),
+        None => {
+            let models = state.with_ancestors.as_deref().or(state.raw.as_deref());
+            identify_entries(checkpoint, models.unwrap_or_default())
+        }
+    }
 }
 
-/// Load one asset's value from an earlier run folder; returns its record count.
-fn load(earlier: &RunFolder, name: &str, state: &mut State) -> Result<u64> {
+/// Load one asset's value from an earlier run folder; returns its record count. Models go to
+/// this run's journal one by one, identified on the way.
+fn load(earlier: &RunFolder, name: &str, checkpoint: &Checkpoint, state: &mut State) -> Result<u64> {
     let Some(file) = asset_file(name) else {
         return Ok(0);
     };
     let path = earlier.path().join(file);
-    let models = || -> Result<Vec<FetchedModel>> {
-        let records: Vec<ModelRecord> = read_json(&path)?;
-        Ok(records.iter().map(ModelRecord::to_fetched_model).collect())
+    let models = |source: ModelSource| -> Result<Vec<(Entry, hf_identifiers::Identified)>> {
+        let mut models = Vec::new();
+        for_each_element(&path, |record: ModelRecord| {
+            let model = record.to_fetched_model();
+            let at = checkpoint.append_model(source, models.len(), &model)?;
+            let found = identify_model(&model);
+            models.push((
+                Entry {
+                    key: ModelKey::of(&model),
+                    at,
+                },
+                found,
+            ));
+            Ok(())
+        })?;
+        Ok(models)
+    };
+    let into_run = |models: Vec<(Entry, hf_identifiers::Identified)>| {
+        let mut refs = RunIdentified::default();
+        let entries = models
+            .into_iter()
+            .map(|(entry, found)| {
+                refs.insert(&entry.key.id, found);
+                entry
+            })
+            .collect::<Vec<_>>();
+        (entries, IdentifiedRun::from_refs(refs))
     };
     let count = match name {
         "hf_raw_models_latest" | "hf_raw_models_from_file" => {
-            let models = models()?;
+            let latest = name == "hf_raw_models_latest";
+            let source = if latest {
+                ModelSource::Latest
+            } else {
+                ModelSource::File
+            };
+            let models = models(source)?;
             let count = models.len();
-            let slot = if name == "hf_raw_models_latest" {
+            let slot = if latest {
                 &mut state.latest
             } else {
                 &mut state.from_file
             };
-            *slot = Some(SourceOutcome {
+            *slot = Some(SourceModels {
                 models,
-                ..SourceOutcome::default()
+                ..SourceModels::default()
             });
             count
         }
-        "hf_raw_models" => {
-            let models = models()?;
-            let count = models.len();
-            state.run_models = count;
-            state.raw = Some(models);
-            count
-        }
-        "hf_add_ancestor_models" => {
-            let models = models()?;
-            let count = models.len();
-            state.with_ancestors = Some(models);
+        "hf_raw_models" | "hf_add_ancestor_models" => {
+            let (entries, identified) = into_run(models(ModelSource::File)?);
+            let count = entries.len();
+            if name == "hf_raw_models" {
+                state.run_models = count;
+                state.raw = Some(entries);
+            } else {
+                state.with_ancestors = Some(entries);
+            }
+            state.identified = Some(identified);
             count
         }
         _ if name.starts_with("hf_identified_") => {
@@ -681,23 +812,19 @@ fn load(earlier: &RunFolder, name: &str, state: &mut State) -> Result<u64> {
     Ok(count as u64)
 }
 
-fn model_records(
-    models: &[FetchedModel],
-    identified: &IdentifiedRun,
-    stamp: &str,
-) -> Vec<ModelRecord> {
-    models
-        .iter()
-        .map(|m| {
-            let links = identified
-                .refs
-                .base_models
-                .get(&m.id)
-                .map(|refs| BaseModelLink::from_refs(refs))
-                .unwrap_or_default();
-            ModelRecord::new(m, links, stamp)
-        })
-        .collect()
+/// What a run writes for an asset.
+enum Output {
+    /// Nothing (no file).
+    None,
+    /// This value, written whole.
+    Value(serde_json::Value),
+    /// A file already written, element by element.
+    Written(WrittenArray),
+}
+
+/// The identified base models of one model.
+fn base_model_refs<'a>(identified: &'a IdentifiedRun, id: &str) -> Option<&'a [BaseModelRef]> {
+    identified.refs.base_models.get(id).map(Vec::as_slice)
 }
 
 /// One kind's `{model_id: [references]}` map.
@@ -737,12 +864,12 @@ fn load_identified_map(refs: &mut RunIdentified, kind: &str, path: &Path) -> Res
 /// The records of `hf_base_models.json`: every identified base model, read or not.
 fn base_model_entities(
     identified: &IdentifiedRun,
-    models: &[FetchedModel],
+    models: &[Entry],
     lineage: Option<&Lineage>,
     stamp: &str,
 ) -> Vec<BaseModelEntity> {
-    let mut read: BTreeMap<String, &FetchedModel> = BTreeMap::new();
-    for m in models {
+    let mut read: BTreeMap<String, &ModelKey> = BTreeMap::new();
+    for m in models.iter().map(|e| &e.key) {
         read.insert(m.id.to_ascii_lowercase(), m);
         for alias in &m.aliases {
             read.insert(alias.to_ascii_lowercase(), m);
@@ -790,20 +917,34 @@ fn base_model_entities(
         .collect()
 }
 
+/// A source's file: its models in source order, each with its own base models.
 fn source_result(
     asset: &str,
-    outcome: &SourceOutcome,
+    folder: &RunFolder,
+    checkpoint: &Checkpoint,
+    file: &str,
+    models: &SourceModels,
     stamp: &str,
     state: &mut State,
-) -> Result<(u64, u64, Option<serde_json::Value>)> {
+) -> Result<(u64, u64, Output)> {
+    let outcome = &models.outcome;
     for failure in &outcome.failures {
         state.failures.push(failure_report(asset, failure));
     }
-    let records = model_records(&outcome.models, &identify_models(&outcome.models), stamp);
+    let written = write_records(
+        folder,
+        checkpoint,
+        file,
+        models
+            .models
+            .iter()
+            .map(|(entry, found)| (entry, Some(found.base_models.as_slice()))),
+        stamp,
+    )?;
     Ok((
-        records.len() as u64,
+        written.count,
         outcome.failures.len() as u64,
-        Some(to_json(&records)?),
+        Output::Written(written),
     ))
 }
 
@@ -844,14 +985,6 @@ fn asset_file(name: &str) -> Option<String> {
         .into_iter()
         .find(|a| a.name == name)
         .and_then(|a| a.file)
-}
-
-fn file_sha256(path: &Path) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    Ok(Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
 }
 
 fn elapsed_ms(t: Instant) -> u64 {

@@ -1,0 +1,179 @@
+//! The run's models between stages: each one a place in the journal ([`Checkpoint`]) with its
+//! id, aliases and identified references — never its card, which is read back from the journal
+//! only while its record is written.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use hf_enrich::identify::{IdentifiedRun, identify_model};
+use hf_enrich::lineage::ModelKey;
+use hf_enrich::models::{FetchedModel, ModelSource, SourceOutcome, merge, merge_model};
+use hf_enrich::records::{BaseModelLink, ModelRecord};
+use hf_identifiers::{BaseModelRef, Identified, RunIdentified};
+
+use crate::checkpoint::{Checkpoint, Stored};
+use crate::error::{Error, Result};
+use crate::run_folder::{RunFolder, WrittenArray};
+
+/// A model of the run: its ids and its place in the journal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Entry {
+    pub key: ModelKey,
+    pub at: Stored,
+}
+
+/// What a model source produced: its models in source order, each with what was identified in
+/// it, and the outcome's failures, filtered counts and watermark (its `models` stay empty).
+#[derive(Debug, Default)]
+pub(crate) struct SourceModels {
+    pub outcome: SourceOutcome,
+    pub models: Vec<(Entry, Identified)>,
+}
+
+/// Takes the models of a source as they are fetched: journals each one, identifies it, and
+/// keeps its place. The first journal error is kept and returned by [`Collector::finish`].
+pub(crate) struct Collector<'c> {
+    checkpoint: &'c Checkpoint,
+    source: ModelSource,
+    models: Mutex<Vec<(usize, Entry, Identified)>>,
+    error: Mutex<Option<Error>>,
+}
+
+impl<'c> Collector<'c> {
+    pub fn new(checkpoint: &'c Checkpoint, source: ModelSource) -> Self {
+        Self {
+            checkpoint,
+            source,
+            models: Mutex::new(Vec::new()),
+            error: Mutex::new(None),
+        }
+    }
+
+    /// Journal and identify one model; returns how many the collector holds.
+    pub fn add(&self, position: usize, model: &FetchedModel) -> usize {
+        let found = identify_model(model);
+        let stored = self.checkpoint.append_model(self.source, position, model);
+        self.keep(position, model, stored, found)
+    }
+
+    /// Keep a model already in the journal (a resumed run).
+    pub fn keep(
+        &self,
+        position: usize,
+        model: &FetchedModel,
+        stored: Result<Stored>,
+        found: Identified,
+    ) -> usize {
+        let mut models = self.models.lock().unwrap_or_else(|e| e.into_inner());
+        match stored {
+            Ok(at) => models.push((
+                position,
+                Entry {
+                    key: ModelKey::of(model),
+                    at,
+                },
+                found,
+            )),
+            Err(e) => {
+                let mut error = self.error.lock().unwrap_or_else(|e| e.into_inner());
+                error.get_or_insert(e);
+            }
+        }
+        models.len()
+    }
+
+    /// The models collected, by position, or the first journal error.
+    pub fn finish(self) -> Result<BTreeMap<usize, (Entry, Identified)>> {
+        if let Some(e) = self.error.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            return Err(e);
+        }
+        Ok(self
+            .models
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+            .into_iter()
+            .map(|(position, entry, found)| (position, (entry, found)))
+            .collect())
+    }
+}
+
+/// Write `file` as an array of model records, reading each model back from the journal.
+pub(crate) fn write_records<'a>(
+    folder: &RunFolder,
+    checkpoint: &Checkpoint,
+    file: &str,
+    models: impl IntoIterator<Item = (&'a Entry, Option<&'a [BaseModelRef]>)>,
+    stamp: &str,
+) -> Result<WrittenArray> {
+    folder.write_json_array(file, |array| {
+        for (entry, refs) in models {
+            let model = checkpoint.model(entry.at)?;
+            let links = refs.map(BaseModelLink::from_refs).unwrap_or_default();
+            array.push(&ModelRecord::new(&model, links, stamp))?;
+        }
+        Ok(())
+    })
+}
+
+/// Merge the two sources by canonical id (sorted by id), as [`merge`] does with whole models: a
+/// model both sources gave is read back, merged, identified again and journaled. Returns the
+/// run's models, what was identified in them, and the merged outcome (failures, filtered
+/// counts, watermark).
+pub(crate) fn merge_sources(
+    checkpoint: &Checkpoint,
+    sources: [SourceModels; 2],
+) -> Result<(Vec<Entry>, IdentifiedRun, SourceOutcome)> {
+    let mut by_id: BTreeMap<String, Vec<(Entry, Identified)>> = BTreeMap::new();
+    let mut outcomes = Vec::new();
+    for source in sources {
+        for (entry, found) in source.models {
+            by_id
+                .entry(entry.key.id.clone())
+                .or_default()
+                .push((entry, found));
+        }
+        outcomes.push(source.outcome);
+    }
+    let outcome = merge(outcomes);
+    let mut refs = RunIdentified::default();
+    let mut entries = Vec::with_capacity(by_id.len());
+    for (id, mut group) in by_id {
+        let (entry, found) = if group.len() == 1 {
+            group.remove(0)
+        } else {
+            let mut parts = group.into_iter();
+            let mut merged = match parts.next() {
+                Some((first, _)) => checkpoint.model(first.at)?,
+                None => continue,
+            };
+            for (other, _) in parts {
+                merge_model(&mut merged, checkpoint.model(other.at)?);
+            }
+            let found = identify_model(&merged);
+            let at = checkpoint.append_merged(&merged)?;
+            (
+                Entry {
+                    key: ModelKey::of(&merged),
+                    at,
+                },
+                found,
+            )
+        };
+        refs.insert(&id, found);
+        entries.push(entry);
+    }
+    Ok((entries, IdentifiedRun::from_refs(refs), outcome))
+}
+
+/// Identify models already in the journal (models loaded from an earlier run).
+pub(crate) fn identify_entries(
+    checkpoint: &Checkpoint,
+    entries: &[Entry],
+) -> Result<IdentifiedRun> {
+    let mut refs = RunIdentified::default();
+    for entry in entries {
+        let model = checkpoint.model(entry.at)?;
+        refs.insert(&entry.key.id, identify_model(&model));
+    }
+    Ok(IdentifiedRun::from_refs(refs))
+}
