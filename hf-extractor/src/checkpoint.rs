@@ -29,6 +29,16 @@ pub const CHECKPOINT_FILE: &str = "checkpoint.jsonl";
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
+    /// The run started (the first line).
+    Started {
+        /// When (RFC 3339): the extraction time of every record of the run.
+        started_at: String,
+        /// The assets selected.
+        selection: Vec<String>,
+        /// The earlier run folder upstream assets were loaded from, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<PathBuf>,
+    },
     /// A page of the latest-N listing arrived.
     Page(ListedPage),
     /// A model was fetched: by the listing (`position` in it), the model-id file (`position`:
@@ -97,54 +107,34 @@ impl Checkpoint {
         })
     }
 
-    /// Open the journal of an interrupted run in `folder`: a torn last line (a kill in the
-    /// middle of a write) is cut off. Returns the journal and its events with their places.
-    pub fn open(folder: &Path) -> Result<(Self, Vec<(Stored, Event)>)> {
+    /// Open the journal of an interrupted run in `folder` to append to it: a torn last line (a
+    /// kill in the middle of a write) is cut off. Each event is handed to `each` with its place,
+    /// in order, one at a time.
+    pub fn open(folder: &Path, each: impl FnMut(Stored, Event) -> Result<()>) -> Result<Self> {
         let path = folder.join(CHECKPOINT_FILE);
         let file = OpenOptions::new()
             .read(true)
             .append(true)
             .open(&path)
             .map_err(|e| Error::io(&path, e))?;
-        let mut events = Vec::new();
-        let mut reader = BufReader::new(&file);
-        let mut offset = 0u64;
-        let mut line = Vec::new();
-        let mut number = 0usize;
-        loop {
-            line.clear();
-            let n = reader
-                .read_until(b'\n', &mut line)
-                .map_err(|e| Error::io(&path, e))?;
-            if n == 0 || line.last() != Some(&b'\n') {
-                break;
-            }
-            number += 1;
-            let event: Event = serde_json::from_slice(&line).map_err(|e| {
-                Error::io(
-                    &path,
-                    std::io::Error::new(
-                        std::io::ErrorKind::InvalidData,
-                        format!("line {number}: {e}"),
-                    ),
-                )
-            })?;
-            let stored = Stored {
-                offset,
-                len: u32::try_from(n).unwrap_or(u32::MAX),
-            };
-            events.push((stored, event));
-            offset += n as u64;
-        }
-        drop(reader);
-        file.set_len(offset).map_err(|e| Error::io(&path, e))?;
-        Ok((
-            Self {
-                path,
-                file: Mutex::new(file),
-            },
-            events,
-        ))
+        let valid = scan(&path, &file, each)?;
+        file.set_len(valid).map_err(|e| Error::io(&path, e))?;
+        Ok(Self {
+            path,
+            file: Mutex::new(file),
+        })
+    }
+
+    /// Open the journal of an earlier run in `folder` to read models from it; each event is
+    /// handed to `each` as in [`open`](Self::open). The file is not changed.
+    pub fn read_only(folder: &Path, each: impl FnMut(Stored, Event) -> Result<()>) -> Result<Self> {
+        let path = folder.join(CHECKPOINT_FILE);
+        let file = File::open(&path).map_err(|e| Error::io(&path, e))?;
+        scan(&path, &file, each)?;
+        Ok(Self {
+            path,
+            file: Mutex::new(file),
+        })
     }
 
     /// The journal's path.
@@ -244,6 +234,39 @@ impl Checkpoint {
     }
 }
 
+/// Read every whole line of the journal; returns the length of the whole lines.
+fn scan(path: &Path, file: &File, mut each: impl FnMut(Stored, Event) -> Result<()>) -> Result<u64> {
+    let mut reader = BufReader::new(file);
+    let mut offset = 0u64;
+    let mut line = Vec::new();
+    let mut number = 0usize;
+    loop {
+        line.clear();
+        let n = reader
+            .read_until(b'\n', &mut line)
+            .map_err(|e| Error::io(path, e))?;
+        if n == 0 || line.last() != Some(&b'\n') {
+            return Ok(offset);
+        }
+        number += 1;
+        let event: Event = serde_json::from_slice(&line).map_err(|e| {
+            Error::io(
+                path,
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("line {number}: {e}"),
+                ),
+            )
+        })?;
+        let stored = Stored {
+            offset,
+            len: u32::try_from(n).unwrap_or(u32::MAX),
+        };
+        each(stored, event)?;
+        offset += n as u64;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -274,7 +297,12 @@ mod tests {
         let path = dir.path().join(CHECKPOINT_FILE);
         let mut file = OpenOptions::new().append(true).open(&path).unwrap();
         file.write_all(b"{\"event\":\"model\",\"sou").unwrap();
-        let (journal, events) = Checkpoint::open(dir.path()).unwrap();
+        let mut events = Vec::new();
+        let journal = Checkpoint::open(dir.path(), |at, e| {
+            events.push((at, e));
+            Ok(())
+        })
+        .unwrap();
         assert_eq!(events.len(), 2);
         assert_eq!(events[1].0, b);
         assert!(matches!(&events[1].1, Event::Model { position: 3, .. }));
@@ -291,7 +319,9 @@ mod tests {
     fn a_bad_line_is_an_error_naming_the_file_and_line() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(CHECKPOINT_FILE), "{\"event\":\"nope\"}\n").unwrap();
-        let err = Checkpoint::open(dir.path()).unwrap_err().to_string();
+        let err = Checkpoint::open(dir.path(), |_, _| Ok(()))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains(CHECKPOINT_FILE) && err.contains("line 1"), "{err}");
     }
 }

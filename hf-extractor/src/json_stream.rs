@@ -1,9 +1,9 @@
 //! JSON arrays written and read one element at a time, so a file of 100,000 model cards never
 //! sits in memory whole.
 //!
-//! [`ArrayWriter`] writes exactly the bytes `serde_json::to_writer_pretty` writes for the
-//! whole array of [`serde_json::Value`]s (two-space indent, object keys sorted), so a streamed
-//! file is byte-identical to one written in one go. [`for_each_element`] reads an array back
+//! [`JsonWriter`] writes exactly the bytes `serde_json::to_writer_pretty` writes for the
+//! whole array (or object) of [`serde_json::Value`]s (two-space indent, object keys sorted), so
+//! a streamed file is byte-identical to one written in one go. [`for_each_element`] reads an array back
 //! element by element.
 
 use std::io::{BufReader, Write};
@@ -15,52 +15,102 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 
-/// Writes a pretty-printed JSON array element by element.
+/// Writes a pretty-printed JSON array (or object) element by element (entry by entry).
 ///
 /// ```
-/// use hf_extractor::json_stream::ArrayWriter;
+/// use hf_extractor::json_stream::JsonWriter;
 ///
 /// let mut bytes = Vec::new();
-/// let mut array = ArrayWriter::new(&mut bytes, "example.json".as_ref());
+/// let mut array = JsonWriter::array(&mut bytes, "example.json".as_ref());
 /// array.push(&serde_json::json!({"b": 1, "a": [true]}))?;
 /// array.push(&"two")?;
 /// assert_eq!(array.finish()?, 2);
 /// let whole = serde_json::json!([{"a": [true], "b": 1}, "two"]);
 /// assert_eq!(String::from_utf8(bytes)?, serde_json::to_string_pretty(&whole)?);
+///
+/// let mut bytes = Vec::new();
+/// let mut object = JsonWriter::object(&mut bytes, "example.json".as_ref());
+/// object.entry("a/b", &vec![1, 2])?;
+/// object.entry("c", &Vec::<u8>::new())?;
+/// object.finish()?;
+/// let whole = serde_json::json!({"a/b": [1, 2], "c": []});
+/// assert_eq!(String::from_utf8(bytes)?, serde_json::to_string_pretty(&whole)?);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub struct ArrayWriter<'w> {
+pub struct JsonWriter<'w> {
     out: &'w mut dyn Write,
     path: &'w Path,
+    brackets: [&'static [u8]; 2],
     count: u64,
     buf: Vec<u8>,
 }
 
-impl<'w> ArrayWriter<'w> {
+impl<'w> JsonWriter<'w> {
     /// An array written to `out`; `path` names the file in errors.
-    pub fn new(out: &'w mut dyn Write, path: &'w Path) -> Self {
+    pub fn array(out: &'w mut dyn Write, path: &'w Path) -> Self {
+        Self::new(out, path, [b"[", b"]"])
+    }
+
+    /// An object written to `out`; `path` names the file in errors.
+    pub fn object(out: &'w mut dyn Write, path: &'w Path) -> Self {
+        Self::new(out, path, [b"{", b"}"])
+    }
+
+    fn new(out: &'w mut dyn Write, path: &'w Path, brackets: [&'static [u8]; 2]) -> Self {
         Self {
             out,
             path,
+            brackets,
             count: 0,
             buf: Vec::new(),
         }
     }
 
-    /// Append one element (serialised through [`serde_json::Value`], so map keys are sorted as
-    /// in a whole-array write).
+    /// Append one element of an array (serialised through [`serde_json::Value`], so map keys
+    /// are sorted as in a whole-array write).
     pub fn push<T: Serialize + ?Sized>(&mut self, element: &T) -> Result<()> {
-        let json = |source| Error::Json {
-            path: self.path.to_owned(),
-            source,
-        };
-        let value = serde_json::to_value(element).map_err(json)?;
+        self.open_item()?;
+        self.value(element)
+    }
+
+    /// Append one entry of an object (keys must come in sorted order for the bytes of a
+    /// whole-object write).
+    pub fn entry<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<()> {
+        self.open_item()?;
+        let key = serde_json::to_vec(key).map_err(|source| self.json(source))?;
+        self.write(&key)?;
+        self.write(b": ")?;
+        self.value(value)
+    }
+
+    /// Close the array or object; returns how many elements or entries it holds.
+    pub fn finish(mut self) -> Result<u64> {
+        if self.count == 0 {
+            self.write(self.brackets[0])?;
+        } else {
+            self.write(b"\n")?;
+        }
+        self.write(self.brackets[1])?;
+        Ok(self.count)
+    }
+
+    fn open_item(&mut self) -> Result<()> {
+        if self.count == 0 {
+            self.write(self.brackets[0])?;
+            self.write(b"\n  ")?;
+        } else {
+            self.write(b",\n  ")?;
+        }
+        self.count += 1;
+        Ok(())
+    }
+
+    fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        let value = serde_json::to_value(value).map_err(|source| self.json(source))?;
         self.buf.clear();
-        serde_json::to_writer_pretty(&mut self.buf, &value).map_err(json)?;
-        let head: &[u8] = if self.count == 0 { b"[\n  " } else { b",\n  " };
-        self.write(head)?;
+        serde_json::to_writer_pretty(&mut self.buf, &value).map_err(|source| self.json(source))?;
         // Pretty JSON has raw newlines only between tokens (inside strings they are escaped),
-        // so indenting every line by one level is indenting the element.
+        // so indenting every line by one level is indenting the value.
         let buf = std::mem::take(&mut self.buf);
         let mut lines = buf.split(|b| *b == b'\n');
         if let Some(first) = lines.next() {
@@ -71,15 +121,14 @@ impl<'w> ArrayWriter<'w> {
             self.write(line)?;
         }
         self.buf = buf;
-        self.count += 1;
         Ok(())
     }
 
-    /// Close the array; returns how many elements it holds.
-    pub fn finish(mut self) -> Result<u64> {
-        let tail: &[u8] = if self.count == 0 { b"[]" } else { b"\n]" };
-        self.write(tail)?;
-        Ok(self.count)
+    fn json(&self, source: serde_json::Error) -> Error {
+        Error::Json {
+            path: self.path.to_owned(),
+            source,
+        }
     }
 
     fn write(&mut self, bytes: &[u8]) -> Result<()> {
@@ -207,7 +256,7 @@ mod tests {
 
     fn streamed(values: &[Value]) -> String {
         let mut bytes = Vec::new();
-        let mut array = ArrayWriter::new(&mut bytes, Path::new("t.json"));
+        let mut array = JsonWriter::array(&mut bytes, Path::new("t.json"));
         for v in values {
             array.push(v).unwrap();
         }
@@ -250,6 +299,20 @@ mod tests {
         fn any_array_streams_to_the_same_bytes(values in prop::collection::vec(arb_json(), 0..5)) {
             let whole = serde_json::to_string_pretty(&Value::Array(values.clone())).unwrap();
             prop_assert_eq!(streamed(&values), whole);
+        }
+
+        #[test]
+        fn any_object_streams_to_the_same_bytes(
+            map in prop::collection::btree_map("[a-z/\"é]{0,6}", arb_json(), 0..5)
+        ) {
+            let mut bytes = Vec::new();
+            let mut object = JsonWriter::object(&mut bytes, Path::new("t.json"));
+            for (k, v) in &map {
+                object.entry(k, v).unwrap();
+            }
+            prop_assert_eq!(object.finish().unwrap(), map.len() as u64);
+            let whole = serde_json::to_string_pretty(&Value::Object(map.into_iter().collect())).unwrap();
+            prop_assert_eq!(String::from_utf8(bytes).unwrap(), whole);
         }
     }
 

@@ -7,9 +7,11 @@ pub mod assets;
 pub mod checkpoint;
 pub mod config;
 pub mod error;
+pub mod incremental;
 pub mod json_stream;
 pub mod manifest;
 pub mod pipeline;
+mod resume;
 pub mod run_folder;
 mod run_models;
 

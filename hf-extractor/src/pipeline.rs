@@ -10,7 +10,7 @@ use hf_enrich::identify::{IdentifiedRun, identify_model};
 use hf_enrich::lineage::{Lineage, ModelKey};
 use hf_enrich::model_ids::ModelIdList;
 use hf_enrich::models::{
-    FetchedModel, IdsPlan, LatestOptions, ListingPlan, ModelFailure, ModelSource, SourceOutcome, latest_models,
+    CardCache, FetchedModel, IdsPlan, LatestOptions, ListedPage, ListingPlan, ModelFailure, ModelSource, SourceOutcome, latest_models,
     latest_models_streaming, models_from_ids, models_from_ids_streaming, note_watermark,
 };
 use hf_enrich::source::{HttpSource, SourceError};
@@ -19,17 +19,20 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::assets::{self, graph};
-use crate::checkpoint::Checkpoint;
+use crate::checkpoint::{Checkpoint, Event};
+use crate::incremental::{EarlierCards, EarlierRun};
+use crate::resume::{FileReplay, LatestReplay, Replay};
 use crate::config::ExtractorConfig;
 use crate::error::{Error, Result};
 use crate::manifest::{
-    AssetReport, FailureReport, HttpReport, MANIFEST_FILE, ManifestConfig, ModelIdFileReport,
-    ModelsReport, RunManifest,
+    AssetReport, FailureReport, HttpReport, IncrementalReport, MANIFEST_FILE, ManifestConfig,
+    ModelIdFileReport, ModelsReport, ResumeReport, RunManifest,
 };
 use crate::json_stream::{file_sha256, for_each_element};
 use crate::run_folder::{RunFolder, WrittenArray, ensure_writable};
 use crate::run_models::{
-    Collector, Entry, SourceModels, identify_entries, merge_sources, write_records,
+    Collector, Entry, SourceModels, compact, identify_entries, keep_positions, merge_sources,
+    write_records,
 };
 use hf_enrich::records::{BaseModelEntity, ExtractionMetadata, ModelRecord};
 
@@ -103,6 +106,99 @@ struct State {
     failures: Vec<FailureReport>,
     filtered: BTreeMap<String, u64>,
     watermark: Option<String>,
+    /// What the journal of an interrupted run says of each source (a resumed run).
+    latest_replay: Option<LatestReplay>,
+    file_replay: Option<FileReplay>,
+    resumed: Option<ResumeReport>,
+}
+
+/// A run folder being written: its journal, its start (the extraction time of its records),
+/// what it materialises and where it reads from.
+struct Run {
+    folder: RunFolder,
+    checkpoint: Checkpoint,
+    stamp: String,
+    selection: Vec<String>,
+    from: Option<RunFolder>,
+    incremental: Incremental,
+    resuming: bool,
+}
+
+/// An incremental run's settings.
+#[derive(Default)]
+struct Incremental {
+    since: Option<jiff::Timestamp>,
+    earlier: Option<EarlierRun>,
+}
+
+impl Incremental {
+    fn cards(&self) -> Option<&dyn CardCache> {
+        self.earlier
+            .as_ref()
+            .and_then(|e| e.cards.as_ref())
+            .map(|c| c as &dyn CardCache)
+    }
+
+    fn report(&self) -> Option<IncrementalReport> {
+        let since = self.since?;
+        let cards = self.earlier.as_ref().and_then(|e| e.cards.as_ref());
+        let reused = cards.map_or(0, EarlierCards::reused_count);
+        Some(IncrementalReport {
+            since: since.to_string(),
+            since_run: self.earlier.as_ref().map(|e| e.folder.display().to_string()),
+            cards_reused: reused,
+            cards_not_modified: cards.map_or(0, EarlierCards::not_modified_count),
+            requests_saved: reused,
+        })
+    }
+}
+
+/// Take an asset over from the interrupted run being resumed, when its file was written: the
+/// lineage (its parents and stubs are in the journal) and the entities. Returns its report.
+fn restore(
+    name: &str,
+    folder: &RunFolder,
+    checkpoint: &Checkpoint,
+    replay: &mut Replay,
+    state: &mut State,
+) -> Result<Option<AssetReport>> {
+    if name != "hf_add_ancestor_models" && !name.starts_with("hf_enriched_") {
+        return Ok(None);
+    }
+    let Some((report, failures)) = replay.assets.remove(name) else {
+        return Ok(None);
+    };
+    if !report
+        .file
+        .as_ref()
+        .is_some_and(|f| folder.path().join(f).is_file())
+    {
+        return Ok(None);
+    }
+    if name == "hf_add_ancestor_models" {
+        let Some(stubs) = replay.stubs.take() else {
+            return Ok(None);
+        };
+        let mut refs = take_identified(checkpoint, state)?.refs;
+        let mut all = state.raw.take().unwrap_or_default();
+        for (entry, found) in std::mem::take(&mut replay.parents) {
+            refs.insert(&entry.key.id, found);
+            all.push(entry);
+        }
+        all.sort_by(|a, b| a.key.id.cmp(&b.key.id));
+        state.with_ancestors = Some(all);
+        state.lineage = Some(Lineage {
+            stubs,
+            ..Lineage::default()
+        });
+        state.identified = Some(IdentifiedRun::from_refs(refs));
+    }
+    state.failures.extend(failures);
+    if let Some(resumed) = &mut state.resumed {
+        resumed.assets.push(name.to_owned());
+    }
+    tracing::info!(asset = %name, "taken over from the interrupted run");
+    Ok(Some(report))
 }
 
 impl HfExtractor {
@@ -182,6 +278,94 @@ impl HfExtractor {
             options.selection.clone()
         };
         let from = options.from.as_deref().map(RunFolder::open).transpose()?;
+        let incremental = self.incremental()?;
+        let folder = RunFolder::create(&self.config.output_dir, started)?;
+        let checkpoint = Checkpoint::create(folder.path())?;
+        let stamp = started.to_string();
+        checkpoint.append(&Event::Started {
+            started_at: stamp.clone(),
+            selection: selection.clone(),
+            from: from.as_ref().map(|f| f.path().to_owned()),
+        })?;
+        let run = Run {
+            folder,
+            checkpoint,
+            stamp,
+            selection,
+            from,
+            incremental,
+            resuming: false,
+        };
+        self.run_in(run, Replay::new(self.config.filter_low_info), observer)
+            .await
+    }
+
+    /// Continue the interrupted run in `folder` (killed at any point) from its journal
+    /// (`checkpoint.jsonl`): the listing goes on from its next page, models already fetched and
+    /// entity files already written are taken as they are, and the run ends with the files a
+    /// clean run would have written. Resume with the same settings as the interrupted run.
+    pub async fn resume(&self, folder: &Path, observer: &dyn RunObserver) -> Result<RunOutcome> {
+        let folder = RunFolder::open(folder)?;
+        let mut replay = Replay::new(self.config.filter_low_info);
+        let checkpoint = Checkpoint::open(folder.path(), |at, event| {
+            replay.add(at, event);
+            Ok(())
+        })?;
+        let started = replay.started.take().ok_or_else(|| Error::Config {
+            variable: "--resume".into(),
+            value: folder.path().display().to_string(),
+            reason: "its checkpoint.jsonl does not say how the run started".into(),
+        })?;
+        tracing::info!(folder = %folder.path().display(), "resuming the run");
+        let run = Run {
+            from: started.from.as_deref().map(RunFolder::open).transpose()?,
+            folder,
+            checkpoint,
+            stamp: started.started_at,
+            selection: started.selection,
+            incremental: self.incremental()?,
+            resuming: true,
+        };
+        self.run_in(run, replay, observer).await
+    }
+
+    /// The incremental settings: `since` (given, or the earlier run's watermark) and the
+    /// earlier run's cards.
+    fn incremental(&self) -> Result<Incremental> {
+        let earlier = self
+            .config
+            .since_run
+            .as_deref()
+            .map(EarlierRun::open)
+            .transpose()?;
+        Ok(Incremental {
+            since: self.config.since.or(earlier.as_ref().map(|e| e.watermark)),
+            earlier,
+        })
+    }
+
+    async fn run_in(
+        &self,
+        run: Run,
+        mut replay: Replay,
+        observer: &dyn RunObserver,
+    ) -> Result<RunOutcome> {
+        let resumed = run.resuming.then(|| ResumeReport {
+            pages: replay.latest.as_ref().map_or(0, |l| l.pages),
+            models: replay.latest.as_ref().map_or(0, |l| l.models.len() as u64)
+                + replay.file.as_ref().map_or(0, |f| f.models.len() as u64),
+            failures: replay.file.as_ref().map_or(0, |f| f.failures.len() as u64),
+            assets: Vec::new(),
+        });
+        let Run {
+            folder,
+            checkpoint,
+            stamp,
+            selection,
+            from,
+            incremental,
+            ..
+        } = run;
         let available: BTreeSet<String> = match &from {
             Some(folder) => graph()
                 .into_iter()
@@ -196,11 +380,13 @@ impl HfExtractor {
             None => BTreeSet::new(),
         };
         let plan = assets::plan(&selection, &available);
-        let folder = RunFolder::create(&self.config.output_dir, started)?;
-        let checkpoint = Checkpoint::create(folder.path())?;
         tracing::info!(folder = %folder.path().display(), assets = plan.len(), "run started");
-        let stamp = started.to_string();
-        let mut state = State::default();
+        let mut state = State {
+            latest_replay: replay.latest.take(),
+            file_replay: replay.file.take(),
+            resumed,
+            ..State::default()
+        };
         let mut reports = Vec::new();
 
         // Upstream assets the plan needs but does not compute come from the earlier run.
@@ -242,15 +428,22 @@ impl HfExtractor {
             let t = Instant::now();
             let num_models = self.config.num_models as u64;
             let on_latest = |done: usize| observer.progress(both[0], done as u64, Some(num_models));
+            let latest_replay = state.latest_replay.take();
             let latest = async {
                 let outcome = self
-                    .latest_source(&latest_client, &checkpoint, &on_latest)
+                    .latest_source(
+                        &latest_client,
+                        &checkpoint,
+                        &incremental,
+                        latest_replay,
+                        &on_latest,
+                    )
                     .await;
                 (outcome, elapsed_ms(t))
             };
             let file = async {
                 let outcome = self
-                    .models_from_file(&file_client, &checkpoint, &mut state, observer)
+                    .models_from_file(&file_client, &checkpoint, &incremental, &mut state, observer)
                     .await;
                 (outcome, elapsed_ms(t))
             };
@@ -265,9 +458,16 @@ impl HfExtractor {
         }
 
         for name in &plan {
+            if let Some(report) = restore(name, &folder, &checkpoint, &mut replay, &mut state)? {
+                let path = report.file.as_ref().map(|f| folder.path().join(f));
+                observer.asset_done(&report, path.as_deref());
+                reports.push(report);
+                continue;
+            }
             if !state.prefetched.contains_key(name.as_str()) {
                 observer.asset_started(name);
             }
+            let failures_before = state.failures.len();
             let t = Instant::now();
             let before = self.client.stats().total_requests();
             let prefetched = state
@@ -275,7 +475,15 @@ impl HfExtractor {
                 .get(name.as_str())
                 .map(|(_, requests, ms)| (*requests, *ms));
             let (count, failures, output) = self
-                .compute(name, &folder, &checkpoint, &stamp, &mut state, observer)
+                .compute(
+                    name,
+                    &folder,
+                    &checkpoint,
+                    &incremental,
+                    &stamp,
+                    &mut state,
+                    observer,
+                )
                 .await?;
             let (requests, duration_ms) = prefetched
                 .unwrap_or_else(|| (self.client.stats().total_requests() - before, elapsed_ms(t)));
@@ -301,6 +509,10 @@ impl HfExtractor {
                 _ => None,
             };
             tracing::info!(asset = %name, count, failures, "asset materialised");
+            checkpoint.append(&Event::AssetDone {
+                report: report.clone(),
+                failures: state.failures[failures_before..].to_vec(),
+            })?;
             observer.asset_done(&report, path.as_deref());
             reports.push(report);
         }
@@ -324,7 +536,11 @@ impl HfExtractor {
             http: HttpReport::new(&self.client.stats(), models),
             models: models_report,
             failures,
-            watermark: state.watermark,
+            watermark: state
+                .watermark
+                .or_else(|| incremental.since.map(|t| t.to_string())),
+            incremental: incremental.report(),
+            resumed: state.resumed,
         };
         folder.write_json(MANIFEST_FILE, &manifest)?;
         tracing::info!(folder = %folder.path().display(), "run finished");
@@ -337,6 +553,7 @@ impl HfExtractor {
         name: &str,
         folder: &RunFolder,
         checkpoint: &Checkpoint,
+        incremental: &Incremental,
         stamp: &str,
         state: &mut State,
         observer: &dyn RunObserver,
@@ -351,7 +568,8 @@ impl HfExtractor {
                         let total = self.config.num_models as u64;
                         let on_model =
                             |done: usize| observer.progress(name, done as u64, Some(total));
-                        self.latest_source(&self.client, checkpoint, &on_model)
+                        let replay = state.latest_replay.take();
+                        self.latest_source(&self.client, checkpoint, incremental, replay, &on_model)
                             .await?
                     }
                 };
@@ -364,7 +582,7 @@ impl HfExtractor {
                     Some((models, ..)) => models,
                     None => {
                         let client = self.client.clone();
-                        self.models_from_file(&client, checkpoint, state, observer)
+                        self.models_from_file(&client, checkpoint, incremental, state, observer)
                             .await?
                     }
                 };
@@ -395,7 +613,7 @@ impl HfExtractor {
                     tokio::join!(work, forward_progress(events, name, observer));
                 let mut refs = run_identified.refs;
                 for (id, found) in parents_found {
-                    refs.insert(&id, found);
+                    refs.insert(&id, compact(found));
                 }
                 let identified = IdentifiedRun::from_refs(refs);
                 for stub in &lineage.stubs {
@@ -417,6 +635,9 @@ impl HfExtractor {
                         at,
                     });
                 }
+                checkpoint.append(&Event::Lineage {
+                    stubs: lineage.stubs.clone(),
+                })?;
                 all.sort_by(|a, b| a.key.id.cmp(&b.key.id));
                 let written = write_records(
                     folder,
@@ -434,11 +655,10 @@ impl HfExtractor {
             _ if name.starts_with("hf_identified_") => {
                 let kind = &name["hf_identified_".len()..];
                 let identified = take_identified(checkpoint, state)?;
-                let value = identified_map(&identified, kind);
+                let written = write_identified_map(folder, &file, &identified, kind);
                 state.identified = Some(identified);
-                let value = value?;
-                let count = value.as_object().map_or(0, |m| m.len()) as u64;
-                Ok((count, 0, Output::Value(value)))
+                let written = written?;
+                Ok((written.count, 0, Output::Written(written)))
             }
             _ if name.starts_with("hf_enriched_") => {
                 let kind = &name["hf_enriched_".len()..];
@@ -632,20 +852,29 @@ impl HfExtractor {
         &self,
         client: &HfClient,
         checkpoint: &Checkpoint,
+        incremental: &Incremental,
+        mut replay: Option<LatestReplay>,
         on_model: &(dyn Fn(usize) + Sync),
     ) -> Result<SourceModels> {
         let collector = Collector::new(checkpoint, ModelSource::Latest);
+        let resume = replay.as_mut().and_then(LatestReplay::listing);
+        if let Some(replay) = replay {
+            collector.seed(replay.models);
+        }
         let sink = |position: usize, model: FetchedModel| {
             on_model(collector.add(position, &model));
         };
-        let plan = ListingPlan::default();
+        let on_page = |page: &ListedPage| {
+            collector.note(checkpoint.append(&Event::Page(page.clone())));
+        };
+        let plan = ListingPlan {
+            since: incremental.since,
+            resume,
+            cards: incremental.cards(),
+            on_page: Some(&on_page),
+        };
         let streamed = latest_models_streaming(client, self.latest_options(), &plan, &sink).await;
-        let mut by_position = collector.finish()?;
-        let models = streamed
-            .kept
-            .iter()
-            .filter_map(|p| by_position.remove(p))
-            .collect();
+        let models = keep_positions(collector.finish()?, &streamed.kept);
         Ok(SourceModels {
             outcome: streamed.outcome,
             models,
@@ -656,6 +885,7 @@ impl HfExtractor {
         &self,
         client: &HfClient,
         checkpoint: &Checkpoint,
+        incremental: &Incremental,
         state: &mut State,
         observer: &dyn RunObserver,
     ) -> Result<SourceModels> {
@@ -695,7 +925,16 @@ impl HfExtractor {
         }
         let total = list.entries.len() as u64;
         let collector = Collector::new(checkpoint, ModelSource::File);
-        let outcome = std::sync::Mutex::new(SourceOutcome::default());
+        let mut outcome = SourceOutcome::default();
+        let replay = state.file_replay.take().unwrap_or_default();
+        for (_, entry, _) in &replay.models {
+            if let Ok(model) = checkpoint.model(entry.at) {
+                note_watermark(&mut outcome, &model.info);
+            }
+        }
+        collector.seed(replay.models);
+        outcome.failures = replay.failures;
+        let outcome = std::sync::Mutex::new(outcome);
         let sink = |index: usize, result: std::result::Result<FetchedModel, ModelFailure>| {
             let mut outcome = outcome.lock().unwrap_or_else(|e| e.into_inner());
             match result {
@@ -703,18 +942,29 @@ impl HfExtractor {
                     note_watermark(&mut outcome, &model.info);
                     collector.add(index, &model);
                 }
-                Err(failure) => outcome.add(Err(failure)),
+                Err(failure) => {
+                    collector.note(checkpoint.append(&Event::Failed {
+                        position: index,
+                        failure: failure.clone(),
+                    }));
+                    outcome.add(Err(failure));
+                }
             }
             observer.progress("hf_raw_models_from_file", index as u64 + 1, Some(total));
         };
         let plan = IdsPlan {
             threads: self.config.threads,
-            ..IdsPlan::default()
+            skip: replay.done,
+            cards: incremental.cards(),
         };
         models_from_ids_streaming(client, &list, &plan, &sink).await;
         Ok(SourceModels {
             outcome: outcome.into_inner().unwrap_or_else(|e| e.into_inner()),
-            models: collector.finish()?.into_values().collect(),
+            models: collector
+                .finish()?
+                .into_iter()
+                .map(|(_, entry, found)| (entry, found))
+                .collect(),
         })
     }
 }
@@ -744,7 +994,7 @@ fn load(earlier: &RunFolder, name: &str, checkpoint: &Checkpoint, state: &mut St
         for_each_element(&path, |record: ModelRecord| {
             let model = record.to_fetched_model();
             let at = checkpoint.append_model(source, models.len(), &model)?;
-            let found = identify_model(&model);
+            let found = compact(identify_model(&model));
             models.push((
                 Entry {
                     key: ModelKey::of(&model),
@@ -827,17 +1077,32 @@ fn base_model_refs<'a>(identified: &'a IdentifiedRun, id: &str) -> Option<&'a [B
     identified.refs.base_models.get(id).map(Vec::as_slice)
 }
 
-/// One kind's `{model_id: [references]}` map.
-fn identified_map(identified: &IdentifiedRun, kind: &str) -> Result<serde_json::Value> {
+/// One kind's `{model_id: [references]}` map, written model by model.
+fn write_identified_map(
+    folder: &RunFolder,
+    file: &str,
+    identified: &IdentifiedRun,
+    kind: &str,
+) -> Result<WrittenArray> {
+    fn write<R: Serialize>(
+        folder: &RunFolder,
+        file: &str,
+        map: &BTreeMap<String, Vec<R>>,
+    ) -> Result<WrittenArray> {
+        folder.write_json_object(file, |object| {
+            map.iter()
+                .try_for_each(|(model, refs)| object.entry(model, refs))
+        })
+    }
     let refs = &identified.refs;
     match kind {
-        "datasets" => to_json(&refs.datasets),
-        "articles" => to_json(&refs.articles),
-        "base_models" => to_json(&refs.base_models),
-        "keywords" => to_json(&refs.keywords),
-        "licenses" => to_json(&refs.licenses),
-        "languages" => to_json(&refs.languages),
-        _ => to_json(&refs.tasks),
+        "datasets" => write(folder, file, &refs.datasets),
+        "articles" => write(folder, file, &refs.articles),
+        "base_models" => write(folder, file, &refs.base_models),
+        "keywords" => write(folder, file, &refs.keywords),
+        "licenses" => write(folder, file, &refs.licenses),
+        "languages" => write(folder, file, &refs.languages),
+        _ => write(folder, file, &refs.tasks),
     }
 }
 

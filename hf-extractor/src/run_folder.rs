@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::json_stream::{ArrayWriter, HashingWriter};
+use crate::json_stream::{HashingWriter, JsonWriter};
 
 /// A run's folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,7 +87,7 @@ impl RunFolder {
     }
 }
 
-/// A file written by [`RunFolder::write_json_array`].
+/// A file written by [`RunFolder::write_json_array`] or [`RunFolder::write_json_object`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WrittenArray {
     /// Where it was written.
@@ -99,7 +99,7 @@ pub struct WrittenArray {
 }
 
 impl RunFolder {
-    /// Write a JSON array element by element through `fill` (see [`ArrayWriter`]), atomically,
+    /// Write a JSON array element by element through `fill` (see [`JsonWriter`]), atomically,
     /// hashing it on the fly. The bytes are those of [`write_json`](Self::write_json) of the
     /// whole array.
     ///
@@ -118,13 +118,36 @@ impl RunFolder {
     pub fn write_json_array(
         &self,
         file_name: &str,
-        fill: impl FnOnce(&mut ArrayWriter<'_>) -> Result<()>,
+        fill: impl FnOnce(&mut JsonWriter<'_>) -> Result<()>,
+    ) -> Result<WrittenArray> {
+        self.write_streamed(file_name, false, fill)
+    }
+
+    /// Write a JSON object entry by entry through `fill`, as
+    /// [`write_json_array`](Self::write_json_array) does an array.
+    pub fn write_json_object(
+        &self,
+        file_name: &str,
+        fill: impl FnOnce(&mut JsonWriter<'_>) -> Result<()>,
+    ) -> Result<WrittenArray> {
+        self.write_streamed(file_name, true, fill)
+    }
+
+    fn write_streamed(
+        &self,
+        file_name: &str,
+        object: bool,
+        fill: impl FnOnce(&mut JsonWriter<'_>) -> Result<()>,
     ) -> Result<WrittenArray> {
         let path = self.path.join(file_name);
         let mut written = None;
         write_atomically(&path, |out| {
             let mut hashing = HashingWriter::new(out);
-            let mut array = ArrayWriter::new(&mut hashing, &path);
+            let mut array = if object {
+                JsonWriter::object(&mut hashing, &path)
+            } else {
+                JsonWriter::array(&mut hashing, &path)
+            };
             fill(&mut array)?;
             let count = array.finish()?;
             hashing.write_all(b"\n").map_err(|e| Error::io(&path, e))?;

@@ -2,7 +2,6 @@
 //! id, aliases and identified references — never its card, which is read back from the journal
 //! only while its record is written.
 
-use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use hf_enrich::identify::{IdentifiedRun, identify_model};
@@ -51,13 +50,26 @@ impl<'c> Collector<'c> {
 
     /// Journal and identify one model; returns how many the collector holds.
     pub fn add(&self, position: usize, model: &FetchedModel) -> usize {
-        let found = identify_model(model);
+        let found = compact(identify_model(model));
         let stored = self.checkpoint.append_model(self.source, position, model);
         self.keep(position, model, stored, found)
     }
 
-    /// Keep a model already in the journal (a resumed run).
-    pub fn keep(
+    /// Take models already in the journal (a resumed run).
+    pub fn seed(&self, models: Vec<(usize, Entry, Identified)>) {
+        let mut held = self.models.lock().unwrap_or_else(|e| e.into_inner());
+        held.extend(models);
+    }
+
+    /// Keep the first error of a journal write.
+    pub fn note<T>(&self, written: Result<T>) {
+        if let Err(e) = written {
+            let mut error = self.error.lock().unwrap_or_else(|e| e.into_inner());
+            error.get_or_insert(e);
+        }
+    }
+
+    fn keep(
         &self,
         position: usize,
         model: &FetchedModel,
@@ -74,27 +86,49 @@ impl<'c> Collector<'c> {
                 },
                 found,
             )),
-            Err(e) => {
-                let mut error = self.error.lock().unwrap_or_else(|e| e.into_inner());
-                error.get_or_insert(e);
-            }
+            Err(e) => self.note::<()>(Err(e)),
         }
         models.len()
     }
 
-    /// The models collected, by position, or the first journal error.
-    pub fn finish(self) -> Result<BTreeMap<usize, (Entry, Identified)>> {
+    /// The models collected, sorted by position, or the first journal error.
+    pub fn finish(self) -> Result<Vec<(usize, Entry, Identified)>> {
         if let Some(e) = self.error.into_inner().unwrap_or_else(|e| e.into_inner()) {
             return Err(e);
         }
-        Ok(self
-            .models
-            .into_inner()
-            .unwrap_or_else(|e| e.into_inner())
-            .into_iter()
-            .map(|(position, entry, found)| (position, (entry, found)))
-            .collect())
+        let mut models = self.models.into_inner().unwrap_or_else(|e| e.into_inner());
+        models.sort_by_key(|(position, ..)| *position);
+        Ok(models)
     }
+}
+
+/// Identified references without spare capacity: they stay in memory for the whole run, one
+/// set per model.
+pub(crate) fn compact(mut found: Identified) -> Identified {
+    found.datasets.shrink_to_fit();
+    found.articles.shrink_to_fit();
+    found.base_models.shrink_to_fit();
+    found.keywords.shrink_to_fit();
+    found.licenses.shrink_to_fit();
+    found.languages.shrink_to_fit();
+    found.tasks.shrink_to_fit();
+    found
+}
+
+/// The models at the `kept` positions (ascending) of `models` (sorted by position).
+pub(crate) fn keep_positions(
+    models: Vec<(usize, Entry, Identified)>,
+    kept: &[usize],
+) -> Vec<(Entry, Identified)> {
+    let mut kept = kept.iter().peekable();
+    let mut out = Vec::with_capacity(kept.len());
+    for (position, entry, found) in models {
+        while kept.next_if(|&&k| k < position).is_some() {}
+        if kept.next_if(|&&k| k == position).is_some() {
+            out.push((entry, found));
+        }
+    }
+    out
 }
 
 /// Write `file` as an array of model records, reading each model back from the journal.
@@ -123,33 +157,32 @@ pub(crate) fn merge_sources(
     checkpoint: &Checkpoint,
     sources: [SourceModels; 2],
 ) -> Result<(Vec<Entry>, IdentifiedRun, SourceOutcome)> {
-    let mut by_id: BTreeMap<String, Vec<(Entry, Identified)>> = BTreeMap::new();
+    let mut all = Vec::new();
     let mut outcomes = Vec::new();
     for source in sources {
-        for (entry, found) in source.models {
-            by_id
-                .entry(entry.key.id.clone())
-                .or_default()
-                .push((entry, found));
-        }
+        all.extend(source.models);
         outcomes.push(source.outcome);
     }
     let outcome = merge(outcomes);
+    // Stable: the models of one id stay in source order (latest first).
+    all.sort_by(|a, b| a.0.key.id.cmp(&b.0.key.id));
     let mut refs = RunIdentified::default();
-    let mut entries = Vec::with_capacity(by_id.len());
-    for (id, mut group) in by_id {
-        let (entry, found) = if group.len() == 1 {
-            group.remove(0)
+    let mut entries = Vec::with_capacity(all.len());
+    let mut all = all.into_iter().peekable();
+    while let Some((first, found)) = all.next() {
+        let id = first.key.id.clone();
+        let mut group = Vec::new();
+        while let Some((other, _)) = all.next_if(|(e, _)| e.key.id == id) {
+            group.push(other);
+        }
+        let (entry, found) = if group.is_empty() {
+            (first, found)
         } else {
-            let mut parts = group.into_iter();
-            let mut merged = match parts.next() {
-                Some((first, _)) => checkpoint.model(first.at)?,
-                None => continue,
-            };
-            for (other, _) in parts {
+            let mut merged = checkpoint.model(first.at)?;
+            for other in group {
                 merge_model(&mut merged, checkpoint.model(other.at)?);
             }
-            let found = identify_model(&merged);
+            let found = compact(identify_model(&merged));
             let at = checkpoint.append_merged(&merged)?;
             (
                 Entry {
@@ -173,7 +206,7 @@ pub(crate) fn identify_entries(
     let mut refs = RunIdentified::default();
     for entry in entries {
         let model = checkpoint.model(entry.at)?;
-        refs.insert(&entry.key.id, identify_model(&model));
+        refs.insert(&entry.key.id, compact(identify_model(&model)));
     }
     Ok(IdentifiedRun::from_refs(refs))
 }

@@ -29,6 +29,8 @@ pub struct FaultPlan {
     pub every: usize,
     /// Requests per window and bucket, if the quota is to be enforced.
     pub quota: Option<(usize, std::time::Duration)>,
+    /// Every answer waits this long (a Hub far away).
+    pub latency: Option<std::time::Duration>,
 }
 
 impl FaultPlan {
@@ -37,7 +39,14 @@ impl FaultPlan {
         Self {
             every: n,
             quota: None,
+            latency: None,
         }
+    }
+
+    /// Delay every answer by `latency`.
+    pub fn with_latency(mut self, latency: std::time::Duration) -> Self {
+        self.latency = Some(latency);
+        self
     }
 
     /// Enforce `quota` requests per `window` in each bucket.
@@ -190,6 +199,10 @@ impl Respond for HubResponder {
         } else {
             self.route(path, request)
         };
+        let response = match self.faults.and_then(|f| f.latency) {
+            Some(latency) => response.set_delay(latency),
+            None => response,
+        };
         response
             .insert_header(
                 "ratelimit",
@@ -226,7 +239,7 @@ impl HubResponder {
         } else if let Some(rest) = path.strip_prefix("/api/datasets/") {
             self.dataset(rest, request)
         } else if let Some(rest) = path.strip_prefix("/api/resolve-cache/models/") {
-            self.resolve_cache(rest)
+            self.resolve_cache(rest, request)
         } else if let Some(id) = path.strip_prefix("/api/models/") {
             self.info(id, request)
         } else if let Some((id, file)) = path.trim_start_matches('/').split_once("/resolve/") {
@@ -424,7 +437,7 @@ impl HubResponder {
             .set_body_string("Temporary Redirect.")
     }
 
-    fn resolve_cache(&self, rest: &str) -> ResponseTemplate {
+    fn resolve_cache(&self, rest: &str, request: &Request) -> ResponseTemplate {
         // {owner}/{name}/{sha}/{file} or {name}/{sha}/{file}
         let parts: Vec<&str> = rest.split('/').collect();
         let (id, file) = match parts.as_slice() {
@@ -439,9 +452,19 @@ impl HubResponder {
             return not_found("RepoNotFound", "Repository not found");
         }
         match (file, self.snapshot.cards.get(&id)) {
-            ("README.md", Some(card)) => ResponseTemplate::new(200)
-                .insert_header("etag", format!("\"{:x}\"", card.len()).as_str())
-                .set_body_raw(card.clone(), "text/plain; charset=utf-8"),
+            ("README.md", Some(card)) => {
+                let etag = format!("\"{:x}\"", card.len());
+                let unchanged = request
+                    .headers
+                    .get("if-none-match")
+                    .is_some_and(|v| v.as_bytes() == etag.as_bytes());
+                let answer = if unchanged {
+                    ResponseTemplate::new(304)
+                } else {
+                    ResponseTemplate::new(200).set_body_raw(card.clone(), "text/plain; charset=utf-8")
+                };
+                answer.insert_header("etag", etag.as_str())
+            }
             _ => not_found("EntryNotFound", "Entry not found"),
         }
     }
