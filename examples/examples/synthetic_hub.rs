@@ -81,7 +81,11 @@ impl Synthetic {
                 .extend_pairs(pairs)
                 .append_pair("cursor", &end.to_string());
             // Relative: the request's URL does not know the port it came in on.
-            let link = format!("<{}?{}>; rel=\"next\"", next.path(), next.query().unwrap_or(""));
+            let link = format!(
+                "<{}?{}>; rel=\"next\"",
+                next.path(),
+                next.query().unwrap_or("")
+            );
             answer = answer.insert_header("link", link.as_str());
         }
         answer

@@ -166,8 +166,11 @@ pub async fn latest_models_reporting(
         }
     };
     let streamed = latest_models_streaming(client, options, &ListingPlan::default(), &sink).await;
-    let mut by_position: BTreeMap<usize, FetchedModel> =
-        fetched.into_inner().unwrap_or_default().into_iter().collect();
+    let mut by_position: BTreeMap<usize, FetchedModel> = fetched
+        .into_inner()
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
     let mut outcome = streamed.outcome;
     outcome.models = streamed
         .kept
@@ -306,7 +309,10 @@ pub async fn latest_models_streaming(
             && let Some((position, info)) = queued.pop_front()
         {
             pending.push(async move {
-                (position, with_card_cached(client, info, ModelSource::Latest, cards).await)
+                (
+                    position,
+                    with_card_cached(client, info, ModelSource::Latest, cards).await,
+                )
             });
             continue;
         }

@@ -235,7 +235,11 @@ impl Checkpoint {
 }
 
 /// Read every whole line of the journal; returns the length of the whole lines.
-fn scan(path: &Path, file: &File, mut each: impl FnMut(Stored, Event) -> Result<()>) -> Result<u64> {
+fn scan(
+    path: &Path,
+    file: &File,
+    mut each: impl FnMut(Stored, Event) -> Result<()>,
+) -> Result<u64> {
     let mut reader = BufReader::new(file);
     let mut offset = 0u64;
     let mut line = Vec::new();
@@ -290,7 +294,10 @@ mod tests {
             .append_model(ModelSource::File, 3, &model("b/b", "b"))
             .unwrap();
         assert_eq!(journal.model(b).unwrap().id, "b/b");
-        assert_eq!(journal.model(a).unwrap().card.as_deref(), Some("card\nof a"));
+        assert_eq!(
+            journal.model(a).unwrap().card.as_deref(),
+            Some("card\nof a")
+        );
         drop(journal);
 
         // A kill in the middle of a line.
@@ -322,6 +329,9 @@ mod tests {
         let err = Checkpoint::open(dir.path(), |_, _| Ok(()))
             .unwrap_err()
             .to_string();
-        assert!(err.contains(CHECKPOINT_FILE) && err.contains("line 1"), "{err}");
+        assert!(
+            err.contains(CHECKPOINT_FILE) && err.contains("line 1"),
+            "{err}"
+        );
     }
 }

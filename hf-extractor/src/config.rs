@@ -143,7 +143,9 @@ impl ExtractorConfig {
                     value.trim().parse().map_err(|e| Error::Config {
                         variable: "HF_SINCE".into(),
                         value: value.clone(),
-                        reason: format!("must be an RFC 3339 time such as 2026-11-27T00:00:00Z: {e}"),
+                        reason: format!(
+                            "must be an RFC 3339 time such as 2026-11-27T00:00:00Z: {e}"
+                        ),
                     })
                 })
                 .transpose()?,

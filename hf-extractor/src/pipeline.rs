@@ -10,8 +10,9 @@ use hf_enrich::identify::{IdentifiedRun, identify_model};
 use hf_enrich::lineage::{Lineage, ModelKey};
 use hf_enrich::model_ids::ModelIdList;
 use hf_enrich::models::{
-    CardCache, FetchedModel, IdsPlan, LatestOptions, ListedPage, ListingPlan, ModelFailure, ModelSource, SourceOutcome, latest_models,
-    latest_models_streaming, models_from_ids, models_from_ids_streaming, note_watermark,
+    CardCache, FetchedModel, IdsPlan, LatestOptions, ListedPage, ListingPlan, ModelFailure,
+    ModelSource, SourceOutcome, latest_models, latest_models_streaming, models_from_ids,
+    models_from_ids_streaming, note_watermark,
 };
 use hf_enrich::source::{HttpSource, SourceError};
 use hf_identifiers::{BaseModelRef, RunIdentified};
@@ -20,15 +21,15 @@ use serde::de::DeserializeOwned;
 
 use crate::assets::{self, graph};
 use crate::checkpoint::{Checkpoint, Event};
-use crate::incremental::{EarlierCards, EarlierRun};
-use crate::resume::{FileReplay, LatestReplay, Replay};
 use crate::config::ExtractorConfig;
 use crate::error::{Error, Result};
+use crate::incremental::{EarlierCards, EarlierRun};
+use crate::json_stream::{file_sha256, for_each_element};
 use crate::manifest::{
     AssetReport, FailureReport, HttpReport, IncrementalReport, MANIFEST_FILE, ManifestConfig,
     ModelIdFileReport, ModelsReport, ResumeReport, RunManifest,
 };
-use crate::json_stream::{file_sha256, for_each_element};
+use crate::resume::{FileReplay, LatestReplay, Replay};
 use crate::run_folder::{RunFolder, WrittenArray, ensure_writable};
 use crate::run_models::{
     Collector, Entry, SourceModels, compact, identify_entries, keep_positions, merge_sources,
@@ -145,7 +146,10 @@ impl Incremental {
         let reused = cards.map_or(0, EarlierCards::reused_count);
         Some(IncrementalReport {
             since: since.to_string(),
-            since_run: self.earlier.as_ref().map(|e| e.folder.display().to_string()),
+            since_run: self
+                .earlier
+                .as_ref()
+                .map(|e| e.folder.display().to_string()),
             cards_reused: reused,
             cards_not_modified: cards.map_or(0, EarlierCards::not_modified_count),
             requests_saved: reused,
@@ -443,7 +447,13 @@ impl HfExtractor {
             };
             let file = async {
                 let outcome = self
-                    .models_from_file(&file_client, &checkpoint, &incremental, &mut state, observer)
+                    .models_from_file(
+                        &file_client,
+                        &checkpoint,
+                        &incremental,
+                        &mut state,
+                        observer,
+                    )
                     .await;
                 (outcome, elapsed_ms(t))
             };
@@ -643,7 +653,8 @@ impl HfExtractor {
                     folder,
                     checkpoint,
                     &file,
-                    all.iter().map(|e| (e, base_model_refs(&identified, &e.key.id))),
+                    all.iter()
+                        .map(|e| (e, base_model_refs(&identified, &e.key.id))),
                     stamp,
                 )?;
                 let failures = lineage.stubs.len() as u64;
@@ -984,7 +995,12 @@ fn take_identified(checkpoint: &Checkpoint, state: &mut State) -> Result<Identif
 
 /// Load one asset's value from an earlier run folder; returns its record count. Models go to
 /// this run's journal one by one, identified on the way.
-fn load(earlier: &RunFolder, name: &str, checkpoint: &Checkpoint, state: &mut State) -> Result<u64> {
+fn load(
+    earlier: &RunFolder,
+    name: &str,
+    checkpoint: &Checkpoint,
+    state: &mut State,
+) -> Result<u64> {
     let Some(file) = asset_file(name) else {
         return Ok(0);
     };

@@ -6,11 +6,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
+use hf_client::wire::ModelInfo;
 use hf_enrich::identify::identify_model;
 use hf_enrich::lineage::{BaseModelStub, ModelKey};
 use hf_enrich::models::{ListingResume, ModelFailure, ModelSource, note_watermark};
 use hf_enrich::quality::{LowInfo, low_info};
-use hf_client::wire::ModelInfo;
 use hf_identifiers::Identified;
 
 use crate::checkpoint::{Event, Stored};

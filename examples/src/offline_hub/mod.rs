@@ -461,7 +461,8 @@ impl HubResponder {
                 let answer = if unchanged {
                     ResponseTemplate::new(304)
                 } else {
-                    ResponseTemplate::new(200).set_body_raw(card.clone(), "text/plain; charset=utf-8")
+                    ResponseTemplate::new(200)
+                        .set_body_raw(card.clone(), "text/plain; charset=utf-8")
                 };
                 answer.insert_header("etag", etag.as_str())
             }
