@@ -437,7 +437,10 @@ pub(crate) async fn with_card_cached(
         request = request.if_none_match(etag);
     }
     let (card, card_etag, card_error) = match request.send_conditional().await {
-        Ok(CardAnswer::Card(card)) => (Some(card.text), card.etag, None),
+        Ok(CardAnswer::Card(card)) => {
+            let card = *card;
+            (Some(card.text), card.etag, None)
+        }
         Ok(CardAnswer::NotModified) => {
             if let Some(cache) = cache {
                 cache.not_modified();

@@ -125,6 +125,15 @@ struct Run {
     resuming: bool,
 }
 
+/// What computing an asset reads of the run.
+#[derive(Clone, Copy)]
+struct Ctx<'r> {
+    folder: &'r RunFolder,
+    checkpoint: &'r Checkpoint,
+    incremental: &'r Incremental,
+    stamp: &'r str,
+}
+
 /// An incremental run's settings.
 #[derive(Default)]
 struct Incremental {
@@ -484,17 +493,13 @@ impl HfExtractor {
                 .prefetched
                 .get(name.as_str())
                 .map(|(_, requests, ms)| (*requests, *ms));
-            let (count, failures, output) = self
-                .compute(
-                    name,
-                    &folder,
-                    &checkpoint,
-                    &incremental,
-                    &stamp,
-                    &mut state,
-                    observer,
-                )
-                .await?;
+            let ctx = Ctx {
+                folder: &folder,
+                checkpoint: &checkpoint,
+                incremental: &incremental,
+                stamp: &stamp,
+            };
+            let (count, failures, output) = self.compute(name, ctx, &mut state, observer).await?;
             let (requests, duration_ms) = prefetched
                 .unwrap_or_else(|| (self.client.stats().total_requests() - before, elapsed_ms(t)));
             let mut report = AssetReport {
@@ -561,13 +566,16 @@ impl HfExtractor {
     async fn compute(
         &self,
         name: &str,
-        folder: &RunFolder,
-        checkpoint: &Checkpoint,
-        incremental: &Incremental,
-        stamp: &str,
+        run: Ctx<'_>,
         state: &mut State,
         observer: &dyn RunObserver,
     ) -> Result<(u64, u64, Output)> {
+        let Ctx {
+            folder,
+            checkpoint,
+            incremental,
+            stamp,
+        } = run;
         let file = asset_file(name).unwrap_or_default();
         match name {
             "hf_run_folder" => Ok((0, 0, Output::None)),

@@ -132,8 +132,8 @@ pub struct CardRequest<'c> {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum CardAnswer {
-    /// The card, fetched.
-    Card(FetchedCard),
+    /// The card, fetched (boxed: a card is large, the other answers are not).
+    Card(Box<FetchedCard>),
     /// `304 Not Modified`: the card is still the one of the `ETag` sent.
     NotModified,
     /// The model has no card.
@@ -202,7 +202,7 @@ impl CardRequest<'_> {
     pub async fn send(mut self) -> Result<Option<FetchedCard>> {
         self.if_none_match = None;
         match self.send_conditional().await? {
-            CardAnswer::Card(card) => Ok(Some(card)),
+            CardAnswer::Card(card) => Ok(Some(*card)),
             CardAnswer::NotModified | CardAnswer::Missing => Ok(None),
         }
     }
@@ -215,7 +215,7 @@ impl CardRequest<'_> {
                     return Ok(CardAnswer::NotModified);
                 }
                 Ok(resp) if resp.status.is_success() => {
-                    return self.card_of(resp).map(CardAnswer::Card);
+                    return self.card_of(resp).map(|c| CardAnswer::Card(Box::new(c)));
                 }
                 // The commit is known, so the Hub's "no such file" is final.
                 Ok(resp) if is_missing_entry(&resp) => return Ok(CardAnswer::Missing),
@@ -236,7 +236,7 @@ impl CardRequest<'_> {
         {
             return Ok(CardAnswer::Missing);
         }
-        self.card_of(resp).map(CardAnswer::Card)
+        self.card_of(resp).map(|c| CardAnswer::Card(Box::new(c)))
     }
 
     fn request(&self, url: Url) -> HubRequest {
