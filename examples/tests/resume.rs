@@ -93,6 +93,24 @@ async fn paths_since(hub: &OfflineHub, from: usize) -> BTreeMap<String, usize> {
     paths
 }
 
+/// No card of a model of the run (`hf_models.json`) is among `asked`.
+fn assert_no_card_of_the_run_asked(folder: &Path, asked: &BTreeMap<String, usize>) {
+    let models: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(folder.join("hf_models.json")).unwrap())
+            .unwrap();
+    for path in asked
+        .keys()
+        .filter(|p| p.starts_with("/api/resolve-cache/"))
+    {
+        assert!(
+            !models
+                .iter()
+                .any(|m| path.contains(&format!("/{}/", m["modelId"].as_str().unwrap()))),
+            "a card of the run asked again: {path}"
+        );
+    }
+}
+
 /// Where to kill a run.
 #[derive(Debug, Clone, Copy)]
 enum KillAt {
@@ -230,22 +248,7 @@ async fn a_run_killed_at_any_point_resumes_to_the_files_of_a_clean_run_fetching_
         if let KillAt::Asset(_) = at {
             // Both sources were done: no card of the run's models is asked again (the
             // lineage's parents are, when the lineage had not finished).
-            let run_ids: Vec<String> = serde_json::from_str::<Vec<Value>>(
-                &std::fs::read_to_string(folder.join("hf_models.json")).unwrap(),
-            )
-            .unwrap()
-            .iter()
-            .map(|m| m["modelId"].as_str().unwrap().to_owned())
-            .collect();
-            for path in resumed_paths
-                .keys()
-                .filter(|p| p.starts_with("/api/resolve-cache/"))
-            {
-                assert!(
-                    !run_ids.iter().any(|id| path.contains(&format!("/{id}/"))),
-                    "{at:?}: a card of the run asked again: {path}"
-                );
-            }
+            assert_no_card_of_the_run_asked(&folder, &resumed_paths);
         }
     }
 }
@@ -286,22 +289,7 @@ async fn an_incremental_run_lists_since_the_watermark_and_reuses_unchanged_cards
     }
     // No sha changed: every card of the run's models came from the first run, without a
     // request (the lineage's parents are read as before).
-    let run_ids: BTreeSet<String> = serde_json::from_str::<Vec<Value>>(
-        &std::fs::read_to_string(second.join("hf_models.json")).unwrap(),
-    )
-    .unwrap()
-    .iter()
-    .map(|m| m["modelId"].as_str().unwrap().to_owned())
-    .collect();
-    for path in asked
-        .keys()
-        .filter(|p| p.starts_with("/api/resolve-cache/"))
-    {
-        assert!(
-            !run_ids.iter().any(|id| path.contains(&format!("/{id}/"))),
-            "a card of the run asked again: {path}"
-        );
-    }
+    assert_no_card_of_the_run_asked(&second, &asked);
     let models = m.models.latest + m.models.from_file;
     assert_eq!(incremental.cards_reused, models);
     assert_eq!(incremental.requests_saved, models);
