@@ -261,6 +261,25 @@ async fn an_incremental_run_lists_since_the_watermark_and_reuses_unchanged_cards
     assert!(command(&hub, &first_out).status().unwrap().success());
     let first = run_folder(&first_out);
     let watermark = manifest(&first).watermark.unwrap();
+    // As if BERT's commit had changed since the first run (its card has not): its card is
+    // asked with the earlier ETag and answered 304.
+    const BERT: &str = "google-bert/bert-base-uncased";
+    let first_models: BTreeMap<String, Value> = serde_json::from_str::<Vec<Value>>(
+        &std::fs::read_to_string(first.join("hf_models.json")).unwrap(),
+    )
+    .unwrap()
+    .into_iter()
+    .map(|m| (m["modelId"].as_str().unwrap().to_owned(), m))
+    .collect();
+    let bert_sha = first_models[BERT]["sha"].as_str().unwrap();
+    let journal_path = first.join(CHECKPOINT_FILE);
+    let text = std::fs::read_to_string(&journal_path).unwrap();
+    let older = text.replace(
+        &format!("\"sha\":\"{bert_sha}\""),
+        &format!("\"sha\":\"{}\"", "0".repeat(40)),
+    );
+    assert_ne!(older, text);
+    std::fs::write(&journal_path, older).unwrap();
 
     let second_out = root.path().join("second");
     let before = hub.request_count().await;
@@ -287,20 +306,31 @@ async fn an_incremental_run_lists_since_the_watermark_and_reuses_unchanged_cards
     for model in &latest {
         assert!(model["last_modified"].as_str().unwrap() >= watermark.as_str());
     }
-    // No sha changed: every card of the run's models came from the first run, without a
-    // request (the lineage's parents are read as before).
-    assert_no_card_of_the_run_asked(&second, &asked);
+    // No other sha changed: every other card of the run's models came from the first run,
+    // without a request (the lineage's parents are read as before).
+    let others: BTreeMap<String, usize> = asked
+        .into_iter()
+        .filter(|(p, _)| !p.contains(&format!("/{BERT}/")))
+        .collect();
+    assert_no_card_of_the_run_asked(&second, &others);
     let models = m.models.latest + m.models.from_file;
-    assert_eq!(incremental.cards_reused, models);
-    assert_eq!(incremental.requests_saved, models);
+    let bert_asked: Vec<_> = hub.server().received_requests().await.unwrap()[before..]
+        .iter()
+        .filter(|r| {
+            r.url
+                .path()
+                .starts_with(&format!("/api/resolve-cache/models/{BERT}/"))
+        })
+        .map(|r| r.headers.get("if-none-match").cloned())
+        .collect();
+    assert!(!bert_asked.is_empty() && bert_asked.iter().all(Option::is_some));
+    assert_eq!(incremental.cards_not_modified, bert_asked.len() as u64);
+    assert_eq!(
+        incremental.cards_reused + incremental.cards_not_modified,
+        models
+    );
+    assert_eq!(incremental.requests_saved, incremental.cards_reused);
     // The cards are the first run's.
-    let first_models: BTreeMap<String, Value> = serde_json::from_str::<Vec<Value>>(
-        &std::fs::read_to_string(first.join("hf_models.json")).unwrap(),
-    )
-    .unwrap()
-    .into_iter()
-    .map(|m| (m["modelId"].as_str().unwrap().to_owned(), m))
-    .collect();
     let second_models: Vec<Value> =
         serde_json::from_str(&std::fs::read_to_string(second.join("hf_models.json")).unwrap())
             .unwrap();

@@ -9,7 +9,7 @@ use hf_enrich::models::{CachedCard, CardCache};
 
 use crate::checkpoint::{CHECKPOINT_FILE, Checkpoint, Event, Stored};
 use crate::error::{Error, Result};
-use crate::manifest::{MANIFEST_FILE, RunManifest};
+use crate::manifest::{IncrementalReport, MANIFEST_FILE, RunManifest};
 
 /// An earlier run an incremental run follows.
 #[derive(Debug)]
@@ -133,5 +133,44 @@ impl CardCache for EarlierCards {
 
     fn not_modified(&self) {
         self.not_modified.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// An incremental run's settings.
+#[derive(Debug, Default)]
+pub(crate) struct Incremental {
+    /// List down to this time.
+    pub since: Option<jiff::Timestamp>,
+    earlier: Option<EarlierRun>,
+}
+
+impl Incremental {
+    pub fn new(since: Option<jiff::Timestamp>, earlier: Option<EarlierRun>) -> Self {
+        Self { since, earlier }
+    }
+
+    /// The earlier run's cards, if any.
+    pub fn cards(&self) -> Option<&dyn CardCache> {
+        self.earlier
+            .as_ref()
+            .and_then(|e| e.cards.as_ref())
+            .map(|c| c as &dyn CardCache)
+    }
+
+    /// What the run saved, when it is incremental.
+    pub fn report(&self) -> Option<IncrementalReport> {
+        let since = self.since?;
+        let cards = self.earlier.as_ref().and_then(|e| e.cards.as_ref());
+        let reused = cards.map_or(0, EarlierCards::reused_count);
+        Some(IncrementalReport {
+            since: since.to_string(),
+            since_run: self
+                .earlier
+                .as_ref()
+                .map(|e| e.folder.display().to_string()),
+            cards_reused: reused,
+            cards_not_modified: cards.map_or(0, EarlierCards::not_modified_count),
+            requests_saved: reused,
+        })
     }
 }

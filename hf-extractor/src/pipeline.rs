@@ -10,8 +10,8 @@ use hf_enrich::identify::{IdentifiedRun, identify_model};
 use hf_enrich::lineage::{Lineage, ModelKey};
 use hf_enrich::model_ids::ModelIdList;
 use hf_enrich::models::{
-    CardCache, FetchedModel, IdsPlan, LatestOptions, ListedPage, ListingPlan, ModelFailure,
-    ModelSource, SourceOutcome, latest_models, latest_models_streaming, models_from_ids,
+    FetchedModel, IdsPlan, LatestOptions, ListedPage, ListingPlan, ModelFailure, ModelSource,
+    SourceOutcome, latest_models, latest_models_streaming, models_from_ids,
     models_from_ids_streaming, note_watermark,
 };
 use hf_enrich::source::{HttpSource, SourceError};
@@ -23,11 +23,11 @@ use crate::assets::{self, graph};
 use crate::checkpoint::{Checkpoint, Event};
 use crate::config::ExtractorConfig;
 use crate::error::{Error, Result};
-use crate::incremental::{EarlierCards, EarlierRun};
+use crate::incremental::{EarlierRun, Incremental};
 use crate::json_stream::{file_sha256, for_each_element};
 use crate::manifest::{
-    AssetReport, FailureReport, HttpReport, IncrementalReport, MANIFEST_FILE, ManifestConfig,
-    ModelIdFileReport, ModelsReport, ResumeReport, RunManifest,
+    AssetReport, FailureReport, HttpReport, MANIFEST_FILE, ManifestConfig, ModelIdFileReport,
+    ModelsReport, ResumeReport, RunManifest,
 };
 use crate::resume::{FileReplay, LatestReplay, Replay};
 use crate::run_folder::{RunFolder, WrittenArray, ensure_writable};
@@ -132,38 +132,6 @@ struct Ctx<'r> {
     checkpoint: &'r Checkpoint,
     incremental: &'r Incremental,
     stamp: &'r str,
-}
-
-/// An incremental run's settings.
-#[derive(Default)]
-struct Incremental {
-    since: Option<jiff::Timestamp>,
-    earlier: Option<EarlierRun>,
-}
-
-impl Incremental {
-    fn cards(&self) -> Option<&dyn CardCache> {
-        self.earlier
-            .as_ref()
-            .and_then(|e| e.cards.as_ref())
-            .map(|c| c as &dyn CardCache)
-    }
-
-    fn report(&self) -> Option<IncrementalReport> {
-        let since = self.since?;
-        let cards = self.earlier.as_ref().and_then(|e| e.cards.as_ref());
-        let reused = cards.map_or(0, EarlierCards::reused_count);
-        Some(IncrementalReport {
-            since: since.to_string(),
-            since_run: self
-                .earlier
-                .as_ref()
-                .map(|e| e.folder.display().to_string()),
-            cards_reused: reused,
-            cards_not_modified: cards.map_or(0, EarlierCards::not_modified_count),
-            requests_saved: reused,
-        })
-    }
 }
 
 /// Take an asset over from the interrupted run being resumed, when its file was written: the
@@ -351,10 +319,10 @@ impl HfExtractor {
             .as_deref()
             .map(EarlierRun::open)
             .transpose()?;
-        Ok(Incremental {
-            since: self.config.since.or(earlier.as_ref().map(|e| e.watermark)),
+        Ok(Incremental::new(
+            self.config.since.or(earlier.as_ref().map(|e| e.watermark)),
             earlier,
-        })
+        ))
     }
 
     async fn run_in(
