@@ -157,12 +157,11 @@ pub(crate) fn merge_sources(
     checkpoint: &Checkpoint,
     sources: [SourceModels; 2],
 ) -> Result<(Vec<Entry>, IdentifiedRun, SourceOutcome)> {
-    let mut all = Vec::new();
-    let mut outcomes = Vec::new();
-    for source in sources {
-        all.extend(source.models);
-        outcomes.push(source.outcome);
-    }
+    // The first source's list becomes the merged one (no copy when the second is empty).
+    let [first, second] = sources;
+    let mut all = first.models;
+    all.extend(second.models);
+    let outcomes = [first.outcome, second.outcome];
     let outcome = merge(outcomes);
     // Stable: the models of one id stay in source order (latest first).
     all.sort_by(|a, b| a.0.key.id.cmp(&b.0.key.id));
