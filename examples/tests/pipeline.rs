@@ -7,37 +7,19 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use hf_extractor::assets::graph;
-use hf_extractor::config::ExtractorConfig;
 use hf_extractor::manifest::RunManifest;
 use hf_extractor::mlentory::mlentory_id;
 use hf_extractor::pipeline::Silent;
 use hf_extractor::{HfExtractor, MaterializeOptions, RunOutcome};
-use hf_extractor_examples::offline_hub::{
-    FaultPlan, FaultyProxy, OfflineHub, Snapshot, snapshot_dir,
-};
+use hf_extractor_examples::offline_hub::{FaultPlan, FaultyProxy, OfflineHub, Snapshot};
 use serde_json::Value;
 
 fn extractor(hub: &OfflineHub, out: &Path, num_models: usize) -> HfExtractor {
     extractor_at(&hub.uri(), out, num_models)
 }
 
-/// An extractor for the Hub at `uri` (the offline Hub, or a proxy in front of it).
-fn extractor_at(uri: &str, out: &Path, num_models: usize) -> HfExtractor {
-    let uri = uri.to_owned();
-    let ids = snapshot_dir().join("model_ids.txt").display().to_string();
-    let out = out.display().to_string();
-    let config = ExtractorConfig::from_env_with(move |k| match k {
-        "HF_ENDPOINT" | "HF_ARXIV_ENDPOINT" => Some(uri.clone()),
-        "HF_ARXIV_DELAY_MS" => Some("0".into()),
-        "HF_NUM_MODELS" => Some(num_models.to_string()),
-        "HF_MODELS_FILE_PATH" => Some(ids.clone()),
-        "HF_OUTPUT_DIR" => Some(out.clone()),
-        "HF_BASE_MODEL_ITERATIONS" => Some("3".into()),
-        _ => None,
-    })
-    .unwrap();
-    HfExtractor::new(config).unwrap()
-}
+mod common;
+use common::extractor_at;
 
 fn read(outcome: &RunOutcome, file: &str) -> Value {
     let text = std::fs::read_to_string(outcome.folder.path().join(file)).unwrap();
@@ -336,6 +318,7 @@ async fn from_an_earlier_run_only_the_selection_runs() {
     let options = MaterializeOptions {
         selection: vec!["hf_enriched_licenses".into()],
         from: Some(first.folder.path().to_owned()),
+        ..MaterializeOptions::default()
     };
     let second = extractor.materialize(&options, &Silent).await.unwrap();
     let computed: Vec<&str> = second

@@ -419,6 +419,16 @@ impl<S: MetadataSource> HfEnrichment<S> {
 
     /// Step 1: identify the run's models, follow their lineage, and identify the parents read.
     pub async fn ancestors(&self, models: &[FetchedModel]) -> (Lineage, IdentifiedRun) {
+        self.ancestors_beside(models, &[]).await
+    }
+
+    /// [`Self::ancestors`] of some of the run's models (a shard's), `beside` the others: a
+    /// model of the run is never fetched as a parent, whichever process follows its lineage.
+    pub async fn ancestors_beside(
+        &self,
+        models: &[FetchedModel],
+        beside: &[FetchedModel],
+    ) -> (Lineage, IdentifiedRun) {
         let run_found: Vec<(String, Identified)> = models
             .iter()
             .map(|m| (m.id.clone(), identify_model(m)))
@@ -429,7 +439,8 @@ impl<S: MetadataSource> HfEnrichment<S> {
             .map(|(id, found)| (id.clone(), found.base_models.clone()))
             .collect();
         let keys: Vec<ModelKey> = models.iter().map(ModelKey::of).collect();
-        let (lineage, lineage_found) = self.ancestors_of(&keys, &first).await;
+        let beside: Vec<ModelKey> = beside.iter().map(ModelKey::of).collect();
+        let (lineage, lineage_found) = self.ancestors_of(&keys, &beside, &first).await;
         (
             lineage,
             identify_with(run_found.into_iter().chain(lineage_found)),
@@ -437,17 +448,20 @@ impl<S: MetadataSource> HfEnrichment<S> {
     }
 
     /// The lineage of models known by their ids only, with their base models already
-    /// identified (`first`): the parents read and what was identified in each of them. Holds
-    /// no card of the run's models.
+    /// identified (`first`), `beside` the run's other models (as in
+    /// [`ancestors_beside`](Self::ancestors_beside)): the parents read and what was identified
+    /// in each of them. Holds no card of the run's models.
     pub async fn ancestors_of(
         &self,
         models: &[ModelKey],
+        beside: &[ModelKey],
         first: &BTreeMap<String, Vec<BaseModelRef>>,
     ) -> (Lineage, Vec<(String, Identified)>) {
         let threads = self.options.threads.max(1);
         let (lineage, lineage_found) = follow(
             &self.source,
             models,
+            beside,
             first,
             self.options.base_model_iterations,
             threads,

@@ -120,16 +120,18 @@ pub async fn follow_lineage<S: MetadataSource + ?Sized>(
         .map(|m| (m.id.clone(), identify_model(m).base_models))
         .collect();
     let keys: Vec<ModelKey> = models.iter().map(ModelKey::of).collect();
-    follow(source, &keys, &first, iterations, threads, None)
+    follow(source, &keys, &[], &first, iterations, threads, None)
         .await
         .0
 }
 
 /// [`follow_lineage`] with the base models of the run's models already identified; also
-/// returns what was identified in each parent read.
+/// returns what was identified in each parent read. `beside` are models of the run whose lineage
+/// another process follows (the other shards): known, so never fetched as parents, but not followed.
 pub(crate) async fn follow<S: MetadataSource + ?Sized>(
     source: &S,
     models: &[ModelKey],
+    beside: &[ModelKey],
     first: &BTreeMap<String, Vec<BaseModelRef>>,
     iterations: usize,
     threads: usize,
@@ -141,7 +143,7 @@ pub(crate) async fn follow<S: MetadataSource + ?Sized>(
         return (lineage, identified);
     }
     let mut known: BTreeSet<String> = BTreeSet::new();
-    for m in models {
+    for m in models.iter().chain(beside) {
         known.insert(key(&m.id));
         known.extend(m.aliases.iter().map(|a| key(a)));
     }
@@ -259,6 +261,7 @@ pub(crate) async fn follow<S: MetadataSource + ?Sized>(
     let parents: Vec<ModelKey> = lineage.models.iter().map(ModelKey::of).collect();
     let canonical: BTreeMap<String, String> = models
         .iter()
+        .chain(beside)
         .chain(&parents)
         .flat_map(|m| {
             std::iter::once(&m.id)

@@ -92,13 +92,15 @@ pub struct Checkpoint {
 }
 
 impl Checkpoint {
-    /// Create the journal of a new run in `folder`.
+    /// Create the journal of a new run in `folder` (replacing the journal of an earlier
+    /// computation in the same folder, such as a shard computed again).
     pub fn create(folder: &Path) -> Result<Self> {
         let path = folder.join(CHECKPOINT_FILE);
         let file = OpenOptions::new()
-            .create_new(true)
+            .create(true)
+            .truncate(true)
             .read(true)
-            .append(true)
+            .write(true)
             .open(&path)
             .map_err(|e| Error::io(&path, e))?;
         Ok(Self {

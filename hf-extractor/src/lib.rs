@@ -10,10 +10,14 @@ pub mod error;
 pub mod incremental;
 pub mod json_stream;
 pub mod manifest;
+pub mod merge;
 pub mod pipeline;
+#[cfg(feature = "dagster-pipes")]
+pub mod pipes;
 mod resume;
 pub mod run_folder;
 mod run_models;
+pub mod shard;
 
 pub use error::{Error, Result};
 pub use hf_enrich::{mlentory, model_ids, models, quality, records};

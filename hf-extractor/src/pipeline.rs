@@ -35,6 +35,7 @@ use crate::run_models::{
     Collector, Entry, SourceModels, compact, identify_entries, keep_positions, merge_sources,
     write_records,
 };
+use crate::shard::{PreparedShard, Shard, ShardRun};
 use hf_enrich::records::{BaseModelEntity, ExtractionMetadata, ModelRecord};
 
 /// What a caller sees of a run as it goes: progress bars, Dagster Pipes.
@@ -60,6 +61,11 @@ pub struct MaterializeOptions {
     pub selection: Vec<String>,
     /// An earlier run folder to load upstream assets from instead of recomputing them.
     pub from: Option<PathBuf>,
+    /// Compute the per-model stages of one shard of an existing run folder (see
+    /// [`crate::shard`]) instead of creating a new run folder.
+    pub shard: Option<ShardRun>,
+    /// The run's start, stamped on its records. Default: now, or for a shard, the run folder's.
+    pub started_at: Option<jiff::Timestamp>,
 }
 
 /// The result of a run: its folder and manifest.
@@ -97,6 +103,8 @@ struct State {
     raw: Option<Vec<Entry>>,
     /// How many models the run has (`hf_raw_models`), for the manifest.
     run_models: usize,
+    /// The shard whose models this process computes, if any.
+    shard: Option<Shard>,
     /// The run's models and the parents read (`hf_add_ancestor_models`), sorted by id.
     with_ancestors: Option<Vec<Entry>>,
     lineage: Option<Lineage>,
@@ -121,6 +129,8 @@ struct Run {
     stamp: String,
     selection: Vec<String>,
     from: Option<RunFolder>,
+    /// The shard this process computes, if any.
+    shard_run: Option<PreparedShard>,
     incremental: Incremental,
     resuming: bool,
 }
@@ -252,15 +262,26 @@ impl HfExtractor {
         options: &MaterializeOptions,
         observer: &dyn RunObserver,
     ) -> Result<RunOutcome> {
-        let started = jiff::Timestamp::now();
-        let selection = if options.selection.is_empty() {
-            graph().into_iter().map(|a| a.name).collect()
-        } else {
-            options.selection.clone()
+        let shard_run = options
+            .shard
+            .as_ref()
+            .map(|s| s.prepare(&options.selection, options.from.is_some()))
+            .transpose()?;
+        let started = options
+            .started_at
+            .or(shard_run.as_ref().map(|s| s.started))
+            .unwrap_or_else(jiff::Timestamp::now);
+        let selection = match &shard_run {
+            Some(s) => s.selection.clone(),
+            None if options.selection.is_empty() => graph().into_iter().map(|a| a.name).collect(),
+            None => options.selection.clone(),
         };
         let from = options.from.as_deref().map(RunFolder::open).transpose()?;
         let incremental = self.incremental()?;
-        let folder = RunFolder::create(&self.config.output_dir, started)?;
+        let folder = match &shard_run {
+            Some(s) => s.folder.clone(),
+            None => RunFolder::create(&self.config.output_dir, started)?,
+        };
         let checkpoint = Checkpoint::create(folder.path())?;
         let stamp = started.to_string();
         checkpoint.append(&Event::Started {
@@ -274,6 +295,7 @@ impl HfExtractor {
             stamp,
             selection,
             from,
+            shard_run,
             incremental,
             resuming: false,
         };
@@ -304,6 +326,7 @@ impl HfExtractor {
             checkpoint,
             stamp: started.started_at,
             selection: started.selection,
+            shard_run: None,
             incremental: self.incremental()?,
             resuming: true,
         };
@@ -344,34 +367,36 @@ impl HfExtractor {
             stamp,
             selection,
             from,
+            shard_run,
             incremental,
             ..
         } = run;
-        let available: BTreeSet<String> = match &from {
-            Some(folder) => graph()
-                .into_iter()
-                .filter(|a| {
-                    a.file
-                        .as_ref()
-                        .is_some_and(|f| folder.path().join(f).is_file())
-                })
-                .map(|a| a.name)
-                .filter(|name| !selection.contains(name))
-                .collect(),
-            None => BTreeSet::new(),
+        // Where each asset not selected can be loaded from.
+        let source_of = |name: &str| -> Option<RunFolder> {
+            if let Some(s) = &shard_run {
+                return s.source_of(name);
+            }
+            let file = asset_file(name)?;
+            from.clone().filter(|f| f.path().join(file).is_file())
         };
+        let available: BTreeSet<String> = graph()
+            .into_iter()
+            .map(|a| a.name)
+            .filter(|name| !selection.contains(name) && source_of(name).is_some())
+            .collect();
         let plan = assets::plan(&selection, &available);
         tracing::info!(folder = %folder.path().display(), assets = plan.len(), "run started");
         let mut state = State {
             latest_replay: replay.latest.take(),
             file_replay: replay.file.take(),
             resumed,
+            shard: shard_run.as_ref().map(|s| s.shard),
             ..State::default()
         };
         let mut reports = Vec::new();
 
         // Upstream assets the plan needs but does not compute come from the earlier run.
-        if let Some(earlier) = &from {
+        {
             let full = graph();
             let needed: Vec<String> = full
                 .iter()
@@ -383,8 +408,11 @@ impl HfExtractor {
                 .map(|a| a.name.clone())
                 .collect();
             for name in needed {
+                let Some(earlier) = source_of(&name) else {
+                    continue;
+                };
                 let t = Instant::now();
-                let count = load(earlier, &name, &checkpoint, &mut state)?;
+                let count = load(&earlier, &name, &checkpoint, &mut state)?;
                 let report = AssetReport {
                     file: asset_file(&name),
                     name,
@@ -489,6 +517,8 @@ impl HfExtractor {
                     report.sha256 = Some(written.sha256);
                     Some(written.path)
                 }
+                // The folder is the asset: observers hear where it is.
+                (None, Output::None) if name == "hf_run_folder" => Some(folder.path().to_owned()),
                 _ => None,
             };
             tracing::info!(asset = %name, count, failures, "asset materialised");
@@ -512,7 +542,9 @@ impl HfExtractor {
             finished_at: jiff::Timestamp::now().to_string(),
             config: ManifestConfig::new(&self.config, self.client.config()),
             selection,
-            from_run: from.map(|f| f.path().display().to_string()),
+            from_run: from
+                .map(|f| f.path().display().to_string())
+                .or(shard_run.map(|s| s.run_folder.path().display().to_string())),
             assets: reports,
             filtered: state.filtered,
             model_id_file: state.id_file,
@@ -577,13 +609,27 @@ impl HfExtractor {
                 result
             }
             "hf_add_ancestor_models" => {
-                // The run's models move on into the list with their ancestors.
-                let raw = state.raw.take().unwrap_or_default();
-                let run_identified = match state.identified.take() {
-                    Some(identified) => identified,
-                    None => identify_entries(checkpoint, &raw)?,
+                // The run's models move on into the list with their ancestors; a shard's other
+                // models stay beside, known but followed by their own shard.
+                let (raw, beside): (Vec<Entry>, Vec<Entry>) = match state.shard {
+                    Some(shard) => state
+                        .raw
+                        .take()
+                        .unwrap_or_default()
+                        .into_iter()
+                        .partition(|e| shard.contains(&e.key.id)),
+                    None => (state.raw.take().unwrap_or_default(), Vec::new()),
+                };
+                if state.shard.is_some() {
+                    state.run_models = raw.len();
+                }
+                // Identified with the listing; a shard identifies its own models only.
+                let run_identified = match (state.shard, state.identified.take()) {
+                    (None, Some(identified)) => identified,
+                    _ => identify_entries(checkpoint, &raw)?,
                 };
                 let keys: Vec<ModelKey> = raw.iter().map(|e| e.key.clone()).collect();
+                let beside: Vec<ModelKey> = beside.into_iter().map(|e| e.key).collect();
                 let first: BTreeMap<String, Vec<BaseModelRef>> = run_identified
                     .refs
                     .base_models
@@ -593,8 +639,8 @@ impl HfExtractor {
                 let (enrichment, events) = self.reporting_enrichment();
                 // The enrichment moves into the work, so its progress sender is dropped (and the
                 // forwarding ends) when the work is done.
-                let (keys, first) = (&keys, &first);
-                let work = async move { enrichment.ancestors_of(keys, first).await };
+                let (keys, beside, first) = (&keys, &beside, &first);
+                let work = async move { enrichment.ancestors_of(keys, beside, first).await };
                 let ((mut lineage, parents_found), ()) =
                     tokio::join!(work, forward_progress(events, name, observer));
                 let mut refs = run_identified.refs;
@@ -690,7 +736,7 @@ impl HfExtractor {
         }
     }
 
-    fn enrichment(&self) -> HfEnrichment<HttpSource> {
+    pub(crate) fn enrichment(&self) -> HfEnrichment<HttpSource> {
         HfEnrichment::new(
             HttpSource::new(self.client.clone()),
             EnrichmentOptions {
@@ -712,12 +758,12 @@ impl HfExtractor {
     ) -> Result<(u64, u64, Output)> {
         if kind == "base_models" {
             let models = state.with_ancestors.as_deref().or(state.raw.as_deref());
-            let entities = base_model_entities(
-                identified,
-                models.unwrap_or_default(),
-                state.lineage.as_ref(),
-                stamp,
-            );
+            let keys: Vec<ModelKey> = models
+                .unwrap_or_default()
+                .iter()
+                .map(|e| e.key.clone())
+                .collect();
+            let entities = base_model_entities(identified, &keys, state.lineage.as_ref(), stamp);
             let unread = entities.iter().filter(|e| !e.enriched).count();
             return Ok((
                 entities.len() as u64,
@@ -1099,7 +1145,11 @@ fn write_identified_map(
 }
 
 /// Read one kind's map back into `refs`; returns how many models it holds.
-fn load_identified_map(refs: &mut RunIdentified, kind: &str, path: &Path) -> Result<usize> {
+pub(crate) fn load_identified_map(
+    refs: &mut RunIdentified,
+    kind: &str,
+    path: &Path,
+) -> Result<usize> {
     fn fill<R: DeserializeOwned>(
         slot: &mut BTreeMap<String, Vec<R>>,
         path: &Path,
@@ -1119,14 +1169,14 @@ fn load_identified_map(refs: &mut RunIdentified, kind: &str, path: &Path) -> Res
 }
 
 /// The records of `hf_base_models.json`: every identified base model, read or not.
-fn base_model_entities(
+pub(crate) fn base_model_entities(
     identified: &IdentifiedRun,
-    models: &[Entry],
+    models: &[ModelKey],
     lineage: Option<&Lineage>,
     stamp: &str,
 ) -> Vec<BaseModelEntity> {
     let mut read: BTreeMap<String, &ModelKey> = BTreeMap::new();
-    for m in models.iter().map(|e| &e.key) {
+    for m in models {
         read.insert(m.id.to_ascii_lowercase(), m);
         for alias in &m.aliases {
             read.insert(alias.to_ascii_lowercase(), m);
@@ -1222,14 +1272,14 @@ fn to_key(value: &impl Serialize) -> String {
         .unwrap_or_default()
 }
 
-fn to_json(value: &impl Serialize) -> Result<serde_json::Value> {
+pub(crate) fn to_json(value: &impl Serialize) -> Result<serde_json::Value> {
     serde_json::to_value(value).map_err(|source| Error::Json {
         path: PathBuf::new(),
         source,
     })
 }
 
-fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
+pub(crate) fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     serde_json::from_str(&text).map_err(|source| Error::Json {
         path: path.to_owned(),
@@ -1237,13 +1287,13 @@ fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
     })
 }
 
-fn asset_file(name: &str) -> Option<String> {
+pub(crate) fn asset_file(name: &str) -> Option<String> {
     graph()
         .into_iter()
         .find(|a| a.name == name)
         .and_then(|a| a.file)
 }
 
-fn elapsed_ms(t: Instant) -> u64 {
+pub(crate) fn elapsed_ms(t: Instant) -> u64 {
     u64::try_from(t.elapsed().as_millis()).unwrap_or(u64::MAX)
 }

@@ -6,8 +6,16 @@
 //! hf-extract materialize --select 'hf_enriched_*' --from /data/raw/hf/<earlier run>
 //! hf-extract materialize --since-run /data/raw/hf/<earlier run>   # only what changed since
 //! hf-extract materialize --resume /data/raw/hf/<interrupted run>   # continue after a crash
-//! hf-extract list-assets
+//! hf-extract list-assets [--json]
+//! hf-extract materialize --offline --started-at 2026-11-27T12:00:00Z --select 'hf_raw_models'
+//! hf-extract materialize --offline --run-folder <run folder> --shard 0/2   # one shard's per-model stages
+//! hf-extract merge-shards <run folder>
 //! ```
+//!
+//! Launched by Dagster (`DAGSTER_PIPES_CONTEXT` set), `materialize` takes its selection from the
+//! context's asset keys, its shard from the partition key (`03-of-16`) or `extras["shard"]`,
+//! its run folder from `extras["run_folder"]`, reports each asset through Pipes as soon as its
+//! file is written and forwards its logs; see `dagster/README.md`.
 //!
 //! Every flag mirrors an environment variable (`--num-models` ↔ `HF_NUM_MODELS`, …); a flag wins
 //! over its variable. Exit status: 0 when the run completes (entity failures are listed in the
@@ -15,16 +23,21 @@
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use hf_extractor::assets::{graph, select};
 use hf_extractor::config::ExtractorConfig;
 use hf_extractor::manifest::AssetReport;
+use hf_extractor::pipes::{MetadataValue, Pipes, PipesLogLayer, PipesObserver, PipesSelection};
+use hf_extractor::shard::{Shard, ShardRun};
 use hf_extractor::{HfExtractor, MaterializeOptions, RunObserver};
 use hf_extractor_examples::offline_hub::OfflineHub;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use tracing_subscriber::Layer;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 /// Extract Hugging Face model metadata and everything it points to into a run folder.
 #[derive(Debug, Parser)]
@@ -39,7 +52,20 @@ enum Command {
     /// Materialise a selection of assets (default: all) into a new run folder.
     Materialize(Box<Materialize>),
     /// List the assets, their dependencies and files.
-    ListAssets,
+    ListAssets {
+        /// As JSON: `[{"name", "deps", "file", "sharded"}]` (what `dagster/definitions.py` reads).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Merge the shards of a run folder (`shards/KK-of-NN/`) into its own files.
+    MergeShards(MergeShards),
+}
+
+#[derive(Debug, Args)]
+struct MergeShards {
+    /// The run folder whose shards to merge (under Dagster: `extras["run_folder"]` if not given).
+    #[arg(value_name = "RUN_FOLDER")]
+    run_folder: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -52,7 +78,7 @@ struct Materialize {
     #[arg(long, value_name = "RUN_FOLDER")]
     from: Option<std::path::PathBuf>,
     /// Continue this interrupted run folder from its checkpoint (same settings as the run).
-    #[arg(long, value_name = "RUN_FOLDER", conflicts_with_all = ["select", "from"])]
+    #[arg(long, value_name = "RUN_FOLDER", conflicts_with_all = ["select", "from", "shard", "run_folder"])]
     resume: Option<std::path::PathBuf>,
     /// Serve the bundled offline Hub on loopback and extract from it (no network needed).
     #[arg(long)]
@@ -63,6 +89,16 @@ struct Materialize {
     /// No progress bars (they are also off when stderr is not a terminal).
     #[arg(long)]
     no_progress: bool,
+    /// Compute shard K of N (`K/N` or `KK-of-NN`) of the per-model stages of `--run-folder`.
+    #[arg(long, env = "HF_SHARD")]
+    shard: Option<String>,
+    /// The run folder (made by the listing) a shard continues.
+    #[arg(long, value_name = "RUN_FOLDER")]
+    run_folder: Option<std::path::PathBuf>,
+    /// The run's start (RFC 3339), stamped on every record: two runs with the same start over
+    /// the same Hub write the same bytes. Default: now (a shard: its run folder's).
+    #[arg(long, env = "HF_RUN_STARTED_AT")]
+    started_at: Option<String>,
     #[command(flatten)]
     env: EnvFlags,
 }
@@ -228,7 +264,53 @@ impl Write for LogWriter {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::ListAssets => {
+        Command::ListAssets { json: true } => {
+            match serde_json::to_string_pretty(&hf_extractor::shard::graph_json()) {
+                Ok(text) => println!("{text}"),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::FAILURE;
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Command::MergeShards(args) => {
+            tracing_subscriber::fmt()
+                .with_env_filter(
+                    tracing_subscriber::EnvFilter::try_from_default_env()
+                        .unwrap_or_else(|_| "info".into()),
+                )
+                .with_writer(std::io::stderr)
+                .init();
+            let pipes = match Pipes::from_env() {
+                Ok(pipes) => pipes,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match tokio::runtime::Runtime::new()
+                .map_err(|e| e.to_string())
+                .and_then(|rt| {
+                    rt.block_on(merge_shards(args, pipes.as_ref()))
+                        .map_err(|e| e.to_string())
+                }) {
+                Ok(()) => {
+                    if let Some(pipes) = &pipes {
+                        pipes.close();
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    if let Some(pipes) = &pipes {
+                        pipes.close_with_exception("HfExtractError", &e);
+                    }
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::ListAssets { json: false } => {
             println!("{:<28} {:<34} depends on", "asset", "file");
             for asset in graph() {
                 println!(
@@ -253,34 +335,197 @@ fn main() -> ExitCode {
     }
 }
 
-async fn materialize(args: Materialize) -> ExitCode {
-    let bars = Bars::new(!args.no_progress);
+async fn materialize(mut args: Materialize) -> ExitCode {
+    // Launched by Dagster but with a context we cannot use: fail loudly, before anything else.
+    let pipes = match Pipes::from_env() {
+        Ok(pipes) => pipes.map(Arc::new),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let bars = Bars::new(!args.no_progress && pipes.is_none());
     let writer = LogWriter(bars.multi.clone());
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+    let env_filter =
+        || tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let pipes_logs = pipes
+        .clone()
+        .map(|p| PipesLogLayer::new(p, tracing::Level::INFO).with_filter(env_filter()));
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(move || writer.clone())
+                .with_ansi(std::io::stderr().is_terminal())
+                .with_filter(env_filter()),
         )
-        .with_writer(move || writer.clone())
-        .with_ansi(std::io::stderr().is_terminal())
+        .with(pipes_logs)
         .init();
 
-    match run(&args, &bars).await {
-        Ok(code) => code,
+    let result = match &pipes {
+        None => run(&args, &bars, &bars).await,
+        Some(pipes) => match dagster_launch(pipes, &mut args) {
+            Err(e) => Err(e),
+            Ok(selection) => {
+                let observer = PipesObserver::new(pipes.clone(), selection);
+                tokio::select! {
+                    result = run(&args, &observer, &bars) => result,
+                    _ = tokio::signal::ctrl_c() => {
+                        pipes.close_with_exception(
+                            "Interrupted",
+                            "hf-extract interrupted (SIGINT): the run stopped before its end",
+                        );
+                        eprintln!("error: interrupted");
+                        return ExitCode::from(130);
+                    }
+                }
+            }
+        },
+    };
+    match result {
+        Ok(code) => {
+            if let Some(pipes) = &pipes {
+                if code == ExitCode::SUCCESS {
+                    pipes.close();
+                } else {
+                    // --strict: the run is complete but something failed; Dagster fails the step.
+                    pipes.close_with_exception(
+                        "HfExtractStrict",
+                        "--strict: models or entities failed (run.json lists them)",
+                    );
+                }
+            }
+            code
+        }
         Err(e) => {
             tracing::error!("{e}");
             let _ = bars.multi.clear();
             eprintln!("error: {e}");
+            if let Some(pipes) = &pipes {
+                pipes.close_with_exception("HfExtractError", &e.to_string());
+            }
             ExitCode::FAILURE
         }
     }
 }
 
-async fn run(args: &Materialize, bars: &Bars) -> Result<ExitCode, Box<dyn std::error::Error>> {
+/// Under Dagster: the selection from the context's asset keys, the shard from the partition key
+/// (or `extras["shard"]`), the run folder from `extras["run_folder"]`.
+fn dagster_launch(
+    pipes: &Pipes,
+    args: &mut Materialize,
+) -> Result<PipesSelection, Box<dyn std::error::Error>> {
+    let context = pipes.context();
+    let selection = PipesSelection::from_context(context)?
+        .ok_or("the Dagster context names no asset keys: run hf-extract from an asset")?;
+    args.select = Some(selection.names().join(","));
+    let extra = |name: &str| {
+        context
+            .extras
+            .get(name)
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+    };
+    if let Some(folder) = extra("run_folder") {
+        args.run_folder = Some(folder.into());
+    }
+    if let Some(shard) = extra("shard").or_else(|| context.partition_key.clone()) {
+        args.shard = Some(shard);
+    }
+    Ok(selection)
+}
+
+/// Merge the shards; under Dagster, report the context's asset (the merge) with the run folder,
+/// the merged assets' count, requests and failures, and a data version over their checksums.
+async fn merge_shards(
+    args: MergeShards,
+    pipes: Option<&Pipes>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let from_extras = pipes
+        .and_then(|p| p.context().extras.get("run_folder"))
+        .and_then(|v| v.as_str())
+        .map(std::path::PathBuf::from);
+    let run_folder = args
+        .run_folder
+        .or(from_extras)
+        .ok_or("merge-shards needs the run folder")?;
+    let parent = run_folder
+        .parent()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| ".".into());
+    let config = ExtractorConfig::from_env_with(|variable| match variable {
+        "HF_OUTPUT_DIR" => Some(parent.clone()),
+        // Merging reads files only: no token is needed.
+        "HF_TOKEN" | "HF_TOKEN_PATH" | "HF_HOME" | "HOME" => None,
+        _ => std::env::var(variable).ok(),
+    })?;
+    let outcome = HfExtractor::new(config)?.merge_shards(&run_folder).await?;
+    if let Some(pipes) = pipes {
+        let manifest = &outcome.manifest;
+        let merged: Vec<_> = manifest
+            .assets
+            .iter()
+            .filter(|a| hf_extractor::shard::is_sharded(&a.name))
+            .collect();
+        let checksums: String = merged
+            .iter()
+            .filter_map(|a| a.sha256.as_deref())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let int = |n: usize| MetadataValue::Int(i64::try_from(n).unwrap_or(i64::MAX));
+        let folder = outcome.folder.path().display().to_string();
+        let metadata = [
+            ("count", int(merged.len())),
+            ("failures", int(manifest.failures.len())),
+            ("requests", int(manifest.http.requests as usize)),
+            (
+                "path",
+                MetadataValue::Path(outcome.folder.path().join("run.json").display().to_string()),
+            ),
+            ("run_folder", MetadataValue::Path(folder)),
+        ];
+        let version = hf_extractor::shard::sha256_hex(checksums.as_bytes());
+        for key in pipes.context().asset_keys.iter().flatten() {
+            pipes.report_asset_materialization(key, &metadata, Some(&version))?;
+        }
+    }
+    println!("run folder: {}", outcome.folder.path().display());
+    for asset in &outcome.manifest.assets {
+        println!(
+            "{:<28} {:>8} {:>9} {:>9}",
+            asset.name, asset.count, asset.failures, asset.requests
+        );
+    }
+    Ok(())
+}
+
+async fn run(
+    args: &Materialize,
+    observer: &dyn RunObserver,
+    bars: &Bars,
+) -> Result<ExitCode, Box<dyn std::error::Error>> {
     // Everything is validated before the first request.
     let selection = match &args.select {
         Some(s) => select(s)?,
         None => Vec::new(),
     };
+    let shard = match (&args.shard, &args.run_folder) {
+        (Some(shard), Some(folder)) => Some(ShardRun::new(folder, shard.parse::<Shard>()?)),
+        (Some(_), None) => {
+            return Err("--shard needs --run-folder (the listing's run folder)".into());
+        }
+        (None, Some(_)) => {
+            return Err("--run-folder needs --shard (use --shard 0/1 for all models)".into());
+        }
+        (None, None) => None,
+    };
+    let started_at = args
+        .started_at
+        .as_deref()
+        .map(|s| {
+            s.parse::<jiff::Timestamp>()
+                .map_err(|e| format!("--started-at / HF_RUN_STARTED_AT {s:?}: {e}"))
+        })
+        .transpose()?;
     let offline = if args.offline {
         let hub = OfflineHub::start().await?;
         tracing::info!(endpoint = %hub.uri(), "offline Hub serving the bundled snapshot");
@@ -318,10 +563,12 @@ async fn run(args: &Materialize, bars: &Bars) -> Result<ExitCode, Box<dyn std::e
     let options = MaterializeOptions {
         selection,
         from: args.from.clone(),
+        shard,
+        started_at,
     };
     let outcome = match &args.resume {
-        Some(folder) => extractor.resume(folder, bars).await?,
-        None => extractor.materialize(&options, bars).await?,
+        Some(folder) => extractor.resume(folder, observer).await?,
+        None => extractor.materialize(&options, observer).await?,
     };
     let _ = bars.multi.clear();
 

@@ -1,0 +1,340 @@
+//! Combining the shards of a run folder into the run folder's own files.
+//!
+//! [`HfExtractor::merge_shards`] reads `<run folder>/shards/<KK-of-NN>/` for every shard of one
+//! count N and writes each per-model asset's file into the run folder, with the rules of a
+//! single run:
+//!
+//! - lists of records (`hf_models_with_ancestors.json`, the entity files) are the union of the
+//!   shards' records by id, sorted by id; a record two shards both wrote (a parent two shards
+//!   read, a dataset two shards' models cite) is kept once, the one that was read
+//!   (`enriched: true`) when one was;
+//! - the `hf_identified_<kind>` maps are the union of the shards' maps (each model is in one
+//!   shard; a parent read by two shards has the same references in both);
+//! - `licenses.json` and `hf_base_models.json` are computed again from the merged files, as a
+//!   single run computes them (the first `license_name` of an id in model order; whether a base
+//!   model was read by any shard);
+//! - records are copied verbatim, so the merged files equal an unsharded run's byte for byte
+//!   (the shards stamp the run's start from its `run.json`, not their own clock).
+//!
+//! `run.json` is rewritten: the listing's assets, the merged assets (counts of the merged files,
+//! requests summed over the shards), every failure once, HTTP figures summed over the listing
+//! and the shards.
+//!
+//! A shard's `run.json` describes its latest run. After a shard recomputed only some assets
+//! (a subset from its earlier files), the merge still merges every file, but the failures and
+//! lineage stubs of the stages that shard did not run again are not in its manifest: then
+//! `hf_base_models.json` is the union of the shards' files rather than computed again, and the
+//! merged `run.json` lists only the failures the shards' latest runs saw.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use hf_enrich::identify::IdentifiedRun;
+use hf_enrich::lineage::{BaseModelStub, Lineage, ModelKey};
+use hf_enrich::records::ModelRecord;
+use hf_enrich::source::{SourceError, SourceErrorKind};
+use hf_identifiers::RunIdentified;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::assets::{KINDS, graph};
+use crate::error::{Error, Result};
+use crate::json_stream::file_sha256;
+use crate::manifest::{AssetReport, FailureReport, MANIFEST_FILE, RunManifest};
+use crate::pipeline::{
+    HfExtractor, RunOutcome, asset_file, base_model_entities, elapsed_ms, load_identified_map,
+    read_json, to_json,
+};
+use crate::run_folder::RunFolder;
+use crate::shard::{SHARDS_DIR, Shard, is_sharded};
+
+/// The shards of a run folder: every `shards/<KK-of-NN>/` folder, all of one count N, none
+/// missing.
+pub fn shards_of(run_folder: &Path) -> Result<Vec<(Shard, PathBuf)>> {
+    let dir = run_folder.join(SHARDS_DIR);
+    let entries = std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))?;
+    let mut shards = BTreeMap::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(&dir, e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !entry.path().is_dir() {
+            continue;
+        }
+        let shard: Shard = name.parse().map_err(|_| Error::Config {
+            variable: dir.display().to_string(),
+            value: name.clone(),
+            reason: "not a shard folder (KK-of-NN)".into(),
+        })?;
+        shards.insert(shard, entry.path());
+    }
+    let counts: BTreeSet<u32> = shards.keys().map(Shard::count).collect();
+    let [count] = counts.into_iter().collect::<Vec<_>>()[..] else {
+        return Err(Error::Config {
+            variable: dir.display().to_string(),
+            value: shards
+                .keys()
+                .map(Shard::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+            reason: "expected the shards of exactly one count N".into(),
+        });
+    };
+    if let Some(missing) = Shard::all(count).find(|s| !shards.contains_key(s)) {
+        return Err(Error::io(
+            dir.join(missing.to_string()),
+            std::io::Error::new(std::io::ErrorKind::NotFound, "shard missing: run it first"),
+        ));
+    }
+    Ok(shards.into_iter().collect())
+}
+
+/// What the merge reads of each record: its id and whether it was read.
+#[derive(Deserialize)]
+struct RecordKey {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default, rename = "modelId")]
+    model_id: Option<String>,
+    #[serde(default)]
+    enriched: Option<bool>,
+}
+
+/// The union of the shards' lists by id, sorted by id; of two records with one id, the one read.
+fn merge_lists(paths: &[PathBuf]) -> Result<Vec<Box<RawValue>>> {
+    let mut merged: BTreeMap<String, (bool, Box<RawValue>)> = BTreeMap::new();
+    for path in paths {
+        let records: Vec<Box<RawValue>> = read_json(path)?;
+        for record in records {
+            let key: RecordKey =
+                serde_json::from_str(record.get()).map_err(|source| Error::Json {
+                    path: path.clone(),
+                    source,
+                })?;
+            let Some(id) = key.id.or(key.model_id) else {
+                return Err(Error::Config {
+                    variable: path.display().to_string(),
+                    value: record.get().chars().take(80).collect(),
+                    reason: "a record without an id".into(),
+                });
+            };
+            let enriched = key.enriched.unwrap_or(true);
+            match merged.get(&id) {
+                Some((true, _)) => {}
+                Some((false, _)) if !enriched => {}
+                _ => {
+                    merged.insert(id, (enriched, record));
+                }
+            }
+        }
+    }
+    Ok(merged.into_values().map(|(_, r)| r).collect())
+}
+
+/// The union of the shards' `{model id: references}` maps.
+fn merge_maps(paths: &[PathBuf]) -> Result<BTreeMap<String, Box<RawValue>>> {
+    let mut merged = BTreeMap::new();
+    for path in paths {
+        let map: BTreeMap<String, Box<RawValue>> = read_json(path)?;
+        for (id, refs) in map {
+            merged.entry(id).or_insert(refs);
+        }
+    }
+    Ok(merged)
+}
+
+impl HfExtractor {
+    /// Merge the shards of `run_folder` (see the [module](crate::merge)) into its own files and
+    /// rewrite its `run.json`.
+    pub async fn merge_shards(&self, run_folder: &Path) -> Result<RunOutcome> {
+        let folder = RunFolder::open(run_folder)?;
+        let manifest_path = folder.path().join(MANIFEST_FILE);
+        let listing: RunManifest = read_json(&manifest_path)?;
+        let shards = shards_of(folder.path())?;
+        let manifests: Vec<RunManifest> = shards
+            .iter()
+            .map(|(_, dir)| read_json(&dir.join(MANIFEST_FILE)))
+            .collect::<Result<_>>()?;
+        tracing::info!(folder = %folder.path().display(), shards = shards.len(), "merging shards");
+
+        let mut failures: BTreeSet<FailureReport> = listing
+            .failures
+            .iter()
+            .filter(|f| !is_sharded(&f.asset))
+            .cloned()
+            .collect();
+        failures.extend(
+            manifests
+                .iter()
+                .flat_map(|m| &m.failures)
+                .filter(|f| is_sharded(&f.asset))
+                .cloned(),
+        );
+        let mut reports: Vec<AssetReport> = listing
+            .assets
+            .iter()
+            .filter(|a| !is_sharded(&a.name))
+            .cloned()
+            .collect();
+        let mut identified = RunIdentified::default();
+        let mut merged_kinds: BTreeSet<String> = BTreeSet::new();
+        let mut models: Option<Vec<ModelRecord>> = None;
+        for asset in graph().into_iter().filter(|a| is_sharded(&a.name)) {
+            let Some(file) = asset.file.clone() else {
+                continue;
+            };
+            let paths: Vec<PathBuf> = shards.iter().map(|(_, dir)| dir.join(&file)).collect();
+            let present = paths.iter().filter(|p| p.is_file()).count();
+            if present == 0 {
+                continue;
+            }
+            if let Some(missing) = paths.iter().find(|p| !p.is_file()) {
+                return Err(Error::io(
+                    missing,
+                    std::io::Error::new(
+                        std::io::ErrorKind::NotFound,
+                        format!("{} is in some shards but not this one", asset.name),
+                    ),
+                ));
+            }
+            let t = Instant::now();
+            let name = asset.name.as_str();
+            // Computed again from the merged files, as a single run computes them, when the
+            // shards computed their inputs (their manifests list the lineage's stubs).
+            let recompute = match name {
+                "hf_enriched_licenses" => merged_kinds.contains("licenses"),
+                "hf_enriched_base_models" => {
+                    merged_kinds.contains("base_models")
+                        && models.is_some()
+                        && manifests.iter().all(|m| {
+                            m.assets.iter().any(|a| {
+                                a.name == "hf_add_ancestor_models" && a.loaded_from.is_none()
+                            })
+                        })
+                }
+                _ => false,
+            };
+            let (path, count, unread) = if recompute && name == "hf_enriched_licenses" {
+                let run = IdentifiedRun::from_refs(identified.clone());
+                let entities = self.enrichment().licenses(&run).await;
+                let path = folder.write_json(&file, &to_json(&entities)?)?;
+                (path, entities.len(), 0)
+            } else if recompute {
+                let run = IdentifiedRun::from_refs(identified.clone());
+                let fetched: Vec<_> = models
+                    .iter()
+                    .flatten()
+                    .map(|record| ModelKey::of(&record.to_fetched_model()))
+                    .collect();
+                let lineage = Lineage {
+                    stubs: stubs(&failures),
+                    ..Lineage::default()
+                };
+                let entities =
+                    base_model_entities(&run, &fetched, Some(&lineage), &listing.started_at);
+                let unread = entities.iter().filter(|e| !e.enriched).count();
+                let path = folder.write_json(&file, &to_json(&entities)?)?;
+                (path, entities.len(), unread)
+            } else if let Some(kind) = name.strip_prefix("hf_identified_") {
+                let map = merge_maps(&paths)?;
+                let path = folder.write_json(&file, &map)?;
+                if KINDS.contains(&kind) {
+                    load_identified_map(&mut identified, kind, &path)?;
+                    merged_kinds.insert(kind.to_owned());
+                }
+                (path, map.len(), 0)
+            } else {
+                let list = merge_lists(&paths)?;
+                let path = folder.write_json(&file, &list)?;
+                if name == "hf_add_ancestor_models" {
+                    models = Some(read_json(&path)?);
+                }
+                let unread = if name == "hf_enriched_base_models" {
+                    list.iter()
+                        .filter(|r| {
+                            serde_json::from_str::<RecordKey>(r.get())
+                                .is_ok_and(|k| k.enriched == Some(false))
+                        })
+                        .count()
+                } else {
+                    0
+                };
+                (path, list.len(), unread)
+            };
+            let failed = if name == "hf_enriched_base_models" {
+                unread
+            } else {
+                failures.iter().filter(|f| f.asset == name).count()
+            };
+            let shard_reports = manifests.iter().filter_map(|m| {
+                m.assets
+                    .iter()
+                    .find(|a| a.name == name && a.loaded_from.is_none())
+            });
+            let report = AssetReport {
+                name: name.to_owned(),
+                file: asset_file(name),
+                count: count as u64,
+                failures: failed as u64,
+                requests: shard_reports.clone().map(|a| a.requests).sum(),
+                sha256: Some(file_sha256(&path)?),
+                loaded_from: None,
+                duration_ms: shard_reports.map(|a| a.duration_ms).max().unwrap_or(0)
+                    + elapsed_ms(t),
+            };
+            tracing::info!(asset = %name, count, "shards merged");
+            reports.push(report);
+        }
+
+        let mut http = listing.http.clone();
+        for m in &manifests {
+            http.requests += m.http.requests;
+            http.retries += m.http.retries;
+            http.rate_limited += m.http.rate_limited;
+            http.rate_limit_pauses += m.http.rate_limit_pauses;
+            http.redirects += m.http.redirects;
+            for (host, n) in &m.http.requests_per_host {
+                *http.requests_per_host.entry(host.clone()).or_default() += n;
+            }
+            for (bucket, n) in &m.http.requests_per_bucket {
+                *http.requests_per_bucket.entry(bucket.clone()).or_default() += n;
+            }
+        }
+        if listing.models.merged > 0 {
+            http.requests_per_model = http.requests as f64 / listing.models.merged as f64;
+        }
+        let mut selection = listing.selection.clone();
+        for r in &reports {
+            if !selection.contains(&r.name) {
+                selection.push(r.name.clone());
+            }
+        }
+        let manifest = RunManifest {
+            finished_at: jiff::Timestamp::now().to_string(),
+            selection,
+            assets: reports,
+            http,
+            failures: failures.into_iter().collect(),
+            ..listing
+        };
+        folder.write_json(MANIFEST_FILE, &manifest)?;
+        Ok(RunOutcome { folder, manifest })
+    }
+}
+
+/// The lineage's stubs, as the shards' manifests list them (a parent that could not be read).
+fn stubs(failures: &BTreeSet<FailureReport>) -> Vec<BaseModelStub> {
+    let mut seen = BTreeSet::new();
+    failures
+        .iter()
+        .filter(|f| f.asset == "hf_add_ancestor_models" && seen.insert(f.id.clone()))
+        .map(|f| BaseModelStub {
+            id: f.id.clone(),
+            enriched: false,
+            reason: f.error.clone(),
+            status: f.status,
+            error: SourceError::new(SourceErrorKind::Invalid, f.error.clone()),
+            referenced_by: Vec::new(),
+        })
+        .collect()
+}
