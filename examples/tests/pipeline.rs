@@ -28,20 +28,7 @@ fn read(outcome: &RunOutcome, file: &str) -> Value {
 
 /// Every file of a run folder with the run's timestamps blanked out.
 fn files_without_times(outcome: &RunOutcome) -> BTreeMap<String, String> {
-    let stamp = &outcome.manifest.started_at;
-    std::fs::read_dir(outcome.folder.path())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        // The manifest has the run's figures; the journal, the order in which answers came.
-        .filter(|p| p.file_name().unwrap() != "run.json")
-        .filter(|p| p.file_name().unwrap() != hf_extractor::checkpoint::CHECKPOINT_FILE)
-        .map(|p| {
-            let text = std::fs::read_to_string(&p)
-                .unwrap()
-                .replace(stamp.as_str(), "<time>");
-            (p.file_name().unwrap().to_string_lossy().into_owned(), text)
-        })
-        .collect()
+    common::outputs_without_times(outcome.folder.path(), &outcome.manifest.started_at)
 }
 
 fn ids_of(records: &Value, key: &str) -> Vec<String> {

@@ -14,6 +14,8 @@ use hf_extractor::manifest::RunManifest;
 use hf_extractor_examples::offline_hub::{FaultPlan, OfflineHub, Snapshot, snapshot_dir};
 use serde_json::Value;
 
+mod common;
+
 /// Every model of the offline Hub.
 const ALL: usize = 201;
 
@@ -55,24 +57,9 @@ fn manifest(folder: &Path) -> RunManifest {
     serde_json::from_str(&std::fs::read_to_string(folder.join("run.json")).unwrap()).unwrap()
 }
 
-/// Every output file of a run folder, the run's start blanked out (the journal and the
-/// manifest are the run's own).
+/// Every output file of a run folder, the run's start blanked out.
 fn outputs(folder: &Path) -> BTreeMap<String, String> {
-    let stamp = manifest(folder).started_at;
-    std::fs::read_dir(folder)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            let name = p.file_name().unwrap();
-            name != "run.json" && name != CHECKPOINT_FILE
-        })
-        .map(|p| {
-            let text = std::fs::read_to_string(&p)
-                .unwrap()
-                .replace(stamp.as_str(), "<time>");
-            (p.file_name().unwrap().to_string_lossy().into_owned(), text)
-        })
-        .collect()
+    common::outputs_without_times(folder, &manifest(folder).started_at)
 }
 
 /// The events of a journal.
