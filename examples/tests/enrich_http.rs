@@ -140,7 +140,9 @@ async fn enrich(hub: &OfflineHub) -> EnrichmentOutcome {
             threads: 4,
             base_model_iterations: 2,
         },
-    );
+    )
+    // One time for every run, so two runs compare equal.
+    .with_extraction_time("2026-11-27T12:00:00Z");
     enrichment.enrich(&[child()]).await
 }
 

@@ -14,6 +14,8 @@ use hf_extractor::{HfExtractor, MaterializeOptions, RunOutcome};
 use hf_extractor_examples::offline_hub::{FaultPlan, FaultyProxy, OfflineHub, Snapshot};
 use serde_json::Value;
 
+mod contract;
+
 fn extractor(hub: &OfflineHub, out: &Path, num_models: usize) -> HfExtractor {
     extractor_at(&hub.uri(), out, num_models)
 }
@@ -26,9 +28,14 @@ fn read(outcome: &RunOutcome, file: &str) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"))
 }
 
-/// Every file of a run folder with the run's timestamps blanked out.
+/// Every file of a run folder with the run's timestamps and the Hub's address (which
+/// `sources.json` names) blanked out.
 fn files_without_times(outcome: &RunOutcome) -> BTreeMap<String, String> {
+    let endpoint = outcome.manifest.config.endpoint.trim_end_matches('/');
     common::outputs_without_times(outcome.folder.path(), &outcome.manifest.started_at)
+        .into_iter()
+        .map(|(file, text)| (file, text.replace(endpoint, "<hub>")))
+        .collect()
 }
 
 fn ids_of(records: &Value, key: &str) -> Vec<String> {
@@ -147,6 +154,10 @@ async fn a_whole_run_writes_every_file_with_the_manifest_s_figures() {
         "a local path is no base model"
     );
     assert!(!base.contains_key("gen/self") || base["gen/self"]["enriched"] == true);
+    // A parent named by its old id is linked by its canonical one, the text kept in `raw`.
+    let renamed = &read(&outcome, "hf_identified_base_models.json")["gen/renamed-child"][0];
+    assert_eq!(renamed["id"], "gen/new-name");
+    assert_eq!(renamed["raw"], "gen/old-name");
     let chain = models
         .as_array()
         .unwrap()
@@ -157,39 +168,24 @@ async fn a_whole_run_writes_every_file_with_the_manifest_s_figures() {
     assert_eq!(chain["base_models"][0]["id"], "gen/a");
     assert_eq!(chain["base_models"][0]["relation"], "finetune");
 
-    // The identity rule: every identified id has exactly one entity record.
-    for (kind, file, key) in [
-        ("datasets", "hf_datasets_specific.json", "id"),
-        ("articles", "arxiv_articles.json", "id"),
-        ("base_models", "hf_base_models.json", "id"),
-        ("keywords", "keywords.json", "id"),
-        ("licenses", "licenses.json", "id"),
-        ("languages", "languages.json", "id"),
-        ("tasks", "tasks.json", "id"),
+    // The downstream's contract: its keys with their types, the identity rule for every link of
+    // every kind, maps that reduce to plain strings (tests/contract).
+    let seen = contract::assert_conforms(outcome.folder.path());
+    println!("contract: {seen:?}");
+    for kind in [
+        "datasets",
+        "articles",
+        "base_models",
+        "licenses",
+        "sharedby",
     ] {
-        let identified = read(&outcome, &format!("hf_identified_{kind}.json"));
-        let wanted: BTreeSet<String> = identified
-            .as_object()
-            .unwrap()
-            .values()
-            .flat_map(|refs| {
-                refs.as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|r| r["id"].as_str().unwrap().to_owned())
-            })
-            .collect();
-        let records = ids_of(&read(&outcome, file), key);
-        let unique: BTreeSet<String> = records.iter().cloned().collect();
-        assert_eq!(unique.len(), records.len(), "{kind}: one record per id");
-        assert_eq!(unique, wanted, "{kind}: a record for every identified id");
-        let model_keys: BTreeSet<&String> = identified.as_object().unwrap().keys().collect();
-        assert_eq!(
-            model_keys.len(),
-            with_ancestors.len(),
-            "{kind}: one entry per model"
-        );
+        assert!(seen.links[kind] > 0, "{kind}: links checked");
     }
+    assert!(
+        seen.links["readme_languages"] > 0,
+        "README languages detected"
+    );
+    assert!(seen.records["chunks_citation.json"] > 0, "citations found");
 
     // Entities that could not be fetched are records with enriched=false, and failures.
     let datasets = read(&outcome, "hf_datasets_specific.json");
@@ -207,7 +203,7 @@ async fn a_whole_run_writes_every_file_with_the_manifest_s_figures() {
         .find(|d| d["id"] == "rajpurkar/squad")
         .unwrap();
     assert_eq!(squad["enriched"], true);
-    assert!(squad["croissant"]["recordSet"].is_array());
+    assert!(squad["croissant_metadata"]["recordSet"].is_array());
     assert!(
         manifest
             .failures
@@ -223,6 +219,7 @@ async fn a_whole_run_writes_every_file_with_the_manifest_s_figures() {
         .unwrap();
     assert_eq!(paper["enriched"], true);
     assert!(paper["paper"]["title"].as_str().unwrap().len() > 10);
+    assert_eq!(paper["title"], paper["paper"]["title"]);
     let licenses = read(&outcome, "licenses.json");
     let llama = licenses
         .as_array()
@@ -301,38 +298,54 @@ async fn from_an_earlier_run_only_the_selection_runs() {
     let out = tempfile::tempdir().unwrap();
     let extractor = extractor(&hub, out.path(), 20);
     let first = extractor.run().await.unwrap();
-    let before = hub.request_count().await;
-    let options = MaterializeOptions {
-        selection: vec!["hf_enriched_licenses".into()],
-        from: Some(first.folder.path().to_owned()),
-        ..MaterializeOptions::default()
-    };
-    let second = extractor.materialize(&options, &Silent).await.unwrap();
-    let computed: Vec<&str> = second
-        .manifest
-        .assets
-        .iter()
-        .filter(|a| a.loaded_from.is_none())
-        .map(|a| a.name.as_str())
-        .collect();
-    assert_eq!(computed, ["hf_enriched_licenses"]);
-    let loaded: Vec<&str> = second
-        .manifest
-        .assets
-        .iter()
-        .filter(|a| a.loaded_from.is_some())
-        .map(|a| a.name.as_str())
-        .collect();
-    assert_eq!(loaded, ["hf_identified_licenses"]);
-    assert_eq!(
-        hub.request_count().await,
-        before,
-        "licenses resolve offline: no request"
-    );
-    assert_eq!(
-        read(&second, "licenses.json"),
-        read(&first, "licenses.json")
-    );
+    // (selection, the assets loaded from the first run, the files that must be the same).
+    type Case<'a> = (&'a [&'a str], &'a [&'a str], &'a [&'a str]);
+    let cases: [Case; 2] = [
+        (
+            &["hf_enriched_licenses"],
+            &["hf_identified_licenses"],
+            &["licenses.json"],
+        ),
+        // The downstream's assets; the languages read the README languages too.
+        (
+            &["hf_enriched_languages", "hf_enriched_sharedby"],
+            &[
+                "hf_identified_languages",
+                "hf_identified_sharedby",
+                "readme_languages",
+            ],
+            &["languages.json", "sharedby.json"],
+        ),
+    ];
+    for (selection, loaded, files) in cases {
+        let before = hub.request_count().await;
+        let options = MaterializeOptions {
+            selection: selection.iter().map(|s| (*s).to_owned()).collect(),
+            from: Some(first.folder.path().to_owned()),
+            ..MaterializeOptions::default()
+        };
+        let second = extractor.materialize(&options, &Silent).await.unwrap();
+        let names = |from_earlier: bool| -> BTreeSet<&str> {
+            second
+                .manifest
+                .assets
+                .iter()
+                .filter(|a| a.loaded_from.is_some() == from_earlier)
+                .map(|a| a.name.as_str())
+                .collect()
+        };
+        assert_eq!(names(false), selection.iter().copied().collect());
+        assert_eq!(names(true), loaded.iter().copied().collect());
+        assert_eq!(
+            hub.request_count().await,
+            before,
+            "{selection:?} resolve offline: no request"
+        );
+        let (a, b) = (files_without_times(&first), files_without_times(&second));
+        for file in files {
+            assert_eq!(a[*file], b[*file], "{file}");
+        }
+    }
 }
 
 #[tokio::test]
@@ -382,7 +395,8 @@ async fn the_files_of_a_small_run_match_their_snapshots() {
         let Some(file) = asset.file else { continue };
         let text = std::fs::read_to_string(run.folder.path().join(&file))
             .unwrap()
-            .replace(stamp.as_str(), "[run start]");
+            .replace(stamp.as_str(), "[run start]")
+            .replace(&hub.uri(), "[offline hub]");
         let value: Value = serde_json::from_str(&text).unwrap();
         insta::assert_json_snapshot!(file.trim_end_matches(".json"), value);
     }

@@ -21,17 +21,20 @@ use std::path::Path;
 use std::sync::Arc;
 
 use futures::StreamExt;
-use hf_client::arxiv::ArxivPaper;
-use hf_client::datasets::{Croissant, DatasetInfo};
-use hf_client::languages::{LanguageKind, LanguageRecord, resolve_language};
-use hf_client::licenses::LicenseRecord;
-use hf_client::tags::TagInfo;
-use hf_client::tasks::{TaskInfo, TaskSource};
+use hf_client::languages::resolve_language;
+use hf_client::tasks::TaskSource;
 use hf_identifiers::{ArticleKind, BaseModelRef, EntityKind, Identified};
 use serde::{Deserialize, Serialize};
 
+pub use crate::entities::{
+    ArticleEntity, DatasetEntity, KeywordEntity, LanguageEntity, LicenseEntity, TaskEntities,
+    TaskEntity,
+};
+
 use crate::identify::{IdentifiedRun, identify_model, identify_with};
-use crate::lineage::{DEFAULT_BASE_MODEL_ITERATIONS, Lineage, ModelKey, follow};
+use crate::lineage::{
+    DEFAULT_BASE_MODEL_ITERATIONS, Lineage, ModelKey, canonicalise_base_models, follow,
+};
 use crate::models::FetchedModel;
 use crate::records::ModelRecord;
 use crate::source::{MetadataSource, SourceError};
@@ -77,110 +80,6 @@ pub struct ProgressEvent {
 
 /// A progress callback.
 pub type ProgressFn = dyn Fn(ProgressEvent) + Send + Sync;
-
-/// The task records and where the catalog came from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TaskEntities {
-    /// One record per identified task id.
-    pub tasks: Vec<TaskEntity>,
-    /// The Hub's `/api/tasks`, or the embedded pipeline types.
-    pub source: TaskSource,
-    /// Why the embedded catalog was used, if it was.
-    pub fallback_reason: Option<String>,
-}
-
-/// A dataset record.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DatasetEntity {
-    /// The id as identified.
-    pub id: String,
-    /// The canonical id (where a redirect led), when fetched.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub canonical_id: Option<String>,
-    /// Whether the dataset was fetched.
-    pub enriched: bool,
-    /// Why not, when it was not.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<SourceError>,
-    /// `GET /api/datasets/{id}`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub info: Option<DatasetInfo>,
-    /// The Croissant metadata (serialised as the JSON-LD document itself).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub croissant: Option<Croissant>,
-    /// Why there is no Croissant (not a failure of the dataset).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub croissant_error: Option<String>,
-}
-
-/// An article record: an arXiv paper, or a DOI (not fetched).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ArticleEntity {
-    /// The id as identified (arXiv id without version, or DOI).
-    pub id: String,
-    /// arXiv or DOI.
-    pub kind: ArticleKind,
-    /// Whether the paper was fetched.
-    pub enriched: bool,
-    /// Why the fetch failed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<SourceError>,
-    /// Why it was not asked ([`DOI_NOT_FETCHED`]).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub skipped: Option<String>,
-    /// The paper.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub paper: Option<ArxivPaper>,
-}
-
-/// A license record, resolved offline.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LicenseEntity {
-    /// The id as identified.
-    pub id: String,
-    /// Whether the id resolved (an SPDX id, a Hub id, `other`, `unknown`).
-    pub enriched: bool,
-    /// The resolution (with the first `license_name` / `license_link` seen for this id).
-    pub record: LicenseRecord,
-}
-
-/// A language record, resolved offline.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LanguageEntity {
-    /// The code as identified.
-    pub id: String,
-    /// Whether the code resolved (ISO 639, `multilingual`, `code`).
-    pub enriched: bool,
-    /// The resolution.
-    pub record: LanguageRecord,
-}
-
-/// A task record, from the task catalog.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TaskEntity {
-    /// The task id as identified.
-    pub id: String,
-    /// Whether the catalog has it.
-    pub enriched: bool,
-    /// The catalog's entry.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub task: Option<TaskInfo>,
-}
-
-/// A keyword record, from the tag vocabulary.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct KeywordEntity {
-    /// The keyword as identified.
-    pub id: String,
-    /// Whether the vocabulary has it.
-    pub enriched: bool,
-    /// Why the vocabulary could not be fetched.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<SourceError>,
-    /// The vocabulary's entry.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tag: Option<TagInfo>,
-}
 
 /// An entity that could not be fetched.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -276,6 +175,7 @@ pub struct HfEnrichment<S> {
     source: S,
     options: EnrichmentOptions,
     progress: Option<Arc<ProgressFn>>,
+    extraction_time: String,
 }
 
 impl<S> std::fmt::Debug for HfEnrichment<S> {
@@ -283,18 +183,33 @@ impl<S> std::fmt::Debug for HfEnrichment<S> {
         f.debug_struct("HfEnrichment")
             .field("options", &self.options)
             .field("progress", &self.progress.is_some())
+            .field("extraction_time", &self.extraction_time)
             .finish_non_exhaustive()
     }
 }
 
 impl<S: MetadataSource> HfEnrichment<S> {
-    /// Enrichment through `source`.
+    /// Enrichment through `source`. Records say they were extracted now; see
+    /// [`with_extraction_time`](Self::with_extraction_time).
     pub fn new(source: S, options: EnrichmentOptions) -> Self {
         Self {
             source,
             options,
             progress: None,
+            extraction_time: jiff::Timestamp::now().to_string(),
         }
+    }
+
+    /// The `extraction_time` every record carries (a run's start, RFC 3339), so that every file
+    /// of a run says the same.
+    pub fn with_extraction_time(mut self, time: impl Into<String>) -> Self {
+        self.extraction_time = time.into();
+        self
+    }
+
+    /// The `extraction_time` records carry.
+    pub fn extraction_time(&self) -> &str {
+        &self.extraction_time
     }
 
     /// Calls `progress` as entities are fetched (from any task: keep it quick).
@@ -441,10 +356,14 @@ impl<S: MetadataSource> HfEnrichment<S> {
         let keys: Vec<ModelKey> = models.iter().map(ModelKey::of).collect();
         let beside: Vec<ModelKey> = beside.iter().map(ModelKey::of).collect();
         let (lineage, lineage_found) = self.ancestors_of(&keys, &beside, &first).await;
-        (
-            lineage,
-            identify_with(run_found.into_iter().chain(lineage_found)),
-        )
+        let mut identified = identify_with(run_found.into_iter().chain(lineage_found));
+        // A reference to a model of the run in another shard is canonicalised too.
+        let parents: Vec<ModelKey> = lineage.models.iter().map(ModelKey::of).collect();
+        canonicalise_base_models(
+            &mut identified.refs.base_models,
+            keys.iter().chain(&beside).chain(&parents),
+        );
+        (lineage, IdentifiedRun::from_refs(identified.refs))
     }
 
     /// The lineage of models known by their ids only, with their base models already
@@ -478,18 +397,26 @@ impl<S: MetadataSource> HfEnrichment<S> {
 
     /// The language records (resolved offline).
     pub fn languages(&self, identified: &IdentifiedRun) -> Vec<LanguageEntity> {
-        identified
+        self.languages_with(identified, std::iter::empty::<&str>())
+    }
+
+    /// The language records of the identified codes and of `more` codes (those detected in the
+    /// READMEs, [`crate::readme_languages`]): one record per distinct code, sorted.
+    pub fn languages_with<'a>(
+        &self,
+        identified: &'a IdentifiedRun,
+        more: impl IntoIterator<Item = &'a str>,
+    ) -> Vec<LanguageEntity> {
+        let codes: std::collections::BTreeSet<&str> = identified
             .ids
             .languages
             .iter()
-            .map(|id| {
-                let record = resolve_language(id);
-                LanguageEntity {
-                    id: id.clone(),
-                    enriched: record.kind != LanguageKind::Unknown,
-                    record,
-                }
-            })
+            .map(String::as_str)
+            .chain(more)
+            .collect();
+        codes
+            .into_iter()
+            .map(|id| LanguageEntity::new(id, resolve_language(id), &self.extraction_time))
             .collect()
     }
 
@@ -501,12 +428,12 @@ impl<S: MetadataSource> HfEnrichment<S> {
             .tasks
             .iter()
             .map(|id| {
-                let task = catalog.get(id).cloned();
-                TaskEntity {
-                    id: id.clone(),
-                    enriched: task.is_some(),
-                    task,
-                }
+                TaskEntity::new(
+                    id,
+                    catalog.get(id).cloned(),
+                    catalog.source,
+                    &self.extraction_time,
+                )
             })
             .collect();
         TaskEntities {
@@ -536,29 +463,11 @@ impl<S: MetadataSource> HfEnrichment<S> {
         let mut done = 0usize;
         let mut out: Vec<DatasetEntity> = futures::stream::iter(ids)
             .map(|id| async move {
-                match self.source.dataset(id).await {
-                    Ok(d) => DatasetEntity {
-                        id: id.clone(),
-                        canonical_id: Some(d.id),
-                        enriched: true,
-                        error: None,
-                        info: Some(d.info),
-                        croissant: d.croissant,
-                        croissant_error: d.croissant_error,
-                    },
-                    Err(error) => {
-                        tracing::warn!(dataset = %id, %error, "dataset not fetched");
-                        DatasetEntity {
-                            id: id.clone(),
-                            canonical_id: None,
-                            enriched: false,
-                            error: Some(error),
-                            info: None,
-                            croissant: None,
-                            croissant_error: None,
-                        }
-                    }
+                let fetched = self.source.dataset(id).await;
+                if let Err(error) = &fetched {
+                    tracing::warn!(dataset = %id, %error, "dataset not fetched");
                 }
+                DatasetEntity::new(id, fetched, &self.extraction_time)
             })
             .buffer_unordered(threads)
             .inspect(|_| {
@@ -592,34 +501,24 @@ impl<S: MetadataSource> HfEnrichment<S> {
         kinds
             .into_iter()
             .map(|(id, kind)| {
-                let mut entity = ArticleEntity {
-                    id: id.to_owned(),
-                    kind,
-                    enriched: false,
-                    error: None,
-                    skipped: None,
-                    paper: None,
-                };
-                match kind {
-                    ArticleKind::Doi => entity.skipped = Some(DOI_NOT_FETCHED.to_owned()),
+                let (fetched, skipped) = match kind {
+                    ArticleKind::Doi => (None, Some(DOI_NOT_FETCHED.to_owned())),
                     _ => match papers.remove(id) {
-                        Some(Ok(paper)) => {
-                            entity.enriched = true;
-                            entity.paper = Some(paper);
-                        }
+                        Some(Ok(paper)) => (Some(Ok(paper)), None),
                         Some(Err(error)) => {
                             tracing::warn!(article = %id, %error, "paper not fetched");
-                            entity.error = Some(error);
+                            (Some(Err(error)), None)
                         }
-                        None => {
-                            entity.error = Some(SourceError::new(
+                        None => (
+                            Some(Err(SourceError::new(
                                 crate::source::SourceErrorKind::Transport,
                                 format!("the source gave no answer for {id}"),
-                            ));
-                        }
+                            ))),
+                            None,
+                        ),
                     },
-                }
-                entity
+                };
+                ArticleEntity::new(id, kind, fetched, skipped, &self.extraction_time)
             })
             .collect()
     }
@@ -637,22 +536,12 @@ impl<S: MetadataSource> HfEnrichment<S> {
         }
         self.report(EntityKind::Keywords, ids.len(), ids.len());
         ids.iter()
-            .map(|id| match &vocabulary {
-                Ok(v) => {
-                    let tag = v.get(id).cloned();
-                    KeywordEntity {
-                        id: id.clone(),
-                        enriched: tag.is_some(),
-                        error: None,
-                        tag,
-                    }
-                }
-                Err(error) => KeywordEntity {
-                    id: id.clone(),
-                    enriched: false,
-                    error: Some(error.clone()),
-                    tag: None,
-                },
+            .map(|id| {
+                let tag = match &vocabulary {
+                    Ok(v) => Ok(v.get(id).cloned()),
+                    Err(error) => Err(error.clone()),
+                };
+                KeywordEntity::new(id, tag, &self.extraction_time)
             })
             .collect()
     }
@@ -678,12 +567,7 @@ impl<S: MetadataSource> HfEnrichment<S> {
             .iter()
             .map(|id| {
                 let (name, link) = named.get(id.as_str()).copied().unwrap_or_default();
-                let record = resolver.resolve(id, name, link);
-                LicenseEntity {
-                    id: id.clone(),
-                    enriched: record.is_resolved(),
-                    record,
-                }
+                LicenseEntity::new(id, resolver.resolve(id, name, link), &self.extraction_time)
             })
             .collect()
     }
@@ -716,6 +600,8 @@ mod tests {
 
     use std::sync::Mutex;
 
+    use hf_client::arxiv::ArxivPaper;
+    use hf_client::datasets::DatasetInfo;
     use hf_client::tags::TagVocabulary;
     use hf_client::wire::ModelInfo;
     use serde_json::{Value, json};
@@ -932,7 +818,11 @@ mod tests {
     async fn the_same_input_gives_the_same_output() {
         let mut reversed = run();
         reversed.reverse();
-        let a = HfEnrichment::new(source(), options()).enrich(&run()).await;
+        let time = "2026-11-27T12:00:00Z";
+        let a = HfEnrichment::new(source(), options())
+            .with_extraction_time(time)
+            .enrich(&run())
+            .await;
         let b = HfEnrichment::new(
             source(),
             EnrichmentOptions {
@@ -940,6 +830,7 @@ mod tests {
                 ..options()
             },
         )
+        .with_extraction_time(time)
         .enrich(&reversed)
         .await;
         assert_eq!(

@@ -9,15 +9,26 @@
 //! - [`identify`]: the identifiers of `hf-identifiers` run over fetched models.
 //! - [`lineage`]: base models followed for a number of iterations.
 //! - [`enrich`]: [`HfEnrichment`], which does all of it and fetches every identified entity.
+//! - [`entities`]: the entity records, with the keys of the Python extractor's downstream and
+//!   the `mlentory_id` of [`mlentory`]; [`sharedby`] (the model's author or organisation),
+//!   [`readme_languages`] (the languages a card is written in) and [`citation`] (its citation
+//!   section), which that downstream reads too.
 
+pub mod citation;
 pub mod enrich;
+pub mod entities;
 pub mod identify;
+pub mod language_scope;
 pub mod lineage;
 pub mod mlentory;
 pub mod model_ids;
 pub mod models;
 pub mod quality;
+pub mod readme_languages;
 pub mod records;
+#[cfg(feature = "schema")]
+pub mod schemas;
+pub mod sharedby;
 pub mod source;
 
 pub use enrich::{EnrichmentOptions, EnrichmentOutcome, HfEnrichment};

@@ -314,6 +314,44 @@ fn key(id: &str) -> String {
     id.to_ascii_lowercase()
 }
 
+/// Rewrites every base-model reference to the id of the model it names when that model was
+/// read (a model of the run or a parent of the lineage, matched by id or alias without regard to
+/// ASCII case): a reference to a renamed repo (`gen/old-name`) becomes `gen/new-name`, so the
+/// link `hash("Model", id)` lands on the model's record. The text as written stays in the
+/// reference's `raw`. Two references that become one are merged (provenances joined, the first
+/// relation kept). References to models not read (stubs, not followed) are left as written.
+pub fn canonicalise_base_models<'m>(
+    refs: &mut BTreeMap<String, Vec<BaseModelRef>>,
+    read: impl IntoIterator<Item = &'m ModelKey>,
+) {
+    let mut canonical: BTreeMap<String, &str> = BTreeMap::new();
+    for model in read {
+        for id in std::iter::once(&model.id).chain(&model.aliases) {
+            canonical.insert(id.to_ascii_lowercase(), model.id.as_str());
+        }
+    }
+    for list in refs.values_mut() {
+        let mut merged: Vec<BaseModelRef> = Vec::with_capacity(list.len());
+        for mut r in list.drain(..) {
+            if let Some(id) = canonical.get(&r.id.to_ascii_lowercase()) {
+                r.id = (*id).to_owned();
+            }
+            match merged.iter_mut().find(|m| m.id == r.id) {
+                Some(kept) => {
+                    for p in r.provenance {
+                        if !kept.provenance.contains(&p) {
+                            kept.provenance.push(p);
+                        }
+                    }
+                }
+                None => merged.push(r),
+            }
+        }
+        merged.sort_by(|a, b| a.id.cmp(&b.id));
+        *list = merged;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

@@ -6,6 +6,20 @@
 //! produces: keys sorted, separators `", "` and `": "`, non-ASCII escaped as `\uXXXX`
 //! (UTF-16 surrogate pairs beyond the BMP), and `"`, `\`, control characters escaped as
 //! `json.dumps` does.
+//!
+//! # The identity rule
+//!
+//! The downstream links a model to an entity by `hash(TYPE, id)` of the id in an identified map
+//! and finds the entity by its record's `mlentory_id`, so every record carries the **exact** id of
+//! its map ([`crate::entities`]) and its `mlentory_id` is [`EntityType::id`] of that string: one
+//! record per id, no two records with one `mlentory_id`. Canonical ids are used wherever they are
+//! known before a map is written: models are keyed by their canonical id (old names kept in
+//! `aliases`), and base-model references to a model that was read are rewritten to its canonical
+//! id ([`crate::lineage::canonicalise_base_models`]; the text as written stays in `raw`).
+//! Datasets are resolved after their map is written: a legacy id answered through a 307
+//! (`mnist` → `ylecun/mnist`) keeps its record under the id as identified, with the canonical id
+//! in `canonical_id`, so its link resolves; a run naming one dataset both ways has one record per
+//! spelling. `hf_extractor::downstream` describes the whole contract.
 
 use sha2::{Digest, Sha256};
 
@@ -14,6 +28,69 @@ pub const MLENTORY_GRAPH_PREFIX: &str = "https://w3id.org/mlentory/mlentory_grap
 
 /// The platform every id of this crate is minted for.
 pub const PLATFORM: &str = "HF";
+
+/// The `TYPE` of an entity in [`mlentory_id`], one per kind of record a run folder holds (the
+/// downstream's names: a base model is a `Model`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum EntityType {
+    /// A model (`hf_models_with_ancestors.json`, and the base-model links).
+    Model,
+    /// A dataset (`hf_datasets_specific.json`).
+    Dataset,
+    /// An article: an arXiv paper or a DOI (`arxiv_articles.json`).
+    Article,
+    /// A keyword (`keywords.json`).
+    Keyword,
+    /// A license (`licenses.json`).
+    License,
+    /// A language (`languages.json`; the identified and the README languages).
+    Language,
+    /// A task (`tasks.json`).
+    Task,
+    /// The model's author or organisation (`sharedby.json`).
+    SharedBy,
+}
+
+impl EntityType {
+    /// The type as the downstream spells it (`Model`, `Dataset`, `SharedBy`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntityType::Model => "Model",
+            EntityType::Dataset => "Dataset",
+            EntityType::Article => "Article",
+            EntityType::Keyword => "Keyword",
+            EntityType::License => "License",
+            EntityType::Language => "Language",
+            EntityType::Task => "Task",
+            EntityType::SharedBy => "SharedBy",
+        }
+    }
+
+    /// The type of the records of an identified kind.
+    pub fn of(kind: hf_identifiers::EntityKind) -> Self {
+        use hf_identifiers::EntityKind;
+        match kind {
+            EntityKind::Datasets => EntityType::Dataset,
+            EntityKind::Articles => EntityType::Article,
+            EntityKind::BaseModels => EntityType::Model,
+            EntityKind::Keywords => EntityType::Keyword,
+            EntityKind::Licenses => EntityType::License,
+            EntityKind::Languages => EntityType::Language,
+            EntityKind::Tasks => EntityType::Task,
+        }
+    }
+
+    /// `mlentory_id(self, id)`: the id of the record of `id`, exactly as the map spells it.
+    ///
+    /// ```
+    /// use hf_enrich::mlentory::{EntityType, mlentory_id};
+    ///
+    /// assert_eq!(EntityType::SharedBy.id("google"), mlentory_id("SharedBy", "google"));
+    /// ```
+    pub fn id(self, id: &str) -> String {
+        mlentory_id(self.as_str(), id)
+    }
+}
 
 /// The `mlentory_id` of the entity `id` of type `entity_type` (`Model`, `Dataset`, `Article`, …).
 ///

@@ -43,6 +43,7 @@ pub const MODEL_PROPERTIES: &[ModelProperty] = &[
 
 /// Where a model came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ModelSource {
     /// The latest-N listing.

@@ -13,6 +13,7 @@ use crate::mlentory::{PLATFORM, mlentory_id};
 
 /// How an entity was obtained, as the downstream reads it on every record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ExtractionMetadata {
     /// How the values were obtained (`hf_api`, `arxiv_api`, `card_text`, …).
     pub extraction_method: String,
@@ -27,6 +28,7 @@ pub struct ExtractionMetadata {
 
 /// A model's base model, with the relation the Hub (or the card) states.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BaseModelLink {
     /// The base model's id.
     pub id: String,
@@ -38,6 +40,7 @@ pub struct BaseModelLink {
 ///
 /// The first fifteen fields are the Python extractor's, with its key names; the rest are ours.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ModelRecord {
     /// The model id (the join key of every identified map).
     #[serde(rename = "modelId")]
@@ -62,6 +65,7 @@ pub struct ModelRecord {
     /// The Hub's tags.
     pub tags: Vec<String>,
     /// Parameter counts.
+    #[cfg_attr(feature = "schema", schemars(with = "Option<serde_json::Value>"))]
     pub safetensors: Option<SafeTensorsInfo>,
     /// The whole README (empty when the model has none).
     pub card: String,
@@ -76,6 +80,7 @@ pub struct ModelRecord {
     /// The README's metadata as the Hub parsed it (`cardData`).
     pub card_data: Option<Value>,
     /// `false`, `"auto"` or `"manual"`.
+    #[cfg_attr(feature = "schema", schemars(with = "Option<serde_json::Value>"))]
     pub gated: Option<Gated>,
     /// Private repository.
     pub private: Option<bool>,
@@ -163,6 +168,7 @@ impl BaseModelLink {
 
 /// One record of `hf_base_models.json`: an identified base model, read or not.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BaseModelEntity {
     /// The id as identified (the key of `hf_identified_base_models`).
     pub id: String,

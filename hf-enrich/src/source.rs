@@ -20,6 +20,7 @@ use crate::models::{FetchedModel, ModelSource, model_by_id};
 
 /// What kind of failure a [`SourceError`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SourceErrorKind {
     /// The entity does not exist (or is private): HTTP 404, arXiv without the paper.
@@ -62,6 +63,7 @@ impl SourceErrorKind {
 /// Why an entity could not be fetched. Cloneable and serialisable, so it can be stored in the
 /// entity's record and in the run's list of failures.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[error("{}: {message}", kind.as_str())]
 pub struct SourceError {
     /// What kind of failure.

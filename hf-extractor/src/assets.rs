@@ -8,9 +8,14 @@
 //! | `hf_raw_models` | both sources | `hf_models.json` |
 //! | `hf_add_ancestor_models` | `hf_raw_models` | `hf_models_with_ancestors.json` |
 //! | `hf_identified_<kind>` | `hf_add_ancestor_models` | `hf_identified_<kind>.json` |
-//! | `hf_enriched_<kind>` | `hf_identified_<kind>` | the kind's entity file |
+//! | `readme_languages` | `hf_add_ancestor_models` | `readme_languages.json` |
+//! | `chunks_citation` | `hf_add_ancestor_models` | `chunks_citation.json` |
+//! | `hf_enriched_<kind>` | `hf_identified_<kind>` (languages: and `readme_languages`) | the kind's entity file |
+//! | `sources` | `hf_run_folder` | `sources.json` |
 //!
-//! for the seven kinds `datasets, articles, base_models, keywords, licenses, languages, tasks`.
+//! for the eight kinds `datasets, articles, base_models, keywords, licenses, languages, tasks,
+//! sharedby`. The last four rows are what the Python extractor's downstream reads besides the
+//! entity files (see [`crate::downstream`]).
 //!
 //! Selections ([`select`]): `name`; `+name` (and its direct upstream; `++name` two levels),
 //! `*name` (all upstream); `name+`, `name++`, `name*` downstream likewise; globs
@@ -20,8 +25,8 @@ use std::collections::{BTreeSet, VecDeque};
 
 use crate::error::{Error, Result};
 
-/// The seven kinds of related entity.
-pub const KINDS: [&str; 7] = [
+/// The eight kinds of related entity (`sharedby`: the model's author or organisation).
+pub const KINDS: [&str; 8] = [
     "datasets",
     "articles",
     "base_models",
@@ -29,6 +34,7 @@ pub const KINDS: [&str; 7] = [
     "licenses",
     "languages",
     "tasks",
+    "sharedby",
 ];
 
 /// One asset: its name, what it depends on, and the file it writes.
@@ -51,6 +57,7 @@ pub fn enriched_file(kind: &str) -> &'static str {
         "keywords" => "keywords.json",
         "licenses" => "licenses.json",
         "languages" => "languages.json",
+        "sharedby" => "sharedby.json",
         _ => "tasks.json",
     }
 }
@@ -92,13 +99,26 @@ pub fn graph() -> Vec<Asset> {
             Some(&format!("hf_identified_{kind}.json")),
         ));
     }
+    for name in ["readme_languages", "chunks_citation"] {
+        assets.push(asset(
+            name,
+            &["hf_add_ancestor_models"],
+            Some(&format!("{name}.json")),
+        ));
+    }
     for kind in KINDS {
+        let identified = format!("hf_identified_{kind}");
+        let deps: &[&str] = match kind {
+            "languages" => &[&identified, "readme_languages"],
+            _ => &[&identified],
+        };
         assets.push(asset(
             &format!("hf_enriched_{kind}"),
-            &[&format!("hf_identified_{kind}")],
+            deps,
             Some(enriched_file(kind)),
         ));
     }
+    assets.push(asset("sources", &["hf_run_folder"], Some("sources.json")));
     assets
 }
 
@@ -112,7 +132,7 @@ pub fn graph() -> Vec<Asset> {
 ///     select("+hf_raw_models")?,
 ///     ["hf_raw_models_latest", "hf_raw_models_from_file", "hf_raw_models"]
 /// );
-/// assert_eq!(select("hf_enriched_*")?.len(), 7);
+/// assert_eq!(select("hf_enriched_*")?.len(), 8);
 /// assert_eq!(select("hf_identified_tasks+, hf_run_folder")?, ["hf_run_folder", "hf_identified_tasks", "hf_enriched_tasks"]);
 /// assert!(select("hf_nothing").is_err());
 /// # Ok::<(), hf_extractor::Error>(())
@@ -290,7 +310,7 @@ mod tests {
     #[test]
     fn the_graph_is_in_dependency_order_and_complete() {
         let graph = graph();
-        assert_eq!(graph.len(), 5 + 14);
+        assert_eq!(graph.len(), 5 + 16 + 3);
         for (i, asset) in graph.iter().enumerate() {
             for dep in &asset.deps {
                 let at = graph.iter().position(|a| &a.name == dep).unwrap();
@@ -298,7 +318,7 @@ mod tests {
             }
         }
         let files: BTreeSet<_> = graph.iter().filter_map(|a| a.file.clone()).collect();
-        assert_eq!(files.len(), 18, "one file per asset but the folder");
+        assert_eq!(files.len(), 23, "one file per asset but the folder");
     }
 
     #[test]
@@ -318,15 +338,23 @@ mod tests {
         );
         assert_eq!(names("*hf_enriched_licenses").len(), 7);
         assert_eq!(names("*hf_enriched_licenses")[0], "hf_run_folder");
-        assert_eq!(names("hf_add_ancestor_models+").len(), 1 + 7);
-        assert_eq!(names("hf_add_ancestor_models*").len(), 1 + 14);
-        assert_eq!(names("hf_raw_models*").len(), 2 + 14);
-        assert_eq!(names("hf_identified_*").len(), 7);
+        assert_eq!(names("hf_add_ancestor_models+").len(), 1 + 8 + 2);
+        assert_eq!(names("hf_add_ancestor_models*").len(), 1 + 16 + 2);
+        assert_eq!(names("hf_raw_models*").len(), 2 + 16 + 2);
+        assert_eq!(names("hf_identified_*").len(), 8);
+        assert_eq!(
+            names("+hf_enriched_languages"),
+            [
+                "hf_identified_languages",
+                "readme_languages",
+                "hf_enriched_languages"
+            ]
+        );
         assert_eq!(
             names("hf_*_tasks"),
             ["hf_identified_tasks", "hf_enriched_tasks"]
         );
-        assert_eq!(names("*").len(), 19);
+        assert_eq!(names("*").len(), 24);
         assert_eq!(
             names(" hf_enriched_tasks , hf_raw_models "),
             ["hf_raw_models", "hf_enriched_tasks"]

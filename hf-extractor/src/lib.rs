@@ -6,6 +6,8 @@
 pub mod assets;
 pub mod checkpoint;
 pub mod config;
+pub mod downstream;
+mod downstream_assets;
 pub mod error;
 pub mod incremental;
 pub mod json_stream;
@@ -17,6 +19,8 @@ pub mod pipes;
 mod resume;
 pub mod run_folder;
 mod run_models;
+#[cfg(feature = "schema")]
+pub mod schemas;
 pub mod shard;
 
 pub use error::{Error, Result};

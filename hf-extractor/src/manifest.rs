@@ -15,6 +15,7 @@ pub const MANIFEST_FILE: &str = "run.json";
 /// The configuration a run used, as written to the manifest. Holds no secret: the token is only
 /// said to be present or not.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ManifestConfig {
     /// `HF_NUM_MODELS`.
     pub num_models: usize,
@@ -72,6 +73,7 @@ impl ManifestConfig {
 
 /// What one asset produced.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AssetReport {
     /// The asset.
     pub name: String,
@@ -95,6 +97,7 @@ pub struct AssetReport {
 
 /// One failure of the run.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FailureReport {
     /// The asset (stage) it happened in.
     pub asset: String,
@@ -112,6 +115,7 @@ pub struct FailureReport {
 
 /// HTTP figures of the run.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct HttpReport {
     /// Every HTTP request sent (attempts and redirect hops included).
     pub requests: u64,
@@ -158,6 +162,7 @@ impl HttpReport {
 
 /// The manifest.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RunManifest {
     /// `hf-extractor`.
     pub tool: String,
@@ -200,6 +205,7 @@ pub struct RunManifest {
 
 /// What an incremental run saved.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct IncrementalReport {
     /// The listing stopped at the first model last modified before this time.
     pub since: String,
@@ -217,6 +223,7 @@ pub struct IncrementalReport {
 
 /// What a resumed run took over from the interrupted run it continues.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ResumeReport {
     /// Listing pages not asked again.
     pub pages: u64,
@@ -230,6 +237,7 @@ pub struct ResumeReport {
 
 /// How many models each source gave, and what they cost.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ModelsReport {
     /// Models of the latest-N listing.
     pub latest: u64,
@@ -281,6 +289,7 @@ impl ModelsReport {
 
 /// What became of the model-id file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ModelIdFileReport {
     /// The file.
     pub path: String,

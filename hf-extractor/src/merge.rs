@@ -8,11 +8,12 @@
 //!   shards' records by id, sorted by id; a record two shards both wrote (a parent two shards
 //!   read, a dataset two shards' models cite) is kept once, the one that was read
 //!   (`enriched: true`) when one was;
-//! - the `hf_identified_<kind>` maps are the union of the shards' maps (each model is in one
-//!   shard; a parent read by two shards has the same references in both);
-//! - `licenses.json` and `hf_base_models.json` are computed again from the merged files, as a
-//!   single run computes them (the first `license_name` of an id in model order; whether a base
-//!   model was read by any shard);
+//! - the `hf_identified_<kind>` maps, `readme_languages.json` and `chunks_citation.json` are the
+//!   union of the shards' maps (each model is in one shard; a parent read by two shards has the
+//!   same values in both);
+//! - `licenses.json`, `hf_base_models.json` and `sharedby.json` are computed again from the
+//!   merged files, as a single run computes them (the first `license_name` of an id in model
+//!   order; whether a base model was read by any shard; how many models each sharer shares);
 //! - records are copied verbatim, so the merged files equal an unsharded run's byte for byte
 //!   (the shards stamp the run's start from its `run.json`, not their own clock).
 //!
@@ -33,6 +34,7 @@ use std::time::Instant;
 use hf_enrich::identify::IdentifiedRun;
 use hf_enrich::lineage::{BaseModelStub, Lineage, ModelKey};
 use hf_enrich::records::ModelRecord;
+use hf_enrich::sharedby::{SharedByRef, sharedby_entities};
 use hf_enrich::source::{SourceError, SourceErrorKind};
 use hf_identifiers::RunIdentified;
 use serde::Deserialize;
@@ -88,6 +90,9 @@ pub fn shards_of(run_folder: &Path) -> Result<Vec<(Shard, PathBuf)>> {
     }
     Ok(shards.into_iter().collect())
 }
+
+/// The per-model assets whose file is a `{model id: value}` map, like the identified maps.
+const MAP_ASSETS: [&str; 2] = ["readme_languages", "chunks_citation"];
 
 /// What the merge reads of each record: its id and whether it was read.
 #[derive(Deserialize)]
@@ -179,6 +184,7 @@ impl HfExtractor {
         let mut identified = RunIdentified::default();
         let mut merged_kinds: BTreeSet<String> = BTreeSet::new();
         let mut models: Option<Vec<ModelRecord>> = None;
+        let mut sharedby: BTreeMap<String, Vec<SharedByRef>> = BTreeMap::new();
         for asset in graph().into_iter().filter(|a| is_sharded(&a.name)) {
             let Some(file) = asset.file.clone() else {
                 continue;
@@ -203,6 +209,7 @@ impl HfExtractor {
             // shards computed their inputs (their manifests list the lineage's stubs).
             let recompute = match name {
                 "hf_enriched_licenses" => merged_kinds.contains("licenses"),
+                "hf_enriched_sharedby" => merged_kinds.contains("sharedby"),
                 "hf_enriched_base_models" => {
                     merged_kinds.contains("base_models")
                         && models.is_some()
@@ -216,10 +223,10 @@ impl HfExtractor {
             };
             let (path, count, unread) = if recompute && name == "hf_enriched_licenses" {
                 let run = IdentifiedRun::from_refs(identified.clone());
-                let entities = self.enrichment().licenses(&run).await;
+                let entities = self.enrichment(&listing.started_at).licenses(&run).await;
                 let path = folder.write_json(&file, &to_json(&entities)?)?;
                 (path, entities.len(), 0)
-            } else if recompute {
+            } else if recompute && name == "hf_enriched_base_models" {
                 let run = IdentifiedRun::from_refs(identified.clone());
                 let fetched: Vec<_> = models
                     .iter()
@@ -235,12 +242,24 @@ impl HfExtractor {
                 let unread = entities.iter().filter(|e| !e.enriched).count();
                 let path = folder.write_json(&file, &to_json(&entities)?)?;
                 (path, entities.len(), unread)
-            } else if let Some(kind) = name.strip_prefix("hf_identified_") {
+            } else if recompute {
+                // hf_enriched_sharedby: how many models each sharer shares, over all shards.
+                let entities = sharedby_entities(&sharedby, &listing.started_at);
+                let path = folder.write_json(&file, &to_json(&entities)?)?;
+                (path, entities.len(), 0)
+            } else if name.starts_with("hf_identified_") || MAP_ASSETS.contains(&name) {
                 let map = merge_maps(&paths)?;
                 let path = folder.write_json(&file, &map)?;
-                if KINDS.contains(&kind) {
-                    load_identified_map(&mut identified, kind, &path)?;
-                    merged_kinds.insert(kind.to_owned());
+                match name.strip_prefix("hf_identified_") {
+                    Some("sharedby") => {
+                        sharedby = read_json(&path)?;
+                        merged_kinds.insert("sharedby".to_owned());
+                    }
+                    Some(kind) if KINDS.contains(&kind) => {
+                        load_identified_map(&mut identified, kind, &path)?;
+                        merged_kinds.insert(kind.to_owned());
+                    }
+                    _ => {}
                 }
                 (path, map.len(), 0)
             } else {

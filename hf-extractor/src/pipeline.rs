@@ -14,6 +14,8 @@ use hf_enrich::models::{
     SourceOutcome, latest_models, latest_models_streaming, models_from_ids,
     models_from_ids_streaming, note_watermark,
 };
+use hf_enrich::readme_languages::ReadmeLanguage;
+use hf_enrich::sharedby::SharedByRef;
 use hf_enrich::source::{HttpSource, SourceError};
 use hf_identifiers::{BaseModelRef, RunIdentified};
 use serde::Serialize;
@@ -111,6 +113,10 @@ struct State {
     identified: Option<IdentifiedRun>,
     /// Sources fetched ahead, together: (outcome, its requests, its milliseconds).
     prefetched: BTreeMap<&'static str, (SourceModels, u64, u64)>,
+    /// `{model_id: [sharer]}` (`hf_identified_sharedby`).
+    sharedby: Option<BTreeMap<String, Vec<SharedByRef>>>,
+    /// `{model_id: [README language]}` (`readme_languages`).
+    readme: Option<BTreeMap<String, Vec<ReadmeLanguage>>>,
     id_file: ModelIdFileReport,
     failures: Vec<FailureReport>,
     filtered: BTreeMap<String, u64>,
@@ -636,7 +642,7 @@ impl HfExtractor {
                     .iter()
                     .map(|(id, refs)| (id.clone(), refs.clone()))
                     .collect();
-                let (enrichment, events) = self.reporting_enrichment();
+                let (enrichment, events) = self.reporting_enrichment(stamp);
                 // The enrichment moves into the work, so its progress sender is dropped (and the
                 // forwarding ends) when the work is done.
                 let (keys, beside, first) = (&keys, &beside, &first);
@@ -647,6 +653,13 @@ impl HfExtractor {
                 for (id, found) in parents_found {
                     refs.insert(&id, compact(found));
                 }
+                // A reference to a model of the run (another shard's too) or to a parent read
+                // names it by its canonical id.
+                let parents: Vec<ModelKey> = lineage.models.iter().map(ModelKey::of).collect();
+                hf_enrich::lineage::canonicalise_base_models(
+                    &mut refs.base_models,
+                    keys.iter().chain(beside).chain(&parents),
+                );
                 let identified = IdentifiedRun::from_refs(refs);
                 for stub in &lineage.stubs {
                     state.failures.push(FailureReport {
@@ -684,6 +697,28 @@ impl HfExtractor {
                 state.lineage = Some(lineage);
                 state.identified = Some(identified);
                 Ok((written.count, failures, Output::Written(written)))
+            }
+            "hf_identified_sharedby"
+            | "readme_languages"
+            | "chunks_citation"
+            | "sources"
+            | "hf_enriched_sharedby" => {
+                let endpoint = self.client.endpoint().as_str();
+                let mut downstream = state.downstream(checkpoint);
+                let (count, failures, value) =
+                    crate::downstream_assets::compute(name, endpoint, stamp, &mut downstream)?;
+                Ok((count, failures, value.map_or(Output::None, Output::Value)))
+            }
+            "hf_enriched_languages" => {
+                let identified = take_identified(checkpoint, state)?;
+                let readme = state.readme.as_ref();
+                let codes = readme
+                    .into_iter()
+                    .flat_map(|m| m.values().flatten())
+                    .map(|l| l.code.as_str());
+                let entities = self.enrichment(stamp).languages_with(&identified, codes);
+                state.identified = Some(identified);
+                Ok((entities.len() as u64, 0, Output::Value(to_json(&entities)?)))
             }
             _ if name.starts_with("hf_identified_") => {
                 let kind = &name["hf_identified_".len()..];
@@ -736,7 +771,7 @@ impl HfExtractor {
         }
     }
 
-    pub(crate) fn enrichment(&self) -> HfEnrichment<HttpSource> {
+    pub(crate) fn enrichment(&self, stamp: &str) -> HfEnrichment<HttpSource> {
         HfEnrichment::new(
             HttpSource::new(self.client.clone()),
             EnrichmentOptions {
@@ -744,6 +779,7 @@ impl HfExtractor {
                 base_model_iterations: self.config.base_model_iterations,
             },
         )
+        .with_extraction_time(stamp)
     }
 
     /// One `hf_enriched_<kind>` asset.
@@ -771,7 +807,7 @@ impl HfExtractor {
                 Output::Value(to_json(&entities)?),
             ));
         }
-        let (enrichment, events) = self.reporting_enrichment();
+        let (enrichment, events) = self.reporting_enrichment(stamp);
         let work = async move { fetch_kind(&enrichment, kind, identified).await };
         let (fetched, ()) = tokio::join!(work, forward_progress(events, name, observer));
         let (count, value, failed) = fetched?;
@@ -791,12 +827,13 @@ impl HfExtractor {
     /// An enrichment whose progress events come out of the returned receiver.
     fn reporting_enrichment(
         &self,
+        stamp: &str,
     ) -> (
         HfEnrichment<HttpSource>,
         tokio::sync::mpsc::UnboundedReceiver<ProgressEvent>,
     ) {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        let enrichment = self.enrichment().with_progress(move |event| {
+        let enrichment = self.enrichment(stamp).with_progress(move |event| {
             let _ = tx.send(event);
         });
         (enrichment, rx)
@@ -1010,7 +1047,13 @@ fn take_identified(checkpoint: &Checkpoint, state: &mut State) -> Result<Identif
         Some(identified) => Ok(identified),
         None => {
             let models = state.with_ancestors.as_deref().or(state.raw.as_deref());
-            identify_entries(checkpoint, models.unwrap_or_default())
+            let models = models.unwrap_or_default();
+            let mut identified = identify_entries(checkpoint, models)?;
+            hf_enrich::lineage::canonicalise_base_models(
+                &mut identified.refs.base_models,
+                models.iter().map(|e| &e.key),
+            );
+            Ok(IdentifiedRun::from_refs(identified.refs))
         }
     }
 }
@@ -1088,6 +1131,18 @@ fn load(
             state.identified = Some(identified);
             count
         }
+        "hf_identified_sharedby" => {
+            let map: BTreeMap<String, Vec<SharedByRef>> = read_json(&path)?;
+            let count = map.len();
+            state.sharedby = Some(map);
+            count
+        }
+        "readme_languages" => {
+            let map: BTreeMap<String, Vec<ReadmeLanguage>> = read_json(&path)?;
+            let count = map.len();
+            state.readme = Some(map);
+            count
+        }
         _ if name.starts_with("hf_identified_") => {
             let kind = &name["hf_identified_".len()..];
             let mut refs = state.identified.take().map(|i| i.refs).unwrap_or_default();
@@ -1098,6 +1153,49 @@ fn load(
         _ => 0,
     };
     Ok(count as u64)
+}
+
+impl State {
+    /// What the downstream's extra assets read and fill.
+    fn downstream<'s>(
+        &'s mut self,
+        checkpoint: &'s Checkpoint,
+    ) -> crate::downstream_assets::DownstreamState<'s> {
+        crate::downstream_assets::DownstreamState {
+            models: RunModels {
+                checkpoint,
+                entries: self
+                    .with_ancestors
+                    .as_deref()
+                    .or(self.raw.as_deref())
+                    .unwrap_or_default(),
+            },
+            sharedby: &mut self.sharedby,
+            readme: &mut self.readme,
+        }
+    }
+}
+
+/// The run's models as the downstream's assets read them: one at a time, from the journal.
+pub(crate) struct RunModels<'s> {
+    checkpoint: &'s Checkpoint,
+    entries: &'s [Entry],
+}
+
+impl RunModels<'_> {
+    /// A per-model map computed by `f` over the models, one model at a time (so no card is
+    /// held longer than its own turn).
+    pub(crate) fn map<T>(
+        &self,
+        f: impl Fn(&[FetchedModel]) -> BTreeMap<String, T>,
+    ) -> Result<BTreeMap<String, T>> {
+        let mut map = BTreeMap::new();
+        for entry in self.entries {
+            let model = self.checkpoint.model(entry.at)?;
+            map.extend(f(std::slice::from_ref(&model)));
+        }
+        Ok(map)
+    }
 }
 
 /// What a run writes for an asset.

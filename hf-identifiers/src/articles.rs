@@ -10,6 +10,7 @@ use crate::{EntityIdentifier, EntityKind, Evidence, Provenance};
 
 /// What kind of identifier an article has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ArticleKind {
     /// An arXiv identifier (`2106.09685`, `hep-th/9901001`).
@@ -20,6 +21,7 @@ pub enum ArticleKind {
 
 /// An article (paper) the model points to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ArticleRef {
     /// The arXiv id without version, or the DOI.
     pub id: String,

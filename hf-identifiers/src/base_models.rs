@@ -13,6 +13,7 @@ use crate::{EntityIdentifier, EntityKind, Evidence, Provenance};
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
 )]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Relation {
     /// Fine-tuned from the base.
@@ -43,6 +44,7 @@ impl Relation {
 
 /// How much to trust a base-model reference.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Confidence {
     /// Declared in a structured place: the API, a tag or the card data.
@@ -53,6 +55,7 @@ pub enum Confidence {
 
 /// A base (parent) model.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BaseModelRef {
     /// The model id (`owner/name`, or a legacy single name).
     pub id: String,

@@ -7,6 +7,7 @@ use crate::{EntityIdentifier, EntityKind, Evidence, Provenance};
 
 /// A dataset the model points to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DatasetRef {
     /// The dataset id as first found (`owner/name`, or a legacy single name such as `squad`).
     /// Ids are compared case-insensitively; the first spelling found is kept.

@@ -16,6 +16,7 @@ pub const DEPLOY_TAGS: &[&str] = &[
 
 /// What kind of tag a keyword is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum KeywordCategory {
     /// A library, framework or weight format (`transformers`, `pytorch`, `safetensors`, `gguf`),
@@ -31,6 +32,7 @@ pub enum KeywordCategory {
 
 /// A keyword (a tag no other kind claimed).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct KeywordRef {
     /// The tag as written (`region:us`, `endpoints_compatible`, `Source Separation`).
     pub id: String,

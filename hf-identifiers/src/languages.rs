@@ -20,6 +20,7 @@ pub const AMBIGUOUS_TWO_LETTER_TAGS: &[&str] = &["cv", "sd"];
 
 /// A language of the model.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LanguageRef {
     /// The language: an ISO 639-1 code when there is one (`de` for `de`, `deu` or `ger`), else the
     /// declared code or name lowercased (`yue`, `multilingual`).

@@ -8,6 +8,7 @@ use crate::{EntityIdentifier, EntityKind, Evidence, Provenance};
 
 /// A license the model declares.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LicenseRef {
     /// The license id, lowercased (`apache-2.0`, `llama3.1`, `other`).
     pub id: String,

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 /// The variants are ordered from the most to the least structured source, and every reference
 /// lists its provenances in that order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Provenance {
     /// A structured field of the Hub API: `pipeline_tag`, `library_name`, `baseModels`.

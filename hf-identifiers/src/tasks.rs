@@ -8,6 +8,7 @@ use crate::{EntityIdentifier, EntityKind, Evidence, Provenance};
 
 /// A task (pipeline type) of the model.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TaskRef {
     /// The task id, lowercased (`text-generation`).
     pub id: String,

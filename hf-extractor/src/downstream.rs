@@ -1,0 +1,94 @@
+//! What the Python extractor's downstream (the MLentory HF transformer) reads from a run folder,
+//! and how this crate's run folders satisfy it.
+//!
+//! | file | what | asset |
+//! |---|---|---|
+//! | `hf_models_with_ancestors.json` | models that exist and were read (the run's and their parents); stubs of missing, gated or private parents are only in `hf_base_models.json` | `hf_add_ancestor_models` |
+//! | `hf_identified_<kind>.json` | `{model_id: [references]}`; each reference's `id` is the plain string the downstream's map holds | `hf_identified_<kind>` |
+//! | `hf_datasets_specific.json`, `arxiv_articles.json`, `licenses.json`, `keywords.json`, `languages.json`, `tasks.json`, `sharedby.json` | entity records with the downstream's keys ([`hf_enrich::entities`], [`hf_enrich::sharedby`]) | `hf_enriched_<kind>` |
+//! | `readme_languages.json` | `{model_id: [{"code", "confidence"}]}` ([`hf_enrich::readme_languages`]) | `readme_languages` |
+//! | `chunks_citation.json` | `{model_id: chunk or null}` ([`hf_enrich::citation`]) | `chunks_citation` |
+//! | `sources.json` | the catalog source: one record ([`SourceRecord`]) | `sources` |
+//!
+//! # The identity rule
+//!
+//! The downstream links a model to an entity by `hash(TYPE, id)` of the id in the map, and finds
+//! the entity by its record's `mlentory_id`. So, for every kind, each id of the map has exactly
+//! one record with `mlentory_id == hash(TYPE, that exact id string)`, and no two records share
+//! an `mlentory_id`:
+//!
+//! - **Records carry the exact map id.** Each entity file has one record per distinct id of its
+//!   map, keyed by that very string (`id` and the downstream's key), its `mlentory_id` computed
+//!   from it. Ids are compared exactly (case included), as the downstream hashes them.
+//! - **Canonical ids are used wherever they are known before the map is written.** Models are
+//!   keyed by their canonical id everywhere (a renamed repo asked by its old name is a record of
+//!   the new name with the old one in `aliases`), and base-model references to a model that was
+//!   read are rewritten to its canonical id (the text as written stays in the reference's `raw`),
+//!   so `baseModel` links land on the model's record in `hf_models_with_ancestors.json`.
+//!   References to parents that were not read stay as written; their records (stubs, with the
+//!   reason) are in `hf_base_models.json`, which the downstream does not read.
+//! - **Datasets are canonicalised after their map is written**, when they are fetched: a legacy
+//!   id (`mnist`, answered through a 307 by `ylecun/mnist`) keeps its record under `mnist`
+//!   (`datasetId: "mnist"`, `mlentory_id = hash("Dataset", "mnist")`), with the canonical id in
+//!   `canonical_id`. Links resolve; a run whose cards name the same dataset both ways has two
+//!   records, one per spelling, each with its own `mlentory_id` (never a shared one), and the
+//!   `canonical_id` says they are one dataset.
+//! - README languages are keyed by code, like the identified languages: `hf_enriched_languages`
+//!   has a record for every code of both maps, so `inLanguage` links resolve too.
+
+use serde::{Deserialize, Serialize};
+
+use hf_enrich::mlentory::{PLATFORM, mlentory_id};
+use hf_enrich::records::ExtractionMetadata;
+
+/// The name of the catalog source in `sources.json`.
+pub const SOURCE_NAME: &str = "Hugging Face";
+
+/// The record of `sources.json`: the catalog the run read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct SourceRecord {
+    /// The platform (`HF`).
+    pub id: String,
+    /// The catalog's identifier: the Hub's address.
+    #[serde(rename = "https://schema.org/identifier")]
+    pub identifier: String,
+    /// [`SOURCE_NAME`].
+    pub name: String,
+    /// The Hub's address (the configured endpoint, `HF_ENDPOINT`).
+    pub url: String,
+    /// `hash("Source", "HF")`: the platform's, whatever the endpoint (a mirror set with
+    /// `HF_ENDPOINT` serves the same catalog).
+    pub mlentory_id: String,
+    /// How the record was obtained (`configuration`).
+    pub extraction_metadata: ExtractionMetadata,
+}
+
+impl SourceRecord {
+    /// The record of the Hub at `endpoint`; `time` is the run's start.
+    ///
+    /// ```
+    /// use hf_extractor::downstream::SourceRecord;
+    ///
+    /// let source = SourceRecord::new("https://huggingface.co/", "2026-11-27T12:00:00Z");
+    /// let json = serde_json::to_value(&source).unwrap();
+    /// assert_eq!(json["https://schema.org/identifier"], "https://huggingface.co");
+    /// assert_eq!(json["url"], "https://huggingface.co");
+    /// ```
+    pub fn new(endpoint: &str, time: &str) -> Self {
+        let url = endpoint.trim_end_matches('/').to_owned();
+        Self {
+            id: PLATFORM.to_owned(),
+            identifier: url.clone(),
+            name: SOURCE_NAME.to_owned(),
+            mlentory_id: mlentory_id("Source", PLATFORM),
+            url,
+            extraction_metadata: ExtractionMetadata {
+                extraction_method: "configuration".into(),
+                confidence: 1.0,
+                extraction_time: time.to_owned(),
+                error: None,
+            },
+        }
+    }
+}
