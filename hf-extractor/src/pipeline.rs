@@ -183,6 +183,11 @@ fn restore(
             all.push(entry);
         }
         all.sort_by(|a, b| a.key.id.cmp(&b.key.id));
+        // As the lineage left them: named by the canonical ids of the models read.
+        hf_enrich::lineage::canonicalise_base_models(
+            &mut refs.base_models,
+            all.iter().map(|e| &e.key),
+        );
         state.with_ancestors = Some(all);
         state.lineage = Some(Lineage {
             stubs,
