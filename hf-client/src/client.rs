@@ -304,6 +304,8 @@ impl HfClient {
     ///   timeouts, bodies cut short) are retried per [`ClientConfig::retry`]. A 429 waits what the
     ///   server names; an exhausted quota (`RateLimit: ...;r=0`) pauses every request to that
     ///   bucket until the reset.
+    /// - Requests are paced by the announced quota: never more in flight to a bucket than it has
+    ///   left (see [`crate::rate_limit`]), so a long job waits for resets instead of meeting 429.
     /// - Any other status is returned as is: map it with
     ///   [`HubResponse::error_for_status`]. So is a retryable status once the retries are spent,
     ///   and a 429 that is an action limit (quota left, `r>0`).
@@ -414,9 +416,11 @@ impl HfClient {
         let mut hops = 0usize;
         loop {
             let bucket = self.bucket_of(&url);
-            if let Some(bucket) = bucket {
-                inner.limiter.wait(bucket).await;
-            }
+            // Admitted only while the quota left is not all in flight (see `rate_limit`).
+            let admission = match bucket {
+                Some(bucket) => Some(inner.limiter.admit(bucket).await),
+                None => None,
+            };
             let Ok(_permit) = inner.in_flight.acquire().await else {
                 return Attempt::Failed(Error::Config("the client was shut down".into()));
             };
@@ -463,6 +467,8 @@ impl HfClient {
                     .limiter
                     .observe(bucket, &headers, status == StatusCode::TOO_MANY_REQUESTS);
             }
+            // The answer is counted in what the headers said: the slot is free again.
+            drop(admission);
             if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
                 let Some(location) = headers.get(LOCATION).and_then(|v| v.to_str().ok()) else {
                     return Attempt::Failed(Error::Redirect {

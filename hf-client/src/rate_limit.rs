@@ -8,9 +8,27 @@
 //! ```
 //!
 //! for three buckets: `api` (API endpoints), `resolvers` (file downloads through `/resolve/`),
-//! `pages` (web pages). When one answer says a bucket has no requests left (`r=0`), every request
-//! to that bucket waits for the reset together — one shared pause — instead of each finding out
-//! with its own 429. The parsers here take any text and never panic.
+//! `pages` (web pages). The parsers here take any text and never panic.
+//!
+//! ## Pacing
+//!
+//! The client spends the announced quota without running into 429:
+//!
+//! - **Never more requests out than the quota left.** A request is admitted to a bucket only
+//!   while the last announced remaining quota `r` is larger than the bucket's requests already
+//!   admitted and not yet answered (they may not be counted in `r` yet). Otherwise it waits for
+//!   an answer (which may free a slot) or for the window's reset. So the quota is spent at full
+//!   speed — every allowed request in flight — and the request that would have been the first
+//!   429 waits instead.
+//! - **One shared pause.** When an answer says a bucket has nothing left (`r=0`), every request
+//!   to that bucket waits for the reset (`t`, plus [`RESET_MARGIN`]) together, instead of each
+//!   finding out with its own 429. At the reset the bucket starts again with the announced quota
+//!   (`RateLimit-Policy`'s `q`).
+//! - Within a window, `r` only goes down: an answer that arrives late with a larger `r` does not
+//!   raise it. An answer whose reset is later than the known one (by more than the second `t`
+//!   is rounded to) starts a new window. A job that needs three times a bucket's quota thus takes about three windows
+//!   (two waits for a reset, and the time to send the last third), with no 429 unless someone
+//!   else spends the same quota.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -272,24 +290,115 @@ pub struct BucketStatus {
     pub rate_limited: u64,
     /// How many shared pauses were started because the quota ran out.
     pub pauses: u64,
+    /// How many requests were held back because the quota left was all in flight.
+    pub held: u64,
 }
 
 #[derive(Debug, Default)]
 struct BucketState {
     status: BucketStatus,
     paused_until: Option<Instant>,
+    /// When the current window resets, as last announced.
+    reset_at: Option<Instant>,
+    /// Requests admitted and not answered yet.
+    in_flight: u64,
 }
 
-/// Shared pauses per bucket, fed by the headers of every answer.
+impl BucketState {
+    /// Forget the remaining quota of a window that is over: the next window starts with the
+    /// announced quota (or unknown, if none was announced).
+    fn roll_window(&mut self, now: Instant) {
+        if self.reset_at.is_some_and(|at| now >= at + RESET_MARGIN) {
+            self.reset_at = None;
+            self.status.remaining = self.status.quota;
+        }
+    }
+
+    /// Whether one more request fits in what is left of the quota. With nothing in flight and
+    /// no reset to wait for, one request goes anyway, to learn the quota afresh.
+    fn has_room(&self) -> bool {
+        self.status.remaining.is_none_or(|r| r > self.in_flight)
+            || (self.in_flight == 0 && self.reset_at.is_none())
+    }
+}
+
+/// Pacing and shared pauses per bucket, fed by the headers of every answer.
 #[derive(Debug, Default)]
 pub(crate) struct RateLimiter {
     buckets: Mutex<BTreeMap<Bucket, BucketState>>,
+    /// Wakes requests held back when an answer frees a slot.
+    answered: tokio::sync::Notify,
+}
+
+/// A request admitted to a bucket: counted in flight until it is dropped (once its answer was
+/// observed, or it failed).
+#[derive(Debug)]
+pub(crate) struct Admission<'l> {
+    limiter: &'l RateLimiter,
+    bucket: Bucket,
+}
+
+impl Drop for Admission<'_> {
+    fn drop(&mut self) {
+        self.limiter.with(|buckets| {
+            if let Some(state) = buckets.get_mut(&self.bucket) {
+                state.in_flight = state.in_flight.saturating_sub(1);
+            }
+        });
+        self.limiter.answered.notify_waiters();
+    }
 }
 
 impl RateLimiter {
     fn with<R>(&self, f: impl FnOnce(&mut BTreeMap<Bucket, BucketState>) -> R) -> R {
         let mut guard = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         f(&mut guard)
+    }
+
+    /// Wait until the bucket has room for one more request, and count it in flight (see the
+    /// module's "Pacing").
+    pub(crate) async fn admit(&self, bucket: Bucket) -> Admission<'_> {
+        let mut held = false;
+        loop {
+            self.wait(bucket).await;
+            // Listen before looking, so an answer between the look and the wait is not missed.
+            let answered = self.answered.notified();
+            let mut answered = std::pin::pin!(answered);
+            answered.as_mut().enable();
+            let now = Instant::now();
+            let reset = self.with(|buckets| {
+                let state = buckets.entry(bucket).or_default();
+                state.roll_window(now);
+                if state.has_room() {
+                    state.in_flight += 1;
+                    None
+                } else {
+                    if !held {
+                        state.status.held += 1;
+                    }
+                    Some(state.reset_at.map(|at| at + RESET_MARGIN))
+                }
+            });
+            let Some(reset) = reset else {
+                return Admission {
+                    limiter: self,
+                    bucket,
+                };
+            };
+            if !held {
+                tracing::debug!(bucket = %bucket, "the quota left is all in flight; holding a request");
+                held = true;
+            }
+            match reset {
+                Some(at) => {
+                    tokio::select! {
+                        () = answered => {}
+                        () = tokio::time::sleep_until(at) => {}
+                    }
+                }
+                None => answered.await,
+            }
+        }
     }
 
     /// Wait while the bucket is paused. Every waiter wakes at the same reset instant.
@@ -332,7 +441,18 @@ impl RateLimiter {
             for state in &states {
                 let b = Bucket::from_name(&state.bucket).unwrap_or(bucket);
                 let entry = buckets.entry(b).or_default();
-                entry.status.remaining = Some(state.remaining);
+                // Within a window the quota only goes down: a late answer does not raise it.
+                // A reset later than the known one (beyond the rounding of `t`) is a new window.
+                let reset_at = now + state.reset;
+                match (entry.status.remaining, entry.reset_at) {
+                    (Some(known), Some(at)) if reset_at <= at + RESET_MARGIN => {
+                        entry.status.remaining = Some(known.min(state.remaining));
+                    }
+                    _ => {
+                        entry.status.remaining = Some(state.remaining);
+                        entry.reset_at = Some(reset_at);
+                    }
+                }
                 if state.remaining == 0 {
                     let wait = state.reset + RESET_MARGIN;
                     let until = now + wait;
@@ -481,6 +601,56 @@ mod tests {
         let snap = limiter.snapshot();
         assert_eq!(snap[&Bucket::Api].pauses, 1);
         assert_eq!(snap[&Bucket::Api].quota, Some(500));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn requests_are_held_while_the_quota_left_is_in_flight() {
+        let limiter = RateLimiter::default();
+        let headers = |r: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(
+                "ratelimit",
+                HeaderValue::from_str(&format!(r#""api";r={r};t=10"#)).unwrap(),
+            );
+            h.insert(
+                "ratelimit-policy",
+                HeaderValue::from_static(r#""fixed window";"api";q=5;w=10"#),
+            );
+            h
+        };
+        let second = Duration::from_secs(1);
+        // Unknown quota: admitted at once.
+        drop(limiter.admit(Bucket::Api).await);
+        limiter.observe(Bucket::Api, &headers("2"), false);
+        let first = limiter.admit(Bucket::Api).await;
+        let _second = limiter.admit(Bucket::Api).await;
+        assert!(
+            tokio::time::timeout(second, limiter.admit(Bucket::Api))
+                .await
+                .is_err(),
+            "2 left, 2 out"
+        );
+        // A late answer with more left does not raise the window's quota.
+        limiter.observe(Bucket::Api, &headers("4"), false);
+        assert!(
+            tokio::time::timeout(second, limiter.admit(Bucket::Api))
+                .await
+                .is_err()
+        );
+        // An answer frees a slot, and wakes the held request.
+        let third = limiter.admit(Bucket::Api);
+        let mut third = std::pin::pin!(third);
+        assert!(tokio::time::timeout(second, third.as_mut()).await.is_err());
+        drop(first);
+        let _third = tokio::time::timeout(second, third)
+            .await
+            .expect("admitted once a slot was freed");
+        // At the reset (plus the margin) the window starts again with the policy's quota.
+        let start = Instant::now();
+        let _fourth = limiter.admit(Bucket::Api).await;
+        assert!(Instant::now() - start >= Duration::from_secs(7));
+        assert_eq!(limiter.snapshot()[&Bucket::Api].remaining, Some(5));
+        assert!(limiter.snapshot()[&Bucket::Api].held >= 3);
     }
 
     proptest! {

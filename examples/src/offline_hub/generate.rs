@@ -192,51 +192,68 @@ fn specs() -> Vec<Spec> {
         spec("gen/template-2", None).card(Template).library("peft"),
         spec("gen/no-card", None).card(Missing),
     ];
-    // Fillers: five families of eight.
-    type Family = (
-        &'static str,
-        &'static str,
-        &'static str,
-        &'static str,
-        &'static str,
-    );
-    let families: [Family; 5] = [
-        (
-            "bert-sst2",
-            "text-classification",
-            "google-bert/bert-base-uncased",
-            "mit",
-            "transformers",
-        ),
-        (
-            "t5-summarizer",
-            "summarization",
-            "google-t5/t5-small",
-            "apache-2.0",
-            "transformers",
-        ),
-        (
-            "vit-mnist",
-            "image-classification",
-            "google/vit-base-patch16-224",
-            "apache-2.0",
-            "transformers",
-        ),
-        (
-            "wav2vec2-de",
-            "automatic-speech-recognition",
-            "jonatasgrosman/wav2vec2-large-xlsr-53-english",
-            "cc-by-4.0",
-            "transformers",
-        ),
-        (
-            "llama-ft",
-            "text-generation",
-            "meta-llama/Llama-3.1-8B-Instruct",
-            "llama3.1",
-            "transformers",
-        ),
-    ];
+    // Fillers: five families of 28.
+    let mut n = 0usize;
+    for family in &FAMILIES {
+        for i in 0..28 {
+            out.push(filler(family, &format!("gen/{}-{i}", family.0), i, n));
+            n += 1;
+        }
+    }
+    out
+}
+
+/// A family of filler models: name, pipeline tag, base model, license, library.
+type Family = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+);
+
+const FAMILIES: [Family; 5] = [
+    (
+        "bert-sst2",
+        "text-classification",
+        "google-bert/bert-base-uncased",
+        "mit",
+        "transformers",
+    ),
+    (
+        "t5-summarizer",
+        "summarization",
+        "google-t5/t5-small",
+        "apache-2.0",
+        "transformers",
+    ),
+    (
+        "vit-mnist",
+        "image-classification",
+        "google/vit-base-patch16-224",
+        "apache-2.0",
+        "transformers",
+    ),
+    (
+        "wav2vec2-de",
+        "automatic-speech-recognition",
+        "jonatasgrosman/wav2vec2-large-xlsr-53-english",
+        "cc-by-4.0",
+        "transformers",
+    ),
+    (
+        "llama-ft",
+        "text-generation",
+        "meta-llama/Llama-3.1-8B-Instruct",
+        "llama3.1",
+        "transformers",
+    ),
+];
+
+/// Filler number `n` overall, `i` within its `family`: every 7th is low-information (a template
+/// card, no pipeline tag), every 4th in a family is quantized; languages, datasets and arXiv ids
+/// cycle through what the snapshot holds.
+fn filler(family: &Family, id: &str, i: usize, n: usize) -> Spec {
     const DATASETS: &[&str] = &[
         "rajpurkar/squad",
         "ylecun/mnist",
@@ -254,26 +271,48 @@ fn specs() -> Vec<Spec> {
         &["zh-Hans"],
         &["en", "de"],
     ];
-    let mut n = 0usize;
-    for (family, pipeline, base, license, library) in families {
-        for i in 0..28 {
-            let id = format!("gen/{family}-{i}");
-            let low_info = n % 7 == 6;
-            let mut s = spec(&id, (!low_info).then_some(pipeline))
-                .base(&[base], if i % 4 == 3 { "quantized" } else { "finetune" })
-                .license(license)
-                .library(library)
-                .languages(LANGUAGES[n % LANGUAGES.len()])
-                .datasets(&[DATASETS[n % DATASETS.len()]])
-                .arxiv(&[RECORDED_ARXIV_IDS[n % RECORDED_ARXIV_IDS.len()]]);
-            if low_info {
-                s = s.card(CardKind::Template);
-            }
-            out.push(s);
-            n += 1;
-        }
+    let (_, pipeline, base, license, library) = *family;
+    let low_info = n % 7 == 6;
+    let s = spec(id, (!low_info).then_some(pipeline))
+        .base(&[base], if i % 4 == 3 { "quantized" } else { "finetune" })
+        .license(license)
+        .library(library)
+        .languages(LANGUAGES[n % LANGUAGES.len()])
+        .datasets(&[DATASETS[n % DATASETS.len()]])
+        .arxiv(&[RECORDED_ARXIV_IDS[n % RECORDED_ARXIV_IDS.len()]]);
+    if low_info {
+        s.card(CardKind::Template)
+    } else {
+        s
     }
-    out
+}
+
+/// The id of synthetic model number `n`: `syn/<family>-<n>`.
+pub(crate) fn synthetic_id(n: usize) -> String {
+    format!("syn/{}-{n}", FAMILIES[n % FAMILIES.len()].0)
+}
+
+/// Synthetic model number `n` (from 0) of a synthetic Hub: id `syn/<family>-<n>`, built like the
+/// fillers of the bundled snapshot (families in turn), so its datasets, papers and base models
+/// are the snapshot's. Returns the model info body.
+pub(crate) fn synthetic_model(n: usize) -> Map<String, Value> {
+    model_body(&synthetic_spec(n), n).0
+}
+
+/// The card of synthetic model `n` (see [`synthetic_model`]), if it has one.
+pub(crate) fn synthetic_card(n: usize) -> Option<String> {
+    let s = synthetic_spec(n);
+    let (license_name, license_link) = license_of(&s);
+    model_card(&s, license_name, license_link.as_deref())
+}
+
+fn synthetic_spec(n: usize) -> Spec {
+    filler(
+        &FAMILIES[n % FAMILIES.len()],
+        &synthetic_id(n),
+        n / FAMILIES.len(),
+        n,
+    )
 }
 
 /// FNV-1a, for deterministic hex ids.
@@ -287,7 +326,7 @@ fn fnv(text: &str, salt: u64) -> u64 {
 }
 
 /// `n` hex digits derived from `text`.
-fn hex(text: &str, n: usize) -> String {
+pub(crate) fn hex(text: &str, n: usize) -> String {
     let mut out = String::new();
     let mut salt = 0;
     while out.len() < n {
@@ -323,11 +362,19 @@ fn arxiv_link(id: &str) -> String {
 }
 
 fn model_files(s: &Spec, position: usize) -> (String, Option<String>) {
+    let (body, license_name, license_link) = model_body(s, position);
+    let body = serde_json::to_string_pretty(&Value::Object(body)).unwrap_or_default() + "\n";
+    (body, model_card(s, license_name, license_link.as_deref()))
+}
+
+/// The model info body of `s`, with the license name and link its card names when the license
+/// is `other`.
+fn model_body(
+    s: &Spec,
+    position: usize,
+) -> (Map<String, Value>, Option<&'static str>, Option<String>) {
     let owner = s.id.split('/').next().unwrap_or("gen");
-    let name = s.id.split('/').nth(1).unwrap_or(&s.id);
-    let license_name = (s.license == "other").then_some("gen-community-license");
-    let license_link =
-        license_name.map(|_| format!("https://huggingface.co/{}/blob/main/LICENSE", s.id));
+    let (license_name, license_link) = license_of(s);
 
     // cardData mirrors the front matter.
     let mut card_data = Map::new();
@@ -443,14 +490,23 @@ fn model_files(s: &Spec, position: usize) -> (String, Option<String>) {
             }),
         );
     }
-    let body = serde_json::to_string_pretty(&Value::Object(body)).unwrap_or_default() + "\n";
+    (body, license_name, license_link)
+}
 
-    let card = match s.card {
+/// The license name and link a card names when its license is `other`.
+fn license_of(s: &Spec) -> (Option<&'static str>, Option<String>) {
+    let name = (s.license == "other").then_some("gen-community-license");
+    let link = name.map(|_| format!("https://huggingface.co/{}/blob/main/LICENSE", s.id));
+    (name, link)
+}
+
+fn model_card(s: &Spec, license_name: Option<&str>, license_link: Option<&str>) -> Option<String> {
+    let name = s.id.split('/').nth(1).unwrap_or(&s.id);
+    match s.card {
         CardKind::Missing => None,
         CardKind::Template => Some(template_card(s)),
-        CardKind::Full => Some(full_card(s, name, license_name, license_link.as_deref())),
-    };
-    (body, card)
+        CardKind::Full => Some(full_card(s, name, license_name, license_link)),
+    }
 }
 
 fn front_matter(s: &Spec, license_name: Option<&str>, license_link: Option<&str>) -> String {

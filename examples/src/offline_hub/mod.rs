@@ -6,7 +6,10 @@ mod arxiv;
 mod faulty_proxy;
 pub mod generate;
 mod snapshot;
+mod synthetic;
 
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -16,6 +19,7 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 pub use arxiv::{ArxivFeeds, well_formed as arxiv_id_well_formed};
 pub use faulty_proxy::FaultyProxy;
 pub use snapshot::{RepoError, Snapshot, snapshot_dir};
+pub use synthetic::SyntheticHub;
 
 /// Opt-in faults: every `every`-th request (counted over all requests, from 1) answers
 /// HTTP 503 with `Retry-After: 0` instead of its normal answer. Deterministic by request count.
@@ -63,6 +67,7 @@ impl FaultPlan {
 /// The offline Hub: a loopback server answering like the Hub from a [`Snapshot`].
 pub struct OfflineHub {
     server: MockServer,
+    counters: Arc<Counters>,
 }
 
 impl OfflineHub {
@@ -82,19 +87,63 @@ impl OfflineHub {
         faults: Option<FaultPlan>,
     ) -> std::io::Result<Self> {
         let server = MockServer::start().await;
+        Ok(Self::mount(server, snapshot, faults, None).await)
+    }
+
+    /// Serve `snapshot` plus the synthetic models of `synthetic` (a benchmark Hub), on a free
+    /// loopback port. Requests are counted (see [`OfflineHub::requests_by_route`]), not
+    /// recorded, so a long run does not grow the server's memory.
+    ///
+    /// The listing (`/api/models`) serves the synthetic models only, newest first, whatever its
+    /// `sort`, `search` or `filter`; model info and cards answer for synthetic and snapshot
+    /// models alike.
+    pub async fn serve_synthetic(
+        snapshot: Snapshot,
+        synthetic: SyntheticHub,
+    ) -> std::io::Result<Self> {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        Self::serve_synthetic_on(listener, snapshot, synthetic).await
+    }
+
+    /// [`OfflineHub::serve_synthetic`] on a listener of your choice (a fixed port).
+    pub async fn serve_synthetic_on(
+        listener: std::net::TcpListener,
+        snapshot: Snapshot,
+        synthetic: SyntheticHub,
+    ) -> std::io::Result<Self> {
+        let server = MockServer::builder()
+            .listener(listener)
+            .disable_request_recording()
+            .start()
+            .await;
+        // Without a quota of its own, a plan big enough for any benchmark — still counted
+        // honestly, so `r` only goes down within a window, as the Hub's does.
+        let (quota, window) = synthetic.quota.unwrap_or(SyntheticHub::UNLIMITED);
+        let faults = Some(FaultPlan::every(0).with_quota(quota, window));
+        Ok(Self::mount(server, snapshot, faults, Some(synthetic)).await)
+    }
+
+    async fn mount(
+        server: MockServer,
+        snapshot: Snapshot,
+        faults: Option<FaultPlan>,
+        synthetic: Option<SyntheticHub>,
+    ) -> Self {
         let model_tags = snapshot.model_tags_by_type();
         let dataset_tags = snapshot.dataset_tags_by_type();
+        let counters = Arc::<Counters>::default();
         Mock::given(wiremock::matchers::any())
             .respond_with(HubResponder {
                 snapshot,
                 model_tags,
                 dataset_tags,
                 faults,
-                counters: Arc::default(),
+                synthetic,
+                counters: counters.clone(),
             })
             .mount(&server)
             .await;
-        Ok(Self { server })
+        Self { server, counters }
     }
 
     /// The base URL to use as `HF_ENDPOINT` (and as the arXiv endpoint: `/api/query` is served
@@ -109,9 +158,45 @@ impl OfflineHub {
         &self.server
     }
 
-    /// How many requests the server has answered.
+    /// How many requests the server has answered (those answered by extra mounts included,
+    /// unless requests are only counted, as on a synthetic Hub).
     pub async fn request_count(&self) -> usize {
-        self.server.received_requests().await.map_or(0, |r| r.len())
+        match self.server.received_requests().await {
+            Some(requests) => requests.len(),
+            None => self.counters.all.load(Ordering::SeqCst),
+        }
+    }
+
+    /// Requests the Hub's answers were made for, by method and route (`GET list`,
+    /// `HEAD resolve`, `GET resolve-cache`, `GET info`, …). Also served as JSON at
+    /// `GET /_mock/requests` (not counted), for scripts.
+    pub fn requests_by_route(&self) -> BTreeMap<String, usize> {
+        self.counters.by_route()
+    }
+}
+
+/// The route name a request is counted under.
+fn route_name(path: &str) -> &'static str {
+    if path == "/api/models" {
+        "list"
+    } else if path.starts_with("/api/resolve-cache/") {
+        "resolve-cache"
+    } else if path.contains("/resolve/") {
+        "resolve"
+    } else if path.starts_with("/api/models/") {
+        "info"
+    } else if path.starts_with("/api/datasets/") {
+        if path.ends_with("/croissant") {
+            "croissant"
+        } else {
+            "dataset"
+        }
+    } else if path == "/api/query" {
+        "arxiv"
+    } else if path.starts_with("/api/papers/") {
+        "paper"
+    } else {
+        "other"
     }
 }
 
@@ -135,9 +220,25 @@ struct Counters {
     /// Per bucket: when its current window started and how many requests it has had.
     windows:
         std::sync::Mutex<std::collections::BTreeMap<&'static str, (std::time::Instant, usize)>>,
+    /// Requests by method and route.
+    routes: std::sync::Mutex<BTreeMap<String, usize>>,
 }
 
 impl Counters {
+    fn count_route(&self, method: &str, path: &str) {
+        let mut routes = self.routes.lock().unwrap_or_else(|e| e.into_inner());
+        *routes
+            .entry(format!("{method} {}", route_name(path)))
+            .or_default() += 1;
+    }
+
+    fn by_route(&self) -> BTreeMap<String, usize> {
+        self.routes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
     /// Count a request in `bucket`'s enforced window: (requests left after it, seconds until
     /// the window resets, whether it is over the quota).
     fn take(
@@ -164,13 +265,22 @@ struct HubResponder {
     model_tags: Value,
     dataset_tags: Value,
     faults: Option<FaultPlan>,
+    synthetic: Option<SyntheticHub>,
     counters: Arc<Counters>,
 }
 
 impl Respond for HubResponder {
     fn respond(&self, request: &Request) -> ResponseTemplate {
         let path = request.url.path();
+        if path == "/_mock/requests" {
+            let by_route = self.counters.by_route();
+            return ResponseTemplate::new(200).set_body_json(serde_json::json!({
+                "total": self.counters.all.load(Ordering::SeqCst),
+                "by_route": by_route,
+            }));
+        }
         let number = self.counters.all.fetch_add(1, Ordering::SeqCst) + 1;
+        self.counters.count_route(request.method.as_str(), path);
         // The resolvers bucket: any URL with `/resolve/`, and the resolve cache it redirects to.
         let (bucket, quota, counter) =
             if path.contains("/resolve/") || path.starts_with("/api/resolve-cache/") {
@@ -183,8 +293,12 @@ impl Respond for HubResponder {
         let mut remaining = quota - 1 - used % (quota - 1);
         let mut reset = 300;
         let mut over_quota = false;
+        let mut policy = (quota, 300);
         if let Some((tight, window)) = self.faults.and_then(|f| f.quota) {
             (remaining, reset, over_quota) = self.counters.take(bucket, tight, window);
+            // The policy announces the enforced quota and window, in whole seconds.
+            let seconds = window.as_secs() + u64::from(window.subsec_nanos() > 0);
+            policy = (tight, seconds.max(1) as usize);
         }
         let response = if over_quota {
             ResponseTemplate::new(429).set_body_json(
@@ -199,10 +313,7 @@ impl Respond for HubResponder {
         } else {
             self.route(path, request)
         };
-        let response = match self.faults.and_then(|f| f.latency) {
-            Some(latency) => response.set_delay(latency),
-            None => response,
-        };
+        let (policy_quota, policy_window) = policy;
         response
             .insert_header(
                 "ratelimit",
@@ -210,13 +321,44 @@ impl Respond for HubResponder {
             )
             .insert_header(
                 "ratelimit-policy",
-                format!("\"fixed window\";\"{bucket}\";q={quota};w=300").as_str(),
+                format!("\"fixed window\";\"{bucket}\";q={policy_quota};w={policy_window}")
+                    .as_str(),
             )
             .insert_header("x-request-id", format!("offline-hub-{number}").as_str())
+            .set_delay(
+                self.faults
+                    .and_then(|f| f.latency)
+                    .or(self.synthetic.map(|s| s.latency))
+                    .unwrap_or_default(),
+            )
     }
 }
 
 impl HubResponder {
+    /// A model info body, from the synthetic models or the snapshot.
+    fn model(&self, id: &str) -> Option<Cow<'_, Map<String, Value>>> {
+        if let Some(n) = self.synthetic.and_then(|s| s.number(id)) {
+            return self.synthetic.map(|s| Cow::Owned(s.body(n)));
+        }
+        self.snapshot.models.get(id).map(Cow::Borrowed)
+    }
+
+    /// A model's card: `None` for an unknown model, `Some(None)` for a model without one.
+    fn card(&self, id: &str) -> Option<Option<Cow<'_, str>>> {
+        if let Some(synthetic) = self.synthetic
+            && let Some(n) = synthetic.number(id)
+        {
+            return Some(synthetic.card(n).map(Cow::Owned));
+        }
+        self.snapshot.models.get(id)?;
+        Some(
+            self.snapshot
+                .cards
+                .get(id)
+                .map(|c| Cow::Borrowed(c.as_str())),
+        )
+    }
+
     fn route(&self, path: &str, request: &Request) -> ResponseTemplate {
         if path == "/api/models" {
             self.list(request)
@@ -335,6 +477,24 @@ impl HubResponder {
             .filter(|(k, _)| k == "expand[]" || k == "expand")
             .map(|(_, v)| v.as_str())
             .collect();
+        let full = get("full").is_some_and(|f| f.eq_ignore_ascii_case("true"));
+        let page: usize = get("limit")
+            .and_then(|l| l.parse().ok())
+            .unwrap_or(DEFAULT_PAGE)
+            .clamp(1, 1000);
+        let offset: usize = get("cursor").and_then(|c| c.parse().ok()).unwrap_or(0);
+        if let Some(synthetic) = self.synthetic {
+            let items: Vec<Value> = (offset..synthetic.models.min(offset + page))
+                .map(|n| Value::Object(list_item(&synthetic.body(n), &expand, full)))
+                .collect();
+            return with_next_link(
+                ResponseTemplate::new(200).set_body_json(items),
+                request,
+                &query,
+                offset + page,
+                synthetic.models,
+            );
+        }
         let mut models: Vec<&Map<String, Value>> = self
             .snapshot
             .models
@@ -359,39 +519,19 @@ impl HubResponder {
                 models.reverse();
             }
         }
-        let page: usize = get("limit")
-            .and_then(|l| l.parse().ok())
-            .unwrap_or(DEFAULT_PAGE)
-            .clamp(1, 1000);
-        let offset: usize = get("cursor").and_then(|c| c.parse().ok()).unwrap_or(0);
         let items: Vec<Value> = models
             .iter()
             .skip(offset)
             .take(page)
-            .map(|m| Value::Object(list_item(m, &expand)))
+            .map(|m| Value::Object(list_item(m, &expand, full)))
             .collect();
-        let mut response = ResponseTemplate::new(200).set_body_json(items);
-        if offset + page < models.len() {
-            let mut next = request.url.clone();
-            // The Hub's next links are absolute: rebuild the origin from the Host header.
-            if let Some(host) = request.headers.get("host").and_then(|h| h.to_str().ok())
-                && let Ok(origin) = url::Url::parse(&format!("http://{host}/"))
-            {
-                let _ = next.set_host(origin.host_str());
-                let _ = next.set_port(origin.port());
-            }
-            let kept: Vec<(String, String)> = query
-                .iter()
-                .filter(|(k, _)| k != "cursor")
-                .cloned()
-                .collect();
-            next.query_pairs_mut()
-                .clear()
-                .extend_pairs(kept)
-                .append_pair("cursor", &(offset + page).to_string());
-            response = response.insert_header("link", format!("<{next}>; rel=\"next\"").as_str());
-        }
-        response
+        with_next_link(
+            ResponseTemplate::new(200).set_body_json(items),
+            request,
+            &query,
+            offset + page,
+            models.len(),
+        )
     }
 
     fn info(&self, rest: &str, request: &Request) -> ResponseTemplate {
@@ -409,10 +549,10 @@ impl HubResponder {
             };
             return redirect(to, request);
         }
-        let Some(model) = self.snapshot.models.get(id) else {
+        let Some(model) = self.model(id) else {
             return not_found("RepoNotFound", "Repository not found");
         };
-        ResponseTemplate::new(200).set_body_json(Value::Object(unexpanded(model, request)))
+        ResponseTemplate::new(200).set_body_json(Value::Object(unexpanded(&model, request)))
     }
 
     fn resolve(&self, id: &str, file: &str) -> ResponseTemplate {
@@ -424,36 +564,43 @@ impl HubResponder {
                 .insert_header("location", format!("/{canonical}/resolve/{file}").as_str())
                 .set_body_string("Temporary Redirect.");
         }
-        let Some(model) = self.snapshot.models.get(id) else {
+        let Some(model) = self.model(id) else {
             return not_found("RepoNotFound", "Repository not found");
         };
         let sha = model.get("sha").and_then(Value::as_str).unwrap_or("main");
         let name = file.split_once('/').map_or(file, |(_, name)| name);
-        ResponseTemplate::new(307)
+        // Like the Hub: the commit and the file's ETag already on the redirect.
+        let mut response = ResponseTemplate::new(307)
             .insert_header(
                 "location",
                 format!("/api/resolve-cache/models/{id}/{sha}/{name}").as_str(),
             )
-            .set_body_string("Temporary Redirect.")
+            .insert_header("x-repo-commit", sha)
+            .set_body_string("Temporary Redirect.");
+        if let (Some(Some(card)), "README.md") = (self.card(id), name) {
+            response = response.insert_header("x-linked-etag", card_etag(&card).as_str());
+        }
+        response
     }
 
     fn resolve_cache(&self, rest: &str, request: &Request) -> ResponseTemplate {
         // {owner}/{name}/{sha}/{file} or {name}/{sha}/{file}
         let parts: Vec<&str> = rest.split('/').collect();
-        let (id, file) = match parts.as_slice() {
-            [owner, name, _sha, file] => (format!("{owner}/{name}"), *file),
-            [name, _sha, file] => ((*name).to_owned(), *file),
+        let (id, sha, file) = match parts.as_slice() {
+            [owner, name, sha, file] => (format!("{owner}/{name}"), *sha, *file),
+            [name, sha, file] => ((*name).to_owned(), *sha, *file),
             _ => return not_found("EntryNotFound", "Entry not found"),
         };
         if let Some(e) = self.error("models", &id) {
             return e;
         }
-        if !self.snapshot.models.contains_key(&id) {
+        let Some(card) = self.card(&id) else {
             return not_found("RepoNotFound", "Repository not found");
-        }
-        match (file, self.snapshot.cards.get(&id)) {
+        };
+        match (file, card) {
             ("README.md", Some(card)) => {
-                let etag = format!("\"{:x}\"", card.len());
+                let etag = card_etag(&card);
+                // An unchanged card asked with its ETag: 304, no body.
                 let unchanged = request
                     .headers
                     .get("if-none-match")
@@ -462,13 +609,52 @@ impl HubResponder {
                     ResponseTemplate::new(304)
                 } else {
                     ResponseTemplate::new(200)
-                        .set_body_raw(card.clone(), "text/plain; charset=utf-8")
+                        .set_body_raw(card.into_owned(), "text/plain; charset=utf-8")
                 };
-                answer.insert_header("etag", etag.as_str())
+                answer
+                    .insert_header("etag", etag.as_str())
+                    .insert_header("x-repo-commit", sha)
             }
             _ => not_found("EntryNotFound", "Entry not found"),
         }
     }
+}
+
+/// A card's `ETag`: a hash of its text, quoted, as the Hub's (a git blob id) changes with it.
+fn card_etag(card: &str) -> String {
+    format!("\"{}\"", generate::hex(card, 40))
+}
+
+/// `response` with a `Link: <…>; rel="next"` to the page at `next` when `total` goes beyond it.
+/// The link is absolute, like the Hub's, and keeps every parameter but the cursor.
+fn with_next_link(
+    response: ResponseTemplate,
+    request: &Request,
+    query: &[(String, String)],
+    next_offset: usize,
+    total: usize,
+) -> ResponseTemplate {
+    if next_offset >= total {
+        return response;
+    }
+    let mut next = request.url.clone();
+    // The Hub's next links are absolute: rebuild the origin from the Host header.
+    if let Some(host) = request.headers.get("host").and_then(|h| h.to_str().ok())
+        && let Ok(origin) = url::Url::parse(&format!("http://{host}/"))
+    {
+        let _ = next.set_host(origin.host_str());
+        let _ = next.set_port(origin.port());
+    }
+    let kept: Vec<(String, String)> = query
+        .iter()
+        .filter(|(k, _)| k != "cursor")
+        .cloned()
+        .collect();
+    next.query_pairs_mut()
+        .clear()
+        .extend_pairs(kept)
+        .append_pair("cursor", &next_offset.to_string());
+    response.insert_header("link", format!("<{next}>; rel=\"next\"").as_str())
 }
 
 /// A 307 to `to` (a path), keeping the query, as the Hub answers a renamed repository.
@@ -526,8 +712,16 @@ fn compare(a: Option<&Value>, b: Option<&Value>) -> std::cmp::Ordering {
     }
 }
 
-/// The fields a list item carries: `_id`, `id` and the expanded ones, or the Hub's default set.
-fn list_item(model: &Map<String, Value>, expand: &[&str]) -> Map<String, Value> {
+/// The fields a list item carries: `_id`, `id` and the expanded ones; with `full=true` every
+/// key but `cardData` and the expand-only ones; else the Hub's default set.
+fn list_item(model: &Map<String, Value>, expand: &[&str], full: bool) -> Map<String, Value> {
+    if full && expand.is_empty() {
+        let mut item = model.clone();
+        for key in EXPAND_ONLY.iter().chain(&["cardData"]) {
+            item.remove(*key);
+        }
+        return item;
+    }
     const DEFAULT: &[&str] = &[
         "likes",
         "trendingScore",

@@ -1,6 +1,6 @@
 //! `GET /api/models`: the listing, page by page or as a stream.
 
-use futures::{Stream, TryStreamExt};
+use futures::Stream;
 use url::Url;
 
 use crate::client::HfClient;
@@ -387,12 +387,11 @@ impl<'c> ListModels<'c> {
     }
 }
 
+/// The items of the pages; the next page is fetched while the current one is served.
 fn items_of<'c>(
-    pages: impl Stream<Item = Result<Page<ModelInfo>>> + 'c,
-) -> impl Stream<Item = Result<ModelInfo>> + 'c {
-    pages
-        .map_ok(|page| futures::stream::iter(page.items.into_iter().map(Ok)))
-        .try_flatten()
+    pages: impl Stream<Item = Result<Page<ModelInfo>>> + Send + 'c,
+) -> impl Stream<Item = Result<ModelInfo>> + Send + 'c {
+    crate::pagination::items_one_page_ahead(pages)
 }
 
 async fn fetch_page(client: &HfClient, url: Url) -> Result<Page<ModelInfo>> {
