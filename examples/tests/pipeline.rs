@@ -31,19 +31,10 @@ fn read(outcome: &RunOutcome, file: &str) -> Value {
 /// Every file of a run folder with the run's timestamps and the Hub's address (which
 /// `sources.json` names) blanked out.
 fn files_without_times(outcome: &RunOutcome) -> BTreeMap<String, String> {
-    let stamp = &outcome.manifest.started_at;
     let endpoint = outcome.manifest.config.endpoint.trim_end_matches('/');
-    std::fs::read_dir(outcome.folder.path())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.file_name().unwrap() != "run.json")
-        .map(|p| {
-            let text = std::fs::read_to_string(&p)
-                .unwrap()
-                .replace(stamp.as_str(), "<time>")
-                .replace(endpoint, "<hub>");
-            (p.file_name().unwrap().to_string_lossy().into_owned(), text)
-        })
+    common::outputs_without_times(outcome.folder.path(), &outcome.manifest.started_at)
+        .into_iter()
+        .map(|(file, text)| (file, text.replace(endpoint, "<hub>")))
         .collect()
 }
 

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use futures::StreamExt;
 use hf_client::languages::resolve_language;
 use hf_client::tasks::TaskSource;
-use hf_identifiers::{ArticleKind, EntityKind, Identified};
+use hf_identifiers::{ArticleKind, BaseModelRef, EntityKind, Identified};
 use serde::{Deserialize, Serialize};
 
 pub use crate::entities::{
@@ -32,7 +32,9 @@ pub use crate::entities::{
 };
 
 use crate::identify::{IdentifiedRun, identify_model, identify_with};
-use crate::lineage::{DEFAULT_BASE_MODEL_ITERATIONS, Lineage, canonicalise_base_models, follow};
+use crate::lineage::{
+    DEFAULT_BASE_MODEL_ITERATIONS, Lineage, ModelKey, canonicalise_base_models, follow,
+};
 use crate::models::FetchedModel;
 use crate::records::ModelRecord;
 use crate::source::{MetadataSource, SourceError};
@@ -342,7 +344,6 @@ impl<S: MetadataSource> HfEnrichment<S> {
         models: &[FetchedModel],
         beside: &[FetchedModel],
     ) -> (Lineage, IdentifiedRun) {
-        let threads = self.options.threads.max(1);
         let run_found: Vec<(String, Identified)> = models
             .iter()
             .map(|m| (m.id.clone(), identify_model(m)))
@@ -352,11 +353,35 @@ impl<S: MetadataSource> HfEnrichment<S> {
             .iter()
             .map(|(id, found)| (id.clone(), found.base_models.clone()))
             .collect();
+        let keys: Vec<ModelKey> = models.iter().map(ModelKey::of).collect();
+        let beside: Vec<ModelKey> = beside.iter().map(ModelKey::of).collect();
+        let (lineage, lineage_found) = self.ancestors_of(&keys, &beside, &first).await;
+        let mut identified = identify_with(run_found.into_iter().chain(lineage_found));
+        // A reference to a model of the run in another shard is canonicalised too.
+        let parents: Vec<ModelKey> = lineage.models.iter().map(ModelKey::of).collect();
+        canonicalise_base_models(
+            &mut identified.refs.base_models,
+            keys.iter().chain(&beside).chain(&parents),
+        );
+        (lineage, IdentifiedRun::from_refs(identified.refs))
+    }
+
+    /// The lineage of models known by their ids only, with their base models already
+    /// identified (`first`), `beside` the run's other models (as in
+    /// [`ancestors_beside`](Self::ancestors_beside)): the parents read and what was identified
+    /// in each of them. Holds no card of the run's models.
+    pub async fn ancestors_of(
+        &self,
+        models: &[ModelKey],
+        beside: &[ModelKey],
+        first: &BTreeMap<String, Vec<BaseModelRef>>,
+    ) -> (Lineage, Vec<(String, Identified)>) {
+        let threads = self.options.threads.max(1);
         let (lineage, lineage_found) = follow(
             &self.source,
             models,
             beside,
-            &first,
+            first,
             self.options.base_model_iterations,
             threads,
             self.progress.as_deref(),
@@ -367,13 +392,7 @@ impl<S: MetadataSource> HfEnrichment<S> {
             stubs = lineage.stubs.len(),
             "lineage followed"
         );
-        let mut identified = identify_with(run_found.into_iter().chain(lineage_found));
-        // A reference to a model of the run in another shard is canonicalised too.
-        canonicalise_base_models(
-            &mut identified.refs.base_models,
-            models.iter().chain(beside).chain(&lineage.models),
-        );
-        (lineage, IdentifiedRun::from_refs(identified.refs))
+        (lineage, lineage_found)
     }
 
     /// The language records (resolved offline).

@@ -75,6 +75,25 @@ pub struct BaseModelStub {
     pub referenced_by: Vec<ReferencedBy>,
 }
 
+/// What the lineage needs of a model it starts from: its id and the other ids it was asked by.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ModelKey {
+    /// The canonical id.
+    pub id: String,
+    /// Other ids of the model (renamed repos).
+    pub aliases: BTreeSet<String>,
+}
+
+impl ModelKey {
+    /// The key of a fetched model.
+    pub fn of(model: &FetchedModel) -> Self {
+        Self {
+            id: model.id.clone(),
+            aliases: model.aliases.clone(),
+        }
+    }
+}
+
 /// What following the lineage found.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Lineage {
@@ -100,7 +119,8 @@ pub async fn follow_lineage<S: MetadataSource + ?Sized>(
         .iter()
         .map(|m| (m.id.clone(), identify_model(m).base_models))
         .collect();
-    follow(source, models, &[], &first, iterations, threads, None)
+    let keys: Vec<ModelKey> = models.iter().map(ModelKey::of).collect();
+    follow(source, &keys, &[], &first, iterations, threads, None)
         .await
         .0
 }
@@ -110,8 +130,8 @@ pub async fn follow_lineage<S: MetadataSource + ?Sized>(
 /// another process follows (the other shards): known, so never fetched as parents, but not followed.
 pub(crate) async fn follow<S: MetadataSource + ?Sized>(
     source: &S,
-    models: &[FetchedModel],
-    beside: &[FetchedModel],
+    models: &[ModelKey],
+    beside: &[ModelKey],
     first: &BTreeMap<String, Vec<BaseModelRef>>,
     iterations: usize,
     threads: usize,
@@ -238,10 +258,11 @@ pub(crate) async fn follow<S: MetadataSource + ?Sized>(
     }
     // Edges name parents by their canonical id when one is known (a renamed parent's legacy id,
     // another casing); stubs keep the id as referenced.
+    let parents: Vec<ModelKey> = lineage.models.iter().map(ModelKey::of).collect();
     let canonical: BTreeMap<String, String> = models
         .iter()
         .chain(beside)
-        .chain(&lineage.models)
+        .chain(&parents)
         .flat_map(|m| {
             std::iter::once(&m.id)
                 .chain(&m.aliases)
@@ -301,7 +322,7 @@ fn key(id: &str) -> String {
 /// relation kept). References to models not read (stubs, not followed) are left as written.
 pub fn canonicalise_base_models<'m>(
     refs: &mut BTreeMap<String, Vec<BaseModelRef>>,
-    read: impl IntoIterator<Item = &'m FetchedModel>,
+    read: impl IntoIterator<Item = &'m ModelKey>,
 ) {
     let mut canonical: BTreeMap<String, &str> = BTreeMap::new();
     for model in read {

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use futures::{StreamExt, TryStreamExt};
 use hf_client::HfClient;
-use hf_client::models::{ModelProperty, Sort};
+use hf_client::models::{CardAnswer, ModelProperty, Sort};
 use hf_client::wire::ModelInfo;
 use serde::{Deserialize, Serialize};
 
@@ -159,49 +159,204 @@ pub async fn latest_models_reporting(
     options: LatestOptions,
     on_model: &(dyn Fn(usize) + Sync),
 ) -> SourceOutcome {
+    let fetched = std::sync::Mutex::new(Vec::new());
+    let sink = |position: usize, model: FetchedModel| {
+        if let Ok(mut fetched) = fetched.lock() {
+            fetched.push((position, model));
+            on_model(fetched.len());
+        }
+    };
+    let streamed = latest_models_streaming(client, options, &ListingPlan::default(), &sink).await;
+    let mut by_position: BTreeMap<usize, FetchedModel> = fetched
+        .into_inner()
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    let mut outcome = streamed.outcome;
+    outcome.models = streamed
+        .kept
+        .iter()
+        .filter_map(|p| by_position.remove(p))
+        .collect();
+    outcome
+}
+
+/// Where a latest-N listing starts and stops, for incremental and resumed runs.
+#[derive(Clone, Default)]
+pub struct ListingPlan<'a> {
+    /// Stop at the first model last modified before this time (an incremental run's watermark).
+    /// The listing is then sorted by `lastModified` whatever [`LatestOptions::update_recent`]
+    /// says, and is not cut at [`LatestOptions::num_models`].
+    pub since: Option<jiff::Timestamp>,
+    /// Resume from this point of an interrupted listing.
+    pub resume: Option<ListingResume>,
+    /// Cards of an earlier run, reused when a model's `sha` did not change.
+    pub cards: Option<&'a dyn CardCache>,
+    /// Called with each listing page as it arrives (to checkpoint it).
+    pub on_page: Option<&'a (dyn Fn(&ListedPage) + Sync)>,
+}
+
+/// A listing page as it arrived: enough to resume the listing after it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListedPage {
+    /// The listing position of the page's first model.
+    pub first_position: usize,
+    /// The page's models.
+    pub items: Vec<ModelInfo>,
+    /// The next page, if any.
+    pub next: Option<String>,
+}
+
+/// The state of an interrupted listing.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListingResume {
+    /// Models listed but whose card was not fetched yet, with their listing position.
+    pub pending: Vec<(usize, ModelInfo)>,
+    /// Models already done: their position and, when the filter dropped them, why.
+    pub done: Vec<(usize, Option<LowInfo>)>,
+    /// How many models the listing had served.
+    pub listed: usize,
+    /// The next page to ask (none: the listing was over).
+    pub next: Option<url::Url>,
+    /// The newest `lastModified` seen so far.
+    pub newest_last_modified: Option<String>,
+}
+
+/// Cards of an earlier run, by model id.
+pub trait CardCache: Send + Sync {
+    /// The earlier card of `id`, if the earlier run had one.
+    fn get(&self, id: &str) -> Option<CachedCard>;
+    /// Note a card reused because the model's `sha` did not change (a request saved).
+    fn reused(&self) {}
+    /// Note a card answered `304 Not Modified` (a body saved).
+    fn not_modified(&self) {}
+}
+
+/// A card kept by an earlier run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CachedCard {
+    /// The commit the card was read at.
+    pub sha: Option<String>,
+    /// The card's `ETag`, if the Hub sent one.
+    pub etag: Option<String>,
+    /// The card's text (none: the model had no card).
+    pub text: Option<String>,
+}
+
+/// What a streamed latest-N listing produced, its models handed out as they came.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StreamedSource {
+    /// Failures, filtered counts and the watermark; `models` is empty.
+    pub outcome: SourceOutcome,
+    /// The listing positions of the models kept, in listing order.
+    pub kept: Vec<usize>,
+}
+
+/// The latest-N listing with cards, each model handed to `sink` with its listing position as
+/// soon as its card is fetched (in completion order), so nothing holds every card at once.
+/// Returns which positions are kept: the first `num_models` (passing the filter) in listing
+/// order.
+pub async fn latest_models_streaming(
+    client: &HfClient,
+    options: LatestOptions,
+    plan: &ListingPlan<'_>,
+    sink: &(dyn Fn(usize, FetchedModel) + Sync),
+) -> StreamedSource {
     let mut outcome = SourceOutcome::default();
-    if options.num_models == 0 {
-        return outcome;
+    let unbounded = plan.since.is_some();
+    if options.num_models == 0 && !unbounded {
+        return StreamedSource::default();
     }
-    let sort = if options.update_recent {
+    let wanted = if unbounded {
+        usize::MAX
+    } else {
+        options.num_models
+    };
+    let sort = if options.update_recent || unbounded {
         Sort::LastModified
     } else {
         Sort::CreatedAt
     };
+    let resume = plan.resume.clone().unwrap_or_default();
     let mut list = client
         .models()
         .list()
         .sort(sort)
         .expand(MODEL_PROPERTIES.iter().copied());
-    if !options.filter_low_info {
+    if !options.filter_low_info && !unbounded {
         // Without the filter, exactly N models are needed: no page bigger than that.
-        list = list.limit(options.num_models);
+        list = list.limit(options.num_models.saturating_sub(resume.listed).max(1));
     }
-    let mut listed = std::pin::pin!(list.stream());
+    let resuming = plan.resume.is_some();
+    let mut listing_done = resuming && resume.next.is_none();
+    let pages = match (&resume.next, resuming) {
+        (Some(url), true) => futures::future::Either::Left(list.pages_from_url(url.clone())),
+        _ => futures::future::Either::Right(list.pages()),
+    };
+    let mut pages = std::pin::pin!(pages);
+    outcome.newest_last_modified = resume.newest_last_modified.clone();
     // Cards complete in any order; each carries its listing position so the kept models are
     // the first N in listing order, whatever the timing.
     let mut pending = futures::stream::FuturesUnordered::new();
-    let mut done: Vec<(usize, FetchedModel)> = Vec::new();
+    let mut queued: std::collections::VecDeque<(usize, ModelInfo)> = resume.pending.into();
+    let mut done: Vec<(usize, Option<LowInfo>)> = resume.done;
+    let mut passed = done.iter().filter(|(_, rule)| rule.is_none()).count();
     let threads = options.threads.max(1);
-    let mut listed_count = 0usize;
-    let mut listing_done = false;
+    let mut listed_count = resume.listed;
+    let cards = plan.cards;
     loop {
-        let kept = passing(&done, options);
-        let want_more = !listing_done && kept + pending.len() < options.num_models;
+        let want_more = passed + pending.len() + queued.len() < wanted;
+        if pending.len() < threads
+            && let Some((position, info)) = queued.pop_front()
+        {
+            pending.push(async move {
+                (
+                    position,
+                    with_card_cached(client, info, ModelSource::Latest, cards).await,
+                )
+            });
+            continue;
+        }
         tokio::select! {
-            Some(finished) = pending.next(), if !pending.is_empty() => {
-                done.push(finished);
-                on_model(done.len());
+            Some((position, model)) = pending.next(), if !pending.is_empty() => {
+                let rule = if options.filter_low_info { low_info_of(&model) } else { None };
+                if rule.is_none() {
+                    passed += 1;
+                }
+                done.push((position, rule));
+                sink(position, model);
             }
-            item = listed.try_next(), if want_more && pending.len() < threads => {
-                match item {
-                    Ok(Some(info)) => {
-                        note_watermark(&mut outcome, &info);
-                        let position = listed_count;
-                        listed_count += 1;
-                        pending.push(async move {
-                            (position, with_card(client, info, ModelSource::Latest).await)
-                        });
+            page = pages.try_next(), if !listing_done && want_more && queued.is_empty() => {
+                match page {
+                    Ok(Some(page)) => {
+                        let first_position = listed_count;
+                        let mut items = Vec::with_capacity(page.items.len());
+                        for info in page.items {
+                            let older = plan.since.is_some_and(|since| {
+                                last_modified(&info).is_none_or(|t| t < since)
+                            });
+                            if older {
+                                listing_done = true;
+                                break;
+                            }
+                            note_watermark(&mut outcome, &info);
+                            items.push(info);
+                        }
+                        let next = if listing_done { None } else { page.next.clone() };
+                        if next.is_none() {
+                            listing_done = true;
+                        }
+                        if let Some(on_page) = &plan.on_page {
+                            on_page(&ListedPage {
+                                first_position,
+                                items: items.clone(),
+                                next: next.map(|u| u.to_string()),
+                            });
+                        }
+                        for info in items {
+                            queued.push_back((listed_count, info));
+                            listed_count += 1;
+                        }
                     }
                     Ok(None) => listing_done = true,
                     Err(e) => {
@@ -215,44 +370,33 @@ pub async fn latest_models_reporting(
         }
     }
     done.sort_by_key(|(position, _)| *position);
-    for (_, model) in done {
-        if outcome.models.len() >= options.num_models {
+    let mut kept = Vec::new();
+    for (position, rule) in done {
+        if kept.len() >= wanted {
             break;
         }
-        keep(&mut outcome, model, options);
-    }
-    outcome
-}
-
-/// How many finished models pass the filter (all of them when it is off).
-fn passing(done: &[(usize, FetchedModel)], options: LatestOptions) -> usize {
-    if !options.filter_low_info {
-        return done.len();
-    }
-    done.iter()
-        .filter(|(_, m)| {
-            low_info(
-                m.info.pipeline_tag.as_deref(),
-                &m.info.tags,
-                m.card.as_deref().unwrap_or_default(),
-            )
-            .is_none()
-        })
-        .count()
-}
-
-fn keep(outcome: &mut SourceOutcome, model: FetchedModel, options: LatestOptions) {
-    if options.filter_low_info {
-        let card = model.card.as_deref().unwrap_or_default();
-        if let Some(rule) = low_info(model.info.pipeline_tag.as_deref(), &model.info.tags, card) {
-            *outcome.filtered.entry(rule).or_default() += 1;
-            return;
+        match rule {
+            Some(rule) => *outcome.filtered.entry(rule).or_default() += 1,
+            None => kept.push(position),
         }
     }
-    outcome.models.push(model);
+    StreamedSource { outcome, kept }
 }
 
-fn note_watermark(outcome: &mut SourceOutcome, info: &ModelInfo) {
+fn low_info_of(model: &FetchedModel) -> Option<LowInfo> {
+    low_info(
+        model.info.pipeline_tag.as_deref(),
+        &model.info.tags,
+        model.card.as_deref().unwrap_or_default(),
+    )
+}
+
+fn last_modified(info: &ModelInfo) -> Option<jiff::Timestamp> {
+    info.last_modified.as_ref()?.as_str().parse().ok()
+}
+
+/// Note `info`'s `lastModified` as the outcome's newest, if it is newer.
+pub fn note_watermark(outcome: &mut SourceOutcome, info: &ModelInfo) {
     if let Some(t) = info.last_modified.as_ref().map(|t| t.as_str())
         && outcome
             .newest_last_modified
@@ -263,19 +407,48 @@ fn note_watermark(outcome: &mut SourceOutcome, info: &ModelInfo) {
     }
 }
 
-/// The card of a listed model, in one request when its `sha` is known.
-pub(crate) async fn with_card(
+/// The card of a listed model (one request when its `sha` is known), reusing an earlier run's card: without any request when the model's `sha` did
+/// not change, else asking with `If-None-Match` (the earlier `ETag`) and keeping the earlier
+/// text on `304 Not Modified`.
+pub(crate) async fn with_card_cached(
     client: &HfClient,
     info: ModelInfo,
     source: ModelSource,
+    cache: Option<&dyn CardCache>,
 ) -> FetchedModel {
+    let earlier = cache.and_then(|c| c.get(&info.id));
+    if let (Some(earlier), Some(sha)) = (&earlier, &info.sha)
+        && earlier.sha.as_ref() == Some(sha)
+    {
+        if let Some(cache) = cache {
+            cache.reused();
+        }
+        return FetchedModel {
+            card: earlier.text.clone(),
+            card_etag: earlier.etag.clone(),
+            ..FetchedModel::new(info, None, source)
+        };
+    }
     let mut request = client.models().card(&info.id);
     if let Some(sha) = &info.sha {
         request = request.sha(sha);
     }
-    let (card, card_etag, card_error) = match request.send().await {
-        Ok(Some(card)) => (Some(card.text), card.etag, None),
-        Ok(None) => (None, None, None),
+    let earlier_etag = earlier.as_ref().and_then(|e| e.etag.clone());
+    if let Some(etag) = &earlier_etag {
+        request = request.if_none_match(etag);
+    }
+    let (card, card_etag, card_error) = match request.send_conditional().await {
+        Ok(CardAnswer::Card(card)) => {
+            let card = *card;
+            (Some(card.text), card.etag, None)
+        }
+        Ok(CardAnswer::NotModified) => {
+            if let Some(cache) = cache {
+                cache.not_modified();
+            }
+            (earlier.and_then(|e| e.text), earlier_etag, None)
+        }
+        Ok(_) => (None, None, None),
         Err(e) => {
             tracing::warn!(model = %info.id, error = %e, "card not fetched");
             (None, None, Some(e.to_string()))
@@ -296,13 +469,22 @@ pub(crate) async fn model_by_id(
     id: &str,
     source: ModelSource,
 ) -> Result<FetchedModel, hf_client::Error> {
+    model_by_id_cached(client, id, source, None).await
+}
+
+async fn model_by_id_cached(
+    client: &HfClient,
+    id: &str,
+    source: ModelSource,
+    cards: Option<&dyn CardCache>,
+) -> Result<FetchedModel, hf_client::Error> {
     let response = client
         .models()
         .info(id)
         .expand(MODEL_PROPERTIES.iter().copied())
         .send()
         .await?;
-    let mut model = with_card(client, response.info, source).await;
+    let mut model = with_card_cached(client, response.info, source, cards).await;
     model.id = response.id;
     if response.requested_id != model.id {
         model.aliases.insert(response.requested_id);
@@ -327,37 +509,86 @@ pub async fn models_from_ids_reporting(
     threads: usize,
     on_model: &(dyn Fn(usize) + Sync),
 ) -> SourceOutcome {
-    let fetched: Vec<Result<FetchedModel, ModelFailure>> = futures::stream::iter(&ids.entries)
-        .map(|entry| async move {
-            model_by_id(client, &entry.id, ModelSource::File)
+    let outcome = std::sync::Mutex::new(SourceOutcome::default());
+    let sink = |index: usize, result: Result<FetchedModel, ModelFailure>| {
+        if let Ok(mut outcome) = outcome.lock() {
+            outcome.add(result);
+        }
+        on_model(index + 1);
+    };
+    let plan = IdsPlan {
+        threads,
+        ..IdsPlan::default()
+    };
+    models_from_ids_streaming(client, ids, &plan, &sink).await;
+    outcome.into_inner().unwrap_or_default()
+}
+
+/// How to fetch the ids of a model-id file.
+#[derive(Default)]
+pub struct IdsPlan<'a> {
+    /// Ids fetched at once.
+    pub threads: usize,
+    /// Entries (by index in [`ModelIdList::entries`]) already done (a resumed run).
+    pub skip: BTreeSet<usize>,
+    /// Cards of an earlier run, reused when a model's `sha` did not change.
+    pub cards: Option<&'a dyn CardCache>,
+}
+
+/// The models of a model-id file, each result handed to `sink` with its entry's index, in the
+/// file's order, as soon as it is fetched.
+pub async fn models_from_ids_streaming(
+    client: &HfClient,
+    ids: &ModelIdList,
+    plan: &IdsPlan<'_>,
+    sink: &(dyn Fn(usize, Result<FetchedModel, ModelFailure>) + Sync),
+) {
+    let cards = plan.cards;
+    futures::stream::iter(ids.entries.iter().enumerate())
+        .filter(|(index, _)| futures::future::ready(!plan.skip.contains(index)))
+        .map(|(index, entry)| async move {
+            let result = model_by_id_cached(client, &entry.id, ModelSource::File, cards)
                 .await
                 .map_err(|e| ModelFailure {
                     line: Some(entry.line),
                     ..ModelFailure::new(&entry.id, ModelSource::File, &e)
-                })
+                });
+            (index, result)
         })
-        .buffered(threads.max(1))
-        .enumerate()
-        .map(|(i, result)| {
-            on_model(i + 1);
-            result
+        .buffered(plan.threads.max(1))
+        .for_each(|(index, result)| {
+            sink(index, result);
+            futures::future::ready(())
         })
-        .collect()
         .await;
-    let mut outcome = SourceOutcome::default();
-    for result in fetched {
+}
+
+impl SourceOutcome {
+    /// Add one model, or one failure, of a source.
+    pub fn add(&mut self, result: Result<FetchedModel, ModelFailure>) {
         match result {
             Ok(model) => {
-                note_watermark(&mut outcome, &model.info);
-                outcome.models.push(model);
+                note_watermark(self, &model.info);
+                self.models.push(model);
             }
             Err(failure) => {
                 tracing::warn!(id = %failure.id, line = ?failure.line, error = %failure.error, "model not fetched");
-                outcome.failures.push(failure);
+                self.failures.push(failure);
             }
         }
     }
-    outcome
+}
+
+/// Fold `other` into `existing`, two answers for the same canonical id: every source and alias
+/// is kept, and a card if `existing` has none.
+pub fn merge_model(existing: &mut FetchedModel, other: FetchedModel) {
+    existing.sources.extend(other.sources);
+    existing.aliases.extend(other.aliases);
+    if existing.card.is_none() && other.card.is_some() {
+        existing.card = other.card;
+        existing.card_etag = other.card_etag;
+        existing.card_error = None;
+    }
 }
 
 /// Merge sources by canonical id: one model per id, with every source and alias that produced
@@ -368,15 +599,7 @@ pub fn merge(sources: impl IntoIterator<Item = SourceOutcome>) -> SourceOutcome 
     for source in sources {
         for model in source.models {
             match by_id.get_mut(&model.id) {
-                Some(existing) => {
-                    existing.sources.extend(model.sources);
-                    existing.aliases.extend(model.aliases);
-                    if existing.card.is_none() && model.card.is_some() {
-                        existing.card = model.card;
-                        existing.card_etag = model.card_etag;
-                        existing.card_error = None;
-                    }
-                }
+                Some(existing) => merge_model(existing, model),
                 None => {
                     by_id.insert(model.id.clone(), model);
                 }

@@ -15,6 +15,8 @@
 //! | `HF_ARXIV_ENDPOINT` | `https://export.arxiv.org` | the arXiv export API |
 //! | `HF_ARXIV_DELAY_MS` | 3000 | spacing of arXiv requests |
 //! | `HF_SPDX_LICENSES_URL` | none | refresh the SPDX list from this `licenses.json` |
+//! | `HF_SINCE` | none | an incremental run: only models last modified at or after this time (RFC 3339) |
+//! | `HF_SINCE_RUN` | none | an incremental run after this earlier run folder: its watermark is `HF_SINCE`, its cards are reused |
 //!
 //! A value that cannot be used is an error naming the variable, before any request is made.
 
@@ -60,6 +62,13 @@ pub struct ExtractorConfig {
     pub filter_low_info: bool,
     /// The Hub client's settings (`HF_ENDPOINT`, `HF_TOKEN`, `HF_ARXIV_*`, `HF_SPDX_LICENSES_URL`).
     pub client: HfClientBuilder,
+    /// An incremental run: list by `lastModified`, newest first, and stop at the first model
+    /// older than this (`HF_SINCE`); the listing is then not cut at `num_models`.
+    pub since: Option<jiff::Timestamp>,
+    /// An incremental run after this earlier run folder (`HF_SINCE_RUN`): its manifest's
+    /// watermark is `since` (unless `HF_SINCE` is given), and a model whose `sha` did not
+    /// change keeps the earlier card without a request.
+    pub since_run: Option<PathBuf>,
 }
 
 impl Default for ExtractorConfig {
@@ -75,6 +84,8 @@ impl Default for ExtractorConfig {
             output_dir: PathBuf::from(DEFAULT_OUTPUT_DIR),
             filter_low_info: false,
             client: HfClientBuilder::new(),
+            since: None,
+            since_run: None,
         }
     }
 }
@@ -127,6 +138,18 @@ impl ExtractorConfig {
             )?,
             output_dir: get("HF_OUTPUT_DIR").map_or(defaults.output_dir, PathBuf::from),
             filter_low_info: boolean(&get, "HF_FILTER_LOW_INFO", defaults.filter_low_info)?,
+            since: get("HF_SINCE")
+                .map(|value| {
+                    value.trim().parse().map_err(|e| Error::Config {
+                        variable: "HF_SINCE".into(),
+                        value: value.clone(),
+                        reason: format!(
+                            "must be an RFC 3339 time such as 2026-11-27T00:00:00Z: {e}"
+                        ),
+                    })
+                })
+                .transpose()?,
+            since_run: get("HF_SINCE_RUN").map(PathBuf::from),
             client: HfClientBuilder::from_env_with(&var).map_err(|e| Error::Config {
                 variable: "HF_*".into(),
                 value: String::new(),
@@ -214,8 +237,15 @@ mod tests {
             ("HF_OUTPUT_DIR", "/tmp/out"),
             ("HF_ENDPOINT", "http://127.0.0.1:1"),
             ("HF_TOKEN", "hf_x"),
+            ("HF_SINCE", "2026-11-01T10:00:00Z"),
+            ("HF_SINCE_RUN", "/tmp/out/run"),
         ]))
         .unwrap();
+        assert_eq!(
+            c.since.map(|t| t.to_string()).as_deref(),
+            Some("2026-11-01T10:00:00Z")
+        );
+        assert_eq!(c.since_run, Some(PathBuf::from("/tmp/out/run")));
         assert_eq!(
             (
                 c.num_models,
@@ -245,6 +275,7 @@ mod tests {
             ("HF_ENRICHMENT_THREADS", "many", "whole number"),
             ("HF_UPDATE_RECENT", "maybe", "true or false"),
             ("HF_ARXIV_DELAY_MS", "soon", "HF_ARXIV_DELAY_MS"),
+            ("HF_SINCE", "yesterday", "RFC 3339"),
         ];
         for (variable, value, reason) in cases {
             let err = ExtractorConfig::from_env_with(env(&[(variable, value)]))

@@ -5,18 +5,17 @@
 use std::collections::BTreeMap;
 
 use hf_enrich::citation::citation_chunks;
-use hf_enrich::models::FetchedModel;
 use hf_enrich::readme_languages::{ReadmeLanguage, readme_languages};
 use hf_enrich::sharedby::{SharedByRef, identify_sharedby, sharedby_entities};
 
 use crate::downstream::SourceRecord;
 use crate::error::{Error, Result};
-use crate::pipeline::to_json;
+use crate::pipeline::{RunModels, to_json};
 
 /// What these assets read (the models with their ancestors) and fill (the maps later assets
 /// read).
 pub(crate) struct DownstreamState<'s> {
-    pub(crate) models: &'s [FetchedModel],
+    pub(crate) models: RunModels<'s>,
     pub(crate) sharedby: &'s mut Option<BTreeMap<String, Vec<SharedByRef>>>,
     pub(crate) readme: &'s mut Option<BTreeMap<String, Vec<ReadmeLanguage>>>,
 }
@@ -30,7 +29,7 @@ pub(crate) fn compute(
 ) -> Result<(u64, u64, Option<serde_json::Value>)> {
     let (count, value) = match name {
         "hf_identified_sharedby" => {
-            let map = identify_sharedby(state.models);
+            let map = state.models.map(identify_sharedby)?;
             let value = to_json(&map)?;
             let count = map.len();
             *state.sharedby = Some(map);
@@ -39,21 +38,21 @@ pub(crate) fn compute(
         "hf_enriched_sharedby" => {
             let map = match state.sharedby.take() {
                 Some(map) => map,
-                None => identify_sharedby(state.models),
+                None => state.models.map(identify_sharedby)?,
             };
             let records = sharedby_entities(&map, stamp);
             *state.sharedby = Some(map);
             (records.len(), to_json(&records)?)
         }
         "readme_languages" => {
-            let map = readme_languages(state.models);
+            let map = state.models.map(readme_languages)?;
             let value = to_json(&map)?;
             let count = map.len();
             *state.readme = Some(map);
             (count, value)
         }
         "chunks_citation" => {
-            let map = citation_chunks(state.models);
+            let map = state.models.map(citation_chunks)?;
             (map.len(), to_json(&map)?)
         }
         "sources" => (1, to_json(&[SourceRecord::new(endpoint, stamp)])?),

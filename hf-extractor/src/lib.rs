@@ -4,16 +4,21 @@
 //! [`identifiers`] (pure identification of related entities) and [`enrich`] (orchestration).
 
 pub mod assets;
+pub mod checkpoint;
 pub mod config;
 pub mod downstream;
 mod downstream_assets;
 pub mod error;
+pub mod incremental;
+pub mod json_stream;
 pub mod manifest;
 pub mod merge;
 pub mod pipeline;
 #[cfg(feature = "dagster-pipes")]
 pub mod pipes;
+mod resume;
 pub mod run_folder;
+mod run_models;
 #[cfg(feature = "schema")]
 pub mod schemas;
 pub mod shard;

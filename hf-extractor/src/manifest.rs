@@ -41,6 +41,12 @@ pub struct ManifestConfig {
     pub spdx_licenses_url: Option<String>,
     /// `"<redacted>"` when a token was configured, else none.
     pub token: Option<String>,
+    /// `HF_SINCE`, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
+    /// `HF_SINCE_RUN`, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since_run: Option<String>,
 }
 
 impl ManifestConfig {
@@ -59,6 +65,8 @@ impl ManifestConfig {
             arxiv_delay_ms: u64::try_from(client.arxiv_delay.as_millis()).unwrap_or(u64::MAX),
             spdx_licenses_url: client.spdx_licenses_url.as_ref().map(|u| u.to_string()),
             token: client.token.as_ref().map(|_| "<redacted>".to_owned()),
+            since: config.since.map(|t| t.to_string()),
+            since_run: config.since_run.as_ref().map(|p| p.display().to_string()),
         }
     }
 }
@@ -187,6 +195,44 @@ pub struct RunManifest {
     pub failures: Vec<FailureReport>,
     /// The newest `lastModified` seen in the listing (the watermark of an incremental run).
     pub watermark: Option<String>,
+    /// What an incremental run (`HF_SINCE`, `HF_SINCE_RUN`) saved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incremental: Option<IncrementalReport>,
+    /// What a resumed run (`--resume`) took over from the interrupted one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resumed: Option<ResumeReport>,
+}
+
+/// What an incremental run saved.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct IncrementalReport {
+    /// The listing stopped at the first model last modified before this time.
+    pub since: String,
+    /// The earlier run whose cards were reused, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since_run: Option<String>,
+    /// Cards taken from the earlier run because the model's `sha` did not change: one request
+    /// saved each.
+    pub cards_reused: u64,
+    /// Cards asked with `If-None-Match` and answered `304 Not Modified`: the body saved.
+    pub cards_not_modified: u64,
+    /// Requests saved: `cards_reused`.
+    pub requests_saved: u64,
+}
+
+/// What a resumed run took over from the interrupted run it continues.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ResumeReport {
+    /// Listing pages not asked again.
+    pub pages: u64,
+    /// Models (with their cards) not fetched again.
+    pub models: u64,
+    /// Models of the model-id file that had failed, not asked again.
+    pub failures: u64,
+    /// Assets whose files were already written, not computed again.
+    pub assets: Vec<String>,
 }
 
 /// How many models each source gave, and what they cost.

@@ -32,7 +32,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use hf_enrich::identify::IdentifiedRun;
-use hf_enrich::lineage::{BaseModelStub, Lineage};
+use hf_enrich::lineage::{BaseModelStub, Lineage, ModelKey};
 use hf_enrich::records::ModelRecord;
 use hf_enrich::sharedby::{SharedByRef, sharedby_entities};
 use hf_enrich::source::{SourceError, SourceErrorKind};
@@ -42,10 +42,11 @@ use serde_json::value::RawValue;
 
 use crate::assets::{KINDS, graph};
 use crate::error::{Error, Result};
+use crate::json_stream::file_sha256;
 use crate::manifest::{AssetReport, FailureReport, MANIFEST_FILE, RunManifest};
 use crate::pipeline::{
-    HfExtractor, RunOutcome, asset_file, base_model_entities, elapsed_ms, file_sha256,
-    load_identified_map, read_json, to_json,
+    HfExtractor, RunOutcome, asset_file, base_model_entities, elapsed_ms, load_identified_map,
+    read_json, to_json,
 };
 use crate::run_folder::RunFolder;
 use crate::shard::{SHARDS_DIR, Shard, is_sharded};
@@ -230,7 +231,7 @@ impl HfExtractor {
                 let fetched: Vec<_> = models
                     .iter()
                     .flatten()
-                    .map(ModelRecord::to_fetched_model)
+                    .map(|record| ModelKey::of(&record.to_fetched_model()))
                     .collect();
                 let lineage = Lineage {
                     stubs: stubs(&failures),

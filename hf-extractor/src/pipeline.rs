@@ -6,30 +6,39 @@ use std::time::Instant;
 
 use hf_client::HfClient;
 use hf_enrich::enrich::{EnrichmentOptions, HfEnrichment, ProgressEvent};
-use hf_enrich::identify::{IdentifiedRun, identify_models};
-use hf_enrich::lineage::Lineage;
+use hf_enrich::identify::{IdentifiedRun, identify_model};
+use hf_enrich::lineage::{Lineage, ModelKey};
 use hf_enrich::model_ids::ModelIdList;
 use hf_enrich::models::{
-    FetchedModel, LatestOptions, ModelFailure, SourceOutcome, latest_models,
-    latest_models_reporting, merge, models_from_ids, models_from_ids_reporting,
+    FetchedModel, IdsPlan, LatestOptions, ListedPage, ListingPlan, ModelFailure, ModelSource,
+    SourceOutcome, latest_models, latest_models_streaming, models_from_ids,
+    models_from_ids_streaming, note_watermark,
 };
 use hf_enrich::readme_languages::ReadmeLanguage;
 use hf_enrich::sharedby::SharedByRef;
 use hf_enrich::source::{HttpSource, SourceError};
-use hf_identifiers::RunIdentified;
+use hf_identifiers::{BaseModelRef, RunIdentified};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::assets::{self, graph};
+use crate::checkpoint::{Checkpoint, Event};
 use crate::config::ExtractorConfig;
 use crate::error::{Error, Result};
+use crate::incremental::{EarlierRun, Incremental};
+use crate::json_stream::{file_sha256, for_each_element};
 use crate::manifest::{
     AssetReport, FailureReport, HttpReport, MANIFEST_FILE, ManifestConfig, ModelIdFileReport,
-    ModelsReport, RunManifest,
+    ModelsReport, ResumeReport, RunManifest,
 };
-use crate::run_folder::{RunFolder, ensure_writable};
-use crate::shard::{Shard, ShardRun};
-use hf_enrich::records::{BaseModelEntity, BaseModelLink, ExtractionMetadata, ModelRecord};
+use crate::resume::{FileReplay, LatestReplay, Replay};
+use crate::run_folder::{RunFolder, WrittenArray, ensure_writable};
+use crate::run_models::{
+    Collector, Entry, SourceModels, compact, identify_entries, keep_positions, merge_sources,
+    write_records,
+};
+use crate::shard::{PreparedShard, Shard, ShardRun};
+use hf_enrich::records::{BaseModelEntity, ExtractionMetadata, ModelRecord};
 
 /// What a caller sees of a run as it goes: progress bars, Dagster Pipes.
 pub trait RunObserver: Send + Sync {
@@ -87,22 +96,23 @@ pub struct HfExtractor {
     client: HfClient,
 }
 
-/// Values of the assets computed or loaded so far.
+/// Values of the assets computed or loaded so far. Models are places in the run's journal
+/// ([`Checkpoint`]): no card stays in memory between stages.
 #[derive(Default)]
 struct State {
-    latest: Option<SourceOutcome>,
-    from_file: Option<SourceOutcome>,
-    raw: Option<Vec<FetchedModel>>,
+    latest: Option<SourceModels>,
+    from_file: Option<SourceModels>,
+    raw: Option<Vec<Entry>>,
     /// How many models the run has (`hf_raw_models`), for the manifest.
     run_models: usize,
     /// The shard whose models this process computes, if any.
     shard: Option<Shard>,
-    /// The run's models and the parents read (`hf_add_ancestor_models`).
-    with_ancestors: Option<Vec<FetchedModel>>,
+    /// The run's models and the parents read (`hf_add_ancestor_models`), sorted by id.
+    with_ancestors: Option<Vec<Entry>>,
     lineage: Option<Lineage>,
     identified: Option<IdentifiedRun>,
     /// Sources fetched ahead, together: (outcome, its requests, its milliseconds).
-    prefetched: BTreeMap<&'static str, (SourceOutcome, u64, u64)>,
+    prefetched: BTreeMap<&'static str, (SourceModels, u64, u64)>,
     /// `{model_id: [sharer]}` (`hf_identified_sharedby`).
     sharedby: Option<BTreeMap<String, Vec<SharedByRef>>>,
     /// `{model_id: [README language]}` (`readme_languages`).
@@ -111,6 +121,86 @@ struct State {
     failures: Vec<FailureReport>,
     filtered: BTreeMap<String, u64>,
     watermark: Option<String>,
+    /// What the journal of an interrupted run says of each source (a resumed run).
+    latest_replay: Option<LatestReplay>,
+    file_replay: Option<FileReplay>,
+    resumed: Option<ResumeReport>,
+}
+
+/// A run folder being written: its journal, its start (the extraction time of its records),
+/// what it materialises and where it reads from.
+struct Run {
+    folder: RunFolder,
+    checkpoint: Checkpoint,
+    stamp: String,
+    selection: Vec<String>,
+    from: Option<RunFolder>,
+    /// The shard this process computes, if any.
+    shard_run: Option<PreparedShard>,
+    incremental: Incremental,
+    resuming: bool,
+}
+
+/// What computing an asset reads of the run.
+#[derive(Clone, Copy)]
+struct Ctx<'r> {
+    folder: &'r RunFolder,
+    checkpoint: &'r Checkpoint,
+    incremental: &'r Incremental,
+    stamp: &'r str,
+}
+
+/// Take an asset over from the interrupted run being resumed, when its file was written: the
+/// lineage (its parents and stubs are in the journal) and the entities. Returns its report.
+fn restore(
+    name: &str,
+    folder: &RunFolder,
+    checkpoint: &Checkpoint,
+    replay: &mut Replay,
+    state: &mut State,
+) -> Result<Option<AssetReport>> {
+    if name != "hf_add_ancestor_models" && !name.starts_with("hf_enriched_") {
+        return Ok(None);
+    }
+    let Some((report, failures)) = replay.assets.remove(name) else {
+        return Ok(None);
+    };
+    if !report
+        .file
+        .as_ref()
+        .is_some_and(|f| folder.path().join(f).is_file())
+    {
+        return Ok(None);
+    }
+    if name == "hf_add_ancestor_models" {
+        let Some(stubs) = replay.stubs.take() else {
+            return Ok(None);
+        };
+        let mut refs = take_identified(checkpoint, state)?.refs;
+        let mut all = state.raw.take().unwrap_or_default();
+        for (entry, found) in std::mem::take(&mut replay.parents) {
+            refs.insert(&entry.key.id, found);
+            all.push(entry);
+        }
+        all.sort_by(|a, b| a.key.id.cmp(&b.key.id));
+        // As the lineage left them: named by the canonical ids of the models read.
+        hf_enrich::lineage::canonicalise_base_models(
+            &mut refs.base_models,
+            all.iter().map(|e| &e.key),
+        );
+        state.with_ancestors = Some(all);
+        state.lineage = Some(Lineage {
+            stubs,
+            ..Lineage::default()
+        });
+        state.identified = Some(IdentifiedRun::from_refs(refs));
+    }
+    state.failures.extend(failures);
+    if let Some(resumed) = &mut state.resumed {
+        resumed.assets.push(name.to_owned());
+    }
+    tracing::info!(asset = %name, "taken over from the interrupted run");
+    Ok(Some(report))
 }
 
 impl HfExtractor {
@@ -198,6 +288,100 @@ impl HfExtractor {
             None => options.selection.clone(),
         };
         let from = options.from.as_deref().map(RunFolder::open).transpose()?;
+        let incremental = self.incremental()?;
+        let folder = match &shard_run {
+            Some(s) => s.folder.clone(),
+            None => RunFolder::create(&self.config.output_dir, started)?,
+        };
+        let checkpoint = Checkpoint::create(folder.path())?;
+        let stamp = started.to_string();
+        checkpoint.append(&Event::Started {
+            started_at: stamp.clone(),
+            selection: selection.clone(),
+            from: from.as_ref().map(|f| f.path().to_owned()),
+        })?;
+        let run = Run {
+            folder,
+            checkpoint,
+            stamp,
+            selection,
+            from,
+            shard_run,
+            incremental,
+            resuming: false,
+        };
+        self.run_in(run, Replay::new(self.config.filter_low_info), observer)
+            .await
+    }
+
+    /// Continue the interrupted run in `folder` (killed at any point) from its journal
+    /// (`checkpoint.jsonl`): the listing goes on from its next page, models already fetched and
+    /// entity files already written are taken as they are, and the run ends with the files a
+    /// clean run would have written. Resume with the same settings as the interrupted run.
+    pub async fn resume(&self, folder: &Path, observer: &dyn RunObserver) -> Result<RunOutcome> {
+        let folder = RunFolder::open(folder)?;
+        let mut replay = Replay::new(self.config.filter_low_info);
+        let checkpoint = Checkpoint::open(folder.path(), |at, event| {
+            replay.add(at, event);
+            Ok(())
+        })?;
+        let started = replay.started.take().ok_or_else(|| Error::Config {
+            variable: "--resume".into(),
+            value: folder.path().display().to_string(),
+            reason: "its checkpoint.jsonl does not say how the run started".into(),
+        })?;
+        tracing::info!(folder = %folder.path().display(), "resuming the run");
+        let run = Run {
+            from: started.from.as_deref().map(RunFolder::open).transpose()?,
+            folder,
+            checkpoint,
+            stamp: started.started_at,
+            selection: started.selection,
+            shard_run: None,
+            incremental: self.incremental()?,
+            resuming: true,
+        };
+        self.run_in(run, replay, observer).await
+    }
+
+    /// The incremental settings: `since` (given, or the earlier run's watermark) and the
+    /// earlier run's cards.
+    fn incremental(&self) -> Result<Incremental> {
+        let earlier = self
+            .config
+            .since_run
+            .as_deref()
+            .map(EarlierRun::open)
+            .transpose()?;
+        Ok(Incremental::new(
+            self.config.since.or(earlier.as_ref().map(|e| e.watermark)),
+            earlier,
+        ))
+    }
+
+    async fn run_in(
+        &self,
+        run: Run,
+        mut replay: Replay,
+        observer: &dyn RunObserver,
+    ) -> Result<RunOutcome> {
+        let resumed = run.resuming.then(|| ResumeReport {
+            pages: replay.latest.as_ref().map_or(0, |l| l.pages),
+            models: replay.latest.as_ref().map_or(0, |l| l.models.len() as u64)
+                + replay.file.as_ref().map_or(0, |f| f.models.len() as u64),
+            failures: replay.file.as_ref().map_or(0, |f| f.failures.len() as u64),
+            assets: Vec::new(),
+        });
+        let Run {
+            folder,
+            checkpoint,
+            stamp,
+            selection,
+            from,
+            shard_run,
+            incremental,
+            ..
+        } = run;
         // Where each asset not selected can be loaded from.
         let source_of = |name: &str| -> Option<RunFolder> {
             if let Some(s) = &shard_run {
@@ -212,13 +396,11 @@ impl HfExtractor {
             .filter(|name| !selection.contains(name) && source_of(name).is_some())
             .collect();
         let plan = assets::plan(&selection, &available);
-        let folder = match &shard_run {
-            Some(s) => s.folder.clone(),
-            None => RunFolder::create(&self.config.output_dir, started)?,
-        };
         tracing::info!(folder = %folder.path().display(), assets = plan.len(), "run started");
-        let stamp = started.to_string();
         let mut state = State {
+            latest_replay: replay.latest.take(),
+            file_replay: replay.file.take(),
+            resumed,
             shard: shard_run.as_ref().map(|s| s.shard),
             ..State::default()
         };
@@ -241,7 +423,7 @@ impl HfExtractor {
                     continue;
                 };
                 let t = Instant::now();
-                let count = load(&earlier, &name, &mut state)?;
+                let count = load(&earlier, &name, &checkpoint, &mut state)?;
                 let report = AssetReport {
                     file: asset_file(&name),
                     name,
@@ -266,19 +448,33 @@ impl HfExtractor {
             let t = Instant::now();
             let num_models = self.config.num_models as u64;
             let on_latest = |done: usize| observer.progress(both[0], done as u64, Some(num_models));
+            let latest_replay = state.latest_replay.take();
             let latest = async {
-                let outcome =
-                    latest_models_reporting(&latest_client, self.latest_options(), &on_latest)
-                        .await;
+                let outcome = self
+                    .latest_source(
+                        &latest_client,
+                        &checkpoint,
+                        &incremental,
+                        latest_replay,
+                        &on_latest,
+                    )
+                    .await;
                 (outcome, elapsed_ms(t))
             };
             let file = async {
                 let outcome = self
-                    .models_from_file(&file_client, &mut state, observer)
+                    .models_from_file(
+                        &file_client,
+                        &checkpoint,
+                        &incremental,
+                        &mut state,
+                        observer,
+                    )
                     .await;
                 (outcome, elapsed_ms(t))
             };
             let ((latest, latest_ms), (file, file_ms)) = tokio::join!(latest, file);
+            let (latest, file) = (latest?, file?);
             state
                 .prefetched
                 .insert(both[0], (latest, latest_requests.get(), latest_ms));
@@ -288,18 +484,29 @@ impl HfExtractor {
         }
 
         for name in &plan {
+            if let Some(report) = restore(name, &folder, &checkpoint, &mut replay, &mut state)? {
+                let path = report.file.as_ref().map(|f| folder.path().join(f));
+                observer.asset_done(&report, path.as_deref());
+                reports.push(report);
+                continue;
+            }
             if !state.prefetched.contains_key(name.as_str()) {
                 observer.asset_started(name);
             }
+            let failures_before = state.failures.len();
             let t = Instant::now();
             let before = self.client.stats().total_requests();
             let prefetched = state
                 .prefetched
                 .get(name.as_str())
                 .map(|(_, requests, ms)| (*requests, *ms));
-            let (count, failures, value) = self
-                .compute(name, &folder, &stamp, &mut state, observer)
-                .await?;
+            let ctx = Ctx {
+                folder: &folder,
+                checkpoint: &checkpoint,
+                incremental: &incremental,
+                stamp: &stamp,
+            };
+            let (count, failures, output) = self.compute(name, ctx, &mut state, observer).await?;
             let (requests, duration_ms) = prefetched
                 .unwrap_or_else(|| (self.client.stats().total_requests() - before, elapsed_ms(t)));
             let mut report = AssetReport {
@@ -311,17 +518,25 @@ impl HfExtractor {
                 duration_ms,
                 ..AssetReport::default()
             };
-            let path = match (&report.file, value) {
-                (Some(file), Some(value)) => {
+            let path = match (&report.file, output) {
+                (Some(file), Output::Value(value)) => {
                     let path = folder.write_json(file, &value)?;
                     report.sha256 = Some(file_sha256(&path)?);
                     Some(path)
                 }
+                (_, Output::Written(written)) => {
+                    report.sha256 = Some(written.sha256);
+                    Some(written.path)
+                }
                 // The folder is the asset: observers hear where it is.
-                (None, None) if name == "hf_run_folder" => Some(folder.path().to_owned()),
+                (None, Output::None) if name == "hf_run_folder" => Some(folder.path().to_owned()),
                 _ => None,
             };
             tracing::info!(asset = %name, count, failures, "asset materialised");
+            checkpoint.append(&Event::AssetDone {
+                report: report.clone(),
+                failures: state.failures[failures_before..].to_vec(),
+            })?;
             observer.asset_done(&report, path.as_deref());
             reports.push(report);
         }
@@ -347,73 +562,110 @@ impl HfExtractor {
             http: HttpReport::new(&self.client.stats(), models),
             models: models_report,
             failures,
-            watermark: state.watermark,
+            watermark: state
+                .watermark
+                .or_else(|| incremental.since.map(|t| t.to_string())),
+            incremental: incremental.report(),
+            resumed: state.resumed,
         };
         folder.write_json(MANIFEST_FILE, &manifest)?;
         tracing::info!(folder = %folder.path().display(), "run finished");
         Ok(RunOutcome { folder, manifest })
     }
 
-    /// Compute one asset: (records, failures, the value to write).
+    /// Compute one asset: (records, failures, what to write).
     async fn compute(
         &self,
         name: &str,
-        _folder: &RunFolder,
-        stamp: &str,
+        run: Ctx<'_>,
         state: &mut State,
         observer: &dyn RunObserver,
-    ) -> Result<(u64, u64, Option<serde_json::Value>)> {
+    ) -> Result<(u64, u64, Output)> {
+        let Ctx {
+            folder,
+            checkpoint,
+            incremental,
+            stamp,
+        } = run;
+        let file = asset_file(name).unwrap_or_default();
         match name {
-            "hf_run_folder" => Ok((0, 0, None)),
+            "hf_run_folder" => Ok((0, 0, Output::None)),
             "hf_raw_models_latest" => {
-                let outcome = match state.prefetched.remove(name) {
-                    Some((outcome, ..)) => outcome,
+                let models = match state.prefetched.remove(name) {
+                    Some((models, ..)) => models,
                     None => {
                         let total = self.config.num_models as u64;
                         let on_model =
                             |done: usize| observer.progress(name, done as u64, Some(total));
-                        latest_models_reporting(&self.client, self.latest_options(), &on_model)
-                            .await
+                        let replay = state.latest_replay.take();
+                        self.latest_source(&self.client, checkpoint, incremental, replay, &on_model)
+                            .await?
                     }
                 };
-                let result = source_result(name, &outcome, stamp, state);
-                state.latest = Some(outcome);
+                let result = source_result(name, folder, checkpoint, &file, &models, stamp, state);
+                state.latest = Some(models);
                 result
             }
             "hf_raw_models_from_file" => {
-                let outcome = match state.prefetched.remove(name) {
-                    Some((outcome, ..)) => outcome,
+                let models = match state.prefetched.remove(name) {
+                    Some((models, ..)) => models,
                     None => {
                         let client = self.client.clone();
-                        self.models_from_file(&client, state, observer).await
+                        self.models_from_file(&client, checkpoint, incremental, state, observer)
+                            .await?
                     }
                 };
-                let result = source_result(name, &outcome, stamp, state);
-                state.from_file = Some(outcome);
+                let result = source_result(name, folder, checkpoint, &file, &models, stamp, state);
+                state.from_file = Some(models);
                 result
             }
             "hf_add_ancestor_models" => {
                 // The run's models move on into the list with their ancestors; a shard's other
                 // models stay beside, known but followed by their own shard.
-                let (raw, beside): (Vec<FetchedModel>, Vec<FetchedModel>) = match state.shard {
+                let (raw, beside): (Vec<Entry>, Vec<Entry>) = match state.shard {
                     Some(shard) => state
                         .raw
                         .take()
                         .unwrap_or_default()
                         .into_iter()
-                        .partition(|m| shard.contains(&m.id)),
+                        .partition(|e| shard.contains(&e.key.id)),
                     None => (state.raw.take().unwrap_or_default(), Vec::new()),
                 };
                 if state.shard.is_some() {
                     state.run_models = raw.len();
                 }
+                // Identified with the listing; a shard identifies its own models only.
+                let run_identified = match (state.shard, state.identified.take()) {
+                    (None, Some(identified)) => identified,
+                    _ => identify_entries(checkpoint, &raw)?,
+                };
+                let keys: Vec<ModelKey> = raw.iter().map(|e| e.key.clone()).collect();
+                let beside: Vec<ModelKey> = beside.into_iter().map(|e| e.key).collect();
+                let first: BTreeMap<String, Vec<BaseModelRef>> = run_identified
+                    .refs
+                    .base_models
+                    .iter()
+                    .map(|(id, refs)| (id.clone(), refs.clone()))
+                    .collect();
                 let (enrichment, events) = self.reporting_enrichment(stamp);
                 // The enrichment moves into the work, so its progress sender is dropped (and the
                 // forwarding ends) when the work is done.
-                let (models, beside) = (&raw, &beside);
-                let work = async move { enrichment.ancestors_beside(models, beside).await };
-                let ((mut lineage, identified), ()) =
+                let (keys, beside, first) = (&keys, &beside, &first);
+                let work = async move { enrichment.ancestors_of(keys, beside, first).await };
+                let ((mut lineage, parents_found), ()) =
                     tokio::join!(work, forward_progress(events, name, observer));
+                let mut refs = run_identified.refs;
+                for (id, found) in parents_found {
+                    refs.insert(&id, compact(found));
+                }
+                // A reference to a model of the run (another shard's too) or to a parent read
+                // names it by its canonical id.
+                let parents: Vec<ModelKey> = lineage.models.iter().map(ModelKey::of).collect();
+                hf_enrich::lineage::canonicalise_base_models(
+                    &mut refs.base_models,
+                    keys.iter().chain(beside).chain(&parents),
+                );
+                let identified = IdentifiedRun::from_refs(refs);
                 for stub in &lineage.stubs {
                     state.failures.push(FailureReport {
                         asset: name.to_owned(),
@@ -424,15 +676,32 @@ impl HfExtractor {
                     });
                 }
                 let mut all = raw;
-                // The parents move too: later stages read the stubs of the lineage, not its models.
-                all.append(&mut lineage.models);
-                all.sort_by(|a, b| a.id.cmp(&b.id));
-                let records = model_records(&all, &identified, stamp);
+                // The parents go to the journal too: later stages read the stubs of the
+                // lineage, not its models.
+                for (position, parent) in std::mem::take(&mut lineage.models).iter().enumerate() {
+                    let at = checkpoint.append_model(ModelSource::Lineage, position, parent)?;
+                    all.push(Entry {
+                        key: ModelKey::of(parent),
+                        at,
+                    });
+                }
+                checkpoint.append(&Event::Lineage {
+                    stubs: lineage.stubs.clone(),
+                })?;
+                all.sort_by(|a, b| a.key.id.cmp(&b.key.id));
+                let written = write_records(
+                    folder,
+                    checkpoint,
+                    &file,
+                    all.iter()
+                        .map(|e| (e, base_model_refs(&identified, &e.key.id))),
+                    stamp,
+                )?;
                 let failures = lineage.stubs.len() as u64;
                 state.with_ancestors = Some(all);
                 state.lineage = Some(lineage);
                 state.identified = Some(identified);
-                Ok((records.len() as u64, failures, Some(to_json(&records)?)))
+                Ok((written.count, failures, Output::Written(written)))
             }
             "hf_identified_sharedby"
             | "readme_languages"
@@ -440,10 +709,13 @@ impl HfExtractor {
             | "sources"
             | "hf_enriched_sharedby" => {
                 let endpoint = self.client.endpoint().as_str();
-                crate::downstream_assets::compute(name, endpoint, stamp, &mut state.downstream())
+                let mut downstream = state.downstream(checkpoint);
+                let (count, failures, value) =
+                    crate::downstream_assets::compute(name, endpoint, stamp, &mut downstream)?;
+                Ok((count, failures, value.map_or(Output::None, Output::Value)))
             }
             "hf_enriched_languages" => {
-                let identified = take_identified(state);
+                let identified = take_identified(checkpoint, state)?;
                 let readme = state.readme.as_ref();
                 let codes = readme
                     .into_iter()
@@ -451,20 +723,19 @@ impl HfExtractor {
                     .map(|l| l.code.as_str());
                 let entities = self.enrichment(stamp).languages_with(&identified, codes);
                 state.identified = Some(identified);
-                Ok((entities.len() as u64, 0, Some(to_json(&entities)?)))
+                Ok((entities.len() as u64, 0, Output::Value(to_json(&entities)?)))
             }
             _ if name.starts_with("hf_identified_") => {
                 let kind = &name["hf_identified_".len()..];
-                let identified = take_identified(state);
-                let value = identified_map(&identified, kind);
+                let identified = take_identified(checkpoint, state)?;
+                let written = write_identified_map(folder, &file, &identified, kind);
                 state.identified = Some(identified);
-                let value = value?;
-                let count = value.as_object().map_or(0, |m| m.len()) as u64;
-                Ok((count, 0, Some(value)))
+                let written = written?;
+                Ok((written.count, 0, Output::Written(written)))
             }
             _ if name.starts_with("hf_enriched_") => {
                 let kind = &name["hf_enriched_".len()..];
-                let identified = take_identified(state);
+                let identified = take_identified(checkpoint, state)?;
                 let result = self
                     .enriched(name, kind, &identified, stamp, state, observer)
                     .await;
@@ -472,20 +743,30 @@ impl HfExtractor {
                 result
             }
             "hf_raw_models" => {
-                let merged = merge([
-                    state.latest.take().unwrap_or_default(),
-                    state.from_file.take().unwrap_or_default(),
-                ]);
+                let (entries, identified, merged) = merge_sources(
+                    checkpoint,
+                    [
+                        state.latest.take().unwrap_or_default(),
+                        state.from_file.take().unwrap_or_default(),
+                    ],
+                )?;
                 for (rule, n) in &merged.filtered {
                     *state.filtered.entry(to_key(rule)).or_default() += n;
                 }
                 state.watermark = merged.newest_last_modified.clone();
-                let identified = identify_models(&merged.models);
-                let records = model_records(&merged.models, &identified, stamp);
-                let count = records.len() as u64;
-                state.run_models = merged.models.len();
-                state.raw = Some(merged.models);
-                Ok((count, 0, Some(to_json(&records)?)))
+                let written = write_records(
+                    folder,
+                    checkpoint,
+                    &file,
+                    entries
+                        .iter()
+                        .map(|e| (e, base_model_refs(&identified, &e.key.id))),
+                    stamp,
+                )?;
+                state.run_models = entries.len();
+                state.raw = Some(entries);
+                state.identified = Some(identified);
+                Ok((written.count, 0, Output::Written(written)))
             }
             other => Err(Error::Config {
                 variable: "--select".into(),
@@ -515,20 +796,20 @@ impl HfExtractor {
         stamp: &str,
         state: &mut State,
         observer: &dyn RunObserver,
-    ) -> Result<(u64, u64, Option<serde_json::Value>)> {
+    ) -> Result<(u64, u64, Output)> {
         if kind == "base_models" {
             let models = state.with_ancestors.as_deref().or(state.raw.as_deref());
-            let entities = base_model_entities(
-                identified,
-                models.unwrap_or_default(),
-                state.lineage.as_ref(),
-                stamp,
-            );
+            let keys: Vec<ModelKey> = models
+                .unwrap_or_default()
+                .iter()
+                .map(|e| e.key.clone())
+                .collect();
+            let entities = base_model_entities(identified, &keys, state.lineage.as_ref(), stamp);
             let unread = entities.iter().filter(|e| !e.enriched).count();
             return Ok((
                 entities.len() as u64,
                 unread as u64,
-                Some(to_json(&entities)?),
+                Output::Value(to_json(&entities)?),
             ));
         }
         let (enrichment, events) = self.reporting_enrichment(stamp);
@@ -545,7 +826,7 @@ impl HfExtractor {
                 error,
             });
         }
-        Ok((count as u64, failures, Some(value)))
+        Ok((count as u64, failures, Output::Value(value)))
     }
 
     /// An enrichment whose progress events come out of the returned receiver.
@@ -641,19 +922,55 @@ impl HfExtractor {
         }
     }
 
+    /// The latest-N source, each model journaled as its card arrives.
+    async fn latest_source(
+        &self,
+        client: &HfClient,
+        checkpoint: &Checkpoint,
+        incremental: &Incremental,
+        mut replay: Option<LatestReplay>,
+        on_model: &(dyn Fn(usize) + Sync),
+    ) -> Result<SourceModels> {
+        let collector = Collector::new(checkpoint, ModelSource::Latest);
+        let resume = replay.as_mut().and_then(LatestReplay::listing);
+        if let Some(replay) = replay {
+            collector.seed(replay.models);
+        }
+        let sink = |position: usize, model: FetchedModel| {
+            on_model(collector.add(position, &model));
+        };
+        let on_page = |page: &ListedPage| {
+            collector.note(checkpoint.append(&Event::Page(page.clone())));
+        };
+        let plan = ListingPlan {
+            since: incremental.since,
+            resume,
+            cards: incremental.cards(),
+            on_page: Some(&on_page),
+        };
+        let streamed = latest_models_streaming(client, self.latest_options(), &plan, &sink).await;
+        let models = keep_positions(collector.finish()?, &streamed.kept);
+        Ok(SourceModels {
+            outcome: streamed.outcome,
+            models,
+        })
+    }
+
     async fn models_from_file(
         &self,
         client: &HfClient,
+        checkpoint: &Checkpoint,
+        incremental: &Incremental,
         state: &mut State,
         observer: &dyn RunObserver,
-    ) -> SourceOutcome {
+    ) -> Result<SourceModels> {
         let path = &self.config.models_file_path;
         state.id_file.path = path.display().to_string();
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 tracing::info!(path = %path.display(), "no model-id file; skipped");
-                return SourceOutcome::default();
+                return Ok(SourceModels::default());
             }
             Err(e) => {
                 state.failures.push(FailureReport {
@@ -663,7 +980,7 @@ impl HfExtractor {
                     status: None,
                     error: e.to_string(),
                 });
-                return SourceOutcome::default();
+                return Ok(SourceModels::default());
             }
         };
         let list = ModelIdList::parse(&text);
@@ -682,61 +999,141 @@ impl HfExtractor {
             });
         }
         let total = list.entries.len() as u64;
-        let on_model =
-            |done: usize| observer.progress("hf_raw_models_from_file", done as u64, Some(total));
-        models_from_ids_reporting(client, &list, self.config.threads, &on_model).await
+        let collector = Collector::new(checkpoint, ModelSource::File);
+        let mut outcome = SourceOutcome::default();
+        let replay = state.file_replay.take().unwrap_or_default();
+        for (_, entry, _) in &replay.models {
+            if let Ok(model) = checkpoint.model(entry.at) {
+                note_watermark(&mut outcome, &model.info);
+            }
+        }
+        collector.seed(replay.models);
+        outcome.failures = replay.failures;
+        let outcome = std::sync::Mutex::new(outcome);
+        let sink = |index: usize, result: std::result::Result<FetchedModel, ModelFailure>| {
+            let mut outcome = outcome.lock().unwrap_or_else(|e| e.into_inner());
+            match result {
+                Ok(model) => {
+                    note_watermark(&mut outcome, &model.info);
+                    collector.add(index, &model);
+                }
+                Err(failure) => {
+                    collector.note(checkpoint.append(&Event::Failed {
+                        position: index,
+                        failure: failure.clone(),
+                    }));
+                    outcome.add(Err(failure));
+                }
+            }
+            observer.progress("hf_raw_models_from_file", index as u64 + 1, Some(total));
+        };
+        let plan = IdsPlan {
+            threads: self.config.threads,
+            skip: replay.done,
+            cards: incremental.cards(),
+        };
+        models_from_ids_streaming(client, &list, &plan, &sink).await;
+        Ok(SourceModels {
+            outcome: outcome.into_inner().unwrap_or_else(|e| e.into_inner()),
+            models: collector
+                .finish()?
+                .into_iter()
+                .map(|(_, entry, found)| (entry, found))
+                .collect(),
+        })
     }
 }
 
 /// The identified run, taken out of the state (put it back when done): computed with the
-/// ancestors, read back kind by kind, or identified now from the models loaded from an earlier
+/// models, read back kind by kind, or identified now from the models loaded from an earlier
 /// run (pure and quick).
-fn take_identified(state: &mut State) -> IdentifiedRun {
-    state.identified.take().unwrap_or_else(|| {
-        let models = state.with_ancestors.as_deref().or(state.raw.as_deref());
-        let models = models.unwrap_or_default();
-        let mut identified = identify_models(models);
-        hf_enrich::lineage::canonicalise_base_models(&mut identified.refs.base_models, models);
-        IdentifiedRun::from_refs(identified.refs)
-    })
+fn take_identified(checkpoint: &Checkpoint, state: &mut State) -> Result<IdentifiedRun> {
+    match state.identified.take() {
+        Some(identified) => Ok(identified),
+        None => {
+            let models = state.with_ancestors.as_deref().or(state.raw.as_deref());
+            let models = models.unwrap_or_default();
+            let mut identified = identify_entries(checkpoint, models)?;
+            hf_enrich::lineage::canonicalise_base_models(
+                &mut identified.refs.base_models,
+                models.iter().map(|e| &e.key),
+            );
+            Ok(IdentifiedRun::from_refs(identified.refs))
+        }
+    }
 }
 
-/// Load one asset's value from an earlier run folder; returns its record count.
-fn load(earlier: &RunFolder, name: &str, state: &mut State) -> Result<u64> {
+/// Load one asset's value from an earlier run folder; returns its record count. Models go to
+/// this run's journal one by one, identified on the way.
+fn load(
+    earlier: &RunFolder,
+    name: &str,
+    checkpoint: &Checkpoint,
+    state: &mut State,
+) -> Result<u64> {
     let Some(file) = asset_file(name) else {
         return Ok(0);
     };
     let path = earlier.path().join(file);
-    let models = || -> Result<Vec<FetchedModel>> {
-        let records: Vec<ModelRecord> = read_json(&path)?;
-        Ok(records.iter().map(ModelRecord::to_fetched_model).collect())
+    let models = |source: ModelSource| -> Result<Vec<(Entry, hf_identifiers::Identified)>> {
+        let mut models = Vec::new();
+        for_each_element(&path, |record: ModelRecord| {
+            let model = record.to_fetched_model();
+            let at = checkpoint.append_model(source, models.len(), &model)?;
+            let found = compact(identify_model(&model));
+            models.push((
+                Entry {
+                    key: ModelKey::of(&model),
+                    at,
+                },
+                found,
+            ));
+            Ok(())
+        })?;
+        Ok(models)
+    };
+    let into_run = |models: Vec<(Entry, hf_identifiers::Identified)>| {
+        let mut refs = RunIdentified::default();
+        let entries = models
+            .into_iter()
+            .map(|(entry, found)| {
+                refs.insert(&entry.key.id, found);
+                entry
+            })
+            .collect::<Vec<_>>();
+        (entries, IdentifiedRun::from_refs(refs))
     };
     let count = match name {
         "hf_raw_models_latest" | "hf_raw_models_from_file" => {
-            let models = models()?;
+            let latest = name == "hf_raw_models_latest";
+            let source = if latest {
+                ModelSource::Latest
+            } else {
+                ModelSource::File
+            };
+            let models = models(source)?;
             let count = models.len();
-            let slot = if name == "hf_raw_models_latest" {
+            let slot = if latest {
                 &mut state.latest
             } else {
                 &mut state.from_file
             };
-            *slot = Some(SourceOutcome {
+            *slot = Some(SourceModels {
                 models,
-                ..SourceOutcome::default()
+                ..SourceModels::default()
             });
             count
         }
-        "hf_raw_models" => {
-            let models = models()?;
-            let count = models.len();
-            state.run_models = count;
-            state.raw = Some(models);
-            count
-        }
-        "hf_add_ancestor_models" => {
-            let models = models()?;
-            let count = models.len();
-            state.with_ancestors = Some(models);
+        "hf_raw_models" | "hf_add_ancestor_models" => {
+            let (entries, identified) = into_run(models(ModelSource::File)?);
+            let count = entries.len();
+            if name == "hf_raw_models" {
+                state.run_models = count;
+                state.raw = Some(entries);
+            } else {
+                state.with_ancestors = Some(entries);
+            }
+            state.identified = Some(identified);
             count
         }
         "hf_identified_sharedby" => {
@@ -765,49 +1162,88 @@ fn load(earlier: &RunFolder, name: &str, state: &mut State) -> Result<u64> {
 
 impl State {
     /// What the downstream's extra assets read and fill.
-    fn downstream(&mut self) -> crate::downstream_assets::DownstreamState<'_> {
+    fn downstream<'s>(
+        &'s mut self,
+        checkpoint: &'s Checkpoint,
+    ) -> crate::downstream_assets::DownstreamState<'s> {
         crate::downstream_assets::DownstreamState {
-            models: self
-                .with_ancestors
-                .as_deref()
-                .or(self.raw.as_deref())
-                .unwrap_or_default(),
+            models: RunModels {
+                checkpoint,
+                entries: self
+                    .with_ancestors
+                    .as_deref()
+                    .or(self.raw.as_deref())
+                    .unwrap_or_default(),
+            },
             sharedby: &mut self.sharedby,
             readme: &mut self.readme,
         }
     }
 }
 
-fn model_records(
-    models: &[FetchedModel],
-    identified: &IdentifiedRun,
-    stamp: &str,
-) -> Vec<ModelRecord> {
-    models
-        .iter()
-        .map(|m| {
-            let links = identified
-                .refs
-                .base_models
-                .get(&m.id)
-                .map(|refs| BaseModelLink::from_refs(refs))
-                .unwrap_or_default();
-            ModelRecord::new(m, links, stamp)
-        })
-        .collect()
+/// The run's models as the downstream's assets read them: one at a time, from the journal.
+pub(crate) struct RunModels<'s> {
+    checkpoint: &'s Checkpoint,
+    entries: &'s [Entry],
 }
 
-/// One kind's `{model_id: [references]}` map.
-fn identified_map(identified: &IdentifiedRun, kind: &str) -> Result<serde_json::Value> {
+impl RunModels<'_> {
+    /// A per-model map computed by `f` over the models, one model at a time (so no card is
+    /// held longer than its own turn).
+    pub(crate) fn map<T>(
+        &self,
+        f: impl Fn(&[FetchedModel]) -> BTreeMap<String, T>,
+    ) -> Result<BTreeMap<String, T>> {
+        let mut map = BTreeMap::new();
+        for entry in self.entries {
+            let model = self.checkpoint.model(entry.at)?;
+            map.extend(f(std::slice::from_ref(&model)));
+        }
+        Ok(map)
+    }
+}
+
+/// What a run writes for an asset.
+enum Output {
+    /// Nothing (no file).
+    None,
+    /// This value, written whole.
+    Value(serde_json::Value),
+    /// A file already written, element by element.
+    Written(WrittenArray),
+}
+
+/// The identified base models of one model.
+fn base_model_refs<'a>(identified: &'a IdentifiedRun, id: &str) -> Option<&'a [BaseModelRef]> {
+    identified.refs.base_models.get(id).map(Vec::as_slice)
+}
+
+/// One kind's `{model_id: [references]}` map, written model by model.
+fn write_identified_map(
+    folder: &RunFolder,
+    file: &str,
+    identified: &IdentifiedRun,
+    kind: &str,
+) -> Result<WrittenArray> {
+    fn write<R: Serialize>(
+        folder: &RunFolder,
+        file: &str,
+        map: &BTreeMap<String, Vec<R>>,
+    ) -> Result<WrittenArray> {
+        folder.write_json_object(file, |object| {
+            map.iter()
+                .try_for_each(|(model, refs)| object.entry(model, refs))
+        })
+    }
     let refs = &identified.refs;
     match kind {
-        "datasets" => to_json(&refs.datasets),
-        "articles" => to_json(&refs.articles),
-        "base_models" => to_json(&refs.base_models),
-        "keywords" => to_json(&refs.keywords),
-        "licenses" => to_json(&refs.licenses),
-        "languages" => to_json(&refs.languages),
-        _ => to_json(&refs.tasks),
+        "datasets" => write(folder, file, &refs.datasets),
+        "articles" => write(folder, file, &refs.articles),
+        "base_models" => write(folder, file, &refs.base_models),
+        "keywords" => write(folder, file, &refs.keywords),
+        "licenses" => write(folder, file, &refs.licenses),
+        "languages" => write(folder, file, &refs.languages),
+        _ => write(folder, file, &refs.tasks),
     }
 }
 
@@ -838,11 +1274,11 @@ pub(crate) fn load_identified_map(
 /// The records of `hf_base_models.json`: every identified base model, read or not.
 pub(crate) fn base_model_entities(
     identified: &IdentifiedRun,
-    models: &[FetchedModel],
+    models: &[ModelKey],
     lineage: Option<&Lineage>,
     stamp: &str,
 ) -> Vec<BaseModelEntity> {
-    let mut read: BTreeMap<String, &FetchedModel> = BTreeMap::new();
+    let mut read: BTreeMap<String, &ModelKey> = BTreeMap::new();
     for m in models {
         read.insert(m.id.to_ascii_lowercase(), m);
         for alias in &m.aliases {
@@ -891,20 +1327,34 @@ pub(crate) fn base_model_entities(
         .collect()
 }
 
+/// A source's file: its models in source order, each with its own base models.
 fn source_result(
     asset: &str,
-    outcome: &SourceOutcome,
+    folder: &RunFolder,
+    checkpoint: &Checkpoint,
+    file: &str,
+    models: &SourceModels,
     stamp: &str,
     state: &mut State,
-) -> Result<(u64, u64, Option<serde_json::Value>)> {
+) -> Result<(u64, u64, Output)> {
+    let outcome = &models.outcome;
     for failure in &outcome.failures {
         state.failures.push(failure_report(asset, failure));
     }
-    let records = model_records(&outcome.models, &identify_models(&outcome.models), stamp);
+    let written = write_records(
+        folder,
+        checkpoint,
+        file,
+        models
+            .models
+            .iter()
+            .map(|(entry, found)| (entry, Some(found.base_models.as_slice()))),
+        stamp,
+    )?;
     Ok((
-        records.len() as u64,
+        written.count,
         outcome.failures.len() as u64,
-        Some(to_json(&records)?),
+        Output::Written(written),
     ))
 }
 
@@ -945,11 +1395,6 @@ pub(crate) fn asset_file(name: &str) -> Option<String> {
         .into_iter()
         .find(|a| a.name == name)
         .and_then(|a| a.file)
-}
-
-pub(crate) fn file_sha256(path: &Path) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    Ok(crate::shard::sha256_hex(&bytes))
 }
 
 pub(crate) fn elapsed_ms(t: Instant) -> u64 {

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::json_stream::{HashingWriter, JsonWriter};
 
 /// A run's folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,6 +84,82 @@ impl RunFolder {
             out.write_all(b"\n").map_err(|e| Error::io(&target, e))
         })?;
         Ok(target)
+    }
+}
+
+/// A file written by [`RunFolder::write_json_array`] or [`RunFolder::write_json_object`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WrittenArray {
+    /// Where it was written.
+    pub path: PathBuf,
+    /// Its elements.
+    pub count: u64,
+    /// Its SHA-256, computed as it was written.
+    pub sha256: String,
+}
+
+impl RunFolder {
+    /// Write a JSON array element by element through `fill` (see [`JsonWriter`]), atomically,
+    /// hashing it on the fly. The bytes are those of [`write_json`](Self::write_json) of the
+    /// whole array.
+    ///
+    /// ```
+    /// use hf_extractor::run_folder::RunFolder;
+    ///
+    /// let out = tempfile::tempdir()?;
+    /// let run = RunFolder::create(out.path(), "2026-11-27T11:38:00Z".parse()?)?;
+    /// let written = run.write_json_array("n.json", |array| {
+    ///     (1..=3).try_for_each(|n| array.push(&n))
+    /// })?;
+    /// assert_eq!(written.count, 3);
+    /// assert_eq!(std::fs::read_to_string(&written.path)?, "[\n  1,\n  2,\n  3\n]\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn write_json_array(
+        &self,
+        file_name: &str,
+        fill: impl FnOnce(&mut JsonWriter<'_>) -> Result<()>,
+    ) -> Result<WrittenArray> {
+        self.write_streamed(file_name, false, fill)
+    }
+
+    /// Write a JSON object entry by entry through `fill`, as
+    /// [`write_json_array`](Self::write_json_array) does an array.
+    pub fn write_json_object(
+        &self,
+        file_name: &str,
+        fill: impl FnOnce(&mut JsonWriter<'_>) -> Result<()>,
+    ) -> Result<WrittenArray> {
+        self.write_streamed(file_name, true, fill)
+    }
+
+    fn write_streamed(
+        &self,
+        file_name: &str,
+        object: bool,
+        fill: impl FnOnce(&mut JsonWriter<'_>) -> Result<()>,
+    ) -> Result<WrittenArray> {
+        let path = self.path.join(file_name);
+        let mut written = None;
+        write_atomically(&path, |out| {
+            let mut hashing = HashingWriter::new(out);
+            let mut array = if object {
+                JsonWriter::object(&mut hashing, &path)
+            } else {
+                JsonWriter::array(&mut hashing, &path)
+            };
+            fill(&mut array)?;
+            let count = array.finish()?;
+            hashing.write_all(b"\n").map_err(|e| Error::io(&path, e))?;
+            written = Some((count, hashing.hex_digest()));
+            Ok(())
+        })?;
+        let (count, sha256) = written.unwrap_or_default();
+        Ok(WrittenArray {
+            path,
+            count,
+            sha256,
+        })
     }
 }
 

@@ -4,6 +4,8 @@
 //! hf-extract materialize --offline                       # the whole pipeline on the bundled offline Hub
 //! hf-extract materialize --select 'hf_raw_models'        # one asset (and what it needs upstream)
 //! hf-extract materialize --select 'hf_enriched_*' --from /data/raw/hf/<earlier run>
+//! hf-extract materialize --since-run /data/raw/hf/<earlier run>   # only what changed since
+//! hf-extract materialize --resume /data/raw/hf/<interrupted run>   # continue after a crash
 //! hf-extract list-assets [--json]
 //! hf-extract materialize --offline --started-at 2026-11-27T12:00:00Z --select 'hf_raw_models'
 //! hf-extract materialize --offline --run-folder <run folder> --shard 0/2   # one shard's per-model stages
@@ -75,6 +77,9 @@ struct Materialize {
     /// Load upstream assets from this earlier run folder instead of recomputing them.
     #[arg(long, value_name = "RUN_FOLDER")]
     from: Option<std::path::PathBuf>,
+    /// Continue this interrupted run folder from its checkpoint (same settings as the run).
+    #[arg(long, value_name = "RUN_FOLDER", conflicts_with_all = ["select", "from", "shard", "run_folder"])]
+    resume: Option<std::path::PathBuf>,
     /// Serve the bundled offline Hub on loopback and extract from it (no network needed).
     #[arg(long)]
     offline: bool,
@@ -137,6 +142,12 @@ struct EnvFlags {
     /// HF_SPDX_LICENSES_URL: refresh the SPDX list from this licenses.json.
     #[arg(long)]
     spdx_licenses_url: Option<String>,
+    /// HF_SINCE: only models last modified since this RFC 3339 time (newest first, no --num-models cut).
+    #[arg(long)]
+    since: Option<String>,
+    /// HF_SINCE_RUN: only models changed since this earlier run folder's watermark; reuse its cards.
+    #[arg(long, value_name = "RUN_FOLDER")]
+    since_run: Option<String>,
 }
 
 impl EnvFlags {
@@ -154,6 +165,8 @@ impl EnvFlags {
             "HF_ARXIV_ENDPOINT" => self.arxiv_endpoint.clone(),
             "HF_ARXIV_DELAY_MS" => self.arxiv_delay_ms.clone(),
             "HF_SPDX_LICENSES_URL" => self.spdx_licenses_url.clone(),
+            "HF_SINCE" => self.since.clone(),
+            "HF_SINCE_RUN" => self.since_run.clone(),
             _ => None,
         }
     }
@@ -553,7 +566,10 @@ async fn run(
         shard,
         started_at,
     };
-    let outcome = extractor.materialize(&options, observer).await?;
+    let outcome = match &args.resume {
+        Some(folder) => extractor.resume(folder, observer).await?,
+        None => extractor.materialize(&options, observer).await?,
+    };
     let _ = bars.multi.clear();
 
     let manifest = &outcome.manifest;
@@ -587,6 +603,21 @@ async fn run(
         http.rate_limited,
         http.rate_limit_pauses
     );
+    if let Some(inc) = &manifest.incremental {
+        println!(
+            "incremental since {}: {} cards reused (requests saved), {} answered 304",
+            inc.since, inc.cards_reused, inc.cards_not_modified
+        );
+    }
+    if let Some(resumed) = &manifest.resumed {
+        println!(
+            "resumed: {} pages, {} models, {} failed ids and {} assets taken over",
+            resumed.pages,
+            resumed.models,
+            resumed.failures,
+            resumed.assets.len()
+        );
+    }
     if !manifest.failures.is_empty() {
         println!("{} failures (all in run.json):", manifest.failures.len());
         for f in manifest.failures.iter().take(MAX_FAILURES_SHOWN) {

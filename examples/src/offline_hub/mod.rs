@@ -33,6 +33,8 @@ pub struct FaultPlan {
     pub every: usize,
     /// Requests per window and bucket, if the quota is to be enforced.
     pub quota: Option<(usize, std::time::Duration)>,
+    /// Every answer waits this long (a Hub far away).
+    pub latency: Option<std::time::Duration>,
 }
 
 impl FaultPlan {
@@ -41,7 +43,14 @@ impl FaultPlan {
         Self {
             every: n,
             quota: None,
+            latency: None,
         }
+    }
+
+    /// Delay every answer by `latency`.
+    pub fn with_latency(mut self, latency: std::time::Duration) -> Self {
+        self.latency = Some(latency);
+        self
     }
 
     /// Enforce `quota` requests per `window` in each bucket.
@@ -317,8 +326,10 @@ impl Respond for HubResponder {
             )
             .insert_header("x-request-id", format!("offline-hub-{number}").as_str())
             .set_delay(
-                self.synthetic
-                    .map_or(std::time::Duration::ZERO, |s| s.latency),
+                self.faults
+                    .and_then(|f| f.latency)
+                    .or(self.synthetic.map(|s| s.latency))
+                    .unwrap_or_default(),
             )
     }
 }
@@ -370,7 +381,7 @@ impl HubResponder {
         } else if let Some(rest) = path.strip_prefix("/api/datasets/") {
             self.dataset(rest, request)
         } else if let Some(rest) = path.strip_prefix("/api/resolve-cache/models/") {
-            self.resolve_cache(rest)
+            self.resolve_cache(rest, request)
         } else if let Some(id) = path.strip_prefix("/api/models/") {
             self.info(id, request)
         } else if let Some((id, file)) = path.trim_start_matches('/').split_once("/resolve/") {
@@ -572,7 +583,7 @@ impl HubResponder {
         response
     }
 
-    fn resolve_cache(&self, rest: &str) -> ResponseTemplate {
+    fn resolve_cache(&self, rest: &str, request: &Request) -> ResponseTemplate {
         // {owner}/{name}/{sha}/{file} or {name}/{sha}/{file}
         let parts: Vec<&str> = rest.split('/').collect();
         let (id, sha, file) = match parts.as_slice() {
@@ -587,10 +598,23 @@ impl HubResponder {
             return not_found("RepoNotFound", "Repository not found");
         };
         match (file, card) {
-            ("README.md", Some(card)) => ResponseTemplate::new(200)
-                .insert_header("etag", card_etag(&card).as_str())
-                .insert_header("x-repo-commit", sha)
-                .set_body_raw(card.into_owned(), "text/plain; charset=utf-8"),
+            ("README.md", Some(card)) => {
+                let etag = card_etag(&card);
+                // An unchanged card asked with its ETag: 304, no body.
+                let unchanged = request
+                    .headers
+                    .get("if-none-match")
+                    .is_some_and(|v| v.as_bytes() == etag.as_bytes());
+                let answer = if unchanged {
+                    ResponseTemplate::new(304)
+                } else {
+                    ResponseTemplate::new(200)
+                        .set_body_raw(card.into_owned(), "text/plain; charset=utf-8")
+                };
+                answer
+                    .insert_header("etag", etag.as_str())
+                    .insert_header("x-repo-commit", sha)
+            }
             _ => not_found("EntryNotFound", "Entry not found"),
         }
     }

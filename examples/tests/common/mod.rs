@@ -1,6 +1,7 @@
-//! What the end-to-end tests share: an extractor for a Hub on loopback.
+//! What the end-to-end tests share: an extractor for a Hub on loopback, a run folder's outputs.
 #![allow(clippy::unwrap_used, dead_code)]
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use hf_extractor::HfExtractor;
@@ -23,4 +24,24 @@ pub fn extractor_at(uri: &str, out: &Path, num_models: usize) -> HfExtractor {
     })
     .unwrap();
     HfExtractor::new(config).unwrap()
+}
+
+/// Every output file of a run folder with the run's start (`stamp`) blanked out: not the
+/// manifest (the run's figures) nor the journal (the order in which answers came).
+pub fn outputs_without_times(folder: &Path, stamp: &str) -> BTreeMap<String, String> {
+    std::fs::read_dir(folder)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .filter(|p| {
+            let name = p.file_name().unwrap();
+            name != "run.json" && name != hf_extractor::checkpoint::CHECKPOINT_FILE
+        })
+        .map(|p| {
+            let text = std::fs::read_to_string(&p)
+                .unwrap()
+                .replace(stamp, "<time>");
+            (p.file_name().unwrap().to_string_lossy().into_owned(), text)
+        })
+        .collect()
 }

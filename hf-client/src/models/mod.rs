@@ -5,10 +5,11 @@ mod list;
 pub use list::{Direction, ListModels, MAX_PAGE_SIZE, ModelProperty, Sort};
 
 use reqwest::StatusCode;
+use reqwest::header::{HeaderValue, IF_NONE_MATCH};
 use url::Url;
 
 use crate::card::ModelCard;
-use crate::client::HfClient;
+use crate::client::{HfClient, HubRequest};
 use crate::error::{ResourceKind, Result};
 use crate::repo::{RepoInfo, RepoInfoResponse, RepoType, fetch_info, info_url};
 use crate::wire::ModelInfo;
@@ -49,6 +50,7 @@ impl<'c> ModelsHandler<'c> {
             id: id.into(),
             revision: None,
             sha: None,
+            if_none_match: None,
         }
     }
 }
@@ -123,6 +125,19 @@ pub struct CardRequest<'c> {
     id: String,
     revision: Option<String>,
     sha: Option<String>,
+    if_none_match: Option<String>,
+}
+
+/// The answer to a conditional card request ([`CardRequest::send_conditional`]).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum CardAnswer {
+    /// The card, fetched (boxed: a card is large, the other answers are not).
+    Card(Box<FetchedCard>),
+    /// `304 Not Modified`: the card is still the one of the `ETag` sent.
+    NotModified,
+    /// The model has no card.
+    Missing,
 }
 
 /// A fetched model card, with the URL that answered and its `ETag`.
@@ -174,14 +189,36 @@ impl CardRequest<'_> {
         )
     }
 
+    /// Ask with `If-None-Match: <etag>` (the card's `ETag` from an earlier fetch): an unchanged
+    /// card is answered `304 Not Modified`, without a body. Use
+    /// [`send_conditional`](Self::send_conditional) to see that answer.
+    pub fn if_none_match(mut self, etag: impl Into<String>) -> Self {
+        self.if_none_match = Some(etag.into());
+        self
+    }
+
     /// Send it. A model without a README is `Ok(None)`; a missing model is
-    /// [`Error::NotFound`](crate::Error::NotFound).
-    pub async fn send(self) -> Result<Option<FetchedCard>> {
+    /// [`Error::NotFound`](crate::Error::NotFound). Any `If-None-Match` is left out.
+    pub async fn send(mut self) -> Result<Option<FetchedCard>> {
+        self.if_none_match = None;
+        match self.send_conditional().await? {
+            CardAnswer::Card(card) => Ok(Some(*card)),
+            CardAnswer::NotModified | CardAnswer::Missing => Ok(None),
+        }
+    }
+
+    /// Send it, with the `If-None-Match` of [`if_none_match`](Self::if_none_match) if any.
+    pub async fn send_conditional(self) -> Result<CardAnswer> {
         if let Some(url) = self.resolve_cache_url() {
-            match self.client.get(url).await {
-                Ok(resp) if resp.status.is_success() => return self.card_of(resp).map(Some),
+            match self.client.send(self.request(url)).await {
+                Ok(resp) if resp.status == StatusCode::NOT_MODIFIED => {
+                    return Ok(CardAnswer::NotModified);
+                }
+                Ok(resp) if resp.status.is_success() => {
+                    return self.card_of(resp).map(|c| CardAnswer::Card(Box::new(c)));
+                }
                 // The commit is known, so the Hub's "no such file" is final.
-                Ok(resp) if is_missing_entry(&resp) => return Ok(None),
+                Ok(resp) if is_missing_entry(&resp) => return Ok(CardAnswer::Missing),
                 Ok(resp) => {
                     tracing::debug!(model = %self.id, status = resp.status.as_u16(), "resolve-cache failed; falling back to /resolve/");
                 }
@@ -190,13 +227,28 @@ impl CardRequest<'_> {
                 }
             }
         }
-        let resp = self.client.get(self.resolve_url()).await?;
+        let resp = self.client.send(self.request(self.resolve_url())).await?;
+        if resp.status == StatusCode::NOT_MODIFIED {
+            return Ok(CardAnswer::NotModified);
+        }
         if resp.status == StatusCode::NOT_FOUND
             && resp.header("x-error-code") != Some("RepoNotFound")
         {
-            return Ok(None);
+            return Ok(CardAnswer::Missing);
         }
-        self.card_of(resp).map(Some)
+        self.card_of(resp).map(|c| CardAnswer::Card(Box::new(c)))
+    }
+
+    fn request(&self, url: Url) -> HubRequest {
+        let request = HubRequest::get(url);
+        match self
+            .if_none_match
+            .as_deref()
+            .and_then(|etag| HeaderValue::from_str(etag).ok())
+        {
+            Some(value) => request.header(IF_NONE_MATCH, value),
+            None => request,
+        }
     }
 
     fn card_of(&self, resp: crate::response::HubResponse) -> Result<FetchedCard> {

@@ -159,3 +159,56 @@ async fn a_card_with_broken_yaml_keeps_its_body() {
     assert!(card.card.card_data.is_none());
     assert!(!card.card.body.is_empty());
 }
+
+#[tokio::test]
+async fn an_unchanged_card_asked_with_its_etag_is_a_304_without_body() {
+    use hf_client::models::CardAnswer;
+    use wiremock::matchers::header;
+
+    let server = MockServer::start().await;
+    let card_path = format!("/api/resolve-cache/models/{ID}/{SHA}/README.md");
+    Mock::given(method("GET"))
+        .and(path(card_path.clone()))
+        .and(header("if-none-match", "\"8c8a1f3\""))
+        .respond_with(ResponseTemplate::new(304).insert_header("etag", "\"8c8a1f3\""))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(card_path))
+        .respond_with(card_response())
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let unchanged = client
+        .models()
+        .card(ID)
+        .sha(SHA)
+        .if_none_match("\"8c8a1f3\"")
+        .send_conditional()
+        .await
+        .unwrap();
+    assert_eq!(unchanged, CardAnswer::NotModified);
+    let changed = client
+        .models()
+        .card(ID)
+        .sha(SHA)
+        .if_none_match("\"0ld\"")
+        .send_conditional()
+        .await
+        .unwrap();
+    assert!(matches!(changed, CardAnswer::Card(c) if c.text.contains("BERT")));
+    // `send` never asks conditionally: it always has the card.
+    let card = client
+        .models()
+        .card(ID)
+        .sha(SHA)
+        .if_none_match("\"8c8a1f3\"")
+        .send()
+        .await
+        .unwrap();
+    assert!(card.is_some());
+    assert_eq!(client.stats().total_requests(), 3);
+    let sent = server.received_requests().await.unwrap();
+    assert!(sent[2].headers.get("if-none-match").is_none());
+}

@@ -1,0 +1,359 @@
+//! JSON arrays written and read one element at a time, so a file of 100,000 model cards never
+//! sits in memory whole.
+//!
+//! [`JsonWriter`] writes exactly the bytes `serde_json::to_writer_pretty` writes for the
+//! whole array (or object) of [`serde_json::Value`]s (two-space indent, object keys sorted), so
+//! a streamed file is byte-identical to one written in one go. [`for_each_element`] reads an array back
+//! element by element.
+
+use std::io::{BufReader, Write};
+use std::path::Path;
+
+use serde::Serialize;
+use serde::de::{DeserializeOwned, DeserializeSeed, SeqAccess, Visitor};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+
+/// Writes a pretty-printed JSON array (or object) element by element (entry by entry).
+///
+/// ```
+/// use hf_extractor::json_stream::JsonWriter;
+///
+/// let mut bytes = Vec::new();
+/// let mut array = JsonWriter::array(&mut bytes, "example.json".as_ref());
+/// array.push(&serde_json::json!({"b": 1, "a": [true]}))?;
+/// array.push(&"two")?;
+/// assert_eq!(array.finish()?, 2);
+/// let whole = serde_json::json!([{"a": [true], "b": 1}, "two"]);
+/// assert_eq!(String::from_utf8(bytes)?, serde_json::to_string_pretty(&whole)?);
+///
+/// let mut bytes = Vec::new();
+/// let mut object = JsonWriter::object(&mut bytes, "example.json".as_ref());
+/// object.entry("a/b", &vec![1, 2])?;
+/// object.entry("c", &Vec::<u8>::new())?;
+/// object.finish()?;
+/// let whole = serde_json::json!({"a/b": [1, 2], "c": []});
+/// assert_eq!(String::from_utf8(bytes)?, serde_json::to_string_pretty(&whole)?);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct JsonWriter<'w> {
+    out: &'w mut dyn Write,
+    path: &'w Path,
+    brackets: [&'static [u8]; 2],
+    count: u64,
+    buf: Vec<u8>,
+}
+
+impl<'w> JsonWriter<'w> {
+    /// An array written to `out`; `path` names the file in errors.
+    pub fn array(out: &'w mut dyn Write, path: &'w Path) -> Self {
+        Self::new(out, path, [b"[", b"]"])
+    }
+
+    /// An object written to `out`; `path` names the file in errors.
+    pub fn object(out: &'w mut dyn Write, path: &'w Path) -> Self {
+        Self::new(out, path, [b"{", b"}"])
+    }
+
+    fn new(out: &'w mut dyn Write, path: &'w Path, brackets: [&'static [u8]; 2]) -> Self {
+        Self {
+            out,
+            path,
+            brackets,
+            count: 0,
+            buf: Vec::new(),
+        }
+    }
+
+    /// Append one element of an array (serialised through [`serde_json::Value`], so map keys
+    /// are sorted as in a whole-array write).
+    pub fn push<T: Serialize + ?Sized>(&mut self, element: &T) -> Result<()> {
+        self.open_item()?;
+        self.value(element)
+    }
+
+    /// Append one entry of an object (keys must come in sorted order for the bytes of a
+    /// whole-object write).
+    pub fn entry<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<()> {
+        self.open_item()?;
+        let key = serde_json::to_vec(key).map_err(|source| self.json(source))?;
+        self.write(&key)?;
+        self.write(b": ")?;
+        self.value(value)
+    }
+
+    /// Close the array or object; returns how many elements or entries it holds.
+    pub fn finish(mut self) -> Result<u64> {
+        if self.count == 0 {
+            self.write(self.brackets[0])?;
+        } else {
+            self.write(b"\n")?;
+        }
+        self.write(self.brackets[1])?;
+        Ok(self.count)
+    }
+
+    fn open_item(&mut self) -> Result<()> {
+        if self.count == 0 {
+            self.write(self.brackets[0])?;
+            self.write(b"\n  ")?;
+        } else {
+            self.write(b",\n  ")?;
+        }
+        self.count += 1;
+        Ok(())
+    }
+
+    fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        let value = serde_json::to_value(value).map_err(|source| self.json(source))?;
+        self.buf.clear();
+        serde_json::to_writer_pretty(&mut self.buf, &value).map_err(|source| self.json(source))?;
+        // Pretty JSON has raw newlines only between tokens (inside strings they are escaped),
+        // so indenting every line by one level is indenting the value.
+        let buf = std::mem::take(&mut self.buf);
+        let mut lines = buf.split(|b| *b == b'\n');
+        if let Some(first) = lines.next() {
+            self.write(first)?;
+        }
+        for line in lines {
+            self.write(b"\n  ")?;
+            self.write(line)?;
+        }
+        self.buf = buf;
+        Ok(())
+    }
+
+    fn json(&self, source: serde_json::Error) -> Error {
+        Error::Json {
+            path: self.path.to_owned(),
+            source,
+        }
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        self.out
+            .write_all(bytes)
+            .map_err(|e| Error::io(self.path, e))
+    }
+}
+
+/// A writer that hashes (SHA-256) what goes through it.
+pub struct HashingWriter<W: Write> {
+    inner: W,
+    hasher: Sha256,
+}
+
+impl<W: Write> HashingWriter<W> {
+    /// Hash what is written to `inner`.
+    pub fn new(inner: W) -> Self {
+        Self {
+            inner,
+            hasher: Sha256::new(),
+        }
+    }
+
+    /// The SHA-256 of everything written, in lowercase hex.
+    pub fn hex_digest(self) -> String {
+        hex(&self.hasher.finalize())
+    }
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// The SHA-256 of a file, read in chunks.
+pub fn file_sha256(path: &Path) -> Result<String> {
+    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut file, &mut hasher).map_err(|e| Error::io(path, e))?;
+    Ok(hex(&hasher.finalize()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Read the JSON array in `path` one element at a time, handing each to `each`; returns how
+/// many there were. An error names the file (and, for bad JSON, the line).
+pub fn for_each_element<T: DeserializeOwned>(
+    path: &Path,
+    mut each: impl FnMut(T) -> Result<()>,
+) -> Result<u64> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut de = serde_json::Deserializer::from_reader(BufReader::new(file));
+    let mut failed = None;
+    let seed = Elements {
+        each: &mut each,
+        failed: &mut failed,
+        _t: std::marker::PhantomData,
+    };
+    let result = seed.deserialize(&mut de).and_then(|n| de.end().map(|()| n));
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    result.map_err(|source| Error::Json {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+struct Elements<'a, T, F> {
+    each: &'a mut F,
+    failed: &'a mut Option<Error>,
+    _t: std::marker::PhantomData<T>,
+}
+
+impl<'de, T: DeserializeOwned, F: FnMut(T) -> Result<()>> DeserializeSeed<'de>
+    for Elements<'_, T, F>
+{
+    type Value = u64;
+
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> std::result::Result<u64, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de, T: DeserializeOwned, F: FnMut(T) -> Result<()>> Visitor<'de> for Elements<'_, T, F> {
+    type Value = u64;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON array")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<u64, A::Error> {
+        let mut n = 0;
+        while let Some(element) = seq.next_element::<T>()? {
+            n += 1;
+            if let Err(e) = (self.each)(element) {
+                *self.failed = Some(e);
+                return Err(serde::de::Error::custom("stopped"));
+            }
+        }
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    fn streamed(values: &[Value]) -> String {
+        let mut bytes = Vec::new();
+        let mut array = JsonWriter::array(&mut bytes, Path::new("t.json"));
+        for v in values {
+            array.push(v).unwrap();
+        }
+        assert_eq!(array.finish().unwrap(), values.len() as u64);
+        String::from_utf8(bytes).unwrap()
+    }
+
+    #[test]
+    fn the_bytes_are_those_of_a_whole_write() {
+        let cases = [
+            vec![],
+            vec![json!(1)],
+            vec![json!({}), json!([]), json!({"a": {}})],
+            vec![json!({"card": "line one\nline two\n  indented", "z": [1, {"y": null}]})],
+        ];
+        for values in cases {
+            let whole = serde_json::to_string_pretty(&Value::Array(values.clone())).unwrap();
+            assert_eq!(streamed(&values), whole);
+        }
+    }
+
+    fn arb_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            "[a-z\n\" \\\\]{0,8}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::btree_map("[a-z]{1,3}", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn any_array_streams_to_the_same_bytes(values in prop::collection::vec(arb_json(), 0..5)) {
+            let whole = serde_json::to_string_pretty(&Value::Array(values.clone())).unwrap();
+            prop_assert_eq!(streamed(&values), whole);
+        }
+
+        #[test]
+        fn any_object_streams_to_the_same_bytes(
+            map in prop::collection::btree_map("[a-z/\"é]{0,6}", arb_json(), 0..5)
+        ) {
+            let mut bytes = Vec::new();
+            let mut object = JsonWriter::object(&mut bytes, Path::new("t.json"));
+            for (k, v) in &map {
+                object.entry(k, v).unwrap();
+            }
+            prop_assert_eq!(object.finish().unwrap(), map.len() as u64);
+            let whole = serde_json::to_string_pretty(&Value::Object(map.into_iter().collect())).unwrap();
+            prop_assert_eq!(String::from_utf8(bytes).unwrap(), whole);
+        }
+    }
+
+    #[test]
+    fn an_array_reads_back_element_by_element_and_errors_name_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.json");
+        std::fs::write(&path, "[1, 2, 3]").unwrap();
+        let mut seen = Vec::new();
+        let n = for_each_element(&path, |v: u32| {
+            seen.push(v);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!((n, seen), (3, vec![1, 2, 3]));
+
+        std::fs::write(&path, "[1,\n 2,\n x]").unwrap();
+        let err = for_each_element(&path, |_: u32| Ok(())).unwrap_err();
+        assert!(err.to_string().contains("a.json"), "{err}");
+        assert!(err.to_string().contains("line 3"), "{err}");
+
+        std::fs::write(&path, "[1, 2]").unwrap();
+        let err = for_each_element(&path, |v: u32| {
+            if v == 2 {
+                Err(Error::io(&path, std::io::Error::other("disk full")))
+            } else {
+                Ok(())
+            }
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("disk full"), "{err}");
+    }
+
+    #[test]
+    fn the_hash_on_the_fly_is_the_file_s_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.json");
+        let mut writer = HashingWriter::new(std::fs::File::create(&path).unwrap());
+        writer.write_all(b"[\n  1\n]\n").unwrap();
+        let digest = writer.hex_digest();
+        assert_eq!(digest, file_sha256(&path).unwrap());
+        assert_eq!(digest.len(), 64);
+    }
+}

@@ -1,0 +1,162 @@
+//! Resuming an interrupted run: what its journal ([`Checkpoint`](crate::checkpoint::Checkpoint))
+//! says was done — the listing's pages (and the next page's URL), the models fetched, the ids of
+//! the model-id file that failed, the lineage and the assets written — gathered as the journal
+//! is read, one line at a time.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use hf_client::wire::ModelInfo;
+use hf_enrich::identify::identify_model;
+use hf_enrich::lineage::{BaseModelStub, ModelKey};
+use hf_enrich::models::{ListingResume, ModelFailure, ModelSource, note_watermark};
+use hf_enrich::quality::{LowInfo, low_info};
+use hf_identifiers::Identified;
+
+use crate::checkpoint::{Event, Stored};
+use crate::manifest::{AssetReport, FailureReport};
+use crate::run_models::{Entry, compact};
+
+/// How the interrupted run started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Started {
+    pub started_at: String,
+    pub selection: Vec<String>,
+    pub from: Option<PathBuf>,
+}
+
+/// The latest-N listing as far as it went.
+#[derive(Debug, Default)]
+pub(crate) struct LatestReplay {
+    /// Listed, card not fetched yet.
+    pending: BTreeMap<usize, ModelInfo>,
+    done: Vec<(usize, Option<LowInfo>)>,
+    pub models: Vec<(usize, Entry, Identified)>,
+    listed: usize,
+    /// The last page's next URL (`None` inside: the listing was over).
+    next: Option<Option<String>>,
+    newest: hf_enrich::models::SourceOutcome,
+    pub pages: u64,
+}
+
+impl LatestReplay {
+    /// Where the listing resumes; `None` when it had not started.
+    pub fn listing(&mut self) -> Option<ListingResume> {
+        let next = self.next.take()?;
+        Some(ListingResume {
+            pending: std::mem::take(&mut self.pending).into_iter().collect(),
+            done: std::mem::take(&mut self.done),
+            listed: self.listed,
+            next: next.and_then(|u| u.parse().ok()),
+            newest_last_modified: self.newest.newest_last_modified.take(),
+        })
+    }
+}
+
+/// The model-id file as far as it went.
+#[derive(Debug, Default)]
+pub(crate) struct FileReplay {
+    pub done: BTreeSet<usize>,
+    pub models: Vec<(usize, Entry, Identified)>,
+    pub failures: Vec<ModelFailure>,
+}
+
+/// What the journal of an interrupted run says.
+#[derive(Debug, Default)]
+pub(crate) struct Replay {
+    filter_low_info: bool,
+    pub started: Option<Started>,
+    pub latest: Option<LatestReplay>,
+    pub file: Option<FileReplay>,
+    /// Parents read by the last lineage that finished, with what was identified in them.
+    pub parents: Vec<(Entry, Identified)>,
+    /// Parents journaled since the last lineage that finished.
+    parents_since: Vec<(Entry, Identified)>,
+    pub stubs: Option<Vec<BaseModelStub>>,
+    pub assets: BTreeMap<String, (AssetReport, Vec<FailureReport>)>,
+}
+
+impl Replay {
+    /// A replay of a run with (or without) the low-information filter.
+    pub fn new(filter_low_info: bool) -> Self {
+        Self {
+            filter_low_info,
+            ..Self::default()
+        }
+    }
+
+    /// Take one line of the journal into account.
+    pub fn add(&mut self, at: Stored, event: Event) {
+        match event {
+            Event::Started {
+                started_at,
+                selection,
+                from,
+            } => {
+                self.started.get_or_insert(Started {
+                    started_at,
+                    selection,
+                    from,
+                });
+            }
+            Event::Page(page) => {
+                let latest = self.latest.get_or_insert_with(LatestReplay::default);
+                latest.pages += 1;
+                let served = page.items.len();
+                for (i, info) in page.items.into_iter().enumerate() {
+                    note_watermark(&mut latest.newest, &info);
+                    latest.pending.insert(page.first_position + i, info);
+                }
+                latest.listed = latest.listed.max(page.first_position + served);
+                latest.next = Some(page.next);
+            }
+            Event::Model {
+                source,
+                position,
+                model,
+            } => {
+                let found = compact(identify_model(&model));
+                let entry = Entry {
+                    key: ModelKey::of(&model),
+                    at,
+                };
+                match source {
+                    ModelSource::Latest => {
+                        let latest = self.latest.get_or_insert_with(LatestReplay::default);
+                        latest.pending.remove(&position);
+                        let rule = if self.filter_low_info {
+                            low_info(
+                                model.info.pipeline_tag.as_deref(),
+                                &model.info.tags,
+                                model.card.as_deref().unwrap_or_default(),
+                            )
+                        } else {
+                            None
+                        };
+                        latest.done.push((position, rule));
+                        latest.models.push((position, entry, found));
+                    }
+                    ModelSource::File => {
+                        let file = self.file.get_or_insert_with(FileReplay::default);
+                        file.done.insert(position);
+                        file.models.push((position, entry, found));
+                    }
+                    ModelSource::Lineage => self.parents_since.push((entry, found)),
+                }
+            }
+            Event::Merged { .. } => {}
+            Event::Failed { position, failure } => {
+                let file = self.file.get_or_insert_with(FileReplay::default);
+                file.done.insert(position);
+                file.failures.push(failure);
+            }
+            Event::Lineage { stubs } => {
+                self.parents = std::mem::take(&mut self.parents_since);
+                self.stubs = Some(stubs);
+            }
+            Event::AssetDone { report, failures } => {
+                self.assets.insert(report.name.clone(), (report, failures));
+            }
+        }
+    }
+}

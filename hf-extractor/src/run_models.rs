@@ -1,0 +1,211 @@
+//! The run's models between stages: each one a place in the journal ([`Checkpoint`]) with its
+//! id, aliases and identified references — never its card, which is read back from the journal
+//! only while its record is written.
+
+use std::sync::Mutex;
+
+use hf_enrich::identify::{IdentifiedRun, identify_model};
+use hf_enrich::lineage::ModelKey;
+use hf_enrich::models::{FetchedModel, ModelSource, SourceOutcome, merge, merge_model};
+use hf_enrich::records::{BaseModelLink, ModelRecord};
+use hf_identifiers::{BaseModelRef, Identified, RunIdentified};
+
+use crate::checkpoint::{Checkpoint, Stored};
+use crate::error::{Error, Result};
+use crate::run_folder::{RunFolder, WrittenArray};
+
+/// A model of the run: its ids and its place in the journal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Entry {
+    pub key: ModelKey,
+    pub at: Stored,
+}
+
+/// What a model source produced: its models in source order, each with what was identified in
+/// it, and the outcome's failures, filtered counts and watermark (its `models` stay empty).
+#[derive(Debug, Default)]
+pub(crate) struct SourceModels {
+    pub outcome: SourceOutcome,
+    pub models: Vec<(Entry, Identified)>,
+}
+
+/// Takes the models of a source as they are fetched: journals each one, identifies it, and
+/// keeps its place. The first journal error is kept and returned by [`Collector::finish`].
+pub(crate) struct Collector<'c> {
+    checkpoint: &'c Checkpoint,
+    source: ModelSource,
+    models: Mutex<Vec<(usize, Entry, Identified)>>,
+    error: Mutex<Option<Error>>,
+}
+
+impl<'c> Collector<'c> {
+    pub fn new(checkpoint: &'c Checkpoint, source: ModelSource) -> Self {
+        Self {
+            checkpoint,
+            source,
+            models: Mutex::new(Vec::new()),
+            error: Mutex::new(None),
+        }
+    }
+
+    /// Journal and identify one model; returns how many the collector holds.
+    pub fn add(&self, position: usize, model: &FetchedModel) -> usize {
+        let found = compact(identify_model(model));
+        let stored = self.checkpoint.append_model(self.source, position, model);
+        self.keep(position, model, stored, found)
+    }
+
+    /// Take models already in the journal (a resumed run).
+    pub fn seed(&self, models: Vec<(usize, Entry, Identified)>) {
+        let mut held = self.models.lock().unwrap_or_else(|e| e.into_inner());
+        held.extend(models);
+    }
+
+    /// Keep the first error of a journal write.
+    pub fn note<T>(&self, written: Result<T>) {
+        if let Err(e) = written {
+            let mut error = self.error.lock().unwrap_or_else(|e| e.into_inner());
+            error.get_or_insert(e);
+        }
+    }
+
+    fn keep(
+        &self,
+        position: usize,
+        model: &FetchedModel,
+        stored: Result<Stored>,
+        found: Identified,
+    ) -> usize {
+        let mut models = self.models.lock().unwrap_or_else(|e| e.into_inner());
+        match stored {
+            Ok(at) => models.push((
+                position,
+                Entry {
+                    key: ModelKey::of(model),
+                    at,
+                },
+                found,
+            )),
+            Err(e) => self.note::<()>(Err(e)),
+        }
+        models.len()
+    }
+
+    /// The models collected, sorted by position, or the first journal error.
+    pub fn finish(self) -> Result<Vec<(usize, Entry, Identified)>> {
+        if let Some(e) = self.error.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            return Err(e);
+        }
+        let mut models = self.models.into_inner().unwrap_or_else(|e| e.into_inner());
+        models.sort_by_key(|(position, ..)| *position);
+        Ok(models)
+    }
+}
+
+/// Identified references without spare capacity: they stay in memory for the whole run, one
+/// set per model.
+pub(crate) fn compact(mut found: Identified) -> Identified {
+    found.datasets.shrink_to_fit();
+    found.articles.shrink_to_fit();
+    found.base_models.shrink_to_fit();
+    found.keywords.shrink_to_fit();
+    found.licenses.shrink_to_fit();
+    found.languages.shrink_to_fit();
+    found.tasks.shrink_to_fit();
+    found
+}
+
+/// The models at the `kept` positions (ascending) of `models` (sorted by position).
+pub(crate) fn keep_positions(
+    models: Vec<(usize, Entry, Identified)>,
+    kept: &[usize],
+) -> Vec<(Entry, Identified)> {
+    let mut kept = kept.iter().peekable();
+    let mut out = Vec::with_capacity(kept.len());
+    for (position, entry, found) in models {
+        while kept.next_if(|&&k| k < position).is_some() {}
+        if kept.next_if(|&&k| k == position).is_some() {
+            out.push((entry, found));
+        }
+    }
+    out
+}
+
+/// Write `file` as an array of model records, reading each model back from the journal.
+pub(crate) fn write_records<'a>(
+    folder: &RunFolder,
+    checkpoint: &Checkpoint,
+    file: &str,
+    models: impl IntoIterator<Item = (&'a Entry, Option<&'a [BaseModelRef]>)>,
+    stamp: &str,
+) -> Result<WrittenArray> {
+    folder.write_json_array(file, |array| {
+        for (entry, refs) in models {
+            let model = checkpoint.model(entry.at)?;
+            let links = refs.map(BaseModelLink::from_refs).unwrap_or_default();
+            array.push(&ModelRecord::new(&model, links, stamp))?;
+        }
+        Ok(())
+    })
+}
+
+/// Merge the two sources by canonical id (sorted by id), as [`merge`] does with whole models: a
+/// model both sources gave is read back, merged, identified again and journaled. Returns the
+/// run's models, what was identified in them, and the merged outcome (failures, filtered
+/// counts, watermark).
+pub(crate) fn merge_sources(
+    checkpoint: &Checkpoint,
+    sources: [SourceModels; 2],
+) -> Result<(Vec<Entry>, IdentifiedRun, SourceOutcome)> {
+    // The first source's list becomes the merged one (no copy when the second is empty).
+    let [first, second] = sources;
+    let mut all = first.models;
+    all.extend(second.models);
+    let outcomes = [first.outcome, second.outcome];
+    let outcome = merge(outcomes);
+    // Stable: the models of one id stay in source order (latest first).
+    all.sort_by(|a, b| a.0.key.id.cmp(&b.0.key.id));
+    let mut refs = RunIdentified::default();
+    let mut entries = Vec::with_capacity(all.len());
+    let mut all = all.into_iter().peekable();
+    while let Some((first, found)) = all.next() {
+        let id = first.key.id.clone();
+        let mut group = Vec::new();
+        while let Some((other, _)) = all.next_if(|(e, _)| e.key.id == id) {
+            group.push(other);
+        }
+        let (entry, found) = if group.is_empty() {
+            (first, found)
+        } else {
+            let mut merged = checkpoint.model(first.at)?;
+            for other in group {
+                merge_model(&mut merged, checkpoint.model(other.at)?);
+            }
+            let found = compact(identify_model(&merged));
+            let at = checkpoint.append_merged(&merged)?;
+            (
+                Entry {
+                    key: ModelKey::of(&merged),
+                    at,
+                },
+                found,
+            )
+        };
+        refs.insert(&id, found);
+        entries.push(entry);
+    }
+    Ok((entries, IdentifiedRun::from_refs(refs), outcome))
+}
+
+/// Identify models already in the journal (models loaded from an earlier run).
+pub(crate) fn identify_entries(
+    checkpoint: &Checkpoint,
+    entries: &[Entry],
+) -> Result<IdentifiedRun> {
+    let mut refs = RunIdentified::default();
+    for entry in entries {
+        let model = checkpoint.model(entry.at)?;
+        refs.insert(&entry.key.id, compact(identify_model(&model)));
+    }
+    Ok(IdentifiedRun::from_refs(refs))
+}
