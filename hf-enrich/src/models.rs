@@ -346,14 +346,15 @@ pub async fn latest_models_streaming(
                         if next.is_none() {
                             listing_done = true;
                         }
+                        let page = ListedPage {
+                            first_position,
+                            items,
+                            next: next.map(|u| u.to_string()),
+                        };
                         if let Some(on_page) = &plan.on_page {
-                            on_page(&ListedPage {
-                                first_position,
-                                items: items.clone(),
-                                next: next.map(|u| u.to_string()),
-                            });
+                            on_page(&page);
                         }
-                        for info in items {
+                        for info in page.items {
                             queued.push_back((listed_count, info));
                             listed_count += 1;
                         }

@@ -149,6 +149,18 @@ impl Checkpoint {
         self.append_line(event)
     }
 
+    /// Append a listing page ([`Event::Page`], the page borrowed); returns its place.
+    pub fn append_page(&self, page: &ListedPage) -> Result<Stored> {
+        /// [`Event::Page`] with the page borrowed.
+        #[derive(Serialize)]
+        #[serde(tag = "event", rename = "page")]
+        struct PageLine<'p> {
+            #[serde(flatten)]
+            page: &'p ListedPage,
+        }
+        self.append_line(&PageLine { page })
+    }
+
     /// Append a model of `source`, at `position` in it; returns its place.
     pub fn append_model(
         &self,
@@ -322,6 +334,26 @@ mod tests {
         let merged = journal.append_merged(&model("d/d", "")).unwrap();
         assert_eq!(journal.model(merged).unwrap().id, "d/d");
         assert!(journal.model(Stored { offset: 1, len: 5 }).is_err());
+    }
+
+    #[test]
+    fn a_page_written_borrowed_reads_back_as_the_page_event() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Checkpoint::create(dir.path()).unwrap();
+        let page = ListedPage {
+            first_position: 1000,
+            items: vec![model("a/a", "").info, model("b/b", "").info],
+            next: Some("https://hub.test/api/models?cursor=x".into()),
+        };
+        journal.append_page(&page).unwrap();
+        drop(journal);
+        let mut events = Vec::new();
+        Checkpoint::open(dir.path(), |_, e| {
+            events.push(e);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(events, [Event::Page(page)]);
     }
 
     #[test]

@@ -940,7 +940,7 @@ impl HfExtractor {
             on_model(collector.add(position, &model));
         };
         let on_page = |page: &ListedPage| {
-            collector.note(checkpoint.append(&Event::Page(page.clone())));
+            collector.note(checkpoint.append_page(page));
         };
         let plan = ListingPlan {
             since: incremental.since,
