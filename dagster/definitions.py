@@ -40,7 +40,7 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.append(str(HERE))
 
-from downstream_io import IO_MANAGER_KEY, RunFolderIOManager  # noqa: E402
+from downstream_io import IO_MANAGER_KEY, RunFolderIOManager, latest_run_folder  # noqa: E402
 
 #: The pool every step that talks to the Hub runs in.
 POOL = "hf_hub"
@@ -57,17 +57,6 @@ def shard_keys(count: int) -> list[str]:
     """The partition keys of ``count`` shards: ``00-of-04`` ... (what ``--shard`` accepts)."""
     width = max(2, len(str(count)))
     return [f"{k:0{width}d}-of-{count:0{width}d}" for k in range(count)]
-
-
-def latest_run_folder(context: dg.AssetExecutionContext, key: dg.AssetKey) -> str:
-    """The run folder the latest listing (``hf_raw_models``) created, from its metadata."""
-    event = context.instance.get_latest_materialization_event(key)
-    if event is None or event.asset_materialization is None:
-        raise dg.Failure(f"{key.to_user_string()} was never materialised: run the listing first")
-    folder = event.asset_materialization.metadata.get("run_folder")
-    if folder is None:
-        raise dg.Failure(f"{key.to_user_string()} has no run_folder metadata")
-    return str(folder.value)
 
 
 def build_definitions(
@@ -117,6 +106,13 @@ def build_definitions(
     ]
     materialize = [binary, "materialize", "--no-progress", *args]
 
+    def listing_run_folder(context: dg.AssetExecutionContext) -> str:
+        """The run folder the latest listing (``hf_raw_models``) created, from its metadata."""
+        _, folder = latest_run_folder(
+            context.instance, key("hf_raw_models"), ": run the listing first"
+        )
+        return folder
+
     @dg.multi_asset(specs=listing_specs, can_subset=True, name="hf_listing", pool=POOL)
     def hf_listing(context: dg.AssetExecutionContext, pipes: dg.PipesSubprocessClient):
         return pipes.run(command=materialize, context=context, env=env, **run_kwargs).get_results(
@@ -132,7 +128,7 @@ def build_definitions(
     )
     def hf_per_model(context: dg.AssetExecutionContext, pipes: dg.PipesSubprocessClient):
         extras = {
-            "run_folder": latest_run_folder(context, key("hf_raw_models")),
+            "run_folder": listing_run_folder(context),
             "shard": context.partition_key,
         }
         return pipes.run(
@@ -146,7 +142,7 @@ def build_definitions(
         description="The shards merged into the run folder's own files.",
     )
     def hf_shards_merged(context: dg.AssetExecutionContext, pipes: dg.PipesSubprocessClient):
-        extras = {"run_folder": latest_run_folder(context, key("hf_raw_models"))}
+        extras = {"run_folder": listing_run_folder(context)}
         return pipes.run(
             command=[binary, "merge-shards"], context=context, env=env, extras=extras, **run_kwargs
         ).get_materialize_result(implicit_materialization=False)

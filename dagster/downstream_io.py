@@ -100,15 +100,7 @@ class RunFolderIOManager(dg.ConfigurableIOManager):
     def _run_folder(self, instance: dg.DagsterInstance, key: dg.AssetKey, name: str) -> Path:
         """The run folder of ``key``'s latest materialisation; for a per-model asset, checked to
         be merged since (its own files are the shards' merge)."""
-        event = instance.get_latest_materialization_event(key)
-        if event is None or event.asset_materialization is None:
-            raise dg.Failure(f"{key.to_user_string()} was never materialised")
-        folder = event.asset_materialization.metadata.get("run_folder")
-        if folder is None:
-            raise dg.Failure(
-                f"{key.to_user_string()}: its latest materialisation has no run_folder metadata"
-            )
-        folder = str(folder.value)
+        event, folder = latest_run_folder(instance, key)
         if name in self.sharded:
             merged_key = dg.AssetKey([*key.path[:-1], self.merged])
             merge = instance.get_latest_materialization_event(merged_key)
@@ -126,6 +118,22 @@ class RunFolderIOManager(dg.ConfigurableIOManager):
                     f"materialise {merged_key.to_user_string()} again"
                 )
         return Path(folder)
+
+
+def latest_run_folder(
+    instance: dg.DagsterInstance, key: dg.AssetKey, hint: str = ""
+) -> tuple[dg.EventLogEntry, str]:
+    """``key``'s latest materialisation and the run folder its ``run_folder`` metadata names;
+    a ``dagster.Failure`` (with ``hint`` added) when there is none."""
+    event = instance.get_latest_materialization_event(key)
+    if event is None or event.asset_materialization is None:
+        raise dg.Failure(f"{key.to_user_string()} was never materialised{hint}")
+    folder = event.asset_materialization.metadata.get("run_folder")
+    if folder is None:
+        raise dg.Failure(
+            f"{key.to_user_string()}: its latest materialisation has no run_folder metadata"
+        )
+    return event, str(folder.value)
 
 
 def read_map(path: Path) -> dict[str, list]:
