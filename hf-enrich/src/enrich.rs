@@ -23,7 +23,7 @@ use std::sync::Arc;
 use futures::StreamExt;
 use hf_client::languages::resolve_language;
 use hf_client::tasks::TaskSource;
-use hf_identifiers::{ArticleKind, BaseModelRef, EntityKind, Identified};
+use hf_identifiers::{ArticleKind, BaseModelRef, EntityKind, Identified, RunIdentified};
 use serde::{Deserialize, Serialize};
 
 pub use crate::entities::{
@@ -31,7 +31,7 @@ pub use crate::entities::{
     TaskEntity,
 };
 
-use crate::identify::{IdentifiedRun, identify_model, identify_with};
+use crate::identify::{IdentifiedRun, identify_model};
 use crate::lineage::{
     DEFAULT_BASE_MODEL_ITERATIONS, Lineage, ModelKey, canonicalise_base_models, follow,
 };
@@ -344,26 +344,40 @@ impl<S: MetadataSource> HfEnrichment<S> {
         models: &[FetchedModel],
         beside: &[FetchedModel],
     ) -> (Lineage, IdentifiedRun) {
-        let run_found: Vec<(String, Identified)> = models
-            .iter()
-            .map(|m| (m.id.clone(), identify_model(m)))
-            .collect();
+        let mut refs = RunIdentified::default();
+        for model in models {
+            refs.insert(&model.id, identify_model(model));
+        }
         tracing::info!(models = models.len(), "identified the run's models");
-        let first = run_found
-            .iter()
-            .map(|(id, found)| (id.clone(), found.base_models.clone()))
-            .collect();
         let keys: Vec<ModelKey> = models.iter().map(ModelKey::of).collect();
         let beside: Vec<ModelKey> = beside.iter().map(ModelKey::of).collect();
-        let (lineage, lineage_found) = self.ancestors_of(&keys, &beside, &first).await;
-        let mut identified = identify_with(run_found.into_iter().chain(lineage_found));
+        self.ancestors_of_identified(&keys, &beside, refs, |found| found)
+            .await
+    }
+
+    /// The lineage of the run's `models` known by their ids, `beside` the run's others (as in
+    /// [`ancestors_beside`](Self::ancestors_beside)), given what was identified in them
+    /// (`refs`): the parents read, and `refs` with each parent's references added (through
+    /// `keep`, e.g. to shrink them) and every base-model reference to a model of the run or a
+    /// parent read named by its canonical id.
+    pub async fn ancestors_of_identified(
+        &self,
+        models: &[ModelKey],
+        beside: &[ModelKey],
+        mut refs: RunIdentified,
+        keep: impl Fn(Identified) -> Identified,
+    ) -> (Lineage, IdentifiedRun) {
+        let (lineage, parents_found) = self.ancestors_of(models, beside, &refs.base_models).await;
+        for (id, found) in parents_found {
+            refs.insert(&id, keep(found));
+        }
         // A reference to a model of the run in another shard is canonicalised too.
         let parents: Vec<ModelKey> = lineage.models.iter().map(ModelKey::of).collect();
         canonicalise_base_models(
-            &mut identified.refs.base_models,
-            keys.iter().chain(&beside).chain(&parents),
+            &mut refs.base_models,
+            models.iter().chain(beside).chain(&parents),
         );
-        (lineage, IdentifiedRun::from_refs(identified.refs))
+        (lineage, IdentifiedRun::from_refs(refs))
     }
 
     /// The lineage of models known by their ids only, with their base models already

@@ -641,31 +641,19 @@ impl HfExtractor {
                 };
                 let keys: Vec<ModelKey> = raw.iter().map(|e| e.key.clone()).collect();
                 let beside: Vec<ModelKey> = beside.into_iter().map(|e| e.key).collect();
-                let first: BTreeMap<String, Vec<BaseModelRef>> = run_identified
-                    .refs
-                    .base_models
-                    .iter()
-                    .map(|(id, refs)| (id.clone(), refs.clone()))
-                    .collect();
                 let (enrichment, events) = self.reporting_enrichment(stamp);
                 // The enrichment moves into the work, so its progress sender is dropped (and the
-                // forwarding ends) when the work is done.
-                let (keys, beside, first) = (&keys, &beside, &first);
-                let work = async move { enrichment.ancestors_of(keys, beside, first).await };
-                let ((mut lineage, parents_found), ()) =
+                // forwarding ends) when the work is done. The parents' references are kept
+                // compact, as the run's are.
+                let (keys, beside) = (&keys, &beside);
+                let refs = run_identified.refs;
+                let work = async move {
+                    enrichment
+                        .ancestors_of_identified(keys, beside, refs, compact)
+                        .await
+                };
+                let ((mut lineage, identified), ()) =
                     tokio::join!(work, forward_progress(events, name, observer));
-                let mut refs = run_identified.refs;
-                for (id, found) in parents_found {
-                    refs.insert(&id, compact(found));
-                }
-                // A reference to a model of the run (another shard's too) or to a parent read
-                // names it by its canonical id.
-                let parents: Vec<ModelKey> = lineage.models.iter().map(ModelKey::of).collect();
-                hf_enrich::lineage::canonicalise_base_models(
-                    &mut refs.base_models,
-                    keys.iter().chain(beside).chain(&parents),
-                );
-                let identified = IdentifiedRun::from_refs(refs);
                 for stub in &lineage.stubs {
                     state.failures.push(FailureReport {
                         asset: name.to_owned(),
