@@ -13,6 +13,7 @@ pub mod incremental;
 pub mod json_stream;
 pub mod manifest;
 pub mod merge;
+mod packed_refs;
 pub mod pipeline;
 #[cfg(feature = "dagster-pipes")]
 pub mod pipes;

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use hf_client::HfClient;
 use hf_enrich::enrich::{EnrichmentOptions, HfEnrichment, ProgressEvent};
-use hf_enrich::identify::{IdentifiedRun, identify_model};
+use hf_enrich::identify::IdentifiedRun;
 use hf_enrich::lineage::{Lineage, ModelKey};
 use hf_enrich::model_ids::ModelIdList;
 use hf_enrich::models::{
@@ -17,7 +17,7 @@ use hf_enrich::models::{
 use hf_enrich::readme_languages::ReadmeLanguage;
 use hf_enrich::sharedby::SharedByRef;
 use hf_enrich::source::{HttpSource, SourceError};
-use hf_identifiers::{BaseModelRef, RunIdentified};
+use hf_identifiers::{BaseModelRef, EntityKind, RunIdentified};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -27,6 +27,7 @@ use crate::config::ExtractorConfig;
 use crate::error::{Error, Result};
 use crate::incremental::{EarlierRun, Incremental};
 use crate::json_stream::{file_sha256, for_each_element};
+use crate::packed_refs::{PackedRefs, PackedRun, entity_kind};
 use crate::manifest::{
     AssetReport, FailureReport, HttpReport, MANIFEST_FILE, ManifestConfig, ModelIdFileReport,
     ModelsReport, ResumeReport, RunManifest,
@@ -34,7 +35,7 @@ use crate::manifest::{
 use crate::resume::{FileReplay, LatestReplay, Replay};
 use crate::run_folder::{RunFolder, WrittenArray, ensure_writable};
 use crate::run_models::{
-    Collector, Entry, SourceModels, compact, identify_entries, keep_positions, merge_sources,
+    Collector, Entry, SourceModels, identify_entries, keep_positions, merge_sources,
     write_records,
 };
 use crate::shard::{PreparedShard, Shard, ShardRun};
@@ -110,7 +111,8 @@ struct State {
     /// The run's models and the parents read (`hf_add_ancestor_models`), sorted by id.
     with_ancestors: Option<Vec<Entry>>,
     lineage: Option<Lineage>,
-    identified: Option<IdentifiedRun>,
+    /// What was identified in the run's models (and the parents read), packed.
+    identified: Option<PackedRun>,
     /// Sources fetched ahead, together: (outcome, its requests, its milliseconds).
     prefetched: BTreeMap<&'static str, (SourceModels, u64, u64)>,
     /// `{model_id: [sharer]}` (`hf_identified_sharedby`).
@@ -176,7 +178,7 @@ fn restore(
         let Some(stubs) = replay.stubs.take() else {
             return Ok(None);
         };
-        let mut refs = take_identified(checkpoint, state)?.refs;
+        let mut refs = take_identified(checkpoint, state)?;
         let mut all = state.raw.take().unwrap_or_default();
         for (entry, found) in std::mem::take(&mut replay.parents) {
             refs.insert(&entry.key.id, found);
@@ -184,16 +186,13 @@ fn restore(
         }
         all.sort_by(|a, b| a.key.id.cmp(&b.key.id));
         // As the lineage left them: named by the canonical ids of the models read.
-        hf_enrich::lineage::canonicalise_base_models(
-            &mut refs.base_models,
-            all.iter().map(|e| &e.key),
-        );
+        refs.canonicalise_base_models(all.iter().map(|e| &e.key));
         state.with_ancestors = Some(all);
         state.lineage = Some(Lineage {
             stubs,
             ..Lineage::default()
         });
-        state.identified = Some(IdentifiedRun::from_refs(refs));
+        state.identified = Some(refs);
     }
     state.failures.extend(failures);
     if let Some(resumed) = &mut state.resumed {
@@ -635,7 +634,7 @@ impl HfExtractor {
                     state.run_models = raw.len();
                 }
                 // Identified with the listing; a shard identifies its own models only.
-                let run_identified = match (state.shard, state.identified.take()) {
+                let mut run_identified = match (state.shard, state.identified.take()) {
                     (None, Some(identified)) => identified,
                     _ => identify_entries(checkpoint, &raw)?,
                 };
@@ -643,17 +642,23 @@ impl HfExtractor {
                 let beside: Vec<ModelKey> = beside.into_iter().map(|e| e.key).collect();
                 let (enrichment, events) = self.reporting_enrichment(stamp);
                 // The enrichment moves into the work, so its progress sender is dropped (and the
-                // forwarding ends) when the work is done. The parents' references are kept
-                // compact, as the run's are.
+                // forwarding ends) when the work is done. The lineage reads the base models
+                // only; they come back canonicalised, with the parents' references, which join
+                // the packed run.
                 let (keys, beside) = (&keys, &beside);
-                let refs = run_identified.refs;
+                let refs = RunIdentified {
+                    base_models: run_identified.take_base_models(),
+                    ..RunIdentified::default()
+                };
                 let work = async move {
                     enrichment
-                        .ancestors_of_identified(keys, beside, refs, compact)
+                        .ancestors_of_identified(keys, beside, refs, |found| found)
                         .await
                 };
-                let ((mut lineage, identified), ()) =
+                let ((mut lineage, found), ()) =
                     tokio::join!(work, forward_progress(events, name, observer));
+                let mut identified = run_identified;
+                identified.add_lineage(found.refs);
                 for stub in &lineage.stubs {
                     state.failures.push(FailureReport {
                         asset: name.to_owned(),
@@ -709,7 +714,8 @@ impl HfExtractor {
                     .into_iter()
                     .flat_map(|m| m.values().flatten())
                     .map(|l| l.code.as_str());
-                let entities = self.enrichment(stamp).languages_with(&identified, codes);
+                let languages = identified.for_enrichment(EntityKind::Languages);
+                let entities = self.enrichment(stamp).languages_with(&languages, codes);
                 state.identified = Some(identified);
                 Ok((entities.len() as u64, 0, Output::Value(to_json(&entities)?)))
             }
@@ -780,7 +786,7 @@ impl HfExtractor {
         &self,
         name: &str,
         kind: &str,
-        identified: &IdentifiedRun,
+        identified: &PackedRun,
         stamp: &str,
         state: &mut State,
         observer: &dyn RunObserver,
@@ -792,7 +798,8 @@ impl HfExtractor {
                 .iter()
                 .map(|e| e.key.clone())
                 .collect();
-            let entities = base_model_entities(identified, &keys, state.lineage.as_ref(), stamp);
+            let ids = identified.ids(EntityKind::BaseModels);
+            let entities = base_model_entities(&ids, &keys, state.lineage.as_ref(), stamp);
             let unread = entities.iter().filter(|e| !e.enriched).count();
             return Ok((
                 entities.len() as u64,
@@ -801,6 +808,12 @@ impl HfExtractor {
             ));
         }
         let (enrichment, events) = self.reporting_enrichment(stamp);
+        // What this kind's enrichment reads, decoded: its ids (and the articles' kinds, the
+        // licenses' names).
+        let identified = entity_kind(kind)
+            .map(|k| identified.for_enrichment(k))
+            .unwrap_or_default();
+        let identified = &identified;
         let work = async move { fetch_kind(&enrichment, kind, identified).await };
         let (fetched, ()) = tokio::join!(work, forward_progress(events, name, observer));
         let (count, value, failed) = fetched?;
@@ -1035,18 +1048,15 @@ impl HfExtractor {
 /// The identified run, taken out of the state (put it back when done): computed with the
 /// models, read back kind by kind, or identified now from the models loaded from an earlier
 /// run (pure and quick).
-fn take_identified(checkpoint: &Checkpoint, state: &mut State) -> Result<IdentifiedRun> {
+fn take_identified(checkpoint: &Checkpoint, state: &mut State) -> Result<PackedRun> {
     match state.identified.take() {
         Some(identified) => Ok(identified),
         None => {
             let models = state.with_ancestors.as_deref().or(state.raw.as_deref());
             let models = models.unwrap_or_default();
             let mut identified = identify_entries(checkpoint, models)?;
-            hf_enrich::lineage::canonicalise_base_models(
-                &mut identified.refs.base_models,
-                models.iter().map(|e| &e.key),
-            );
-            Ok(IdentifiedRun::from_refs(identified.refs))
+            identified.canonicalise_base_models(models.iter().map(|e| &e.key));
+            Ok(identified)
         }
     }
 }
@@ -1063,12 +1073,12 @@ fn load(
         return Ok(0);
     };
     let path = earlier.path().join(file);
-    let models = |source: ModelSource| -> Result<Vec<(Entry, hf_identifiers::Identified)>> {
+    let models = |source: ModelSource| -> Result<Vec<(Entry, PackedRefs)>> {
         let mut models = Vec::new();
         for_each_element(&path, |record: ModelRecord| {
             let model = record.to_fetched_model();
             let at = checkpoint.append_model(source, models.len(), &model)?;
-            let found = compact(identify_model(&model));
+            let found = PackedRefs::of(&model);
             models.push((
                 Entry {
                     key: ModelKey::of(&model),
@@ -1080,8 +1090,8 @@ fn load(
         })?;
         Ok(models)
     };
-    let into_run = |models: Vec<(Entry, hf_identifiers::Identified)>| {
-        let mut refs = RunIdentified::default();
+    let into_run = |models: Vec<(Entry, PackedRefs)>| {
+        let mut refs = PackedRun::default();
         let entries = models
             .into_iter()
             .map(|(entry, found)| {
@@ -1089,7 +1099,7 @@ fn load(
                 entry
             })
             .collect::<Vec<_>>();
-        (entries, IdentifiedRun::from_refs(refs))
+        (entries, refs)
     };
     let count = match name {
         "hf_raw_models_latest" | "hf_raw_models_from_file" => {
@@ -1138,9 +1148,11 @@ fn load(
         }
         _ if name.starts_with("hf_identified_") => {
             let kind = &name["hf_identified_".len()..];
-            let mut refs = state.identified.take().map(|i| i.refs).unwrap_or_default();
+            let mut refs = RunIdentified::default();
             let count = load_identified_map(&mut refs, kind, &path)?;
-            state.identified = Some(IdentifiedRun::from_refs(refs));
+            let mut identified = state.identified.take().unwrap_or_default();
+            identified.replace_kind(entity_kind(kind).unwrap_or(EntityKind::Tasks), refs);
+            state.identified = Some(identified);
             count
         }
         _ => 0,
@@ -1202,37 +1214,20 @@ enum Output {
 }
 
 /// The identified base models of one model.
-fn base_model_refs<'a>(identified: &'a IdentifiedRun, id: &str) -> Option<&'a [BaseModelRef]> {
-    identified.refs.base_models.get(id).map(Vec::as_slice)
+fn base_model_refs<'a>(identified: &'a PackedRun, id: &str) -> Option<&'a [BaseModelRef]> {
+    identified.base_models(id)
 }
 
 /// One kind's `{model_id: [references]}` map, written model by model.
 fn write_identified_map(
     folder: &RunFolder,
     file: &str,
-    identified: &IdentifiedRun,
+    identified: &PackedRun,
     kind: &str,
 ) -> Result<WrittenArray> {
-    fn write<R: Serialize>(
-        folder: &RunFolder,
-        file: &str,
-        map: &BTreeMap<String, Vec<R>>,
-    ) -> Result<WrittenArray> {
-        folder.write_json_object(file, |object| {
-            map.iter()
-                .try_for_each(|(model, refs)| object.entry(model, refs))
-        })
-    }
-    let refs = &identified.refs;
-    match kind {
-        "datasets" => write(folder, file, &refs.datasets),
-        "articles" => write(folder, file, &refs.articles),
-        "base_models" => write(folder, file, &refs.base_models),
-        "keywords" => write(folder, file, &refs.keywords),
-        "licenses" => write(folder, file, &refs.licenses),
-        "languages" => write(folder, file, &refs.languages),
-        _ => write(folder, file, &refs.tasks),
-    }
+    let kind = entity_kind(kind).unwrap_or(EntityKind::Tasks);
+    let path = folder.path().join(file);
+    folder.write_json_object(file, |object| identified.write_kind(kind, object, &path))
 }
 
 /// Read one kind's map back into `refs`; returns how many models it holds.
@@ -1261,7 +1256,7 @@ pub(crate) fn load_identified_map(
 
 /// The records of `hf_base_models.json`: every identified base model, read or not.
 pub(crate) fn base_model_entities(
-    identified: &IdentifiedRun,
+    base_model_ids: &[String],
     models: &[ModelKey],
     lineage: Option<&Lineage>,
     stamp: &str,
@@ -1281,9 +1276,7 @@ pub(crate) fn base_model_entities(
                 .collect()
         })
         .unwrap_or_default();
-    identified
-        .ids
-        .base_models
+    base_model_ids
         .iter()
         .map(|id| {
             let key = id.to_ascii_lowercase();
@@ -1336,7 +1329,7 @@ fn source_result(
         models
             .models
             .iter()
-            .map(|(entry, found)| (entry, Some(found.base_models.as_slice()))),
+            .map(|(entry, found)| (entry, found.base_models())),
         stamp,
     )?;
     Ok((

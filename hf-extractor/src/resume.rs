@@ -7,15 +7,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use hf_client::wire::ModelInfo;
-use hf_enrich::identify::identify_model;
 use hf_enrich::lineage::{BaseModelStub, ModelKey};
 use hf_enrich::models::{ListingResume, ModelFailure, ModelSource, note_watermark};
 use hf_enrich::quality::{LowInfo, low_info};
-use hf_identifiers::Identified;
 
 use crate::checkpoint::{Event, Stored};
 use crate::manifest::{AssetReport, FailureReport};
-use crate::run_models::{Entry, compact};
+use crate::packed_refs::PackedRefs;
+use crate::run_models::Entry;
 
 /// How the interrupted run started.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +30,7 @@ pub(crate) struct LatestReplay {
     /// Listed, card not fetched yet.
     pending: BTreeMap<usize, ModelInfo>,
     done: Vec<(usize, Option<LowInfo>)>,
-    pub models: Vec<(usize, Entry, Identified)>,
+    pub models: Vec<(usize, Entry, PackedRefs)>,
     listed: usize,
     /// The last page's next URL (`None` inside: the listing was over).
     next: Option<Option<String>>,
@@ -57,7 +56,7 @@ impl LatestReplay {
 #[derive(Debug, Default)]
 pub(crate) struct FileReplay {
     pub done: BTreeSet<usize>,
-    pub models: Vec<(usize, Entry, Identified)>,
+    pub models: Vec<(usize, Entry, PackedRefs)>,
     pub failures: Vec<ModelFailure>,
 }
 
@@ -69,9 +68,9 @@ pub(crate) struct Replay {
     pub latest: Option<LatestReplay>,
     pub file: Option<FileReplay>,
     /// Parents read by the last lineage that finished, with what was identified in them.
-    pub parents: Vec<(Entry, Identified)>,
+    pub parents: Vec<(Entry, PackedRefs)>,
     /// Parents journaled since the last lineage that finished.
-    parents_since: Vec<(Entry, Identified)>,
+    parents_since: Vec<(Entry, PackedRefs)>,
     pub stubs: Option<Vec<BaseModelStub>>,
     pub assets: BTreeMap<String, (AssetReport, Vec<FailureReport>)>,
 }
@@ -115,7 +114,7 @@ impl Replay {
                 position,
                 model,
             } => {
-                let found = compact(identify_model(&model));
+                let found = PackedRefs::of(&model);
                 let entry = Entry {
                     key: ModelKey::of(&model),
                     at,

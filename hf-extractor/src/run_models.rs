@@ -4,14 +4,14 @@
 
 use std::sync::Mutex;
 
-use hf_enrich::identify::{IdentifiedRun, identify_model};
 use hf_enrich::lineage::ModelKey;
 use hf_enrich::models::{FetchedModel, ModelSource, SourceOutcome, merge, merge_model};
 use hf_enrich::records::{BaseModelLink, ModelRecord};
-use hf_identifiers::{BaseModelRef, Identified, RunIdentified};
+use hf_identifiers::BaseModelRef;
 
 use crate::checkpoint::{Checkpoint, Stored};
 use crate::error::{Error, Result};
+use crate::packed_refs::{PackedRefs, PackedRun};
 use crate::run_folder::{RunFolder, WrittenArray};
 
 /// A model of the run: its ids and its place in the journal.
@@ -26,7 +26,7 @@ pub(crate) struct Entry {
 #[derive(Debug, Default)]
 pub(crate) struct SourceModels {
     pub outcome: SourceOutcome,
-    pub models: Vec<(Entry, Identified)>,
+    pub models: Vec<(Entry, PackedRefs)>,
 }
 
 /// Takes the models of a source as they are fetched: journals each one, identifies it, and
@@ -34,7 +34,7 @@ pub(crate) struct SourceModels {
 pub(crate) struct Collector<'c> {
     checkpoint: &'c Checkpoint,
     source: ModelSource,
-    models: Mutex<Vec<(usize, Entry, Identified)>>,
+    models: Mutex<Vec<(usize, Entry, PackedRefs)>>,
     error: Mutex<Option<Error>>,
 }
 
@@ -50,13 +50,13 @@ impl<'c> Collector<'c> {
 
     /// Journal and identify one model; returns how many the collector holds.
     pub fn add(&self, position: usize, model: &FetchedModel) -> usize {
-        let found = compact(identify_model(model));
+        let found = PackedRefs::of(model);
         let stored = self.checkpoint.append_model(self.source, position, model);
         self.keep(position, model, stored, found)
     }
 
     /// Take models already in the journal (a resumed run).
-    pub fn seed(&self, models: Vec<(usize, Entry, Identified)>) {
+    pub fn seed(&self, models: Vec<(usize, Entry, PackedRefs)>) {
         let mut held = self.models.lock().unwrap_or_else(|e| e.into_inner());
         held.extend(models);
     }
@@ -74,7 +74,7 @@ impl<'c> Collector<'c> {
         position: usize,
         model: &FetchedModel,
         stored: Result<Stored>,
-        found: Identified,
+        found: PackedRefs,
     ) -> usize {
         let mut models = self.models.lock().unwrap_or_else(|e| e.into_inner());
         match stored {
@@ -92,7 +92,7 @@ impl<'c> Collector<'c> {
     }
 
     /// The models collected, sorted by position, or the first journal error.
-    pub fn finish(self) -> Result<Vec<(usize, Entry, Identified)>> {
+    pub fn finish(self) -> Result<Vec<(usize, Entry, PackedRefs)>> {
         if let Some(e) = self.error.into_inner().unwrap_or_else(|e| e.into_inner()) {
             return Err(e);
         }
@@ -102,24 +102,11 @@ impl<'c> Collector<'c> {
     }
 }
 
-/// Identified references without spare capacity: they stay in memory for the whole run, one
-/// set per model.
-pub(crate) fn compact(mut found: Identified) -> Identified {
-    found.datasets.shrink_to_fit();
-    found.articles.shrink_to_fit();
-    found.base_models.shrink_to_fit();
-    found.keywords.shrink_to_fit();
-    found.licenses.shrink_to_fit();
-    found.languages.shrink_to_fit();
-    found.tasks.shrink_to_fit();
-    found
-}
-
 /// The models at the `kept` positions (ascending) of `models` (sorted by position).
 pub(crate) fn keep_positions(
-    models: Vec<(usize, Entry, Identified)>,
+    models: Vec<(usize, Entry, PackedRefs)>,
     kept: &[usize],
-) -> Vec<(Entry, Identified)> {
+) -> Vec<(Entry, PackedRefs)> {
     let mut kept = kept.iter().peekable();
     let mut out = Vec::with_capacity(kept.len());
     for (position, entry, found) in models {
@@ -156,7 +143,7 @@ pub(crate) fn write_records<'a>(
 pub(crate) fn merge_sources(
     checkpoint: &Checkpoint,
     sources: [SourceModels; 2],
-) -> Result<(Vec<Entry>, IdentifiedRun, SourceOutcome)> {
+) -> Result<(Vec<Entry>, PackedRun, SourceOutcome)> {
     // The first source's list becomes the merged one (no copy when the second is empty).
     let [first, second] = sources;
     let mut all = first.models;
@@ -165,7 +152,7 @@ pub(crate) fn merge_sources(
     let outcome = merge(outcomes);
     // Stable: the models of one id stay in source order (latest first).
     all.sort_by(|a, b| a.0.key.id.cmp(&b.0.key.id));
-    let mut refs = RunIdentified::default();
+    let mut refs = PackedRun::default();
     let mut entries = Vec::with_capacity(all.len());
     let mut all = all.into_iter().peekable();
     while let Some((first, found)) = all.next() {
@@ -181,7 +168,7 @@ pub(crate) fn merge_sources(
             for other in group {
                 merge_model(&mut merged, checkpoint.model(other.at)?);
             }
-            let found = compact(identify_model(&merged));
+            let found = PackedRefs::of(&merged);
             let at = checkpoint.append_merged(&merged)?;
             (
                 Entry {
@@ -194,18 +181,15 @@ pub(crate) fn merge_sources(
         refs.insert(&id, found);
         entries.push(entry);
     }
-    Ok((entries, IdentifiedRun::from_refs(refs), outcome))
+    Ok((entries, refs, outcome))
 }
 
 /// Identify models already in the journal (models loaded from an earlier run).
-pub(crate) fn identify_entries(
-    checkpoint: &Checkpoint,
-    entries: &[Entry],
-) -> Result<IdentifiedRun> {
-    let mut refs = RunIdentified::default();
+pub(crate) fn identify_entries(checkpoint: &Checkpoint, entries: &[Entry]) -> Result<PackedRun> {
+    let mut refs = PackedRun::default();
     for entry in entries {
         let model = checkpoint.model(entry.at)?;
-        refs.insert(&entry.key.id, compact(identify_model(&model)));
+        refs.insert(&entry.key.id, PackedRefs::of(&model));
     }
-    Ok(IdentifiedRun::from_refs(refs))
+    Ok(refs)
 }

@@ -1,0 +1,583 @@
+//! The identified references of a run, packed to stay in memory for the whole run.
+//!
+//! A run of 100,000 models holds about 1.2 million references. Decoded, as the seven
+//! `{model_id: [references]}` maps of [`RunIdentified`] (each keyed by its own copy of every
+//! model id), they take about half a GiB; as compact JSON, a quarter of that. So each model's
+//! references are kept once, under its id, as [`PackedRefs`]: its base models decoded (the
+//! lineage and every model record read them; they are few), each of the six other kinds as the
+//! compact JSON of its list. A [`PackedRun`] also counts the distinct ids of those six kinds as
+//! models are added or replaced, so the enrichment gets its ids without decoding anything.
+//!
+//! A kind is decoded only where it is read: model by model while its `hf_identified_<kind>`
+//! file is written ([`PackedRun::write_kind`]), and the articles' kinds and licenses' names
+//! for their enrichment ([`PackedRun::for_enrichment`], one reference per distinct id).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use hf_enrich::identify::{EntityIds, IdentifiedRun, identify_model};
+use hf_enrich::lineage::ModelKey;
+use hf_enrich::models::FetchedModel;
+use hf_identifiers::{ArticleRef, BaseModelRef, EntityKind, Identified, LicenseRef, RunIdentified};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::json_stream::JsonWriter;
+
+/// The kinds kept as JSON, in the order of [`PackedRefs::json`].
+const PACKED: [EntityKind; 6] = [
+    EntityKind::Datasets,
+    EntityKind::Articles,
+    EntityKind::Keywords,
+    EntityKind::Licenses,
+    EntityKind::Languages,
+    EntityKind::Tasks,
+];
+
+/// The kind named `name` (`datasets`, `base_models`, …).
+pub(crate) fn entity_kind(name: &str) -> Option<EntityKind> {
+    EntityKind::ALL.into_iter().find(|k| k.as_str() == name)
+}
+
+/// The slot of a packed kind (`None` for base models, kept decoded).
+fn slot(kind: EntityKind) -> Option<usize> {
+    PACKED.iter().position(|k| *k == kind)
+}
+
+/// One model's references, packed. A kind the model is not listed under (a kind's map read
+/// back from an earlier run without it) is `None`; an empty list is an empty slice.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct PackedRefs {
+    base_models: Option<Vec<BaseModelRef>>,
+    json: [Option<Box<[u8]>>; 6],
+}
+
+impl PackedRefs {
+    /// Identify one model and pack what was found.
+    pub fn of(model: &FetchedModel) -> Self {
+        Self::pack(identify_model(model))
+    }
+
+    /// Pack what was identified in one model.
+    pub fn pack(found: Identified) -> Self {
+        let Identified {
+            datasets,
+            articles,
+            mut base_models,
+            keywords,
+            licenses,
+            languages,
+            tasks,
+        } = found;
+        base_models.shrink_to_fit();
+        Self {
+            base_models: Some(base_models),
+            json: [
+                Some(encode(&datasets)),
+                Some(encode(&articles)),
+                Some(encode(&keywords)),
+                Some(encode(&licenses)),
+                Some(encode(&languages)),
+                Some(encode(&tasks)),
+            ],
+        }
+    }
+
+    /// The ids of a packed kind's references. The bytes are this module's own encoding of
+    /// references, each with an id: they always decode.
+    fn ids(&self, slot: usize) -> Vec<IdOf> {
+        self.decode(slot).ok().flatten().unwrap_or_default()
+    }
+
+    /// The base models (`None`: not listed under base models).
+    pub fn base_models(&self) -> Option<&[BaseModelRef]> {
+        self.base_models.as_deref()
+    }
+
+    /// The references of a packed kind, decoded (`None`: the model is not listed there).
+    fn decode<R: DeserializeOwned>(&self, slot: usize) -> serde_json::Result<Option<Vec<R>>> {
+        self.json[slot].as_deref().map(decode).transpose()
+    }
+}
+
+/// An empty list is an empty slice (no allocation); any other as its compact JSON.
+fn encode<R: Serialize>(refs: &[R]) -> Box<[u8]> {
+    if refs.is_empty() {
+        return Box::default();
+    }
+    // A list of plain structs of strings, enums and lists: serialising it cannot fail.
+    serde_json::to_vec(refs).unwrap_or_default().into_boxed_slice()
+}
+
+fn decode<R: DeserializeOwned>(json: &[u8]) -> serde_json::Result<Vec<R>> {
+    if json.is_empty() {
+        return Ok(Vec::new());
+    }
+    serde_json::from_slice(json)
+}
+
+/// What every reference has: its id.
+#[derive(Deserialize)]
+struct IdOf {
+    id: String,
+}
+
+/// The references of a run, one [`PackedRefs`] per model id, with the distinct ids of the
+/// packed kinds counted (how many references name each), so replacing a model keeps them exact.
+#[derive(Debug, Default)]
+pub(crate) struct PackedRun {
+    models: BTreeMap<Box<str>, PackedRefs>,
+    ids: [BTreeMap<Box<str>, u32>; 6],
+}
+
+impl PackedRun {
+    /// How many models the run holds.
+    pub fn len(&self) -> usize {
+        self.models.len()
+    }
+
+    /// Add one model's references, replacing earlier ones of the same id.
+    pub fn insert(&mut self, model_id: &str, refs: PackedRefs) {
+        self.count(&refs, 1);
+        if let Some(old) = self.models.insert(model_id.into(), refs) {
+            self.count(&old, -1);
+        }
+    }
+
+    /// Add (`by` 1) or remove (`by` -1) the ids of a model's packed kinds to the counts.
+    fn count(&mut self, refs: &PackedRefs, by: i32) {
+        for (slot, counts) in self.ids.iter_mut().enumerate() {
+            for IdOf { id } in refs.ids(slot) {
+                if by > 0 {
+                    *counts.entry(id.into_boxed_str()).or_default() += 1;
+                } else if let Some(n) = counts.get_mut(id.as_str()) {
+                    *n -= 1;
+                    if *n == 0 {
+                        counts.remove(id.as_str());
+                    }
+                }
+            }
+        }
+    }
+
+    /// The base models of one model.
+    pub fn base_models(&self, model_id: &str) -> Option<&[BaseModelRef]> {
+        self.models.get(model_id)?.base_models()
+    }
+
+    /// The `{model_id: [base models]}` map, taken out (to follow the lineage and canonicalise
+    /// it); put it back with [`put_base_models`](Self::put_base_models).
+    pub fn take_base_models(&mut self) -> BTreeMap<String, Vec<BaseModelRef>> {
+        self.models
+            .iter_mut()
+            .filter_map(|(id, m)| Some((id.to_string(), m.base_models.take()?)))
+            .collect()
+    }
+
+    /// Set every model's base models from `map` (a model of `map` not in the run is added,
+    /// listed under base models only).
+    pub fn put_base_models(&mut self, map: BTreeMap<String, Vec<BaseModelRef>>) {
+        for m in self.models.values_mut() {
+            m.base_models = None;
+        }
+        for (id, refs) in map {
+            self.models.entry(id.into()).or_default().base_models = Some(refs);
+        }
+    }
+
+    /// Name every base-model reference by the canonical id of the model it names, among the
+    /// models `read` (see [`canonicalise_base_models`](hf_enrich::lineage::canonicalise_base_models)).
+    pub fn canonicalise_base_models<'m>(&mut self, read: impl IntoIterator<Item = &'m ModelKey>) {
+        let mut base_models = self.take_base_models();
+        hf_enrich::lineage::canonicalise_base_models(&mut base_models, read);
+        self.put_base_models(base_models);
+    }
+
+    /// Take in what the lineage gives back (from
+    /// [`ancestors_of_identified`](hf_enrich::enrich::HfEnrichment::ancestors_of_identified)
+    /// handed the run's base models only): every model's base models, canonicalised, and the
+    /// parents read with all their references.
+    pub fn add_lineage(&mut self, refs: RunIdentified) {
+        // The parents are the models listed under the other kinds.
+        let parents: Vec<String> = refs.datasets.keys().cloned().collect();
+        for id in parents {
+            if let Some(found) = refs.get(&id) {
+                self.insert(&id, PackedRefs::pack(found));
+            }
+        }
+        self.put_base_models(refs.base_models);
+    }
+
+    /// The distinct ids of one kind, sorted.
+    pub fn ids(&self, kind: EntityKind) -> Vec<String> {
+        match slot(kind) {
+            Some(slot) => self.ids[slot].keys().map(|id| id.to_string()).collect(),
+            None => {
+                let all: std::collections::BTreeSet<&str> = self
+                    .models
+                    .values()
+                    .flat_map(|m| m.base_models.iter().flatten())
+                    .map(|r| r.id.as_str())
+                    .collect();
+                all.into_iter().map(str::to_owned).collect()
+            }
+        }
+    }
+
+    /// What the enrichment of `kind` reads: that kind's distinct ids and, for articles and
+    /// licenses, one reference per id (the kind first seen in model order; the first license
+    /// name and link), listed under the first model naming it. The other kinds are left empty.
+    pub fn for_enrichment(&self, kind: EntityKind) -> IdentifiedRun {
+        let mut run = IdentifiedRun::default();
+        let ids = self.ids(kind);
+        let EntityIds {
+            datasets,
+            articles,
+            base_models,
+            keywords,
+            licenses,
+            languages,
+            tasks,
+        } = &mut run.ids;
+        match kind {
+            EntityKind::Datasets => *datasets = ids,
+            EntityKind::Articles => {
+                *articles = ids;
+                run.refs.articles = self.first_of(kind, |_: &mut ArticleRef, _| {});
+            }
+            EntityKind::BaseModels => *base_models = ids,
+            EntityKind::Keywords => *keywords = ids,
+            EntityKind::Licenses => {
+                *licenses = ids;
+                run.refs.licenses = self.first_of(kind, |kept: &mut LicenseRef, r| {
+                    kept.license_name = kept.license_name.take().or(r.license_name);
+                    kept.license_link = kept.license_link.take().or(r.license_link);
+                });
+            }
+            EntityKind::Languages => *languages = ids,
+            EntityKind::Tasks => *tasks = ids,
+        }
+        run
+    }
+
+    /// The first reference of each id of a packed kind, in model order, under the model first
+    /// naming it; each later reference of that id is `fold`ed into it.
+    fn first_of<R: DeserializeOwned + HasId>(
+        &self,
+        kind: EntityKind,
+        fold: impl Fn(&mut R, R),
+    ) -> BTreeMap<String, Vec<R>> {
+        let Some(slot) = slot(kind) else {
+            return BTreeMap::new();
+        };
+        // (model id, its position in the list) of each id's first reference.
+        let mut first: BTreeMap<String, (String, usize)> = BTreeMap::new();
+        let mut out: BTreeMap<String, Vec<R>> = BTreeMap::new();
+        for (model_id, m) in &self.models {
+            // This module's own encoding of references of this kind: it always decodes.
+            for r in m.decode::<R>(slot).ok().flatten().unwrap_or_default() {
+                match first.get(r.id()) {
+                    Some((model, at)) => {
+                        if let Some(kept) = out.get_mut(model).and_then(|l| l.get_mut(*at)) {
+                            fold(kept, r);
+                        }
+                    }
+                    None => {
+                        let list = out.entry(model_id.to_string()).or_default();
+                        first.insert(r.id().to_owned(), (model_id.to_string(), list.len()));
+                        list.push(r);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Write one kind's `{model_id: [references]}` map, model by model, into `object`: the
+    /// models listed under that kind, in id order.
+    /// `path` names the file in errors.
+    pub fn write_kind(
+        &self,
+        kind: EntityKind,
+        object: &mut JsonWriter<'_>,
+        path: &Path,
+    ) -> crate::Result<()> {
+        for (model_id, m) in &self.models {
+            match slot(kind) {
+                None => {
+                    if let Some(refs) = &m.base_models {
+                        object.entry(model_id, refs)?;
+                    }
+                }
+                Some(slot) => {
+                    // Written as a JSON value, as every entry is: the bytes of the references
+                    // decoded into their own types.
+                    let Some(json) = &m.json[slot] else { continue };
+                    let refs: Vec<serde_json::Value> =
+                        decode(json).map_err(|source| crate::Error::Json {
+                            path: path.to_owned(),
+                            source,
+                        })?;
+                    object.entry(model_id, &refs)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Replace one kind with `refs`'s map of it (read back from an earlier run): the models
+    /// not in that map are no longer listed under the kind; those only there are added.
+    pub fn replace_kind(&mut self, kind: EntityKind, refs: RunIdentified) {
+        fn set<R: Serialize>(run: &mut PackedRun, slot: usize, map: BTreeMap<String, Vec<R>>) {
+            run.ids[slot].clear();
+            for m in run.models.values_mut() {
+                m.json[slot] = None;
+            }
+            for (id, list) in map {
+                run.models.entry(id.into()).or_default().json[slot] = Some(encode(&list));
+            }
+            // Counted again over the kind: the models of the map replaced it whole.
+            let mut counts: BTreeMap<Box<str>, u32> = BTreeMap::new();
+            for m in run.models.values() {
+                for IdOf { id } in m.ids(slot) {
+                    *counts.entry(id.into_boxed_str()).or_default() += 1;
+                }
+            }
+            run.ids[slot] = counts;
+        }
+        let RunIdentified {
+            datasets,
+            articles,
+            base_models,
+            keywords,
+            licenses,
+            languages,
+            tasks,
+        } = refs;
+        match kind {
+            EntityKind::BaseModels => self.put_base_models(base_models),
+            EntityKind::Datasets => set(self, 0, datasets),
+            EntityKind::Articles => set(self, 1, articles),
+            EntityKind::Keywords => set(self, 2, keywords),
+            EntityKind::Licenses => set(self, 3, licenses),
+            EntityKind::Languages => set(self, 4, languages),
+            EntityKind::Tasks => set(self, 5, tasks),
+        }
+    }
+}
+
+/// A reference's id.
+trait HasId {
+    fn id(&self) -> &str;
+}
+
+impl HasId for ArticleRef {
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl HasId for LicenseRef {
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use hf_client::wire::ModelInfo;
+    use hf_enrich::models::ModelSource;
+    use serde_json::json;
+
+    use super::*;
+
+    /// A model with a card naming something of every kind.
+    fn model(id: &str, license: &str, dataset: &str, arxiv: &str) -> FetchedModel {
+        let info: ModelInfo = serde_json::from_value(json!({
+            "id": id,
+            "tags": ["license:".to_owned() + license, "en", "text-classification", "pytorch"],
+            "pipeline_tag": "text-classification",
+        }))
+        .unwrap();
+        let base = id.replace('/', "-");
+        let card = format!(
+            "---\nlicense: {license}\nlicense_name: {id}-terms\nlicense_link: https://x.org/{id}\n\
+             datasets: [{dataset}]\nbase_model: org/base-of-{base}\nlanguage: [en, de]\n---\n\
+             See arXiv:{arxiv} and doi:10.1000/{dataset}.\n"
+        );
+        FetchedModel::new(info, Some(card), ModelSource::File)
+    }
+
+    fn models() -> Vec<FetchedModel> {
+        vec![
+            model("z/one", "other", "squad", "2106.09685"),
+            model("a/two", "other", "glue", "2106.09685"),
+            model("m/three", "mit", "squad", "1810.04805"),
+        ]
+    }
+
+    /// The run packed, and as the decoded maps it stands for.
+    fn both(models: &[FetchedModel]) -> (PackedRun, IdentifiedRun) {
+        let mut packed = PackedRun::default();
+        let mut refs = RunIdentified::default();
+        for m in models {
+            packed.insert(&m.id, PackedRefs::of(m));
+            refs.insert(&m.id, identify_model(m));
+        }
+        (packed, IdentifiedRun::from_refs(refs))
+    }
+
+    fn written(fill: impl FnOnce(&mut JsonWriter<'_>) -> crate::Result<()>) -> String {
+        let mut out = Vec::new();
+        let mut object = JsonWriter::object(&mut out, Path::new("test.json"));
+        fill(&mut object).unwrap();
+        object.finish().unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    /// Each kind's file, written from the packed run and from the decoded map.
+    fn files(packed: &PackedRun, decoded: &RunIdentified) -> Vec<(String, String)> {
+        fn map<R: Serialize>(map: &BTreeMap<String, Vec<R>>) -> String {
+            written(|object| map.iter().try_for_each(|(m, refs)| object.entry(m, refs)))
+        }
+        EntityKind::ALL
+            .into_iter()
+            .map(|kind| {
+                let from_packed =
+                    written(|object| packed.write_kind(kind, object, Path::new("test.json")));
+                let from_decoded = match kind {
+                    EntityKind::Datasets => map(&decoded.datasets),
+                    EntityKind::Articles => map(&decoded.articles),
+                    EntityKind::BaseModels => map(&decoded.base_models),
+                    EntityKind::Keywords => map(&decoded.keywords),
+                    EntityKind::Licenses => map(&decoded.licenses),
+                    EntityKind::Languages => map(&decoded.languages),
+                    EntityKind::Tasks => map(&decoded.tasks),
+                };
+                (from_packed, from_decoded)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_kind_is_written_as_the_decoded_map_writes_it() {
+        let (packed, decoded) = both(&models());
+        assert_eq!(packed.len(), 3);
+        for (from_packed, from_decoded) in files(&packed, &decoded.refs) {
+            assert_eq!(from_packed, from_decoded);
+        }
+        // Something of every kind was found, so the files compare references, not `[]`.
+        for kind in EntityKind::ALL {
+            assert!(!decoded.ids.get(kind).is_empty(), "{kind:?}");
+        }
+        assert_eq!(
+            packed.base_models("a/two").unwrap(),
+            decoded.refs.base_models["a/two"]
+        );
+    }
+
+    #[test]
+    fn the_distinct_ids_are_those_of_the_decoded_run() {
+        let (packed, decoded) = both(&models());
+        for kind in EntityKind::ALL {
+            assert_eq!(packed.ids(kind), decoded.ids.get(kind), "{kind:?}");
+        }
+        assert_eq!(packed.ids(EntityKind::Datasets), ["glue", "squad"]);
+    }
+
+    #[test]
+    fn a_model_added_again_replaces_its_references_and_their_ids() {
+        let mut all = models();
+        let (mut packed, _) = both(&all);
+        // `a/two` is the only model naming glue; now it names mnli instead.
+        let again = model("a/two", "other", "mnli", "2106.09685");
+        packed.insert("a/two", PackedRefs::of(&again));
+        all[1] = again;
+        let (_, decoded) = both(&all);
+        assert_eq!(packed.len(), 3);
+        assert_eq!(packed.ids(EntityKind::Datasets), ["mnli", "squad"]);
+        for kind in EntityKind::ALL {
+            assert_eq!(packed.ids(kind), decoded.ids.get(kind), "{kind:?}");
+        }
+        for (from_packed, from_decoded) in files(&packed, &decoded.refs) {
+            assert_eq!(from_packed, from_decoded);
+        }
+    }
+
+    #[test]
+    fn the_enrichment_reads_the_first_kind_and_license_name_of_each_id() {
+        let (packed, _) = both(&models());
+        let licenses = packed.for_enrichment(EntityKind::Licenses);
+        assert_eq!(licenses.ids.licenses, ["mit", "other"]);
+        assert!(licenses.ids.datasets.is_empty());
+        let other: Vec<&LicenseRef> = licenses
+            .refs
+            .licenses
+            .values()
+            .flatten()
+            .filter(|r| r.id == "other")
+            .collect();
+        // One reference per id, with the name of the first model (in id order) naming it.
+        assert_eq!(other.len(), 1);
+        assert_eq!(other[0].license_name.as_deref(), Some("a/two-terms"));
+        assert_eq!(other[0].license_link.as_deref(), Some("https://x.org/a/two"));
+
+        let articles = packed.for_enrichment(EntityKind::Articles);
+        let ids: Vec<&str> = articles
+            .refs
+            .articles
+            .values()
+            .flatten()
+            .map(|r| r.id.as_str())
+            .collect();
+        assert_eq!(articles.ids.articles.len(), ids.len());
+        assert!(ids.contains(&"2106.09685"));
+        assert_eq!(
+            packed.for_enrichment(EntityKind::Tasks).ids.tasks,
+            ["text-classification"]
+        );
+    }
+
+    #[test]
+    fn a_kind_read_back_replaces_that_kind_only() {
+        let (mut packed, decoded) = both(&models());
+        let mut read = RunIdentified::default();
+        read.datasets = BTreeMap::from([(
+            "m/three".to_owned(),
+            decoded.refs.datasets["z/one"].clone(),
+        )]);
+        packed.replace_kind(EntityKind::Datasets, read.clone());
+        assert_eq!(packed.ids(EntityKind::Datasets), ["squad"]);
+        let datasets = written(|o| packed.write_kind(EntityKind::Datasets, o, Path::new("t")));
+        let expected =
+            written(|o| read.datasets.iter().try_for_each(|(m, refs)| o.entry(m, refs)));
+        assert_eq!(datasets, expected);
+        assert_eq!(packed.ids(EntityKind::Licenses), decoded.ids.licenses);
+    }
+
+    #[test]
+    fn the_lineage_adds_parents_and_canonical_base_models() {
+        let (mut packed, _) = both(&models());
+        let mut from_lineage = RunIdentified {
+            base_models: packed.take_base_models(),
+            ..RunIdentified::default()
+        };
+        assert_eq!(from_lineage.base_models.len(), 3);
+        let parent = model("org/base-of-a-two", "apache-2.0", "wikitext", "1706.03762");
+        from_lineage.insert(&parent.id, identify_model(&parent));
+        packed.add_lineage(from_lineage);
+        assert_eq!(packed.len(), 4);
+        assert!(packed.ids(EntityKind::Datasets).contains(&"wikitext".to_owned()));
+        assert_eq!(
+            packed.ids(EntityKind::BaseModels),
+            [
+                "org/base-of-a-two",
+                "org/base-of-m-three",
+                "org/base-of-org-base-of-a-two",
+                "org/base-of-z-one"
+            ]
+        );
+    }
+}
