@@ -237,8 +237,12 @@ impl HfExtractor {
                     stubs: stubs(&failures),
                     ..Lineage::default()
                 };
-                let entities =
-                    base_model_entities(&run.ids.base_models, &fetched, Some(&lineage), &listing.started_at);
+                let entities = base_model_entities(
+                    &run.ids.base_models,
+                    &fetched,
+                    Some(&lineage),
+                    &listing.started_at,
+                );
                 let unread = entities.iter().filter(|e| !e.enriched).count();
                 let path = folder.write_json(&file, &to_json(&entities)?)?;
                 (path, entities.len(), unread)

@@ -12,8 +12,9 @@
 //! file is written ([`PackedRun::write_kind`]), and the articles' kinds and licenses' names
 //! for their enrichment ([`PackedRun::for_enrichment`], one reference per distinct id).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
+use std::sync::Arc;
 
 use hf_enrich::identify::{EntityIds, IdentifiedRun, identify_model};
 use hf_enrich::lineage::ModelKey;
@@ -49,7 +50,7 @@ fn slot(kind: EntityKind) -> Option<usize> {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct PackedRefs {
     base_models: Option<Vec<BaseModelRef>>,
-    json: [Option<Box<[u8]>>; 6],
+    json: [Option<Arc<[u8]>>; 6],
 }
 
 impl PackedRefs {
@@ -100,13 +101,37 @@ impl PackedRefs {
     }
 }
 
-/// An empty list is an empty slice (no allocation); any other as its compact JSON.
-fn encode<R: Serialize>(refs: &[R]) -> Box<[u8]> {
+/// An empty list is an empty slice; any other as its compact JSON.
+fn encode<R: Serialize>(refs: &[R]) -> Arc<[u8]> {
     if refs.is_empty() {
-        return Box::default();
+        return Arc::from(&[][..]);
     }
     // A list of plain structs of strings, enums and lists: serialising it cannot fail.
-    serde_json::to_vec(refs).unwrap_or_default().into_boxed_slice()
+    serde_json::to_vec(refs).unwrap_or_default().into()
+}
+
+/// One copy of each distinct packed list, per kind: models mostly name the same few lists of
+/// licenses, tasks, languages or tags, so a list seen before is shared, not kept again.
+#[derive(Debug, Default)]
+pub(crate) struct Interner {
+    lists: [HashSet<Arc<[u8]>>; 6],
+}
+
+impl Interner {
+    /// `refs` with each packed list replaced by the copy seen first.
+    pub fn intern(&mut self, mut refs: PackedRefs) -> PackedRefs {
+        for (seen, json) in self.lists.iter_mut().zip(&mut refs.json) {
+            if let Some(json) = json {
+                match seen.get(json) {
+                    Some(first) => *json = Arc::clone(first),
+                    None => {
+                        seen.insert(Arc::clone(json));
+                    }
+                }
+            }
+        }
+        refs
+    }
 }
 
 fn decode<R: DeserializeOwned>(json: &[u8]) -> serde_json::Result<Vec<R>> {
@@ -128,16 +153,19 @@ struct IdOf {
 pub(crate) struct PackedRun {
     models: BTreeMap<Box<str>, PackedRefs>,
     ids: [BTreeMap<Box<str>, u32>; 6],
+    interner: Interner,
 }
 
 impl PackedRun {
     /// How many models the run holds.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.models.len()
     }
 
     /// Add one model's references, replacing earlier ones of the same id.
     pub fn insert(&mut self, model_id: &str, refs: PackedRefs) {
+        let refs = self.interner.intern(refs);
         self.count(&refs, 1);
         if let Some(old) = self.models.insert(model_id.into(), refs) {
             self.count(&old, -1);
@@ -334,7 +362,10 @@ impl PackedRun {
                 m.json[slot] = None;
             }
             for (id, list) in map {
-                run.models.entry(id.into()).or_default().json[slot] = Some(encode(&list));
+                let mut refs = run.models.remove(id.as_str()).unwrap_or_default();
+                refs.json[slot] = Some(encode(&list));
+                let refs = run.interner.intern(refs);
+                run.models.insert(id.into(), refs);
             }
             // Counted again over the kind: the models of the map replaced it whole.
             let mut counts: BTreeMap<Box<str>, u32> = BTreeMap::new();
@@ -522,7 +553,10 @@ mod tests {
         // One reference per id, with the name of the first model (in id order) naming it.
         assert_eq!(other.len(), 1);
         assert_eq!(other[0].license_name.as_deref(), Some("a/two-terms"));
-        assert_eq!(other[0].license_link.as_deref(), Some("https://x.org/a/two"));
+        assert_eq!(
+            other[0].license_link.as_deref(),
+            Some("https://x.org/a/two")
+        );
 
         let articles = packed.for_enrichment(EntityKind::Articles);
         let ids: Vec<&str> = articles
@@ -544,15 +578,16 @@ mod tests {
     fn a_kind_read_back_replaces_that_kind_only() {
         let (mut packed, decoded) = both(&models());
         let mut read = RunIdentified::default();
-        read.datasets = BTreeMap::from([(
-            "m/three".to_owned(),
-            decoded.refs.datasets["z/one"].clone(),
-        )]);
+        read.datasets =
+            BTreeMap::from([("m/three".to_owned(), decoded.refs.datasets["z/one"].clone())]);
         packed.replace_kind(EntityKind::Datasets, read.clone());
         assert_eq!(packed.ids(EntityKind::Datasets), ["squad"]);
         let datasets = written(|o| packed.write_kind(EntityKind::Datasets, o, Path::new("t")));
-        let expected =
-            written(|o| read.datasets.iter().try_for_each(|(m, refs)| o.entry(m, refs)));
+        let expected = written(|o| {
+            read.datasets
+                .iter()
+                .try_for_each(|(m, refs)| o.entry(m, refs))
+        });
         assert_eq!(datasets, expected);
         assert_eq!(packed.ids(EntityKind::Licenses), decoded.ids.licenses);
     }
@@ -569,7 +604,11 @@ mod tests {
         from_lineage.insert(&parent.id, identify_model(&parent));
         packed.add_lineage(from_lineage);
         assert_eq!(packed.len(), 4);
-        assert!(packed.ids(EntityKind::Datasets).contains(&"wikitext".to_owned()));
+        assert!(
+            packed
+                .ids(EntityKind::Datasets)
+                .contains(&"wikitext".to_owned())
+        );
         assert_eq!(
             packed.ids(EntityKind::BaseModels),
             [
@@ -579,5 +618,43 @@ mod tests {
                 "org/base-of-z-one"
             ]
         );
+    }
+}
+
+#[cfg(test)]
+mod interning {
+    #![allow(clippy::unwrap_used)]
+
+    use hf_identifiers::LanguageRef;
+
+    use super::*;
+
+    fn languages(codes: &[&str]) -> PackedRefs {
+        let refs: Vec<LanguageRef> = codes
+            .iter()
+            .map(|c| {
+                serde_json::from_value(
+                    serde_json::json!({"id": c, "raw": c, "provenance": ["tag"], "iso": true}),
+                )
+                .unwrap()
+            })
+            .collect();
+        PackedRefs::pack(Identified {
+            languages: refs,
+            ..Identified::default()
+        })
+    }
+
+    #[test]
+    fn models_naming_the_same_list_share_one_copy() {
+        let mut run = PackedRun::default();
+        run.insert("a/one", languages(&["en", "de"]));
+        run.insert("b/two", languages(&["en", "de"]));
+        run.insert("c/three", languages(&["fr"]));
+        let slot = slot(EntityKind::Languages).unwrap();
+        let list = |id: &str| run.models[id].json[slot].clone().unwrap();
+        assert!(Arc::ptr_eq(&list("a/one"), &list("b/two")));
+        assert!(!Arc::ptr_eq(&list("a/one"), &list("c/three")));
+        assert_eq!(run.ids(EntityKind::Languages), ["de", "en", "fr"]);
     }
 }

@@ -27,16 +27,15 @@ use crate::config::ExtractorConfig;
 use crate::error::{Error, Result};
 use crate::incremental::{EarlierRun, Incremental};
 use crate::json_stream::{file_sha256, for_each_element};
-use crate::packed_refs::{PackedRefs, PackedRun, entity_kind};
 use crate::manifest::{
     AssetReport, FailureReport, HttpReport, MANIFEST_FILE, ManifestConfig, ModelIdFileReport,
     ModelsReport, ResumeReport, RunManifest,
 };
+use crate::packed_refs::{PackedRefs, PackedRun, entity_kind};
 use crate::resume::{FileReplay, LatestReplay, Replay};
 use crate::run_folder::{RunFolder, WrittenArray, ensure_writable};
 use crate::run_models::{
-    Collector, Entry, SourceModels, identify_entries, keep_positions, merge_sources,
-    write_records,
+    Collector, Entry, SourceModels, identify_entries, keep_positions, merge_sources, write_records,
 };
 use crate::shard::{PreparedShard, Shard, ShardRun};
 use hf_enrich::records::{BaseModelEntity, ExtractionMetadata, ModelRecord};

@@ -11,7 +11,7 @@ use hf_identifiers::BaseModelRef;
 
 use crate::checkpoint::{Checkpoint, Stored};
 use crate::error::{Error, Result};
-use crate::packed_refs::{PackedRefs, PackedRun};
+use crate::packed_refs::{Interner, PackedRefs, PackedRun};
 use crate::run_folder::{RunFolder, WrittenArray};
 
 /// A model of the run: its ids and its place in the journal.
@@ -34,7 +34,7 @@ pub(crate) struct SourceModels {
 pub(crate) struct Collector<'c> {
     checkpoint: &'c Checkpoint,
     source: ModelSource,
-    models: Mutex<Vec<(usize, Entry, PackedRefs)>>,
+    models: Mutex<(Vec<(usize, Entry, PackedRefs)>, Interner)>,
     error: Mutex<Option<Error>>,
 }
 
@@ -43,7 +43,7 @@ impl<'c> Collector<'c> {
         Self {
             checkpoint,
             source,
-            models: Mutex::new(Vec::new()),
+            models: Mutex::new((Vec::new(), Interner::default())),
             error: Mutex::new(None),
         }
     }
@@ -58,7 +58,12 @@ impl<'c> Collector<'c> {
     /// Take models already in the journal (a resumed run).
     pub fn seed(&self, models: Vec<(usize, Entry, PackedRefs)>) {
         let mut held = self.models.lock().unwrap_or_else(|e| e.into_inner());
-        held.extend(models);
+        let (held, interner) = &mut *held;
+        held.extend(
+            models
+                .into_iter()
+                .map(|(position, entry, found)| (position, entry, interner.intern(found))),
+        );
     }
 
     /// Keep the first error of a journal write.
@@ -77,6 +82,7 @@ impl<'c> Collector<'c> {
         found: PackedRefs,
     ) -> usize {
         let mut models = self.models.lock().unwrap_or_else(|e| e.into_inner());
+        let (models, interner) = &mut *models;
         match stored {
             Ok(at) => models.push((
                 position,
@@ -84,7 +90,7 @@ impl<'c> Collector<'c> {
                     key: ModelKey::of(model),
                     at,
                 },
-                found,
+                interner.intern(found),
             )),
             Err(e) => self.note::<()>(Err(e)),
         }
@@ -96,7 +102,7 @@ impl<'c> Collector<'c> {
         if let Some(e) = self.error.into_inner().unwrap_or_else(|e| e.into_inner()) {
             return Err(e);
         }
-        let mut models = self.models.into_inner().unwrap_or_else(|e| e.into_inner());
+        let (mut models, _) = self.models.into_inner().unwrap_or_else(|e| e.into_inner());
         models.sort_by_key(|(position, ..)| *position);
         Ok(models)
     }
