@@ -204,6 +204,22 @@ async fn a_whole_run_writes_every_file_with_the_manifest_s_figures() {
         .unwrap();
     assert_eq!(squad["enriched"], true);
     assert!(squad["croissant_metadata"]["recordSet"].is_array());
+    // A legacy id (google-t5/t5-small names `c4`, a 307 to `allenai/c4`) and the canonical id
+    // (the gen/ models): one record under the canonical id, which every link names.
+    let c4: Vec<&Value> = datasets
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["canonical_id"] == "allenai/c4" || d["id"] == "c4")
+        .collect();
+    assert_eq!(c4.len(), 1, "{c4:?}");
+    assert_eq!(c4[0]["datasetId"], "allenai/c4");
+    assert_eq!(c4[0]["aliases"], serde_json::json!(["c4"]));
+    assert_eq!(c4[0]["mlentory_id"], mlentory_id("Dataset", "allenai/c4"));
+    let identified = read(&outcome, "hf_identified_datasets.json");
+    let t5 = &identified["google-t5/t5-small"][0];
+    assert_eq!((&t5["id"], &t5["raw"]), (&"allenai/c4".into(), &"dataset:c4".into()));
+    assert_eq!(identified["gen/a"][0]["id"], "allenai/c4");
     assert!(
         manifest
             .failures
