@@ -218,8 +218,22 @@ async fn a_whole_run_writes_every_file_with_the_manifest_s_figures() {
     assert_eq!(c4[0]["mlentory_id"], mlentory_id("Dataset", "allenai/c4"));
     let identified = read(&outcome, "hf_identified_datasets.json");
     let t5 = &identified["google-t5/t5-small"][0];
-    assert_eq!((&t5["id"], &t5["raw"]), (&"allenai/c4".into(), &"dataset:c4".into()));
+    assert_eq!(
+        (&t5["id"], &t5["raw"]),
+        (&"allenai/c4".into(), &"dataset:c4".into())
+    );
     assert_eq!(identified["gen/a"][0]["id"], "allenai/c4");
+    // A model naming both spellings (gen/mnist-cnn: mnist and ylecun/mnist) has one link.
+    let mnist_cnn = contract::plain_map(&identified, "hf_identified_datasets.json");
+    assert_eq!(mnist_cnn["gen/mnist-cnn"], ["ylecun/mnist"]);
+    let mnist: Vec<&Value> = datasets
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["id"] == "mnist" || d["id"] == "ylecun/mnist")
+        .collect();
+    assert_eq!(mnist.len(), 1);
+    assert_eq!(mnist[0]["aliases"], serde_json::json!(["mnist"]));
     assert!(
         manifest
             .failures

@@ -79,9 +79,9 @@ impl ResolvedDatasets {
     pub fn aliases(&self, canonical: &str) -> Vec<String> {
         self.answers
             .iter()
-            .filter(|(asked, answer)| {
-                matches!(answer, Ok(d) if d.id == canonical && d.id != **asked)
-            })
+            .filter(
+                |(asked, answer)| matches!(answer, Ok(d) if d.id == canonical && d.id != **asked),
+            )
             .map(|(asked, _)| asked.clone())
             .collect()
     }
@@ -170,12 +170,17 @@ impl<S: MetadataSource> HfEnrichment<S> {
     /// [`datasets_resolved`](Self::datasets_resolved), which fetches no id twice.
     pub async fn resolve_datasets(&self, identified: &IdentifiedRun) -> ResolvedDatasets {
         let threads = self.options().threads.max(1);
-        let answers: Vec<(String, Result<FetchedDataset, SourceError>)> =
-            futures::stream::iter(identified.ids.datasets.iter().filter(|id| may_be_legacy(id)))
-                .map(|id| async move { (id.clone(), self.source().dataset(id).await) })
-                .buffer_unordered(threads)
-                .collect()
-                .await;
+        let answers: Vec<(String, Result<FetchedDataset, SourceError>)> = futures::stream::iter(
+            identified
+                .ids
+                .datasets
+                .iter()
+                .filter(|id| may_be_legacy(id)),
+        )
+        .map(|id| async move { (id.clone(), self.source().dataset(id).await) })
+        .buffer_unordered(threads)
+        .collect()
+        .await;
         let resolved = ResolvedDatasets::from_answers(answers);
         for (asked, answer) in &resolved.answers {
             if let Ok(d) = answer
@@ -222,7 +227,10 @@ mod tests {
     async fn one_dataset_named_both_ways_is_one_record_under_its_canonical_id() {
         let models = [
             model("run/both", &["dataset:mnist", "dataset:ylecun/mnist"]),
-            model("run/legacy", &["dataset:mnist", "dataset:gone", "dataset:squad"]),
+            model(
+                "run/legacy",
+                &["dataset:mnist", "dataset:gone", "dataset:squad"],
+            ),
             model("run/canonical", &["dataset:ylecun/mnist"]),
         ];
         let source = std::sync::Arc::new(source());
@@ -252,8 +260,14 @@ mod tests {
                 ("ylecun/mnist", "dataset:mnist"),
             ]
         );
-        assert_eq!(ids("run/canonical"), [("ylecun/mnist", "dataset:ylecun/mnist")]);
-        assert_eq!(out.identified.ids.datasets, ["gone", "squad", "ylecun/mnist"]);
+        assert_eq!(
+            ids("run/canonical"),
+            [("ylecun/mnist", "dataset:ylecun/mnist")]
+        );
+        assert_eq!(
+            out.identified.ids.datasets,
+            ["gone", "squad", "ylecun/mnist"]
+        );
 
         // The records: one per id of the map, keyed by it, the legacy spelling in aliases.
         let records: Vec<(&str, &str, bool, &[String])> = out

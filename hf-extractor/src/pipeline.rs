@@ -788,7 +788,12 @@ impl HfExtractor {
     /// Legacy dataset ids resolved once per run (the first of the dataset stages asks), and
     /// the run's dataset references rewritten to the canonical ids
     /// ([`hf_enrich::legacy_datasets`]).
-    async fn legacy_datasets(&self, stamp: &str, identified: &mut IdentifiedRun, state: &mut State) {
+    async fn legacy_datasets(
+        &self,
+        stamp: &str,
+        identified: &mut IdentifiedRun,
+        state: &mut State,
+    ) {
         let resolved = match state.datasets.take() {
             Some(resolved) => resolved,
             None => self.enrichment(stamp).resolve_datasets(identified).await,

@@ -212,7 +212,10 @@ fn assert_one_record_per_dataset<'r>(records: impl Iterator<Item = &'r Value>, f
         }
     }
     let both: Vec<&String> = keys.intersection(&aliases).collect();
-    assert!(both.is_empty(), "{file}: legacy ids with records of their own: {both:?}");
+    assert!(
+        both.is_empty(),
+        "{file}: legacy ids with records of their own: {both:?}"
+    );
 }
 
 /// What [`assert_conforms`] saw, for the caller's own figures.
