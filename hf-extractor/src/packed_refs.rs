@@ -353,6 +353,38 @@ impl PackedRun {
         Ok(())
     }
 
+    /// Rewrite each model's references of a packed kind with `f` (e.g. to name datasets by
+    /// their canonical ids); the distinct ids are counted again.
+    pub fn rewrite<R: Serialize + DeserializeOwned>(
+        &mut self,
+        kind: EntityKind,
+        f: impl Fn(&mut Vec<R>),
+    ) {
+        let Some(slot) = slot(kind) else { return };
+        for refs in self.models.values_mut() {
+            // This module's own encoding of references of this kind: it always decodes.
+            let Some(mut list) = refs.decode::<R>(slot).ok().flatten() else {
+                continue;
+            };
+            f(&mut list);
+            let mut changed = std::mem::take(refs);
+            changed.json[slot] = Some(encode(&list));
+            *refs = self.interner.intern(changed);
+        }
+        self.recount(slot);
+    }
+
+    /// Count the distinct ids of a packed kind again, over every model.
+    fn recount(&mut self, slot: usize) {
+        let mut counts: BTreeMap<Box<str>, u32> = BTreeMap::new();
+        for m in self.models.values() {
+            for IdOf { id } in m.ids(slot) {
+                *counts.entry(id.into_boxed_str()).or_default() += 1;
+            }
+        }
+        self.ids[slot] = counts;
+    }
+
     /// Replace one kind with `refs`'s map of it (read back from an earlier run): the models
     /// not in that map are no longer listed under the kind; those only there are added.
     pub fn replace_kind(&mut self, kind: EntityKind, refs: RunIdentified) {
@@ -367,14 +399,7 @@ impl PackedRun {
                 let refs = run.interner.intern(refs);
                 run.models.insert(id.into(), refs);
             }
-            // Counted again over the kind: the models of the map replaced it whole.
-            let mut counts: BTreeMap<Box<str>, u32> = BTreeMap::new();
-            for m in run.models.values() {
-                for IdOf { id } in m.ids(slot) {
-                    *counts.entry(id.into_boxed_str()).or_default() += 1;
-                }
-            }
-            run.ids[slot] = counts;
+            run.recount(slot);
         }
         let RunIdentified {
             datasets,
@@ -572,6 +597,26 @@ mod tests {
             packed.for_enrichment(EntityKind::Tasks).ids.tasks,
             ["text-classification"]
         );
+    }
+
+    #[test]
+    fn a_rewritten_kind_has_its_ids_counted_again() {
+        let (mut packed, decoded) = both(&models());
+        packed.rewrite(
+            EntityKind::Datasets,
+            |refs: &mut Vec<hf_identifiers::DatasetRef>| {
+                for r in refs.iter_mut().filter(|r| r.id == "squad") {
+                    r.id = "rajpurkar/squad".into();
+                }
+            },
+        );
+        assert_eq!(
+            packed.ids(EntityKind::Datasets),
+            ["glue", "rajpurkar/squad"]
+        );
+        let datasets = written(|o| packed.write_kind(EntityKind::Datasets, o, Path::new("t")));
+        assert!(datasets.contains("rajpurkar/squad"));
+        assert_eq!(packed.ids(EntityKind::Licenses), decoded.ids.licenses);
     }
 
     #[test]
