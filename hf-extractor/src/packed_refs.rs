@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
-use hf_enrich::identify::{EntityIds, IdentifiedRun, identify_model};
+use hf_enrich::identify::{IdentifiedRun, identify_model};
 use hf_enrich::lineage::ModelKey;
 use hf_enrich::models::FetchedModel;
 use hf_identifiers::{ArticleRef, BaseModelRef, EntityKind, Identified, LicenseRef, RunIdentified};
@@ -258,32 +258,24 @@ impl PackedRun {
     pub fn for_enrichment(&self, kind: EntityKind) -> IdentifiedRun {
         let mut run = IdentifiedRun::default();
         let ids = self.ids(kind);
-        let EntityIds {
-            datasets,
-            articles,
-            base_models,
-            keywords,
-            licenses,
-            languages,
-            tasks,
-        } = &mut run.ids;
+        let out = &mut run.ids;
         match kind {
-            EntityKind::Datasets => *datasets = ids,
+            EntityKind::Datasets => out.datasets = ids,
             EntityKind::Articles => {
-                *articles = ids;
+                out.articles = ids;
                 run.refs.articles = self.first_of(kind, |_: &mut ArticleRef, _| {});
             }
-            EntityKind::BaseModels => *base_models = ids,
-            EntityKind::Keywords => *keywords = ids,
+            EntityKind::BaseModels => out.base_models = ids,
+            EntityKind::Keywords => out.keywords = ids,
             EntityKind::Licenses => {
-                *licenses = ids;
+                out.licenses = ids;
                 run.refs.licenses = self.first_of(kind, |kept: &mut LicenseRef, r| {
                     kept.license_name = kept.license_name.take().or(r.license_name);
                     kept.license_link = kept.license_link.take().or(r.license_link);
                 });
             }
-            EntityKind::Languages => *languages = ids,
-            EntityKind::Tasks => *tasks = ids,
+            EntityKind::Languages => out.languages = ids,
+            EntityKind::Tasks => out.tasks = ids,
         }
         run
     }
@@ -622,9 +614,13 @@ mod tests {
     #[test]
     fn a_kind_read_back_replaces_that_kind_only() {
         let (mut packed, decoded) = both(&models());
-        let mut read = RunIdentified::default();
-        read.datasets =
-            BTreeMap::from([("m/three".to_owned(), decoded.refs.datasets["z/one"].clone())]);
+        let read = RunIdentified {
+            datasets: BTreeMap::from([(
+                "m/three".to_owned(),
+                decoded.refs.datasets["z/one"].clone(),
+            )]),
+            ..RunIdentified::default()
+        };
         packed.replace_kind(EntityKind::Datasets, read.clone());
         assert_eq!(packed.ids(EntityKind::Datasets), ["squad"]);
         let datasets = written(|o| packed.write_kind(EntityKind::Datasets, o, Path::new("t")));

@@ -29,12 +29,15 @@ pub(crate) struct SourceModels {
     pub models: Vec<(Entry, PackedRefs)>,
 }
 
+/// A model of a source at its position, with what was identified in it.
+type Positioned = (usize, Entry, PackedRefs);
+
 /// Takes the models of a source as they are fetched: journals each one, identifies it, and
 /// keeps its place. The first journal error is kept and returned by [`Collector::finish`].
 pub(crate) struct Collector<'c> {
     checkpoint: &'c Checkpoint,
     source: ModelSource,
-    models: Mutex<(Vec<(usize, Entry, PackedRefs)>, Interner)>,
+    models: Mutex<(Vec<Positioned>, Interner)>,
     error: Mutex<Option<Error>>,
 }
 
