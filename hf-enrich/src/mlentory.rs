@@ -14,7 +14,8 @@
 //! its map ([`crate::entities`]) and its `mlentory_id` is [`EntityType::id`] of that string: one
 //! record per id, no two records with one `mlentory_id`. Canonical ids are learnt before a map
 //! is written and used in it: models are keyed by their canonical id (old names kept in
-//! `aliases`), base-model references to a model that was read are rewritten to its canonical id
+//! `aliases`; a legacy id the Hub answers as itself, `gpt2` owned by `openai-community`, is
+//! named `openai-community/gpt2`, [`crate::models::canonical_model_id`]), base-model references to a model that was read are rewritten to its canonical id
 //! ([`crate::lineage::canonicalise_base_models`]; the text as written stays in `raw`), and legacy
 //! dataset ids answered through a 307 (`mnist` → `ylecun/mnist`) are resolved before the
 //! datasets' map is written ([`crate::legacy_datasets`]): references name the canonical id
