@@ -5,8 +5,9 @@
 //! model id), they take about half a GiB; as compact JSON, a quarter of that. So each model's
 //! references are kept once, under its id, as [`PackedRefs`]: its base models decoded (the
 //! lineage and every model record read them; they are few), each of the six other kinds as the
-//! compact JSON of its list. A [`PackedRun`] also counts the distinct ids of those six kinds as
-//! models are added or replaced, so the enrichment gets its ids without decoding anything.
+//! compact JSON of its list, one copy of each distinct list shared by the models naming it
+//! ([`Interner`]). A [`PackedRun`] also counts the distinct ids of those six kinds as models are
+//! added or replaced, so the enrichment gets its ids without decoding anything.
 //!
 //! A kind is decoded only where it is read: model by model while its `hf_identified_<kind>`
 //! file is written ([`PackedRun::write_kind`]), and the articles' kinds and licenses' names
