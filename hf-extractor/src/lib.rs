@@ -9,6 +9,7 @@ pub mod config;
 pub mod downstream;
 mod downstream_assets;
 pub mod error;
+mod in_order;
 pub mod incremental;
 pub mod json_stream;
 pub mod manifest;

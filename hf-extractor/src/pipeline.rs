@@ -1176,17 +1176,21 @@ pub(crate) struct RunModels<'s> {
 }
 
 impl RunModels<'_> {
-    /// A per-model map computed by `f` over the models, one model at a time (so no card is
-    /// held longer than its own turn).
-    pub(crate) fn map<T>(
+    /// A per-model map computed by `f` over the models, one model at a time per core (so no
+    /// card is held longer than its own turn), merged in the models' order.
+    pub(crate) fn map<T: Send>(
         &self,
-        f: impl Fn(&[FetchedModel]) -> BTreeMap<String, T>,
+        f: impl Fn(&[FetchedModel]) -> BTreeMap<String, T> + Sync,
     ) -> Result<BTreeMap<String, T>> {
         let mut map = BTreeMap::new();
-        for entry in self.entries {
+        let of_model = |entry: &Entry| {
             let model = self.checkpoint.model(entry.at)?;
-            map.extend(f(std::slice::from_ref(&model)));
-        }
+            Ok(f(std::slice::from_ref(&model)))
+        };
+        crate::in_order::for_each_in_order(self.entries, of_model, |one| {
+            map.extend(one);
+            Ok(())
+        })?;
         Ok(map)
     }
 }
