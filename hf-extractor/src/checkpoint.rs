@@ -13,13 +13,14 @@
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 use hf_enrich::lineage::BaseModelStub;
 use hf_enrich::models::{FetchedModel, ListedPage, ModelFailure, ModelSource};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::languages_ahead::{KnownLanguages, LanguagesAhead};
 use crate::manifest::{AssetReport, FailureReport};
 
 /// The journal's file name in a run folder.
@@ -89,6 +90,9 @@ pub struct Stored {
 pub struct Checkpoint {
     path: PathBuf,
     file: Mutex<File>,
+    /// When the run computes `readme_languages`: the languages of each card journaled,
+    /// detected in the background as the models arrive.
+    languages_ahead: OnceLock<LanguagesAhead>,
 }
 
 impl Checkpoint {
@@ -106,6 +110,7 @@ impl Checkpoint {
         Ok(Self {
             path,
             file: Mutex::new(file),
+            languages_ahead: OnceLock::new(),
         })
     }
 
@@ -124,6 +129,7 @@ impl Checkpoint {
         Ok(Self {
             path,
             file: Mutex::new(file),
+            languages_ahead: OnceLock::new(),
         })
     }
 
@@ -136,12 +142,28 @@ impl Checkpoint {
         Ok(Self {
             path,
             file: Mutex::new(file),
+            languages_ahead: OnceLock::new(),
         })
     }
 
     /// The journal's path.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// From now on, detect the README languages of each model's card journaled, in the
+    /// background (see [`crate::languages_ahead`]).
+    pub(crate) fn detect_languages_ahead(&self) {
+        self.languages_ahead.get_or_init(LanguagesAhead::start);
+    }
+
+    /// The README languages detected ahead so far (waiting for the cards handed over); the
+    /// detection stops.
+    pub(crate) fn known_languages(&self) -> KnownLanguages {
+        self.languages_ahead
+            .get()
+            .map(LanguagesAhead::known)
+            .unwrap_or_default()
     }
 
     /// Append one event; returns its place.
@@ -175,6 +197,9 @@ impl Checkpoint {
             source: ModelSource,
             position: usize,
             model: &'m FetchedModel,
+        }
+        if let Some(ahead) = self.languages_ahead.get() {
+            ahead.submit(model.card.as_deref());
         }
         self.append_line(&ModelLine {
             source,

@@ -12,6 +12,7 @@ pub mod error;
 mod in_order;
 pub mod incremental;
 pub mod json_stream;
+mod languages_ahead;
 pub mod manifest;
 pub mod merge;
 pub mod pipeline;

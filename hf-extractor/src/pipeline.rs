@@ -396,6 +396,9 @@ impl HfExtractor {
             .filter(|name| !selection.contains(name) && source_of(name).is_some())
             .collect();
         let plan = assets::plan(&selection, &available);
+        if plan.iter().any(|a| a == "readme_languages") {
+            checkpoint.detect_languages_ahead();
+        }
         tracing::info!(folder = %folder.path().display(), assets = plan.len(), "run started");
         let mut state = State {
             latest_replay: replay.latest.take(),
@@ -1192,6 +1195,11 @@ impl RunModels<'_> {
             Ok(())
         })?;
         Ok(map)
+    }
+
+    /// The README languages of the cards journaled, detected while the models arrived.
+    pub(crate) fn known_languages(&self) -> crate::languages_ahead::KnownLanguages {
+        self.checkpoint.known_languages()
     }
 }
 
