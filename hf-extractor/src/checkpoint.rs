@@ -256,8 +256,19 @@ impl Checkpoint {
             file.read_exact(&mut line)
                 .map_err(|e| Error::io(&self.path, e))?;
         }
+        /// A [`Event::Model`] or [`Event::Merged`] line, its model read straight into place
+        /// (an internally tagged [`Event`] would first copy the whole line, card included,
+        /// into a buffer of its own).
+        #[derive(Deserialize)]
+        struct ModelOfLine {
+            event: String,
+            model: Option<FetchedModel>,
+        }
         match serde_json::from_slice(&line) {
-            Ok(Event::Model { model, .. } | Event::Merged { model }) => Ok(model),
+            Ok(ModelOfLine {
+                event,
+                model: Some(model),
+            }) if event == "model" || event == "merged" => Ok(model),
             Ok(_) => Err(Error::io(
                 &self.path,
                 std::io::Error::new(
@@ -370,7 +381,9 @@ mod tests {
             items: vec![model("a/a", "").info, model("b/b", "").info],
             next: Some("https://hub.test/api/models?cursor=x".into()),
         };
-        journal.append_page(&page).unwrap();
+        let at = journal.append_page(&page).unwrap();
+        let err = journal.model(at).unwrap_err().to_string();
+        assert!(err.contains("not a model line"), "{err}");
         drop(journal);
         let mut events = Vec::new();
         Checkpoint::open(dir.path(), |_, e| {
