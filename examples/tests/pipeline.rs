@@ -204,6 +204,37 @@ async fn a_whole_run_writes_every_file_with_the_manifest_s_figures() {
         .unwrap();
     assert_eq!(squad["enriched"], true);
     assert!(squad["croissant_metadata"]["recordSet"].is_array());
+    // A dataset named by a legacy id (a 307 to the canonical id) and by its canonical id has
+    // one record, under the canonical id, listing the legacy one: `c4` (google-t5/t5-small)
+    // and `allenai/c4` (gen/ models); `mnist` and `ylecun/mnist` (both in gen/mnist-cnn).
+    let one_record = |canonical: &str, legacy: &str| {
+        let found: Vec<&Value> = datasets
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["id"] == legacy || d["canonical_id"] == canonical)
+            .collect();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0]["datasetId"], canonical);
+        assert_eq!(found[0]["aliases"], serde_json::json!([legacy]));
+        assert_eq!(found[0]["mlentory_id"], mlentory_id("Dataset", canonical));
+    };
+    one_record("allenai/c4", "c4");
+    one_record("ylecun/mnist", "mnist");
+    // Every link names the canonical id; the text as written stays in `raw`.
+    let identified = read(&outcome, "hf_identified_datasets.json");
+    let t5 = &identified["google-t5/t5-small"][0];
+    assert_eq!(
+        (&t5["id"], &t5["raw"]),
+        (&"allenai/c4".into(), &"dataset:c4".into())
+    );
+    let links = contract::plain_map(&identified, "hf_identified_datasets.json");
+    assert_eq!(links["gen/a"], ["allenai/c4"]);
+    assert_eq!(
+        links["gen/mnist-cnn"],
+        ["ylecun/mnist"],
+        "one link for both spellings"
+    );
     assert!(
         manifest
             .failures

@@ -32,6 +32,7 @@ pub use crate::entities::{
 };
 
 use crate::identify::{IdentifiedRun, identify_model};
+use crate::legacy_datasets::ResolvedDatasets;
 use crate::lineage::{
     DEFAULT_BASE_MODEL_ITERATIONS, Lineage, ModelKey, canonicalise_base_models, follow,
 };
@@ -260,9 +261,12 @@ impl<S: MetadataSource> HfEnrichment<S> {
     /// The steps are public too ([`ancestors`](Self::ancestors), then one per kind), so an
     /// orchestrator can materialise them one at a time.
     pub async fn enrich(&self, models: &[FetchedModel]) -> EnrichmentOutcome {
-        let (lineage, identified) = self.ancestors(models).await;
+        let (lineage, mut identified) = self.ancestors(models).await;
+        // Legacy dataset ids are learnt before the references are final: one record per dataset.
+        let resolved = self.resolve_datasets(&identified).await;
+        resolved.canonicalise_run(&mut identified);
         let (datasets, articles, keywords, licenses, tasks) = tokio::join!(
-            self.datasets(&identified),
+            self.datasets_resolved(&identified, &resolved),
             self.articles(&identified),
             self.keywords(&identified),
             self.licenses(&identified),
@@ -470,6 +474,18 @@ impl<S: MetadataSource> HfEnrichment<S> {
 
     /// The dataset records: info and Croissant, `threads` in flight.
     pub async fn datasets(&self, identified: &IdentifiedRun) -> Vec<DatasetEntity> {
+        self.datasets_resolved(identified, &ResolvedDatasets::default())
+            .await
+    }
+
+    /// The dataset records of a run whose legacy ids were resolved
+    /// ([`resolve_datasets`](Self::resolve_datasets)): the answers `resolved` holds are used,
+    /// not fetched again; each record lists the legacy ids its dataset was named by.
+    pub async fn datasets_resolved(
+        &self,
+        identified: &IdentifiedRun,
+        resolved: &ResolvedDatasets,
+    ) -> Vec<DatasetEntity> {
         let ids = &identified.ids.datasets;
         let threads = self.options.threads.max(1);
         let total = ids.len();
@@ -477,11 +493,16 @@ impl<S: MetadataSource> HfEnrichment<S> {
         let mut done = 0usize;
         let mut out: Vec<DatasetEntity> = futures::stream::iter(ids)
             .map(|id| async move {
-                let fetched = self.source.dataset(id).await;
+                let fetched = match resolved.answer(id) {
+                    Some(answer) => answer,
+                    None => self.source.dataset(id).await,
+                };
                 if let Err(error) = &fetched {
                     tracing::warn!(dataset = %id, %error, "dataset not fetched");
                 }
-                DatasetEntity::new(id, fetched, &self.extraction_time)
+                let mut entity = DatasetEntity::new(id, fetched, &self.extraction_time);
+                entity.aliases = resolved.aliases(id);
+                entity
             })
             .buffer_unordered(threads)
             .inspect(|_| {

@@ -69,9 +69,10 @@ pub struct TaskEntities {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DatasetEntity {
-    /// The id as identified.
+    /// The id of the map: the canonical id when a legacy id was resolved, else the id as
+    /// identified.
     pub id: String,
-    /// The downstream's key: the id as identified.
+    /// The downstream's key: the same id.
     #[serde(rename = "datasetId")]
     pub dataset_id: String,
     /// `hash("Dataset", id)`.
@@ -79,6 +80,10 @@ pub struct DatasetEntity {
     /// The canonical id (where a redirect led), when fetched.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub canonical_id: Option<String>,
+    /// The legacy ids the run's models named this dataset by (`mnist` for `ylecun/mnist`),
+    /// sorted: the Hub answered them with this dataset, and their references name `id`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
     /// Whether the dataset was fetched.
     pub enriched: bool,
     /// Why not, when it was not.
@@ -107,6 +112,7 @@ impl DatasetEntity {
             dataset_id: id.to_owned(),
             mlentory_id: EntityType::Dataset.id(id),
             canonical_id: None,
+            aliases: Vec::new(),
             enriched: false,
             error: None,
             info: None,

@@ -19,6 +19,7 @@ pub mod enrich;
 pub mod entities;
 pub mod identify;
 pub mod language_scope;
+pub mod legacy_datasets;
 pub mod lineage;
 pub mod mlentory;
 pub mod model_ids;

@@ -27,12 +27,15 @@
 //!   so `baseModel` links land on the model's record in `hf_models_with_ancestors.json`.
 //!   References to parents that were not read stay as written; their records (stubs, with the
 //!   reason) are in `hf_base_models.json`, which the downstream does not read.
-//! - **Datasets are canonicalised after their map is written**, when they are fetched: a legacy
-//!   id (`mnist`, answered through a 307 by `ylecun/mnist`) keeps its record under `mnist`
-//!   (`datasetId: "mnist"`, `mlentory_id = hash("Dataset", "mnist")`), with the canonical id in
-//!   `canonical_id`. Links resolve; a run whose cards name the same dataset both ways has two
-//!   records, one per spelling, each with its own `mlentory_id` (never a shared one), and the
-//!   `canonical_id` says they are one dataset.
+//! - **Legacy dataset ids are resolved before their map is written.** Only a namespace-less id
+//!   can be legacy; each distinct one is asked once (the fetch its record needs anyway, kept and
+//!   not repeated). A legacy id (`mnist`, answered through a 307 by `ylecun/mnist`) is rewritten
+//!   to its canonical id in every model's references (the text as written stays in `raw`; a
+//!   model naming both spellings keeps one reference), and the dataset has one record, keyed by
+//!   the canonical id (`datasetId: "ylecun/mnist"`, `mlentory_id = hash("Dataset",
+//!   "ylecun/mnist")`), listing the legacy ids it was named by in `aliases`. One dataset, one
+//!   node. An id the Hub did not answer (404, transport error) stays as identified, its record
+//!   carrying the error.
 //! - README languages are keyed by code, like the identified languages: `hf_enriched_languages`
 //!   has a record for every code of both maps, so `inLanguage` links resolve too.
 

@@ -7,7 +7,8 @@
 //! - lists of records (`hf_models_with_ancestors.json`, the entity files) are the union of the
 //!   shards' records by id, sorted by id; a record two shards both wrote (a parent two shards
 //!   read, a dataset two shards' models cite) is kept once, the one that was read
-//!   (`enriched: true`) when one was;
+//!   (`enriched: true`) when one was; a dataset record lists the legacy ids any shard saw it
+//!   named by (`aliases`);
 //! - the `hf_identified_<kind>` maps, `readme_languages.json` and `chunks_citation.json` are the
 //!   union of the shards' maps (each model is in one shard; a parent read by two shards has the
 //!   same values in both);
@@ -136,6 +137,44 @@ fn merge_lists(paths: &[PathBuf]) -> Result<Vec<Box<RawValue>>> {
     Ok(merged.into_values().map(|(_, r)| r).collect())
 }
 
+/// What the merge reads of a dataset record beyond [`RecordKey`]: the legacy ids it was named by.
+#[derive(Deserialize)]
+struct DatasetAliases {
+    id: String,
+    #[serde(default)]
+    aliases: BTreeSet<String>,
+}
+
+/// The shards' dataset records merged as [`merge_lists`] merges lists, each with the legacy ids
+/// any shard saw it named by (a shard lists only those of its own models), as a single run
+/// lists them.
+fn merge_dataset_lists(paths: &[PathBuf]) -> Result<Vec<serde_json::Value>> {
+    let mut aliases: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for path in paths {
+        let records: Vec<DatasetAliases> = read_json(path)?;
+        for r in records {
+            aliases.entry(r.id).or_default().extend(r.aliases);
+        }
+    }
+    merge_lists(paths)?
+        .iter()
+        .map(|raw| {
+            let mut record: serde_json::Value =
+                serde_json::from_str(raw.get()).map_err(|source| Error::Json {
+                    path: paths.first().cloned().unwrap_or_default(),
+                    source,
+                })?;
+            let id = record["id"].as_str().unwrap_or_default();
+            if let Some(names) = aliases.get(id).filter(|names| !names.is_empty())
+                && let Some(fields) = record.as_object_mut()
+            {
+                fields.insert("aliases".into(), names.iter().map(String::as_str).collect());
+            }
+            Ok(record)
+        })
+        .collect()
+}
+
 /// The union of the shards' `{model id: references}` maps.
 fn merge_maps(paths: &[PathBuf]) -> Result<BTreeMap<String, Box<RawValue>>> {
     let mut merged = BTreeMap::new();
@@ -262,6 +301,10 @@ impl HfExtractor {
                     _ => {}
                 }
                 (path, map.len(), 0)
+            } else if name == "hf_enriched_datasets" {
+                let list = merge_dataset_lists(&paths)?;
+                let path = folder.write_json(&file, &list)?;
+                (path, list.len(), 0)
             } else {
                 let list = merge_lists(&paths)?;
                 let path = folder.write_json(&file, &list)?;

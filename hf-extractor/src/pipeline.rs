@@ -7,6 +7,7 @@ use std::time::Instant;
 use hf_client::HfClient;
 use hf_enrich::enrich::{EnrichmentOptions, HfEnrichment, ProgressEvent};
 use hf_enrich::identify::{IdentifiedRun, identify_model};
+use hf_enrich::legacy_datasets::ResolvedDatasets;
 use hf_enrich::lineage::{Lineage, ModelKey};
 use hf_enrich::model_ids::ModelIdList;
 use hf_enrich::models::{
@@ -111,6 +112,9 @@ struct State {
     with_ancestors: Option<Vec<Entry>>,
     lineage: Option<Lineage>,
     identified: Option<IdentifiedRun>,
+    /// The answers to the run's namespace-less dataset ids (`hf_identified_datasets`): what
+    /// the references are rewritten to, and what `hf_enriched_datasets` does not fetch again.
+    datasets: Option<ResolvedDatasets>,
     /// Sources fetched ahead, together: (outcome, its requests, its milliseconds).
     prefetched: BTreeMap<&'static str, (SourceModels, u64, u64)>,
     /// `{model_id: [sharer]}` (`hf_identified_sharedby`).
@@ -718,7 +722,10 @@ impl HfExtractor {
             }
             _ if name.starts_with("hf_identified_") => {
                 let kind = &name["hf_identified_".len()..];
-                let identified = take_identified(checkpoint, state)?;
+                let mut identified = take_identified(checkpoint, state)?;
+                if kind == "datasets" {
+                    self.legacy_datasets(stamp, &mut identified, state).await;
+                }
                 let written = write_identified_map(folder, &file, &identified, kind);
                 state.identified = Some(identified);
                 let written = written?;
@@ -726,7 +733,10 @@ impl HfExtractor {
             }
             _ if name.starts_with("hf_enriched_") => {
                 let kind = &name["hf_enriched_".len()..];
-                let identified = take_identified(checkpoint, state)?;
+                let mut identified = take_identified(checkpoint, state)?;
+                if kind == "datasets" {
+                    self.legacy_datasets(stamp, &mut identified, state).await;
+                }
                 let result = self
                     .enriched(name, kind, &identified, stamp, state, observer)
                     .await;
@@ -778,6 +788,23 @@ impl HfExtractor {
         .with_extraction_time(stamp)
     }
 
+    /// Legacy dataset ids resolved once per run (the first of the dataset stages asks), and
+    /// the run's dataset references rewritten to the canonical ids
+    /// ([`hf_enrich::legacy_datasets`]).
+    async fn legacy_datasets(
+        &self,
+        stamp: &str,
+        identified: &mut IdentifiedRun,
+        state: &mut State,
+    ) {
+        let resolved = match state.datasets.take() {
+            Some(resolved) => resolved,
+            None => self.enrichment(stamp).resolve_datasets(identified).await,
+        };
+        resolved.canonicalise_run(identified);
+        state.datasets = Some(resolved);
+    }
+
     /// One `hf_enriched_<kind>` asset.
     async fn enriched(
         &self,
@@ -804,7 +831,8 @@ impl HfExtractor {
             ));
         }
         let (enrichment, events) = self.reporting_enrichment(stamp);
-        let work = async move { fetch_kind(&enrichment, kind, identified).await };
+        let resolved = state.datasets.as_ref();
+        let work = async move { fetch_kind(&enrichment, kind, identified, resolved).await };
         let (fetched, ()) = tokio::join!(work, forward_progress(events, name, observer));
         let (count, value, failed) = fetched?;
         let failures = failed.len() as u64;
@@ -854,6 +882,7 @@ async fn fetch_kind(
     enrichment: &HfEnrichment<HttpSource>,
     kind: &str,
     identified: &IdentifiedRun,
+    resolved: Option<&ResolvedDatasets>,
 ) -> Result<Fetched> {
     let mut failed: Vec<(String, Option<u16>, String)> = Vec::new();
     let mut note = |id: &str, error: &Option<SourceError>| {
@@ -863,7 +892,10 @@ async fn fetch_kind(
     };
     let (count, value) = match kind {
         "datasets" => {
-            let entities = enrichment.datasets(identified).await;
+            let entities = match resolved {
+                Some(resolved) => enrichment.datasets_resolved(identified, resolved).await,
+                None => enrichment.datasets(identified).await,
+            };
             entities.iter().for_each(|e| note(&e.id, &e.error));
             (entities.len(), to_json(&entities)?)
         }

@@ -30,6 +30,32 @@ impl Mergeable for DatasetRef {
     }
 }
 
+/// Folds references naming one dataset (ids equal case-insensitively) into one, as the
+/// identifier does: the first keeps its id and `raw`, the provenance is merged; the result is
+/// ordered as the identifier orders it. For references whose ids were rewritten after
+/// identification (a legacy id replaced by its canonical one).
+///
+/// ```
+/// use hf_identifiers::{DatasetRef, Provenance};
+/// use hf_identifiers::datasets::merge_dataset_refs;
+///
+/// let found = |id: &str, raw: &str, p| DatasetRef { id: id.into(), raw: raw.into(), provenance: vec![p] };
+/// let merged = merge_dataset_refs(vec![
+///     found("ylecun/mnist", "dataset:mnist", Provenance::Tag),
+///     found("ylecun/mnist", "ylecun/mnist", Provenance::CardData),
+/// ]);
+/// assert_eq!(merged.len(), 1);
+/// assert_eq!(merged[0].raw, "dataset:mnist");
+/// assert_eq!(merged[0].provenance.len(), 2);
+/// ```
+pub fn merge_dataset_refs(refs: Vec<DatasetRef>) -> Vec<DatasetRef> {
+    let mut out = Collector::new();
+    for r in refs {
+        out.add(r);
+    }
+    out.finish()
+}
+
 /// Finds datasets.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DatasetIdentifier;

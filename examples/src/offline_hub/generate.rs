@@ -164,7 +164,7 @@ fn specs() -> Vec<Spec> {
             .arxiv(&["1605.08386", "2104.12255v1"]),
         spec("gen/mnist-cnn", Some("image-classification"))
             .library("pytorch")
-            .datasets(&["ylecun/mnist"])
+            .datasets(&["ylecun/mnist", "mnist"])
             .arxiv(&["astro-ph/0601001"]),
         spec("gen/zh-chat", tg)
             .languages(&["zh-Hans"])

@@ -193,6 +193,31 @@ pub fn plain_map(map: &Value, file: &str) -> BTreeMap<String, Vec<String>> {
         .collect()
 }
 
+/// One dataset is one record: no two records name one dataset (by `canonical_id`, else
+/// `datasetId`, case-insensitively), and no record is keyed by a legacy id another record lists
+/// in its `aliases`.
+fn assert_one_record_per_dataset<'r>(records: impl Iterator<Item = &'r Value>, file: &str) {
+    let mut datasets: BTreeMap<String, &str> = BTreeMap::new();
+    let mut aliases = BTreeSet::new();
+    let mut keys = BTreeSet::new();
+    for r in records {
+        let key = r["datasetId"].as_str().unwrap_or_default();
+        let canonical = r["canonical_id"].as_str().unwrap_or(key);
+        if let Some(other) = datasets.insert(canonical.to_lowercase(), key) {
+            panic!("{file}: {other} and {key} are two records of the dataset {canonical}");
+        }
+        keys.insert(key.to_lowercase());
+        for alias in r["aliases"].as_array().into_iter().flatten() {
+            aliases.insert(alias.as_str().unwrap_or_default().to_lowercase());
+        }
+    }
+    let both: Vec<&String> = keys.intersection(&aliases).collect();
+    assert!(
+        both.is_empty(),
+        "{file}: legacy ids with records of their own: {both:?}"
+    );
+}
+
 /// What [`assert_conforms`] saw, for the caller's own figures.
 #[derive(Debug, Default)]
 pub struct Conformance {
@@ -269,6 +294,9 @@ pub fn assert_conforms(folder: &Path) -> Conformance {
             );
         }
         seen.records.insert(file, by_hash.len());
+        if kind == "datasets" {
+            assert_one_record_per_dataset(by_hash.values().copied(), file);
+        }
 
         let mut links = 0;
         let mut ids = BTreeSet::new();

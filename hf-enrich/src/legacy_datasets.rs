@@ -1,0 +1,344 @@
+//! Legacy dataset ids (`mnist`, answered through a 307 by `ylecun/mnist`), learnt before the
+//! identified map is written, so that one dataset is one record, keyed by its canonical id.
+//!
+//! Only a namespace-less id can be legacy. [`HfEnrichment::resolve_datasets`] asks the source
+//! for each distinct one, once: that is the fetch the dataset's record needs anyway (info and
+//! Croissant), so the answer is kept in [`ResolvedDatasets`] and
+//! [`HfEnrichment::datasets_resolved`] uses it instead of asking again: resolving costs no
+//! request. Then:
+//!
+//! - [`ResolvedDatasets::canonicalise`] rewrites the references of one model (or
+//!   [`canonicalise_all`](ResolvedDatasets::canonicalise_all) of a whole map) to the canonical
+//!   ids; the text as written stays in the reference's `raw`, and a model naming both
+//!   spellings keeps one reference;
+//! - the dataset's record is keyed by the canonical id (`id`, `datasetId`, `mlentory_id`), and
+//!   lists the legacy ids it was named by in `aliases`.
+//!
+//! An id the source could not answer (404, transport error) stays as identified; its record
+//! carries the error, as any dataset's.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use futures::StreamExt;
+use hf_identifiers::DatasetRef;
+use hf_identifiers::datasets::merge_dataset_refs;
+
+use crate::enrich::HfEnrichment;
+use crate::identify::IdentifiedRun;
+use crate::source::{FetchedDataset, MetadataSource, SourceError};
+
+/// Whether a dataset id may be a legacy one (the Hub redirects it to `owner/name`): it has no
+/// namespace.
+///
+/// ```
+/// use hf_enrich::legacy_datasets::may_be_legacy;
+///
+/// assert!(may_be_legacy("mnist"));
+/// assert!(!may_be_legacy("ylecun/mnist"));
+/// ```
+pub fn may_be_legacy(id: &str) -> bool {
+    !id.contains('/')
+}
+
+/// The answers to the namespace-less dataset ids of a run, keyed as asked: what each is
+/// called now, and the fetch its record reuses.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ResolvedDatasets {
+    answers: BTreeMap<String, Result<FetchedDataset, SourceError>>,
+}
+
+impl ResolvedDatasets {
+    /// The answers of a source to the ids that were asked (keyed as asked).
+    pub fn from_answers(
+        answers: impl IntoIterator<Item = (String, Result<FetchedDataset, SourceError>)>,
+    ) -> Self {
+        Self {
+            answers: answers.into_iter().collect(),
+        }
+    }
+
+    /// How many ids were asked.
+    pub fn len(&self) -> usize {
+        self.answers.len()
+    }
+
+    /// Whether no id was asked.
+    pub fn is_empty(&self) -> bool {
+        self.answers.is_empty()
+    }
+
+    /// The canonical id of `id`, when `id` was asked and the source answered with another id.
+    pub fn canonical(&self, id: &str) -> Option<&str> {
+        match self.answers.get(id) {
+            Some(Ok(d)) if d.id != id => Some(&d.id),
+            _ => None,
+        }
+    }
+
+    /// The legacy ids that were answered by `canonical`, sorted.
+    pub fn aliases(&self, canonical: &str) -> Vec<String> {
+        self.answers
+            .iter()
+            .filter(
+                |(asked, answer)| matches!(answer, Ok(d) if d.id == canonical && d.id != **asked),
+            )
+            .map(|(asked, _)| asked.clone())
+            .collect()
+    }
+
+    /// Rewrites one model's references to the canonical ids (`raw` keeps the text as written)
+    /// and keeps one reference per dataset. Rewriting twice changes nothing.
+    ///
+    /// ```
+    /// use hf_client::datasets::DatasetInfo;
+    /// use hf_enrich::legacy_datasets::ResolvedDatasets;
+    /// use hf_enrich::source::FetchedDataset;
+    /// use hf_identifiers::{DatasetRef, Provenance};
+    ///
+    /// let info: DatasetInfo = serde_json::from_str(r#"{"id": "ylecun/mnist"}"#).unwrap();
+    /// let mut mnist = FetchedDataset::new(info);
+    /// mnist.requested_id = "mnist".into();
+    /// let resolved = ResolvedDatasets::from_answers([("mnist".to_owned(), Ok(mnist))]);
+    ///
+    /// let found = |id: &str| DatasetRef {
+    ///     id: id.into(),
+    ///     raw: format!("dataset:{id}"),
+    ///     provenance: vec![Provenance::Tag],
+    /// };
+    /// let mut refs = vec![found("mnist"), found("ylecun/mnist")];
+    /// resolved.canonicalise(&mut refs);
+    /// assert_eq!(refs.len(), 1);
+    /// assert_eq!(refs[0].id, "ylecun/mnist");
+    /// assert_eq!(resolved.aliases("ylecun/mnist"), ["mnist"]);
+    /// ```
+    pub fn canonicalise(&self, refs: &mut Vec<DatasetRef>) {
+        let mut renamed = false;
+        for r in refs.iter_mut() {
+            if let Some(canonical) = self.canonical(&r.id) {
+                r.id = canonical.to_owned();
+                renamed = true;
+            }
+        }
+        if renamed {
+            *refs = merge_dataset_refs(std::mem::take(refs));
+        }
+    }
+
+    /// [`canonicalise`](Self::canonicalise) every model of a `{model_id: [references]}` map.
+    pub fn canonicalise_all(&self, refs: &mut BTreeMap<String, Vec<DatasetRef>>) {
+        if self.answers.is_empty() {
+            return;
+        }
+        refs.values_mut().for_each(|r| self.canonicalise(r));
+    }
+
+    /// [`canonicalise_all`](Self::canonicalise_all) the datasets of a run, and its distinct ids
+    /// computed again.
+    pub fn canonicalise_run(&self, identified: &mut IdentifiedRun) {
+        if self.answers.is_empty() {
+            return;
+        }
+        self.canonicalise_all(&mut identified.refs.datasets);
+        let ids: BTreeSet<&str> = identified
+            .refs
+            .datasets
+            .values()
+            .flatten()
+            .map(|r| r.id.as_str())
+            .collect();
+        identified.ids.datasets = ids.into_iter().map(str::to_owned).collect();
+    }
+
+    /// The answer the record of `id` (a map id, canonical or as identified) is made from, if
+    /// `id` was asked or answered for another id.
+    pub(crate) fn answer(&self, id: &str) -> Option<Result<FetchedDataset, SourceError>> {
+        self.answers
+            .get(id)
+            .or_else(|| {
+                self.answers
+                    .values()
+                    .find(|answer| matches!(answer, Ok(d) if d.id == id))
+            })
+            .cloned()
+    }
+}
+
+impl<S: MetadataSource> HfEnrichment<S> {
+    /// Asks the source for each distinct namespace-less dataset id of the run (`threads` in
+    /// flight), before its map is written: see the [module](crate::legacy_datasets). Rewrite
+    /// the references with [`ResolvedDatasets::canonicalise_run`], then make the records with
+    /// [`datasets_resolved`](Self::datasets_resolved), which fetches no id twice.
+    pub async fn resolve_datasets(&self, identified: &IdentifiedRun) -> ResolvedDatasets {
+        let threads = self.options().threads.max(1);
+        let answers: Vec<(String, Result<FetchedDataset, SourceError>)> = futures::stream::iter(
+            identified
+                .ids
+                .datasets
+                .iter()
+                .filter(|id| may_be_legacy(id)),
+        )
+        .map(|id| async move { (id.clone(), self.source().dataset(id).await) })
+        .buffer_unordered(threads)
+        .collect()
+        .await;
+        let resolved = ResolvedDatasets::from_answers(answers);
+        for (asked, answer) in &resolved.answers {
+            if let Ok(d) = answer
+                && d.id != *asked
+            {
+                tracing::debug!(dataset = %asked, canonical = %d.id, "legacy dataset id");
+            }
+        }
+        resolved
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use hf_client::datasets::DatasetInfo;
+    use hf_client::wire::ModelInfo;
+    use serde_json::json;
+
+    use super::*;
+    use crate::enrich::EnrichmentOptions;
+    use crate::mlentory::EntityType;
+    use crate::models::{FetchedModel, ModelSource};
+    use crate::source::InMemorySource;
+
+    fn model(id: &str, tags: &[&str]) -> FetchedModel {
+        let info: ModelInfo = serde_json::from_value(json!({"id": id, "tags": tags})).unwrap();
+        FetchedModel::new(info, None, ModelSource::Latest)
+    }
+
+    /// `mnist` answers as `ylecun/mnist` (a 307 followed); `gone` is missing.
+    fn source() -> InMemorySource {
+        let info: DatasetInfo = serde_json::from_value(json!({"id": "ylecun/mnist"})).unwrap();
+        let mut mnist = FetchedDataset::new(info);
+        mnist.requested_id = "mnist".into();
+        let squad: DatasetInfo = serde_json::from_value(json!({"id": "squad"})).unwrap();
+        InMemorySource::new()
+            .with_dataset(mnist)
+            .with_dataset(FetchedDataset::new(squad))
+    }
+
+    #[tokio::test]
+    async fn one_dataset_named_both_ways_is_one_record_under_its_canonical_id() {
+        let models = [
+            model("run/both", &["dataset:mnist", "dataset:ylecun/mnist"]),
+            model(
+                "run/legacy",
+                &["dataset:mnist", "dataset:gone", "dataset:squad"],
+            ),
+            model("run/canonical", &["dataset:ylecun/mnist"]),
+        ];
+        let source = std::sync::Arc::new(source());
+        let options = EnrichmentOptions {
+            threads: 2,
+            base_model_iterations: 0,
+        };
+        let out = HfEnrichment::new(source.clone(), options)
+            .enrich(&models)
+            .await;
+
+        // The map: canonical ids, one reference per dataset, the text as written kept.
+        let refs = &out.identified.refs.datasets;
+        let ids = |model: &str| -> Vec<(&str, &str)> {
+            refs[model]
+                .iter()
+                .map(|r| (r.id.as_str(), r.raw.as_str()))
+                .collect()
+        };
+        assert_eq!(ids("run/both"), [("ylecun/mnist", "dataset:mnist")]);
+        assert_eq!(refs["run/both"][0].provenance.len(), 1);
+        assert_eq!(
+            ids("run/legacy"),
+            [
+                ("gone", "dataset:gone"),
+                ("squad", "dataset:squad"),
+                ("ylecun/mnist", "dataset:mnist"),
+            ]
+        );
+        assert_eq!(
+            ids("run/canonical"),
+            [("ylecun/mnist", "dataset:ylecun/mnist")]
+        );
+        assert_eq!(
+            out.identified.ids.datasets,
+            ["gone", "squad", "ylecun/mnist"]
+        );
+
+        // The records: one per id of the map, keyed by it, the legacy spelling in aliases.
+        let records: Vec<(&str, &str, bool, &[String])> = out
+            .datasets
+            .iter()
+            .map(|d| {
+                (
+                    d.id.as_str(),
+                    d.dataset_id.as_str(),
+                    d.enriched,
+                    d.aliases.as_slice(),
+                )
+            })
+            .collect();
+        let mnist = ["mnist".to_owned()];
+        assert_eq!(
+            records,
+            [
+                ("gone", "gone", false, &[][..]),
+                ("squad", "squad", true, &[][..]),
+                ("ylecun/mnist", "ylecun/mnist", true, &mnist[..]),
+            ]
+        );
+        let record = &out.datasets[2];
+        assert_eq!(record.mlentory_id, EntityType::Dataset.id("ylecun/mnist"));
+        assert_eq!(record.canonical_id.as_deref(), Some("ylecun/mnist"));
+        assert_eq!(out.failures.len(), 1, "{:?}", out.failures);
+        assert_eq!(out.failures[0].id, "gone");
+
+        // Each namespace-less id asked once; nothing fetched twice.
+        let mut asked: Vec<String> = source
+            .requests()
+            .into_iter()
+            .filter(|r| r.starts_with("dataset:"))
+            .collect();
+        asked.sort();
+        assert_eq!(asked, ["dataset:gone", "dataset:mnist", "dataset:squad"]);
+    }
+
+    #[test]
+    fn rewriting_is_idempotent_and_leaves_unanswered_ids() {
+        let resolved = ResolvedDatasets::from_answers([
+            (
+                "gone".to_owned(),
+                Err(SourceError::not_found("dataset not found: gone")),
+            ),
+            (
+                "mnist".to_owned(),
+                Ok(FetchedDataset {
+                    requested_id: "mnist".into(),
+                    ..FetchedDataset::new(
+                        serde_json::from_value(json!({"id": "ylecun/mnist"})).unwrap(),
+                    )
+                }),
+            ),
+        ]);
+        let r = |id: &str| DatasetRef {
+            id: id.into(),
+            raw: id.into(),
+            provenance: vec![hf_identifiers::Provenance::CardData],
+        };
+        let mut map = BTreeMap::from([("m".to_owned(), vec![r("gone"), r("mnist")])]);
+        resolved.canonicalise_all(&mut map);
+        let once = map.clone();
+        resolved.canonicalise_all(&mut map);
+        assert_eq!(map, once);
+        let ids: Vec<&str> = map["m"].iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["gone", "ylecun/mnist"]);
+        assert_eq!(map["m"][1].raw, "mnist");
+        assert_eq!(resolved.canonical("gone"), None);
+        assert_eq!(resolved.canonical("ylecun/mnist"), None);
+        assert!(resolved.aliases("gone").is_empty());
+    }
+}
