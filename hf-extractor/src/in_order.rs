@@ -53,7 +53,11 @@ fn for_each_in_order_on<I: Sync, T: Send>(
             let mut results = vec![chunk(first)];
             for handle in others {
                 // A panic in `work` is a bug of ours: it goes on as the caller's panic.
-                results.push(handle.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+                results.push(
+                    handle
+                        .join()
+                        .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                );
             }
             results
         });
@@ -122,7 +126,13 @@ mod tests {
         let err = for_each_in_order_on(
             4,
             &items,
-            |&i| if i == 300 || i == 700 { Err(fail(i)) } else { Ok(i) },
+            |&i| {
+                if i == 300 || i == 700 {
+                    Err(fail(i))
+                } else {
+                    Ok(i)
+                }
+            },
             |i| {
                 handed.push(i);
                 Ok(())

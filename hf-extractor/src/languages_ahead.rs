@@ -89,7 +89,11 @@ impl LanguagesAhead {
         let mut known = Found::new();
         for worker in workers {
             // A panic in the detection is a bug of ours: it goes on as the caller's panic.
-            known.extend(worker.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+            known.extend(
+                worker
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            );
         }
         KnownLanguages(known)
     }
