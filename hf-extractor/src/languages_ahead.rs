@@ -146,10 +146,10 @@ mod tests {
 
     use super::*;
 
-    const EN: &str = "This model was fine-tuned on a dataset of customer reviews to predict \
-        whether a review is positive or negative, and it works well on short texts.";
-    const DE: &str = "Dieses Modell wurde auf einem Datensatz von Kundenbewertungen trainiert, \
-        um vorherzusagen, ob eine Bewertung positiv oder negativ ist.";
+    const EN: &str = "The weights were trained for three days on a small cluster, and the \
+        evaluation shows steady gains on every benchmark we tried.";
+    const ES: &str = "Este modelo fue entrenado con un gran conjunto de textos en español para \
+        clasificar noticias según su tema principal.";
 
     fn sample_cards() -> Vec<String> {
         let dir =
@@ -158,7 +158,7 @@ mod tests {
             .unwrap()
             .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
             .collect();
-        cards.extend([EN.to_owned(), DE.to_owned(), format!("{EN}\n\n{DE}")]);
+        cards.extend([EN.to_owned(), ES.to_owned(), format!("{EN}\n\n{ES}")]);
         cards
     }
 
