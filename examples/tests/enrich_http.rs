@@ -276,3 +276,48 @@ async fn http_runs_are_deterministic() {
     let b = serde_json::to_value(enrich(&hub).await).unwrap();
     assert_eq!(a, b);
 }
+
+#[tokio::test]
+async fn a_legacy_dataset_answered_as_itself_is_one_record_under_author_slash_id() {
+    // As `GET /api/models/gpt2` does for models (200, the legacy id, `author` the new owner):
+    // `legacy-set` is `org/legacy-set`, and a model naming both has one link, to one record.
+    let hub = OfflineHub::start().await.unwrap();
+    let body = |id: &str| json!({"_id": "0123456789abcdef0123abcd", "id": id, "author": "org", "downloads": 1});
+    for id in ["legacy-set", "org/legacy-set"] {
+        mount(
+            &hub,
+            &format!("/api/datasets/{id}"),
+            ResponseTemplate::new(200).set_body_json(body(id)),
+        )
+        .await;
+    }
+    let info = serde_json::from_value(json!({
+        "id": "test/both-spellings",
+        "tags": ["dataset:legacy-set", "dataset:org/legacy-set"],
+    }))
+    .unwrap();
+    let enrichment = HfEnrichment::new(
+        HttpSource::new(client(&hub)),
+        EnrichmentOptions {
+            threads: 2,
+            base_model_iterations: 0,
+        },
+    );
+    let out = enrichment
+        .enrich(&[FetchedModel::new(info, None, ModelSource::File)])
+        .await;
+    let links: Vec<&str> = out.identified.refs.datasets["test/both-spellings"]
+        .iter()
+        .map(|r| r.id.as_str())
+        .collect();
+    assert_eq!(links, ["org/legacy-set"]);
+    let records: Vec<(&str, &[String])> = out
+        .datasets
+        .iter()
+        .map(|d| (d.id.as_str(), d.aliases.as_slice()))
+        .collect();
+    assert_eq!(
+        records,
+        [("org/legacy-set", &["legacy-set".to_owned()][..])]
+    );
+}

@@ -212,3 +212,35 @@ async fn ids_from_a_file_merge_with_the_listing_by_canonical_id() {
     );
     assert_eq!(merged.failures.len(), 1);
 }
+
+#[tokio::test]
+async fn a_legacy_id_answered_as_itself_is_one_model_with_its_canonical_id() {
+    // The Hub answers `/api/models/gpt2` with 200, `"id": "gpt2"` and `"author":
+    // "openai-community"` (the recorded sample): the same repository as openai-community/gpt2.
+    let hub = OfflineHub::serve(snapshot(0)).await.unwrap();
+    let client = client(&hub);
+    let ids = ModelIdList::parse("gpt2\nhttps://huggingface.co/openai-community/gpt2\n");
+    let from_file = models_from_ids(&client, &ids, 2).await;
+    assert!(from_file.failures.is_empty(), "{:?}", from_file.failures);
+    let got: Vec<(&str, Vec<&str>)> = from_file
+        .models
+        .iter()
+        .map(|m| {
+            (
+                m.id.as_str(),
+                m.aliases.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
+    assert!(
+        got.contains(&("openai-community/gpt2", vec!["gpt2"])),
+        "{got:?}"
+    );
+    let merged = merge([from_file]);
+    let ids: Vec<&str> = merged.models.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(ids, ["openai-community/gpt2"]);
+    assert_eq!(
+        merged.models[0].aliases.iter().collect::<Vec<_>>(),
+        ["gpt2"]
+    );
+}

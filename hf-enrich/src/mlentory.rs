@@ -12,15 +12,17 @@
 //! The downstream links a model to an entity by `hash(TYPE, id)` of the id in an identified map
 //! and finds the entity by its record's `mlentory_id`, so every record carries the **exact** id of
 //! its map ([`crate::entities`]) and its `mlentory_id` is [`EntityType::id`] of that string: one
-//! record per id, no two records with one `mlentory_id`. Canonical ids are learnt before a map
-//! is written and used in it: models are keyed by their canonical id (old names kept in
-//! `aliases`), base-model references to a model that was read are rewritten to its canonical id
-//! ([`crate::lineage::canonicalise_base_models`]; the text as written stays in `raw`), and legacy
-//! dataset ids answered through a 307 (`mnist` → `ylecun/mnist`) are resolved before the
-//! datasets' map is written ([`crate::legacy_datasets`]): references name the canonical id
-//! (`raw` keeps `mnist`), and the one record of the dataset is keyed by it, with `mnist` in
-//! its `aliases`. A run naming one dataset both ways has one record, and every link lands on
-//! it. `hf_extractor::downstream` describes the whole contract.
+//! record per id, no two records with one `mlentory_id`. Canonical ids are learnt before a map is
+//! written and used in it: models are keyed by their canonical id (old names kept in `aliases`; a
+//! legacy id the Hub answers as itself, `gpt2` owned by `openai-community`, is named
+//! `openai-community/gpt2`, [`crate::models::canonical_repo_id`]), base-model references to a model
+//! that was read are rewritten to its canonical id ([`crate::lineage::canonicalise_base_models`];
+//! the text as written stays in `raw`), and legacy dataset ids answered through a 307 (`mnist` →
+//! `ylecun/mnist`), or as themselves with an `author` (named `author/id` as models are), are
+//! resolved before the datasets' map is written ([`crate::legacy_datasets`]): references name the
+//! canonical id (`raw` keeps `mnist`), and the one record of the dataset is keyed by it, with
+//! `mnist` in its `aliases`. A run naming one dataset both ways has one record, and every link
+//! lands on it. `hf_extractor::downstream` describes the whole contract.
 
 use sha2::{Digest, Sha256};
 

@@ -493,11 +493,41 @@ async fn model_by_id_cached(
         .send()
         .await?;
     let mut model = with_card_cached(client, response.info, source, cards).await;
-    model.id = response.id;
-    if response.requested_id != model.id {
-        model.aliases.insert(response.requested_id);
+    model.id = canonical_repo_id(&response.id, model.info.author.as_deref());
+    for other in [response.requested_id, response.id] {
+        if other != model.id {
+            model.aliases.insert(other);
+        }
     }
     Ok(model)
+}
+
+/// The canonical id of a repository (model or dataset) the Hub answered as `answered` (where a
+/// redirect led), owned by `author`. The Hub answers some legacy ids with 200 and the legacy id
+/// itself rather than a 307: `GET /api/models/gpt2` gives `"id": "gpt2"`, `"author":
+/// "openai-community"` and the `_id` of `openai-community/gpt2` (`HUB-API.md` §7). A
+/// namespace-less id with an author is therefore named `author/id`, so that one repository is
+/// one record whichever way it was asked for.
+///
+/// ```
+/// use hf_enrich::models::canonical_repo_id;
+///
+/// assert_eq!(canonical_repo_id("gpt2", Some("openai-community")), "openai-community/gpt2");
+/// assert_eq!(canonical_repo_id("org/model", Some("org")), "org/model");
+/// assert_eq!(canonical_repo_id("gpt2", None), "gpt2");
+/// ```
+pub fn canonical_repo_id(answered: &str, author: Option<&str>) -> String {
+    match author.map(str::trim) {
+        Some(author)
+            if !answered.contains('/')
+                && !author.is_empty()
+                && !author.contains('/')
+                && author != answered =>
+        {
+            format!("{author}/{answered}")
+        }
+        _ => answered.to_owned(),
+    }
 }
 
 /// The models of a model-id file: one info request (exact lookup) and one card request each,

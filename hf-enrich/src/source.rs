@@ -197,7 +197,10 @@ impl From<DatasetRecord> for FetchedDataset {
     fn from(record: DatasetRecord) -> Self {
         Self {
             requested_id: record.info.requested_id,
-            id: record.info.id,
+            id: crate::models::canonical_repo_id(
+                &record.info.id,
+                record.info.info.author.as_deref(),
+            ),
             info: record.info.info,
             etag: record.info.etag,
             croissant: record.croissant,

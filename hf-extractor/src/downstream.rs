@@ -22,7 +22,9 @@
 //!   from it. Ids are compared exactly (case included), as the downstream hashes them.
 //! - **Canonical ids are used wherever they are known before the map is written.** Models are
 //!   keyed by their canonical id everywhere (a renamed repo asked by its old name is a record of
-//!   the new name with the old one in `aliases`), and base-model references to a model that was
+//!   the new name with the old one in `aliases`; a legacy id the Hub answers with 200 as itself,
+//!   `gpt2` with `author: openai-community`, is the record of `openai-community/gpt2`), and
+//!   base-model references to a model that was
 //!   read are rewritten to its canonical id (the text as written stays in the reference's `raw`),
 //!   so `baseModel` links land on the model's record in `hf_models_with_ancestors.json`.
 //!   References to parents that were not read stay as written; their records (stubs, with the
