@@ -147,6 +147,10 @@ pub struct LatestOptions {
     pub filter_low_info: bool,
 }
 
+/// How early the next listing page is asked: when fewer models than this many round trips'
+/// worth of card fetches (`threads` each) wait for a slot.
+const PAGE_AHEAD: usize = 4;
+
 /// The latest N models with their cards. The listing and the card fetches overlap: cards of a
 /// page are fetched while the next page is asked.
 pub async fn latest_models(client: &HfClient, options: LatestOptions) -> SourceOutcome {
@@ -326,7 +330,10 @@ pub async fn latest_models_streaming(
                 done.push((position, rule));
                 sink(position, model);
             }
-            page = pages.try_next(), if !listing_done && want_more && queued.is_empty() => {
+            // The next page is asked while the last few models of this one wait for a slot,
+            // so the card fetches do not stall at each page's end (a page answer takes a few
+            // round trips' time: ask it PAGE_AHEAD round trips of work early).
+            page = pages.try_next(), if !listing_done && want_more && queued.len() < threads * PAGE_AHEAD => {
                 match page {
                     Ok(Some(page)) => {
                         let first_position = listed_count;

@@ -172,17 +172,35 @@ fn clean_line(line: &str) -> String {
 /// `{model_id: [languages]}` over `models`: one entry per model (an empty list when the card is
 /// missing or has no prose).
 pub fn readme_languages(models: &[FetchedModel]) -> BTreeMap<String, Vec<ReadmeLanguage>> {
+    readme_languages_with(models, card_languages)
+}
+
+/// [`readme_languages`] with the languages of a whole card (front matter included) given by
+/// `languages` — [`card_languages`], or what it gave for the same card earlier.
+pub fn readme_languages_with(
+    models: &[FetchedModel],
+    languages: impl Fn(&str) -> Vec<ReadmeLanguage>,
+) -> BTreeMap<String, Vec<ReadmeLanguage>> {
     models
         .iter()
         .map(|m| {
-            let found = m
-                .card
-                .as_deref()
-                .map(|card| detect(&ModelCard::parse(card).body))
-                .unwrap_or_default();
+            let found = m.card.as_deref().map(&languages).unwrap_or_default();
             (m.id.clone(), found)
         })
         .collect()
+}
+
+/// The languages of a whole card: its front matter stripped, its body [`detect`]ed.
+///
+/// ```
+/// use hf_enrich::readme_languages::card_languages;
+///
+/// let card = "---\nlanguage: de\n---\nThis model classifies the sentiment of English \
+///     movie reviews and was trained on a large corpus of them.";
+/// assert_eq!(card_languages(card)[0].code, "en");
+/// ```
+pub fn card_languages(card: &str) -> Vec<ReadmeLanguage> {
+    detect(&ModelCard::parse(card).body)
 }
 
 #[cfg(test)]

@@ -13,13 +13,14 @@
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 use hf_enrich::lineage::BaseModelStub;
 use hf_enrich::models::{FetchedModel, ListedPage, ModelFailure, ModelSource};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::languages_ahead::{KnownLanguages, LanguagesAhead};
 use crate::manifest::{AssetReport, FailureReport};
 
 /// The journal's file name in a run folder.
@@ -89,6 +90,9 @@ pub struct Stored {
 pub struct Checkpoint {
     path: PathBuf,
     file: Mutex<File>,
+    /// When the run computes `readme_languages`: the languages of each card journaled,
+    /// detected in the background as the models arrive.
+    languages_ahead: OnceLock<LanguagesAhead>,
 }
 
 impl Checkpoint {
@@ -106,6 +110,7 @@ impl Checkpoint {
         Ok(Self {
             path,
             file: Mutex::new(file),
+            languages_ahead: OnceLock::new(),
         })
     }
 
@@ -124,6 +129,7 @@ impl Checkpoint {
         Ok(Self {
             path,
             file: Mutex::new(file),
+            languages_ahead: OnceLock::new(),
         })
     }
 
@@ -136,12 +142,28 @@ impl Checkpoint {
         Ok(Self {
             path,
             file: Mutex::new(file),
+            languages_ahead: OnceLock::new(),
         })
     }
 
     /// The journal's path.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// From now on, detect the README languages of each model's card journaled, in the
+    /// background (see [`crate::languages_ahead`]).
+    pub(crate) fn detect_languages_ahead(&self) {
+        self.languages_ahead.get_or_init(LanguagesAhead::start);
+    }
+
+    /// The README languages detected ahead so far (waiting for the cards handed over); the
+    /// detection stops.
+    pub(crate) fn known_languages(&self) -> KnownLanguages {
+        self.languages_ahead
+            .get()
+            .map(LanguagesAhead::known)
+            .unwrap_or_default()
     }
 
     /// Append one event; returns its place.
@@ -175,6 +197,9 @@ impl Checkpoint {
             source: ModelSource,
             position: usize,
             model: &'m FetchedModel,
+        }
+        if let Some(ahead) = self.languages_ahead.get() {
+            ahead.submit(model.card.as_deref());
         }
         self.append_line(&ModelLine {
             source,
@@ -231,8 +256,19 @@ impl Checkpoint {
             file.read_exact(&mut line)
                 .map_err(|e| Error::io(&self.path, e))?;
         }
+        /// A [`Event::Model`] or [`Event::Merged`] line, its model read straight into place
+        /// (an internally tagged [`Event`] would first copy the whole line, card included,
+        /// into a buffer of its own).
+        #[derive(Deserialize)]
+        struct ModelOfLine {
+            event: String,
+            model: Option<FetchedModel>,
+        }
         match serde_json::from_slice(&line) {
-            Ok(Event::Model { model, .. } | Event::Merged { model }) => Ok(model),
+            Ok(ModelOfLine {
+                event,
+                model: Some(model),
+            }) if event == "model" || event == "merged" => Ok(model),
             Ok(_) => Err(Error::io(
                 &self.path,
                 std::io::Error::new(
@@ -345,7 +381,9 @@ mod tests {
             items: vec![model("a/a", "").info, model("b/b", "").info],
             next: Some("https://hub.test/api/models?cursor=x".into()),
         };
-        journal.append_page(&page).unwrap();
+        let at = journal.append_page(&page).unwrap();
+        let err = journal.model(at).unwrap_err().to_string();
+        assert!(err.contains("not a model line"), "{err}");
         drop(journal);
         let mut events = Vec::new();
         Checkpoint::open(dir.path(), |_, e| {

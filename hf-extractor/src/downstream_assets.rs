@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use hf_enrich::citation::citation_chunks;
-use hf_enrich::readme_languages::{ReadmeLanguage, readme_languages};
+use hf_enrich::readme_languages::{ReadmeLanguage, readme_languages_with};
 use hf_enrich::sharedby::{SharedByRef, identify_sharedby, sharedby_entities};
 
 use crate::downstream::SourceRecord;
@@ -45,7 +45,10 @@ pub(crate) fn compute(
             (records.len(), to_json(&records)?)
         }
         "readme_languages" => {
-            let map = state.models.map(readme_languages)?;
+            let known = state.models.known_languages();
+            let map = state
+                .models
+                .map(|models| readme_languages_with(models, |card| known.of(card)))?;
             let value = to_json(&map)?;
             let count = map.len();
             *state.readme = Some(map);

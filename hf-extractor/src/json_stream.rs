@@ -73,6 +73,13 @@ impl<'w> JsonWriter<'w> {
         self.value(element)
     }
 
+    /// Append one element of an array rendered beforehand (on any thread): the bytes
+    /// [`push`](Self::push) writes for it.
+    pub fn push_rendered(&mut self, element: &Rendered) -> Result<()> {
+        self.open_item()?;
+        self.write(&element.0)
+    }
+
     /// Append one entry of an object (keys must come in sorted order for the bytes of a
     /// whole-object write).
     pub fn entry<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<()> {
@@ -106,22 +113,12 @@ impl<'w> JsonWriter<'w> {
     }
 
     fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        let value = serde_json::to_value(value).map_err(|source| self.json(source))?;
         self.buf.clear();
-        serde_json::to_writer_pretty(&mut self.buf, &value).map_err(|source| self.json(source))?;
-        // Pretty JSON has raw newlines only between tokens (inside strings they are escaped),
-        // so indenting every line by one level is indenting the value.
+        render_into(&mut self.buf, value).map_err(|source| self.json(source))?;
         let buf = std::mem::take(&mut self.buf);
-        let mut lines = buf.split(|b| *b == b'\n');
-        if let Some(first) = lines.next() {
-            self.write(first)?;
-        }
-        for line in lines {
-            self.write(b"\n  ")?;
-            self.write(line)?;
-        }
+        let written = self.write(&buf);
         self.buf = buf;
-        Ok(())
+        written
     }
 
     fn json(&self, source: serde_json::Error) -> Error {
@@ -136,6 +133,62 @@ impl<'w> JsonWriter<'w> {
             .write_all(bytes)
             .map_err(|e| Error::io(self.path, e))
     }
+}
+
+/// One element of an array as [`JsonWriter::push`] writes it (pretty, map keys sorted,
+/// indented one level), rendered apart from the writer so elements can be rendered on several
+/// threads and written in order with [`JsonWriter::push_rendered`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered(Vec<u8>);
+
+impl Rendered {
+    /// Render `element`; `path` names the file in errors.
+    ///
+    /// ```
+    /// use hf_extractor::json_stream::{JsonWriter, Rendered};
+    ///
+    /// let element = serde_json::json!({"b": 1, "a": [true]});
+    /// let (mut pushed, mut rendered) = (Vec::new(), Vec::new());
+    /// let mut array = JsonWriter::array(&mut pushed, "a.json".as_ref());
+    /// array.push(&element)?;
+    /// array.finish()?;
+    /// let mut array = JsonWriter::array(&mut rendered, "a.json".as_ref());
+    /// array.push_rendered(&Rendered::new(&element, "a.json".as_ref())?)?;
+    /// array.finish()?;
+    /// assert_eq!(pushed, rendered);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new<T: Serialize + ?Sized>(element: &T, path: &Path) -> Result<Self> {
+        let mut bytes = Vec::new();
+        render_into(&mut bytes, element).map_err(|source| Error::Json {
+            path: path.to_owned(),
+            source,
+        })?;
+        Ok(Self(bytes))
+    }
+}
+
+/// Append `value` to `out` as an element of a pretty array: serialised through
+/// [`serde_json::Value`] (so map keys are sorted as in a whole-array write), pretty-printed,
+/// every line after the first indented one level.
+fn render_into<T: Serialize + ?Sized>(
+    out: &mut Vec<u8>,
+    value: &T,
+) -> std::result::Result<(), serde_json::Error> {
+    let value = serde_json::to_value(value)?;
+    let pretty = serde_json::to_vec_pretty(&value)?;
+    // Pretty JSON has raw newlines only between tokens (inside strings they are escaped), so
+    // indenting every line by one level is indenting the value.
+    out.reserve(pretty.len() + pretty.len() / 16);
+    let mut lines = pretty.split(|b| *b == b'\n');
+    if let Some(first) = lines.next() {
+        out.extend_from_slice(first);
+    }
+    for line in lines {
+        out.extend_from_slice(b"\n  ");
+        out.extend_from_slice(line);
+    }
+    Ok(())
 }
 
 /// A writer that hashes (SHA-256) what goes through it.
@@ -261,6 +314,15 @@ mod tests {
             array.push(v).unwrap();
         }
         assert_eq!(array.finish().unwrap(), values.len() as u64);
+        // Rendered apart, then written: the same bytes.
+        let mut rendered = Vec::new();
+        let mut array = JsonWriter::array(&mut rendered, Path::new("t.json"));
+        for v in values {
+            let element = Rendered::new(v, Path::new("t.json")).unwrap();
+            array.push_rendered(&element).unwrap();
+        }
+        assert_eq!(array.finish().unwrap(), values.len() as u64);
+        assert_eq!(rendered, bytes);
         String::from_utf8(bytes).unwrap()
     }
 

@@ -398,6 +398,9 @@ impl HfExtractor {
             .filter(|name| !selection.contains(name) && source_of(name).is_some())
             .collect();
         let plan = assets::plan(&selection, &available);
+        if plan.iter().any(|a| a == "readme_languages") {
+            checkpoint.detect_languages_ahead();
+        }
         tracing::info!(folder = %folder.path().display(), assets = plan.len(), "run started");
         let mut state = State {
             latest_replay: replay.latest.take(),
@@ -1219,18 +1222,27 @@ pub(crate) struct RunModels<'s> {
 }
 
 impl RunModels<'_> {
-    /// A per-model map computed by `f` over the models, one model at a time (so no card is
-    /// held longer than its own turn).
-    pub(crate) fn map<T>(
+    /// A per-model map computed by `f` over the models, one model at a time per core (so no
+    /// card is held longer than its own turn), merged in the models' order.
+    pub(crate) fn map<T: Send>(
         &self,
-        f: impl Fn(&[FetchedModel]) -> BTreeMap<String, T>,
+        f: impl Fn(&[FetchedModel]) -> BTreeMap<String, T> + Sync,
     ) -> Result<BTreeMap<String, T>> {
         let mut map = BTreeMap::new();
-        for entry in self.entries {
+        let of_model = |entry: &Entry| {
             let model = self.checkpoint.model(entry.at)?;
-            map.extend(f(std::slice::from_ref(&model)));
-        }
+            Ok(f(std::slice::from_ref(&model)))
+        };
+        crate::in_order::for_each_in_order(self.entries, of_model, |one| {
+            map.extend(one);
+            Ok(())
+        })?;
         Ok(map)
+    }
+
+    /// The README languages of the cards journaled, detected while the models arrived.
+    pub(crate) fn known_languages(&self) -> crate::languages_ahead::KnownLanguages {
+        self.checkpoint.known_languages()
     }
 }
 

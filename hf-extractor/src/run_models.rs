@@ -11,6 +11,8 @@ use hf_identifiers::BaseModelRef;
 
 use crate::checkpoint::{Checkpoint, Stored};
 use crate::error::{Error, Result};
+use crate::in_order::for_each_in_order;
+use crate::json_stream::Rendered;
 use crate::packed_refs::{Interner, PackedRefs, PackedRun};
 use crate::run_folder::{RunFolder, WrittenArray};
 
@@ -127,7 +129,8 @@ pub(crate) fn keep_positions(
     out
 }
 
-/// Write `file` as an array of model records, reading each model back from the journal.
+/// Write `file` as an array of model records, reading each model back from the journal and
+/// rendering its record on all cores (written in the models' order).
 pub(crate) fn write_records<'a>(
     folder: &RunFolder,
     checkpoint: &Checkpoint,
@@ -135,13 +138,15 @@ pub(crate) fn write_records<'a>(
     models: impl IntoIterator<Item = (&'a Entry, Option<&'a [BaseModelRef]>)>,
     stamp: &str,
 ) -> Result<WrittenArray> {
+    let models: Vec<_> = models.into_iter().collect();
+    let path = folder.path().join(file);
+    let render = |&(entry, refs): &(&Entry, Option<&[BaseModelRef]>)| {
+        let model = checkpoint.model(entry.at)?;
+        let links = refs.map(BaseModelLink::from_refs).unwrap_or_default();
+        Rendered::new(&ModelRecord::new(&model, links, stamp), &path)
+    };
     folder.write_json_array(file, |array| {
-        for (entry, refs) in models {
-            let model = checkpoint.model(entry.at)?;
-            let links = refs.map(BaseModelLink::from_refs).unwrap_or_default();
-            array.push(&ModelRecord::new(&model, links, stamp))?;
-        }
-        Ok(())
+        for_each_in_order(&models, render, |record| array.push_rendered(&record))
     })
 }
 
