@@ -8,9 +8,12 @@ use hf_enrich::citation::citation_chunks;
 use hf_enrich::readme_languages::{ReadmeLanguage, readme_languages_with};
 use hf_enrich::sharedby::{SharedByRef, identify_sharedby, sharedby_entities};
 
+use serde::Serialize;
+
 use crate::downstream::SourceRecord;
 use crate::error::{Error, Result};
 use crate::pipeline::{RunModels, to_json};
+use crate::run_folder::{RunFolder, WrittenArray};
 
 /// What these assets read (the models with their ancestors) and fill (the maps later assets
 /// read).
@@ -20,20 +23,42 @@ pub(crate) struct DownstreamState<'s> {
     pub(crate) readme: &'s mut Option<BTreeMap<String, Vec<ReadmeLanguage>>>,
 }
 
-/// Compute one of these assets: (records, failures, the value to write).
+/// What one of these assets gives: a value to write, or its `{model_id: …}` map already
+/// written entry by entry (no whole-map JSON value in memory).
+pub(crate) enum DownstreamOutput {
+    /// This value, to be written whole.
+    Value(serde_json::Value),
+    /// The file, written.
+    Written(WrittenArray),
+}
+
+/// Write a `{model_id: …}` map to `file` entry by entry (the bytes of the whole map written).
+fn write_map<T: Serialize>(
+    folder: &RunFolder,
+    file: &str,
+    map: &BTreeMap<String, T>,
+) -> Result<DownstreamOutput> {
+    let written = folder.write_json_object(file, |object| {
+        map.iter().try_for_each(|(model, v)| object.entry(model, v))
+    })?;
+    Ok(DownstreamOutput::Written(written))
+}
+
+/// Compute one of these assets into `file` of `folder`: (records, failures, what was written).
 pub(crate) fn compute(
     name: &str,
     endpoint: &str,
     stamp: &str,
+    (folder, file): (&RunFolder, &str),
     state: &mut DownstreamState<'_>,
-) -> Result<(u64, u64, Option<serde_json::Value>)> {
+) -> Result<(u64, u64, DownstreamOutput)> {
     let (count, value) = match name {
         "hf_identified_sharedby" => {
             let map = state.models.map(identify_sharedby)?;
-            let value = to_json(&map)?;
+            let written = write_map(folder, file, &map)?;
             let count = map.len();
             *state.sharedby = Some(map);
-            (count, value)
+            (count, written)
         }
         "hf_enriched_sharedby" => {
             let map = match state.sharedby.take() {
@@ -42,23 +67,26 @@ pub(crate) fn compute(
             };
             let records = sharedby_entities(&map, stamp);
             *state.sharedby = Some(map);
-            (records.len(), to_json(&records)?)
+            (records.len(), DownstreamOutput::Value(to_json(&records)?))
         }
         "readme_languages" => {
             let known = state.models.known_languages();
             let map = state
                 .models
                 .map(|models| readme_languages_with(models, |card| known.of(card)))?;
-            let value = to_json(&map)?;
+            let written = write_map(folder, file, &map)?;
             let count = map.len();
             *state.readme = Some(map);
-            (count, value)
+            (count, written)
         }
         "chunks_citation" => {
             let map = state.models.map(citation_chunks)?;
-            (map.len(), to_json(&map)?)
+            (map.len(), write_map(folder, file, &map)?)
         }
-        "sources" => (1, to_json(&[SourceRecord::new(endpoint, stamp)])?),
+        "sources" => (
+            1,
+            DownstreamOutput::Value(to_json(&[SourceRecord::new(endpoint, stamp)])?),
+        ),
         other => {
             return Err(Error::Config {
                 variable: "--select".into(),
@@ -67,5 +95,5 @@ pub(crate) fn compute(
             });
         }
     };
-    Ok((count as u64, 0, Some(value)))
+    Ok((count as u64, 0, value))
 }

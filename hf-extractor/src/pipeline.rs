@@ -25,6 +25,7 @@ use serde::de::DeserializeOwned;
 use crate::assets::{self, graph};
 use crate::checkpoint::{Checkpoint, Event};
 use crate::config::ExtractorConfig;
+use crate::downstream_assets::DownstreamOutput;
 use crate::error::{Error, Result};
 use crate::incremental::{EarlierRun, Incremental};
 use crate::json_stream::{file_sha256, for_each_element};
@@ -709,9 +710,18 @@ impl HfExtractor {
             | "hf_enriched_sharedby" => {
                 let endpoint = self.client.endpoint().as_str();
                 let mut downstream = state.downstream(checkpoint);
-                let (count, failures, value) =
-                    crate::downstream_assets::compute(name, endpoint, stamp, &mut downstream)?;
-                Ok((count, failures, value.map_or(Output::None, Output::Value)))
+                let (count, failures, output) = crate::downstream_assets::compute(
+                    name,
+                    endpoint,
+                    stamp,
+                    (folder, &file),
+                    &mut downstream,
+                )?;
+                let output = match output {
+                    DownstreamOutput::Value(value) => Output::Value(value),
+                    DownstreamOutput::Written(written) => Output::Written(written),
+                };
+                Ok((count, failures, output))
             }
             "hf_enriched_languages" => {
                 let identified = take_identified(checkpoint, state)?;
