@@ -314,7 +314,7 @@ impl Respond for HubResponder {
             self.route(path, request)
         };
         let (policy_quota, policy_window) = policy;
-        response
+        let response = response
             .insert_header(
                 "ratelimit",
                 format!("\"{bucket}\";r={remaining};t={reset}").as_str(),
@@ -324,13 +324,19 @@ impl Respond for HubResponder {
                 format!("\"fixed window\";\"{bucket}\";q={policy_quota};w={policy_window}")
                     .as_str(),
             )
-            .insert_header("x-request-id", format!("offline-hub-{number}").as_str())
-            .set_delay(
-                self.faults
-                    .and_then(|f| f.latency)
-                    .or(self.synthetic.map(|s| s.latency))
-                    .unwrap_or_default(),
-            )
+            .insert_header("x-request-id", format!("offline-hub-{number}").as_str());
+        let latency = self
+            .faults
+            .and_then(|f| f.latency)
+            .or(self.synthetic.map(|s| s.latency))
+            .unwrap_or_default();
+        // No delay at all without latency: a zero delay still waits for the timer's next tick
+        // (about a millisecond per answer).
+        if latency.is_zero() {
+            response
+        } else {
+            response.set_delay(latency)
+        }
     }
 }
 
