@@ -17,7 +17,7 @@
 //! An id the source could not answer (404, transport error) stays as identified; its record
 //! carries the error, as any dataset's.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use futures::StreamExt;
 use hf_identifiers::DatasetRef;
@@ -139,14 +139,7 @@ impl ResolvedDatasets {
             return;
         }
         self.canonicalise_all(&mut identified.refs.datasets);
-        let ids: BTreeSet<&str> = identified
-            .refs
-            .datasets
-            .values()
-            .flatten()
-            .map(|r| r.id.as_str())
-            .collect();
-        identified.ids.datasets = ids.into_iter().map(str::to_owned).collect();
+        *identified = IdentifiedRun::from_refs(std::mem::take(&mut identified.refs));
     }
 
     /// The answer the record of `id` (a map id, canonical or as identified) is made from, if

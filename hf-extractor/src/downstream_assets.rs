@@ -12,8 +12,8 @@ use serde::Serialize;
 
 use crate::downstream::SourceRecord;
 use crate::error::{Error, Result};
-use crate::pipeline::{RunModels, to_json};
-use crate::run_folder::{RunFolder, WrittenArray};
+use crate::pipeline::{Output, RunModels, to_json};
+use crate::run_folder::RunFolder;
 
 /// What these assets read (the models with their ancestors) and fill (the maps later assets
 /// read).
@@ -23,25 +23,16 @@ pub(crate) struct DownstreamState<'s> {
     pub(crate) readme: &'s mut Option<BTreeMap<String, Vec<ReadmeLanguage>>>,
 }
 
-/// What one of these assets gives: a value to write, or its `{model_id: …}` map already
-/// written entry by entry (no whole-map JSON value in memory).
-pub(crate) enum DownstreamOutput {
-    /// This value, to be written whole.
-    Value(serde_json::Value),
-    /// The file, written.
-    Written(WrittenArray),
-}
-
 /// Write a `{model_id: …}` map to `file` entry by entry (the bytes of the whole map written).
 fn write_map<T: Serialize>(
     folder: &RunFolder,
     file: &str,
     map: &BTreeMap<String, T>,
-) -> Result<DownstreamOutput> {
+) -> Result<Output> {
     let written = folder.write_json_object(file, |object| {
         map.iter().try_for_each(|(model, v)| object.entry(model, v))
     })?;
-    Ok(DownstreamOutput::Written(written))
+    Ok(Output::Written(written))
 }
 
 /// Compute one of these assets into `file` of `folder`: (records, failures, what was written).
@@ -51,7 +42,7 @@ pub(crate) fn compute(
     stamp: &str,
     (folder, file): (&RunFolder, &str),
     state: &mut DownstreamState<'_>,
-) -> Result<(u64, u64, DownstreamOutput)> {
+) -> Result<(u64, u64, Output)> {
     let (count, value) = match name {
         "hf_identified_sharedby" => {
             let map = state.models.map(identify_sharedby)?;
@@ -67,7 +58,7 @@ pub(crate) fn compute(
             };
             let records = sharedby_entities(&map, stamp);
             *state.sharedby = Some(map);
-            (records.len(), DownstreamOutput::Value(to_json(&records)?))
+            (records.len(), Output::Value(to_json(&records)?))
         }
         "readme_languages" => {
             let known = state.models.known_languages();
@@ -85,7 +76,7 @@ pub(crate) fn compute(
         }
         "sources" => (
             1,
-            DownstreamOutput::Value(to_json(&[SourceRecord::new(endpoint, stamp)])?),
+            Output::Value(to_json(&[SourceRecord::new(endpoint, stamp)])?),
         ),
         other => {
             return Err(Error::Config {

@@ -25,7 +25,6 @@ use serde::de::DeserializeOwned;
 use crate::assets::{self, graph};
 use crate::checkpoint::{Checkpoint, Event};
 use crate::config::ExtractorConfig;
-use crate::downstream_assets::DownstreamOutput;
 use crate::error::{Error, Result};
 use crate::incremental::{EarlierRun, Incremental};
 use crate::json_stream::{file_sha256, for_each_element};
@@ -710,18 +709,13 @@ impl HfExtractor {
             | "hf_enriched_sharedby" => {
                 let endpoint = self.client.endpoint().as_str();
                 let mut downstream = state.downstream(checkpoint);
-                let (count, failures, output) = crate::downstream_assets::compute(
+                crate::downstream_assets::compute(
                     name,
                     endpoint,
                     stamp,
                     (folder, &file),
                     &mut downstream,
-                )?;
-                let output = match output {
-                    DownstreamOutput::Value(value) => Output::Value(value),
-                    DownstreamOutput::Written(written) => Output::Written(written),
-                };
-                Ok((count, failures, output))
+                )
             }
             "hf_enriched_languages" => {
                 let identified = take_identified(checkpoint, state)?;
@@ -807,13 +801,12 @@ impl HfExtractor {
     /// the run's dataset references rewritten to the canonical ids
     /// ([`hf_enrich::legacy_datasets`]).
     async fn legacy_datasets(&self, stamp: &str, identified: &mut PackedRun, state: &mut State) {
-        let resolved = match state.datasets.take() {
-            Some(resolved) => resolved,
-            None => {
-                let datasets = identified.for_enrichment(EntityKind::Datasets);
-                self.enrichment(stamp).resolve_datasets(&datasets).await
-            }
-        };
+        if state.datasets.is_some() {
+            // Resolved by the other dataset stage, which rewrote this very run.
+            return;
+        }
+        let datasets = identified.for_enrichment(EntityKind::Datasets);
+        let resolved = self.enrichment(stamp).resolve_datasets(&datasets).await;
         if !resolved.is_empty() {
             identified.rewrite(EntityKind::Datasets, |refs| resolved.canonicalise(refs));
         }
@@ -1257,7 +1250,7 @@ impl RunModels<'_> {
 }
 
 /// What a run writes for an asset.
-enum Output {
+pub(crate) enum Output {
     /// Nothing (no file).
     None,
     /// This value, written whole.
