@@ -260,6 +260,9 @@ pub struct StreamedSource {
 /// soon as its card is fetched (in completion order), so nothing holds every card at once.
 /// Returns which positions are kept: the first `num_models` (passing the filter) in listing
 /// order.
+///
+/// Each card request runs as a Tokio task of its own (on the runtime's worker threads, when
+/// there are several), so `sink` is called from this future only, one model at a time.
 pub async fn latest_models_streaming(
     client: &HfClient,
     options: LatestOptions,
@@ -300,35 +303,57 @@ pub async fn latest_models_streaming(
     let mut pages = std::pin::pin!(pages);
     outcome.newest_last_modified = resume.newest_last_modified.clone();
     // Cards complete in any order; each carries its listing position so the kept models are
-    // the first N in listing order, whatever the timing.
-    let mut pending = futures::stream::FuturesUnordered::new();
+    // the first N in listing order, whatever the timing. Each card request is a task of its
+    // own (answer read, card checked against the filter), so this loop only refills the
+    // slots and hands the models over: a slot freed is asked again at once, not after the
+    // other answers that came in the same moment were handled.
+    let mut pending: tokio::task::JoinSet<(usize, CardAnswered, Option<LowInfo>)> =
+        tokio::task::JoinSet::new();
     let mut queued: std::collections::VecDeque<(usize, ModelInfo)> = resume.pending.into();
     let mut done: Vec<(usize, Option<LowInfo>)> = resume.done;
     let mut passed = done.iter().filter(|(_, rule)| rule.is_none()).count();
     let threads = options.threads.max(1);
     let mut listed_count = resume.listed;
     let cards = plan.cards;
+    let filter = options.filter_low_info;
     loop {
         let want_more = passed + pending.len() + queued.len() < wanted;
+        let mut deliver = |position: usize, model: FetchedModel, rule: Option<LowInfo>| {
+            if rule.is_none() {
+                passed += 1;
+            }
+            done.push((position, rule));
+            sink(position, model);
+        };
         if pending.len() < threads
             && let Some((position, info)) = queued.pop_front()
         {
-            pending.push(async move {
-                (
-                    position,
-                    with_card_cached(client, info, ModelSource::Latest, cards).await,
-                )
-            });
+            match CardFetch::plan(info, ModelSource::Latest, cards) {
+                CardFetch::Reused(model) => {
+                    let rule = filter.then(|| low_info_of(&model)).flatten();
+                    deliver(position, *model, rule);
+                }
+                CardFetch::Ask(ask) => {
+                    let client = client.clone();
+                    pending.spawn(async move {
+                        let answered = ask.send(&client).await;
+                        let rule = filter.then(|| low_info_of(&answered.model)).flatten();
+                        (position, answered, rule)
+                    });
+                }
+            }
             continue;
         }
         tokio::select! {
-            Some((position, model)) = pending.next(), if !pending.is_empty() => {
-                let rule = if options.filter_low_info { low_info_of(&model) } else { None };
-                if rule.is_none() {
-                    passed += 1;
+            Some(joined) = pending.join_next(), if !pending.is_empty() => {
+                match joined {
+                    Ok((position, answered, rule)) => {
+                        deliver(position, answered.into_model(cards), rule);
+                    }
+                    Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                    // Only when the runtime shuts down, which ends this loop too.
+                    Err(e) => tracing::error!(error = %e, "a card request was cancelled"),
                 }
-                done.push((position, rule));
-                sink(position, model);
             }
             // The next page is asked while the last few models of this one wait for a slot,
             // so the card fetches do not stall at each page's end (a page answer takes a few
@@ -424,49 +449,108 @@ pub(crate) async fn with_card_cached(
     source: ModelSource,
     cache: Option<&dyn CardCache>,
 ) -> FetchedModel {
-    let earlier = cache.and_then(|c| c.get(&info.id));
-    if let (Some(earlier), Some(sha)) = (&earlier, &info.sha)
-        && earlier.sha.as_ref() == Some(sha)
-    {
-        if let Some(cache) = cache {
-            cache.reused();
-        }
-        return FetchedModel {
-            card: earlier.text.clone(),
-            card_etag: earlier.etag.clone(),
-            ..FetchedModel::new(info, None, source)
-        };
+    match CardFetch::plan(info, source, cache) {
+        CardFetch::Reused(model) => *model,
+        CardFetch::Ask(ask) => ask.send(client).await.into_model(cache),
     }
-    let mut request = client.models().card(&info.id);
-    if let Some(sha) = &info.sha {
-        request = request.sha(sha);
-    }
-    let earlier_etag = earlier.as_ref().and_then(|e| e.etag.clone());
-    if let Some(etag) = &earlier_etag {
-        request = request.if_none_match(etag);
-    }
-    let (card, card_etag, card_error) = match request.send_conditional().await {
-        Ok(CardAnswer::Card(card)) => {
-            let card = *card;
-            (Some(card.text), card.etag, None)
-        }
-        Ok(CardAnswer::NotModified) => {
+}
+
+/// How a listed model's card is to be had: from an earlier run without a request, or by asking.
+enum CardFetch {
+    /// The earlier run's card, the model's `sha` unchanged (no request).
+    Reused(Box<FetchedModel>),
+    /// One card request (conditional when an earlier `ETag` is known).
+    Ask(Box<CardAsk>),
+}
+
+/// A card request to send: owns all it needs, so it can run as a task of its own.
+struct CardAsk {
+    info: ModelInfo,
+    source: ModelSource,
+    earlier: Option<CachedCard>,
+}
+
+/// A card request answered.
+struct CardAnswered {
+    model: FetchedModel,
+    /// `304 Not Modified`: the earlier run's text was kept.
+    not_modified: bool,
+}
+
+impl CardFetch {
+    fn plan(info: ModelInfo, source: ModelSource, cache: Option<&dyn CardCache>) -> Self {
+        let earlier = cache.and_then(|c| c.get(&info.id));
+        if let (Some(earlier), Some(sha)) = (&earlier, &info.sha)
+            && earlier.sha.as_ref() == Some(sha)
+        {
             if let Some(cache) = cache {
-                cache.not_modified();
+                cache.reused();
             }
-            (earlier.and_then(|e| e.text), earlier_etag, None)
+            return Self::Reused(Box::new(FetchedModel {
+                card: earlier.text.clone(),
+                card_etag: earlier.etag.clone(),
+                ..FetchedModel::new(info, None, source)
+            }));
         }
-        Ok(_) => (None, None, None),
-        Err(e) => {
-            tracing::warn!(model = %info.id, error = %e, "card not fetched");
-            (None, None, Some(e.to_string()))
+        Self::Ask(Box::new(CardAsk {
+            info,
+            source,
+            earlier,
+        }))
+    }
+}
+
+impl CardAsk {
+    async fn send(self, client: &HfClient) -> CardAnswered {
+        let Self {
+            info,
+            source,
+            earlier,
+        } = self;
+        let mut request = client.models().card(&info.id);
+        if let Some(sha) = &info.sha {
+            request = request.sha(sha);
         }
-    };
-    FetchedModel {
-        card,
-        card_etag,
-        card_error,
-        ..FetchedModel::new(info, None, source)
+        let earlier_etag = earlier.as_ref().and_then(|e| e.etag.clone());
+        if let Some(etag) = &earlier_etag {
+            request = request.if_none_match(etag);
+        }
+        let mut not_modified = false;
+        let (card, card_etag, card_error) = match request.send_conditional().await {
+            Ok(CardAnswer::Card(card)) => {
+                let card = *card;
+                (Some(card.text), card.etag, None)
+            }
+            Ok(CardAnswer::NotModified) => {
+                not_modified = true;
+                (earlier.and_then(|e| e.text), earlier_etag, None)
+            }
+            Ok(_) => (None, None, None),
+            Err(e) => {
+                tracing::warn!(model = %info.id, error = %e, "card not fetched");
+                (None, None, Some(e.to_string()))
+            }
+        };
+        CardAnswered {
+            model: FetchedModel {
+                card,
+                card_etag,
+                card_error,
+                ..FetchedModel::new(info, None, source)
+            },
+            not_modified,
+        }
+    }
+}
+
+impl CardAnswered {
+    fn into_model(self, cache: Option<&dyn CardCache>) -> FetchedModel {
+        if self.not_modified
+            && let Some(cache) = cache
+        {
+            cache.not_modified();
+        }
+        self.model
     }
 }
 

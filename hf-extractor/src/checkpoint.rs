@@ -13,15 +13,19 @@
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use hf_enrich::lineage::BaseModelStub;
 use hf_enrich::models::{FetchedModel, ListedPage, ModelFailure, ModelSource};
+use hf_enrich::records::{BaseModelLink, ModelRecord};
+use hf_identifiers::BaseModelRef;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::json_stream::Rendered;
 use crate::languages_ahead::{KnownLanguages, LanguagesAhead};
 use crate::manifest::{AssetReport, FailureReport};
+use crate::record_spool::RecordSpool;
 
 /// The journal's file name in a run folder.
 pub const CHECKPOINT_FILE: &str = "checkpoint.jsonl";
@@ -85,14 +89,23 @@ pub struct Stored {
     len: u32,
 }
 
-/// The journal of a run folder, appended from any task, read back by [`Stored`] place.
-#[derive(Debug)]
+/// The journal of a run folder, appended from any task or thread, read back by [`Stored`]
+/// place. Cloning it is cheap: the clones share one file.
+#[derive(Debug, Clone)]
 pub struct Checkpoint {
+    journal: Arc<Journal>,
+}
+
+#[derive(Debug)]
+struct Journal {
     path: PathBuf,
     file: Mutex<File>,
     /// When the run computes `readme_languages`: the languages of each card journaled,
     /// detected in the background as the models arrive.
     languages_ahead: OnceLock<LanguagesAhead>,
+    /// When the run writes model records: each record rendered once (see
+    /// [`crate::record_spool`]).
+    records: OnceLock<RecordSpool>,
 }
 
 impl Checkpoint {
@@ -107,11 +120,7 @@ impl Checkpoint {
             .write(true)
             .open(&path)
             .map_err(|e| Error::io(&path, e))?;
-        Ok(Self {
-            path,
-            file: Mutex::new(file),
-            languages_ahead: OnceLock::new(),
-        })
+        Ok(Self::of(path, file))
     }
 
     /// Open the journal of an interrupted run in `folder` to append to it: a torn last line (a
@@ -126,11 +135,7 @@ impl Checkpoint {
             .map_err(|e| Error::io(&path, e))?;
         let valid = scan(&path, &file, each)?;
         file.set_len(valid).map_err(|e| Error::io(&path, e))?;
-        Ok(Self {
-            path,
-            file: Mutex::new(file),
-            languages_ahead: OnceLock::new(),
-        })
+        Ok(Self::of(path, file))
     }
 
     /// Open the journal of an earlier run in `folder` to read models from it; each event is
@@ -139,31 +144,88 @@ impl Checkpoint {
         let path = folder.join(CHECKPOINT_FILE);
         let file = File::open(&path).map_err(|e| Error::io(&path, e))?;
         scan(&path, &file, each)?;
-        Ok(Self {
-            path,
-            file: Mutex::new(file),
-            languages_ahead: OnceLock::new(),
-        })
+        Ok(Self::of(path, file))
+    }
+
+    fn of(path: PathBuf, file: File) -> Self {
+        Self {
+            journal: Arc::new(Journal {
+                path,
+                file: Mutex::new(file),
+                languages_ahead: OnceLock::new(),
+                records: OnceLock::new(),
+            }),
+        }
     }
 
     /// The journal's path.
     pub fn path(&self) -> &Path {
-        &self.path
+        &self.journal.path
     }
 
     /// From now on, detect the README languages of each model's card journaled, in the
     /// background (see [`crate::languages_ahead`]).
     pub(crate) fn detect_languages_ahead(&self) {
-        self.languages_ahead.get_or_init(LanguagesAhead::start);
+        self.journal
+            .languages_ahead
+            .get_or_init(LanguagesAhead::start);
     }
 
     /// The README languages detected ahead so far (waiting for the cards handed over); the
     /// detection stops.
     pub(crate) fn known_languages(&self) -> KnownLanguages {
-        self.languages_ahead
+        self.journal
+            .languages_ahead
             .get()
             .map(LanguagesAhead::known)
             .unwrap_or_default()
+    }
+
+    /// From now on, keep each model record rendered (extracted at `stamp`) so the files of
+    /// model records render it once (see [`crate::record_spool`]).
+    pub(crate) fn keep_records(&self, stamp: &str) -> Result<()> {
+        if self.journal.records.get().is_none() {
+            let folder = self.journal.path.parent().unwrap_or(Path::new("."));
+            let spool = RecordSpool::create(folder, stamp)?;
+            // A second caller at the same moment keeps the first spool.
+            let _ = self.journal.records.set(spool);
+        }
+        Ok(())
+    }
+
+    /// Render the record of `model` (just journaled at `at`) ahead, when records are kept.
+    pub(crate) fn render_ahead(
+        &self,
+        at: Stored,
+        model: &FetchedModel,
+        refs: Option<&[BaseModelRef]>,
+    ) -> Result<()> {
+        if let Some(records) = self.journal.records.get() {
+            let links = refs.map(BaseModelLink::from_refs).unwrap_or_default();
+            records.render(at, model, links)?;
+        }
+        Ok(())
+    }
+
+    /// The record of the model at `at` with the links of `refs`, extracted at `stamp`: the
+    /// bytes kept when it was rendered before with the same links, else read back, rendered
+    /// (and kept, when records are kept). `path` names the file written in errors.
+    pub(crate) fn record(
+        &self,
+        at: Stored,
+        refs: Option<&[BaseModelRef]>,
+        stamp: &str,
+        path: &Path,
+    ) -> Result<Rendered> {
+        let links = refs.map(BaseModelLink::from_refs).unwrap_or_default();
+        let records = self.journal.records.get().filter(|r| r.serves(stamp));
+        if let Some(records) = records {
+            if let Some(rendered) = records.get(at, &links)? {
+                return Ok(rendered);
+            }
+            return records.render(at, &self.model(at)?, links);
+        }
+        Rendered::new(&ModelRecord::new(&self.model(at)?, links, stamp), path)
     }
 
     /// Append one event; returns its place.
@@ -198,7 +260,7 @@ impl Checkpoint {
             position: usize,
             model: &'m FetchedModel,
         }
-        if let Some(ahead) = self.languages_ahead.get() {
+        if let Some(ahead) = self.journal.languages_ahead.get() {
             ahead.submit(model.card.as_deref());
         }
         self.append_line(&ModelLine {
@@ -221,29 +283,32 @@ impl Checkpoint {
 
     fn append_line(&self, event: &impl Serialize) -> Result<Stored> {
         let mut line = serde_json::to_vec(event).map_err(|source| Error::Json {
-            path: self.path.clone(),
+            path: self.journal.path.clone(),
             source,
         })?;
         line.push(b'\n');
         let len = u32::try_from(line.len()).map_err(|_| {
             Error::io(
-                &self.path,
+                &self.journal.path,
                 std::io::Error::other("a journal line longer than 4 GiB"),
             )
         })?;
         let mut file = self.lock()?;
         let offset = file
             .seek(SeekFrom::End(0))
-            .map_err(|e| Error::io(&self.path, e))?;
+            .map_err(|e| Error::io(&self.journal.path, e))?;
         file.write_all(&line)
-            .map_err(|e| Error::io(&self.path, e))?;
+            .map_err(|e| Error::io(&self.journal.path, e))?;
         Ok(Stored { offset, len })
     }
 
     fn lock(&self) -> Result<std::sync::MutexGuard<'_, File>> {
-        self.file
-            .lock()
-            .map_err(|_| Error::io(&self.path, std::io::Error::other("journal lock poisoned")))
+        self.journal.file.lock().map_err(|_| {
+            Error::io(
+                &self.journal.path,
+                std::io::Error::other("journal lock poisoned"),
+            )
+        })
     }
 
     /// The model at `at`.
@@ -252,9 +317,9 @@ impl Checkpoint {
         {
             let mut file = self.lock()?;
             file.seek(SeekFrom::Start(at.offset))
-                .map_err(|e| Error::io(&self.path, e))?;
+                .map_err(|e| Error::io(&self.journal.path, e))?;
             file.read_exact(&mut line)
-                .map_err(|e| Error::io(&self.path, e))?;
+                .map_err(|e| Error::io(&self.journal.path, e))?;
         }
         /// A [`Event::Model`] or [`Event::Merged`] line, its model read straight into place
         /// (an internally tagged [`Event`] would first copy the whole line, card included,
@@ -270,14 +335,14 @@ impl Checkpoint {
                 model: Some(model),
             }) if event == "model" || event == "merged" => Ok(model),
             Ok(_) => Err(Error::io(
-                &self.path,
+                &self.journal.path,
                 std::io::Error::new(
                     std::io::ErrorKind::InvalidData,
                     format!("byte {}: not a model line", at.offset),
                 ),
             )),
             Err(source) => Err(Error::Json {
-                path: self.path.clone(),
+                path: self.journal.path.clone(),
                 source,
             }),
         }

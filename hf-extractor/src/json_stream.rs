@@ -166,6 +166,16 @@ impl Rendered {
         })?;
         Ok(Self(bytes))
     }
+
+    /// Bytes rendered earlier by [`Rendered::new`] (kept aside and read back).
+    pub(crate) fn from_bytes(bytes: Vec<u8>) -> Self {
+        Self(bytes)
+    }
+
+    /// The rendered bytes.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
 }
 
 /// Append `value` to `out` as an element of a pretty array: serialised through

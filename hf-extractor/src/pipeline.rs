@@ -2,6 +2,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use hf_client::HfClient;
@@ -36,7 +38,8 @@ use crate::packed_refs::{PackedRefs, PackedRun, entity_kind};
 use crate::resume::{FileReplay, LatestReplay, Replay};
 use crate::run_folder::{RunFolder, WrittenArray, ensure_writable};
 use crate::run_models::{
-    Collector, Entry, SourceModels, identify_entries, keep_positions, merge_sources, write_records,
+    Collector, Entry, JournalThread, SourceModels, identify_entries, keep_positions, merge_sources,
+    write_records,
 };
 use crate::shard::{PreparedShard, Shard, ShardRun};
 use hf_enrich::records::{BaseModelEntity, ExtractionMetadata, ModelRecord};
@@ -131,6 +134,14 @@ struct State {
     file_replay: Option<FileReplay>,
     resumed: Option<ResumeReport>,
 }
+
+/// The assets whose files are model records (rendered once for all of them, see
+/// [`crate::record_spool`]).
+const RECORD_ASSETS: [&str; 3] = [
+    "hf_raw_models_latest",
+    "hf_raw_models",
+    "hf_add_ancestor_models",
+];
 
 /// A run folder being written: its journal, its start (the extraction time of its records),
 /// what it materialises and where it reads from.
@@ -400,6 +411,9 @@ impl HfExtractor {
         let plan = assets::plan(&selection, &available);
         if plan.iter().any(|a| a == "readme_languages") {
             checkpoint.detect_languages_ahead();
+        }
+        if plan.iter().any(|a| RECORD_ASSETS.contains(&a.as_str())) {
+            checkpoint.keep_records(&stamp)?;
         }
         tracing::info!(folder = %folder.path().display(), assets = plan.len(), "run started");
         let mut state = State {
@@ -969,13 +983,18 @@ impl HfExtractor {
         mut replay: Option<LatestReplay>,
         on_model: &(dyn Fn(usize) + Sync),
     ) -> Result<SourceModels> {
-        let collector = Collector::new(checkpoint, ModelSource::Latest);
+        let collector = Arc::new(Collector::new(checkpoint.clone(), ModelSource::Latest));
         let resume = replay.as_mut().and_then(LatestReplay::listing);
         if let Some(replay) = replay {
             collector.seed(replay.models);
         }
+        // Identifying and journaling happen on a thread of their own, so the card loop only
+        // hands the models over.
+        let journal = JournalThread::start(Arc::clone(&collector));
+        let handed = AtomicUsize::new(collector.len());
         let sink = |position: usize, model: FetchedModel| {
-            on_model(collector.add(position, &model));
+            journal.send(&collector, position, model);
+            on_model(handed.fetch_add(1, Ordering::Relaxed) + 1);
         };
         let on_page = |page: &ListedPage| {
             collector.note(checkpoint.append_page(page));
@@ -987,6 +1006,7 @@ impl HfExtractor {
             on_page: Some(&on_page),
         };
         let streamed = latest_models_streaming(client, self.latest_options(), &plan, &sink).await;
+        journal.finish();
         let models = keep_positions(collector.finish()?, &streamed.kept);
         Ok(SourceModels {
             outcome: streamed.outcome,
@@ -1037,7 +1057,7 @@ impl HfExtractor {
             });
         }
         let total = list.entries.len() as u64;
-        let collector = Collector::new(checkpoint, ModelSource::File);
+        let collector = Collector::new(checkpoint.clone(), ModelSource::File);
         let mut outcome = SourceOutcome::default();
         let replay = state.file_replay.take().unwrap_or_default();
         for (_, entry, _) in &replay.models {

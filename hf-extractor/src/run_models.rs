@@ -2,17 +2,17 @@
 //! id, aliases and identified references — never its card, which is read back from the journal
 //! only while its record is written.
 
-use std::sync::Mutex;
+use std::sync::mpsc::{SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 
 use hf_enrich::lineage::ModelKey;
 use hf_enrich::models::{FetchedModel, ModelSource, SourceOutcome, merge, merge_model};
-use hf_enrich::records::{BaseModelLink, ModelRecord};
 use hf_identifiers::BaseModelRef;
 
 use crate::checkpoint::{Checkpoint, Stored};
 use crate::error::{Error, Result};
 use crate::in_order::for_each_in_order;
-use crate::json_stream::Rendered;
 use crate::packed_refs::{Interner, PackedRefs, PackedRun};
 use crate::run_folder::{RunFolder, WrittenArray};
 
@@ -36,15 +36,15 @@ type Positioned = (usize, Entry, PackedRefs);
 
 /// Takes the models of a source as they are fetched: journals each one, identifies it, and
 /// keeps its place. The first journal error is kept and returned by [`Collector::finish`].
-pub(crate) struct Collector<'c> {
-    checkpoint: &'c Checkpoint,
+pub(crate) struct Collector {
+    checkpoint: Checkpoint,
     source: ModelSource,
     models: Mutex<(Vec<Positioned>, Interner)>,
     error: Mutex<Option<Error>>,
 }
 
-impl<'c> Collector<'c> {
-    pub fn new(checkpoint: &'c Checkpoint, source: ModelSource) -> Self {
+impl Collector {
+    pub fn new(checkpoint: Checkpoint, source: ModelSource) -> Self {
         Self {
             checkpoint,
             source,
@@ -57,6 +57,9 @@ impl<'c> Collector<'c> {
     pub fn add(&self, position: usize, model: &FetchedModel) -> usize {
         let found = PackedRefs::of(model);
         let stored = self.checkpoint.append_model(self.source, position, model);
+        if let Ok(at) = stored {
+            self.note(self.checkpoint.render_ahead(at, model, found.base_models()));
+        }
         self.keep(position, model, stored, found)
     }
 
@@ -102,14 +105,106 @@ impl<'c> Collector<'c> {
         models.len()
     }
 
-    /// The models collected, sorted by position, or the first journal error.
-    pub fn finish(self) -> Result<Vec<(usize, Entry, PackedRefs)>> {
-        if let Some(e) = self.error.into_inner().unwrap_or_else(|e| e.into_inner()) {
+    /// How many models the collector holds.
+    pub fn len(&self) -> usize {
+        self.models
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .0
+            .len()
+    }
+
+    /// The models collected, sorted by position, or the first journal error. The collector is
+    /// left empty.
+    pub fn finish(&self) -> Result<Vec<(usize, Entry, PackedRefs)>> {
+        if let Some(e) = self.error.lock().unwrap_or_else(|e| e.into_inner()).take() {
             return Err(e);
         }
-        let (mut models, _) = self.models.into_inner().unwrap_or_else(|e| e.into_inner());
+        let (mut models, _) =
+            std::mem::take(&mut *self.models.lock().unwrap_or_else(|e| e.into_inner()));
         models.sort_by_key(|(position, ..)| *position);
         Ok(models)
+    }
+}
+
+/// Models waiting for the journal thread, at most (a few KB each).
+const JOURNAL_QUEUE: usize = 256;
+
+/// A thread that identifies and journals the models handed to it ([`Collector::add`]), so the
+/// task fetching the cards only hands each model over and asks the next card: identifying
+/// and writing a model is most of the CPU a card costs.
+///
+/// [`send`](Self::send) waits when the thread is [`JOURNAL_QUEUE`] models behind. Dropping
+/// the handle (or [`finish`](Self::finish)) lets the thread journal what was handed over and
+/// waits for it, so no model handed over is lost.
+pub(crate) struct JournalThread {
+    models: Option<SyncSender<(usize, FetchedModel)>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl JournalThread {
+    pub fn start(collector: Arc<Collector>) -> Self {
+        let (models, received) = sync_channel::<(usize, FetchedModel)>(JOURNAL_QUEUE);
+        let thread = std::thread::Builder::new()
+            .name("hf-journal".into())
+            .spawn(move || {
+                for (position, model) in received {
+                    collector.add(position, &model);
+                }
+            });
+        match thread {
+            Ok(thread) => Self {
+                models: Some(models),
+                thread: Some(thread),
+            },
+            // No thread to be had: journal on the caller's thread.
+            Err(e) => {
+                tracing::warn!(error = %e, "no journal thread; journaling inline");
+                Self {
+                    models: None,
+                    thread: None,
+                }
+            }
+        }
+    }
+
+    /// Hand a model over (or journal it here, without a thread).
+    pub fn send(&self, collector: &Collector, position: usize, model: FetchedModel) {
+        match &self.models {
+            Some(models) => {
+                if let Err(std::sync::mpsc::SendError((position, model))) =
+                    models.send((position, model))
+                {
+                    // The thread is gone (it panicked; `finish` says so): journal here.
+                    collector.add(position, &model);
+                }
+            }
+            None => {
+                collector.add(position, &model);
+            }
+        }
+    }
+
+    /// Wait until every model handed over is journaled.
+    pub fn finish(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        self.models = None;
+        if let Some(thread) = self.thread.take()
+            && let Err(panic) = thread.join()
+        {
+            std::panic::resume_unwind(panic);
+        }
+    }
+}
+
+impl Drop for JournalThread {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            self.stop();
+        }
     }
 }
 
@@ -141,9 +236,7 @@ pub(crate) fn write_records<'a>(
     let models: Vec<_> = models.into_iter().collect();
     let path = folder.path().join(file);
     let render = |&(entry, refs): &(&Entry, Option<&[BaseModelRef]>)| {
-        let model = checkpoint.model(entry.at)?;
-        let links = refs.map(BaseModelLink::from_refs).unwrap_or_default();
-        Rendered::new(&ModelRecord::new(&model, links, stamp), &path)
+        checkpoint.record(entry.at, refs, stamp, &path)
     };
     folder.write_json_array(file, |array| {
         for_each_in_order(&models, render, |record| array.push_rendered(&record))

@@ -1,0 +1,205 @@
+//! Model records rendered once per run.
+//!
+//! A run writes up to three files of model records (`hf_raw_models_latest`, `hf_raw_models`,
+//! `hf_add_ancestor_models`) that mostly hold the same records, and rendering a record — reading
+//! its model back from the journal and turning it into sorted, pretty JSON — is most of the CPU
+//! these files cost. So each record is rendered once, into a spool file beside the journal, and
+//! every file that holds it copies its bytes. The models of the listing are rendered as they
+//! arrive, on the journal thread, while the requests run; the others (merged models, lineage
+//! parents) the first time a file needs them.
+//!
+//! A record is reused only for the same journal line and the same base-model links (compared
+//! by a 64-bit fingerprint), and only by a run with the spool's extraction time, so a file
+//! never holds bytes other than those it would have rendered. The spool is a cache: it is
+//! removed when the journal is closed and made afresh by a resumed run.
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+
+use hf_enrich::models::FetchedModel;
+use hf_enrich::records::{BaseModelLink, ModelRecord};
+
+use crate::checkpoint::Stored;
+use crate::error::{Error, Result};
+use crate::json_stream::Rendered;
+
+/// The spool's file name in a run folder (removed at the end of the run).
+pub(crate) const SPOOL_FILE: &str = "checkpoint.records.tmp";
+
+/// Where a rendered record is in the spool, and the links it was rendered with.
+#[derive(Debug, Clone, Copy)]
+struct Kept {
+    links: u64,
+    offset: u64,
+    len: usize,
+}
+
+/// Rendered model records by journal place (see the module docs).
+#[derive(Debug)]
+pub(crate) struct RecordSpool {
+    path: PathBuf,
+    stamp: String,
+    file: Mutex<File>,
+    kept: Mutex<HashMap<Stored, Kept>>,
+}
+
+impl RecordSpool {
+    /// An empty spool in `folder` for records extracted at `stamp` (replacing an earlier one).
+    pub(crate) fn create(folder: &Path, stamp: &str) -> Result<Self> {
+        let path = folder.join(SPOOL_FILE);
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(true)
+            .read(true)
+            .write(true)
+            .open(&path)
+            .map_err(|e| Error::io(&path, e))?;
+        Ok(Self {
+            path,
+            stamp: stamp.to_owned(),
+            file: Mutex::new(file),
+            kept: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Whether the spool's records were rendered with this extraction time.
+    pub(crate) fn serves(&self, stamp: &str) -> bool {
+        self.stamp == stamp
+    }
+
+    /// Render the record of `model` (journaled at `at`) with `links`, keep it, and return it.
+    pub(crate) fn render(
+        &self,
+        at: Stored,
+        model: &FetchedModel,
+        links: Vec<BaseModelLink>,
+    ) -> Result<Rendered> {
+        let fingerprint = fingerprint(&links);
+        let rendered = Rendered::new(&ModelRecord::new(model, links, &self.stamp), &self.path)?;
+        let bytes = rendered.as_bytes();
+        let offset = {
+            let mut file = self.file.lock().unwrap_or_else(PoisonError::into_inner);
+            let offset = file
+                .seek(SeekFrom::End(0))
+                .map_err(|e| Error::io(&self.path, e))?;
+            file.write_all(bytes)
+                .map_err(|e| Error::io(&self.path, e))?;
+            offset
+        };
+        let kept = Kept {
+            links: fingerprint,
+            offset,
+            len: bytes.len(),
+        };
+        self.kept
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(at, kept);
+        Ok(rendered)
+    }
+
+    /// The record kept for the model at `at` with these `links`, if there is one.
+    pub(crate) fn get(&self, at: Stored, links: &[BaseModelLink]) -> Result<Option<Rendered>> {
+        let kept = self
+            .kept
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&at)
+            .copied();
+        let Some(kept) = kept.filter(|k| k.links == fingerprint(links)) else {
+            return Ok(None);
+        };
+        let mut bytes = vec![0; kept.len];
+        let mut file = self.file.lock().unwrap_or_else(PoisonError::into_inner);
+        file.seek(SeekFrom::Start(kept.offset))
+            .map_err(|e| Error::io(&self.path, e))?;
+        file.read_exact(&mut bytes)
+            .map_err(|e| Error::io(&self.path, e))?;
+        Ok(Some(Rendered::from_bytes(bytes)))
+    }
+}
+
+impl Drop for RecordSpool {
+    fn drop(&mut self) {
+        // A cache: nothing is lost if it stays (a resumed run makes a new one).
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+fn fingerprint(links: &[BaseModelLink]) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    for link in links {
+        link.id.hash(&mut hasher);
+        link.relation.hash(&mut hasher);
+    }
+    links.len().hash(&mut hasher);
+    hasher.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::checkpoint::Checkpoint;
+    use hf_client::wire::ModelInfo;
+    use hf_enrich::models::ModelSource;
+
+    fn model(id: &str, card: &str) -> FetchedModel {
+        let info: ModelInfo = serde_json::from_value(serde_json::json!({"id": id})).unwrap();
+        FetchedModel::new(info, Some(card.to_owned()), ModelSource::Latest)
+    }
+
+    fn link(id: &str) -> BaseModelLink {
+        BaseModelLink {
+            id: id.to_owned(),
+            relation: "finetune".to_owned(),
+        }
+    }
+
+    #[test]
+    fn a_record_comes_back_as_rendered_only_for_its_line_and_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Checkpoint::create(dir.path()).unwrap();
+        let spool = RecordSpool::create(dir.path(), "2026-11-27T00:00:00Z").unwrap();
+        let (a, b) = (model("org/a", "# A"), model("org/b", "# B"));
+        let at_a = journal.append_model(ModelSource::Latest, 0, &a).unwrap();
+        let at_b = journal.append_model(ModelSource::Latest, 1, &b).unwrap();
+        let rendered_a = spool.render(at_a, &a, vec![link("org/base")]).unwrap();
+        let rendered_b = spool.render(at_b, &b, Vec::new()).unwrap();
+        let expected = Rendered::new(
+            &ModelRecord::new(&a, vec![link("org/base")], "2026-11-27T00:00:00Z"),
+            Path::new("x"),
+        )
+        .unwrap();
+        assert_eq!(rendered_a, expected);
+        assert_eq!(
+            spool.get(at_a, &[link("org/base")]).unwrap(),
+            Some(expected)
+        );
+        assert_eq!(spool.get(at_b, &[]).unwrap(), Some(rendered_b));
+        // Other links (a base model canonicalised by the lineage): rendered again by the caller.
+        assert_eq!(spool.get(at_a, &[link("org/other")]).unwrap(), None);
+        assert_eq!(spool.get(at_a, &[]).unwrap(), None);
+        // A line never rendered.
+        let at_c = journal
+            .append_model(ModelSource::Latest, 2, &model("org/c", ""))
+            .unwrap();
+        assert_eq!(spool.get(at_c, &[]).unwrap(), None);
+        assert!(spool.serves("2026-11-27T00:00:00Z"));
+        assert!(!spool.serves("2026-11-28T00:00:00Z"));
+    }
+
+    #[test]
+    fn the_spool_file_goes_with_the_spool() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = RecordSpool::create(dir.path(), "t").unwrap();
+        assert!(dir.path().join(SPOOL_FILE).exists());
+        drop(spool);
+        assert!(!dir.path().join(SPOOL_FILE).exists());
+    }
+}
