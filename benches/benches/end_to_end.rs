@@ -8,6 +8,11 @@
 //!
 //! Not a criterion bench: one run of 10,000 models at 4 in flight takes a minute, so each
 //! configuration runs `E2E_RUNS` times (default 1) and the best is reported.
+//!
+//! The mock's own answer time is measured too (`floor ms`): `in flight × 20` card requests sent
+//! by a bare HTTP client (no parsing, nothing else running), as many at a time, to a Hub like
+//! the run's; the mean is what a request costs on this machine whatever the client, and the
+//! last column is the wall time against the ideal computed with it.
 
 use std::time::{Duration, Instant};
 
@@ -29,6 +34,59 @@ fn list(name: &str, default: &[usize]) -> Vec<usize> {
         .ok()
         .map(|v| v.split(',').filter_map(|s| s.trim().parse().ok()).collect())
         .unwrap_or_else(|| default.to_vec())
+}
+
+/// The mean answer time of the synthetic Hub for card requests sent `in_flight` at a time by a
+/// bare client (its own Hub, so the run's request counts are untouched).
+async fn floor(models: usize, in_flight: usize, latency: Duration) -> Duration {
+    let hub = OfflineHub::serve_synthetic(
+        Snapshot::bundled().expect("the bundled snapshot"),
+        SyntheticHub::new(models).latency(latency),
+    )
+    .await
+    .expect("the synthetic Hub");
+    let uri = hub.uri();
+    let client = reqwest::Client::new();
+    let samples = in_flight * 20;
+    let listed: Vec<serde_json::Value> = client
+        .get(format!("{uri}/api/models?limit={samples}&expand[]=sha"))
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .expect("the listing")
+        .json()
+        .await
+        .expect("a listing");
+    let urls: Vec<String> = listed
+        .iter()
+        .filter_map(|m| Some((m.get("id")?.as_str()?, m.get("sha")?.as_str()?)))
+        .map(|(id, sha)| format!("{uri}/api/resolve-cache/models/{id}/{sha}/README.md"))
+        .collect();
+    let mut urls = urls.into_iter();
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut total = Duration::ZERO;
+    let mut answered = 0u32;
+    loop {
+        while tasks.len() < in_flight
+            && let Some(url) = urls.next()
+        {
+            let client = client.clone();
+            tasks.spawn(async move {
+                let started = Instant::now();
+                let body = client.get(url).send().await?.bytes().await?;
+                Ok::<_, reqwest::Error>((started.elapsed(), body.len()))
+            });
+        }
+        match tasks.join_next().await {
+            Some(joined) => {
+                let (took, _) = joined.expect("a task").expect("a card");
+                total += took;
+                answered += 1;
+            }
+            None => break,
+        }
+    }
+    total / answered.max(1)
 }
 
 async fn run(models: usize, in_flight: usize, latency: Duration) -> Figures {
@@ -88,8 +146,16 @@ fn main() {
         .build()
         .expect("a runtime");
     println!(
-        "{:>7} {:>9} {:>9} {:>10} {:>9} {:>7} {:>12}",
-        "models", "in flight", "requests", "wall s", "ideal s", "ratio", "req/model"
+        "{:>7} {:>9} {:>9} {:>10} {:>9} {:>7} {:>12} {:>9} {:>14}",
+        "models",
+        "in flight",
+        "requests",
+        "wall s",
+        "ideal s",
+        "ratio",
+        "req/model",
+        "floor ms",
+        "ratio (floor)"
     );
     for &models in &sizes {
         for &in_flight in &in_flights {
@@ -101,16 +167,20 @@ fn main() {
                 }
             }
             let Some(f) = best else { continue };
+            let floor = runtime.block_on(floor(models, in_flight, latency));
             let ideal = latency.as_secs_f64() * f.requests as f64 / in_flight as f64;
+            let ideal_at_floor = floor.as_secs_f64() * f.requests as f64 / in_flight as f64;
             println!(
-                "{:>7} {:>9} {:>9} {:>10.2} {:>9.2} {:>7.2} {:>12.3}",
+                "{:>7} {:>9} {:>9} {:>10.2} {:>9.2} {:>7.2} {:>12.3} {:>9.1} {:>14.2}",
                 f.models,
                 in_flight,
                 f.requests,
                 f.wall.as_secs_f64(),
                 ideal,
                 f.wall.as_secs_f64() / ideal,
-                f.requests as f64 / f.models.max(1) as f64
+                f.requests as f64 / f.models.max(1) as f64,
+                floor.as_secs_f64() * 1000.0,
+                f.wall.as_secs_f64() / ideal_at_floor
             );
             if verbose {
                 for (name, requests, ms) in &f.stages {
