@@ -36,7 +36,7 @@ env -u HF_TOKEN -u HF_TOKEN_PATH HF_HOME="$work/hf-home" /usr/bin/time -v -o "$w
   tail -20 "$work/log.txt" >&2
   exit 1
 }
-grep -E "^HTTP|hf_raw_models " "$work/run.txt"
+if [ -n "${MEMORY_VERBOSE:-}" ]; then cat "$work/run.txt"; else grep -E "^HTTP|hf_raw_models " "$work/run.txt"; fi
 wall=$(grep "Elapsed (wall clock)" "$work/time.txt" | awk '{print $NF}')
 kib=$(grep "Maximum resident set size" "$work/time.txt" | awk '{print $NF}')
 echo "$models models, ${card_bytes}-byte cards, $in_flight in flight: wall $wall, peak RSS $((kib / 1024)) MiB"

@@ -38,8 +38,8 @@ use crate::packed_refs::{PackedRefs, PackedRun, entity_kind};
 use crate::resume::{FileReplay, LatestReplay, Replay};
 use crate::run_folder::{RunFolder, WrittenArray, ensure_writable};
 use crate::run_models::{
-    Collector, Entry, JournalThread, SourceModels, identify_entries, keep_positions, merge_sources,
-    write_records,
+    Collector, Entry, JournalThreads, SourceModels, identify_entries, keep_positions,
+    merge_sources, write_records,
 };
 use crate::shard::{PreparedShard, Shard, ShardRun};
 use hf_enrich::records::{BaseModelEntity, ExtractionMetadata, ModelRecord};
@@ -988,9 +988,9 @@ impl HfExtractor {
         if let Some(replay) = replay {
             collector.seed(replay.models);
         }
-        // Identifying and journaling happen on a thread of their own, so the card loop only
-        // hands the models over.
-        let journal = JournalThread::start(Arc::clone(&collector));
+        // Identifying, journaling and rendering happen on threads of their own, so the card
+        // loop only hands the models over.
+        let journal = JournalThreads::start(&collector);
         let handed = AtomicUsize::new(collector.len());
         let sink = |position: usize, model: FetchedModel| {
             journal.send(&collector, position, model);

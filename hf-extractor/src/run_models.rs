@@ -127,44 +127,50 @@ impl Collector {
     }
 }
 
-/// Models waiting for the journal thread, at most (a few KB each).
+/// Models waiting for the journal threads, at most (a few KB each).
 const JOURNAL_QUEUE: usize = 256;
 
-/// A thread that identifies and journals the models handed to it ([`Collector::add`]), so the
-/// task fetching the cards only hands each model over and asks the next card: identifying
-/// and writing a model is most of the CPU a card costs.
+/// Threads (one per core) that identify, journal and render the models handed to them
+/// ([`Collector::add`]), so the task fetching the cards only hands each model over and asks the
+/// next card: identifying, writing and rendering a model is most of the CPU a card costs.
 ///
-/// [`send`](Self::send) waits when the thread is [`JOURNAL_QUEUE`] models behind. Dropping
-/// the handle (or [`finish`](Self::finish)) lets the thread journal what was handed over and
-/// waits for it, so no model handed over is lost.
-pub(crate) struct JournalThread {
+/// [`send`](Self::send) waits when the threads are [`JOURNAL_QUEUE`] models behind. Dropping
+/// the handle (or [`finish`](Self::finish)) lets the threads journal what was handed over and
+/// waits for them, so no model handed over is lost.
+pub(crate) struct JournalThreads {
     models: Option<SyncSender<(usize, FetchedModel)>>,
-    thread: Option<JoinHandle<()>>,
+    threads: Vec<JoinHandle<()>>,
 }
 
-impl JournalThread {
-    pub fn start(collector: Arc<Collector>) -> Self {
+impl JournalThreads {
+    pub fn start(collector: &Arc<Collector>) -> Self {
         let (models, received) = sync_channel::<(usize, FetchedModel)>(JOURNAL_QUEUE);
-        let thread = std::thread::Builder::new()
-            .name("hf-journal".into())
-            .spawn(move || {
-                for (position, model) in received {
-                    collector.add(position, &model);
-                }
-            });
-        match thread {
-            Ok(thread) => Self {
-                models: Some(models),
-                thread: Some(thread),
-            },
-            // No thread to be had: journal on the caller's thread.
-            Err(e) => {
-                tracing::warn!(error = %e, "no journal thread; journaling inline");
-                Self {
-                    models: None,
-                    thread: None,
-                }
-            }
+        let received = Arc::new(Mutex::new(received));
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        let threads: Vec<_> = (0..cores)
+            .filter_map(|_| {
+                let collector = Arc::clone(collector);
+                let received = Arc::clone(&received);
+                let spawned =
+                    std::thread::Builder::new()
+                        .name("hf-journal".into())
+                        .spawn(move || {
+                            loop {
+                                let next =
+                                    received.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                                let Ok((position, model)) = next else { break };
+                                collector.add(position, &model);
+                            }
+                        });
+                spawned
+                    .map_err(|e| tracing::warn!(error = %e, "a journal thread could not start"))
+                    .ok()
+            })
+            .collect();
+        Self {
+            // No thread to be had: the caller journals.
+            models: (!threads.is_empty()).then_some(models),
+            threads,
         }
     }
 
@@ -175,7 +181,7 @@ impl JournalThread {
                 if let Err(std::sync::mpsc::SendError((position, model))) =
                     models.send((position, model))
                 {
-                    // The thread is gone (it panicked; `finish` says so): journal here.
+                    // The threads are gone (they panicked; `finish` says so): journal here.
                     collector.add(position, &model);
                 }
             }
@@ -192,15 +198,15 @@ impl JournalThread {
 
     fn stop(&mut self) {
         self.models = None;
-        if let Some(thread) = self.thread.take()
-            && let Err(panic) = thread.join()
-        {
-            std::panic::resume_unwind(panic);
+        for thread in self.threads.drain(..) {
+            if let Err(panic) = thread.join() {
+                std::panic::resume_unwind(panic);
+            }
         }
     }
 }
 
-impl Drop for JournalThread {
+impl Drop for JournalThreads {
     fn drop(&mut self) {
         if !std::thread::panicking() {
             self.stop();
