@@ -67,6 +67,22 @@ pub struct ModelCard {
 }
 
 impl ModelCard {
+    /// The body of a card — what [`parse`](Self::parse) gives as `body` — without reading its
+    /// front matter (no YAML is parsed).
+    ///
+    /// ```
+    /// use hf_client::card::ModelCard;
+    ///
+    /// let text = "---\nlicense: mit\n---\n# Model\n";
+    /// assert_eq!(ModelCard::body_of(text), "# Model\n");
+    /// assert_eq!(ModelCard::body_of(text), ModelCard::parse(text).body);
+    /// assert_eq!(ModelCard::body_of("\u{feff}# No front matter"), "# No front matter");
+    /// ```
+    pub fn body_of(text: &str) -> &str {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        split_front_matter(text).map_or(text, |(_, body)| body)
+    }
+
     /// Splits and parses a card. Never fails and never panics.
     ///
     /// Front matter must start on the first line with a `---` line and end with the next
@@ -363,6 +379,7 @@ mod proptests {
         fn parse_never_panics_on_any_text(text in any::<String>()) {
             let card = ModelCard::parse(&text);
             prop_assert!(text.ends_with(&card.body));
+            prop_assert_eq!(ModelCard::body_of(&text), card.body.as_str());
         }
 
         #[test]
@@ -374,6 +391,7 @@ mod proptests {
             let card = ModelCard::parse(&text);
             prop_assert!(card.front_matter.is_some());
             prop_assert_eq!(card.card_data.is_some(), card.metadata.is_some());
+            prop_assert_eq!(ModelCard::body_of(&text), card.body.as_str());
         }
     }
 }

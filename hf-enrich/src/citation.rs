@@ -223,7 +223,7 @@ pub fn citation_chunks(models: &[FetchedModel]) -> BTreeMap<String, Option<Citat
             let chunk = m
                 .card
                 .as_deref()
-                .and_then(|card| citation_chunk(&ModelCard::parse(card).body));
+                .and_then(|card| citation_chunk(ModelCard::body_of(card)));
             (m.id.clone(), chunk)
         })
         .collect()

@@ -200,7 +200,7 @@ pub fn readme_languages_with(
 /// assert_eq!(card_languages(card)[0].code, "en");
 /// ```
 pub fn card_languages(card: &str) -> Vec<ReadmeLanguage> {
-    detect(&ModelCard::parse(card).body)
+    detect(ModelCard::body_of(card))
 }
 
 #[cfg(test)]

@@ -52,10 +52,14 @@ impl LanguagesAhead {
     fn start_on(threads: usize, queue: usize) -> Self {
         let (cards, receiver) = sync_channel::<String>(queue);
         let receiver = Arc::new(Mutex::new(receiver));
+        // A thread that cannot start leaves its cards to the asset.
         let workers = (0..threads)
-            .map(|_| {
+            .filter_map(|_| {
                 let receiver = Arc::clone(&receiver);
-                std::thread::spawn(move || detect_all(&receiver))
+                std::thread::Builder::new()
+                    .name("hf-languages".into())
+                    .spawn(move || detect_all(&receiver))
+                    .ok()
             })
             .collect();
         Self {
