@@ -119,8 +119,13 @@ struct State {
     /// The answers to the run's namespace-less dataset ids (`hf_identified_datasets`): what
     /// the references are rewritten to, and what `hf_enriched_datasets` does not fetch again.
     datasets: Option<ResolvedDatasets>,
+    /// Whether the entity kinds that fetch were launched side by side.
+    enriched_side_by_side: bool,
     /// Sources fetched ahead, together: (outcome, its requests, its milliseconds).
     prefetched: BTreeMap<&'static str, (SourceModels, u64, u64)>,
+    /// Entity kinds fetched side by side when the first of them was due: (what was fetched,
+    /// its requests, its milliseconds), by asset.
+    enriched_ahead: BTreeMap<String, (Result<Fetched>, u64, u64)>,
     /// `{model_id: [sharer]}` (`hf_identified_sharedby`).
     sharedby: Option<BTreeMap<String, Vec<SharedByRef>>>,
     /// `{model_id: [README language]}` (`readme_languages`).
@@ -134,6 +139,16 @@ struct State {
     file_replay: Option<FileReplay>,
     resumed: Option<ResumeReport>,
 }
+
+/// The entity kinds whose enrichment makes requests, fetched side by side (see
+/// `HfExtractor::enrich_side_by_side`).
+const FETCHED_SIDE_BY_SIDE: [&str; 5] = [
+    "hf_enriched_datasets",
+    "hf_enriched_articles",
+    "hf_enriched_keywords",
+    "hf_enriched_licenses",
+    "hf_enriched_tasks",
+];
 
 /// The assets whose files are model records (rendered once for all of them, see
 /// [`crate::record_spool`]).
@@ -333,6 +348,10 @@ impl HfExtractor {
     /// clean run would have written. Resume with the same settings as the interrupted run.
     pub async fn resume(&self, folder: &Path, observer: &dyn RunObserver) -> Result<RunOutcome> {
         let folder = RunFolder::open(folder)?;
+        let removed = folder.remove_partial_writes()?;
+        if removed > 0 {
+            tracing::info!(files = removed, "removed what writes cut short left behind");
+        }
         let mut replay = Replay::new(self.config.filter_low_info);
         let checkpoint = Checkpoint::open(folder.path(), |at, event| {
             replay.add(at, event);
@@ -509,7 +528,21 @@ impl HfExtractor {
                 reports.push(report);
                 continue;
             }
-            if !state.prefetched.contains_key(name.as_str()) {
+            if FETCHED_SIDE_BY_SIDE.contains(&name.as_str()) && !state.enriched_side_by_side {
+                // The entity kinds that fetch run side by side: this one and the ones planned
+                // after it (except those an interrupted run already wrote).
+                let kinds: Vec<&str> = plan
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|n| FETCHED_SIDE_BY_SIDE.contains(n))
+                    .filter(|n| !replay.assets.contains_key(*n))
+                    .collect();
+                self.enrich_side_by_side(&kinds, &checkpoint, &stamp, &mut state, observer)
+                    .await?;
+            }
+            if !state.prefetched.contains_key(name.as_str())
+                && !state.enriched_ahead.contains_key(name.as_str())
+            {
                 observer.asset_started(name);
             }
             let failures_before = state.failures.len();
@@ -518,7 +551,13 @@ impl HfExtractor {
             let prefetched = state
                 .prefetched
                 .get(name.as_str())
-                .map(|(_, requests, ms)| (*requests, *ms));
+                .map(|(_, requests, ms)| (*requests, *ms))
+                .or_else(|| {
+                    state
+                        .enriched_ahead
+                        .get(name.as_str())
+                        .map(|(_, requests, ms)| (*requests, *ms))
+                });
             let ctx = Ctx {
                 folder: &folder,
                 checkpoint: &checkpoint,
@@ -660,7 +699,7 @@ impl HfExtractor {
                 };
                 let keys: Vec<ModelKey> = raw.iter().map(|e| e.key.clone()).collect();
                 let beside: Vec<ModelKey> = beside.into_iter().map(|e| e.key).collect();
-                let (enrichment, events) = self.reporting_enrichment(stamp);
+                let (enrichment, events) = self.reporting_enrichment(self.client.clone(), stamp);
                 // The enrichment moves into the work, so its progress sender is dropped (and the
                 // forwarding ends) when the work is done. The lineage reads the base models
                 // only; they come back canonicalised, with the parents' references, which join
@@ -801,8 +840,12 @@ impl HfExtractor {
     }
 
     pub(crate) fn enrichment(&self, stamp: &str) -> HfEnrichment<HttpSource> {
+        self.enrichment_on(self.client.clone(), stamp)
+    }
+
+    fn enrichment_on(&self, client: HfClient, stamp: &str) -> HfEnrichment<HttpSource> {
         HfEnrichment::new(
-            HttpSource::new(self.client.clone()),
+            HttpSource::new(client),
             EnrichmentOptions {
                 threads: self.config.enrichment_threads,
                 base_model_iterations: self.config.base_model_iterations,
@@ -853,16 +896,22 @@ impl HfExtractor {
                 Output::Value(to_json(&entities)?),
             ));
         }
-        let (enrichment, events) = self.reporting_enrichment(stamp);
-        // What this kind's enrichment reads, decoded: its ids (and the articles' kinds, the
-        // licenses' names).
-        let identified = entity_kind(kind)
-            .map(|k| identified.for_enrichment(k))
-            .unwrap_or_default();
-        let identified = &identified;
-        let resolved = state.datasets.as_ref();
-        let work = async move { fetch_kind(&enrichment, kind, identified, resolved).await };
-        let (fetched, ()) = tokio::join!(work, forward_progress(events, name, observer));
+        let fetched = match state.enriched_ahead.remove(name) {
+            Some((fetched, ..)) => fetched,
+            None => {
+                let (enrichment, events) = self.reporting_enrichment(self.client.clone(), stamp);
+                // What this kind's enrichment reads, decoded: its ids (and the articles'
+                // kinds, the licenses' names).
+                let identified = entity_kind(kind)
+                    .map(|k| identified.for_enrichment(k))
+                    .unwrap_or_default();
+                let identified = &identified;
+                let resolved = state.datasets.as_ref();
+                let work = async move { fetch_kind(&enrichment, kind, identified, resolved).await };
+                let (fetched, ()) = tokio::join!(work, forward_progress(events, name, observer));
+                fetched
+            }
+        };
         let (count, value, failed) = fetched?;
         let failures = failed.len() as u64;
         for (id, status, error) in failed {
@@ -877,19 +926,74 @@ impl HfExtractor {
         Ok((count as u64, failures, Output::Value(value)))
     }
 
-    /// An enrichment whose progress events come out of the returned receiver.
+    /// An enrichment through `client` whose progress events come out of the returned receiver.
     fn reporting_enrichment(
         &self,
+        client: HfClient,
         stamp: &str,
     ) -> (
         HfEnrichment<HttpSource>,
         tokio::sync::mpsc::UnboundedReceiver<ProgressEvent>,
     ) {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        let enrichment = self.enrichment(stamp).with_progress(move |event| {
-            let _ = tx.send(event);
-        });
+        let enrichment = self
+            .enrichment_on(client, stamp)
+            .with_progress(move |event| {
+                let _ = tx.send(event);
+            });
         (enrichment, rx)
+    }
+
+    /// Fetch the entity kinds of `assets` (`hf_enriched_<kind>`) side by side, each through a
+    /// client counting its own requests, into [`State::enriched_ahead`]: each kind is a few
+    /// requests that wait on one another (the tag vocabulary, the task catalog, the arXiv
+    /// batch, the datasets), so one after the other they cost a round trip each. The client's
+    /// in-flight limit still holds for all of them together. Each asset is reported started
+    /// now, and written (in plan order) with what its kind fetched.
+    async fn enrich_side_by_side(
+        &self,
+        assets: &[&str],
+        checkpoint: &Checkpoint,
+        stamp: &str,
+        state: &mut State,
+        observer: &dyn RunObserver,
+    ) -> Result<()> {
+        state.enriched_side_by_side = true;
+        if assets.len() < 2 {
+            return Ok(());
+        }
+        let mut identified = take_identified(checkpoint, state)?;
+        if assets.contains(&"hf_enriched_datasets") {
+            self.legacy_datasets(stamp, &mut identified, state).await;
+        }
+        let inputs: Vec<(&str, &str, IdentifiedRun)> = assets
+            .iter()
+            .map(|name| {
+                let kind = &name["hf_enriched_".len()..];
+                let reads = entity_kind(kind)
+                    .map(|k| identified.for_enrichment(k))
+                    .unwrap_or_default();
+                (*name, kind, reads)
+            })
+            .collect();
+        state.identified = Some(identified);
+        let resolved = state.datasets.as_ref();
+        let fetches = inputs.iter().map(|(name, kind, reads)| async move {
+            observer.asset_started(name);
+            let (client, requests) = self.client.counted();
+            let (enrichment, events) = self.reporting_enrichment(client, stamp);
+            let t = Instant::now();
+            let work = async move { fetch_kind(&enrichment, kind, reads, resolved).await };
+            let (fetched, ()) = tokio::join!(work, forward_progress(events, name, observer));
+            (*name, fetched, requests.get(), elapsed_ms(t))
+        });
+        let fetched = futures::future::join_all(fetches).await;
+        for (name, fetched, requests, ms) in fetched {
+            state
+                .enriched_ahead
+                .insert(name.to_owned(), (fetched, requests, ms));
+        }
+        Ok(())
     }
 }
 

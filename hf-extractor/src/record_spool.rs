@@ -11,7 +11,7 @@
 //! A record is reused only for the same journal line and the same base-model links (compared
 //! by a 64-bit fingerprint), and only by a run with the spool's extraction time, so a file
 //! never holds bytes other than those it would have rendered. The spool is a cache: it is
-//! removed when the journal is closed and made afresh by a resumed run.
+//! removed when the journal is closed, and a resumed run starts without it.
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -27,8 +27,10 @@ use crate::checkpoint::Stored;
 use crate::error::{Error, Result};
 use crate::json_stream::Rendered;
 
-/// The spool's file name in a run folder (removed at the end of the run).
-pub(crate) const SPOOL_FILE: &str = "checkpoint.records.tmp";
+/// The spool's file name in a run folder: removed at the end of the run, and (named as a
+/// temporary file of [`crate::run_folder::write_atomically`]) by a resumed run when a kill left
+/// it behind.
+pub(crate) const SPOOL_FILE: &str = ".tmp-records.spool";
 
 /// Where a rendered record is in the spool, and the links it was rendered with.
 #[derive(Debug, Clone, Copy)]

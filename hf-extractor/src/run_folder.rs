@@ -60,6 +60,25 @@ impl RunFolder {
         Ok(Self { path })
     }
 
+    /// Remove what writes cut short left behind (a kill in the middle of
+    /// [`write_atomically`]: its temporary file, never renamed into place). Returns how many
+    /// files were removed.
+    pub fn remove_partial_writes(&self) -> Result<usize> {
+        let entries = std::fs::read_dir(&self.path).map_err(|e| Error::io(&self.path, e))?;
+        let mut removed = 0;
+        for entry in entries {
+            let entry = entry.map_err(|e| Error::io(&self.path, e))?;
+            let name = entry.file_name();
+            let partial = name.to_str().is_some_and(|n| n.starts_with(TEMP_PREFIX));
+            if partial && entry.file_type().is_ok_and(|t| t.is_file()) {
+                let path = entry.path();
+                std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
     /// The folder.
     pub fn path(&self) -> &Path {
         &self.path
@@ -163,6 +182,9 @@ impl RunFolder {
     }
 }
 
+/// The name prefix of [`write_atomically`]'s temporary files.
+const TEMP_PREFIX: &str = ".tmp-";
+
 /// Write a file through `fill`: into a temporary file beside `target`, flushed and synced,
 /// then renamed to `target` (and the folder synced, where the platform allows).
 pub fn write_atomically(
@@ -171,7 +193,7 @@ pub fn write_atomically(
 ) -> Result<()> {
     let dir = target.parent().unwrap_or_else(|| Path::new("."));
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".tmp-");
+    builder.prefix(TEMP_PREFIX);
     // Readable by the downstream like any file the process writes (tempfile defaults to 0600).
     #[cfg(unix)]
     {
@@ -250,6 +272,29 @@ mod tests {
         assert!(err.to_string().contains("crash mid-write"));
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "\"old\"\n");
         assert_eq!(std::fs::read_dir(run.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_write_cut_short_leaves_a_temporary_file_that_resuming_removes() {
+        let out = tempfile::tempdir().unwrap();
+        let run = RunFolder::create(out.path(), jiff::Timestamp::UNIX_EPOCH).unwrap();
+        run.write_json("a.json", &"kept").unwrap();
+        // What a kill in the middle of `write_atomically` leaves: its temporary file.
+        let temp = tempfile::Builder::new()
+            .prefix(TEMP_PREFIX)
+            .tempfile_in(run.path())
+            .unwrap();
+        let (_, left) = temp.keep().unwrap();
+        std::fs::create_dir(run.path().join(".tmp-a-folder")).unwrap();
+        assert_eq!(run.remove_partial_writes().unwrap(), 1);
+        assert!(!left.exists());
+        let mut names: Vec<_> = std::fs::read_dir(run.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names, [".tmp-a-folder", "a.json"]);
+        assert_eq!(run.remove_partial_writes().unwrap(), 0);
     }
 
     #[test]
