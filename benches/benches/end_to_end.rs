@@ -9,6 +9,9 @@
 //! Not a criterion bench: one run of 10,000 models at 4 in flight takes a minute, so each
 //! configuration runs `E2E_RUNS` times (default 1) and the best is reported.
 //!
+//! `E2E_SELECT=hf_raw_models_latest` (comma-separated asset names) runs a selection instead of
+//! the whole pipeline.
+//!
 //! The mock's own answer time is measured too (`floor ms`): `in flight × 20` card requests sent
 //! by a bare HTTP client (no parsing, nothing else running), as many at a time, to a Hub like
 //! the run's; the mean is what a request costs on this machine whatever the client, and the
@@ -112,7 +115,15 @@ async fn run(models: usize, in_flight: usize, latency: Duration) -> Figures {
     let extractor = HfExtractor::new(config).expect("an extractor");
     let started = Instant::now();
     let outcome = extractor
-        .materialize(&MaterializeOptions::default(), &Silent)
+        .materialize(
+            &MaterializeOptions {
+                selection: std::env::var("E2E_SELECT")
+                    .map(|s| s.split(',').map(str::to_owned).collect())
+                    .unwrap_or_default(),
+                ..MaterializeOptions::default()
+            },
+            &Silent,
+        )
         .await
         .expect("a run");
     let wall = started.elapsed();

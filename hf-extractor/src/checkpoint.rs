@@ -11,7 +11,7 @@
 //! [`Checkpoint::open`] cuts off.
 
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -25,6 +25,7 @@ use crate::error::{Error, Result};
 use crate::json_stream::Rendered;
 use crate::languages_ahead::{KnownLanguages, LanguagesAhead};
 use crate::manifest::{AssetReport, FailureReport};
+use crate::read_at::ReadAt;
 use crate::record_spool::RecordSpool;
 
 /// The journal's file name in a run folder.
@@ -99,7 +100,10 @@ pub struct Checkpoint {
 #[derive(Debug)]
 struct Journal {
     path: PathBuf,
+    /// Appended to (one line per call, at the end).
     file: Mutex<File>,
+    /// Read back from, by any thread at once.
+    reader: ReadAt,
     /// When the run computes `readme_languages`: the languages of each card journaled,
     /// detected in the background as the models arrive.
     languages_ahead: OnceLock<LanguagesAhead>,
@@ -120,7 +124,7 @@ impl Checkpoint {
             .write(true)
             .open(&path)
             .map_err(|e| Error::io(&path, e))?;
-        Ok(Self::of(path, file))
+        Self::of(path, file)
     }
 
     /// Open the journal of an interrupted run in `folder` to append to it: a torn last line (a
@@ -135,7 +139,7 @@ impl Checkpoint {
             .map_err(|e| Error::io(&path, e))?;
         let valid = scan(&path, &file, each)?;
         file.set_len(valid).map_err(|e| Error::io(&path, e))?;
-        Ok(Self::of(path, file))
+        Self::of(path, file)
     }
 
     /// Open the journal of an earlier run in `folder` to read models from it; each event is
@@ -144,18 +148,20 @@ impl Checkpoint {
         let path = folder.join(CHECKPOINT_FILE);
         let file = File::open(&path).map_err(|e| Error::io(&path, e))?;
         scan(&path, &file, each)?;
-        Ok(Self::of(path, file))
+        Self::of(path, file)
     }
 
-    fn of(path: PathBuf, file: File) -> Self {
-        Self {
+    fn of(path: PathBuf, file: File) -> Result<Self> {
+        let reader = ReadAt::new(&file).map_err(|e| Error::io(&path, e))?;
+        Ok(Self {
             journal: Arc::new(Journal {
                 path,
                 file: Mutex::new(file),
+                reader,
                 languages_ahead: OnceLock::new(),
                 records: OnceLock::new(),
             }),
-        }
+        })
     }
 
     /// The journal's path.
@@ -314,13 +320,10 @@ impl Checkpoint {
     /// The model at `at`.
     pub fn model(&self, at: Stored) -> Result<FetchedModel> {
         let mut line = vec![0; at.len as usize];
-        {
-            let mut file = self.lock()?;
-            file.seek(SeekFrom::Start(at.offset))
-                .map_err(|e| Error::io(&self.journal.path, e))?;
-            file.read_exact(&mut line)
-                .map_err(|e| Error::io(&self.journal.path, e))?;
-        }
+        self.journal
+            .reader
+            .read_exact_at(&mut line, at.offset)
+            .map_err(|e| Error::io(&self.journal.path, e))?;
         /// A [`Event::Model`] or [`Event::Merged`] line, its model read straight into place
         /// (an internally tagged [`Event`] would first copy the whole line, card included,
         /// into a buffer of its own).

@@ -4,10 +4,14 @@
 //! detect its README's languages, render its record as pretty JSON — and each model is
 //! independent of the others. [`for_each_in_order`] spreads that work over the machine's cores
 //! (`std::thread::scope`, no thread pool kept between calls) and hands the results back in the
-//! models' order, a batch at a time, so the files written are the bytes a one-core loop writes
-//! and no more than a batch of results is in memory.
+//! models' order, a batch at a time, so the files written are the bytes a one-core loop writes.
+//! The threads work ahead while the caller writes, at most a few batches ahead
+//! (`WINDOW_PER_THREAD` per thread), so no more than those batches of results are in memory.
 
+use std::collections::BTreeMap;
 use std::num::NonZeroUsize;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, PoisonError, mpsc};
 
 use crate::error::Result;
 
@@ -42,30 +46,112 @@ fn for_each_in_order_on<I: Sync, T: Send>(
     if threads == 1 {
         return items.iter().try_for_each(|item| each(work(item)?));
     }
-    let work = &work;
-    let chunk = |chunk: &[I]| chunk.iter().map(work).collect::<Vec<_>>();
-    for batch in items.chunks(threads * PER_THREAD) {
-        let per_thread = batch.len().div_ceil(threads);
-        let mut parts = batch.chunks(per_thread);
-        let first = parts.next().unwrap_or_default();
-        let results: Vec<Vec<Result<T>>> = std::thread::scope(|scope| {
-            let others: Vec<_> = parts.map(|part| scope.spawn(move || chunk(part))).collect();
-            let mut results = vec![chunk(first)];
-            for handle in others {
-                // A panic in `work` is a bug of ours: it goes on as the caller's panic.
-                results.push(
-                    handle
-                        .join()
-                        .unwrap_or_else(|p| std::panic::resume_unwind(p)),
-                );
+    let batches: Vec<&[I]> = items.chunks(PER_THREAD).collect();
+    let window = threads * WINDOW_PER_THREAD;
+    let shared = Shared {
+        next: AtomicUsize::new(0),
+        handed: Mutex::new(0),
+        turn: Condvar::new(),
+        stop: AtomicBool::new(false),
+    };
+    let (work, batches, shared) = (&work, &batches, &shared);
+    std::thread::scope(|scope| {
+        let (sender, results) = mpsc::channel::<(usize, Vec<Result<T>>)>();
+        for _ in 0..threads {
+            let sender = sender.clone();
+            scope.spawn(move || {
+                // A panic here stops the others and the caller (it goes on as theirs).
+                let _stop_on_panic = StopOnPanic(shared);
+                loop {
+                    let b = shared.next.fetch_add(1, Ordering::Relaxed);
+                    if b >= batches.len() || !shared.wait_for_room(b, window) {
+                        return;
+                    }
+                    let done = batches[b].iter().map(work).collect();
+                    if sender.send((b, done)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(sender);
+        // The batches come in any order; each is handed on in turn.
+        let mut waiting: BTreeMap<usize, Vec<Result<T>>> = BTreeMap::new();
+        let mut turn = 0;
+        let outcome = (|| {
+            while turn < batches.len() {
+                let batch = match waiting.remove(&turn) {
+                    Some(batch) => batch,
+                    None => match results.recv() {
+                        Ok((b, batch)) => {
+                            waiting.insert(b, batch);
+                            continue;
+                        }
+                        // Every worker is gone: one panicked (the scope says so).
+                        Err(_) => return Ok(()),
+                    },
+                };
+                for result in batch {
+                    each(result?)?;
+                }
+                turn += 1;
+                shared.handed_on(turn);
             }
-            results
-        });
-        for result in results.into_iter().flatten() {
-            each(result?)?;
+            Ok(())
+        })();
+        shared.stop();
+        outcome
+    })
+}
+
+/// Batches in flight per thread, at most: computed and not yet handed on.
+const WINDOW_PER_THREAD: usize = 2;
+
+/// What the workers and the caller of [`for_each_in_order_on`] share.
+struct Shared {
+    /// The next batch to take.
+    next: AtomicUsize,
+    /// How many batches were handed on.
+    handed: Mutex<usize>,
+    turn: Condvar,
+    stop: AtomicBool,
+}
+
+impl Shared {
+    /// Wait until batch `b` is within `window` batches of the next one to hand on; false when
+    /// the work stopped.
+    fn wait_for_room(&self, b: usize, window: usize) -> bool {
+        let mut handed = self.handed.lock().unwrap_or_else(PoisonError::into_inner);
+        while b >= *handed + window && !self.stop.load(Ordering::Relaxed) {
+            handed = self
+                .turn
+                .wait(handed)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        !self.stop.load(Ordering::Relaxed)
+    }
+
+    fn handed_on(&self, handed: usize) {
+        *self.handed.lock().unwrap_or_else(PoisonError::into_inner) = handed;
+        self.turn.notify_all();
+    }
+
+    fn stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+        let _guard = self.handed.lock().unwrap_or_else(PoisonError::into_inner);
+        self.turn.notify_all();
+    }
+}
+
+/// Stops the work when a worker panics, so no one waits for the batch it held.
+struct StopOnPanic<'s>(&'s Shared);
+
+impl Drop for StopOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.stop();
         }
     }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -108,7 +194,11 @@ mod tests {
         for_each_in_order_on(
             4,
             &items,
-            |_| Ok(format!("{:?}", std::thread::current().id())),
+            |_| {
+                // Slow enough that every thread takes a batch before any is done.
+                std::thread::sleep(std::time::Duration::from_millis(1));
+                Ok(format!("{:?}", std::thread::current().id()))
+            },
             |id| {
                 seen.insert(id);
                 Ok(())
@@ -116,6 +206,62 @@ mod tests {
         )
         .unwrap();
         assert_eq!(seen.len(), 4, "{seen:?}");
+    }
+
+    #[test]
+    fn a_panic_in_the_work_is_the_callers_and_nothing_hangs() {
+        let items: Vec<usize> = (0..100 * PER_THREAD).collect();
+        let handed = std::sync::atomic::AtomicUsize::new(0);
+        let outcome = std::panic::catch_unwind(|| {
+            for_each_in_order_on(
+                3,
+                &items,
+                |&i| {
+                    assert!(i != 5 * PER_THREAD + 1, "item {i}");
+                    Ok(i)
+                },
+                |_| {
+                    handed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    Ok(())
+                },
+            )
+        });
+        assert!(outcome.is_err());
+        // Nothing of the batch that panicked, nor after it, was handed on.
+        assert!(handed.into_inner() <= 5 * PER_THREAD);
+    }
+
+    #[test]
+    fn the_threads_work_at_most_a_window_ahead() {
+        let items: Vec<usize> = (0..50 * PER_THREAD).collect();
+        let computed = std::sync::atomic::AtomicUsize::new(0);
+        let mut most_ahead = 0;
+        let mut handed = 0;
+        for_each_in_order_on(
+            2,
+            &items,
+            |&i| {
+                computed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                Ok(i)
+            },
+            |_| {
+                handed += 1;
+                let ahead = computed.load(std::sync::atomic::Ordering::SeqCst) - handed;
+                most_ahead = most_ahead.max(ahead);
+                // A slow writer: the threads would run far ahead without the window.
+                if handed % PER_THREAD == 0 {
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                }
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(handed, items.len());
+        // The batch being handed on plus the window of each thread.
+        assert!(
+            most_ahead <= (1 + 2 * WINDOW_PER_THREAD) * PER_THREAD,
+            "{most_ahead}"
+        );
     }
 
     #[test]

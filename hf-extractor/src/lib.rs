@@ -19,6 +19,7 @@ mod packed_refs;
 pub mod pipeline;
 #[cfg(feature = "dagster-pipes")]
 pub mod pipes;
+mod read_at;
 mod record_spool;
 mod resume;
 pub mod run_folder;

@@ -16,9 +16,9 @@
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError, RwLock};
 
 use hf_enrich::models::FetchedModel;
 use hf_enrich::records::{BaseModelLink, ModelRecord};
@@ -26,6 +26,7 @@ use hf_enrich::records::{BaseModelLink, ModelRecord};
 use crate::checkpoint::Stored;
 use crate::error::{Error, Result};
 use crate::json_stream::Rendered;
+use crate::read_at::ReadAt;
 
 /// The spool's file name in a run folder: removed at the end of the run, and (named as a
 /// temporary file of [`crate::run_folder::write_atomically`]) by a resumed run when a kill left
@@ -46,7 +47,8 @@ pub(crate) struct RecordSpool {
     path: PathBuf,
     stamp: String,
     file: Mutex<File>,
-    kept: Mutex<HashMap<Stored, Kept>>,
+    reader: ReadAt,
+    kept: RwLock<HashMap<Stored, Kept>>,
 }
 
 impl RecordSpool {
@@ -60,11 +62,13 @@ impl RecordSpool {
             .write(true)
             .open(&path)
             .map_err(|e| Error::io(&path, e))?;
+        let reader = ReadAt::new(&file).map_err(|e| Error::io(&path, e))?;
         Ok(Self {
             path,
             stamp: stamp.to_owned(),
             file: Mutex::new(file),
-            kept: Mutex::new(HashMap::new()),
+            reader,
+            kept: RwLock::new(HashMap::new()),
         })
     }
 
@@ -98,7 +102,7 @@ impl RecordSpool {
             len: bytes.len(),
         };
         self.kept
-            .lock()
+            .write()
             .unwrap_or_else(PoisonError::into_inner)
             .insert(at, kept);
         Ok(rendered)
@@ -108,7 +112,7 @@ impl RecordSpool {
     pub(crate) fn get(&self, at: Stored, links: &[BaseModelLink]) -> Result<Option<Rendered>> {
         let kept = self
             .kept
-            .lock()
+            .read()
             .unwrap_or_else(PoisonError::into_inner)
             .get(&at)
             .copied();
@@ -116,10 +120,8 @@ impl RecordSpool {
             return Ok(None);
         };
         let mut bytes = vec![0; kept.len];
-        let mut file = self.file.lock().unwrap_or_else(PoisonError::into_inner);
-        file.seek(SeekFrom::Start(kept.offset))
-            .map_err(|e| Error::io(&self.path, e))?;
-        file.read_exact(&mut bytes)
+        self.reader
+            .read_exact_at(&mut bytes, kept.offset)
             .map_err(|e| Error::io(&self.path, e))?;
         Ok(Some(Rendered::from_bytes(bytes)))
     }

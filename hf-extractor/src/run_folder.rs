@@ -182,6 +182,9 @@ impl RunFolder {
     }
 }
 
+/// The buffer of [`write_atomically`].
+const WRITE_BUFFER: usize = 256 * 1024;
+
 /// The name prefix of [`write_atomically`]'s temporary files.
 const TEMP_PREFIX: &str = ".tmp-";
 
@@ -202,7 +205,8 @@ pub fn write_atomically(
     }
     let temp = builder.tempfile_in(dir).map_err(|e| Error::io(dir, e))?;
     {
-        let mut out = BufWriter::new(temp.as_file());
+        // Big writes: a file of model records is tens of MB (8 KB would be a call per record).
+        let mut out = BufWriter::with_capacity(WRITE_BUFFER, temp.as_file());
         fill(&mut out)?;
         out.flush().map_err(|e| Error::io(target, e))?;
     }
