@@ -162,19 +162,43 @@ impl<S: MetadataSource> HfEnrichment<S> {
     /// the references with [`ResolvedDatasets::canonicalise_run`], then make the records with
     /// [`datasets_resolved`](Self::datasets_resolved), which fetches no id twice.
     pub async fn resolve_datasets(&self, identified: &IdentifiedRun) -> ResolvedDatasets {
+        self.resolve_datasets_beyond(identified, ResolvedDatasets::default())
+            .await
+    }
+
+    /// [`resolve_datasets`](Self::resolve_datasets), asking only the ids `known` has no answer
+    /// for (ids resolved earlier, such as those of the run's own models while the lineage was
+    /// followed); returns the answers of both.
+    ///
+    /// ```
+    /// # use hf_enrich::{HfEnrichment, EnrichmentOptions, source::InMemorySource};
+    /// # use hf_enrich::legacy_datasets::ResolvedDatasets;
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let enrichment = HfEnrichment::new(InMemorySource::new(), EnrichmentOptions::default());
+    /// let none = hf_enrich::identify::IdentifiedRun::default();
+    /// let known = enrichment.resolve_datasets(&none).await;
+    /// assert!(enrichment.resolve_datasets_beyond(&none, known).await.is_empty());
+    /// # }
+    /// ```
+    pub async fn resolve_datasets_beyond(
+        &self,
+        identified: &IdentifiedRun,
+        known: ResolvedDatasets,
+    ) -> ResolvedDatasets {
         let threads = self.options().threads.max(1);
         let answers: Vec<(String, Result<FetchedDataset, SourceError>)> = futures::stream::iter(
             identified
                 .ids
                 .datasets
                 .iter()
-                .filter(|id| may_be_legacy(id)),
+                .filter(|id| may_be_legacy(id) && !known.answers.contains_key(*id)),
         )
         .map(|id| async move { (id.clone(), self.source().dataset(id).await) })
         .buffer_unordered(threads)
         .collect()
         .await;
-        let resolved = ResolvedDatasets::from_answers(answers);
+        let mut resolved = known;
+        resolved.answers.extend(answers);
         for (asked, answer) in &resolved.answers {
             if let Ok(d) = answer
                 && d.id != *asked
@@ -298,6 +322,27 @@ mod tests {
             .collect();
         asked.sort();
         assert_eq!(asked, ["dataset:gone", "dataset:mnist", "dataset:squad"]);
+    }
+
+    #[tokio::test]
+    async fn ids_resolved_earlier_are_not_asked_again() {
+        let source = std::sync::Arc::new(source());
+        let enrichment = HfEnrichment::new(source.clone(), EnrichmentOptions::default());
+        let early = crate::identify::identify_models(&[model("run/a", &["dataset:mnist"])]);
+        let known = enrichment.resolve_datasets(&early).await;
+        let all = crate::identify::identify_models(&[
+            model("run/a", &["dataset:mnist"]),
+            model("parent/b", &["dataset:squad", "dataset:mnist"]),
+        ]);
+        let resolved = enrichment.resolve_datasets_beyond(&all, known).await;
+        assert_eq!(resolved.len(), 2);
+        assert_eq!(resolved.canonical("mnist"), Some("ylecun/mnist"));
+        let asked: Vec<String> = source
+            .requests()
+            .into_iter()
+            .filter(|r| r.starts_with("dataset:"))
+            .collect();
+        assert_eq!(asked, ["dataset:mnist", "dataset:squad"]);
     }
 
     #[test]

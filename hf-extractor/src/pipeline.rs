@@ -121,6 +121,15 @@ struct State {
     datasets: Option<ResolvedDatasets>,
     /// Whether the entity kinds that fetch were launched side by side.
     enriched_side_by_side: bool,
+    /// The first planned asset that resolves legacy dataset ids, when the run's own ids are
+    /// resolved while the lineage is followed (see `hf_add_ancestor_models`).
+    datasets_early_for: Option<String>,
+    /// The answers resolved early, for [`HfExtractor::legacy_datasets`] to complete.
+    datasets_early: Option<ResolvedDatasets>,
+    /// Requests made by the asset running for a later one: taken off the running asset's
+    /// count and added to the later one's.
+    requests_for_later: u64,
+    requests_ahead: BTreeMap<String, u64>,
     /// Sources fetched ahead, together: (outcome, its requests, its milliseconds).
     prefetched: BTreeMap<&'static str, (SourceModels, u64, u64)>,
     /// Entity kinds fetched side by side when the first of them was due: (what was fetched,
@@ -434,12 +443,18 @@ impl HfExtractor {
         if plan.iter().any(|a| RECORD_ASSETS.contains(&a.as_str())) {
             checkpoint.keep_records(&stamp)?;
         }
+        let datasets_early_for = plan
+            .iter()
+            .skip_while(|a| *a != "hf_add_ancestor_models")
+            .find(|a| *a == "hf_identified_datasets" || *a == "hf_enriched_datasets")
+            .cloned();
         tracing::info!(folder = %folder.path().display(), assets = plan.len(), "run started");
         let mut state = State {
             latest_replay: replay.latest.take(),
             file_replay: replay.file.take(),
             resumed,
             shard: shard_run.as_ref().map(|s| s.shard),
+            datasets_early_for,
             ..State::default()
         };
         let mut reports = Vec::new();
@@ -567,6 +582,10 @@ impl HfExtractor {
             let (count, failures, output) = self.compute(name, ctx, &mut state, observer).await?;
             let (requests, duration_ms) = prefetched
                 .unwrap_or_else(|| (self.client.stats().total_requests() - before, elapsed_ms(t)));
+            // Requests made here for a later asset count as that asset's.
+            let lent = std::mem::take(&mut state.requests_for_later);
+            let owed = state.requests_ahead.remove(name.as_str()).unwrap_or(0);
+            let requests = requests.saturating_sub(lent) + owed;
             let mut report = AssetReport {
                 name: name.clone(),
                 file: asset_file(name),
@@ -714,8 +733,27 @@ impl HfExtractor {
                         .ancestors_of_identified(keys, beside, refs, |found| found)
                         .await
                 };
-                let ((mut lineage, found), ()) =
-                    tokio::join!(work, forward_progress(events, name, observer));
+                // While the lineage is followed, the run's own legacy dataset ids are resolved
+                // (the parents' few are asked later, by the dataset stage), each through a
+                // client counting its requests for that stage.
+                let early = state.datasets_early_for.is_some() && state.datasets.is_none();
+                let early_ids = early.then(|| run_identified.for_enrichment(EntityKind::Datasets));
+                let (early_client, early_requests) = self.client.counted();
+                let early_enrichment = self.enrichment_on(early_client, stamp);
+                let resolve = async {
+                    match &early_ids {
+                        Some(ids) => Some(early_enrichment.resolve_datasets(ids).await),
+                        None => None,
+                    }
+                };
+                let ((mut lineage, found), (), early_resolved) =
+                    tokio::join!(work, forward_progress(events, name, observer), resolve);
+                if let (Some(resolved), Some(owner)) = (early_resolved, &state.datasets_early_for) {
+                    let n = early_requests.get();
+                    state.requests_for_later += n;
+                    *state.requests_ahead.entry(owner.clone()).or_default() += n;
+                    state.datasets_early = Some(resolved);
+                }
                 let mut identified = run_identified;
                 identified.add_lineage(found.refs);
                 for stub in &lineage.stubs {
@@ -863,7 +901,11 @@ impl HfExtractor {
             return;
         }
         let datasets = identified.for_enrichment(EntityKind::Datasets);
-        let resolved = self.enrichment(stamp).resolve_datasets(&datasets).await;
+        let known = state.datasets_early.take().unwrap_or_default();
+        let resolved = self
+            .enrichment(stamp)
+            .resolve_datasets_beyond(&datasets, known)
+            .await;
         if !resolved.is_empty() {
             identified.rewrite(EntityKind::Datasets, |refs| resolved.canonicalise(refs));
         }
