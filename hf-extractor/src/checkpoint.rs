@@ -390,13 +390,14 @@ fn scan(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
     use hf_client::wire::ModelInfo;
 
-    fn model(id: &str, card: &str) -> FetchedModel {
+    /// A model of the listing with just an id and a card.
+    pub(crate) fn model(id: &str, card: &str) -> FetchedModel {
         let info: ModelInfo = serde_json::from_value(serde_json::json!({"id": id})).unwrap();
         FetchedModel::new(info, Some(card.into()), ModelSource::Latest)
     }

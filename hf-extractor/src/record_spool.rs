@@ -150,13 +150,8 @@ mod tests {
 
     use super::*;
     use crate::checkpoint::Checkpoint;
-    use hf_client::wire::ModelInfo;
+    use crate::checkpoint::tests::model;
     use hf_enrich::models::ModelSource;
-
-    fn model(id: &str, card: &str) -> FetchedModel {
-        let info: ModelInfo = serde_json::from_value(serde_json::json!({"id": id})).unwrap();
-        FetchedModel::new(info, Some(card.to_owned()), ModelSource::Latest)
-    }
 
     fn link(id: &str) -> BaseModelLink {
         BaseModelLink {
