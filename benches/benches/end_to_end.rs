@@ -39,15 +39,20 @@ fn list(name: &str, default: &[usize]) -> Vec<usize> {
         .unwrap_or_else(|| default.to_vec())
 }
 
-/// The mean answer time of the synthetic Hub for card requests sent `in_flight` at a time by a
-/// bare client (its own Hub, so the run's request counts are untouched).
-async fn floor(models: usize, in_flight: usize, latency: Duration) -> Duration {
-    let hub = OfflineHub::serve_synthetic(
+/// A synthetic Hub of `models` models answering after `latency`.
+async fn synthetic_hub(models: usize, latency: Duration) -> OfflineHub {
+    OfflineHub::serve_synthetic(
         Snapshot::bundled().expect("the bundled snapshot"),
         SyntheticHub::new(models).latency(latency),
     )
     .await
-    .expect("the synthetic Hub");
+    .expect("the synthetic Hub")
+}
+
+/// The mean answer time of the synthetic Hub for card requests sent `in_flight` at a time by a
+/// bare client (its own Hub, so the run's request counts are untouched).
+async fn floor(models: usize, in_flight: usize, latency: Duration) -> Duration {
+    let hub = synthetic_hub(models, latency).await;
     let uri = hub.uri();
     let client = reqwest::Client::new();
     let samples = in_flight * 20;
@@ -93,12 +98,7 @@ async fn floor(models: usize, in_flight: usize, latency: Duration) -> Duration {
 }
 
 async fn run(models: usize, in_flight: usize, latency: Duration) -> Figures {
-    let hub = OfflineHub::serve_synthetic(
-        Snapshot::bundled().expect("the bundled snapshot"),
-        SyntheticHub::new(models).latency(latency),
-    )
-    .await
-    .expect("the synthetic Hub");
+    let hub = synthetic_hub(models, latency).await;
     let out = tempfile::tempdir().expect("a temporary folder");
     let uri = hub.uri();
     let out_dir = out.path().display().to_string();

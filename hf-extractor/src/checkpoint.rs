@@ -25,7 +25,7 @@ use crate::error::{Error, Result};
 use crate::json_stream::Rendered;
 use crate::languages_ahead::{KnownLanguages, LanguagesAhead};
 use crate::manifest::{AssetReport, FailureReport};
-use crate::read_at::ReadAt;
+use crate::read_at::{ReadAt, create_read_write};
 use crate::record_spool::RecordSpool;
 
 /// The journal's file name in a run folder.
@@ -117,13 +117,7 @@ impl Checkpoint {
     /// computation in the same folder, such as a shard computed again).
     pub fn create(folder: &Path) -> Result<Self> {
         let path = folder.join(CHECKPOINT_FILE);
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(true)
-            .read(true)
-            .write(true)
-            .open(&path)
-            .map_err(|e| Error::io(&path, e))?;
+        let file = create_read_write(&path)?;
         Self::of(path, file)
     }
 

@@ -1,8 +1,22 @@
 //! Reading a file at a place from several threads at once: the journal and the record spool
 //! are read back by every core while they are appended to.
 
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::io;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// A new, empty file at `path` to append to and read back (an earlier file there is replaced).
+pub(crate) fn create_read_write(path: &Path) -> Result<File> {
+    OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .read(true)
+        .write(true)
+        .open(path)
+        .map_err(|e| Error::io(path, e))
+}
 
 /// A handle that reads at a place: on Unix every thread reads through it at once (`pread`,
 /// which moves no cursor); elsewhere the reads take turns (seek, then read — the cursor is

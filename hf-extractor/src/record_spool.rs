@@ -14,7 +14,7 @@
 //! removed when the journal is closed, and a resumed run starts without it.
 
 use std::collections::HashMap;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -26,7 +26,7 @@ use hf_enrich::records::{BaseModelLink, ModelRecord};
 use crate::checkpoint::Stored;
 use crate::error::{Error, Result};
 use crate::json_stream::Rendered;
-use crate::read_at::ReadAt;
+use crate::read_at::{ReadAt, create_read_write};
 
 /// The spool's file name in a run folder: removed at the end of the run, and (named as a
 /// temporary file of [`crate::run_folder::write_atomically`]) by a resumed run when a kill left
@@ -55,13 +55,7 @@ impl RecordSpool {
     /// An empty spool in `folder` for records extracted at `stamp` (replacing an earlier one).
     pub(crate) fn create(folder: &Path, stamp: &str) -> Result<Self> {
         let path = folder.join(SPOOL_FILE);
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(true)
-            .read(true)
-            .write(true)
-            .open(&path)
-            .map_err(|e| Error::io(&path, e))?;
+        let file = create_read_write(&path)?;
         let reader = ReadAt::new(&file).map_err(|e| Error::io(&path, e))?;
         Ok(Self {
             path,
