@@ -380,6 +380,50 @@ async fn from_an_earlier_run_only_the_selection_runs() {
 }
 
 #[tokio::test]
+async fn every_request_counts_for_exactly_one_asset() {
+    let hub = OfflineHub::start().await.unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let extractor = extractor(&hub, out.path(), 40);
+    let asked = |manifest: &hf_extractor::manifest::RunManifest| -> u64 {
+        manifest.assets.iter().map(|a| a.requests).sum()
+    };
+    // A whole run: the lineage resolves the run's legacy dataset ids for the dataset stage,
+    // and the entity kinds fetch side by side.
+    let before = hub.request_count().await;
+    let first = extractor.run().await.unwrap();
+    let made = (hub.request_count().await - before) as u64;
+    assert_eq!(first.manifest.http.requests, made);
+    assert_eq!(asked(&first.manifest), made);
+    let of = |manifest: &hf_extractor::manifest::RunManifest, name: &str| {
+        manifest
+            .assets
+            .iter()
+            .find(|a| a.name == name)
+            .unwrap()
+            .requests
+    };
+    assert!(of(&first.manifest, "hf_identified_datasets") > 0);
+
+    // The entity kinds alone, on the first run's references: the namespace-less ids left
+    // (those the Hub does not know) are asked again before the kinds' own counts start.
+    let before = hub.request_count().await;
+    let options = MaterializeOptions {
+        selection: ["hf_enriched_datasets", "hf_enriched_articles"]
+            .map(str::to_owned)
+            .to_vec(),
+        from: Some(first.folder.path().to_owned()),
+        ..MaterializeOptions::default()
+    };
+    let second = extractor.materialize(&options, &Silent).await.unwrap();
+    let made = (hub.request_count().await - before) as u64;
+    assert!(made > 0);
+    assert_eq!(second.manifest.http.requests, made);
+    assert_eq!(asked(&second.manifest), made);
+    let (a, b) = (files_without_times(&first), files_without_times(&second));
+    assert_eq!(a["arxiv_articles.json"], b["arxiv_articles.json"]);
+}
+
+#[tokio::test]
 async fn enrichment_reads_a_run_folder_s_models_file() {
     use hf_extractor::enrich::{EnrichmentOptions, HfEnrichment, HttpSource};
 

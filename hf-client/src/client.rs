@@ -147,6 +147,62 @@ impl RequestStats {
             .copied()
             .unwrap_or(0)
     }
+
+    /// What happened between `earlier` (a snapshot of the same client) and these counters:
+    /// every count is the difference; what is known of each bucket (quota, remaining,
+    /// window) is the latest.
+    ///
+    /// ```
+    /// use hf_client::RequestStats;
+    ///
+    /// let mut earlier = RequestStats::default();
+    /// earlier.requests_per_host.insert("huggingface.co:443".into(), 3);
+    /// earlier.retries = 1;
+    /// let mut now = earlier.clone();
+    /// *now.requests_per_host.get_mut("huggingface.co:443").unwrap() += 2;
+    /// now.requests_per_host.insert("export.arxiv.org:443".into(), 1);
+    /// let run = now.since(&earlier);
+    /// assert_eq!(run.total_requests(), 3);
+    /// assert_eq!(run.retries, 0);
+    /// ```
+    pub fn since(&self, earlier: &RequestStats) -> RequestStats {
+        fn minus<K: Ord + Clone>(
+            now: &BTreeMap<K, u64>,
+            then: &BTreeMap<K, u64>,
+        ) -> BTreeMap<K, u64> {
+            now.iter()
+                .map(|(k, n)| {
+                    (
+                        k.clone(),
+                        n.saturating_sub(then.get(k).copied().unwrap_or(0)),
+                    )
+                })
+                .filter(|(_, n)| *n > 0)
+                .collect()
+        }
+        let buckets = self
+            .buckets
+            .iter()
+            .map(|(bucket, status)| {
+                let then = earlier.buckets.get(bucket).cloned().unwrap_or_default();
+                let status = BucketStatus {
+                    rate_limited: status.rate_limited.saturating_sub(then.rate_limited),
+                    pauses: status.pauses.saturating_sub(then.pauses),
+                    held: status.held.saturating_sub(then.held),
+                    ..status.clone()
+                };
+                (*bucket, status)
+            })
+            .collect();
+        RequestStats {
+            requests_per_host: minus(&self.requests_per_host, &earlier.requests_per_host),
+            requests_per_bucket: minus(&self.requests_per_bucket, &earlier.requests_per_bucket),
+            buckets,
+            retries: self.retries.saturating_sub(earlier.retries),
+            rate_limited: self.rate_limited.saturating_sub(earlier.rate_limited),
+            redirects: self.redirects.saturating_sub(earlier.redirects),
+        }
+    }
 }
 
 #[derive(Default)]

@@ -449,6 +449,8 @@ impl HfExtractor {
             .find(|a| *a == "hf_identified_datasets" || *a == "hf_enriched_datasets")
             .cloned();
         tracing::info!(folder = %folder.path().display(), assets = plan.len(), "run started");
+        // The client may have served earlier runs: the manifest counts this one's requests.
+        let stats_at_start = self.client.stats();
         let mut state = State {
             latest_replay: replay.latest.take(),
             file_replay: replay.file.take(),
@@ -636,7 +638,7 @@ impl HfExtractor {
             assets: reports,
             filtered: state.filtered,
             model_id_file: state.id_file,
-            http: HttpReport::new(&self.client.stats(), models),
+            http: HttpReport::new(&self.client.stats().since(&stats_at_start), models),
             models: models_report,
             failures,
             watermark: state
@@ -1006,7 +1008,14 @@ impl HfExtractor {
         }
         let mut identified = take_identified(checkpoint, state)?;
         if assets.contains(&"hf_enriched_datasets") {
+            // Asked before the asset's own count starts: counted as its requests.
+            let before = self.client.stats().total_requests();
             self.legacy_datasets(stamp, &mut identified, state).await;
+            let asked = self.client.stats().total_requests() - before;
+            *state
+                .requests_ahead
+                .entry("hf_enriched_datasets".to_owned())
+                .or_default() += asked;
         }
         let inputs: Vec<(&str, &str, IdentifiedRun)> = assets
             .iter()
