@@ -11,9 +11,9 @@
 //! [`Checkpoint::open`] cuts off.
 
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 use hf_enrich::lineage::BaseModelStub;
 use hf_enrich::models::{FetchedModel, ListedPage, ModelFailure, ModelSource};
@@ -21,11 +21,11 @@ use hf_enrich::records::{BaseModelLink, ModelRecord};
 use hf_identifiers::BaseModelRef;
 use serde::{Deserialize, Serialize};
 
+use crate::append_file::{AppendFile, create_read_write};
 use crate::error::{Error, Result};
 use crate::json_stream::Rendered;
 use crate::languages_ahead::{KnownLanguages, LanguagesAhead};
 use crate::manifest::{AssetReport, FailureReport};
-use crate::read_at::{ReadAt, create_read_write};
 use crate::record_spool::RecordSpool;
 
 /// The journal's file name in a run folder.
@@ -100,10 +100,8 @@ pub struct Checkpoint {
 #[derive(Debug)]
 struct Journal {
     path: PathBuf,
-    /// Appended to (one line per call, at the end).
-    file: Mutex<File>,
-    /// Read back from, by any thread at once.
-    reader: ReadAt,
+    /// Appended to one line per call, read back by any thread at once.
+    file: AppendFile,
     /// When the run computes `readme_languages`: the languages of each card journaled,
     /// detected in the background as the models arrive.
     languages_ahead: OnceLock<LanguagesAhead>,
@@ -146,12 +144,11 @@ impl Checkpoint {
     }
 
     fn of(path: PathBuf, file: File) -> Result<Self> {
-        let reader = ReadAt::new(&file).map_err(|e| Error::io(&path, e))?;
+        let file = AppendFile::new(file).map_err(|e| Error::io(&path, e))?;
         Ok(Self {
             journal: Arc::new(Journal {
                 path,
-                file: Mutex::new(file),
-                reader,
+                file,
                 languages_ahead: OnceLock::new(),
                 records: OnceLock::new(),
             }),
@@ -293,29 +290,19 @@ impl Checkpoint {
                 std::io::Error::other("a journal line longer than 4 GiB"),
             )
         })?;
-        let mut file = self.lock()?;
-        let offset = file
-            .seek(SeekFrom::End(0))
-            .map_err(|e| Error::io(&self.journal.path, e))?;
-        file.write_all(&line)
+        let offset = self
+            .journal
+            .file
+            .append(&line)
             .map_err(|e| Error::io(&self.journal.path, e))?;
         Ok(Stored { offset, len })
-    }
-
-    fn lock(&self) -> Result<std::sync::MutexGuard<'_, File>> {
-        self.journal.file.lock().map_err(|_| {
-            Error::io(
-                &self.journal.path,
-                std::io::Error::other("journal lock poisoned"),
-            )
-        })
     }
 
     /// The model at `at`.
     pub fn model(&self, at: Stored) -> Result<FetchedModel> {
         let mut line = vec![0; at.len as usize];
         self.journal
-            .reader
+            .file
             .read_exact_at(&mut line, at.offset)
             .map_err(|e| Error::io(&self.journal.path, e))?;
         /// A [`Event::Model`] or [`Event::Merged`] line, its model read straight into place
@@ -389,6 +376,7 @@ pub(crate) mod tests {
 
     use super::*;
     use hf_client::wire::ModelInfo;
+    use std::io::Write;
 
     /// A model of the listing with just an id and a card.
     pub(crate) fn model(id: &str, card: &str) -> FetchedModel {

@@ -3,6 +3,7 @@
 //! This facade re-exports the lower crates: [`client`] (the Hub, arXiv and SPDX clients),
 //! [`identifiers`] (pure identification of related entities) and [`enrich`] (orchestration).
 
+mod append_file;
 pub mod assets;
 pub mod checkpoint;
 pub mod config;
@@ -19,7 +20,6 @@ mod packed_refs;
 pub mod pipeline;
 #[cfg(feature = "dagster-pipes")]
 pub mod pipes;
-mod read_at;
 mod record_spool;
 mod resume;
 pub mod run_folder;

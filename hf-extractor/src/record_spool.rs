@@ -14,19 +14,17 @@
 //! removed when the journal is closed, and a resumed run starts without it.
 
 use std::collections::HashMap;
-use std::fs::File;
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError, RwLock};
+use std::sync::{PoisonError, RwLock};
 
 use hf_enrich::models::FetchedModel;
 use hf_enrich::records::{BaseModelLink, ModelRecord};
 
+use crate::append_file::{AppendFile, create_read_write};
 use crate::checkpoint::Stored;
 use crate::error::{Error, Result};
 use crate::json_stream::Rendered;
-use crate::read_at::{ReadAt, create_read_write};
 
 /// The spool's file name in a run folder: removed at the end of the run, and (named as a
 /// temporary file of [`crate::run_folder::write_atomically`]) by a resumed run when a kill left
@@ -46,8 +44,7 @@ struct Kept {
 pub(crate) struct RecordSpool {
     path: PathBuf,
     stamp: String,
-    file: Mutex<File>,
-    reader: ReadAt,
+    file: AppendFile,
     kept: RwLock<HashMap<Stored, Kept>>,
 }
 
@@ -55,13 +52,11 @@ impl RecordSpool {
     /// An empty spool in `folder` for records extracted at `stamp` (replacing an earlier one).
     pub(crate) fn create(folder: &Path, stamp: &str) -> Result<Self> {
         let path = folder.join(SPOOL_FILE);
-        let file = create_read_write(&path)?;
-        let reader = ReadAt::new(&file).map_err(|e| Error::io(&path, e))?;
+        let file = AppendFile::new(create_read_write(&path)?).map_err(|e| Error::io(&path, e))?;
         Ok(Self {
             path,
             stamp: stamp.to_owned(),
-            file: Mutex::new(file),
-            reader,
+            file,
             kept: RwLock::new(HashMap::new()),
         })
     }
@@ -81,15 +76,10 @@ impl RecordSpool {
         let fingerprint = fingerprint(&links);
         let rendered = Rendered::new(&ModelRecord::new(model, links, &self.stamp), &self.path)?;
         let bytes = rendered.as_bytes();
-        let offset = {
-            let mut file = self.file.lock().unwrap_or_else(PoisonError::into_inner);
-            let offset = file
-                .seek(SeekFrom::End(0))
-                .map_err(|e| Error::io(&self.path, e))?;
-            file.write_all(bytes)
-                .map_err(|e| Error::io(&self.path, e))?;
-            offset
-        };
+        let offset = self
+            .file
+            .append(bytes)
+            .map_err(|e| Error::io(&self.path, e))?;
         let kept = Kept {
             links: fingerprint,
             offset,
@@ -114,7 +104,7 @@ impl RecordSpool {
             return Ok(None);
         };
         let mut bytes = vec![0; kept.len];
-        self.reader
+        self.file
             .read_exact_at(&mut bytes, kept.offset)
             .map_err(|e| Error::io(&self.path, e))?;
         Ok(Some(Rendered::from_bytes(bytes)))
