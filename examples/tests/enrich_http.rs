@@ -41,7 +41,7 @@ async fn mount(hub: &OfflineHub, route: &str, response: ResponseTemplate) {
         .and(path(route))
         .respond_with(response)
         .with_priority(1)
-        .mount(hub.server())
+        .mount(hub.server().expect("a snapshot Hub"))
         .await;
 }
 

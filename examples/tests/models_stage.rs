@@ -87,7 +87,12 @@ async fn latest_n_costs_one_listing_request_plus_one_card_request_per_model() {
     );
     // One listing page (limit=60) and one resolve-cache request per card.
     assert_eq!(client.stats().total_requests(), 61);
-    let requests = hub.server().received_requests().await.unwrap();
+    let requests = hub
+        .server()
+        .expect("a snapshot Hub")
+        .received_requests()
+        .await
+        .unwrap();
     let listing = requests
         .iter()
         .find(|r| r.url.path() == "/api/models")
@@ -140,13 +145,13 @@ async fn a_card_that_fails_keeps_its_model() {
         .and(path_regex("^/api/resolve-cache/models/gen/model-0003/"))
         .respond_with(ResponseTemplate::new(500))
         .with_priority(1)
-        .mount(hub.server())
+        .mount(hub.server().expect("a snapshot Hub"))
         .await;
     Mock::given(method("GET"))
         .and(path_regex("^/gen/model-0003/resolve/"))
         .respond_with(ResponseTemplate::new(500))
         .with_priority(1)
-        .mount(hub.server())
+        .mount(hub.server().expect("a snapshot Hub"))
         .await;
     let outcome = latest_models(&client(&hub), options(5)).await;
     assert_eq!(outcome.models.len(), 5);
@@ -173,7 +178,7 @@ async fn ids_from_a_file_merge_with_the_listing_by_canonical_id() {
             ResponseTemplate::new(307).insert_header("location", "/api/models/gen/model-0009"),
         )
         .with_priority(1)
-        .mount(hub.server())
+        .mount(hub.server().expect("a snapshot Hub"))
         .await;
     let client = client(&hub);
     let ids = ModelIdList::parse(

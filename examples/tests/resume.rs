@@ -74,7 +74,13 @@ fn journal(folder: &Path) -> Vec<Value> {
 /// The paths the Hub was asked, from request `from` on, with how often.
 async fn paths_since(hub: &OfflineHub, from: usize) -> BTreeMap<String, usize> {
     let mut paths = BTreeMap::new();
-    for r in &hub.server().received_requests().await.unwrap()[from..] {
+    for r in &hub
+        .server()
+        .expect("a snapshot Hub")
+        .received_requests()
+        .await
+        .unwrap()[from..]
+    {
         *paths.entry(r.url.path().to_owned()).or_default() += 1;
     }
     paths
@@ -301,7 +307,12 @@ async fn an_incremental_run_lists_since_the_watermark_and_reuses_unchanged_cards
         .collect();
     assert_no_card_of_the_run_asked(&second, &others);
     let models = m.models.latest + m.models.from_file;
-    let bert_asked: Vec<_> = hub.server().received_requests().await.unwrap()[before..]
+    let bert_asked: Vec<_> = hub
+        .server()
+        .expect("a snapshot Hub")
+        .received_requests()
+        .await
+        .unwrap()[before..]
         .iter()
         .filter(|r| {
             r.url

@@ -2,9 +2,11 @@
 //!
 //! See `examples/offline-hub/README.md` for what it holds and answers.
 
+mod answer;
 mod arxiv;
 mod faulty_proxy;
 pub mod generate;
+mod latency_server;
 mod snapshot;
 mod synthetic;
 
@@ -15,6 +17,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::{Map, Value};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+use answer::Answer;
+use latency_server::LatencyServer;
 
 pub use arxiv::{ArxivFeeds, well_formed as arxiv_id_well_formed};
 pub use faulty_proxy::FaultyProxy;
@@ -66,8 +71,16 @@ impl FaultPlan {
 
 /// The offline Hub: a loopback server answering like the Hub from a [`Snapshot`].
 pub struct OfflineHub {
-    server: MockServer,
+    server: Server,
     counters: Arc<Counters>,
+}
+
+/// What serves an offline Hub.
+enum Server {
+    /// The snapshot Hub: wiremock, so tests can mount answers over it.
+    Mock(MockServer),
+    /// The synthetic (benchmark) Hub: its own server, answers exactly `latency` late.
+    Timed(LatencyServer),
 }
 
 impl OfflineHub {
@@ -87,7 +100,7 @@ impl OfflineHub {
         faults: Option<FaultPlan>,
     ) -> std::io::Result<Self> {
         let server = MockServer::start().await;
-        Ok(Self::mount(server, snapshot, faults, None).await)
+        Ok(Self::mount(server, snapshot, faults).await)
     }
 
     /// Serve `snapshot` plus the synthetic models of `synthetic` (a benchmark Hub), on a free
@@ -97,6 +110,11 @@ impl OfflineHub {
     /// The listing (`/api/models`) serves the synthetic models only, newest first, whatever its
     /// `sort`, `search` or `filter`; model info and cards answer for synthetic and snapshot
     /// models alike.
+    ///
+    /// Served by a server of its own rather than wiremock (so [`OfflineHub::server`] is `None`):
+    /// answers are built on two threads and each is sent [`SyntheticHub::latency`] after its
+    /// request arrived, so a benchmark's client sees the latency it injected and not the mock's
+    /// own work.
     pub async fn serve_synthetic(
         snapshot: Snapshot,
         synthetic: SyntheticHub,
@@ -111,57 +129,65 @@ impl OfflineHub {
         snapshot: Snapshot,
         synthetic: SyntheticHub,
     ) -> std::io::Result<Self> {
-        let server = MockServer::builder()
-            .listener(listener)
-            .disable_request_recording()
-            .start()
-            .await;
         // Without a quota of its own, a plan big enough for any benchmark — still counted
         // honestly, so `r` only goes down within a window, as the Hub's does.
         let (quota, window) = synthetic.quota.unwrap_or(SyntheticHub::UNLIMITED);
         let faults = Some(FaultPlan::every(0).with_quota(quota, window));
-        Ok(Self::mount(server, snapshot, faults, Some(synthetic)).await)
+        let responder = Arc::new(HubResponder::new(snapshot, faults, Some(synthetic)));
+        let counters = responder.counters.clone();
+        let latency = responder.latency();
+        let server = LatencyServer::start(
+            listener,
+            latency,
+            Arc::new(move |request: &Request| responder.answer(request)),
+        )?;
+        Ok(Self {
+            server: Server::Timed(server),
+            counters,
+        })
     }
 
-    async fn mount(
-        server: MockServer,
-        snapshot: Snapshot,
-        faults: Option<FaultPlan>,
-        synthetic: Option<SyntheticHub>,
-    ) -> Self {
-        let model_tags = snapshot.model_tags_by_type();
-        let dataset_tags = snapshot.dataset_tags_by_type();
-        let counters = Arc::<Counters>::default();
+    async fn mount(server: MockServer, snapshot: Snapshot, faults: Option<FaultPlan>) -> Self {
+        let responder = HubResponder::new(snapshot, faults, None);
+        let counters = responder.counters.clone();
         Mock::given(wiremock::matchers::any())
-            .respond_with(HubResponder {
-                snapshot,
-                model_tags,
-                dataset_tags,
-                faults,
-                synthetic,
-                counters: counters.clone(),
-            })
+            .respond_with(responder)
             .mount(&server)
             .await;
-        Self { server, counters }
+        Self {
+            server: Server::Mock(server),
+            counters,
+        }
     }
 
     /// The base URL to use as `HF_ENDPOINT` (and as the arXiv endpoint: `/api/query` is served
     /// here too).
     pub fn uri(&self) -> String {
-        self.server.uri()
+        match &self.server {
+            Server::Mock(server) => server.uri(),
+            Server::Timed(server) => server.uri().to_owned(),
+        }
     }
 
     /// The mock server itself, to mount extra answers (faults, redirects) over the snapshot's:
-    /// mounts with a higher priority (a lower number than the default 5) win.
-    pub fn server(&self) -> &MockServer {
-        &self.server
+    /// mounts with a higher priority (a lower number than the default 5) win. `None` for a
+    /// synthetic Hub, which has a server of its own (see
+    /// [`OfflineHub::serve_synthetic`]).
+    pub fn server(&self) -> Option<&MockServer> {
+        match &self.server {
+            Server::Mock(server) => Some(server),
+            Server::Timed(_) => None,
+        }
     }
 
     /// How many requests the server has answered (those answered by extra mounts included,
     /// unless requests are only counted, as on a synthetic Hub).
     pub async fn request_count(&self) -> usize {
-        match self.server.received_requests().await {
+        let recorded = match &self.server {
+            Server::Mock(server) => server.received_requests().await,
+            Server::Timed(_) => None,
+        };
+        match recorded {
             Some(requests) => requests.len(),
             None => self.counters.all.load(Ordering::SeqCst),
         }
@@ -271,10 +297,45 @@ struct HubResponder {
 
 impl Respond for HubResponder {
     fn respond(&self, request: &Request) -> ResponseTemplate {
+        let response = ResponseTemplate::from(self.answer(request));
+        let latency = self.latency();
+        // No delay at all without latency: a zero delay still waits for the timer's next tick
+        // (about a millisecond per answer).
+        if latency.is_zero() {
+            response
+        } else {
+            response.set_delay(latency)
+        }
+    }
+}
+
+impl HubResponder {
+    fn new(snapshot: Snapshot, faults: Option<FaultPlan>, synthetic: Option<SyntheticHub>) -> Self {
+        Self {
+            model_tags: snapshot.model_tags_by_type(),
+            dataset_tags: snapshot.dataset_tags_by_type(),
+            snapshot,
+            faults,
+            synthetic,
+            counters: Arc::default(),
+        }
+    }
+
+    /// The time every answer waits.
+    fn latency(&self) -> std::time::Duration {
+        self.faults
+            .and_then(|f| f.latency)
+            .or(self.synthetic.map(|s| s.latency))
+            .unwrap_or_default()
+    }
+
+    /// The answer to `request`, counted, with its rate-limit headers (sent after
+    /// [`HubResponder::latency`]).
+    fn answer(&self, request: &Request) -> Answer {
         let path = request.url.path();
         if path == "/_mock/requests" {
             let by_route = self.counters.by_route();
-            return ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            return Answer::new(200).set_body_json(serde_json::json!({
                 "total": self.counters.all.load(Ordering::SeqCst),
                 "by_route": by_route,
             }));
@@ -301,11 +362,11 @@ impl Respond for HubResponder {
             policy = (tight, seconds.max(1) as usize);
         }
         let response = if over_quota {
-            ResponseTemplate::new(429).set_body_json(
+            Answer::new(429).set_body_json(
                 serde_json::json!({"error": "You have exceeded the rate limit (offline Hub quota)"}),
             )
         } else if self.faults.is_some_and(|f| f.faults(number)) {
-            ResponseTemplate::new(503)
+            Answer::new(503)
                 .insert_header("retry-after", "0")
                 .set_body_json(
                     serde_json::json!({"error": "Service Unavailable (offline Hub fault)"}),
@@ -314,7 +375,7 @@ impl Respond for HubResponder {
             self.route(path, request)
         };
         let (policy_quota, policy_window) = policy;
-        let response = response
+        response
             .insert_header(
                 "ratelimit",
                 format!("\"{bucket}\";r={remaining};t={reset}").as_str(),
@@ -324,23 +385,9 @@ impl Respond for HubResponder {
                 format!("\"fixed window\";\"{bucket}\";q={policy_quota};w={policy_window}")
                     .as_str(),
             )
-            .insert_header("x-request-id", format!("offline-hub-{number}").as_str());
-        let latency = self
-            .faults
-            .and_then(|f| f.latency)
-            .or(self.synthetic.map(|s| s.latency))
-            .unwrap_or_default();
-        // No delay at all without latency: a zero delay still waits for the timer's next tick
-        // (about a millisecond per answer).
-        if latency.is_zero() {
-            response
-        } else {
-            response.set_delay(latency)
-        }
+            .insert_header("x-request-id", format!("offline-hub-{number}").as_str())
     }
-}
 
-impl HubResponder {
     /// A model info body, from the synthetic models or the snapshot.
     fn model(&self, id: &str) -> Option<Cow<'_, Map<String, Value>>> {
         if let Some(n) = self.synthetic.and_then(|s| s.number(id)) {
@@ -365,23 +412,23 @@ impl HubResponder {
         )
     }
 
-    fn route(&self, path: &str, request: &Request) -> ResponseTemplate {
+    fn route(&self, path: &str, request: &Request) -> Answer {
         if path == "/api/models" {
             self.list(request)
         } else if path == "/api/models-tags-by-type" {
-            ResponseTemplate::new(200).set_body_json(&self.model_tags)
+            Answer::new(200).set_body_json(&self.model_tags)
         } else if path == "/api/datasets-tags-by-type" {
-            ResponseTemplate::new(200).set_body_json(&self.dataset_tags)
+            Answer::new(200).set_body_json(&self.dataset_tags)
         } else if path == "/api/tasks" {
             match &self.snapshot.tasks {
-                Some(tasks) => ResponseTemplate::new(200).set_body_json(tasks),
+                Some(tasks) => Answer::new(200).set_body_json(tasks),
                 None => not_found("EntryNotFound", "Not found"),
             }
         } else if path == "/api/query" {
             self.arxiv(request)
         } else if let Some(id) = path.strip_prefix("/api/papers/") {
             match self.snapshot.papers.get(id) {
-                Some(paper) => ResponseTemplate::new(200).set_body_json(paper),
+                Some(paper) => Answer::new(200).set_body_json(paper),
                 None => not_found("EntryNotFound", "Paper not found"),
             }
         } else if let Some(rest) = path.strip_prefix("/api/datasets/") {
@@ -397,7 +444,7 @@ impl HubResponder {
         }
     }
 
-    fn arxiv(&self, request: &Request) -> ResponseTemplate {
+    fn arxiv(&self, request: &Request) -> Answer {
         let get = |key: &str| {
             request
                 .url
@@ -410,21 +457,21 @@ impl HubResponder {
             .and_then(|m| m.parse().ok())
             .unwrap_or(10);
         let (status, feed) = self.snapshot.arxiv.answer(&ids, max);
-        ResponseTemplate::new(status).set_body_raw(feed, "application/atom+xml; charset=UTF-8")
+        Answer::new(status).set_body_raw(feed, "application/atom+xml; charset=UTF-8")
     }
 
     /// The configured error of a repository (`models/{id}`, `datasets/{id}`), if any.
-    fn error(&self, kind: &str, id: &str) -> Option<ResponseTemplate> {
+    fn error(&self, kind: &str, id: &str) -> Option<Answer> {
         let e = self.snapshot.errors.get(&format!("{kind}/{id}"))?;
         Some(
-            ResponseTemplate::new(e.status)
+            Answer::new(e.status)
                 .insert_header("x-error-code", e.code.as_str())
                 .insert_header("x-error-message", e.message.as_str())
                 .set_body_json(serde_json::json!({ "error": e.message })),
         )
     }
 
-    fn dataset(&self, rest: &str, request: &Request) -> ResponseTemplate {
+    fn dataset(&self, rest: &str, request: &Request) -> Answer {
         let (rest, croissant) = match rest.strip_suffix("/croissant") {
             Some(r) => (r, true),
             None => (rest, false),
@@ -451,17 +498,17 @@ impl HubResponder {
         };
         if croissant {
             return match self.snapshot.croissant.get(id) {
-                Some(c) => ResponseTemplate::new(200).set_body_json(c),
+                Some(c) => Answer::new(200).set_body_json(c),
                 None => not_found(
                     "EntryNotFound",
                     "No Croissant: the dataset has no Parquet conversion",
                 ),
             };
         }
-        ResponseTemplate::new(200).set_body_json(Value::Object(unexpanded(body, request)))
+        Answer::new(200).set_body_json(Value::Object(unexpanded(body, request)))
     }
 
-    fn list(&self, request: &Request) -> ResponseTemplate {
+    fn list(&self, request: &Request) -> Answer {
         let query: Vec<(String, String)> = request
             .url
             .query_pairs()
@@ -494,7 +541,7 @@ impl HubResponder {
                 .map(|n| Value::Object(list_item(&synthetic.body(n), &expand, full)))
                 .collect();
             return with_next_link(
-                ResponseTemplate::new(200).set_body_json(items),
+                Answer::new(200).set_body_json(items),
                 request,
                 &query,
                 offset + page,
@@ -532,7 +579,7 @@ impl HubResponder {
             .map(|m| Value::Object(list_item(m, &expand, full)))
             .collect();
         with_next_link(
-            ResponseTemplate::new(200).set_body_json(items),
+            Answer::new(200).set_body_json(items),
             request,
             &query,
             offset + page,
@@ -540,7 +587,7 @@ impl HubResponder {
         )
     }
 
-    fn info(&self, rest: &str, request: &Request) -> ResponseTemplate {
+    fn info(&self, rest: &str, request: &Request) -> Answer {
         let (id, revision) = match rest.split_once("/revision/") {
             Some((id, rev)) => (id, Some(rev)),
             None => (rest, None),
@@ -558,15 +605,15 @@ impl HubResponder {
         let Some(model) = self.model(id) else {
             return not_found("RepoNotFound", "Repository not found");
         };
-        ResponseTemplate::new(200).set_body_json(Value::Object(unexpanded(&model, request)))
+        Answer::new(200).set_body_json(Value::Object(unexpanded(&model, request)))
     }
 
-    fn resolve(&self, id: &str, file: &str) -> ResponseTemplate {
+    fn resolve(&self, id: &str, file: &str) -> Answer {
         if let Some(e) = self.error("models", id) {
             return e;
         }
         if let Some(canonical) = self.snapshot.model_redirects.get(id) {
-            return ResponseTemplate::new(307)
+            return Answer::new(307)
                 .insert_header("location", format!("/{canonical}/resolve/{file}").as_str())
                 .set_body_string("Temporary Redirect.");
         }
@@ -576,7 +623,7 @@ impl HubResponder {
         let sha = model.get("sha").and_then(Value::as_str).unwrap_or("main");
         let name = file.split_once('/').map_or(file, |(_, name)| name);
         // Like the Hub: the commit and the file's ETag already on the redirect.
-        let mut response = ResponseTemplate::new(307)
+        let mut response = Answer::new(307)
             .insert_header(
                 "location",
                 format!("/api/resolve-cache/models/{id}/{sha}/{name}").as_str(),
@@ -589,7 +636,7 @@ impl HubResponder {
         response
     }
 
-    fn resolve_cache(&self, rest: &str, request: &Request) -> ResponseTemplate {
+    fn resolve_cache(&self, rest: &str, request: &Request) -> Answer {
         // {owner}/{name}/{sha}/{file} or {name}/{sha}/{file}
         let parts: Vec<&str> = rest.split('/').collect();
         let (id, sha, file) = match parts.as_slice() {
@@ -612,10 +659,9 @@ impl HubResponder {
                     .get("if-none-match")
                     .is_some_and(|v| v.as_bytes() == etag.as_bytes());
                 let answer = if unchanged {
-                    ResponseTemplate::new(304)
+                    Answer::new(304)
                 } else {
-                    ResponseTemplate::new(200)
-                        .set_body_raw(card.into_owned(), "text/plain; charset=utf-8")
+                    Answer::new(200).set_body_raw(card.into_owned(), "text/plain; charset=utf-8")
                 };
                 answer
                     .insert_header("etag", etag.as_str())
@@ -634,12 +680,12 @@ fn card_etag(card: &str) -> String {
 /// `response` with a `Link: <…>; rel="next"` to the page at `next` when `total` goes beyond it.
 /// The link is absolute, like the Hub's, and keeps every parameter but the cursor.
 fn with_next_link(
-    response: ResponseTemplate,
+    response: Answer,
     request: &Request,
     query: &[(String, String)],
     next_offset: usize,
     total: usize,
-) -> ResponseTemplate {
+) -> Answer {
     if next_offset >= total {
         return response;
     }
@@ -664,12 +710,12 @@ fn with_next_link(
 }
 
 /// A 307 to `to` (a path), keeping the query, as the Hub answers a renamed repository.
-fn redirect(to: String, request: &Request) -> ResponseTemplate {
+fn redirect(to: String, request: &Request) -> Answer {
     let location = match request.url.query() {
         Some(q) => format!("{to}?{q}"),
         None => to,
     };
-    ResponseTemplate::new(307)
+    Answer::new(307)
         .insert_header("location", location.as_str())
         .set_body_raw(
             format!("Temporary Redirect. Redirecting to {location}"),
@@ -698,8 +744,8 @@ fn unexpanded(body: &Map<String, Value>, request: &Request) -> Map<String, Value
     }
 }
 
-fn not_found(code: &str, message: &str) -> ResponseTemplate {
-    ResponseTemplate::new(404)
+fn not_found(code: &str, message: &str) -> Answer {
+    Answer::new(404)
         .insert_header("x-error-code", code)
         .insert_header("x-error-message", message)
         .set_body_json(serde_json::json!({ "error": message }))
