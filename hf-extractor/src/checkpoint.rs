@@ -22,6 +22,7 @@ use hf_identifiers::BaseModelRef;
 use serde::{Deserialize, Serialize};
 
 use crate::append_file::{AppendFile, create_read_write};
+use crate::derived_ahead::DerivedAhead;
 use crate::error::{Error, Result};
 use crate::json_stream::Rendered;
 use crate::languages_ahead::{KnownLanguages, LanguagesAhead};
@@ -90,6 +91,14 @@ pub struct Stored {
     len: u32,
 }
 
+#[cfg(test)]
+impl Stored {
+    /// A place for tests of what is kept by place.
+    pub(crate) fn at(offset: u64) -> Self {
+        Self { offset, len: 1 }
+    }
+}
+
 /// The journal of a run folder, appended from any task or thread, read back by [`Stored`]
 /// place. Cloning it is cheap: the clones share one file.
 #[derive(Debug, Clone)]
@@ -108,6 +117,9 @@ struct Journal {
     /// When the run writes model records: each record rendered once (see
     /// [`crate::record_spool`]).
     records: OnceLock<RecordSpool>,
+    /// When the run computes who shares the models or their citation chunks: those values,
+    /// derived as each model is journaled (see [`crate::derived_ahead`]).
+    derived: OnceLock<DerivedAhead>,
 }
 
 impl Checkpoint {
@@ -151,6 +163,7 @@ impl Checkpoint {
                 file,
                 languages_ahead: OnceLock::new(),
                 records: OnceLock::new(),
+                derived: OnceLock::new(),
             }),
         })
     }
@@ -166,6 +179,19 @@ impl Checkpoint {
         self.journal
             .languages_ahead
             .get_or_init(LanguagesAhead::start);
+    }
+
+    /// From now on, derive who shares each model journaled (`sharedby`) and its citation
+    /// chunk (`citation`) as it is journaled (see [`crate::derived_ahead`]).
+    pub(crate) fn derive_ahead(&self, sharedby: bool, citation: bool) {
+        self.journal
+            .derived
+            .get_or_init(|| DerivedAhead::new(sharedby, citation));
+    }
+
+    /// The values derived as the models were journaled, if the run derives any.
+    pub(crate) fn derived(&self) -> Option<&DerivedAhead> {
+        self.journal.derived.get()
     }
 
     /// The README languages detected ahead so far (waiting for the cards handed over); the
@@ -257,14 +283,18 @@ impl Checkpoint {
             position: usize,
             model: &'m FetchedModel,
         }
-        if let Some(ahead) = self.journal.languages_ahead.get() {
-            ahead.submit(model.card.as_deref());
-        }
-        self.append_line(&ModelLine {
+        let at = self.append_line(&ModelLine {
             source,
             position,
             model,
-        })
+        })?;
+        if let Some(ahead) = self.journal.languages_ahead.get() {
+            ahead.submit(at, model.card.as_deref());
+        }
+        if let Some(derived) = self.journal.derived.get() {
+            derived.add(at, model);
+        }
+        Ok(at)
     }
 
     /// Append a model merged from both sources; returns its place.

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use hf_enrich::citation::citation_chunks;
-use hf_enrich::readme_languages::{ReadmeLanguage, readme_languages_with};
+use hf_enrich::readme_languages::{ReadmeLanguage, card_languages, readme_languages_with};
 use hf_enrich::sharedby::{SharedByRef, identify_sharedby, sharedby_entities};
 
 use serde::Serialize;
@@ -35,6 +35,12 @@ fn write_map<T: Serialize>(
     Ok(Output::Written(written))
 }
 
+/// Who shares each model: as derived when it was journaled, or read back.
+fn sharedby_map(models: &RunModels<'_>) -> Result<BTreeMap<String, Vec<SharedByRef>>> {
+    let derived = models.derived();
+    models.map_known(|at| derived?.sharedby(at), identify_sharedby)
+}
+
 /// Compute one of these assets into `file` of `folder`: (records, failures, what was written).
 pub(crate) fn compute(
     name: &str,
@@ -45,7 +51,7 @@ pub(crate) fn compute(
 ) -> Result<(u64, u64, Output)> {
     let (count, value) = match name {
         "hf_identified_sharedby" => {
-            let map = state.models.map(identify_sharedby)?;
+            let map = sharedby_map(&state.models)?;
             let written = write_map(folder, file, &map)?;
             let count = map.len();
             *state.sharedby = Some(map);
@@ -54,7 +60,7 @@ pub(crate) fn compute(
         "hf_enriched_sharedby" => {
             let map = match state.sharedby.take() {
                 Some(map) => map,
-                None => state.models.map(identify_sharedby)?,
+                None => sharedby_map(&state.models)?,
             };
             let records = sharedby_entities(&map, stamp);
             *state.sharedby = Some(map);
@@ -62,16 +68,20 @@ pub(crate) fn compute(
         }
         "readme_languages" => {
             let known = state.models.known_languages();
-            let map = state
-                .models
-                .map(|models| readme_languages_with(models, |card| known.of(card)))?;
+            let map = state.models.map_known(
+                |at| known.of(at),
+                |models| readme_languages_with(models, card_languages),
+            )?;
             let written = write_map(folder, file, &map)?;
             let count = map.len();
             *state.readme = Some(map);
             (count, written)
         }
         "chunks_citation" => {
-            let map = state.models.map(citation_chunks)?;
+            let derived = state.models.derived();
+            let map = state
+                .models
+                .map_known(|at| derived?.citation(at), citation_chunks)?;
             (map.len(), write_map(folder, file, &map)?)
         }
         "sources" => (

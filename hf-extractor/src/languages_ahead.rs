@@ -2,12 +2,13 @@
 //!
 //! Detecting a card's languages (`readme_languages`) is the largest CPU cost of a run after its
 //! requests, and it needs nothing but the card. So when the run selects that asset, each card
-//! is handed as it arrives to background threads ([`LanguagesAhead::submit`]), which keep the
-//! languages per card (by the SHA-256 of its text, so a card is only ever matched with its own
-//! languages). The asset then looks each model's card up ([`KnownLanguages::of`]) and detects
-//! only the cards not seen: those of models loaded from elsewhere (`--from`, `--resume`, shards),
-//! and those dropped because the threads were behind — the hand-off never waits, so it never
-//! slows the requests, and the queue of cards waiting is bounded.
+//! is handed as it is journaled to background threads ([`LanguagesAhead::submit`]), which keep
+//! the languages per card by the model's place in the journal ([`Stored`]: one place, one card,
+//! so a card is only ever matched with its own languages). The asset then looks each model's
+//! place up ([`KnownLanguages::of`]) and reads back and detects only the cards not seen: those
+//! of models loaded from elsewhere (`--from`, `--resume`, shards), and those dropped because the
+//! threads were behind — the hand-off never waits, so it never slows the requests, and the
+//! queue of cards waiting is bounded.
 
 use std::collections::HashMap;
 use std::num::NonZeroUsize;
@@ -16,29 +17,19 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
 use hf_enrich::readme_languages::{ReadmeLanguage, card_languages};
-use sha2::{Digest, Sha256};
+
+use crate::checkpoint::Stored;
 
 /// Cards waiting for a thread, at most (4 KB each for a typical card).
 const QUEUE: usize = 1024;
 
-/// A card, by the first 128 bits of the SHA-256 of its text.
-type CardKey = [u8; 16];
-
-fn key(card: &str) -> CardKey {
-    let digest = Sha256::digest(card.as_bytes());
-    let mut key = CardKey::default();
-    let len = key.len();
-    key.copy_from_slice(&digest[..len]);
-    key
-}
-
-/// What each thread found: languages by card.
-type Found = HashMap<CardKey, Vec<ReadmeLanguage>>;
+/// What each thread found: languages by the place of the card's model in the journal.
+type Found = HashMap<Stored, Vec<ReadmeLanguage>>;
 
 /// Background threads detecting the languages of the cards handed to them.
 #[derive(Debug)]
 pub(crate) struct LanguagesAhead {
-    cards: Mutex<Option<SyncSender<String>>>,
+    cards: Mutex<Option<SyncSender<(Stored, String)>>>,
     workers: Mutex<Vec<JoinHandle<Found>>>,
 }
 
@@ -50,7 +41,7 @@ impl LanguagesAhead {
     }
 
     fn start_on(threads: usize, queue: usize) -> Self {
-        let (cards, receiver) = sync_channel::<String>(queue);
+        let (cards, receiver) = sync_channel::<(Stored, String)>(queue);
         let receiver = Arc::new(Mutex::new(receiver));
         // A thread that cannot start leaves its cards to the asset.
         let workers = (0..threads)
@@ -68,14 +59,14 @@ impl LanguagesAhead {
         }
     }
 
-    /// Hand a card over, if a thread can take it soon (else it is detected later, by the
-    /// asset); never waits.
-    pub(crate) fn submit(&self, card: Option<&str>) {
+    /// Hand over the card of the model journaled `at`, if a thread can take it soon (else it
+    /// is detected later, by the asset); never waits.
+    pub(crate) fn submit(&self, at: Stored, card: Option<&str>) {
         let Some(card) = card else { return };
         let cards = self.cards.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(cards) = cards.as_ref() {
             // Full (the threads are behind) or stopped: the asset detects it.
-            let _ = cards.try_send(card.to_owned());
+            let _ = cards.try_send((at, card.to_owned()));
         }
     }
 
@@ -112,15 +103,15 @@ impl Drop for LanguagesAhead {
 }
 
 /// One thread: detect the cards queued until the queue closes.
-fn detect_all(receiver: &Mutex<Receiver<String>>) -> Found {
+fn detect_all(receiver: &Mutex<Receiver<(Stored, String)>>) -> Found {
     let mut found = Found::new();
     loop {
         let card = receiver
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .recv();
-        let Ok(card) = card else { return found };
-        found.insert(key(&card), card_languages(&card));
+        let Ok((at, card)) = card else { return found };
+        found.insert(at, card_languages(&card));
     }
 }
 
@@ -129,12 +120,9 @@ fn detect_all(receiver: &Mutex<Receiver<String>>) -> Found {
 pub(crate) struct KnownLanguages(Found);
 
 impl KnownLanguages {
-    /// The languages of `card`: as detected ahead, or detected now.
-    pub(crate) fn of(&self, card: &str) -> Vec<ReadmeLanguage> {
-        match self.0.get(&key(card)) {
-            Some(found) => found.clone(),
-            None => card_languages(card),
-        }
+    /// The languages of the card of the model journaled `at`, if detected ahead.
+    pub(crate) fn of(&self, at: Stored) -> Option<Vec<ReadmeLanguage>> {
+        self.0.get(&at).cloned()
     }
 
     /// How many cards were detected ahead.
@@ -170,34 +158,36 @@ mod tests {
     fn languages_found_ahead_are_those_found_later() {
         let cards = sample_cards();
         let ahead = LanguagesAhead::start_on(2, cards.len());
-        for card in &cards {
-            ahead.submit(Some(card));
+        for (n, card) in cards.iter().enumerate() {
+            ahead.submit(Stored::at(n as u64), Some(card));
         }
-        ahead.submit(None);
+        ahead.submit(Stored::at(cards.len() as u64), None);
         let known = ahead.known();
         assert_eq!(known.len(), cards.len());
-        for card in &cards {
-            assert_eq!(known.of(card), card_languages(card), "{card:.60}");
+        for (n, card) in cards.iter().enumerate() {
+            assert_eq!(
+                known.of(Stored::at(n as u64)),
+                Some(card_languages(card)),
+                "{card:.60}"
+            );
         }
+        assert_eq!(known.of(Stored::at(cards.len() as u64)), None, "no card");
         // Stopped: nothing more is taken, and nothing is found twice.
-        ahead.submit(Some(EN));
+        ahead.submit(Stored::at(0), Some(EN));
         assert_eq!(ahead.known().len(), 0);
     }
 
     #[test]
-    fn a_card_not_seen_or_dropped_is_detected_when_asked() {
+    fn a_card_not_seen_or_dropped_is_not_known() {
         // No thread and a queue of one: the first card waits (and is never detected), the
         // others are dropped; none of the hand-offs waits.
         let cards = sample_cards();
         let ahead = LanguagesAhead::start_on(0, 1);
-        for card in &cards {
-            ahead.submit(Some(card));
+        for (n, card) in cards.iter().enumerate() {
+            ahead.submit(Stored::at(n as u64), Some(card));
         }
         let known = ahead.known();
         assert_eq!(known.len(), 0);
-        for card in &cards {
-            assert_eq!(known.of(card), card_languages(card));
-        }
-        assert_eq!(KnownLanguages::default().of(EN)[0].code, "en");
+        assert_eq!(known.of(Stored::at(0)), None);
     }
 }

@@ -7,6 +7,7 @@ mod append_file;
 pub mod assets;
 pub mod checkpoint;
 pub mod config;
+mod derived_ahead;
 pub mod downstream;
 mod downstream_assets;
 pub mod error;

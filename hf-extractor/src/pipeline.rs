@@ -25,7 +25,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::assets::{self, graph};
-use crate::checkpoint::{Checkpoint, Event};
+use crate::checkpoint::{Checkpoint, Event, Stored};
 use crate::config::ExtractorConfig;
 use crate::error::{Error, Result};
 use crate::incremental::{EarlierRun, Incremental};
@@ -439,6 +439,13 @@ impl HfExtractor {
         let plan = assets::plan(&selection, &available);
         if plan.iter().any(|a| a == "readme_languages") {
             checkpoint.detect_languages_ahead();
+        }
+        let sharedby = plan
+            .iter()
+            .any(|a| a == "hf_identified_sharedby" || a == "hf_enriched_sharedby");
+        let citation = plan.iter().any(|a| a == "chunks_citation");
+        if sharedby || citation {
+            checkpoint.derive_ahead(sharedby, citation);
         }
         if plan.iter().any(|a| RECORD_ASSETS.contains(&a.as_str())) {
             checkpoint.keep_records(&stamp)?;
@@ -1400,14 +1407,19 @@ pub(crate) struct RunModels<'s> {
 }
 
 impl RunModels<'_> {
-    /// A per-model map computed by `f` over the models, one model at a time per core (so no
-    /// card is held longer than its own turn), merged in the models' order.
-    pub(crate) fn map<T: Send>(
+    /// A per-model map: a model's value as `known` by its place in the journal (derived as it
+    /// was journaled), or else computed by `f` over the model read back — one model at a time
+    /// per core (so no card is held longer than its own turn), merged in the models' order.
+    pub(crate) fn map_known<T: Send>(
         &self,
+        known: impl Fn(Stored) -> Option<T> + Sync,
         f: impl Fn(&[FetchedModel]) -> BTreeMap<String, T> + Sync,
     ) -> Result<BTreeMap<String, T>> {
         let mut map = BTreeMap::new();
         let of_model = |entry: &Entry| {
+            if let Some(value) = known(entry.at) {
+                return Ok(BTreeMap::from([(entry.key.id.clone(), value)]));
+            }
             let model = self.checkpoint.model(entry.at)?;
             Ok(f(std::slice::from_ref(&model)))
         };
@@ -1421,6 +1433,11 @@ impl RunModels<'_> {
     /// The README languages of the cards journaled, detected while the models arrived.
     pub(crate) fn known_languages(&self) -> crate::languages_ahead::KnownLanguages {
         self.checkpoint.known_languages()
+    }
+
+    /// The values derived as the models were journaled, if the run derives any.
+    pub(crate) fn derived(&self) -> Option<&crate::derived_ahead::DerivedAhead> {
+        self.checkpoint.derived()
     }
 }
 

@@ -1,0 +1,145 @@
+//! Who shares each model and its citation chunk, derived as the model is journaled.
+//!
+//! `hf_identified_sharedby` and `chunks_citation` need one small value per model (the
+//! author or the id's namespace; the first citation section of the card), but computing them
+//! after the network stage meant reading every model back from the journal, card and all — at
+//! 10,000 models, about 100 ms each, on the run's critical path. When the run selects them,
+//! [`Checkpoint::append_model`](crate::checkpoint::Checkpoint::append_model) hands each model
+//! to [`DerivedAhead::add`] on the thread that journals it, which keeps the values by the
+//! model's place in the journal ([`Stored`]: one place, one model, so a value is only ever
+//! matched with its own model). The assets take them ([`DerivedAhead::sharedby`],
+//! [`DerivedAhead::citation`]) and read back only the models journaled without them: those
+//! merged from both sources, and those of a resumed run.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+
+use hf_enrich::citation::{CitationChunk, citation_chunks};
+use hf_enrich::models::FetchedModel;
+use hf_enrich::sharedby::{SharedByRef, identify_sharedby};
+
+use crate::checkpoint::Stored;
+
+/// What is derived for one model (each only when the run selects its asset).
+#[derive(Debug, Default)]
+struct Derived {
+    sharedby: Option<Vec<SharedByRef>>,
+    citation: Option<Option<CitationChunk>>,
+}
+
+/// The values derived so far, by journal place.
+#[derive(Debug)]
+pub(crate) struct DerivedAhead {
+    sharedby: bool,
+    citation: bool,
+    found: Mutex<HashMap<Stored, Derived>>,
+}
+
+impl DerivedAhead {
+    /// Derive who shares each model (`sharedby`) and its citation chunk (`citation`).
+    pub(crate) fn new(sharedby: bool, citation: bool) -> Self {
+        Self {
+            sharedby,
+            citation,
+            found: Mutex::default(),
+        }
+    }
+
+    /// Derive the values of `model`, journaled `at`.
+    pub(crate) fn add(&self, at: Stored, model: &FetchedModel) {
+        let one = std::slice::from_ref(model);
+        let derived = Derived {
+            sharedby: self.sharedby.then(|| {
+                identify_sharedby(one)
+                    .into_values()
+                    .next()
+                    .unwrap_or_default()
+            }),
+            citation: self
+                .citation
+                .then(|| citation_chunks(one).into_values().next().flatten()),
+        };
+        self.lock().insert(at, derived);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Stored, Derived>> {
+        self.found.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Who shares the model journaled `at`, if derived (taken: a second call finds nothing).
+    pub(crate) fn sharedby(&self, at: Stored) -> Option<Vec<SharedByRef>> {
+        self.take(at, |d| d.sharedby.take())
+    }
+
+    /// The citation chunk of the model journaled `at`, if derived (taken).
+    pub(crate) fn citation(&self, at: Stored) -> Option<Option<CitationChunk>> {
+        self.take(at, |d| d.citation.take())
+    }
+
+    /// Take a value of the model journaled `at`; a model with nothing left is forgotten.
+    fn take<T>(&self, at: Stored, value: impl FnOnce(&mut Derived) -> Option<T>) -> Option<T> {
+        let mut found = self.lock();
+        let derived = found.get_mut(&at)?;
+        let taken = value(derived);
+        if derived.sharedby.is_none() && derived.citation.is_none() {
+            found.remove(&at);
+        }
+        taken
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::checkpoint::Checkpoint;
+    use crate::checkpoint::tests::model;
+    use hf_enrich::models::ModelSource;
+
+    const CITED: &str = "# Model\n\n## Citation\n\n```bibtex\n@misc{a, title={A}}\n```\n";
+
+    #[test]
+    fn values_derived_as_journaled_are_those_of_the_model_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Checkpoint::create(dir.path()).unwrap();
+        journal.derive_ahead(true, true);
+        let models = [model("org/cited", CITED), model("solo", "# No citation")];
+        let places: Vec<Stored> = models
+            .iter()
+            .enumerate()
+            .map(|(n, m)| journal.append_model(ModelSource::Latest, n, m).unwrap())
+            .collect();
+        let derived = journal.derived().unwrap();
+        for at in places {
+            let back = journal.model(at).unwrap();
+            let one = std::slice::from_ref(&back);
+            let sharedby = identify_sharedby(one).into_values().next().unwrap();
+            let citation = citation_chunks(one).into_values().next().unwrap();
+            assert_eq!(derived.sharedby(at), Some(sharedby), "{}", back.id);
+            assert_eq!(derived.citation(at), Some(citation), "{}", back.id);
+            // Taken: asked again, the asset reads the model back.
+            assert_eq!(derived.sharedby(at), None);
+            assert_eq!(derived.citation(at), None);
+        }
+        assert!(derived.lock().is_empty(), "nothing is kept once taken");
+        let cited = citation_chunks(std::slice::from_ref(&models[0]));
+        assert!(cited["org/cited"].is_some(), "the sample has a citation");
+    }
+
+    #[test]
+    fn only_what_the_run_selects_is_derived() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Checkpoint::create(dir.path()).unwrap();
+        journal.derive_ahead(false, true);
+        let at = journal
+            .append_model(ModelSource::Latest, 0, &model("org/cited", CITED))
+            .unwrap();
+        let derived = journal.derived().unwrap();
+        assert_eq!(derived.sharedby(at), None);
+        assert!(derived.citation(at).unwrap().is_some());
+        // Without derive_ahead, nothing is.
+        let plain = Checkpoint::create(tempfile::tempdir().unwrap().path()).unwrap();
+        assert!(plain.derived().is_none());
+    }
+}
