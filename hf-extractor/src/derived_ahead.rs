@@ -16,15 +16,16 @@ use std::sync::{Mutex, PoisonError};
 
 use hf_enrich::citation::{CitationChunk, citation_chunks};
 use hf_enrich::models::FetchedModel;
-use hf_enrich::sharedby::{SharedByRef, identify_sharedby};
+use hf_enrich::sharedby::{SharedByRef, shared_by};
 
 use crate::checkpoint::Stored;
 
-/// What is derived for one model (each only when the run selects its asset).
+/// What is derived for one model (each only when the run selects its asset; a chunk is boxed so
+/// that the many cards without one cost a pointer).
 #[derive(Debug, Default)]
 struct Derived {
-    sharedby: Option<Vec<SharedByRef>>,
-    citation: Option<Option<CitationChunk>>,
+    sharedby: Option<Option<SharedByRef>>,
+    citation: Option<Option<Box<CitationChunk>>>,
 }
 
 /// The values derived so far, by journal place.
@@ -49,15 +50,14 @@ impl DerivedAhead {
     pub(crate) fn add(&self, at: Stored, model: &FetchedModel) {
         let one = std::slice::from_ref(model);
         let derived = Derived {
-            sharedby: self.sharedby.then(|| {
-                identify_sharedby(one)
+            sharedby: self.sharedby.then(|| shared_by(model)),
+            citation: self.citation.then(|| {
+                citation_chunks(one)
                     .into_values()
                     .next()
-                    .unwrap_or_default()
+                    .flatten()
+                    .map(Box::new)
             }),
-            citation: self
-                .citation
-                .then(|| citation_chunks(one).into_values().next().flatten()),
         };
         self.lock().insert(at, derived);
     }
@@ -67,13 +67,17 @@ impl DerivedAhead {
     }
 
     /// Who shares the model journaled `at`, if derived (taken: a second call finds nothing).
+    /// (As [`identify_sharedby`](hf_enrich::sharedby::identify_sharedby) gives it: none or
+    /// one.)
     pub(crate) fn sharedby(&self, at: Stored) -> Option<Vec<SharedByRef>> {
-        self.take(at, |d| d.sharedby.take())
+        let sharer = self.take(at, |d| d.sharedby.take())?;
+        Some(sharer.into_iter().collect())
     }
 
     /// The citation chunk of the model journaled `at`, if derived (taken).
     pub(crate) fn citation(&self, at: Stored) -> Option<Option<CitationChunk>> {
-        self.take(at, |d| d.citation.take())
+        let chunk = self.take(at, |d| d.citation.take())?;
+        Some(chunk.map(|c| *c))
     }
 
     /// Take a value of the model journaled `at`; a model with nothing left is forgotten.
@@ -96,6 +100,7 @@ mod tests {
     use crate::checkpoint::Checkpoint;
     use crate::checkpoint::tests::model;
     use hf_enrich::models::ModelSource;
+    use hf_enrich::sharedby::identify_sharedby;
 
     const CITED: &str = "# Model\n\n## Citation\n\n```bibtex\n@misc{a, title={A}}\n```\n";
 
