@@ -83,11 +83,16 @@ impl<'w> JsonWriter<'w> {
     /// Append one entry of an object (keys must come in sorted order for the bytes of a
     /// whole-object write).
     pub fn entry<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<()> {
+        self.key(key)?;
+        self.value(value)
+    }
+
+    /// Open an entry of an object: `"key": `.
+    fn key(&mut self, key: &str) -> Result<()> {
         self.open_item()?;
         let key = serde_json::to_vec(key).map_err(|source| self.json(source))?;
         self.write(&key)?;
-        self.write(b": ")?;
-        self.value(value)
+        self.write(b": ")
     }
 
     /// Close the array or object; returns how many elements or entries it holds.
@@ -112,9 +117,22 @@ impl<'w> JsonWriter<'w> {
         Ok(())
     }
 
+    /// One entry of an object whose value is already a [`serde_json::Value`] (as
+    /// [`entry`](Self::entry), without copying the value first).
+    pub fn entry_value(&mut self, key: &str, value: &serde_json::Value) -> Result<()> {
+        self.key(key)?;
+        self.buf.clear();
+        render_value_into(&mut self.buf, value).map_err(|source| self.json(source))?;
+        self.write_buf()
+    }
+
     fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
         self.buf.clear();
         render_into(&mut self.buf, value).map_err(|source| self.json(source))?;
+        self.write_buf()
+    }
+
+    fn write_buf(&mut self) -> Result<()> {
         let buf = std::mem::take(&mut self.buf);
         let written = self.write(&buf);
         self.buf = buf;
@@ -185,20 +203,111 @@ fn render_into<T: Serialize + ?Sized>(
     out: &mut Vec<u8>,
     value: &T,
 ) -> std::result::Result<(), serde_json::Error> {
-    let value = serde_json::to_value(value)?;
-    let pretty = serde_json::to_vec_pretty(&value)?;
-    // Pretty JSON has raw newlines only between tokens (inside strings they are escaped), so
-    // indenting every line by one level is indenting the value.
-    out.reserve(pretty.len() + pretty.len() / 16);
-    let mut lines = pretty.split(|b| *b == b'\n');
-    if let Some(first) = lines.next() {
-        out.extend_from_slice(first);
+    render_value_into(out, &serde_json::to_value(value)?)
+}
+
+/// [`render_into`] of a value that is already a [`serde_json::Value`] (its keys sorted): no
+/// copy of it is made.
+fn render_value_into(
+    out: &mut Vec<u8>,
+    value: &serde_json::Value,
+) -> std::result::Result<(), serde_json::Error> {
+    value.serialize(&mut serde_json::Serializer::with_formatter(
+        out,
+        NestedPretty::default(),
+    ))
+}
+
+/// `serde_json`'s pretty format (two-space indent) for a value one level down: the bytes of
+/// `to_vec_pretty` with every line after the first indented two more spaces, written in one
+/// pass. The same steps as [`serde_json::ser::PrettyFormatter`], counted from one level.
+#[derive(Debug)]
+struct NestedPretty {
+    level: usize,
+    has_value: bool,
+}
+
+impl Default for NestedPretty {
+    fn default() -> Self {
+        Self {
+            level: 1,
+            has_value: false,
+        }
     }
-    for line in lines {
-        out.extend_from_slice(b"\n  ");
-        out.extend_from_slice(line);
+}
+
+impl NestedPretty {
+    fn open<W: ?Sized + Write>(&mut self, out: &mut W, bracket: &[u8]) -> std::io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        out.write_all(bracket)
     }
-    Ok(())
+
+    fn close<W: ?Sized + Write>(&mut self, out: &mut W, bracket: &[u8]) -> std::io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            out.write_all(b"\n")?;
+            self.indent(out)?;
+        }
+        out.write_all(bracket)
+    }
+
+    fn item<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> std::io::Result<()> {
+        out.write_all(if first { b"\n" } else { b",\n" })?;
+        self.indent(out)
+    }
+
+    fn indent<W: ?Sized + Write>(&self, out: &mut W) -> std::io::Result<()> {
+        (0..self.level).try_for_each(|_| out.write_all(b"  "))
+    }
+}
+
+impl serde_json::ser::Formatter for NestedPretty {
+    fn begin_array<W: ?Sized + Write>(&mut self, out: &mut W) -> std::io::Result<()> {
+        self.open(out, b"[")
+    }
+
+    fn end_array<W: ?Sized + Write>(&mut self, out: &mut W) -> std::io::Result<()> {
+        self.close(out, b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + Write>(
+        &mut self,
+        out: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.item(out, first)
+    }
+
+    fn end_array_value<W: ?Sized + Write>(&mut self, _out: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, out: &mut W) -> std::io::Result<()> {
+        self.open(out, b"{")
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, out: &mut W) -> std::io::Result<()> {
+        self.close(out, b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(
+        &mut self,
+        out: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.item(out, first)
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, out: &mut W) -> std::io::Result<()> {
+        out.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, _out: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
 }
 
 /// A writer that hashes (SHA-256) what goes through it.
@@ -383,6 +492,14 @@ mod tests {
                 object.entry(k, v).unwrap();
             }
             prop_assert_eq!(object.finish().unwrap(), map.len() as u64);
+            // A value already a `Value`: the same bytes, the value not copied first.
+            let mut values = Vec::new();
+            let mut object = JsonWriter::object(&mut values, Path::new("t.json"));
+            for (k, v) in &map {
+                object.entry_value(k, v).unwrap();
+            }
+            prop_assert_eq!(object.finish().unwrap(), map.len() as u64);
+            prop_assert_eq!(&values, &bytes);
             let whole = serde_json::to_string_pretty(&Value::Object(map.into_iter().collect())).unwrap();
             prop_assert_eq!(String::from_utf8(bytes).unwrap(), whole);
         }

@@ -334,12 +334,11 @@ impl PackedRun {
                     // Written as a JSON value, as every entry is: the bytes of the references
                     // decoded into their own types.
                     let Some(json) = &m.json[slot] else { continue };
-                    let refs: Vec<serde_json::Value> =
-                        decode(json).map_err(|source| crate::Error::Json {
-                            path: path.to_owned(),
-                            source,
-                        })?;
-                    object.entry(model_id, &refs)?;
+                    let refs = decode(json).map_err(|source| crate::Error::Json {
+                        path: path.to_owned(),
+                        source,
+                    })?;
+                    object.entry_value(model_id, &serde_json::Value::Array(refs))?;
                 }
             }
         }
