@@ -516,11 +516,9 @@ impl CardAsk {
             request = request.if_none_match(etag);
         }
         let mut not_modified = false;
-        let (card, card_etag, card_error) = match request.send_conditional().await {
-            Ok(CardAnswer::Card(card)) => {
-                let card = *card;
-                (Some(card.text), card.etag, None)
-            }
+        // The text only: the card is parsed where it is identified, not in this request's slot.
+        let (card, card_etag, card_error) = match request.send_conditional_text().await {
+            Ok(CardAnswer::Card(card)) => (Some(card.text), card.etag, None),
             Ok(CardAnswer::NotModified) => {
                 not_modified = true;
                 (earlier.and_then(|e| e.text), earlier_etag, None)

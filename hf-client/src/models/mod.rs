@@ -128,12 +128,13 @@ pub struct CardRequest<'c> {
     if_none_match: Option<String>,
 }
 
-/// The answer to a conditional card request ([`CardRequest::send_conditional`]).
+/// The answer to a conditional card request ([`CardRequest::send_conditional`], or
+/// [`CardRequest::send_conditional_text`] with the card as text: `CardAnswer<CardText>`).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
-pub enum CardAnswer {
+pub enum CardAnswer<C = Box<FetchedCard>> {
     /// The card, fetched (boxed: a card is large, the other answers are not).
-    Card(Box<FetchedCard>),
+    Card(C),
     /// `304 Not Modified`: the card is still the one of the `ETag` sent.
     NotModified,
     /// The model has no card.
@@ -152,6 +153,30 @@ pub struct FetchedCard {
     pub url: Url,
     /// The answer's `ETag`.
     pub etag: Option<String>,
+}
+
+/// A model card as served, not parsed ([`CardRequest::send_conditional_text`]).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CardText {
+    /// The card's text as served.
+    pub text: String,
+    /// The URL that answered.
+    pub url: Url,
+    /// The answer's `ETag`.
+    pub etag: Option<String>,
+}
+
+impl CardText {
+    /// The card parsed (front matter, card data and body).
+    pub fn parse(self) -> FetchedCard {
+        FetchedCard {
+            card: ModelCard::parse(&self.text),
+            text: self.text,
+            url: self.url,
+            etag: self.etag,
+        }
+    }
 }
 
 impl CardRequest<'_> {
@@ -209,13 +234,23 @@ impl CardRequest<'_> {
 
     /// Send it, with the `If-None-Match` of [`if_none_match`](Self::if_none_match) if any.
     pub async fn send_conditional(self) -> Result<CardAnswer> {
+        Ok(match self.send_conditional_text().await? {
+            CardAnswer::Card(text) => CardAnswer::Card(Box::new(text.parse())),
+            CardAnswer::NotModified => CardAnswer::NotModified,
+            CardAnswer::Missing => CardAnswer::Missing,
+        })
+    }
+
+    /// [`send_conditional`](Self::send_conditional), the card left as text: for a caller that
+    /// keeps the text and parses it later (or elsewhere), so the request's task does not.
+    pub async fn send_conditional_text(self) -> Result<CardAnswer<CardText>> {
         if let Some(url) = self.resolve_cache_url() {
             match self.client.send(self.request(url)).await {
                 Ok(resp) if resp.status == StatusCode::NOT_MODIFIED => {
                     return Ok(CardAnswer::NotModified);
                 }
                 Ok(resp) if resp.status.is_success() => {
-                    return self.card_of(resp).map(|c| CardAnswer::Card(Box::new(c)));
+                    return self.text_of(resp).map(CardAnswer::Card);
                 }
                 // The commit is known, so the Hub's "no such file" is final.
                 Ok(resp) if is_missing_entry(&resp) => return Ok(CardAnswer::Missing),
@@ -236,7 +271,7 @@ impl CardRequest<'_> {
         {
             return Ok(CardAnswer::Missing);
         }
-        self.card_of(resp).map(|c| CardAnswer::Card(Box::new(c)))
+        self.text_of(resp).map(CardAnswer::Card)
     }
 
     fn request(&self, url: Url) -> HubRequest {
@@ -251,11 +286,10 @@ impl CardRequest<'_> {
         }
     }
 
-    fn card_of(&self, resp: crate::response::HubResponse) -> Result<FetchedCard> {
+    fn text_of(&self, resp: crate::response::HubResponse) -> Result<CardText> {
         let resp = resp.error_for_status(ResourceKind::Model, &self.id)?;
         let text = resp.text()?.to_owned();
-        Ok(FetchedCard {
-            card: ModelCard::parse(&text),
+        Ok(CardText {
             text,
             etag: resp.etag().map(str::to_owned),
             url: resp.url,

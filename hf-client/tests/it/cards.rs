@@ -197,7 +197,35 @@ async fn an_unchanged_card_asked_with_its_etag_is_a_304_without_body() {
         .send_conditional()
         .await
         .unwrap();
-    assert!(matches!(changed, CardAnswer::Card(c) if c.text.contains("BERT")));
+    let CardAnswer::Card(changed) = changed else {
+        panic!("a card: {changed:?}")
+    };
+    assert!(changed.text.contains("BERT"));
+    // The text alone, as served: the same text, ETag and URL; parsed, the same card.
+    let text = client
+        .models()
+        .card(ID)
+        .sha(SHA)
+        .if_none_match("\"0ld\"")
+        .send_conditional_text()
+        .await
+        .unwrap();
+    let CardAnswer::Card(text) = text else {
+        panic!("a card's text: {text:?}")
+    };
+    assert_eq!(text.text, changed.text);
+    assert_eq!(text.etag, changed.etag);
+    assert_eq!(text.url, changed.url);
+    assert_eq!(text.parse(), *changed);
+    let unchanged_text = client
+        .models()
+        .card(ID)
+        .sha(SHA)
+        .if_none_match("\"8c8a1f3\"")
+        .send_conditional_text()
+        .await
+        .unwrap();
+    assert_eq!(unchanged_text, CardAnswer::NotModified);
     // `send` never asks conditionally: it always has the card.
     let card = client
         .models()
@@ -208,7 +236,7 @@ async fn an_unchanged_card_asked_with_its_etag_is_a_304_without_body() {
         .await
         .unwrap();
     assert!(card.is_some());
-    assert_eq!(client.stats().total_requests(), 3);
+    assert_eq!(client.stats().total_requests(), 5);
     let sent = server.received_requests().await.unwrap();
-    assert!(sent[2].headers.get("if-none-match").is_none());
+    assert!(sent[4].headers.get("if-none-match").is_none());
 }
