@@ -11,9 +11,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use futures::{StreamExt, TryStreamExt};
+use futures::StreamExt;
 use hf_client::HfClient;
 use hf_client::models::{CardAnswer, ModelProperty, Sort};
+use hf_client::pagination::Page;
 use hf_client::wire::ModelInfo;
 use serde::{Deserialize, Serialize};
 
@@ -285,22 +286,13 @@ pub async fn latest_models_streaming(
         Sort::CreatedAt
     };
     let resume = plan.resume.clone().unwrap_or_default();
-    let mut list = client
-        .models()
-        .list()
-        .sort(sort)
-        .expand(MODEL_PROPERTIES.iter().copied());
-    if !options.filter_low_info && !unbounded {
-        // Without the filter, exactly N models are needed: no page bigger than that.
-        list = list.limit(options.num_models.saturating_sub(resume.listed).max(1));
-    }
+    // Without the filter, exactly N models are needed: no page bigger than that.
+    let limit = (!options.filter_low_info && !unbounded)
+        .then(|| options.num_models.saturating_sub(resume.listed).max(1));
     let resuming = plan.resume.is_some();
     let mut listing_done = resuming && resume.next.is_none();
-    let pages = match (&resume.next, resuming) {
-        (Some(url), true) => futures::future::Either::Left(list.pages_from_url(url.clone())),
-        _ => futures::future::Either::Right(list.pages()),
-    };
-    let mut pages = std::pin::pin!(pages);
+    let from = resume.next.clone().filter(|_| resuming);
+    let mut pages = PageFeed::start(client.clone(), sort, limit, from);
     outcome.newest_last_modified = resume.newest_last_modified.clone();
     // Cards complete in any order; each carries its listing position so the kept models are
     // the first N in listing order, whatever the timing. Each card request is a task of its
@@ -318,6 +310,13 @@ pub async fn latest_models_streaming(
     let filter = options.filter_low_info;
     loop {
         let want_more = passed + pending.len() + queued.len() < wanted;
+        // The next page is asked while the last few models of this one wait for a slot, so
+        // the card fetches do not stall at each page's end (a page answer takes a few round
+        // trips' time: ask it PAGE_AHEAD round trips of work early).
+        if !listing_done && want_more && queued.len() < threads * PAGE_AHEAD {
+            pages.ask();
+        }
+        let page_asked = pages.asked;
         let mut deliver = |position: usize, model: FetchedModel, rule: Option<LowInfo>| {
             if rule.is_none() {
                 passed += 1;
@@ -355,12 +354,9 @@ pub async fn latest_models_streaming(
                     Err(e) => tracing::error!(error = %e, "a card request was cancelled"),
                 }
             }
-            // The next page is asked while the last few models of this one wait for a slot,
-            // so the card fetches do not stall at each page's end (a page answer takes a few
-            // round trips' time: ask it PAGE_AHEAD round trips of work early).
-            page = pages.try_next(), if !listing_done && want_more && queued.len() < threads * PAGE_AHEAD => {
+            page = pages.next(), if page_asked => {
                 match page {
-                    Ok(Some(page)) => {
+                    Some(Ok(page)) => {
                         let first_position = listed_count;
                         let mut items = Vec::with_capacity(page.items.len());
                         for info in page.items {
@@ -391,8 +387,8 @@ pub async fn latest_models_streaming(
                             listed_count += 1;
                         }
                     }
-                    Ok(None) => listing_done = true,
-                    Err(e) => {
+                    None => listing_done = true,
+                    Some(Err(e)) => {
                         tracing::error!(error = %e, "the listing failed; keeping what was listed");
                         outcome.failures.push(ModelFailure::new("listing", ModelSource::Latest, &e));
                         listing_done = true;
@@ -437,6 +433,69 @@ pub fn note_watermark(outcome: &mut SourceOutcome, info: &ModelInfo) {
             .is_none_or(|newest| newest < t)
     {
         outcome.newest_last_modified = Some(t.to_owned());
+    }
+}
+
+/// The listing's pages, each fetched and parsed on a task of its own when asked
+/// ([`ask`](Self::ask)), so the card loop never stops for a page: parsing a page of 1,000
+/// expanded models takes 10-20 ms, during which the slots freed would wait for their next card.
+/// A page is only fetched when asked, so the listing asks no page the run does not use.
+struct PageFeed {
+    want: tokio::sync::mpsc::Sender<()>,
+    pages: tokio::sync::mpsc::Receiver<hf_client::Result<Page<ModelInfo>>>,
+    /// Whether a page was asked and not received yet.
+    asked: bool,
+}
+
+impl PageFeed {
+    /// List with `sort` and [`MODEL_PROPERTIES`] (pages of `limit` if given), from the first
+    /// page or from `from` (a page URL kept by an interrupted run).
+    fn start(client: HfClient, sort: Sort, limit: Option<usize>, from: Option<url::Url>) -> Self {
+        let (want, mut wanted) = tokio::sync::mpsc::channel::<()>(1);
+        let (send, pages) = tokio::sync::mpsc::channel(1);
+        tokio::spawn(async move {
+            let mut list = client
+                .models()
+                .list()
+                .sort(sort)
+                .expand(MODEL_PROPERTIES.iter().copied());
+            if let Some(limit) = limit {
+                list = list.limit(limit);
+            }
+            let pages = match from {
+                Some(url) => futures::future::Either::Left(list.pages_from_url(url)),
+                None => futures::future::Either::Right(list.pages()),
+            };
+            let mut pages = std::pin::pin!(pages);
+            // Ends when the pages do, or when the loop is gone.
+            while wanted.recv().await.is_some() {
+                let Some(page) = pages.next().await else {
+                    return;
+                };
+                if send.send(page).await.is_err() {
+                    return;
+                }
+            }
+        });
+        Self {
+            want,
+            pages,
+            asked: false,
+        }
+    }
+
+    /// Ask the next page, unless one is on its way.
+    fn ask(&mut self) {
+        if !self.asked && self.want.try_send(()).is_ok() {
+            self.asked = true;
+        }
+    }
+
+    /// The page asked: `None` when the listing has no more.
+    async fn next(&mut self) -> Option<hf_client::Result<Page<ModelInfo>>> {
+        let page = self.pages.recv().await;
+        self.asked = false;
+        page
     }
 }
 
