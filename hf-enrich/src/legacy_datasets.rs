@@ -186,24 +186,17 @@ impl<S: MetadataSource> HfEnrichment<S> {
         known: ResolvedDatasets,
     ) -> ResolvedDatasets {
         let threads = self.options().threads.max(1);
-        // Owned ids: a future borrowing them through the stream's closures could not be
-        // proven `Send` (so it could not be spawned).
-        let asked: Vec<String> = identified
-            .ids
-            .datasets
-            .iter()
-            .filter(|id| may_be_legacy(id) && !known.answers.contains_key(*id))
-            .cloned()
-            .collect();
-        let answers: Vec<(String, Result<FetchedDataset, SourceError>)> =
-            futures::stream::iter(asked)
-                .map(|id| async move {
-                    let answer = self.source().dataset(&id).await;
-                    (id, answer)
-                })
-                .buffer_unordered(threads)
-                .collect()
-                .await;
+        let answers: Vec<(String, Result<FetchedDataset, SourceError>)> = futures::stream::iter(
+            identified
+                .ids
+                .datasets
+                .iter()
+                .filter(|id| may_be_legacy(id) && !known.answers.contains_key(*id)),
+        )
+        .map(|id| async move { (id.clone(), self.source().dataset(id).await) })
+        .buffer_unordered(threads)
+        .collect()
+        .await;
         let mut resolved = known;
         resolved.answers.extend(answers);
         for (asked, answer) in &resolved.answers {

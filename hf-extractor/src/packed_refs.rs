@@ -194,15 +194,6 @@ impl PackedRun {
         self.models.get(model_id)?.base_models()
     }
 
-    /// A copy of the `{model_id: [base models]}` map (to follow the lineage while the run's
-    /// records, which name the base models as identified, are still being written).
-    pub fn base_models_map(&self) -> BTreeMap<String, Vec<BaseModelRef>> {
-        self.models
-            .iter()
-            .filter_map(|(id, m)| Some((id.to_string(), m.base_models.clone()?)))
-            .collect()
-    }
-
     /// The `{model_id: [base models]}` map, taken out (to follow the lineage and canonicalise
     /// it); put it back with [`put_base_models`](Self::put_base_models).
     pub fn take_base_models(&mut self) -> BTreeMap<String, Vec<BaseModelRef>> {

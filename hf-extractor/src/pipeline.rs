@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use hf_client::{HfClient, RequestCounter};
+use hf_client::HfClient;
 use hf_enrich::enrich::{EnrichmentOptions, HfEnrichment, ProgressEvent};
 use hf_enrich::identify::IdentifiedRun;
 use hf_enrich::legacy_datasets::ResolvedDatasets;
@@ -100,19 +100,6 @@ pub struct HfExtractor {
     client: HfClient,
 }
 
-/// The lineage being followed, and the run's own legacy dataset ids being resolved beside it,
-/// on the runtime's threads ([`HfExtractor::start_lineage`]).
-struct LineageWork {
-    task: tokio::task::JoinHandle<((Lineage, IdentifiedRun), Option<ResolvedDatasets>)>,
-    events: tokio::sync::mpsc::UnboundedReceiver<ProgressEvent>,
-    /// The lineage's requests.
-    lineage_requests: RequestCounter,
-    /// The early dataset resolution's requests.
-    early_requests: RequestCounter,
-    /// Of those, the ones lent already (made while `hf_raw_models` ran).
-    early_lent: u64,
-}
-
 /// Values of the assets computed or loaded so far. Models are places in the run's journal
 /// ([`Checkpoint`]): no card stays in memory between stages.
 #[derive(Default)]
@@ -148,11 +135,6 @@ struct State {
     /// Entity kinds fetched side by side when the first of them was due: (what was fetched,
     /// its requests, its milliseconds), by asset.
     enriched_ahead: BTreeMap<String, (Result<Fetched>, u64, u64)>,
-    /// Whether the lineage is the next asset computed here (not taken over from an interrupted
-    /// run), so `hf_raw_models` may start it.
-    lineage_next: bool,
-    /// The lineage started while `hf_raw_models` wrote its records.
-    lineage_ahead: Option<LineageWork>,
     /// Whether the identified maps were written side by side.
     identified_side_by_side: bool,
     /// Identified maps written side by side when the first of them was due: (the file
@@ -499,8 +481,6 @@ impl HfExtractor {
             resumed,
             shard: shard_run.as_ref().map(|s| s.shard),
             datasets_early_for,
-            lineage_next: plan.iter().any(|a| a == "hf_add_ancestor_models")
-                && !replay.assets.contains_key("hf_add_ancestor_models"),
             ..State::default()
         };
         let mut reports = Vec::new();
@@ -775,50 +755,44 @@ impl HfExtractor {
                     state.run_models = raw.len();
                 }
                 // Identified with the listing; a shard identifies its own models only.
-                let run_identified = match (state.shard, state.identified.take()) {
+                let mut run_identified = match (state.shard, state.identified.take()) {
                     (None, Some(identified)) => identified,
                     _ => identify_entries(checkpoint, &raw)?,
                 };
-                // Started while `hf_raw_models` wrote its records, or now.
-                let work = match state.lineage_ahead.take() {
-                    Some(work) => work,
-                    None => {
-                        let keys = raw.iter().map(|e| e.key.clone()).collect();
-                        let beside = beside.into_iter().map(|e| e.key).collect();
-                        let early = state.datasets_early_for.is_some() && state.datasets.is_none();
-                        let early_ids =
-                            early.then(|| run_identified.for_enrichment(EntityKind::Datasets));
-                        self.start_lineage(
-                            keys,
-                            beside,
-                            run_identified.base_models_map(),
-                            early_ids,
-                            stamp,
-                        )
+                let keys: Vec<ModelKey> = raw.iter().map(|e| e.key.clone()).collect();
+                let beside: Vec<ModelKey> = beside.into_iter().map(|e| e.key).collect();
+                let (enrichment, events) = self.reporting_enrichment(self.client.clone(), stamp);
+                // The enrichment moves into the work, so its progress sender is dropped (and the
+                // forwarding ends) when the work is done. The lineage reads the base models
+                // only; they come back canonicalised, with the parents' references, which join
+                // the packed run.
+                let (keys, beside) = (&keys, &beside);
+                let refs = RunIdentified {
+                    base_models: run_identified.take_base_models(),
+                    ..RunIdentified::default()
+                };
+                let work = async move {
+                    enrichment
+                        .ancestors_of_identified(keys, beside, refs, |found| found)
+                        .await
+                };
+                // While the lineage is followed, the run's own legacy dataset ids are resolved
+                // (the parents' few are asked later, by the dataset stage), each through a
+                // client counting its requests for that stage.
+                let early = state.datasets_early_for.is_some() && state.datasets.is_none();
+                let early_ids = early.then(|| run_identified.for_enrichment(EntityKind::Datasets));
+                let (early_client, early_requests) = self.client.counted();
+                let early_enrichment = self.enrichment_on(early_client, stamp);
+                let resolve = async {
+                    match &early_ids {
+                        Some(ids) => Some(early_enrichment.resolve_datasets(ids).await),
+                        None => None,
                     }
                 };
-                let LineageWork {
-                    task,
-                    events,
-                    early_requests,
-                    early_lent,
-                    ..
-                } = work;
-                let (joined, ()) = tokio::join!(task, forward_progress(events, name, observer));
-                let ((mut lineage, found), early_resolved) = match joined {
-                    Ok(done) => done,
-                    Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-                    // Only when the runtime shuts down, which ends the run too.
-                    Err(e) => {
-                        return Err(Error::io(
-                            checkpoint.path(),
-                            std::io::Error::other(format!("the lineage was cancelled: {e}")),
-                        ));
-                    }
-                };
+                let ((mut lineage, found), (), early_resolved) =
+                    tokio::join!(work, forward_progress(events, name, observer), resolve);
                 if let (Some(resolved), Some(owner)) = (early_resolved, &state.datasets_early_for) {
-                    // Those made before this asset are lent already.
-                    let n = early_requests.get() - early_lent;
+                    let n = early_requests.get();
                     state.requests_for_later += n;
                     *state.requests_ahead.entry(owner.clone()).or_default() += n;
                     state.datasets_early = Some(resolved);
@@ -928,21 +902,6 @@ impl HfExtractor {
                     *state.filtered.entry(to_key(rule)).or_default() += n;
                 }
                 state.watermark = merged.newest_last_modified.clone();
-                // The lineage needs these models' ids and base models only: it is followed
-                // while their records are written.
-                if state.lineage_next && state.shard.is_none() {
-                    let keys = entries.iter().map(|e| e.key.clone()).collect();
-                    let early = state.datasets_early_for.is_some() && state.datasets.is_none();
-                    let early_ids = early.then(|| identified.for_enrichment(EntityKind::Datasets));
-                    let work = self.start_lineage(
-                        keys,
-                        Vec::new(),
-                        identified.base_models_map(),
-                        early_ids,
-                        stamp,
-                    );
-                    state.lineage_ahead = Some(work);
-                }
                 let written = write_records(
                     folder,
                     checkpoint,
@@ -955,20 +914,6 @@ impl HfExtractor {
                 state.run_models = entries.len();
                 state.raw = Some(entries);
                 state.identified = Some(identified);
-                if let Some(work) = &mut state.lineage_ahead {
-                    // Requests made so far for the lineage and the early datasets count as
-                    // theirs, not this asset's.
-                    let (lineage, early) = (work.lineage_requests.get(), work.early_requests.get());
-                    work.early_lent = early;
-                    state.requests_for_later += lineage + early;
-                    *state
-                        .requests_ahead
-                        .entry("hf_add_ancestor_models".to_owned())
-                        .or_default() += lineage;
-                    if let Some(owner) = &state.datasets_early_for {
-                        *state.requests_ahead.entry(owner.clone()).or_default() += early;
-                    }
-                }
                 Ok((written.count, 0, Output::Written(written)))
             }
             other => Err(Error::Config {
@@ -1068,49 +1013,6 @@ impl HfExtractor {
             });
         }
         Ok((count as u64, failures, Output::Value(value)))
-    }
-
-    /// Start following the lineage of the run's `models` (`beside` the run's others), given
-    /// their base models, and resolving the run's own legacy dataset ids (`early_ids`, the
-    /// parents' few are asked later, by the dataset stage) beside it, each through a client
-    /// counting its requests. The lineage reads the base models only; they come back
-    /// canonicalised, with the parents' references, which join the packed run.
-    fn start_lineage(
-        &self,
-        models: Vec<ModelKey>,
-        beside: Vec<ModelKey>,
-        base_models: BTreeMap<String, Vec<BaseModelRef>>,
-        early_ids: Option<IdentifiedRun>,
-        stamp: &str,
-    ) -> LineageWork {
-        let (client, lineage_requests) = self.client.counted();
-        // The enrichment moves into the work, so its progress sender is dropped (and the
-        // forwarding ends) when the work is done.
-        let (enrichment, events) = self.reporting_enrichment(client, stamp);
-        let (early_client, early_requests) = self.client.counted();
-        let early_enrichment = self.enrichment_on(early_client, stamp);
-        let refs = RunIdentified {
-            base_models,
-            ..RunIdentified::default()
-        };
-        let task = tokio::spawn(async move {
-            let work =
-                enrichment.ancestors_of_identified(&models, &beside, refs, std::convert::identity);
-            let resolve = async {
-                match &early_ids {
-                    Some(ids) => Some(early_enrichment.resolve_datasets(ids).await),
-                    None => None,
-                }
-            };
-            tokio::join!(work, resolve)
-        });
-        LineageWork {
-            task,
-            events,
-            lineage_requests,
-            early_requests,
-            early_lent: 0,
-        }
     }
 
     /// An enrichment through `client` whose progress events come out of the returned receiver.
