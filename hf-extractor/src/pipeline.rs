@@ -135,6 +135,11 @@ struct State {
     /// Entity kinds fetched side by side when the first of them was due: (what was fetched,
     /// its requests, its milliseconds), by asset.
     enriched_ahead: BTreeMap<String, (Result<Fetched>, u64, u64)>,
+    /// Whether the identified maps were written side by side.
+    identified_side_by_side: bool,
+    /// Identified maps written side by side when the first of them was due: (the file
+    /// written, its milliseconds), by asset.
+    identified_ahead: BTreeMap<String, (Result<WrittenArray>, u64)>,
     /// `{model_id: [sharer]}` (`hf_identified_sharedby`).
     sharedby: Option<BTreeMap<String, Vec<SharedByRef>>>,
     /// `{model_id: [README language]}` (`readme_languages`).
@@ -157,6 +162,18 @@ const FETCHED_SIDE_BY_SIDE: [&str; 5] = [
     "hf_enriched_keywords",
     "hf_enriched_licenses",
     "hf_enriched_tasks",
+];
+
+/// The identified maps that need nothing but the packed references (all but the datasets',
+/// whose legacy ids are resolved first): written side by side, one per core, when the first
+/// of them is due (see `HfExtractor::write_identified_side_by_side`).
+const WRITTEN_SIDE_BY_SIDE: [&str; 6] = [
+    "hf_identified_articles",
+    "hf_identified_base_models",
+    "hf_identified_keywords",
+    "hf_identified_licenses",
+    "hf_identified_languages",
+    "hf_identified_tasks",
 ];
 
 /// The assets whose files are model records (rendered once for all of them, see
@@ -564,8 +581,19 @@ impl HfExtractor {
                 self.enrich_side_by_side(&kinds, &checkpoint, &stamp, &mut state, observer)
                     .await?;
             }
+            if WRITTEN_SIDE_BY_SIDE.contains(&name.as_str()) && !state.identified_side_by_side {
+                // This identified map and the ones planned after it.
+                let kinds: Vec<&str> = plan
+                    .iter()
+                    .map(String::as_str)
+                    .skip_while(|n| *n != name)
+                    .filter(|n| WRITTEN_SIDE_BY_SIDE.contains(n))
+                    .collect();
+                write_identified_side_by_side(&kinds, &folder, &checkpoint, &mut state, observer)?;
+            }
             if !state.prefetched.contains_key(name.as_str())
                 && !state.enriched_ahead.contains_key(name.as_str())
+                && !state.identified_ahead.contains_key(name.as_str())
             {
                 observer.asset_started(name);
             }
@@ -581,6 +609,12 @@ impl HfExtractor {
                         .enriched_ahead
                         .get(name.as_str())
                         .map(|(_, requests, ms)| (*requests, *ms))
+                })
+                .or_else(|| {
+                    state
+                        .identified_ahead
+                        .get(name.as_str())
+                        .map(|(_, ms)| (0, *ms))
                 });
             let ctx = Ctx {
                 folder: &folder,
@@ -830,6 +864,10 @@ impl HfExtractor {
                 Ok((entities.len() as u64, 0, Output::Value(to_json(&entities)?)))
             }
             _ if name.starts_with("hf_identified_") => {
+                if let Some((written, _)) = state.identified_ahead.remove(name) {
+                    let written = written?;
+                    return Ok((written.count, 0, Output::Written(written)));
+                }
                 let kind = &name["hf_identified_".len()..];
                 let mut identified = take_identified(checkpoint, state)?;
                 if kind == "datasets" {
@@ -1278,6 +1316,52 @@ fn take_identified(checkpoint: &Checkpoint, state: &mut State) -> Result<PackedR
             Ok(identified)
         }
     }
+}
+
+/// Write the identified maps of `assets` side by side, one per core at a time, for each asset
+/// to take when it is due (`State::identified_ahead`); each is reported started now. They read
+/// the packed references only, and writing one is CPU work (its references decoded and
+/// rendered), so one after the other they used one core.
+fn write_identified_side_by_side(
+    assets: &[&str],
+    folder: &RunFolder,
+    checkpoint: &Checkpoint,
+    state: &mut State,
+    observer: &dyn RunObserver,
+) -> Result<()> {
+    state.identified_side_by_side = true;
+    if assets.len() < 2 {
+        return Ok(());
+    }
+    let identified = take_identified(checkpoint, state)?;
+    for name in assets {
+        observer.asset_started(name);
+    }
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let written = std::sync::Mutex::new(Vec::new());
+    let write_next = || {
+        while let Some(name) = assets.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
+            let t = Instant::now();
+            let file = asset_file(name).unwrap_or_default();
+            let kind = &name["hf_identified_".len()..];
+            let result = write_identified_map(folder, &file, &identified, kind);
+            let mut written = written.lock().unwrap_or_else(|e| e.into_inner());
+            written.push((name.to_string(), result, elapsed_ms(t)));
+        }
+    };
+    std::thread::scope(|scope| {
+        for _ in 1..cores.min(assets.len()) {
+            scope.spawn(write_next);
+        }
+        write_next();
+    });
+    state.identified = Some(identified);
+    let written = written.into_inner().unwrap_or_else(|e| e.into_inner());
+    for (name, result, ms) in written {
+        state.identified_ahead.insert(name, (result, ms));
+    }
+    Ok(())
 }
 
 /// Load one asset's value from an earlier run folder; returns its record count. Models go to
