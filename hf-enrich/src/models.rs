@@ -445,6 +445,7 @@ struct PageFeed {
     pages: tokio::sync::mpsc::Receiver<hf_client::Result<Page<ModelInfo>>>,
     /// Whether a page was asked and not received yet.
     asked: bool,
+    task: tokio::task::JoinHandle<()>,
 }
 
 impl PageFeed {
@@ -453,7 +454,7 @@ impl PageFeed {
     fn start(client: HfClient, sort: Sort, limit: Option<usize>, from: Option<url::Url>) -> Self {
         let (want, mut wanted) = tokio::sync::mpsc::channel::<()>(1);
         let (send, pages) = tokio::sync::mpsc::channel(1);
-        tokio::spawn(async move {
+        let task = tokio::spawn(async move {
             let mut list = client
                 .models()
                 .list()
@@ -481,6 +482,7 @@ impl PageFeed {
             want,
             pages,
             asked: false,
+            task,
         }
     }
 
@@ -491,10 +493,17 @@ impl PageFeed {
         }
     }
 
-    /// The page asked: `None` when the listing has no more.
+    /// The page asked: `None` when the listing has no more. A panic of the listing's task
+    /// goes on here.
     async fn next(&mut self) -> Option<hf_client::Result<Page<ModelInfo>>> {
         let page = self.pages.recv().await;
         self.asked = false;
+        if page.is_none()
+            && let Err(e) = (&mut self.task).await
+            && e.is_panic()
+        {
+            std::panic::resume_unwind(e.into_panic());
+        }
         page
     }
 }

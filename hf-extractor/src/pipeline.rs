@@ -166,7 +166,7 @@ const FETCHED_SIDE_BY_SIDE: [&str; 5] = [
 
 /// The identified maps that need nothing but the packed references (all but the datasets',
 /// whose legacy ids are resolved first): written side by side, one per core, when the first
-/// of them is due (see `HfExtractor::write_identified_side_by_side`).
+/// of them is due (see `write_identified_side_by_side`).
 const WRITTEN_SIDE_BY_SIDE: [&str; 6] = [
     "hf_identified_articles",
     "hf_identified_base_models",
