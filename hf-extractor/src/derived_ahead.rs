@@ -14,7 +14,8 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
-use hf_enrich::citation::{CitationChunk, citation_chunks};
+use hf_client::card::ModelCard;
+use hf_enrich::citation::{CitationChunk, citation_chunk};
 use hf_enrich::models::FetchedModel;
 use hf_enrich::sharedby::{SharedByRef, shared_by};
 
@@ -48,15 +49,12 @@ impl DerivedAhead {
 
     /// Derive the values of `model`, journaled `at`.
     pub(crate) fn add(&self, at: Stored, model: &FetchedModel) {
-        let one = std::slice::from_ref(model);
         let derived = Derived {
             sharedby: self.sharedby.then(|| shared_by(model)),
+            // As `citation_chunks` finds it, without its one-entry map.
             citation: self.citation.then(|| {
-                citation_chunks(one)
-                    .into_values()
-                    .next()
-                    .flatten()
-                    .map(Box::new)
+                let card = model.card.as_deref()?;
+                citation_chunk(ModelCard::body_of(card)).map(Box::new)
             }),
         };
         self.lock().insert(at, derived);
@@ -99,6 +97,7 @@ mod tests {
     use super::*;
     use crate::checkpoint::Checkpoint;
     use crate::checkpoint::tests::model;
+    use hf_enrich::citation::citation_chunks;
     use hf_enrich::models::ModelSource;
     use hf_enrich::sharedby::identify_sharedby;
 

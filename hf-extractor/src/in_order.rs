@@ -33,11 +33,22 @@ pub(crate) fn for_each_in_order<I: Sync, T: Send>(
     work: impl Fn(&I) -> Result<T> + Sync,
     each: impl FnMut(T) -> Result<()>,
 ) -> Result<()> {
-    for_each_in_order_on(threads(), items, work, each)
+    for_each_in_order_on(threads(), PER_THREAD, items, work, each)
+}
+
+/// [`for_each_in_order`] for a few items that are each a lot of work (a whole file): one item
+/// per batch, so each core takes its own.
+pub(crate) fn for_each_large_in_order<I: Sync, T: Send>(
+    items: &[I],
+    work: impl Fn(&I) -> Result<T> + Sync,
+    each: impl FnMut(T) -> Result<()>,
+) -> Result<()> {
+    for_each_in_order_on(threads(), 1, items, work, each)
 }
 
 fn for_each_in_order_on<I: Sync, T: Send>(
     threads: usize,
+    per_batch: usize,
     items: &[I],
     work: impl Fn(&I) -> Result<T> + Sync,
     mut each: impl FnMut(T) -> Result<()>,
@@ -46,7 +57,7 @@ fn for_each_in_order_on<I: Sync, T: Send>(
     if threads == 1 {
         return items.iter().try_for_each(|item| each(work(item)?));
     }
-    let batches: Vec<&[I]> = items.chunks(PER_THREAD).collect();
+    let batches: Vec<&[I]> = items.chunks(per_batch.max(1)).collect();
     let window = threads * WINDOW_PER_THREAD;
     let shared = Shared {
         next: AtomicUsize::new(0),
@@ -166,6 +177,7 @@ mod tests {
         let mut out = Vec::new();
         for_each_in_order_on(
             threads,
+            PER_THREAD,
             &items,
             |i| Ok((i * i, std::thread::current().id())),
             |(square, _)| {
@@ -193,6 +205,7 @@ mod tests {
         let mut seen = std::collections::BTreeSet::new();
         for_each_in_order_on(
             4,
+            PER_THREAD,
             &items,
             |_| {
                 // Slow enough that every thread takes a batch before any is done.
@@ -206,6 +219,26 @@ mod tests {
         )
         .unwrap();
         assert_eq!(seen.len(), 4, "{seen:?}");
+        // A few large items, one per batch: each thread takes its own.
+        let mut seen = std::collections::BTreeSet::new();
+        let mut order = Vec::new();
+        for_each_in_order_on(
+            3,
+            1,
+            &[0, 1, 2],
+            |i| {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                Ok((*i, format!("{:?}", std::thread::current().id())))
+            },
+            |(i, id)| {
+                order.push(i);
+                seen.insert(id);
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(order, [0, 1, 2]);
+        assert_eq!(seen.len(), 3, "{seen:?}");
     }
 
     #[test]
@@ -215,6 +248,7 @@ mod tests {
         let outcome = std::panic::catch_unwind(|| {
             for_each_in_order_on(
                 3,
+                PER_THREAD,
                 &items,
                 |&i| {
                     assert!(i != 5 * PER_THREAD + 1, "item {i}");
@@ -239,6 +273,7 @@ mod tests {
         let mut handed = 0;
         for_each_in_order_on(
             2,
+            PER_THREAD,
             &items,
             |&i| {
                 computed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
@@ -271,6 +306,7 @@ mod tests {
         let mut handed = Vec::new();
         let err = for_each_in_order_on(
             4,
+            PER_THREAD,
             &items,
             |&i| {
                 if i == 300 || i == 700 {
@@ -291,6 +327,7 @@ mod tests {
         // An error of `each` stops too.
         let err = for_each_in_order_on(
             2,
+            PER_THREAD,
             &items,
             |&i| Ok(i),
             |i| if i == 5 { Err(fail(i)) } else { Ok(()) },

@@ -1337,31 +1337,20 @@ fn write_identified_side_by_side(
     for name in assets {
         observer.asset_started(name);
     }
-    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let written = std::sync::Mutex::new(Vec::new());
-    let write_next = || {
-        while let Some(name) = assets.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
-            let t = Instant::now();
-            let file = asset_file(name).unwrap_or_default();
-            let kind = &name["hf_identified_".len()..];
-            let result = write_identified_map(folder, &file, &identified, kind);
-            let mut written = written.lock().unwrap_or_else(|e| e.into_inner());
-            written.push((name.to_string(), result, elapsed_ms(t)));
-        }
+    // Each asset's own outcome is kept for its turn: one failed map does not stop the others.
+    let write = |name: &&str| {
+        let t = Instant::now();
+        let file = asset_file(name).unwrap_or_default();
+        let kind = &name["hf_identified_".len()..];
+        let result = write_identified_map(folder, &file, &identified, kind);
+        Ok((name.to_string(), result, elapsed_ms(t)))
     };
-    std::thread::scope(|scope| {
-        for _ in 1..cores.min(assets.len()) {
-            scope.spawn(write_next);
-        }
-        write_next();
+    let kept = crate::in_order::for_each_large_in_order(assets, write, |(name, result, ms)| {
+        state.identified_ahead.insert(name, (result, ms));
+        Ok(())
     });
     state.identified = Some(identified);
-    let written = written.into_inner().unwrap_or_else(|e| e.into_inner());
-    for (name, result, ms) in written {
-        state.identified_ahead.insert(name, (result, ms));
-    }
-    Ok(())
+    kept
 }
 
 /// Load one asset's value from an earlier run folder; returns its record count. Models go to
