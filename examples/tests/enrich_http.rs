@@ -2,17 +2,22 @@
 //! and tag-vocabulary answers mounted over it (real recorded bodies where the samples have them).
 #![allow(clippy::unwrap_used, missing_docs)]
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use hf_client::{HfClient, HfClientBuilder, RetryConfig};
 use hf_extractor::client::tasks::TaskSource;
 use hf_extractor::enrich::enrich::EnrichmentOutcome;
+use hf_extractor::enrich::identify::identify_model;
+use hf_extractor::enrich::lookahead::{AheadKind, Lookahead, LookaheadPlan};
 use hf_extractor::enrich::models::{FetchedModel, ModelSource};
+use hf_extractor::enrich::source::MetadataSource;
 use hf_extractor::enrich::source::SourceErrorKind;
 use hf_extractor::enrich::{EnrichmentOptions, HfEnrichment, HttpSource};
 use hf_extractor::identifiers::EntityKind;
 use hf_extractor_examples::offline_hub::OfflineHub;
 use serde_json::json;
+use tokio::sync::Semaphore;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 
@@ -320,4 +325,122 @@ async fn a_legacy_dataset_answered_as_itself_is_one_record_under_author_slash_id
         records,
         [("org/legacy-set", &["legacy-set".to_owned()][..])]
     );
+}
+
+/// The requests the offline Hub answered so far.
+async fn requests_served(hub: &OfflineHub) -> usize {
+    let server = hub.server().expect("a snapshot Hub");
+    server.received_requests().await.unwrap_or_default().len()
+}
+
+/// A lookahead over `client` for the enrichment of [`enrich`] (two lineage iterations, the
+/// datasets' records), its fetches each holding one of `slots`.
+fn lookahead(client: &HfClient, slots: usize) -> Arc<Lookahead> {
+    let plan = LookaheadPlan {
+        base_model_iterations: 2,
+        legacy_datasets: true,
+        datasets: true,
+    };
+    Lookahead::new(client, Arc::new(Semaphore::new(slots)), plan)
+}
+
+/// [`enrich`] through a source taking what `lookahead` fetched.
+async fn enrich_after(hub: &OfflineHub, lookahead: &Lookahead) -> EnrichmentOutcome {
+    let source = HttpSource::new(client(hub)).with_ahead(lookahead.fetched());
+    let options = EnrichmentOptions {
+        threads: 4,
+        base_model_iterations: 2,
+    };
+    HfEnrichment::new(source, options)
+        .with_extraction_time("2026-11-27T12:00:00Z")
+        .enrich(&[child()])
+        .await
+}
+
+#[tokio::test]
+async fn what_was_fetched_ahead_is_what_the_stages_read_and_nothing_is_asked_twice() {
+    let plain_hub = hub().await;
+    let plain = enrich(&plain_hub).await;
+    let plain_requests = requests_served(&plain_hub).await;
+
+    let hub = hub().await;
+    let client = client(&hub);
+    let ahead = lookahead(&client, 4);
+    let model = child();
+    let found = identify_model(&model);
+    ahead.run_model(&model.id, &model.aliases, &found);
+    // The datasets are asked at once; the parents only once every model of the run is known.
+    ahead.finish().await;
+    assert_eq!(ahead.requests(AheadKind::BaseModels), 0);
+    assert!(ahead.requests(AheadKind::Datasets) > 0);
+    ahead.run_listed();
+    ahead.finish().await;
+    // The parent read (google-bert/bert-base-uncased) names datasets of its own, legacy ids.
+    assert!(ahead.requests(AheadKind::BaseModels) >= 3);
+    assert!(ahead.requests(AheadKind::LegacyDatasets) > 0);
+    let made_ahead = requests_served(&hub).await;
+    assert_eq!(made_ahead as u64, ahead.total_requests());
+
+    let out = enrich_after(&hub, &ahead).await;
+    // The same entities, links and failures, byte for byte.
+    assert_eq!(
+        serde_json::to_value(&out).unwrap(),
+        serde_json::to_value(&plain).unwrap()
+    );
+    // Every answer fetched ahead was taken, and none was asked again: the run made no more
+    // requests than without the lookahead (only arXiv and the tag vocabulary were left).
+    assert_eq!(ahead.fetched().waiting(), (0, 0));
+    assert_eq!(requests_served(&hub).await, plain_requests);
+    let served = hub.server().unwrap().received_requests().await.unwrap();
+    let mut after: Vec<&str> = served[made_ahead..].iter().map(|r| r.url.path()).collect();
+    after.sort_unstable();
+    assert_eq!(
+        after,
+        ["/api/models-tags-by-type", "/api/tasks", "/arxiv/api/query"]
+    );
+}
+
+#[tokio::test]
+async fn a_parent_of_the_run_is_not_fetched_and_a_stage_asking_first_fetches_once() {
+    let hub = hub().await;
+    let client = client(&hub);
+    // No slot free: nothing fetched ahead starts.
+    let slots = Arc::new(Semaphore::new(0));
+    let plan = LookaheadPlan {
+        base_model_iterations: 1,
+        legacy_datasets: false,
+        datasets: false,
+    };
+    let ahead = Lookahead::new(&client, Arc::clone(&slots), plan);
+    // `test/gated-parent` is a model of the run (listed, its card not read yet).
+    ahead.listed(["test/Gated-Parent"]);
+    let model = child();
+    ahead.run_model(&model.id, &model.aliases, &identify_model(&model));
+    ahead.run_listed();
+
+    // The lineage asks before any fetch ahead could start: it fetches the parents itself.
+    let source = HttpSource::new(client.clone()).with_ahead(ahead.fetched());
+    let parent = source.model("bert-base-uncased").await.unwrap();
+    assert_eq!(parent.id, "google-bert/bert-base-uncased");
+    let asked = requests_served(&hub).await;
+    // The fetches ahead start, find their answers taken or given, and ask nothing.
+    slots.add_permits(2);
+    ahead.finish().await;
+    let missing = source.model("test/no-such-parent").await.unwrap_err();
+    assert!(missing.is_not_found());
+    assert_eq!(
+        ahead.total_requests(),
+        1,
+        "only test/no-such-parent, asked ahead"
+    );
+    assert_eq!(requests_served(&hub).await, asked + 1);
+    // The parent of the run was never asked.
+    let served = hub.server().unwrap().received_requests().await.unwrap();
+    assert!(
+        served
+            .iter()
+            .all(|r| !r.url.path().to_ascii_lowercase().contains("gated-parent"))
+    );
+    // Every slot is free again.
+    assert_eq!(slots.available_permits(), 2);
 }

@@ -21,6 +21,7 @@ pub mod identify;
 pub mod language_scope;
 pub mod legacy_datasets;
 pub mod lineage;
+pub mod lookahead;
 pub mod mlentory;
 pub mod model_ids;
 pub mod models;

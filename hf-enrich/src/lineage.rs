@@ -160,15 +160,8 @@ pub(crate) async fn follow<S: MetadataSource + ?Sized>(
     for iteration in 1..=iterations {
         let mut to_fetch: BTreeSet<String> = BTreeSet::new();
         for (child, aliases, refs) in &frontier {
-            for r in refs {
-                if r.confidence != Confidence::High {
-                    continue;
-                }
+            for r in followed(child, aliases, refs) {
                 let parent = key(&r.id);
-                if parent == key(child) || aliases.iter().any(|a| key(a) == parent) {
-                    tracing::debug!(model = %child, "self reference skipped");
-                    continue;
-                }
                 lineage.edges.push(BaseModelEdge {
                     child: child.clone(),
                     parent: r.id.clone(),
@@ -180,7 +173,7 @@ pub(crate) async fn follow<S: MetadataSource + ?Sized>(
                     continue;
                 }
                 known.insert(parent);
-                if normalize_model_id(&r.id).as_deref() != Some(r.id.as_str()) {
+                if !is_hub_model_id(&r.id) {
                     let error = SourceError::new(
                         SourceErrorKind::Invalid,
                         format!("not a Hub model id (a local path?): {}", r.id),
@@ -310,8 +303,32 @@ fn stub(id: &str, error: SourceError) -> BaseModelStub {
 }
 
 /// Hub ids compare without regard to ASCII case.
-fn key(id: &str) -> String {
+pub(crate) fn key(id: &str) -> String {
     id.to_ascii_lowercase()
+}
+
+/// The parents the lineage follows from `child` (also known by `aliases`), for those not known
+/// yet: the references declared in a structured place ([`Confidence::High`]), not to the child
+/// itself.
+pub(crate) fn followed<'r>(
+    child: &str,
+    aliases: &BTreeSet<String>,
+    refs: &'r [BaseModelRef],
+) -> impl Iterator<Item = &'r BaseModelRef> {
+    refs.iter()
+        .filter(|r| r.confidence == Confidence::High)
+        .filter(move |r| !is_self_reference(child, aliases, &r.id))
+}
+
+/// Whether `parent` names `child` itself (by id or alias, without regard to ASCII case).
+fn is_self_reference(child: &str, aliases: &BTreeSet<String>, parent: &str) -> bool {
+    let parent = key(parent);
+    parent == key(child) || aliases.iter().any(|a| key(a) == parent)
+}
+
+/// Whether a followed parent is fetched: a Hub model id, not a local path.
+pub(crate) fn is_hub_model_id(id: &str) -> bool {
+    normalize_model_id(id).as_deref() == Some(id)
 }
 
 /// Rewrites every base-model reference to the id of the model it names when that model was

@@ -10,6 +10,7 @@
 //! fetched at all becomes a [`ModelFailure`]. Nothing already fetched is dropped.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use futures::StreamExt;
 use hf_client::HfClient;
@@ -17,6 +18,7 @@ use hf_client::models::{CardAnswer, ModelProperty, Sort};
 use hf_client::pagination::Page;
 use hf_client::wire::ModelInfo;
 use serde::{Deserialize, Serialize};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::model_ids::ModelIdList;
 use crate::quality::{LowInfo, low_info};
@@ -199,6 +201,13 @@ pub struct ListingPlan<'a> {
     pub cards: Option<&'a dyn CardCache>,
     /// Called with each listing page as it arrives (to checkpoint it).
     pub on_page: Option<&'a (dyn Fn(&ListedPage) + Sync)>,
+    /// Called once no other page will be listed: every model the run keeps has been listed
+    /// (with the low-information filter on, only when the listing is over).
+    pub on_listed: Option<&'a (dyn Fn() + Sync)>,
+    /// The run's in-flight budget, shared with other requests made meanwhile (such as a
+    /// [`Lookahead`](crate::lookahead::Lookahead)'s): each card request holds one permit.
+    /// Without one, [`LatestOptions::threads`] card requests are in flight at most.
+    pub slots: Option<Arc<Semaphore>>,
 }
 
 /// A listing page as it arrived: enough to resume the listing after it.
@@ -299,6 +308,12 @@ pub async fn latest_models_streaming(
     // own (answer read, card checked against the filter), so this loop only refills the
     // slots and hands the models over: a slot freed is asked again at once, not after the
     // other answers that came in the same moment were handled.
+    // Each card request holds a slot of the in-flight budget while it is under way.
+    let slots = plan
+        .slots
+        .clone()
+        .unwrap_or_else(|| Arc::new(Semaphore::new(options.threads.max(1))));
+    let mut spare: Option<OwnedSemaphorePermit> = None;
     let mut pending: tokio::task::JoinSet<(usize, CardAnswered, Option<LowInfo>)> =
         tokio::task::JoinSet::new();
     let mut queued: std::collections::VecDeque<(usize, ModelInfo)> = resume.pending.into();
@@ -308,6 +323,17 @@ pub async fn latest_models_streaming(
     let mut listed_count = resume.listed;
     let cards = plan.cards;
     let filter = options.filter_low_info;
+    let listed_signalled = std::sync::atomic::AtomicBool::new(false);
+    let signal_listed = || {
+        if !listed_signalled.swap(true, std::sync::atomic::Ordering::Relaxed)
+            && let Some(on_listed) = plan.on_listed
+        {
+            on_listed();
+        }
+    };
+    if listing_done || (!filter && !unbounded && listed_count >= wanted) {
+        signal_listed();
+    }
     loop {
         let want_more = passed + pending.len() + queued.len() < wanted;
         // The next page is asked while the last few models of this one wait for a slot, so
@@ -324,7 +350,14 @@ pub async fn latest_models_streaming(
             done.push((position, rule));
             sink(position, model);
         };
-        if pending.len() < threads
+        let slot = match queued.is_empty() {
+            true => None,
+            false => spare
+                .take()
+                .or_else(|| Arc::clone(&slots).try_acquire_owned().ok()),
+        };
+        spare = None;
+        if let Some(slot) = slot
             && let Some((position, info)) = queued.pop_front()
         {
             match CardFetch::plan(info, ModelSource::Latest, cards) {
@@ -336,6 +369,7 @@ pub async fn latest_models_streaming(
                     let client = client.clone();
                     pending.spawn(async move {
                         let answered = ask.send(&client).await;
+                        drop(slot);
                         let rule = filter.then(|| low_info_of(&answered.model)).flatten();
                         (position, answered, rule)
                     });
@@ -353,6 +387,10 @@ pub async fn latest_models_streaming(
                     // Only when the runtime shuts down, which ends this loop too.
                     Err(e) => tracing::error!(error = %e, "a card request was cancelled"),
                 }
+            }
+            slot = Arc::clone(&slots).acquire_owned(), if !queued.is_empty() => {
+                // Closed only if dropped, which it is not while this loop runs.
+                spare = slot.ok();
             }
             page = pages.next(), if page_asked => {
                 match page {
@@ -386,18 +424,26 @@ pub async fn latest_models_streaming(
                             queued.push_back((listed_count, info));
                             listed_count += 1;
                         }
+                        if listing_done || (!filter && !unbounded && listed_count >= wanted) {
+                            signal_listed();
+                        }
                     }
-                    None => listing_done = true,
+                    None => {
+                        listing_done = true;
+                        signal_listed();
+                    }
                     Some(Err(e)) => {
                         tracing::error!(error = %e, "the listing failed; keeping what was listed");
                         outcome.failures.push(ModelFailure::new("listing", ModelSource::Latest, &e));
                         listing_done = true;
+                        signal_listed();
                     }
                 }
             }
             else => break,
         }
     }
+    signal_listed();
     done.sort_by_key(|(position, _)| *position);
     let mut kept = Vec::new();
     for (position, rule) in done {

@@ -16,6 +16,7 @@ use hf_client::tags::{TagVocabulary, TagVocabularyCache};
 use hf_client::tasks::TaskCatalog;
 use serde::{Deserialize, Serialize};
 
+use crate::lookahead::{FetchedAhead, answer};
 use crate::models::{FetchedModel, ModelSource, model_by_id};
 
 /// What kind of failure a [`SourceError`] is.
@@ -267,6 +268,7 @@ impl<T: MetadataSource + ?Sized> MetadataSource for Arc<T> {
 pub struct HttpSource {
     client: HfClient,
     tags: TagVocabularyCache,
+    ahead: Option<Arc<FetchedAhead>>,
 }
 
 impl HttpSource {
@@ -275,7 +277,15 @@ impl HttpSource {
         Self {
             client,
             tags: TagVocabularyCache::for_models(),
+            ahead: None,
         }
+    }
+
+    /// The same source, taking the models and datasets fetched ahead from `ahead` (see
+    /// [`lookahead`](crate::lookahead)) instead of asking them again.
+    pub fn with_ahead(mut self, ahead: Arc<FetchedAhead>) -> Self {
+        self.ahead = Some(ahead);
+        self
     }
 
     /// The client.
@@ -287,18 +297,26 @@ impl HttpSource {
 #[async_trait]
 impl MetadataSource for HttpSource {
     async fn model(&self, id: &str) -> Result<FetchedModel, SourceError> {
-        model_by_id(&self.client, id, ModelSource::Lineage)
-            .await
-            .map_err(SourceError::from)
+        let ahead = self.ahead.as_ref().and_then(|a| a.take_model(id));
+        answer(ahead, || async {
+            model_by_id(&self.client, id, ModelSource::Lineage)
+                .await
+                .map_err(SourceError::from)
+        })
+        .await
     }
 
     async fn dataset(&self, id: &str) -> Result<FetchedDataset, SourceError> {
-        self.client
-            .datasets()
-            .fetch(id)
-            .await
-            .map(FetchedDataset::from)
-            .map_err(SourceError::from)
+        let ahead = self.ahead.as_ref().and_then(|a| a.take_dataset(id));
+        answer(ahead, || async {
+            self.client
+                .datasets()
+                .fetch(id)
+                .await
+                .map(FetchedDataset::from)
+                .map_err(SourceError::from)
+        })
+        .await
     }
 
     async fn papers(&self, ids: &[String]) -> BTreeMap<String, Result<ArxivPaper, SourceError>> {

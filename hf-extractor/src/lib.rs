@@ -24,6 +24,7 @@ pub mod pipes;
 mod record_spool;
 mod resume;
 pub mod run_folder;
+mod run_lookahead;
 mod run_models;
 #[cfg(feature = "schema")]
 pub mod schemas;

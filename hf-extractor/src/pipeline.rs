@@ -11,7 +11,8 @@ use hf_enrich::enrich::{EnrichmentOptions, HfEnrichment, ProgressEvent};
 use hf_enrich::identify::IdentifiedRun;
 use hf_enrich::legacy_datasets::ResolvedDatasets;
 use hf_enrich::lineage::{Lineage, ModelKey};
-use hf_enrich::model_ids::ModelIdList;
+use hf_enrich::lookahead::FetchedAhead;
+use hf_enrich::model_ids::{ModelIdEntry, ModelIdList};
 use hf_enrich::models::{
     FetchedModel, IdsPlan, LatestOptions, ListedPage, ListingPlan, ModelFailure, ModelSource,
     SourceOutcome, latest_models, latest_models_streaming, models_from_ids,
@@ -37,6 +38,7 @@ use crate::manifest::{
 use crate::packed_refs::{PackedRefs, PackedRun, entity_kind};
 use crate::resume::{FileReplay, LatestReplay, Replay};
 use crate::run_folder::{RunFolder, WrittenArray, ensure_writable};
+use crate::run_lookahead::{LookaheadInputs, RunLookahead};
 use crate::run_models::{
     Collector, Entry, JournalThreads, SourceModels, identify_entries, keep_positions,
     merge_sources, write_records,
@@ -119,6 +121,9 @@ struct State {
     /// The answers to the run's namespace-less dataset ids (`hf_identified_datasets`): what
     /// the references are rewritten to, and what `hf_enriched_datasets` does not fetch again.
     datasets: Option<ResolvedDatasets>,
+    /// Where the stages take the parents and datasets fetched ahead (see
+    /// [`crate::run_lookahead`]).
+    ahead: Option<Arc<FetchedAhead>>,
     /// Whether the entity kinds that fetch were launched side by side.
     enriched_side_by_side: bool,
     /// The first planned asset that resolves legacy dataset ids, when the run's own ids are
@@ -198,6 +203,10 @@ struct Run {
     resuming: bool,
 }
 
+/// What a model source reads of the run: its journal, the incremental plan and the lookahead
+/// to tell of its models.
+type Sources<'r> = (&'r Checkpoint, &'r Incremental, Option<&'r RunLookahead>);
+
 /// What computing an asset reads of the run.
 #[derive(Clone, Copy)]
 struct Ctx<'r> {
@@ -205,6 +214,7 @@ struct Ctx<'r> {
     checkpoint: &'r Checkpoint,
     incremental: &'r Incremental,
     stamp: &'r str,
+    lookahead: Option<&'r RunLookahead>,
 }
 
 /// Take an asset over from the interrupted run being resumed, when its file was written: the
@@ -472,6 +482,17 @@ impl HfExtractor {
             .skip_while(|a| *a != "hf_add_ancestor_models")
             .find(|a| *a == "hf_identified_datasets" || *a == "hf_enriched_datasets")
             .cloned();
+        let lookahead = RunLookahead::plan(
+            &self.client,
+            LookaheadInputs {
+                plan: &plan,
+                threads: self.config.threads,
+                base_model_iterations: self.config.base_model_iterations,
+                filter_low_info: self.config.filter_low_info,
+                shard_or_resumed: shard_run.is_some() || resumed.is_some(),
+            },
+        );
+        let lookahead = lookahead.as_ref();
         tracing::info!(folder = %folder.path().display(), assets = plan.len(), "run started");
         // The client may have served earlier runs: the manifest counts this one's requests.
         let stats_at_start = self.client.stats();
@@ -481,6 +502,7 @@ impl HfExtractor {
             resumed,
             shard: shard_run.as_ref().map(|s| s.shard),
             datasets_early_for,
+            ahead: lookahead.map(RunLookahead::fetched),
             ..State::default()
         };
         let mut reports = Vec::new();
@@ -532,8 +554,7 @@ impl HfExtractor {
                 let outcome = self
                     .latest_source(
                         &latest_client,
-                        &checkpoint,
-                        &incremental,
+                        (&checkpoint, &incremental, lookahead),
                         latest_replay,
                         &on_latest,
                     )
@@ -544,8 +565,7 @@ impl HfExtractor {
                 let outcome = self
                     .models_from_file(
                         &file_client,
-                        &checkpoint,
-                        &incremental,
+                        (&checkpoint, &incremental, lookahead),
                         &mut state,
                         observer,
                     )
@@ -578,7 +598,8 @@ impl HfExtractor {
                     .filter(|n| FETCHED_SIDE_BY_SIDE.contains(n))
                     .filter(|n| !replay.assets.contains_key(*n))
                     .collect();
-                self.enrich_side_by_side(&kinds, &checkpoint, &stamp, &mut state, observer)
+                let run = (&checkpoint, lookahead);
+                self.enrich_side_by_side(&kinds, run, &stamp, &mut state, observer)
                     .await?;
             }
             if WRITTEN_SIDE_BY_SIDE.contains(&name.as_str()) && !state.identified_side_by_side {
@@ -599,7 +620,7 @@ impl HfExtractor {
             }
             let failures_before = state.failures.len();
             let t = Instant::now();
-            let before = self.client.stats().total_requests();
+            let before = self.own_requests(lookahead);
             let prefetched = state
                 .prefetched
                 .get(name.as_str())
@@ -621,13 +642,18 @@ impl HfExtractor {
                 checkpoint: &checkpoint,
                 incremental: &incremental,
                 stamp: &stamp,
+                lookahead,
             };
             let (count, failures, output) = self.compute(name, ctx, &mut state, observer).await?;
             let (requests, duration_ms) = prefetched
-                .unwrap_or_else(|| (self.client.stats().total_requests() - before, elapsed_ms(t)));
-            // Requests made here for a later asset count as that asset's.
+                .unwrap_or_else(|| (self.own_requests(lookahead) - before, elapsed_ms(t)));
+            // Requests made here for a later asset count as that asset's; so do those made
+            // ahead for this one.
             let lent = std::mem::take(&mut state.requests_for_later);
-            let owed = state.requests_ahead.remove(name.as_str()).unwrap_or(0);
+            let mut owed = state.requests_ahead.remove(name.as_str()).unwrap_or(0);
+            if let Some(lookahead) = lookahead {
+                owed += lookahead.requests_of(name).await;
+            }
             let requests = requests.saturating_sub(lent) + owed;
             let mut report = AssetReport {
                 name: name.clone(),
@@ -661,6 +687,9 @@ impl HfExtractor {
             reports.push(report);
         }
 
+        if let Some(lookahead) = lookahead {
+            lookahead.finish().await;
+        }
         let models = state.run_models;
         let models_report = ModelsReport::new(&reports, models as u64, state.id_file.ids as u64);
         let mut failures = state.failures;
@@ -706,6 +735,7 @@ impl HfExtractor {
             checkpoint,
             incremental,
             stamp,
+            lookahead,
         } = run;
         let file = asset_file(name).unwrap_or_default();
         match name {
@@ -718,7 +748,8 @@ impl HfExtractor {
                         let on_model =
                             |done: usize| observer.progress(name, done as u64, Some(total));
                         let replay = state.latest_replay.take();
-                        self.latest_source(&self.client, checkpoint, incremental, replay, &on_model)
+                        let sources = (checkpoint, incremental, lookahead);
+                        self.latest_source(&self.client, sources, replay, &on_model)
                             .await?
                     }
                 };
@@ -731,7 +762,8 @@ impl HfExtractor {
                     Some((models, ..)) => models,
                     None => {
                         let client = self.client.clone();
-                        self.models_from_file(&client, checkpoint, incremental, state, observer)
+                        let sources = (checkpoint, incremental, lookahead);
+                        self.models_from_file(&client, sources, state, observer)
                             .await?
                     }
                 };
@@ -761,7 +793,8 @@ impl HfExtractor {
                 };
                 let keys: Vec<ModelKey> = raw.iter().map(|e| e.key.clone()).collect();
                 let beside: Vec<ModelKey> = beside.into_iter().map(|e| e.key).collect();
-                let (enrichment, events) = self.reporting_enrichment(self.client.clone(), stamp);
+                let (enrichment, events) =
+                    self.reporting_enrichment(self.client.clone(), stamp, state.ahead.as_ref());
                 // The enrichment moves into the work, so its progress sender is dropped (and the
                 // forwarding ends) when the work is done. The lineage reads the base models
                 // only; they come back canonicalised, with the parents' references, which join
@@ -782,7 +815,8 @@ impl HfExtractor {
                 let early = state.datasets_early_for.is_some() && state.datasets.is_none();
                 let early_ids = early.then(|| run_identified.for_enrichment(EntityKind::Datasets));
                 let (early_client, early_requests) = self.client.counted();
-                let early_enrichment = self.enrichment_on(early_client, stamp);
+                let early_enrichment =
+                    self.enrichment_on(early_client, stamp, state.ahead.as_ref());
                 let resolve = async {
                     match &early_ids {
                         Some(ids) => Some(early_enrichment.resolve_datasets(ids).await),
@@ -924,13 +958,29 @@ impl HfExtractor {
         }
     }
 
-    pub(crate) fn enrichment(&self, stamp: &str) -> HfEnrichment<HttpSource> {
-        self.enrichment_on(self.client.clone(), stamp)
+    /// Requests sent so far, less those made ahead (each counted as its own asset's).
+    fn own_requests(&self, lookahead: Option<&RunLookahead>) -> u64 {
+        let ahead = lookahead.map_or(0, RunLookahead::total_requests);
+        self.client.stats().total_requests() - ahead
     }
 
-    fn enrichment_on(&self, client: HfClient, stamp: &str) -> HfEnrichment<HttpSource> {
+    pub(crate) fn enrichment(&self, stamp: &str) -> HfEnrichment<HttpSource> {
+        self.enrichment_on(self.client.clone(), stamp, None)
+    }
+
+    /// An enrichment through `client`, taking what was fetched `ahead`.
+    fn enrichment_on(
+        &self,
+        client: HfClient,
+        stamp: &str,
+        ahead: Option<&Arc<FetchedAhead>>,
+    ) -> HfEnrichment<HttpSource> {
+        let source = HttpSource::new(client);
         HfEnrichment::new(
-            HttpSource::new(client),
+            match ahead {
+                Some(ahead) => source.with_ahead(Arc::clone(ahead)),
+                None => source,
+            },
             EnrichmentOptions {
                 threads: self.config.enrichment_threads,
                 base_model_iterations: self.config.base_model_iterations,
@@ -950,7 +1000,7 @@ impl HfExtractor {
         let datasets = identified.for_enrichment(EntityKind::Datasets);
         let known = state.datasets_early.take().unwrap_or_default();
         let resolved = self
-            .enrichment(stamp)
+            .enrichment_on(self.client.clone(), stamp, state.ahead.as_ref())
             .resolve_datasets_beyond(&datasets, known)
             .await;
         if !resolved.is_empty() {
@@ -988,7 +1038,8 @@ impl HfExtractor {
         let fetched = match state.enriched_ahead.remove(name) {
             Some((fetched, ..)) => fetched,
             None => {
-                let (enrichment, events) = self.reporting_enrichment(self.client.clone(), stamp);
+                let (enrichment, events) =
+                    self.reporting_enrichment(self.client.clone(), stamp, state.ahead.as_ref());
                 // What this kind's enrichment reads, decoded: its ids (and the articles'
                 // kinds, the licenses' names).
                 let identified = entity_kind(kind)
@@ -1020,13 +1071,14 @@ impl HfExtractor {
         &self,
         client: HfClient,
         stamp: &str,
+        ahead: Option<&Arc<FetchedAhead>>,
     ) -> (
         HfEnrichment<HttpSource>,
         tokio::sync::mpsc::UnboundedReceiver<ProgressEvent>,
     ) {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let enrichment = self
-            .enrichment_on(client, stamp)
+            .enrichment_on(client, stamp, ahead)
             .with_progress(move |event| {
                 let _ = tx.send(event);
             });
@@ -1042,7 +1094,7 @@ impl HfExtractor {
     async fn enrich_side_by_side(
         &self,
         assets: &[&str],
-        checkpoint: &Checkpoint,
+        (checkpoint, lookahead): (&Checkpoint, Option<&RunLookahead>),
         stamp: &str,
         state: &mut State,
         observer: &dyn RunObserver,
@@ -1054,9 +1106,9 @@ impl HfExtractor {
         let mut identified = take_identified(checkpoint, state)?;
         if assets.contains(&"hf_enriched_datasets") {
             // Asked before the asset's own count starts: counted as its requests.
-            let before = self.client.stats().total_requests();
+            let before = self.own_requests(lookahead);
             self.legacy_datasets(stamp, &mut identified, state).await;
-            let asked = self.client.stats().total_requests() - before;
+            let asked = self.own_requests(lookahead) - before;
             *state
                 .requests_ahead
                 .entry("hf_enriched_datasets".to_owned())
@@ -1074,10 +1126,11 @@ impl HfExtractor {
             .collect();
         state.identified = Some(identified);
         let resolved = state.datasets.as_ref();
+        let ahead = state.ahead.as_ref();
         let fetches = inputs.iter().map(|(name, kind, reads)| async move {
             observer.asset_started(name);
             let (client, requests) = self.client.counted();
-            let (enrichment, events) = self.reporting_enrichment(client, stamp);
+            let (enrichment, events) = self.reporting_enrichment(client, stamp, ahead);
             let t = Instant::now();
             let work = async move { fetch_kind(&enrichment, kind, reads, resolved).await };
             let (fetched, ()) = tokio::join!(work, forward_progress(events, name, observer));
@@ -1178,12 +1231,13 @@ impl HfExtractor {
     async fn latest_source(
         &self,
         client: &HfClient,
-        checkpoint: &Checkpoint,
-        incremental: &Incremental,
+        (checkpoint, incremental, lookahead): Sources<'_>,
         mut replay: Option<LatestReplay>,
         on_model: &(dyn Fn(usize) + Sync),
     ) -> Result<SourceModels> {
-        let collector = Arc::new(Collector::new(checkpoint.clone(), ModelSource::Latest));
+        let collector = Collector::new(checkpoint.clone(), ModelSource::Latest)
+            .with_lookahead(lookahead.map(|l| Arc::clone(l.lookahead())));
+        let collector = Arc::new(collector);
         let resume = replay.as_mut().and_then(LatestReplay::listing);
         if let Some(replay) = replay {
             collector.seed(replay.models);
@@ -1197,13 +1251,24 @@ impl HfExtractor {
             on_model(handed.fetch_add(1, Ordering::Relaxed) + 1);
         };
         let on_page = |page: &ListedPage| {
+            if let Some(lookahead) = lookahead {
+                let ids = page.items.iter().map(|info| info.id.as_str());
+                lookahead.lookahead().listed(ids);
+            }
             collector.note(checkpoint.append_page(page));
+        };
+        let on_listed = || {
+            if let Some(lookahead) = lookahead {
+                lookahead.source_listed();
+            }
         };
         let plan = ListingPlan {
             since: incremental.since,
             resume,
             cards: incremental.cards(),
             on_page: Some(&on_page),
+            on_listed: Some(&on_listed),
+            slots: lookahead.map(RunLookahead::slots),
         };
         let streamed = latest_models_streaming(client, self.latest_options(), &plan, &sink).await;
         journal.finish();
@@ -1217,20 +1282,30 @@ impl HfExtractor {
     async fn models_from_file(
         &self,
         client: &HfClient,
-        checkpoint: &Checkpoint,
-        incremental: &Incremental,
+        (checkpoint, incremental, lookahead): Sources<'_>,
         state: &mut State,
         observer: &dyn RunObserver,
     ) -> Result<SourceModels> {
         let path = &self.config.models_file_path;
         state.id_file.path = path.display().to_string();
+        // The file's ids are every model this source gives (as asked).
+        let listed = |ids: &[ModelIdEntry]| {
+            if let Some(lookahead) = lookahead {
+                lookahead
+                    .lookahead()
+                    .listed(ids.iter().map(|e| e.id.as_str()));
+                lookahead.source_listed();
+            }
+        };
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 tracing::info!(path = %path.display(), "no model-id file; skipped");
+                listed(&[]);
                 return Ok(SourceModels::default());
             }
             Err(e) => {
+                listed(&[]);
                 state.failures.push(FailureReport {
                     asset: "hf_raw_models_from_file".into(),
                     id: path.display().to_string(),
@@ -1242,6 +1317,7 @@ impl HfExtractor {
             }
         };
         let list = ModelIdList::parse(&text);
+        listed(&list.entries);
         state.id_file.found = true;
         state.id_file.ids = list.entries.len();
         state.id_file.errors = list.errors.len();
@@ -1257,7 +1333,8 @@ impl HfExtractor {
             });
         }
         let total = list.entries.len() as u64;
-        let collector = Collector::new(checkpoint.clone(), ModelSource::File);
+        let collector = Collector::new(checkpoint.clone(), ModelSource::File)
+            .with_lookahead(lookahead.map(|l| Arc::clone(l.lookahead())));
         let mut outcome = SourceOutcome::default();
         let replay = state.file_replay.take().unwrap_or_default();
         for (_, entry, _) in &replay.models {

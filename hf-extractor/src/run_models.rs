@@ -6,7 +6,9 @@ use std::sync::mpsc::{SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
+use hf_enrich::identify::identify_model;
 use hf_enrich::lineage::ModelKey;
+use hf_enrich::lookahead::Lookahead;
 use hf_enrich::models::{FetchedModel, ModelSource, SourceOutcome, merge, merge_model};
 use hf_identifiers::BaseModelRef;
 
@@ -39,6 +41,8 @@ type Positioned = (usize, Entry, PackedRefs);
 pub(crate) struct Collector {
     checkpoint: Checkpoint,
     source: ModelSource,
+    /// Told of each model identified, to fetch ahead what the run will ask of it.
+    lookahead: Option<Arc<Lookahead>>,
     models: Mutex<(Vec<Positioned>, Interner)>,
     error: Mutex<Option<Error>>,
 }
@@ -48,14 +52,25 @@ impl Collector {
         Self {
             checkpoint,
             source,
+            lookahead: None,
             models: Mutex::new((Vec::new(), Interner::default())),
             error: Mutex::new(None),
         }
     }
 
+    /// Tell `lookahead` of each model identified.
+    pub fn with_lookahead(mut self, lookahead: Option<Arc<Lookahead>>) -> Self {
+        self.lookahead = lookahead;
+        self
+    }
+
     /// Journal and identify one model; returns how many the collector holds.
     pub fn add(&self, position: usize, model: &FetchedModel) -> usize {
-        let found = PackedRefs::of(model);
+        let identified = identify_model(model);
+        if let Some(lookahead) = &self.lookahead {
+            lookahead.run_model(&model.id, &model.aliases, &identified);
+        }
+        let found = PackedRefs::pack(identified);
         let stored = self.checkpoint.append_model(self.source, position, model);
         if let Ok(at) = stored {
             self.note(self.checkpoint.render_ahead(at, model, found.base_models()));

@@ -1,0 +1,145 @@
+//! A run's [`Lookahead`]: the parents and datasets fetched while the cards come in (see
+//! [`hf_enrich::lookahead`]), and whose asset each of those requests is reported under.
+//!
+//! A run looks ahead when it lists the latest models itself (not a shard, not a resumed run,
+//! not with the low-information filter, which decides only at the end which models the run
+//! keeps) and plans the lineage or a dataset asset. The card requests and the fetches ahead
+//! share one in-flight budget of `HF_THREADS` slots.
+//!
+//! Each request made ahead counts as a request of the asset that would have made it: the
+//! parents as `hf_add_ancestor_models`'s, the namespace-less dataset ids as the first dataset
+//! asset's, the other datasets as `hf_enriched_datasets`'s. Every other asset's count leaves
+//! them out ([`RunLookahead::total_requests`]).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use hf_client::HfClient;
+use hf_enrich::lookahead::{AheadKind, FetchedAhead, Lookahead, LookaheadPlan};
+use tokio::sync::Semaphore;
+
+/// The asset whose requests the fetches ahead of each kind are.
+const LINEAGE: &str = "hf_add_ancestor_models";
+const IDENTIFIED_DATASETS: &str = "hf_identified_datasets";
+const ENRICHED_DATASETS: &str = "hf_enriched_datasets";
+
+/// A run's lookahead, its in-flight budget and the model sources still listing.
+#[derive(Debug)]
+pub(crate) struct RunLookahead {
+    lookahead: Arc<Lookahead>,
+    slots: Arc<Semaphore>,
+    sources_listing: AtomicUsize,
+    /// The asset owning each kind's requests, by [`AheadKind::ALL`] order.
+    owners: [Option<&'static str>; 3],
+}
+
+/// What decides whether and what a run looks ahead.
+pub(crate) struct LookaheadInputs<'p> {
+    /// The assets the run computes, in order.
+    pub plan: &'p [String],
+    /// Cards in flight at once (`HF_THREADS`).
+    pub threads: usize,
+    /// `HF_BASE_MODEL_ITERATIONS`.
+    pub base_model_iterations: usize,
+    /// Whether only the models passing the low-information filter are kept.
+    pub filter_low_info: bool,
+    /// Whether the run computes a shard, or resumes an interrupted run.
+    pub shard_or_resumed: bool,
+}
+
+impl RunLookahead {
+    /// The lookahead of a run, if it has one (see the [module](self)).
+    pub fn plan(client: &HfClient, inputs: LookaheadInputs<'_>) -> Option<Self> {
+        let planned = |name: &str| inputs.plan.iter().any(|a| a == name);
+        if !planned("hf_raw_models_latest") || inputs.filter_low_info || inputs.shard_or_resumed {
+            return None;
+        }
+        let first_dataset_asset = inputs
+            .plan
+            .iter()
+            .find(|a| *a == IDENTIFIED_DATASETS || *a == ENRICHED_DATASETS)
+            .map(|a| {
+                if a == IDENTIFIED_DATASETS {
+                    IDENTIFIED_DATASETS
+                } else {
+                    ENRICHED_DATASETS
+                }
+            });
+        let plan = LookaheadPlan {
+            base_model_iterations: if planned(LINEAGE) {
+                inputs.base_model_iterations
+            } else {
+                0
+            },
+            legacy_datasets: first_dataset_asset.is_some(),
+            datasets: planned(ENRICHED_DATASETS),
+        };
+        if plan.is_empty() {
+            return None;
+        }
+        let sources = if planned("hf_raw_models_from_file") {
+            2
+        } else {
+            1
+        };
+        let slots = Arc::new(Semaphore::new(inputs.threads.max(1)));
+        Some(Self {
+            lookahead: Lookahead::new(client, Arc::clone(&slots), plan),
+            slots,
+            sources_listing: AtomicUsize::new(sources),
+            owners: [
+                Some(LINEAGE).filter(|_| plan.base_model_iterations > 0),
+                first_dataset_asset,
+                Some(ENRICHED_DATASETS).filter(|_| plan.datasets),
+            ],
+        })
+    }
+
+    /// The lookahead, to tell of the run's models.
+    pub fn lookahead(&self) -> &Arc<Lookahead> {
+        &self.lookahead
+    }
+
+    /// The in-flight budget the card requests share with the fetches ahead.
+    pub fn slots(&self) -> Arc<Semaphore> {
+        Arc::clone(&self.slots)
+    }
+
+    /// Where the stages take what was fetched ahead.
+    pub fn fetched(&self) -> Arc<FetchedAhead> {
+        self.lookahead.fetched()
+    }
+
+    /// One model source knows every model it will give: once all have, the parents are
+    /// fetched.
+    pub fn source_listed(&self) {
+        if self.sources_listing.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.lookahead.run_listed();
+        }
+    }
+
+    /// Requests made ahead so far, all kinds: left out of every asset's own count.
+    pub fn total_requests(&self) -> u64 {
+        self.lookahead.total_requests()
+    }
+
+    /// The requests made ahead for `asset`, once its fetches are over.
+    pub async fn requests_of(&self, asset: &str) -> u64 {
+        let kinds: Vec<AheadKind> = AheadKind::ALL
+            .into_iter()
+            .zip(self.owners)
+            .filter(|(_, owner)| *owner == Some(asset))
+            .map(|(kind, _)| kind)
+            .collect();
+        if kinds.is_empty() {
+            return 0;
+        }
+        self.lookahead.finish_kinds(&kinds).await;
+        kinds.iter().map(|k| self.lookahead.requests(*k)).sum()
+    }
+
+    /// Wait for the fetches still under way (their answers unused).
+    pub async fn finish(&self) {
+        self.lookahead.finish().await;
+    }
+}
