@@ -333,15 +333,20 @@ async fn requests_served(hub: &OfflineHub) -> usize {
     server.received_requests().await.unwrap_or_default().len()
 }
 
-/// A lookahead over `client` for the enrichment of [`enrich`] (two lineage iterations, the
-/// datasets' records), its fetches each holding one of `slots`.
-fn lookahead(client: &HfClient, slots: usize) -> Arc<Lookahead> {
-    let plan = LookaheadPlan {
-        base_model_iterations: 2,
-        legacy_datasets: true,
-        datasets: true,
-    };
-    Lookahead::new(client, Arc::new(Semaphore::new(slots)), plan)
+/// What [`enrich`] reads of the lineage and the datasets: two lineage iterations, the
+/// datasets' records.
+const LINEAGE_AND_DATASETS: LookaheadPlan = LookaheadPlan {
+    base_model_iterations: 2,
+    legacy_datasets: true,
+    datasets: true,
+    keywords: false,
+    tasks: false,
+    articles: false,
+};
+
+/// A lookahead over `client` for `plan`, its fetches each holding one of four slots.
+fn lookahead(client: &HfClient, plan: LookaheadPlan) -> Arc<Lookahead> {
+    Lookahead::new(client, Arc::new(Semaphore::new(4)), plan)
 }
 
 /// [`enrich`] through a source taking what `lookahead` fetched.
@@ -365,19 +370,24 @@ async fn what_was_fetched_ahead_is_what_the_stages_read_and_nothing_is_asked_twi
 
     let hub = hub().await;
     let client = client(&hub);
-    let ahead = lookahead(&client, 4);
+    let ahead = lookahead(&client, LINEAGE_AND_DATASETS);
     let model = child();
     let found = identify_model(&model);
     ahead.run_model(&model.id, &model.aliases, &found);
-    // The datasets are asked at once; the parents only once every model of the run is known.
+    // Nothing yet: the parents wait until every model of the run is known, the `owner/name`
+    // datasets until the run is complete (a legacy id may be answered as one of them).
     ahead.finish().await;
-    assert_eq!(ahead.requests(AheadKind::BaseModels), 0);
-    assert!(ahead.requests(AheadKind::Datasets) > 0);
+    assert_eq!(ahead.total_requests(), 0);
     ahead.run_listed();
     ahead.finish().await;
-    // The parent read (google-bert/bert-base-uncased) names datasets of its own, legacy ids.
+    // The parent read (google-bert/bert-base-uncased) names datasets of its own, legacy ids,
+    // asked at once.
     assert!(ahead.requests(AheadKind::BaseModels) >= 3);
     assert!(ahead.requests(AheadKind::LegacyDatasets) > 0);
+    assert_eq!(ahead.requests(AheadKind::Datasets), 0);
+    ahead.run_complete();
+    ahead.finish().await;
+    assert!(ahead.requests(AheadKind::Datasets) > 0);
     let made_ahead = requests_served(&hub).await;
     assert_eq!(made_ahead as u64, ahead.total_requests());
 
@@ -389,7 +399,7 @@ async fn what_was_fetched_ahead_is_what_the_stages_read_and_nothing_is_asked_twi
     );
     // Every answer fetched ahead was taken, and none was asked again: the run made no more
     // requests than without the lookahead (only arXiv and the tag vocabulary were left).
-    assert_eq!(ahead.fetched().waiting(), (0, 0));
+    assert_eq!(ahead.fetched().waiting(), (0, 0, 0));
     assert_eq!(requests_served(&hub).await, plain_requests);
     let served = hub.server().unwrap().received_requests().await.unwrap();
     let mut after: Vec<&str> = served[made_ahead..].iter().map(|r| r.url.path()).collect();
@@ -408,8 +418,7 @@ async fn a_parent_of_the_run_is_not_fetched_and_a_stage_asking_first_fetches_onc
     let slots = Arc::new(Semaphore::new(0));
     let plan = LookaheadPlan {
         base_model_iterations: 1,
-        legacy_datasets: false,
-        datasets: false,
+        ..LookaheadPlan::default()
     };
     let ahead = Lookahead::new(&client, Arc::clone(&slots), plan);
     // `test/gated-parent` is a model of the run (listed, its card not read yet).
@@ -443,4 +452,106 @@ async fn a_parent_of_the_run_is_not_fetched_and_a_stage_asking_first_fetches_onc
     );
     // Every slot is free again.
     assert_eq!(slots.available_permits(), 2);
+}
+
+#[tokio::test]
+async fn with_the_vocabularies_and_papers_ahead_the_stages_ask_nothing() {
+    let plain_hub = hub().await;
+    let plain = enrich(&plain_hub).await;
+    let plain_requests = requests_served(&plain_hub).await;
+
+    let hub = hub().await;
+    let everything = LookaheadPlan {
+        keywords: true,
+        tasks: true,
+        articles: true,
+        ..LINEAGE_AND_DATASETS
+    };
+    let ahead = lookahead(&client(&hub), everything);
+    let model = child();
+    ahead.run_model(&model.id, &model.aliases, &identify_model(&model));
+    ahead.run_listed();
+    // arXiv is asked once the parents are read: their papers are the run's too.
+    ahead.run_complete();
+    ahead.finish().await;
+    for kind in [AheadKind::Keywords, AheadKind::Tasks, AheadKind::Articles] {
+        assert_eq!(ahead.requests(kind), 1, "{kind:?}");
+    }
+    assert_eq!(requests_served(&hub).await, plain_requests);
+
+    let out = enrich_after(&hub, &ahead).await;
+    assert_eq!(
+        serde_json::to_value(&out).unwrap(),
+        serde_json::to_value(&plain).unwrap()
+    );
+    let served = hub.server().unwrap().received_requests().await.unwrap();
+    let again: Vec<String> = served[plain_requests..]
+        .iter()
+        .map(|r| r.url.to_string())
+        .collect();
+    assert_eq!(ahead.fetched().waiting(), (0, 0, 0));
+    assert!(again.is_empty(), "asked again: {again:?}");
+}
+
+/// The dataset requests the offline Hub answered so far.
+async fn dataset_requests(hub: &OfflineHub) -> Vec<String> {
+    let served = hub.server().unwrap().received_requests().await.unwrap();
+    let mut paths: Vec<String> = served
+        .iter()
+        .map(|r| r.url.path().to_owned())
+        .filter(|p| p.starts_with("/api/datasets/"))
+        .collect();
+    paths.sort();
+    paths
+}
+
+#[tokio::test]
+async fn a_dataset_named_both_ways_is_fetched_once_ahead() {
+    let named = |id: &str, dataset: &str| {
+        let info =
+            serde_json::from_value(json!({"id": id, "tags": [format!("dataset:{dataset}")]}));
+        FetchedModel::new(info.unwrap(), None, ModelSource::Latest)
+    };
+    // The canonical spelling told first, the legacy one (answered as it) after.
+    let models = [
+        named("run/canonical", "allenai/c4"),
+        named("run/legacy", "c4"),
+    ];
+    let options = EnrichmentOptions {
+        threads: 4,
+        base_model_iterations: 0,
+    };
+    let plain_hub = OfflineHub::start().await.unwrap();
+    let plain = HfEnrichment::new(HttpSource::new(client(&plain_hub)), options)
+        .with_extraction_time("2026-11-27T12:00:00Z")
+        .enrich(&models)
+        .await;
+    let plain_requests = dataset_requests(&plain_hub).await;
+    assert_eq!(plain.datasets.len(), 1, "{:?}", plain.datasets);
+
+    let hub = OfflineHub::start().await.unwrap();
+    let client = client(&hub);
+    let ahead = lookahead(&client, LINEAGE_AND_DATASETS);
+    for model in &models {
+        ahead.run_model(&model.id, &model.aliases, &identify_model(model));
+    }
+    ahead.run_listed();
+    ahead.run_complete();
+    ahead.finish().await;
+    // `c4` was asked (and answered as `allenai/c4`); `allenai/c4` was not asked itself.
+    assert_eq!(dataset_requests(&hub).await, plain_requests);
+    let source = HttpSource::new(client).with_ahead(ahead.fetched());
+    let out = HfEnrichment::new(source, options)
+        .with_extraction_time("2026-11-27T12:00:00Z")
+        .enrich(&models)
+        .await;
+    assert_eq!(
+        serde_json::to_value(&out).unwrap(),
+        serde_json::to_value(&plain).unwrap()
+    );
+    assert_eq!(
+        dataset_requests(&hub).await,
+        plain_requests,
+        "nothing asked again"
+    );
 }

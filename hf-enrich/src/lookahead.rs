@@ -1,39 +1,49 @@
-//! Fetching ahead: the parents and datasets a run will ask for, fetched while its cards are
-//! still coming in, under the same in-flight budget as the cards.
+//! Fetching ahead: what a run's enrichment will ask for, fetched while its cards are still
+//! coming in, under the same in-flight budget as the cards.
 //!
-//! The lineage and the dataset records wait on one another: a parent's card names its own
-//! datasets, a legacy dataset id must be resolved before its record. Asked after the card
-//! stage, each link of that chain is a round trip during which the rest of the budget stays
-//! idle. A [`Lookahead`] hears of each model of the run as it is identified
-//! ([`Lookahead::run_model`]) and asks, as soon as it is sure the run will ask them:
+//! The lineage and the entity records wait on one another: a parent's card names its own
+//! datasets and papers, a legacy dataset id must be resolved before its record, arXiv is asked
+//! once for every paper of the run. Asked after the card stage, each link of that chain is a
+//! round trip during which the rest of the budget stays idle. A [`Lookahead`] hears of each
+//! model of the run as it is identified ([`Lookahead::run_model`]) and asks, as soon as it is
+//! sure the run will ask them:
 //!
+//! - **the task catalog** at once (the tasks' records always read it);
+//! - **the tag vocabulary** as soon as a model names a keyword;
 //! - **each parent the lineage follows** ([`lineage`](crate::lineage): a structured reference,
 //!   not to the model itself, a Hub id), once every model of the run is known
 //!   ([`Lookahead::run_listed`]: a parent that is a model of the run is not fetched), and then
 //!   the parents of each parent read, iteration by iteration;
-//! - **each dataset** the models and parents name: the namespace-less ids that
-//!   [`resolve_datasets`](crate::HfEnrichment::resolve_datasets) asks, and the others whose
-//!   records the run makes.
+//! - **each namespace-less dataset id** the models and parents name, which
+//!   [`resolve_datasets`](crate::HfEnrichment::resolve_datasets) asks;
+//! - once every model has been told ([`Lookahead::run_complete`]) and the parents and legacy
+//!   ids are read: **the other datasets** (but those a legacy id was answered as, whose records
+//!   are made from that answer) and **arXiv's papers**, all ids in one ask, as the articles'
+//!   stage makes it.
 //!
 //! Each answer is kept in a [`FetchedAhead`]. The stage that needs it reads through a source
 //! that looks there first ([`HttpSource::with_ahead`](crate::source::HttpSource::with_ahead)):
 //! it takes the answer, waits for it while its fetch is under way, or fetches it itself if its
-//! fetch has not started yet — an id is never asked twice. What the stages produce is the same
-//! as without a lookahead; only when they ask changes.
+//! fetch has not started yet — an id is never asked twice. arXiv's answer is taken only for the
+//! very ids the stage asks. What the stages produce is the same as without a lookahead; only
+//! when they ask changes.
 //!
 //! Every fetch ahead holds one of the run's in-flight `slots` (shared with the card requests)
 //! while it is under way, so the run never has more requests in flight than it was told. Each
 //! kind counts its requests ([`Lookahead::requests`]), so that a run can report them under the
 //! stage they were made for.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::future::Future;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use futures::FutureExt;
+use futures::channel::oneshot;
+use futures::future::Shared;
 use hf_client::{HfClient, RequestCounter};
 use hf_identifiers::{BaseModelRef, Identified};
-use tokio::sync::{OnceCell, Semaphore};
+use tokio::sync::{Notify, OnceCell, Semaphore};
 use tokio::task::JoinHandle;
 
 use crate::identify::identify_model;
@@ -41,6 +51,13 @@ use crate::legacy_datasets::may_be_legacy;
 use crate::lineage::{followed, is_hub_model_id, key};
 use crate::models::FetchedModel;
 use crate::source::{FetchedDataset, HttpSource, MetadataSource, SourceError};
+use hf_client::arxiv::ArxivPaper;
+use hf_client::tags::TagVocabulary;
+use hf_client::tasks::TaskCatalog;
+use hf_identifiers::ArticleKind;
+
+/// How many kinds of fetch ahead there are.
+const KINDS: usize = 6;
 
 /// One answer, fetched ahead or by the stage that needs it, whichever asks first.
 type Answer<T> = Arc<OnceCell<Result<T, SourceError>>>;
@@ -53,7 +70,20 @@ type Answer<T> = Arc<OnceCell<Result<T, SourceError>>>;
 pub struct FetchedAhead {
     models: Mutex<HashMap<String, Answer<FetchedModel>>>,
     datasets: Mutex<HashMap<String, Answer<FetchedDataset>>>,
+    tags: Mutex<Option<Answer<Arc<TagVocabulary>>>>,
+    tasks: Mutex<Option<Arc<OnceCell<TaskCatalog>>>>,
+    /// The arXiv ids asked (sorted, distinct) and their answers, once the ids are known.
+    papers: Mutex<Option<Shared<oneshot::Receiver<AskedPapers>>>>,
+    /// Done once every dataset the run asks ahead has its answer here (the parents' read,
+    /// the `owner/name` ids started): a dataset stage asking earlier could ask one twice.
+    datasets_ready: Mutex<Option<Shared<oneshot::Receiver<()>>>>,
 }
+
+/// arXiv ids asked ahead (sorted, distinct), and the answers.
+type AskedPapers = (Vec<String>, Arc<OnceCell<Papers>>);
+
+/// arXiv's answers, keyed by the id asked.
+pub(crate) type Papers = BTreeMap<String, Result<ArxivPaper, SourceError>>;
 
 impl FetchedAhead {
     /// The answer to model `id`, if it was asked ahead (taken: asked again, it is fetched).
@@ -62,13 +92,48 @@ impl FetchedAhead {
     }
 
     /// The answer to dataset `id`, if it was asked ahead (taken: asked again, it is fetched).
-    pub(crate) fn take_dataset(&self, id: &str) -> Option<Answer<FetchedDataset>> {
+    /// Waits until every dataset asked ahead is (see [`Lookahead::run_complete`]).
+    pub(crate) async fn take_dataset(&self, id: &str) -> Option<Answer<FetchedDataset>> {
+        let ready = lock(&self.datasets_ready).clone();
+        if let Some(ready) = ready {
+            // Cancelled only when the lookahead is dropped: then nothing more is asked ahead.
+            let _ = ready.await;
+        }
         lock(&self.datasets).remove(id)
     }
 
-    /// How many answers wait to be taken (models, datasets).
-    pub fn waiting(&self) -> (usize, usize) {
-        (lock(&self.models).len(), lock(&self.datasets).len())
+    /// The tag vocabulary, if it was asked ahead (taken).
+    pub(crate) fn take_tags(&self) -> Option<Answer<Arc<TagVocabulary>>> {
+        lock(&self.tags).take()
+    }
+
+    /// The task catalog, if it was asked ahead (taken).
+    pub(crate) fn take_tasks(&self) -> Option<Arc<OnceCell<TaskCatalog>>> {
+        lock(&self.tasks).take()
+    }
+
+    /// arXiv's answers to `ids` (sorted, distinct), if these very ids are asked ahead (taken;
+    /// waits until the lookahead knows which ids it asks).
+    pub(crate) async fn take_papers(&self, ids: &[String]) -> Option<Arc<OnceCell<Papers>>> {
+        let asked = lock(&self.papers).take()?;
+        match asked.await {
+            Ok((asked, answer)) if asked == ids => Some(answer),
+            _ => None,
+        }
+    }
+
+    /// How many answers wait to be taken (models, datasets, the vocabularies and the papers).
+    pub fn waiting(&self) -> (usize, usize, usize) {
+        let others = [
+            lock(&self.tags).is_some(),
+            lock(&self.tasks).is_some(),
+            lock(&self.papers).is_some(),
+        ];
+        (
+            lock(&self.models).len(),
+            lock(&self.datasets).len(),
+            others.into_iter().filter(|w| *w).count(),
+        )
     }
 }
 
@@ -93,12 +158,23 @@ pub struct LookaheadPlan {
     pub legacy_datasets: bool,
     /// The run makes the datasets' records.
     pub datasets: bool,
+    /// The run makes the keywords' records (from the tag vocabulary).
+    pub keywords: bool,
+    /// The run makes the tasks' records (from the task catalog).
+    pub tasks: bool,
+    /// The run makes the articles' records (arXiv's papers).
+    pub articles: bool,
 }
 
 impl LookaheadPlan {
     /// Whether anything is fetched ahead.
     pub fn is_empty(&self) -> bool {
-        self.base_model_iterations == 0 && !self.legacy_datasets && !self.datasets
+        self.base_model_iterations == 0
+            && !self.legacy_datasets
+            && !self.datasets
+            && !self.keywords
+            && !self.tasks
+            && !self.articles
     }
 }
 
@@ -111,11 +187,24 @@ pub enum AheadKind {
     LegacyDatasets,
     /// The other datasets' records.
     Datasets,
+    /// The tag vocabulary.
+    Keywords,
+    /// The task catalog.
+    Tasks,
+    /// arXiv's papers.
+    Articles,
 }
 
 impl AheadKind {
     /// Every kind.
-    pub const ALL: [Self; 3] = [Self::BaseModels, Self::LegacyDatasets, Self::Datasets];
+    pub const ALL: [Self; KINDS] = [
+        Self::BaseModels,
+        Self::LegacyDatasets,
+        Self::Datasets,
+        Self::Keywords,
+        Self::Tasks,
+        Self::Articles,
+    ];
 
     fn index(self) -> usize {
         self as usize
@@ -132,24 +221,34 @@ impl AheadKind {
 /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), hf_client::Error> {
 /// let client = hf_client::HfClient::builder().build()?;
 /// let slots = Arc::new(tokio::sync::Semaphore::new(8));
-/// let plan = LookaheadPlan { base_model_iterations: 1, legacy_datasets: true, datasets: true };
+/// let plan = LookaheadPlan {
+///     base_model_iterations: 1,
+///     legacy_datasets: true,
+///     datasets: true,
+///     ..LookaheadPlan::default()
+/// };
 /// let lookahead = Lookahead::new(&client, slots, plan);
 /// // The stages read through a source that takes what was fetched ahead.
 /// let source = HttpSource::new(client).with_ahead(lookahead.fetched());
-/// // ... the run's models: lookahead.run_model(..), lookahead.listed(..), lookahead.run_listed()
+/// // As the run's models come: lookahead.listed(ids) for a listing page, lookahead.run_model(..)
+/// // for each model identified; then lookahead.run_listed() once all are listed, and
+/// // lookahead.run_complete() once all are told. Nothing was told here: nothing was asked.
 /// lookahead.finish().await;
+/// assert_eq!(lookahead.total_requests(), 0);
 /// # drop(source);
 /// # Ok(()) }
 /// ```
 pub struct Lookahead {
     fetched: Arc<FetchedAhead>,
     /// One source per kind, each over a client counting its requests.
-    sources: [HttpSource; 3],
-    counters: [RequestCounter; 3],
+    sources: [HttpSource; KINDS],
+    counters: [RequestCounter; KINDS],
     slots: Arc<Semaphore>,
     plan: LookaheadPlan,
     runtime: tokio::runtime::Handle,
     state: Mutex<State>,
+    /// Told whenever a kind has no fetch under way any more.
+    idle: Notify,
 }
 
 impl std::fmt::Debug for Lookahead {
@@ -169,13 +268,42 @@ struct State {
     hasher: RandomState,
     /// Whether every model of the run is known.
     listed: bool,
-    /// Followed parents of run models found before then: (child, its aliases, the parents).
-    waiting: Vec<(String, BTreeSet<String>, Vec<BaseModelRef>)>,
-    /// Dataset ids asked, and the canonical ids the legacy ones were answered as.
+    /// Followed parents of run models named before then (each once: a few distinct ids for
+    /// many models).
+    waiting: BTreeSet<String>,
+    /// Dataset ids asked (or held).
     datasets: HashSet<String>,
-    resolved_as: HashSet<String>,
-    /// The fetches started, by kind.
-    tasks: [Vec<JoinHandle<()>>; 3],
+    /// `owner/name` dataset ids held until the run is complete.
+    held_datasets: Vec<String>,
+    /// The ids legacy dataset ids were answered as.
+    answered_as: HashSet<String>,
+    /// Whether the tag vocabulary was asked.
+    tags: bool,
+    /// The arXiv ids of the run's models and parents so far, and whether they are complete
+    /// (see [`Lookahead::run_complete`]).
+    arxiv: BTreeSet<String>,
+    complete: bool,
+    /// The fetches of each kind under way (or waiting for a slot).
+    running: [usize; KINDS],
+    /// Every fetch started, to wait for at the end.
+    tasks: Vec<JoinHandle<()>>,
+}
+
+/// One fetch of a kind under way: counted from before it is started until it ends.
+struct Running {
+    lookahead: Arc<Lookahead>,
+    kind: AheadKind,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let mut state = self.lookahead.lock();
+        let running = &mut state.running[self.kind.index()];
+        *running = running.saturating_sub(1);
+        if *running == 0 {
+            self.lookahead.idle.notify_waiters();
+        }
+    }
 }
 
 impl State {
@@ -202,7 +330,7 @@ impl Lookahead {
         let counted = AheadKind::ALL.map(|_| client.counted());
         let counters = counted.clone().map(|(_, counter)| counter);
         let sources = counted.map(|(client, _)| HttpSource::new(client));
-        Arc::new(Self {
+        let lookahead = Arc::new(Self {
             fetched: Arc::default(),
             sources,
             counters,
@@ -210,7 +338,21 @@ impl Lookahead {
             plan,
             runtime: tokio::runtime::Handle::current(),
             state: Mutex::default(),
-        })
+            idle: Notify::new(),
+        });
+        if plan.tasks {
+            // Asked whatever the models name: start now, while the listing's first page is
+            // on its way and the slots are idle.
+            let cell = Arc::new(OnceCell::new());
+            *lock(&lookahead.fetched.tasks) = Some(Arc::clone(&cell));
+            let this = Arc::clone(&lookahead);
+            lookahead.start(&mut lookahead.lock(), AheadKind::Tasks, async move {
+                let _slot = this.slots.acquire().await;
+                let source = &this.sources[AheadKind::Tasks.index()];
+                cell.get_or_init(|| source.tasks()).await;
+            });
+        }
+        lookahead
     }
 
     /// Where the answers are kept: hand it to the stages' source
@@ -251,15 +393,16 @@ impl Lookahead {
             state.listed = true;
             std::mem::take(&mut state.waiting)
         };
-        for (child, aliases, refs) in waiting {
-            self.parents_of(&child, &aliases, &refs, 1);
+        let mut state = self.lock();
+        for parent in &waiting {
+            self.fetch_parent(&mut state, parent, 1);
         }
     }
 
     /// A model of the run (`id`, also known by `aliases`), with what was identified in it: its
     /// datasets are fetched now, its parents once the run is [listed](Self::run_listed).
     pub fn run_model(self: &Arc<Self>, id: &str, aliases: &BTreeSet<String>, found: &Identified) {
-        self.datasets_of(found);
+        self.entities_of(found);
         if self.plan.base_model_iterations == 0 {
             return;
         }
@@ -270,10 +413,10 @@ impl Lookahead {
                 state.know(a);
             });
             if !state.listed {
-                let refs: Vec<BaseModelRef> =
-                    followed(id, aliases, &found.base_models).cloned().collect();
-                if !refs.is_empty() {
-                    state.waiting.push((id.to_owned(), aliases.clone(), refs));
+                for parent in followed(id, aliases, &found.base_models) {
+                    if !state.waiting.contains(&parent.id) {
+                        state.waiting.insert(parent.id.clone());
+                    }
                 }
             }
             state.listed
@@ -286,31 +429,51 @@ impl Lookahead {
     /// Wait until every fetch started is over (the answers stay for the stages to take).
     pub async fn finish(&self) {
         self.finish_kinds(&AheadKind::ALL).await;
-    }
-
-    /// Wait until every fetch of `kinds` started is over, those they start included (a
-    /// parent's parents): after it, [`requests`](Self::requests) of these kinds is final
-    /// unless more models of the run are found.
-    pub async fn finish_kinds(&self, kinds: &[AheadKind]) {
-        loop {
-            let tasks: Vec<JoinHandle<()>> = {
-                let mut state = self.lock();
-                kinds
-                    .iter()
-                    .flat_map(|k| std::mem::take(&mut state.tasks[k.index()]))
-                    .collect()
-            };
-            if tasks.is_empty() {
-                return;
-            }
-            for task in tasks {
-                if let Err(e) = task.await
-                    && e.is_panic()
-                {
-                    std::panic::resume_unwind(e.into_panic());
-                }
+        let tasks = std::mem::take(&mut self.lock().tasks);
+        for task in tasks {
+            if let Err(e) = task.await
+                && e.is_panic()
+            {
+                std::panic::resume_unwind(e.into_panic());
             }
         }
+    }
+
+    /// Wait until no fetch of `kinds` is under way, those they start included (a parent's
+    /// parents): after it, [`requests`](Self::requests) of these kinds is final unless more
+    /// models of the run are told.
+    pub async fn finish_kinds(&self, kinds: &[AheadKind]) {
+        loop {
+            let idle = self.idle.notified();
+            tokio::pin!(idle);
+            idle.as_mut().enable();
+            let running = {
+                let state = self.lock();
+                kinds.iter().any(|k| state.running[k.index()] > 0)
+            };
+            if !running {
+                return;
+            }
+            idle.await;
+        }
+    }
+
+    /// Run `fetch` as a fetch of `kind` (counted as under way until it ends).
+    fn start(
+        self: &Arc<Self>,
+        state: &mut State,
+        kind: AheadKind,
+        fetch: impl Future<Output = ()> + Send + 'static,
+    ) {
+        state.running[kind.index()] += 1;
+        let lookahead = Arc::clone(self);
+        let task = self.runtime.spawn(async move {
+            // Made here, not moved in: a task dropped unpolled (the runtime shutting down
+            // under `spawn`) must not take the state's lock, which `spawn`'s caller holds.
+            let _running = Running { lookahead, kind };
+            fetch.await;
+        });
+        state.tasks.push(task);
     }
 
     /// Fetch the parents `child` names that the lineage follows at `iteration`.
@@ -326,28 +489,26 @@ impl Lookahead {
         }
         let mut state = self.lock();
         for parent in followed(child, aliases, refs) {
-            if !state.know(&parent.id) || !is_hub_model_id(&parent.id) {
-                continue;
-            }
-            let cell = Answer::default();
-            lock(&self.fetched.models).insert(parent.id.clone(), Arc::clone(&cell));
-            let (this, id) = (Arc::clone(self), parent.id.clone());
-            let task = self.runtime.spawn(async move {
-                let Ok(_slot) = this.slots.acquire().await else {
-                    return;
-                };
-                if cell.initialized() {
-                    // The lineage asked first.
-                    return;
-                }
-                let source = &this.sources[AheadKind::BaseModels.index()];
-                let answer = cell.get_or_init(|| source.model(&id)).await;
-                if let Ok(model) = answer {
-                    this.parent_read(&id, model, iteration);
-                }
-            });
-            state.tasks[AheadKind::BaseModels.index()].push(task);
+            self.fetch_parent(&mut state, &parent.id, iteration);
         }
+    }
+
+    /// Fetch followed parent `id` for `iteration`, unless it is known (a model of the run, a
+    /// parent asked) or not a Hub id.
+    fn fetch_parent(self: &Arc<Self>, state: &mut State, id: &str, iteration: usize) {
+        if !state.know(id) || !is_hub_model_id(id) {
+            return;
+        }
+        let cell = Answer::default();
+        lock(&self.fetched.models).insert(id.to_owned(), Arc::clone(&cell));
+        let (this, id) = (Arc::clone(self), id.to_owned());
+        self.start(state, AheadKind::BaseModels, async move {
+            let source = &this.sources[AheadKind::BaseModels.index()];
+            // The lineage may have asked first: its answer is read on all the same.
+            if let Ok(model) = this.answer(&cell, || source.model(&id)).await {
+                this.parent_read(&id, model, iteration);
+            }
+        });
     }
 
     /// A parent read (asked as `asked`): its datasets, and its own parents for the next
@@ -363,11 +524,83 @@ impl Lookahead {
             });
         }
         let found = identify_model(model);
-        self.datasets_of(&found);
+        self.entities_of(&found);
         self.parents_of(&model.id, &model.aliases, &found.base_models, iteration + 1);
     }
 
-    /// Fetch the datasets named in `found` that the run will ask for.
+    /// Every model of the run has been told ([`run_model`](Self::run_model)): once the parents
+    /// are read, the `owner/name` datasets are fetched, and the run's arXiv ids are complete:
+    /// arXiv is asked for them.
+    pub fn run_complete(self: &Arc<Self>) {
+        if self.plan.legacy_datasets || self.plan.datasets {
+            self.release_datasets();
+        }
+        if !self.plan.articles {
+            return;
+        }
+        // The articles' stage waits for the ids (or for none: then it asks itself).
+        let (asked, ids_known) = oneshot::channel();
+        *lock(&self.fetched.papers) = Some(ids_known.shared());
+        let this = Arc::clone(self);
+        self.start(&mut self.lock(), AheadKind::Articles, async move {
+            this.finish_kinds(&[AheadKind::BaseModels]).await;
+            let ids: Vec<String> = {
+                let mut state = this.lock();
+                state.complete = true;
+                state.arxiv.iter().cloned().collect()
+            };
+            if ids.is_empty() {
+                return;
+            }
+            let cell = Arc::new(OnceCell::new());
+            if asked.send((ids.clone(), Arc::clone(&cell))).is_err() {
+                return;
+            }
+            let Ok(_slot) = this.slots.acquire().await else {
+                return;
+            };
+            let source = &this.sources[AheadKind::Articles.index()];
+            cell.get_or_init(|| source.papers(&ids)).await;
+        });
+    }
+
+    /// What the run will ask of the entities named in `found`: its datasets, the tag
+    /// vocabulary, its arXiv ids.
+    fn entities_of(self: &Arc<Self>, found: &Identified) {
+        self.datasets_of(found);
+        if self.plan.keywords && !found.keywords.is_empty() {
+            let cell = {
+                let mut state = self.lock();
+                !std::mem::replace(&mut state.tags, true)
+            }
+            .then(|| {
+                let cell = Answer::default();
+                *lock(&self.fetched.tags) = Some(Arc::clone(&cell));
+                cell
+            });
+            if let Some(cell) = cell {
+                let this = Arc::clone(self);
+                self.start(&mut self.lock(), AheadKind::Keywords, async move {
+                    let source = &this.sources[AheadKind::Keywords.index()];
+                    this.answer(&cell, || source.tag_vocabulary()).await;
+                });
+            }
+        }
+        if self.plan.articles {
+            let mut state = self.lock();
+            if !state.complete {
+                let arxiv = found
+                    .articles
+                    .iter()
+                    .filter(|a| a.kind == ArticleKind::Arxiv);
+                state.arxiv.extend(arxiv.map(|a| a.id.clone()));
+            }
+        }
+    }
+
+    /// Fetch the datasets named in `found` that the run will ask for: a namespace-less id at
+    /// once; an `owner/name` id once the run is complete, as it may be what a legacy id is
+    /// answered as (its record then made from that answer, and it not asked at all).
     fn datasets_of(self: &Arc<Self>, found: &Identified) {
         if !self.plan.legacy_datasets && !self.plan.datasets {
             return;
@@ -375,43 +608,74 @@ impl Lookahead {
         let mut state = self.lock();
         for dataset in &found.datasets {
             let id = &dataset.id;
-            let kind = if may_be_legacy(id) {
-                AheadKind::LegacyDatasets
+            let legacy = may_be_legacy(id);
+            let asked = if legacy {
+                self.plan.legacy_datasets
             } else {
-                AheadKind::Datasets
+                self.plan.datasets
             };
-            let asked = match kind {
-                AheadKind::LegacyDatasets => self.plan.legacy_datasets,
-                _ => self.plan.datasets && !state.resolved_as.contains(id),
-            };
-            if !asked {
+            if !asked || !state.datasets.insert(id.clone()) {
                 continue;
             }
-            if !state.datasets.insert(id.clone()) {
-                continue;
+            if legacy {
+                self.fetch_dataset(&mut state, id, AheadKind::LegacyDatasets);
+            } else {
+                state.held_datasets.push(id.clone());
             }
-            let cell = Answer::default();
-            lock(&self.fetched.datasets).insert(id.clone(), Arc::clone(&cell));
-            let (this, id) = (Arc::clone(self), id.clone());
-            let task = self.runtime.spawn(async move {
-                let Ok(_slot) = this.slots.acquire().await else {
-                    return;
-                };
-                if cell.initialized() {
-                    // The dataset stage asked first.
-                    return;
-                }
-                let source = &this.sources[kind.index()];
-                let answer = cell.get_or_init(|| source.dataset(&id)).await;
-                if let Ok(dataset) = answer
-                    && dataset.id != id
-                {
-                    // The record is made from this answer: its canonical id is not asked.
-                    this.lock().resolved_as.insert(dataset.id.clone());
-                }
-            });
-            state.tasks[kind.index()].push(task);
         }
+    }
+
+    /// The run is complete: once the parents and the legacy ids are read, the `owner/name`
+    /// datasets are fetched, but those a legacy id was answered as.
+    fn release_datasets(self: &Arc<Self>) {
+        // The dataset stages wait until every dataset the run asks ahead is known to be.
+        let (ready, known) = oneshot::channel();
+        *lock(&self.fetched.datasets_ready) = Some(known.shared());
+        let this = Arc::clone(self);
+        self.start(&mut self.lock(), AheadKind::Datasets, async move {
+            let before = [AheadKind::BaseModels, AheadKind::LegacyDatasets];
+            this.finish_kinds(&before).await;
+            let mut state = this.lock();
+            let mut held = std::mem::take(&mut state.held_datasets);
+            if this.plan.datasets {
+                held.retain(|id| !state.answered_as.contains(id));
+                for id in &held {
+                    this.fetch_dataset(&mut state, id, AheadKind::Datasets);
+                }
+            }
+            let _ = ready.send(());
+        });
+    }
+
+    /// Start fetching dataset `id` (its info and Croissant) for `kind`.
+    fn fetch_dataset(self: &Arc<Self>, state: &mut State, id: &str, kind: AheadKind) {
+        let cell = Answer::default();
+        lock(&self.fetched.datasets).insert(id.to_owned(), Arc::clone(&cell));
+        let (this, id) = (Arc::clone(self), id.to_owned());
+        self.start(state, kind, async move {
+            let source = &this.sources[kind.index()];
+            if let Ok(dataset) = this.answer(&cell, || source.dataset(&id)).await
+                && dataset.id != id
+            {
+                this.lock().answered_as.insert(dataset.id.clone());
+            }
+        });
+    }
+
+    /// The answer in `cell`: the stage's, if it asked first, else fetched now, holding a slot.
+    async fn answer<'c, T, F>(
+        &self,
+        cell: &'c OnceCell<Result<T, SourceError>>,
+        fetch: impl FnOnce() -> F,
+    ) -> &'c Result<T, SourceError>
+    where
+        F: Future<Output = Result<T, SourceError>>,
+    {
+        if let Some(answer) = cell.get() {
+            return answer;
+        }
+        let _slot = self.slots.acquire().await;
+        cell.get_or_init(fetch).await
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {

@@ -16,7 +16,7 @@ use hf_client::tags::{TagVocabulary, TagVocabularyCache};
 use hf_client::tasks::TaskCatalog;
 use serde::{Deserialize, Serialize};
 
-use crate::lookahead::{FetchedAhead, answer};
+use crate::lookahead::{FetchedAhead, Papers, answer};
 use crate::models::{FetchedModel, ModelSource, model_by_id};
 
 /// What kind of failure a [`SourceError`] is.
@@ -292,37 +292,9 @@ impl HttpSource {
     pub fn client(&self) -> &HfClient {
         &self.client
     }
-}
 
-#[async_trait]
-impl MetadataSource for HttpSource {
-    async fn model(&self, id: &str) -> Result<FetchedModel, SourceError> {
-        let ahead = self.ahead.as_ref().and_then(|a| a.take_model(id));
-        answer(ahead, || async {
-            model_by_id(&self.client, id, ModelSource::Lineage)
-                .await
-                .map_err(SourceError::from)
-        })
-        .await
-    }
-
-    async fn dataset(&self, id: &str) -> Result<FetchedDataset, SourceError> {
-        let ahead = self.ahead.as_ref().and_then(|a| a.take_dataset(id));
-        answer(ahead, || async {
-            self.client
-                .datasets()
-                .fetch(id)
-                .await
-                .map(FetchedDataset::from)
-                .map_err(SourceError::from)
-        })
-        .await
-    }
-
-    async fn papers(&self, ids: &[String]) -> BTreeMap<String, Result<ArxivPaper, SourceError>> {
-        if ids.is_empty() {
-            return BTreeMap::new();
-        }
+    /// arXiv's papers `ids` (not empty), asked now.
+    async fn fetch_papers(&self, ids: &[String]) -> Papers {
         let found = self.client.arxiv().fetch(ids).await;
         tracing::debug!(
             ids = ids.len(),
@@ -343,17 +315,68 @@ impl MetadataSource for HttpSource {
             })
             .collect()
     }
+}
+
+#[async_trait]
+impl MetadataSource for HttpSource {
+    async fn model(&self, id: &str) -> Result<FetchedModel, SourceError> {
+        let ahead = self.ahead.as_ref().and_then(|a| a.take_model(id));
+        answer(ahead, || async {
+            model_by_id(&self.client, id, ModelSource::Lineage)
+                .await
+                .map_err(SourceError::from)
+        })
+        .await
+    }
+
+    async fn dataset(&self, id: &str) -> Result<FetchedDataset, SourceError> {
+        let ahead = match &self.ahead {
+            Some(ahead) => ahead.take_dataset(id).await,
+            None => None,
+        };
+        answer(ahead, || async {
+            self.client
+                .datasets()
+                .fetch(id)
+                .await
+                .map(FetchedDataset::from)
+                .map_err(SourceError::from)
+        })
+        .await
+    }
+
+    async fn papers(&self, ids: &[String]) -> BTreeMap<String, Result<ArxivPaper, SourceError>> {
+        if ids.is_empty() {
+            return BTreeMap::new();
+        }
+        let ahead = match &self.ahead {
+            Some(ahead) => ahead.take_papers(ids).await,
+            None => None,
+        };
+        match ahead {
+            Some(cell) => cell.get_or_init(|| self.fetch_papers(ids)).await.clone(),
+            None => self.fetch_papers(ids).await,
+        }
+    }
 
     async fn license_resolver(&self) -> LicenseResolver {
         self.client.licenses().resolver().await
     }
 
     async fn tasks(&self) -> TaskCatalog {
-        self.client.tasks().list_or_embedded().await
+        let fetch = || async { self.client.tasks().list_or_embedded().await };
+        match self.ahead.as_ref().and_then(|a| a.take_tasks()) {
+            Some(cell) => cell.get_or_init(fetch).await.clone(),
+            None => fetch().await,
+        }
     }
 
     async fn tag_vocabulary(&self) -> Result<Arc<TagVocabulary>, SourceError> {
-        self.tags.get(&self.client).await.map_err(SourceError::from)
+        let ahead = self.ahead.as_ref().and_then(|a| a.take_tags());
+        answer(ahead, || async {
+            self.tags.get(&self.client).await.map_err(SourceError::from)
+        })
+        .await
     }
 }
 

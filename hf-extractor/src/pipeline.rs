@@ -1272,6 +1272,9 @@ impl HfExtractor {
         };
         let streamed = latest_models_streaming(client, self.latest_options(), &plan, &sink).await;
         journal.finish();
+        if let Some(lookahead) = lookahead {
+            lookahead.source_finished();
+        }
         let models = keep_positions(collector.finish()?, &streamed.kept);
         Ok(SourceModels {
             outcome: streamed.outcome,
@@ -1297,15 +1300,22 @@ impl HfExtractor {
                 lookahead.source_listed();
             }
         };
+        let finished = || {
+            if let Some(lookahead) = lookahead {
+                lookahead.source_finished();
+            }
+        };
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 tracing::info!(path = %path.display(), "no model-id file; skipped");
                 listed(&[]);
+                finished();
                 return Ok(SourceModels::default());
             }
             Err(e) => {
                 listed(&[]);
+                finished();
                 state.failures.push(FailureReport {
                     asset: "hf_raw_models_from_file".into(),
                     id: path.display().to_string(),
@@ -1368,6 +1378,7 @@ impl HfExtractor {
             cards: incremental.cards(),
         };
         models_from_ids_streaming(client, &list, &plan, &sink).await;
+        finished();
         Ok(SourceModels {
             outcome: outcome.into_inner().unwrap_or_else(|e| e.into_inner()),
             models: collector

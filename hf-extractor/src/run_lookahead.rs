@@ -1,15 +1,19 @@
-//! A run's [`Lookahead`]: the parents and datasets fetched while the cards come in (see
-//! [`hf_enrich::lookahead`]), and whose asset each of those requests is reported under.
+//! A run's [`Lookahead`]: the parents, datasets, vocabularies and papers fetched while the
+//! cards come in (see [`hf_enrich::lookahead`]), and whose asset each of those requests is
+//! reported under.
 //!
 //! A run looks ahead when it lists the latest models itself (not a shard, not a resumed run,
 //! not with the low-information filter, which decides only at the end which models the run
-//! keeps) and plans the lineage or a dataset asset. The card requests and the fetches ahead
+//! keeps) and plans an asset that fetches after the cards (the lineage, datasets, keywords,
+//! tasks, articles). The card requests and the fetches ahead
 //! share one in-flight budget of `HF_THREADS` slots.
 //!
 //! Each request made ahead counts as a request of the asset that would have made it: the
 //! parents as `hf_add_ancestor_models`'s, the namespace-less dataset ids as the first dataset
-//! asset's, the other datasets as `hf_enriched_datasets`'s. Every other asset's count leaves
-//! them out ([`RunLookahead::total_requests`]).
+//! asset's, the other datasets as `hf_enriched_datasets`'s, the tag vocabulary, the task
+//! catalog and arXiv's papers as those of `hf_enriched_keywords`, `hf_enriched_tasks` and
+//! `hf_enriched_articles`. Every other asset's count leaves them out
+//! ([`RunLookahead::total_requests`]).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,6 +26,9 @@ use tokio::sync::Semaphore;
 const LINEAGE: &str = "hf_add_ancestor_models";
 const IDENTIFIED_DATASETS: &str = "hf_identified_datasets";
 const ENRICHED_DATASETS: &str = "hf_enriched_datasets";
+const KEYWORDS: &str = "hf_enriched_keywords";
+const TASKS: &str = "hf_enriched_tasks";
+const ARTICLES: &str = "hf_enriched_articles";
 
 /// A run's lookahead, its in-flight budget and the model sources still listing.
 #[derive(Debug)]
@@ -29,8 +36,9 @@ pub(crate) struct RunLookahead {
     lookahead: Arc<Lookahead>,
     slots: Arc<Semaphore>,
     sources_listing: AtomicUsize,
+    sources_running: AtomicUsize,
     /// The asset owning each kind's requests, by [`AheadKind::ALL`] order.
-    owners: [Option<&'static str>; 3],
+    owners: [Option<&'static str>; AheadKind::ALL.len()],
 }
 
 /// What decides whether and what a run looks ahead.
@@ -73,6 +81,9 @@ impl RunLookahead {
             },
             legacy_datasets: first_dataset_asset.is_some(),
             datasets: planned(ENRICHED_DATASETS),
+            keywords: planned(KEYWORDS),
+            tasks: planned(TASKS),
+            articles: planned(ARTICLES),
         };
         if plan.is_empty() {
             return None;
@@ -87,10 +98,14 @@ impl RunLookahead {
             lookahead: Lookahead::new(client, Arc::clone(&slots), plan),
             slots,
             sources_listing: AtomicUsize::new(sources),
+            sources_running: AtomicUsize::new(sources),
             owners: [
                 Some(LINEAGE).filter(|_| plan.base_model_iterations > 0),
                 first_dataset_asset,
                 Some(ENRICHED_DATASETS).filter(|_| plan.datasets),
+                Some(KEYWORDS).filter(|_| plan.keywords),
+                Some(TASKS).filter(|_| plan.tasks),
+                Some(ARTICLES).filter(|_| plan.articles),
             ],
         })
     }
@@ -115,6 +130,13 @@ impl RunLookahead {
     pub fn source_listed(&self) {
         if self.sources_listing.fetch_sub(1, Ordering::AcqRel) == 1 {
             self.lookahead.run_listed();
+        }
+    }
+
+    /// One model source gave all its models: once all have, the run's arXiv ids are asked.
+    pub fn source_finished(&self) {
+        if self.sources_running.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.lookahead.run_complete();
         }
     }
 
