@@ -308,14 +308,16 @@ pub async fn latest_models_streaming(
     // own (answer read, card checked against the filter), so this loop only refills the
     // slots and hands the models over: a slot freed is asked again at once, not after the
     // other answers that came in the same moment were handled.
-    // Each card request holds a slot of the in-flight budget while it is under way.
+    // Each card request holds a slot of the in-flight budget until its model is handed over.
     let slots = plan
         .slots
         .clone()
         .unwrap_or_else(|| Arc::new(Semaphore::new(options.threads.max(1))));
     let mut spare: Option<OwnedSemaphorePermit> = None;
-    let mut pending: tokio::task::JoinSet<(usize, CardAnswered, Option<LowInfo>)> =
-        tokio::task::JoinSet::new();
+    // A task's slot comes back with its answer: finished tasks waiting to be joined hold
+    // their cards, so they count as in flight (at no latency they would otherwise pile up).
+    type Answered = (usize, CardAnswered, Option<LowInfo>, OwnedSemaphorePermit);
+    let mut pending: tokio::task::JoinSet<Answered> = tokio::task::JoinSet::new();
     let mut queued: std::collections::VecDeque<(usize, ModelInfo)> = resume.pending.into();
     let mut done: Vec<(usize, Option<LowInfo>)> = resume.done;
     let mut passed = done.iter().filter(|(_, rule)| rule.is_none()).count();
@@ -369,9 +371,8 @@ pub async fn latest_models_streaming(
                     let client = client.clone();
                     pending.spawn(async move {
                         let answered = ask.send(&client).await;
-                        drop(slot);
                         let rule = filter.then(|| low_info_of(&answered.model)).flatten();
-                        (position, answered, rule)
+                        (position, answered, rule, slot)
                     });
                 }
             }
@@ -380,8 +381,9 @@ pub async fn latest_models_streaming(
         tokio::select! {
             Some(joined) = pending.join_next(), if !pending.is_empty() => {
                 match joined {
-                    Ok((position, answered, rule)) => {
+                    Ok((position, answered, rule, slot)) => {
                         deliver(position, answered.into_model(cards), rule);
+                        drop(slot);
                     }
                     Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
                     // Only when the runtime shuts down, which ends this loop too.
