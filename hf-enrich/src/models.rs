@@ -352,13 +352,12 @@ pub async fn latest_models_streaming(
             done.push((position, rule));
             sink(position, model);
         };
-        let slot = match queued.is_empty() {
-            true => None,
-            false => spare
-                .take()
-                .or_else(|| Arc::clone(&slots).try_acquire_owned().ok()),
-        };
-        spare = None;
+        // A slot acquired while waiting, else one free now (none is kept without a card to ask).
+        let slot = spare.take().filter(|_| !queued.is_empty()).or_else(|| {
+            (!queued.is_empty())
+                .then(|| Arc::clone(&slots).try_acquire_owned().ok())
+                .flatten()
+        });
         if let Some(slot) = slot
             && let Some((position, info)) = queued.pop_front()
         {

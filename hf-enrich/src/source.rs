@@ -281,8 +281,9 @@ impl HttpSource {
         }
     }
 
-    /// The same source, taking the models and datasets fetched ahead from `ahead` (see
-    /// [`lookahead`](crate::lookahead)) instead of asking them again.
+    /// The same source, taking what was fetched ahead into `ahead` (models, datasets, the tag
+    /// vocabulary, the task catalog, arXiv's papers: see [`lookahead`](crate::lookahead))
+    /// instead of asking it again.
     pub fn with_ahead(mut self, ahead: Arc<FetchedAhead>) -> Self {
         self.ahead = Some(ahead);
         self

@@ -121,8 +121,7 @@ struct State {
     /// The answers to the run's namespace-less dataset ids (`hf_identified_datasets`): what
     /// the references are rewritten to, and what `hf_enriched_datasets` does not fetch again.
     datasets: Option<ResolvedDatasets>,
-    /// Where the stages take the parents and datasets fetched ahead (see
-    /// [`crate::run_lookahead`]).
+    /// Where the stages take what was fetched ahead (see [`crate::run_lookahead`]).
     ahead: Option<Arc<FetchedAhead>>,
     /// Whether the entity kinds that fetch were launched side by side.
     enriched_side_by_side: bool,
