@@ -138,7 +138,7 @@ impl FetchedAhead {
 }
 
 /// Whichever comes first, the fetch ahead or the stage, fetches; the other waits for it.
-pub(crate) async fn answer<T: Clone, F: Future<Output = Result<T, SourceError>>>(
+pub(crate) async fn shared_answer<T: Clone, F: Future<Output = Result<T, SourceError>>>(
     cell: Option<Answer<T>>,
     fetch: impl FnOnce() -> F,
 ) -> Result<T, SourceError> {
@@ -388,12 +388,9 @@ impl Lookahead {
     /// Every model of the run is known now ([`listed`](Self::listed) or
     /// [`run_model`](Self::run_model)): the parents found so far are fetched.
     pub fn run_listed(self: &Arc<Self>) {
-        let waiting = {
-            let mut state = self.lock();
-            state.listed = true;
-            std::mem::take(&mut state.waiting)
-        };
         let mut state = self.lock();
+        state.listed = true;
+        let waiting = std::mem::take(&mut state.waiting);
         for parent in &waiting {
             self.fetch_parent(&mut state, parent, 1);
         }
@@ -569,18 +566,12 @@ impl Lookahead {
     fn entities_of(self: &Arc<Self>, found: &Identified) {
         self.datasets_of(found);
         if self.plan.keywords && !found.keywords.is_empty() {
-            let cell = {
-                let mut state = self.lock();
-                !std::mem::replace(&mut state.tags, true)
-            }
-            .then(|| {
+            let mut state = self.lock();
+            if !std::mem::replace(&mut state.tags, true) {
                 let cell = Answer::default();
                 *lock(&self.fetched.tags) = Some(Arc::clone(&cell));
-                cell
-            });
-            if let Some(cell) = cell {
                 let this = Arc::clone(self);
-                self.start(&mut self.lock(), AheadKind::Keywords, async move {
+                self.start(&mut state, AheadKind::Keywords, async move {
                     let source = &this.sources[AheadKind::Keywords.index()];
                     this.answer(&cell, || source.tag_vocabulary()).await;
                 });

@@ -352,12 +352,15 @@ pub async fn latest_models_streaming(
             done.push((position, rule));
             sink(position, model);
         };
-        // A slot acquired while waiting, else one free now (none is kept without a card to ask).
-        let slot = spare.take().filter(|_| !queued.is_empty()).or_else(|| {
-            (!queued.is_empty())
-                .then(|| Arc::clone(&slots).try_acquire_owned().ok())
-                .flatten()
-        });
+        // A slot acquired while waiting (only while cards wait: nothing takes them off the
+        // queue meanwhile), else one free now.
+        let slot = if queued.is_empty() {
+            None
+        } else {
+            spare
+                .take()
+                .or_else(|| Arc::clone(&slots).try_acquire_owned().ok())
+        };
         if let Some(slot) = slot
             && let Some((position, info)) = queued.pop_front()
         {

@@ -16,7 +16,7 @@ use hf_client::tags::{TagVocabulary, TagVocabularyCache};
 use hf_client::tasks::TaskCatalog;
 use serde::{Deserialize, Serialize};
 
-use crate::lookahead::{FetchedAhead, Papers, answer};
+use crate::lookahead::{FetchedAhead, Papers, shared_answer};
 use crate::models::{FetchedModel, ModelSource, model_by_id};
 
 /// What kind of failure a [`SourceError`] is.
@@ -322,7 +322,7 @@ impl HttpSource {
 impl MetadataSource for HttpSource {
     async fn model(&self, id: &str) -> Result<FetchedModel, SourceError> {
         let ahead = self.ahead.as_ref().and_then(|a| a.take_model(id));
-        answer(ahead, || async {
+        shared_answer(ahead, || async {
             model_by_id(&self.client, id, ModelSource::Lineage)
                 .await
                 .map_err(SourceError::from)
@@ -335,7 +335,7 @@ impl MetadataSource for HttpSource {
             Some(ahead) => ahead.take_dataset(id).await,
             None => None,
         };
-        answer(ahead, || async {
+        shared_answer(ahead, || async {
             self.client
                 .datasets()
                 .fetch(id)
@@ -374,7 +374,7 @@ impl MetadataSource for HttpSource {
 
     async fn tag_vocabulary(&self) -> Result<Arc<TagVocabulary>, SourceError> {
         let ahead = self.ahead.as_ref().and_then(|a| a.take_tags());
-        answer(ahead, || async {
+        shared_answer(ahead, || async {
             self.tags.get(&self.client).await.map_err(SourceError::from)
         })
         .await
