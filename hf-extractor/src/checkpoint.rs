@@ -28,6 +28,7 @@ use crate::json_stream::Rendered;
 use crate::languages_ahead::{KnownLanguages, LanguagesAhead};
 use crate::manifest::{AssetReport, FailureReport};
 use crate::record_spool::RecordSpool;
+use crate::record_spool::SpoolPlace;
 
 /// The journal's file name in a run folder.
 pub const CHECKPOINT_FILE: &str = "checkpoint.jsonl";
@@ -249,6 +250,33 @@ impl Checkpoint {
             return records.render(at, &self.model(at)?, links);
         }
         Rendered::new(&ModelRecord::new(&self.model(at)?, links, stamp), path)
+    }
+
+    /// Where the record of the model at `at` with `refs` is kept, rendered now if it was not;
+    /// `None` when no records are kept for `stamp` (see [`record`](Self::record)).
+    pub(crate) fn record_place(
+        &self,
+        at: Stored,
+        refs: Option<&[BaseModelRef]>,
+        stamp: &str,
+    ) -> Result<Option<SpoolPlace>> {
+        let Some(records) = self.journal.records.get().filter(|r| r.serves(stamp)) else {
+            return Ok(None);
+        };
+        let links = refs.map(BaseModelLink::from_refs).unwrap_or_default();
+        records.place(at, links, || self.model(at)).map(Some)
+    }
+
+    /// The record kept at `place` (a place [`record_place`](Self::record_place) gave).
+    pub(crate) fn kept_record(&self, place: SpoolPlace) -> Result<Rendered> {
+        match self.journal.records.get() {
+            Some(records) => records.read(place),
+            // Places come from the spool, which lives as long as the journal.
+            None => Err(Error::io(
+                &self.journal.path,
+                std::io::Error::other("no records are kept beside this journal"),
+            )),
+        }
     }
 
     /// Append one event; returns its place.

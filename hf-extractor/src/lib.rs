@@ -22,6 +22,7 @@ pub mod pipeline;
 #[cfg(feature = "dagster-pipes")]
 pub mod pipes;
 mod record_spool;
+mod reports_in_order;
 mod resume;
 pub mod run_folder;
 mod run_lookahead;

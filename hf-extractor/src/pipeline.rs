@@ -36,12 +36,14 @@ use crate::manifest::{
     ModelsReport, ResumeReport, RunManifest,
 };
 use crate::packed_refs::{PackedRefs, PackedRun, entity_kind};
+use crate::reports_in_order::InOrderReports;
+use crate::reports_in_order::Written::{Behind, Ready, Restored};
 use crate::resume::{FileReplay, LatestReplay, Replay};
 use crate::run_folder::{RunFolder, WrittenArray, ensure_writable};
 use crate::run_lookahead::{LookaheadInputs, RunLookahead};
 use crate::run_models::{
-    Collector, Entry, JournalThreads, SourceModels, identify_entries, keep_positions,
-    merge_sources, write_records,
+    Collector, Entry, JournalThreads, RecordsWriting, SourceModels, identify_entries,
+    keep_positions, merge_sources, write_records_behind,
 };
 use crate::shard::{PreparedShard, Shard, ShardRun};
 use hf_enrich::records::{BaseModelEntity, ExtractionMetadata, ModelRecord};
@@ -52,7 +54,9 @@ pub trait RunObserver: Send + Sync {
     fn asset_started(&self, _name: &str) {}
     /// Progress inside an asset (`done` of `total`, when known).
     fn progress(&self, _name: &str, _done: u64, _total: Option<u64>) {}
-    /// An asset's file is written (or it was loaded from an earlier run).
+    /// An asset's file is written (or it was loaded from an earlier run). Assets are reported
+    /// in the run's order; a file written on a thread of its own may let the next asset start
+    /// before it is reported.
     fn asset_done(&self, _report: &AssetReport, _path: Option<&Path>) {}
 }
 
@@ -505,6 +509,7 @@ impl HfExtractor {
             ..State::default()
         };
         let mut reports = Vec::new();
+        let mut reporting = InOrderReports::default();
 
         // Upstream assets the plan needs but does not compute come from the earlier run.
         {
@@ -584,8 +589,8 @@ impl HfExtractor {
         for name in &plan {
             if let Some(report) = restore(name, &folder, &checkpoint, &mut replay, &mut state)? {
                 let path = report.file.as_ref().map(|f| folder.path().join(f));
-                observer.asset_done(&report, path.as_deref());
-                reports.push(report);
+                reporting.push(report, Vec::new(), Restored(path));
+                reporting.report(&checkpoint, observer, &mut reports, false)?;
                 continue;
             }
             if FETCHED_SIDE_BY_SIDE.contains(&name.as_str()) && !state.enriched_side_by_side {
@@ -663,28 +668,28 @@ impl HfExtractor {
                 duration_ms,
                 ..AssetReport::default()
             };
-            let path = match (&report.file, output) {
+            let written = match (&report.file, output) {
                 (Some(file), Output::Value(value)) => {
                     let path = folder.write_json(file, &value)?;
                     report.sha256 = Some(file_sha256(&path)?);
-                    Some(path)
+                    Ready(Some(path))
                 }
                 (_, Output::Written(written)) => {
                     report.sha256 = Some(written.sha256);
-                    Some(written.path)
+                    Ready(Some(written.path))
                 }
+                (_, Output::Writing(writing)) => Behind(writing, Instant::now()),
                 // The folder is the asset: observers hear where it is.
-                (None, Output::None) if name == "hf_run_folder" => Some(folder.path().to_owned()),
-                _ => None,
+                (None, Output::None) if name == "hf_run_folder" => {
+                    Ready(Some(folder.path().to_owned()))
+                }
+                _ => Ready(None),
             };
-            tracing::info!(asset = %name, count, failures, "asset materialised");
-            checkpoint.append(&Event::AssetDone {
-                report: report.clone(),
-                failures: state.failures[failures_before..].to_vec(),
-            })?;
-            observer.asset_done(&report, path.as_deref());
-            reports.push(report);
+            let failures = state.failures[failures_before..].to_vec();
+            reporting.push(report, failures, written);
+            reporting.report(&checkpoint, observer, &mut reports, false)?;
         }
+        reporting.report(&checkpoint, observer, &mut reports, true)?;
 
         if let Some(lookahead) = lookahead {
             lookahead.finish().await;
@@ -855,19 +860,16 @@ impl HfExtractor {
                     stubs: lineage.stubs.clone(),
                 })?;
                 all.sort_by(|a, b| a.key.id.cmp(&b.key.id));
-                let written = write_records(
-                    folder,
-                    checkpoint,
-                    &file,
-                    all.iter()
-                        .map(|e| (e, base_model_refs(&identified, &e.key.id))),
-                    stamp,
-                )?;
+                let count = all.len() as u64;
+                let models = all
+                    .iter()
+                    .map(|e| (e.at, base_model_refs(&identified, &e.key.id)));
+                let writing = write_records_behind(folder, checkpoint, &file, models, stamp)?;
                 let failures = lineage.stubs.len() as u64;
                 state.with_ancestors = Some(all);
                 state.lineage = Some(lineage);
                 state.identified = Some(identified);
-                Ok((written.count, failures, Output::Written(written)))
+                Ok((count, failures, Output::Writing(writing)))
             }
             "hf_identified_sharedby"
             | "readme_languages"
@@ -935,19 +937,15 @@ impl HfExtractor {
                     *state.filtered.entry(to_key(rule)).or_default() += n;
                 }
                 state.watermark = merged.newest_last_modified.clone();
-                let written = write_records(
-                    folder,
-                    checkpoint,
-                    &file,
-                    entries
-                        .iter()
-                        .map(|e| (e, base_model_refs(&identified, &e.key.id))),
-                    stamp,
-                )?;
+                let count = entries.len() as u64;
+                let models = entries
+                    .iter()
+                    .map(|e| (e.at, base_model_refs(&identified, &e.key.id)));
+                let writing = write_records_behind(folder, checkpoint, &file, models, stamp)?;
                 state.run_models = entries.len();
                 state.raw = Some(entries);
                 state.identified = Some(identified);
-                Ok((written.count, 0, Output::Written(written)))
+                Ok((count, 0, Output::Writing(writing)))
             }
             other => Err(Error::Config {
                 variable: "--select".into(),
@@ -1609,6 +1607,8 @@ pub(crate) enum Output {
     Value(serde_json::Value),
     /// A file already written, element by element.
     Written(WrittenArray),
+    /// A file being written on a thread of its own.
+    Writing(RecordsWriting),
 }
 
 /// The identified base models of one model.
@@ -1720,20 +1720,15 @@ fn source_result(
     for failure in &outcome.failures {
         state.failures.push(failure_report(asset, failure));
     }
-    let written = write_records(
-        folder,
-        checkpoint,
-        file,
-        models
-            .models
-            .iter()
-            .map(|(entry, found)| (entry, found.base_models())),
-        stamp,
-    )?;
+    let refs = models
+        .models
+        .iter()
+        .map(|(entry, found)| (entry.at, found.base_models()));
+    let writing = write_records_behind(folder, checkpoint, file, refs, stamp)?;
     Ok((
-        written.count,
+        models.models.len() as u64,
         outcome.failures.len() as u64,
-        Output::Written(written),
+        Output::Writing(writing),
     ))
 }
 

@@ -39,6 +39,11 @@ struct Kept {
     len: usize,
 }
 
+/// Where a rendered record is in the spool ([`RecordSpool::place`]): a file of records can be
+/// written from these places alone, on a thread of its own.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SpoolPlace(Kept);
+
 /// Rendered model records by journal place (see the module docs).
 #[derive(Debug)]
 pub(crate) struct RecordSpool {
@@ -73,6 +78,41 @@ impl RecordSpool {
         model: &FetchedModel,
         links: Vec<BaseModelLink>,
     ) -> Result<Rendered> {
+        self.render_kept(at, model, links)
+            .map(|(rendered, _)| rendered)
+    }
+
+    /// Where the record of the model at `at` with `links` is kept: rendered now (from the
+    /// model `read` gives) if it was not.
+    pub(crate) fn place(
+        &self,
+        at: Stored,
+        links: Vec<BaseModelLink>,
+        read: impl FnOnce() -> Result<FetchedModel>,
+    ) -> Result<SpoolPlace> {
+        if let Some(kept) = self.kept(at, &links) {
+            return Ok(SpoolPlace(kept));
+        }
+        let (_, kept) = self.render_kept(at, &read()?, links)?;
+        Ok(SpoolPlace(kept))
+    }
+
+    /// The record kept at `place`. A place stays valid for the spool's life: a record
+    /// rendered again is appended, never written over.
+    pub(crate) fn read(&self, place: SpoolPlace) -> Result<Rendered> {
+        let mut bytes = vec![0; place.0.len];
+        self.file
+            .read_exact_at(&mut bytes, place.0.offset)
+            .map_err(|e| Error::io(&self.path, e))?;
+        Ok(Rendered::from_bytes(bytes))
+    }
+
+    fn render_kept(
+        &self,
+        at: Stored,
+        model: &FetchedModel,
+        links: Vec<BaseModelLink>,
+    ) -> Result<(Rendered, Kept)> {
         let fingerprint = fingerprint(&links);
         let rendered = Rendered::new(&ModelRecord::new(model, links, &self.stamp), &self.path)?;
         let bytes = rendered.as_bytes();
@@ -89,25 +129,24 @@ impl RecordSpool {
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .insert(at, kept);
-        Ok(rendered)
+        Ok((rendered, kept))
     }
 
     /// The record kept for the model at `at` with these `links`, if there is one.
     pub(crate) fn get(&self, at: Stored, links: &[BaseModelLink]) -> Result<Option<Rendered>> {
+        self.kept(at, links)
+            .map(|kept| self.read(SpoolPlace(kept)))
+            .transpose()
+    }
+
+    fn kept(&self, at: Stored, links: &[BaseModelLink]) -> Option<Kept> {
         let kept = self
             .kept
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .get(&at)
             .copied();
-        let Some(kept) = kept.filter(|k| k.links == fingerprint(links)) else {
-            return Ok(None);
-        };
-        let mut bytes = vec![0; kept.len];
-        self.file
-            .read_exact_at(&mut bytes, kept.offset)
-            .map_err(|e| Error::io(&self.path, e))?;
-        Ok(Some(Rendered::from_bytes(bytes)))
+        kept.filter(|k| k.links == fingerprint(links))
     }
 }
 
@@ -175,6 +214,39 @@ mod tests {
         assert_eq!(spool.get(at_c, &[]).unwrap(), None);
         assert!(spool.serves("2026-11-27T00:00:00Z"));
         assert!(!spool.serves("2026-11-28T00:00:00Z"));
+    }
+
+    #[test]
+    fn a_place_reads_back_its_record_even_after_the_model_is_rendered_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Checkpoint::create(dir.path()).unwrap();
+        let stamp = "2026-11-27T00:00:00Z";
+        let spool = RecordSpool::create(dir.path(), stamp).unwrap();
+        let a = model("org/a", "# A");
+        let at = journal.append_model(ModelSource::Latest, 0, &a).unwrap();
+        let rendered = spool.render(at, &a, vec![link("org/base")]).unwrap();
+        // Kept with these links: found, the model not read again.
+        let place = spool
+            .place(at, vec![link("org/base")], || panic!("read again"))
+            .unwrap();
+        assert_eq!(spool.read(place).unwrap(), rendered);
+        // Other links: rendered now, from the model read.
+        let other = spool
+            .place(at, vec![link("org/other")], || Ok(a.clone()))
+            .unwrap();
+        let expected = Rendered::new(
+            &ModelRecord::new(&a, vec![link("org/other")], stamp),
+            Path::new("x"),
+        )
+        .unwrap();
+        assert_eq!(spool.read(other).unwrap(), expected);
+        // The first place still holds the first record.
+        assert_eq!(spool.read(place).unwrap(), rendered);
+        // A model that cannot be read back fails its place.
+        let unread = spool.place(at, Vec::new(), || {
+            Err(Error::io(dir.path(), std::io::Error::other("gone")))
+        });
+        assert!(unread.is_err());
     }
 
     #[test]

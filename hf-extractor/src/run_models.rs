@@ -5,6 +5,7 @@
 use std::sync::mpsc::{SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::Instant;
 
 use hf_enrich::identify::identify_model;
 use hf_enrich::lineage::ModelKey;
@@ -16,6 +17,7 @@ use crate::checkpoint::{Checkpoint, Stored};
 use crate::error::{Error, Result};
 use crate::in_order::for_each_in_order;
 use crate::packed_refs::{Interner, PackedRefs, PackedRun};
+use crate::record_spool::SpoolPlace;
 use crate::run_folder::{RunFolder, WrittenArray};
 
 /// A model of the run: its ids and its place in the journal.
@@ -251,17 +253,87 @@ pub(crate) fn write_records<'a>(
     folder: &RunFolder,
     checkpoint: &Checkpoint,
     file: &str,
-    models: impl IntoIterator<Item = (&'a Entry, Option<&'a [BaseModelRef]>)>,
+    models: impl IntoIterator<Item = (Stored, Option<&'a [BaseModelRef]>)>,
     stamp: &str,
 ) -> Result<WrittenArray> {
     let models: Vec<_> = models.into_iter().collect();
     let path = folder.path().join(file);
-    let render = |&(entry, refs): &(&Entry, Option<&[BaseModelRef]>)| {
-        checkpoint.record(entry.at, refs, stamp, &path)
-    };
+    let render =
+        |&(at, refs): &(Stored, Option<&[BaseModelRef]>)| checkpoint.record(at, refs, stamp, &path);
     folder.write_json_array(file, |array| {
         for_each_in_order(&models, render, |record| array.push_rendered(&record))
     })
+}
+
+/// A file of model records written on a thread of its own ([`write_records_behind`]), or
+/// already written.
+pub(crate) enum RecordsWriting {
+    /// Written: the file, and when it was done.
+    Done(Result<(WrittenArray, Instant)>),
+    /// Being written.
+    Behind(JoinHandle<Result<(WrittenArray, Instant)>>),
+}
+
+impl RecordsWriting {
+    /// Whether the file is written (or failed): [`wait`](Self::wait) then returns at once.
+    pub fn is_finished(&self) -> bool {
+        match self {
+            Self::Done(_) => true,
+            Self::Behind(thread) => thread.is_finished(),
+        }
+    }
+
+    /// The file written, and when it was done.
+    pub fn wait(self) -> Result<(WrittenArray, Instant)> {
+        match self {
+            Self::Done(written) => written,
+            Self::Behind(thread) => match thread.join() {
+                Ok(written) => written,
+                Err(panic) => std::panic::resume_unwind(panic),
+            },
+        }
+    }
+}
+
+/// [`write_records`], the writing done on a thread of its own while the run goes on. Each
+/// record is rendered (or found rendered) in the journal's record spool first, on all cores;
+/// the thread then copies the records from there one by one, so it holds only their places
+/// and one record. Without a spool for `stamp`, the file is written here.
+pub(crate) fn write_records_behind<'a>(
+    folder: &RunFolder,
+    checkpoint: &Checkpoint,
+    file: &str,
+    models: impl IntoIterator<Item = (Stored, Option<&'a [BaseModelRef]>)>,
+    stamp: &str,
+) -> Result<RecordsWriting> {
+    let models: Vec<_> = models.into_iter().collect();
+    let mut places = Vec::with_capacity(models.len());
+    let place =
+        |&(at, refs): &(Stored, Option<&[BaseModelRef]>)| checkpoint.record_place(at, refs, stamp);
+    for_each_in_order(&models, place, |place| {
+        places.push(place);
+        Ok(())
+    })?;
+    let Some(places) = places.into_iter().collect::<Option<Vec<SpoolPlace>>>() else {
+        let written = write_records(folder, checkpoint, file, models, stamp);
+        return Ok(RecordsWriting::Done(written.map(|w| (w, Instant::now()))));
+    };
+    drop(models);
+    let (folder, checkpoint, file) = (folder.clone(), checkpoint.clone(), file.to_owned());
+    let path = folder.path().join(&file);
+    std::thread::Builder::new()
+        .name("hf-records".into())
+        .spawn(move || {
+            // One record read at a time: a copy, no work to spread over the cores.
+            let written = folder.write_json_array(&file, |array| {
+                places
+                    .iter()
+                    .try_for_each(|place| array.push_rendered(&checkpoint.kept_record(*place)?))
+            })?;
+            Ok((written, Instant::now()))
+        })
+        .map(RecordsWriting::Behind)
+        .map_err(|e| Error::io(&path, e))
 }
 
 /// Merge the two sources by canonical id (sorted by id), as [`merge`] does with whole models: a

@@ -1,0 +1,213 @@
+//! Assets reported in the run's order while their files may still be written.
+//!
+//! A file of model records can be written on a thread of its own while the run computes the
+//! next assets ([`crate::run_models::write_records_behind`]). An asset counts as done — its
+//! `AssetDone` journaled, so a resumed run takes it over, and observers told — only once its
+//! file is written, and assets are reported in the order they were computed, so the manifest
+//! and the journal read as if every file had been written in turn.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crate::checkpoint::{Checkpoint, Event};
+use crate::error::Result;
+use crate::manifest::{AssetReport, FailureReport};
+use crate::pipeline::RunObserver;
+use crate::run_models::RecordsWriting;
+use Written::{Behind, Ready, Restored};
+
+/// The assets computed and not reported yet, in plan order: an asset is reported (its
+/// `AssetDone` journaled, observers told) once its file is written and every asset before it
+/// is reported, so a file written behind holds back the reports after it, not the run.
+#[derive(Default)]
+pub(crate) struct InOrderReports {
+    queue: VecDeque<Due>,
+}
+
+/// An asset computed: its report, the failures it added, and its file.
+struct Due {
+    report: AssetReport,
+    failures: Vec<FailureReport>,
+    written: Written,
+}
+
+/// Where an asset's file stands.
+pub(crate) enum Written {
+    /// Restored from an interrupted run's journal (already journaled as done), at this path.
+    Restored(Option<PathBuf>),
+    /// Written (or no file), at this path.
+    Ready(Option<PathBuf>),
+    /// Being written on a thread since this time.
+    Behind(RecordsWriting, Instant),
+}
+
+impl InOrderReports {
+    pub(crate) fn push(
+        &mut self,
+        report: AssetReport,
+        failures: Vec<FailureReport>,
+        written: Written,
+    ) {
+        self.queue.push_back(Due {
+            report,
+            failures,
+            written,
+        });
+    }
+
+    /// Report the assets at the front whose files are written (all of them with `wait`).
+    pub(crate) fn report(
+        &mut self,
+        checkpoint: &Checkpoint,
+        observer: &dyn RunObserver,
+        reports: &mut Vec<AssetReport>,
+        wait: bool,
+    ) -> Result<()> {
+        while let Some(front) = self.queue.front() {
+            if let Behind(writing, _) = &front.written
+                && !wait
+                && !writing.is_finished()
+            {
+                break;
+            }
+            let Some(Due {
+                mut report,
+                failures,
+                written,
+            }) = self.queue.pop_front()
+            else {
+                break;
+            };
+            let restored = matches!(written, Restored(_));
+            let path = match written {
+                Restored(path) | Ready(path) => path,
+                Behind(writing, started) => {
+                    let (written, done) = writing.wait()?;
+                    report.sha256 = Some(written.sha256);
+                    // The asset took its computing and its writing.
+                    let writing_ms = done.saturating_duration_since(started).as_millis();
+                    report.duration_ms += writing_ms as u64;
+                    Some(written.path)
+                }
+            };
+            if !restored {
+                let (count, failures_n) = (report.count, report.failures);
+                tracing::info!(asset = %report.name, count, failures = failures_n, "asset materialised");
+                checkpoint.append(&Event::AssetDone {
+                    report: report.clone(),
+                    failures,
+                })?;
+            }
+            observer.asset_done(&report, path.as_deref());
+            reports.push(report);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::run_folder::WrittenArray;
+
+    /// The names of the assets reported, in order.
+    #[derive(Default)]
+    struct Heard(Mutex<Vec<String>>);
+
+    impl RunObserver for Heard {
+        fn asset_done(&self, report: &AssetReport, _path: Option<&std::path::Path>) {
+            self.0.lock().unwrap().push(report.name.clone());
+        }
+    }
+
+    fn report(name: &str) -> AssetReport {
+        AssetReport {
+            name: name.into(),
+            ..AssetReport::default()
+        }
+    }
+
+    /// The assets the journal holds as done, in order.
+    fn journaled(folder: &std::path::Path) -> Vec<String> {
+        let mut done = Vec::new();
+        Checkpoint::read_only(folder, |_, event| {
+            if let Event::AssetDone { report, .. } = event {
+                done.push(report.name);
+            }
+            Ok(())
+        })
+        .unwrap();
+        done
+    }
+
+    #[test]
+    fn a_file_written_behind_holds_back_the_reports_after_it_until_it_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let checkpoint = Checkpoint::create(dir.path()).unwrap();
+        let heard = Heard::default();
+        let mut reports = Vec::new();
+        let mut queue = InOrderReports::default();
+        let (write, written) = std::sync::mpsc::channel::<()>();
+        let file = dir.path().join("records.json");
+        let behind = std::thread::spawn(move || {
+            written.recv().unwrap();
+            let array = WrittenArray {
+                path: file,
+                count: 2,
+                sha256: "ab".into(),
+            };
+            Ok((array, Instant::now()))
+        });
+
+        queue.push(report("first"), Vec::new(), Ready(None));
+        queue.push(
+            report("records"),
+            Vec::new(),
+            Behind(RecordsWriting::Behind(behind), Instant::now()),
+        );
+        queue.push(report("restored"), Vec::new(), Restored(None));
+        queue.push(report("last"), Vec::new(), Ready(None));
+        queue
+            .report(&checkpoint, &heard, &mut reports, false)
+            .unwrap();
+        // Only what comes before the file being written.
+        assert_eq!(*heard.0.lock().unwrap(), ["first"]);
+        assert_eq!(journaled(dir.path()), ["first"]);
+
+        write.send(()).unwrap();
+        queue
+            .report(&checkpoint, &heard, &mut reports, true)
+            .unwrap();
+        let names: Vec<&str> = reports.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["first", "records", "restored", "last"]);
+        assert_eq!(*heard.0.lock().unwrap(), names);
+        assert_eq!(reports[1].sha256.as_deref(), Some("ab"));
+        // An asset taken over from an interrupted run is in its journal already.
+        assert_eq!(journaled(dir.path()), ["first", "records", "last"]);
+    }
+
+    #[test]
+    fn a_failed_write_fails_the_run_when_its_turn_comes() {
+        let dir = tempfile::tempdir().unwrap();
+        let checkpoint = Checkpoint::create(dir.path()).unwrap();
+        let failed = crate::Error::io(dir.path(), std::io::Error::other("disk full"));
+        let mut queue = InOrderReports::default();
+        queue.push(
+            report("records"),
+            Vec::new(),
+            Behind(RecordsWriting::Done(Err(failed)), Instant::now()),
+        );
+        let mut reports = Vec::new();
+        let err = queue
+            .report(&checkpoint, &Heard::default(), &mut reports, false)
+            .unwrap_err();
+        assert!(err.to_string().contains("disk full"), "{err}");
+        assert!(reports.is_empty());
+        assert!(journaled(dir.path()).is_empty());
+    }
+}
