@@ -126,6 +126,21 @@ impl<'w> JsonWriter<'w> {
         self.write_buf()
     }
 
+    /// The bytes [`entry_value`](Self::entry_value) writes for `value` after its key, for
+    /// [`entry_rendered`](Self::entry_rendered).
+    pub(crate) fn render_value(&self, value: &serde_json::Value) -> Result<Vec<u8>> {
+        let mut bytes = Vec::new();
+        render_value_into(&mut bytes, value).map_err(|source| self.json(source))?;
+        Ok(bytes)
+    }
+
+    /// One entry of an object whose value was rendered by
+    /// [`render_value`](Self::render_value).
+    pub(crate) fn entry_rendered(&mut self, key: &str, value: &[u8]) -> Result<()> {
+        self.key(key)?;
+        self.write(value)
+    }
+
     fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
         self.buf.clear();
         render_into(&mut self.buf, value).map_err(|source| self.json(source))?;

@@ -13,7 +13,7 @@
 //! file is written ([`PackedRun::write_kind`]), and the articles' kinds and licenses' names
 //! for their enrichment ([`PackedRun::for_enrichment`], one reference per distinct id).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -25,6 +25,9 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::json_stream::JsonWriter;
+
+/// How many bytes of rendered shared lists [`PackedRun::write_kind`] keeps while it writes.
+const SHARED_BYTES: usize = 4 << 20;
 
 /// The kinds kept as JSON, in the order of [`PackedRefs::json`].
 const PACKED: [EntityKind; 6] = [
@@ -323,6 +326,10 @@ impl PackedRun {
         object: &mut JsonWriter<'_>,
         path: &Path,
     ) -> crate::Result<()> {
+        // A list many models share (one copy, see [`Interner`]) is rendered once: its bytes
+        // are kept by the list's address, up to a bound.
+        let mut shared: HashMap<*const u8, Vec<u8>> = HashMap::new();
+        let mut kept_bytes = 0;
         for (model_id, m) in &self.models {
             match slot(kind) {
                 None => {
@@ -331,14 +338,25 @@ impl PackedRun {
                     }
                 }
                 Some(slot) => {
+                    let Some(json) = &m.json[slot] else { continue };
+                    let list = Arc::as_ptr(json).cast::<u8>();
+                    if let Some(bytes) = shared.get(&list) {
+                        object.entry_rendered(model_id, bytes)?;
+                        continue;
+                    }
                     // Written as a JSON value, as every entry is: the bytes of the references
                     // decoded into their own types.
-                    let Some(json) = &m.json[slot] else { continue };
                     let refs = decode(json).map_err(|source| crate::Error::Json {
                         path: path.to_owned(),
                         source,
                     })?;
-                    object.entry_value(model_id, &serde_json::Value::Array(refs))?;
+                    let bytes = object.render_value(&serde_json::Value::Array(refs))?;
+                    object.entry_rendered(model_id, &bytes)?;
+                    // Held by the interner and this model: more holders, more models.
+                    if Arc::strong_count(json) > 2 && kept_bytes + bytes.len() <= SHARED_BYTES {
+                        kept_bytes += bytes.len();
+                        shared.insert(list, bytes);
+                    }
                 }
             }
         }
