@@ -249,3 +249,74 @@ async fn a_legacy_id_answered_as_itself_is_one_model_with_its_canonical_id() {
         ["gpt2"]
     );
 }
+
+/// What a streamed listing told, in order: each page noted, each model handed over.
+#[derive(Debug, Clone, PartialEq)]
+enum Told {
+    Page { first: usize, len: usize },
+    Model(usize),
+}
+
+/// Cards of an "earlier run" for the generated models, at their listed `sha`: reused, not asked.
+struct EarlierCards;
+
+impl hf_extractor::models::CardCache for EarlierCards {
+    fn get(&self, id: &str) -> Option<hf_extractor::models::CachedCard> {
+        let i: usize = id.strip_prefix("gen/model-")?.parse().ok()?;
+        Some(hf_extractor::models::CachedCard {
+            sha: Some(format!("{i:040x}")),
+            etag: None,
+            text: Some(format!("# Model {i}\n")),
+        })
+    }
+}
+
+async fn told_by_a_streamed_listing(
+    cards: Option<&dyn hf_extractor::models::CardCache>,
+) -> Vec<Told> {
+    use hf_extractor::models::{ListedPage, ListingPlan, latest_models_streaming};
+    use std::sync::Mutex;
+    let hub = OfflineHub::serve(snapshot(100)).await.unwrap();
+    let client = client(&hub);
+    let told = Mutex::new(Vec::new());
+    let on_page = |page: &ListedPage| {
+        told.lock().unwrap().push(Told::Page {
+            first: page.first_position,
+            len: page.items.len(),
+        });
+    };
+    let sink = |position: usize, _model: hf_extractor::models::FetchedModel| {
+        told.lock().unwrap().push(Told::Model(position));
+    };
+    let plan = ListingPlan {
+        cards,
+        on_page: Some(&on_page),
+        ..ListingPlan::default()
+    };
+    let streamed = latest_models_streaming(&client, options(60), &plan, &sink).await;
+    assert_eq!(streamed.kept, (0..60).collect::<Vec<_>>());
+    told.into_inner().unwrap()
+}
+
+/// The first cards of a page are asked before the page is noted (for a resumed run to know
+/// it), but no model is handed over before its page is: the journal never holds a model of a
+/// page it does not hold.
+#[tokio::test]
+async fn a_page_is_noted_before_any_of_its_models_is_handed_over() {
+    for cards in [
+        None,
+        Some(&EarlierCards as &dyn hf_extractor::models::CardCache),
+    ] {
+        let told = told_by_a_streamed_listing(cards).await;
+        assert_eq!(told[0], Told::Page { first: 0, len: 60 }, "{told:?}");
+        let mut models: Vec<usize> = told[1..]
+            .iter()
+            .map(|t| match t {
+                Told::Model(position) => *position,
+                other => panic!("a second page: {other:?}"),
+            })
+            .collect();
+        models.sort_unstable();
+        assert_eq!(models, (0..60).collect::<Vec<_>>());
+    }
+}

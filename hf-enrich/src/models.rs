@@ -316,7 +316,6 @@ pub async fn latest_models_streaming(
     let mut spare: Option<OwnedSemaphorePermit> = None;
     // A task's slot comes back with its answer: finished tasks waiting to be joined hold
     // their cards, so they count as in flight (at no latency they would otherwise pile up).
-    type Answered = (usize, CardAnswered, Option<LowInfo>, OwnedSemaphorePermit);
     let mut pending: tokio::task::JoinSet<Answered> = tokio::task::JoinSet::new();
     let mut queued: std::collections::VecDeque<(usize, ModelInfo)> = resume.pending.into();
     let mut done: Vec<(usize, Option<LowInfo>)> = resume.done;
@@ -364,19 +363,10 @@ pub async fn latest_models_streaming(
         if let Some(slot) = slot
             && let Some((position, info)) = queued.pop_front()
         {
-            match CardFetch::plan(info, ModelSource::Latest, cards) {
-                CardFetch::Reused(model) => {
-                    let rule = filter.then(|| low_info_of(&model)).flatten();
-                    deliver(position, *model, rule);
-                }
-                CardFetch::Ask(ask) => {
-                    let client = client.clone();
-                    pending.spawn(async move {
-                        let answered = ask.send(&client).await;
-                        let rule = filter.then(|| low_info_of(&answered.model)).flatten();
-                        (position, answered, rule, slot)
-                    });
-                }
+            if let Some((model, rule)) =
+                ask_card(&mut pending, (client, cards, filter), position, info, slot)
+            {
+                deliver(position, model, rule);
             }
             continue;
         }
@@ -421,13 +411,35 @@ pub async fn latest_models_streaming(
                             items,
                             next: next.map(|u| u.to_string()),
                         };
+                        // The first cards are asked before the page is noted (noting a page
+                        // of 1,000 models takes milliseconds), when no model listed earlier
+                        // waits. None is handed over before the page is noted: hand-overs
+                        // happen in this loop, after it.
+                        let mut asked = 0;
+                        let mut reused = Vec::new();
+                        while queued.is_empty() && asked < page.items.len() {
+                            let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+                                break;
+                            };
+                            let position = listed_count + asked;
+                            let info = page.items[asked].clone();
+                            let asking = (client, cards, filter);
+                            if let Some(model) = ask_card(&mut pending, asking, position, info, slot) {
+                                reused.push((position, model));
+                            }
+                            asked += 1;
+                        }
                         if let Some(on_page) = &plan.on_page {
                             on_page(&page);
                         }
-                        for info in page.items {
-                            queued.push_back((listed_count, info));
-                            listed_count += 1;
+                        for (position, (model, rule)) in reused {
+                            deliver(position, model, rule);
                         }
+                        let listed = page.items.len();
+                        for (i, info) in page.items.into_iter().enumerate().skip(asked) {
+                            queued.push_back((listed_count + i, info));
+                        }
+                        listed_count += listed;
                         if listing_done || (!filter && !unbounded && listed_count >= wanted) {
                             signal_listed();
                         }
@@ -460,6 +472,36 @@ pub async fn latest_models_streaming(
         }
     }
     StreamedSource { outcome, kept }
+}
+
+/// A card request answered: the model's listing position, the answer, the low-information
+/// rule it fails (when the filter is on), and the in-flight slot it held.
+type Answered = (usize, CardAnswered, Option<LowInfo>, OwnedSemaphorePermit);
+
+/// Ask the card of the model listed at `position`, holding `slot`, on a task of its own; a
+/// card an earlier run kept ([`CardCache`]) comes back at once, with the rule it fails.
+fn ask_card(
+    pending: &mut tokio::task::JoinSet<Answered>,
+    (client, cards, filter): (&HfClient, Option<&dyn CardCache>, bool),
+    position: usize,
+    info: ModelInfo,
+    slot: OwnedSemaphorePermit,
+) -> Option<(FetchedModel, Option<LowInfo>)> {
+    match CardFetch::plan(info, ModelSource::Latest, cards) {
+        CardFetch::Reused(model) => {
+            let rule = filter.then(|| low_info_of(&model)).flatten();
+            Some((*model, rule))
+        }
+        CardFetch::Ask(ask) => {
+            let client = client.clone();
+            pending.spawn(async move {
+                let answered = ask.send(&client).await;
+                let rule = filter.then(|| low_info_of(&answered.model)).flatten();
+                (position, answered, rule, slot)
+            });
+            None
+        }
+    }
 }
 
 fn low_info_of(model: &FetchedModel) -> Option<LowInfo> {
