@@ -114,17 +114,58 @@ enum KillAt {
 }
 
 impl KillAt {
-    fn reached(self, events: &[Value]) -> bool {
+    /// Whether the journal's text has reached this point. Read as text, not parsed: the
+    /// check runs every few milliseconds while the run goes on, and the end of a run is
+    /// quick (its last files are written side by side), so a slow check would miss it.
+    fn reached(self, journal: &str) -> bool {
         match self {
-            Self::Models(n) => events.iter().filter(|e| e["event"] == "model").count() >= n,
-            Self::Asset(name) => events
-                .iter()
-                .any(|e| e["event"] == "asset_done" && e["report"]["name"] == name),
+            Self::Models(n) => {
+                journal
+                    .lines()
+                    .filter(|l| l.starts_with(r#"{"event":"model""#))
+                    .count()
+                    >= n
+            }
+            Self::Asset(name) => {
+                let named = format!(r#""report":{{"name":"{name}""#);
+                journal
+                    .lines()
+                    .any(|l| l.starts_with(r#"{"event":"asset_done""#) && l.contains(&named))
+            }
         }
     }
 }
 
+/// A journal's text as it grows, read a little at a time.
+#[derive(Default)]
+struct GrowingText {
+    text: String,
+    read: u64,
+}
+
+impl GrowingText {
+    /// Read what was appended to `path` since the last call; whether anything was.
+    fn read_new(&mut self, path: &Path) -> bool {
+        use std::io::{Read, Seek, SeekFrom};
+        let Ok(mut file) = std::fs::File::open(path) else {
+            return false;
+        };
+        let mut bytes = Vec::new();
+        if file.seek(SeekFrom::Start(self.read)).is_err() || file.read_to_end(&mut bytes).is_err() {
+            return false;
+        }
+        // Whole lines only: a line being appended is read with the next call.
+        let Some(end) = bytes.iter().rposition(|&b| b == b'\n') else {
+            return false;
+        };
+        self.read += end as u64 + 1;
+        self.text.push_str(&String::from_utf8_lossy(&bytes[..=end]));
+        true
+    }
+}
+
 async fn kill_when(mut child: Child, out: &Path, at: KillAt) {
+    let mut journal_text = GrowingText::default();
     loop {
         if let Some(status) = child.try_wait().unwrap() {
             panic!("the run ended ({status}) before {at:?}: give the Hub more latency");
@@ -133,12 +174,15 @@ async fn kill_when(mut child: Child, out: &Path, at: KillAt) {
         let folder = std::fs::read_dir(out).ok().and_then(|mut entries| {
             entries.find_map(|e| Some(e.ok()?.path()).filter(|p| p.is_dir()))
         });
-        if folder.is_some_and(|f| at.reached(&journal(&f))) {
+        if let Some(folder) = folder
+            && journal_text.read_new(&folder.join(CHECKPOINT_FILE))
+            && at.reached(&journal_text.text)
+        {
             child.kill().unwrap(); // SIGKILL
             child.wait().unwrap();
             return;
         }
-        tokio::time::sleep(Duration::from_millis(2)).await;
+        tokio::time::sleep(Duration::from_millis(1)).await;
     }
 }
 
@@ -162,6 +206,7 @@ async fn a_run_killed_at_any_point_resumes_to_the_files_of_a_clean_run_fetching_
         KillAt::Models(1),
         KillAt::Models(120),
         KillAt::Asset("hf_raw_models"),
+        KillAt::Asset("hf_identified_datasets"),
         KillAt::Asset("hf_enriched_datasets"),
     ];
     for (i, at) in points.into_iter().enumerate() {

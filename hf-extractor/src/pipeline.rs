@@ -30,7 +30,7 @@ use crate::checkpoint::{Checkpoint, Event, Stored};
 use crate::config::ExtractorConfig;
 use crate::error::{Error, Result};
 use crate::incremental::{EarlierRun, Incremental};
-use crate::json_stream::{file_sha256, for_each_element};
+use crate::json_stream::for_each_element;
 use crate::manifest::{
     AssetReport, FailureReport, HttpReport, MANIFEST_FILE, ManifestConfig, ModelIdFileReport,
     ModelsReport, ResumeReport, RunManifest,
@@ -39,11 +39,11 @@ use crate::packed_refs::{PackedRefs, PackedRun, entity_kind};
 use crate::reports_in_order::InOrderReports;
 use crate::reports_in_order::Written::{Behind, Ready, Restored};
 use crate::resume::{FileReplay, LatestReplay, Replay};
-use crate::run_folder::{RunFolder, WrittenArray, ensure_writable};
+use crate::run_folder::{FileWriting, RunFolder, WrittenArray, ensure_writable};
 use crate::run_lookahead::{LookaheadInputs, RunLookahead};
 use crate::run_models::{
-    Collector, Entry, JournalThreads, RecordsWriting, SourceModels, identify_entries,
-    keep_positions, merge_sources, write_records_behind,
+    Collector, Entry, JournalThreads, SourceModels, identify_entries, keep_positions,
+    merge_sources, write_records_behind,
 };
 use crate::shard::{PreparedShard, Shard, ShardRun};
 use hf_enrich::records::{BaseModelEntity, ExtractionMetadata, ModelRecord};
@@ -669,11 +669,10 @@ impl HfExtractor {
                 ..AssetReport::default()
             };
             let written = match (&report.file, output) {
-                (Some(file), Output::Value(value)) => {
-                    let path = folder.write_json(file, &value)?;
-                    report.sha256 = Some(file_sha256(&path)?);
-                    Ready(Some(path))
-                }
+                (Some(file), Output::Value(value)) => Behind(
+                    folder.write_json_behind(file, value, count)?,
+                    Instant::now(),
+                ),
                 (_, Output::Written(written)) => {
                     report.sha256 = Some(written.sha256);
                     Ready(Some(written.path))
@@ -1608,7 +1607,7 @@ pub(crate) enum Output {
     /// A file already written, element by element.
     Written(WrittenArray),
     /// A file being written on a thread of its own.
-    Writing(RecordsWriting),
+    Writing(FileWriting),
 }
 
 /// The identified base models of one model.

@@ -14,7 +14,7 @@ use crate::checkpoint::{Checkpoint, Event};
 use crate::error::Result;
 use crate::manifest::{AssetReport, FailureReport};
 use crate::pipeline::RunObserver;
-use crate::run_models::RecordsWriting;
+use crate::run_folder::FileWriting;
 use Written::{Behind, Ready, Restored};
 
 /// The assets computed and not reported yet, in plan order: an asset is reported (its
@@ -39,7 +39,7 @@ pub(crate) enum Written {
     /// Written (or no file), at this path.
     Ready(Option<PathBuf>),
     /// Being written on a thread since this time.
-    Behind(RecordsWriting, Instant),
+    Behind(FileWriting, Instant),
 }
 
 impl InOrderReports {
@@ -168,7 +168,7 @@ mod tests {
         queue.push(
             report("records"),
             Vec::new(),
-            Behind(RecordsWriting::Behind(behind), Instant::now()),
+            Behind(FileWriting::Behind(behind), Instant::now()),
         );
         queue.push(report("restored"), Vec::new(), Restored(None));
         queue.push(report("last"), Vec::new(), Ready(None));
@@ -200,7 +200,7 @@ mod tests {
         queue.push(
             report("records"),
             Vec::new(),
-            Behind(RecordsWriting::Done(Err(failed)), Instant::now()),
+            Behind(FileWriting::Done(Err(failed)), Instant::now()),
         );
         let mut reports = Vec::new();
         let err = queue

@@ -7,6 +7,8 @@
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::thread::JoinHandle;
+use std::time::Instant;
 
 use serde::Serialize;
 
@@ -103,6 +105,75 @@ impl RunFolder {
             out.write_all(b"\n").map_err(|e| Error::io(&target, e))
         })?;
         Ok(target)
+    }
+}
+
+/// A file of the run folder written on a thread of its own while the run goes on, or already
+/// written.
+pub(crate) enum FileWriting {
+    /// Written: the file, and when it was done.
+    Done(Result<(WrittenArray, Instant)>),
+    /// Being written.
+    Behind(JoinHandle<Result<(WrittenArray, Instant)>>),
+}
+
+impl FileWriting {
+    /// Write a file with `write` on a thread of its own (`path` names it in errors).
+    pub(crate) fn spawn(
+        path: &Path,
+        write: impl FnOnce() -> Result<WrittenArray> + Send + 'static,
+    ) -> Result<Self> {
+        std::thread::Builder::new()
+            .name("hf-write".into())
+            .spawn(move || write().map(|written| (written, Instant::now())))
+            .map(Self::Behind)
+            .map_err(|e| Error::io(path, e))
+    }
+
+    /// A file written (or not) already.
+    pub(crate) fn done(written: Result<WrittenArray>) -> Self {
+        Self::Done(written.map(|written| (written, Instant::now())))
+    }
+
+    /// Whether the file is written (or failed): [`wait`](Self::wait) then returns at once.
+    pub(crate) fn is_finished(&self) -> bool {
+        match self {
+            Self::Done(_) => true,
+            Self::Behind(thread) => thread.is_finished(),
+        }
+    }
+
+    /// The file written, and when it was done.
+    pub(crate) fn wait(self) -> Result<(WrittenArray, Instant)> {
+        match self {
+            Self::Done(written) => written,
+            Self::Behind(thread) => match thread.join() {
+                Ok(written) => written,
+                Err(panic) => std::panic::resume_unwind(panic),
+            },
+        }
+    }
+}
+
+impl RunFolder {
+    /// [`write_json`](Self::write_json) of `value` (holding `count` records) on a thread of
+    /// its own, with the file's SHA-256.
+    pub(crate) fn write_json_behind(
+        &self,
+        file_name: &str,
+        value: serde_json::Value,
+        count: u64,
+    ) -> Result<FileWriting> {
+        let (folder, file) = (self.clone(), file_name.to_owned());
+        FileWriting::spawn(&self.path.join(file_name), move || {
+            let path = folder.write_json(&file, &value)?;
+            let sha256 = crate::json_stream::file_sha256(&path)?;
+            Ok(WrittenArray {
+                path,
+                count,
+                sha256,
+            })
+        })
     }
 }
 
@@ -235,6 +306,30 @@ pub fn ensure_writable(dir: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_written_behind_is_the_file_written_in_turn() {
+        let out = tempfile::tempdir().unwrap();
+        let run = RunFolder::create(out.path(), jiff::Timestamp::UNIX_EPOCH).unwrap();
+        let value = serde_json::json!([{"b": 1, "a": ["x"]}, {"c": null}]);
+        let in_turn = run.write_json("in-turn.json", &value).unwrap();
+        let writing = run.write_json_behind("behind.json", value, 2).unwrap();
+        let (written, _) = writing.wait().unwrap();
+        assert_eq!(written.path, run.path().join("behind.json"));
+        assert_eq!(written.count, 2);
+        assert_eq!(
+            std::fs::read(&written.path).unwrap(),
+            std::fs::read(&in_turn).unwrap()
+        );
+        assert_eq!(
+            written.sha256,
+            crate::json_stream::file_sha256(&in_turn).unwrap()
+        );
+        // A write that fails is told when its turn comes.
+        std::fs::create_dir(run.path().join("taken.json")).unwrap();
+        let failed = run.write_json_behind("taken.json/x/y.json", serde_json::json!(1), 1);
+        assert!(failed.unwrap().wait().is_err());
+    }
 
     #[test]
     fn files_are_replaced_whole_and_no_temp_file_is_left() {

@@ -5,7 +5,6 @@
 use std::sync::mpsc::{SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::Instant;
 
 use hf_enrich::identify::identify_model;
 use hf_enrich::lineage::ModelKey;
@@ -18,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::in_order::for_each_in_order;
 use crate::packed_refs::{Interner, PackedRefs, PackedRun};
 use crate::record_spool::SpoolPlace;
-use crate::run_folder::{RunFolder, WrittenArray};
+use crate::run_folder::{FileWriting, RunFolder, WrittenArray};
 
 /// A model of the run: its ids and its place in the journal.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -265,36 +264,6 @@ pub(crate) fn write_records<'a>(
     })
 }
 
-/// A file of model records written on a thread of its own ([`write_records_behind`]), or
-/// already written.
-pub(crate) enum RecordsWriting {
-    /// Written: the file, and when it was done.
-    Done(Result<(WrittenArray, Instant)>),
-    /// Being written.
-    Behind(JoinHandle<Result<(WrittenArray, Instant)>>),
-}
-
-impl RecordsWriting {
-    /// Whether the file is written (or failed): [`wait`](Self::wait) then returns at once.
-    pub fn is_finished(&self) -> bool {
-        match self {
-            Self::Done(_) => true,
-            Self::Behind(thread) => thread.is_finished(),
-        }
-    }
-
-    /// The file written, and when it was done.
-    pub fn wait(self) -> Result<(WrittenArray, Instant)> {
-        match self {
-            Self::Done(written) => written,
-            Self::Behind(thread) => match thread.join() {
-                Ok(written) => written,
-                Err(panic) => std::panic::resume_unwind(panic),
-            },
-        }
-    }
-}
-
 /// [`write_records`], the writing done on a thread of its own while the run goes on. Each
 /// record is rendered (or found rendered) in the journal's record spool first, on all cores;
 /// the thread then copies the records from there one by one, so it holds only their places
@@ -305,7 +274,7 @@ pub(crate) fn write_records_behind<'a>(
     file: &str,
     models: impl IntoIterator<Item = (Stored, Option<&'a [BaseModelRef]>)>,
     stamp: &str,
-) -> Result<RecordsWriting> {
+) -> Result<FileWriting> {
     let models: Vec<_> = models.into_iter().collect();
     let mut places = Vec::with_capacity(models.len());
     let place =
@@ -316,24 +285,19 @@ pub(crate) fn write_records_behind<'a>(
     })?;
     let Some(places) = places.into_iter().collect::<Option<Vec<SpoolPlace>>>() else {
         let written = write_records(folder, checkpoint, file, models, stamp);
-        return Ok(RecordsWriting::Done(written.map(|w| (w, Instant::now()))));
+        return Ok(FileWriting::done(written));
     };
     drop(models);
     let (folder, checkpoint, file) = (folder.clone(), checkpoint.clone(), file.to_owned());
     let path = folder.path().join(&file);
-    std::thread::Builder::new()
-        .name("hf-records".into())
-        .spawn(move || {
-            // One record read at a time: a copy, no work to spread over the cores.
-            let written = folder.write_json_array(&file, |array| {
-                places
-                    .iter()
-                    .try_for_each(|place| array.push_rendered(&checkpoint.kept_record(*place)?))
-            })?;
-            Ok((written, Instant::now()))
+    FileWriting::spawn(&path, move || {
+        // One record read at a time: a copy, no work to spread over the cores.
+        folder.write_json_array(&file, |array| {
+            places
+                .iter()
+                .try_for_each(|place| array.push_rendered(&checkpoint.kept_record(*place)?))
         })
-        .map(RecordsWriting::Behind)
-        .map_err(|e| Error::io(&path, e))
+    })
 }
 
 /// Merge the two sources by canonical id (sorted by id), as [`merge`] does with whole models: a
