@@ -27,8 +27,7 @@ use crate::error::{Error, Result};
 use crate::json_stream::Rendered;
 use crate::languages_ahead::{KnownLanguages, LanguagesAhead};
 use crate::manifest::{AssetReport, FailureReport};
-use crate::record_spool::RecordSpool;
-use crate::record_spool::SpoolPlace;
+use crate::record_spool::{RecordSpool, SpoolPlace};
 
 /// The journal's file name in a run folder.
 pub const CHECKPOINT_FILE: &str = "checkpoint.jsonl";
@@ -252,31 +251,47 @@ impl Checkpoint {
         Rendered::new(&ModelRecord::new(&self.model(at)?, links, stamp), path)
     }
 
-    /// Where the record of the model at `at` with `refs` is kept, rendered now if it was not;
-    /// `None` when no records are kept for `stamp` (see [`record`](Self::record)).
+    /// Whether records are kept for `stamp` (see [`record_place`](Self::record_place)).
+    pub(crate) fn keeps_records(&self, stamp: &str) -> bool {
+        self.journal.records.get().is_some_and(|r| r.serves(stamp))
+    }
+
+    /// Where the record of the model at `at` with `refs` is kept, rendered now if it was not.
+    /// An error when no records are kept for `stamp` ([`keeps_records`](Self::keeps_records)).
     pub(crate) fn record_place(
         &self,
         at: Stored,
         refs: Option<&[BaseModelRef]>,
         stamp: &str,
-    ) -> Result<Option<SpoolPlace>> {
-        let Some(records) = self.journal.records.get().filter(|r| r.serves(stamp)) else {
-            return Ok(None);
-        };
+    ) -> Result<SpoolPlace> {
         let links = refs.map(BaseModelLink::from_refs).unwrap_or_default();
-        records.place(at, links, || self.model(at)).map(Some)
+        self.spool(stamp)?.place(at, links, || self.model(at))
     }
 
     /// The record kept at `place` (a place [`record_place`](Self::record_place) gave).
     pub(crate) fn kept_record(&self, place: SpoolPlace) -> Result<Rendered> {
-        match self.journal.records.get() {
-            Some(records) => records.read(place),
-            // Places come from the spool, which lives as long as the journal.
-            None => Err(Error::io(
+        self.spool_any()?.read(place)
+    }
+
+    /// The records kept for `stamp`.
+    fn spool(&self, stamp: &str) -> Result<&RecordSpool> {
+        self.spool_any().and_then(|spool| {
+            spool.serves(stamp).then_some(spool).ok_or_else(|| {
+                Error::io(
+                    &self.journal.path,
+                    std::io::Error::other(format!("no records are kept for {stamp}")),
+                )
+            })
+        })
+    }
+
+    fn spool_any(&self) -> Result<&RecordSpool> {
+        self.journal.records.get().ok_or_else(|| {
+            Error::io(
                 &self.journal.path,
                 std::io::Error::other("no records are kept beside this journal"),
-            )),
-        }
+            )
+        })
     }
 
     /// Append one event; returns its place.

@@ -42,7 +42,19 @@ struct Kept {
 /// Where a rendered record is in the spool ([`RecordSpool::place`]): a file of records can be
 /// written from these places alone, on a thread of its own.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct SpoolPlace(Kept);
+pub(crate) struct SpoolPlace {
+    offset: u64,
+    len: usize,
+}
+
+impl From<Kept> for SpoolPlace {
+    fn from(kept: Kept) -> Self {
+        Self {
+            offset: kept.offset,
+            len: kept.len,
+        }
+    }
+}
 
 /// Rendered model records by journal place (see the module docs).
 #[derive(Debug)]
@@ -91,18 +103,18 @@ impl RecordSpool {
         read: impl FnOnce() -> Result<FetchedModel>,
     ) -> Result<SpoolPlace> {
         if let Some(kept) = self.kept(at, &links) {
-            return Ok(SpoolPlace(kept));
+            return Ok(kept.into());
         }
         let (_, kept) = self.render_kept(at, &read()?, links)?;
-        Ok(SpoolPlace(kept))
+        Ok(kept.into())
     }
 
     /// The record kept at `place`. A place stays valid for the spool's life: a record
     /// rendered again is appended, never written over.
     pub(crate) fn read(&self, place: SpoolPlace) -> Result<Rendered> {
-        let mut bytes = vec![0; place.0.len];
+        let mut bytes = vec![0; place.len];
         self.file
-            .read_exact_at(&mut bytes, place.0.offset)
+            .read_exact_at(&mut bytes, place.offset)
             .map_err(|e| Error::io(&self.path, e))?;
         Ok(Rendered::from_bytes(bytes))
     }
@@ -135,7 +147,7 @@ impl RecordSpool {
     /// The record kept for the model at `at` with these `links`, if there is one.
     pub(crate) fn get(&self, at: Stored, links: &[BaseModelLink]) -> Result<Option<Rendered>> {
         self.kept(at, links)
-            .map(|kept| self.read(SpoolPlace(kept)))
+            .map(|kept| self.read(kept.into()))
             .transpose()
     }
 

@@ -275,18 +275,19 @@ pub(crate) fn write_records_behind<'a>(
     models: impl IntoIterator<Item = (Stored, Option<&'a [BaseModelRef]>)>,
     stamp: &str,
 ) -> Result<FileWriting> {
+    if !checkpoint.keeps_records(stamp) {
+        return Ok(FileWriting::done(write_records(
+            folder, checkpoint, file, models, stamp,
+        )));
+    }
     let models: Vec<_> = models.into_iter().collect();
-    let mut places = Vec::with_capacity(models.len());
+    let mut places: Vec<SpoolPlace> = Vec::with_capacity(models.len());
     let place =
         |&(at, refs): &(Stored, Option<&[BaseModelRef]>)| checkpoint.record_place(at, refs, stamp);
     for_each_in_order(&models, place, |place| {
         places.push(place);
         Ok(())
     })?;
-    let Some(places) = places.into_iter().collect::<Option<Vec<SpoolPlace>>>() else {
-        let written = write_records(folder, checkpoint, file, models, stamp);
-        return Ok(FileWriting::done(written));
-    };
     drop(models);
     let (folder, checkpoint, file) = (folder.clone(), checkpoint.clone(), file.to_owned());
     let path = folder.path().join(&file);
