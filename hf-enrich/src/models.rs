@@ -411,13 +411,13 @@ pub async fn latest_models_streaming(
                             items,
                             next: next.map(|u| u.to_string()),
                         };
-                        // The first cards are asked before the page is noted (noting a page
-                        // of 1,000 models takes milliseconds), when no model listed earlier
-                        // waits. None is handed over before the page is noted: hand-overs
-                        // happen in this loop, after it.
+                        // The first cards (a round of them) are asked before the page is
+                        // noted (noting a page of 1,000 models takes milliseconds), when no
+                        // model listed earlier waits. None is handed over before the page is
+                        // noted: hand-overs happen in this loop, after it.
                         let mut asked = 0;
                         let mut reused = Vec::new();
-                        while queued.is_empty() && asked < page.items.len() {
+                        while queued.is_empty() && asked < page.items.len().min(threads) {
                             let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
                                 break;
                             };
