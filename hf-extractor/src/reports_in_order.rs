@@ -1,7 +1,8 @@
 //! Assets reported in the run's order while their files may still be written.
 //!
-//! A file of model records can be written on a thread of its own while the run computes the
-//! next assets ([`crate::run_models::write_records_behind`]). An asset counts as done — its
+//! An asset's file can be written on a thread of its own while the run computes the next
+//! assets ([`crate::run_models::write_records_behind`], [`crate::run_folder::FileWriting`]).
+//! An asset counts as done — its
 //! `AssetDone` journaled, so a resumed run takes it over, and observers told — only once its
 //! file is written, and assets are reported in the order they were computed, so the manifest
 //! and the journal read as if every file had been written in turn.
@@ -92,8 +93,12 @@ impl InOrderReports {
                 }
             };
             if !restored {
-                let (count, failures_n) = (report.count, report.failures);
-                tracing::info!(asset = %report.name, count, failures = failures_n, "asset materialised");
+                tracing::info!(
+                    asset = %report.name,
+                    count = report.count,
+                    failures = report.failures,
+                    "asset materialised"
+                );
                 checkpoint.append(&Event::AssetDone {
                     report: report.clone(),
                     failures,
