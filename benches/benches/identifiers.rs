@@ -1,4 +1,4 @@
-//! All seven identifiers over the sample cards of `../shared/hub-samples/cards/`, measured in
+//! All seven identifiers over the sample cards of `testdata/hub-samples/cards/`, measured in
 //! bytes of card text per second, plus a synthetic 10 MB card to show linear time.
 //!
 //! `cargo bench -p hf-extractor-benches --bench identifiers`
@@ -20,7 +20,7 @@ struct Card {
 }
 
 fn load_cards() -> Vec<Card> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/hub-samples/cards");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/hub-samples/cards");
     let mut paths: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())

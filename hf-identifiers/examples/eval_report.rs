@@ -1,5 +1,5 @@
 //! Prints the precision and recall of each identifier on the labelled evaluation set
-//! (`hf-identifiers/tests/eval/cases.json`, built on `../shared/hub-samples/`).
+//! (`hf-identifiers/tests/eval/cases.json`, built on `testdata/hub-samples/`).
 //!
 //! `cargo run -p hf-identifiers --example eval_report` (add `-- --misses` to list every difference,
 //! `-- --dump` to print what is found per case).

@@ -1,6 +1,7 @@
-//! Conformance of a run folder to what the Python extractor's downstream reads
-//! (`../shared/MLENTORY-CONTRACT.md`): every key where the contract reads it, with its JSON type;
-//! the identity rule for every link of every kind; maps that reduce to plain strings.
+//! Conformance of a run folder to what the Python extractor's downstream reads (the MLentory
+//! HF transformer's contract, summarised in the top README): every key where the contract reads
+//! it, with its JSON type; the identity rule for every link of every kind; maps that reduce to
+//! plain strings.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;

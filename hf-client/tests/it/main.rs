@@ -1,5 +1,5 @@
 //! Integration tests of hf-client: HTTP behaviour against local mock servers serving the real
-//! recorded Hub answers of `../shared/hub-samples/`. Nothing here touches the network.
+//! recorded Hub answers of `testdata/hub-samples/`. Nothing here touches the network.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 mod arxiv;

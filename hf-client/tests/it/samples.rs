@@ -1,11 +1,11 @@
-//! Every recorded Hub answer and card in `../shared/hub-samples/` parses, with real values.
+//! Every recorded Hub answer and card in `testdata/hub-samples/` parses, with real values.
 
 use std::path::{Path, PathBuf};
 
 use hf_client::card::ModelCard;
 use hf_client::wire::{Gated, ModelIndex, ModelInfo, OneOrMany};
 
-const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/hub-samples/");
+const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/hub-samples/");
 
 fn samples(dir: &str, extension: &str) -> Vec<PathBuf> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(Path::new(SAMPLES).join(dir))

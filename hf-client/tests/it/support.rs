@@ -9,11 +9,11 @@ use serde_json::Value;
 use wiremock::matchers::{method, path, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-/// `../shared/hub-samples/` seen from this crate.
+/// `testdata/hub-samples/` seen from this crate.
 pub fn samples_dir() -> PathBuf {
     PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/hub-samples"
+        "/../../testdata/hub-samples"
     ))
 }
 

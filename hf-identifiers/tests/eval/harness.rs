@@ -1,5 +1,5 @@
 //! The labelled evaluation set: loading the cases, building each model's view from
-//! `../shared/hub-samples/`, and scoring the identifiers against the expected references.
+//! `testdata/hub-samples/`, and scoring the identifiers against the expected references.
 //!
 //! Shared by the exact-assert test (`tests/main.rs`) and the report command
 //! (`cargo run -p hf-identifiers --example eval_report`).
@@ -86,7 +86,7 @@ impl Input {
 }
 
 pub fn samples_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/hub-samples")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/hub-samples")
 }
 
 pub fn cases_path() -> PathBuf {
