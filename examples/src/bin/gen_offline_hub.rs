@@ -1,5 +1,5 @@
 //! Regenerate the generated part of the offline Hub's snapshot (`gen__*` models and cards, the
-//! dataset bodies): `cargo run -p hf-extractor-examples --bin gen-offline-hub [DIR]`.
+//! dataset bodies, the stand-ins): `cargo run -p hf-extractor-examples --bin gen-offline-hub [DIR]`.
 //!
 //! Deterministic: the same inputs give the same bytes. Stale generated files are removed.
 
@@ -12,7 +12,7 @@ fn main() -> std::io::Result<()> {
         .nth(1)
         .map_or_else(snapshot_dir, PathBuf::from);
     let files = generate::generate(&dir)?;
-    for folder in ["models", "cards", "datasets"] {
+    for folder in generate::GENERATED_FOLDERS {
         std::fs::create_dir_all(dir.join(folder))?;
         for entry in std::fs::read_dir(dir.join(folder))? {
             let path = entry?.path();

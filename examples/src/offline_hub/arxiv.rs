@@ -1,7 +1,6 @@
 //! The offline arXiv export API: `GET /api/query?id_list=…&max_results=…` from recorded feeds.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use hf_client::arxiv::ArxivId;
 
@@ -18,16 +17,10 @@ pub struct ArxivFeeds {
 const RECORDED_BAD_ID: &str = "abc";
 
 impl ArxivFeeds {
-    /// Index every `*.xml` feed of `dir` (nothing when `dir` is absent).
-    pub fn load(dir: &Path) -> std::io::Result<Self> {
+    /// Index the feeds of `paths`, in order.
+    pub fn load(paths: impl IntoIterator<Item = std::path::PathBuf>) -> std::io::Result<Self> {
         let mut feeds = Self::default();
-        if !dir.is_dir() {
-            return Ok(feeds);
-        }
-        for path in super::snapshot::sorted_entries(dir)? {
-            if path.extension().and_then(|e| e.to_str()) != Some("xml") {
-                continue;
-            }
+        for path in paths {
             feeds.add(&std::fs::read_to_string(&path)?);
         }
         Ok(feeds)
@@ -157,7 +150,7 @@ fn between<'a>(text: &'a str, open: &str, close: &str) -> Option<&'a str> {
     Some(&text[start..start + len])
 }
 
-fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

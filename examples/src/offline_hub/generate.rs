@@ -7,11 +7,16 @@
 //! - Models: hand-written specs for the lineage cases (depth 3, cycle, self-reference, missing,
 //!   gated and renamed parents, local path, merge, quantized) plus families of fillers.
 //! - Datasets: no real `GET /api/datasets/{id}` body was recorded, so each body is built in the
-//!   documented shape from the real Croissant file's metadata (`croissant/*.json`).
+//!   documented shape from the real Croissant file's metadata (listed in `recorded.json`).
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value, json};
+
+use super::arxiv::ArxivFeeds;
+use super::snapshot::{Recorded, Snapshot};
+use super::stand_ins;
 
 /// The arXiv ids the generated cards cite that the recorded feeds hold.
 pub const RECORDED_ARXIV_IDS: &[&str] = &[
@@ -24,6 +29,13 @@ pub const RECORDED_ARXIV_IDS: &[&str] = &[
 
 /// A well-formed arXiv id no recorded feed holds (arXiv answers without it).
 pub const UNKNOWN_ARXIV_ID: &str = "0808.05394";
+
+/// The demo's deliberate unknown paper: a valid arXiv id (December 2023, number 99999) that no
+/// paper has, so arXiv answers without it. No stand-in is made for it.
+pub const UNKNOWN_PAPER_ID: &str = "2312.99999";
+
+/// The demo's deliberate missing dataset (its info answers 404). No stand-in is made for it.
+pub const MISSING_DATASET_ID: &str = "gen/missing-dataset";
 
 /// An id the client accepts but the offline arXiv rejects with HTTP 400: a new-style id dated
 /// before April 2007, when the new scheme began.
@@ -180,13 +192,13 @@ fn specs() -> Vec<Spec> {
             .arxiv(&["quant-ph/0201082v1", "2104.12255v1"]),
         spec("gen/paper-model", Some("image-text-to-text")).arxiv(&[PAPER_PAGE_ID]),
         spec("gen/odd-citations", tg)
-            .arxiv(&["1707.08567", UNKNOWN_ARXIV_ID])
+            .arxiv(&["1707.08567", UNKNOWN_ARXIV_ID, UNKNOWN_PAPER_ID])
             .text(&format!(
                 "Earlier work: arXiv:{REJECTED_ARXIV_ID} (dated before the new id scheme) and \
                  arxiv.org/abs/2401.1234x (not an id at all)."
             )),
         spec("gen/no-croissant-user", Some("text-classification"))
-            .datasets(&["gen/no-parquet", "gen/missing-dataset"]),
+            .datasets(&["gen/no-parquet", MISSING_DATASET_ID]),
         // Low-information models, for HF_FILTER_LOW_INFO.
         spec("gen/template-1", None).card(Template),
         spec("gen/template-2", None).card(Template).library("peft"),
@@ -316,7 +328,7 @@ fn synthetic_spec(n: usize) -> Spec {
 }
 
 /// FNV-1a, for deterministic hex ids.
-fn fnv(text: &str, salt: u64) -> u64 {
+pub(crate) fn fnv(text: &str, salt: u64) -> u64 {
     let mut h = 0xcbf2_9ce4_8422_2325u64 ^ salt;
     for b in text.bytes() {
         h ^= u64::from(b);
@@ -715,49 +727,105 @@ fn dataset_body(id: &str, croissant: Option<&Value>, position: usize) -> String 
 /// The generated datasets without Croissant (their `/croissant` answers 404).
 pub const DATASETS_WITHOUT_CROISSANT: &[&str] = &["gen/no-parquet"];
 
+/// The folders of a snapshot that hold generated files (see [`is_generated`]).
+pub const GENERATED_FOLDERS: [&str; 5] = ["models", "cards", "datasets", "croissant", "arxiv"];
+
+/// The file of the stand-in arXiv entries, relative to the snapshot folder.
+const STAND_IN_FEED: &str = "arxiv/stand-ins.xml";
+
 /// Every generated file: its path relative to the snapshot folder, and its text.
 ///
-/// Reads `croissant/*.json` under `dir` (the real Croissant files the dataset bodies come from).
+/// Reads the recorded answers `dir`'s `recorded.json` lists: the Croissant files (the dataset
+/// bodies come from their metadata), and the models and cards, which with the generated ones
+/// give what the snapshot cites ([`stand_ins::cited`]): every dataset and arXiv paper cited and
+/// not recorded gets a stand-in, but for [`MISSING_DATASET_ID`], [`UNKNOWN_PAPER_ID`], the
+/// datasets without Croissant and the legacy ids `routes.json` redirects.
 pub fn generate(dir: &Path) -> std::io::Result<Vec<(PathBuf, String)>> {
+    let recorded = Recorded::load(dir)?;
+    let routes = Snapshot::load(dir)?;
     let mut out = Vec::new();
+    let mut generated = Vec::new();
     for (position, s) in specs().iter().enumerate() {
         let (body, card) = model_files(s, position);
         let file = s.id.replace('/', "__");
-        out.push((PathBuf::from(format!("models/{file}.json")), body));
-        if let Some(card) = card {
-            out.push((PathBuf::from(format!("cards/{file}.README.md")), card));
+        out.push((PathBuf::from(format!("models/{file}.json")), body.clone()));
+        if let Some(card) = &card {
+            out.push((
+                PathBuf::from(format!("cards/{file}.README.md")),
+                card.clone(),
+            ));
+        }
+        if let Ok(Value::Object(body)) = serde_json::from_str(&body) {
+            generated.push((body, card));
         }
     }
-    let mut position = 0;
-    for entry in super::snapshot::sorted_entries(&dir.join("croissant"))? {
-        let Some(stem) = entry
-            .file_name()
-            .and_then(|n| n.to_str())
-            .and_then(|n| n.strip_suffix(".json"))
-        else {
+    let recorded_models = recorded.models()?;
+    let recorded_cards = recorded.cards()?;
+    let cited = stand_ins::cited(
+        recorded_models
+            .iter()
+            .map(|(id, body)| (body, recorded_cards.get(id).map(String::as_str)))
+            .chain(generated.iter().map(|(body, card)| (body, card.as_deref()))),
+    );
+
+    // Dataset bodies: the recorded Croissant files' first (their order fixes their dates), then
+    // the datasets without Croissant, then the stand-ins.
+    let mut datasets: Vec<(String, Option<Value>)> = recorded
+        .croissant()?
+        .into_iter()
+        .map(|(id, c)| (id, Some(c)))
+        .collect();
+    datasets.extend(
+        DATASETS_WITHOUT_CROISSANT
+            .iter()
+            .map(|id| ((*id).to_owned(), None)),
+    );
+    for id in &cited.datasets {
+        let served = datasets.iter().any(|(known, _)| known == id)
+            || routes.dataset_redirects.contains_key(id)
+            || id == MISSING_DATASET_ID;
+        if served {
             continue;
-        };
-        let id = stem.replace("__", "/");
-        let croissant: Value = serde_json::from_str(&std::fs::read_to_string(&entry)?)
-            .map_err(|e| super::snapshot::invalid(&entry, e))?;
+        }
+        let text = stand_ins::croissant(id);
+        let doc = serde_json::from_str(&text).map_err(|e| super::snapshot::invalid(dir, e))?;
         out.push((
-            PathBuf::from(format!("datasets/{stem}.json")),
-            dataset_body(&id, Some(&croissant), position),
+            PathBuf::from(format!("croissant/{}.json", id.replace('/', "__"))),
+            text,
         ));
-        position += 1;
+        datasets.push((id.clone(), Some(doc)));
     }
-    for id in DATASETS_WITHOUT_CROISSANT {
+    for (position, (id, croissant)) in datasets.iter().enumerate() {
         out.push((
             PathBuf::from(format!("datasets/{}.json", id.replace('/', "__"))),
-            dataset_body(id, None, position),
+            dataset_body(id, croissant.as_ref(), position),
         ));
-        position += 1;
     }
+
+    // arXiv: a stand-in entry for every cited paper no recorded feed holds.
+    let recorded_feeds = ArxivFeeds::load(recorded.arxiv.iter().cloned())?;
+    let recorded_ids: BTreeSet<&str> = recorded_feeds.ids().collect();
+    let papers: BTreeSet<String> = cited
+        .arxiv
+        .iter()
+        .filter(|id| !recorded_ids.contains(id.as_str()) && *id != UNKNOWN_PAPER_ID)
+        .cloned()
+        .collect();
+    let known: BTreeMap<String, stand_ins::PaperText> = routes
+        .papers
+        .iter()
+        .filter_map(|(id, page)| Some((id.clone(), stand_ins::PaperText::of_paper_page(page)?)))
+        .collect();
+    out.push((
+        PathBuf::from(STAND_IN_FEED),
+        stand_ins::arxiv_feed(&papers, &known),
+    ));
     Ok(out)
 }
 
 /// True for a file the generator owns (so a stale one may be removed): generated models and
-/// cards (`gen__*`) and every dataset body.
+/// cards (`gen__*`), every dataset body and Croissant file kept in the snapshot folder (the
+/// recorded ones live in `testdata/hub-samples/`), and the stand-in arXiv feed.
 pub fn is_generated(relative: &Path) -> bool {
     let name = relative
         .file_name()
@@ -769,7 +837,8 @@ pub fn is_generated(relative: &Path) -> bool {
         .unwrap_or_default();
     match folder {
         "models" | "cards" => name.starts_with("gen__"),
-        "datasets" => name.ends_with(".json"),
+        "datasets" | "croissant" => name.ends_with(".json"),
+        "arxiv" => relative == Path::new(STAND_IN_FEED),
         _ => false,
     }
 }

@@ -8,6 +8,7 @@ mod faulty_proxy;
 pub mod generate;
 mod latency_server;
 mod snapshot;
+pub mod stand_ins;
 mod synthetic;
 
 use std::borrow::Cow;
@@ -23,7 +24,7 @@ use latency_server::LatencyServer;
 
 pub use arxiv::{ArxivFeeds, well_formed as arxiv_id_well_formed};
 pub use faulty_proxy::FaultyProxy;
-pub use snapshot::{RepoError, Snapshot, snapshot_dir};
+pub use snapshot::{Recorded, RepoError, Snapshot, snapshot_dir};
 pub use synthetic::SyntheticHub;
 
 /// Opt-in faults: every `every`-th request (counted over all requests, from 1) answers

@@ -74,9 +74,11 @@ fn files(dir: &Path, suffix: &str) -> std::io::Result<Vec<(PathBuf, String)>> {
         .collect())
 }
 
-fn repo_bodies(dir: &Path) -> std::io::Result<BTreeMap<String, Map<String, Value>>> {
+fn repo_bodies(
+    paths: impl IntoIterator<Item = PathBuf>,
+) -> std::io::Result<BTreeMap<String, Map<String, Value>>> {
     let mut out = BTreeMap::new();
-    for (path, _) in files(dir, ".json")? {
+    for path in paths {
         let Value::Object(body) = read_json(&path)? else {
             return Err(invalid(&path, "not a JSON object"));
         };
@@ -87,28 +89,133 @@ fn repo_bodies(dir: &Path) -> std::io::Result<BTreeMap<String, Map<String, Value
     Ok(out)
 }
 
-impl Snapshot {
-    /// Load a snapshot folder: `models/*.json`, `cards/*.README.md`, `datasets/*.json`,
-    /// `croissant/*.json`, `papers/*.json`, `tasks/TASKS_DATA.json`, `arxiv/*.xml`,
-    /// `routes.json`. Every part but `models/` and `cards/` may be absent.
+/// Card texts by model id, from files named `<id with __ for />.README.md`.
+fn read_cards(
+    paths: impl IntoIterator<Item = PathBuf>,
+) -> std::io::Result<BTreeMap<String, String>> {
+    let mut cards = BTreeMap::new();
+    for path in paths {
+        let id = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".README.md"))
+            .ok_or_else(|| invalid(&path, "not <id>.README.md"))?
+            .replace("__", "/");
+        cards.insert(id, std::fs::read_to_string(&path)?);
+    }
+    Ok(cards)
+}
+
+/// The recorded Hub answers a snapshot serves, listed in its `recorded.json` and read from the
+/// repository's one copy of them (`testdata/hub-samples/`, provenance in its `SOURCES.md`), so
+/// no recorded answer is kept twice.
+///
+/// `recorded.json`: `samples` (the samples folder, relative to the snapshot folder), and paths
+/// relative to it: `models` (`GET /api/models/{id}` bodies), `cards` (`<id>.README.md`),
+/// `croissant` (dataset id → Croissant document), `arxiv` (feeds), `papers` (Daily Papers
+/// items), `tasks` (`TASKS_DATA`).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Recorded {
+    samples: PathBuf,
+    models: Vec<PathBuf>,
+    cards: Vec<PathBuf>,
+    croissant: BTreeMap<String, PathBuf>,
+    pub(crate) arxiv: Vec<PathBuf>,
+    papers: Vec<PathBuf>,
+    tasks: Option<PathBuf>,
+}
+
+impl Recorded {
+    /// The `recorded.json` of a snapshot folder, its paths made absolute; nothing when the
+    /// folder has none.
     pub fn load(dir: &Path) -> std::io::Result<Self> {
+        let path = dir.join("recorded.json");
+        if !path.is_file() {
+            return Ok(Self::default());
+        }
+        let mut recorded: Self =
+            serde_json::from_value(read_json(&path)?).map_err(|e| invalid(&path, e))?;
+        let root = dir.join(&recorded.samples);
+        let absolute = |paths: &mut Vec<PathBuf>| {
+            for p in paths.iter_mut() {
+                *p = root.join(&*p);
+            }
+        };
+        absolute(&mut recorded.models);
+        absolute(&mut recorded.cards);
+        absolute(&mut recorded.arxiv);
+        absolute(&mut recorded.papers);
+        for p in recorded.croissant.values_mut() {
+            *p = root.join(&*p);
+        }
+        recorded.tasks = recorded.tasks.map(|t| root.join(t));
+        Ok(recorded)
+    }
+
+    /// The recorded model bodies, by id.
+    pub fn models(&self) -> std::io::Result<BTreeMap<String, Map<String, Value>>> {
+        repo_bodies(self.models.iter().cloned())
+    }
+
+    /// The recorded cards' texts, by model id.
+    pub fn cards(&self) -> std::io::Result<BTreeMap<String, String>> {
+        read_cards(self.cards.iter().cloned())
+    }
+
+    /// The recorded Croissant documents, by dataset id.
+    pub fn croissant(&self) -> std::io::Result<BTreeMap<String, Value>> {
+        self.croissant
+            .iter()
+            .map(|(id, path)| Ok((id.clone(), read_json(path)?)))
+            .collect()
+    }
+}
+
+impl Snapshot {
+    /// Load a snapshot folder: its own `models/*.json`, `cards/*.README.md`, `datasets/*.json`,
+    /// `croissant/*.json`, `papers/*.json`, `tasks/TASKS_DATA.json`, `arxiv/*.xml` and
+    /// `routes.json`, plus the recorded answers its `recorded.json` lists ([`Recorded`]).
+    /// Every part may be absent.
+    pub fn load(dir: &Path) -> std::io::Result<Self> {
+        let recorded = Recorded::load(dir)?;
+        let own = |folder: &str, suffix: &str| -> std::io::Result<Vec<PathBuf>> {
+            Ok(files(&dir.join(folder), suffix)?
+                .into_iter()
+                .map(|(path, _)| path)
+                .collect())
+        };
         let mut snapshot = Self {
-            models: repo_bodies(&dir.join("models"))?,
-            datasets: repo_bodies(&dir.join("datasets"))?,
-            arxiv: ArxivFeeds::load(&dir.join("arxiv"))?,
+            models: repo_bodies(
+                recorded
+                    .models
+                    .iter()
+                    .cloned()
+                    .chain(own("models", ".json")?),
+            )?,
+            datasets: repo_bodies(own("datasets", ".json")?)?,
+            arxiv: ArxivFeeds::load(recorded.arxiv.iter().cloned().chain(own("arxiv", ".xml")?))?,
+            croissant: recorded.croissant()?,
             ..Self::default()
         };
-        for (path, stem) in files(&dir.join("cards"), ".README.md")? {
-            snapshot
+        snapshot.cards = read_cards(
+            recorded
                 .cards
-                .insert(stem.replace("__", "/"), std::fs::read_to_string(&path)?);
-        }
+                .iter()
+                .cloned()
+                .chain(own("cards", ".README.md")?),
+        )?;
         for (path, stem) in files(&dir.join("croissant"), ".json")? {
             snapshot
                 .croissant
                 .insert(stem.replace("__", "/"), read_json(&path)?);
         }
-        for (path, _) in files(&dir.join("papers"), ".json")? {
+        for path in recorded
+            .papers
+            .iter()
+            .cloned()
+            .chain(own("papers", ".json")?)
+        {
             // A daily-papers item wraps the paper: serve the paper itself.
             let mut value = read_json(&path)?;
             if let Some(paper) = value.get_mut("paper").map(Value::take) {
@@ -119,7 +226,7 @@ impl Snapshot {
             }
         }
         let tasks = dir.join("tasks").join("TASKS_DATA.json");
-        if tasks.is_file() {
+        if let Some(tasks) = recorded.tasks.or_else(|| tasks.is_file().then_some(tasks)) {
             snapshot.tasks = Some(read_json(&tasks)?);
         }
         let routes = dir.join("routes.json");
