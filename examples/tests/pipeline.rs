@@ -28,8 +28,7 @@ fn read(outcome: &RunOutcome, file: &str) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"))
 }
 
-/// Every file of a run folder with the run's timestamps and the Hub's address (which
-/// `sources.json` names) blanked out.
+/// Every file of a run folder with the run's timestamps and the Hub's address blanked out.
 fn files_without_times(outcome: &RunOutcome) -> BTreeMap<String, String> {
     let endpoint = outcome.manifest.config.endpoint.trim_end_matches('/');
     common::outputs_without_times(outcome.folder.path(), &outcome.manifest.started_at)

@@ -43,51 +43,60 @@
 
 use serde::{Deserialize, Serialize};
 
-use hf_enrich::mlentory::{PLATFORM, mlentory_id};
+use hf_enrich::mlentory::mlentory_id;
 use hf_enrich::records::ExtractionMetadata;
 
 /// The name of the catalog source in `sources.json`.
 pub const SOURCE_NAME: &str = "Hugging Face";
 
-/// The record of `sources.json`: the catalog the run read.
+/// The catalog every model belongs to: the public Hub, whatever endpoint a run used (a mirror or
+/// a local Hub serves models of huggingface.co).
+pub const CATALOG_URL: &str = "https://huggingface.co/";
+
+/// The record of `sources.json`: the catalog the models come from, as the downstream reads it.
+///
+/// The downstream links every model to `hash("WebSite", "https://huggingface.co/")`, computed by
+/// itself, and reads this record for that node: its identifier is exactly that IRI, its URL the
+/// public Hub's (with the trailing slash).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SourceRecord {
-    /// The platform (`HF`).
-    pub id: String,
-    /// The catalog's identifier: the Hub's address.
+    /// `[hash("WebSite", "https://huggingface.co/")]`: a list of one IRI.
     #[serde(rename = "https://schema.org/identifier")]
-    pub identifier: String,
+    pub identifier: Vec<String>,
     /// [`SOURCE_NAME`].
+    #[serde(rename = "https://schema.org/name")]
     pub name: String,
-    /// The Hub's address (the configured endpoint, `HF_ENDPOINT`).
+    /// [`CATALOG_URL`].
+    #[serde(rename = "https://schema.org/url")]
     pub url: String,
-    /// `hash("Source", "HF")`: the platform's, whatever the endpoint (a mirror set with
-    /// `HF_ENDPOINT` serves the same catalog).
+    /// The same IRI as the identifier.
     pub mlentory_id: String,
     /// How the record was obtained (`configuration`).
     pub extraction_metadata: ExtractionMetadata,
 }
 
 impl SourceRecord {
-    /// The record of the Hub at `endpoint`; `time` is the run's start.
+    /// The catalog's record; `time` is the run's start.
     ///
     /// ```
     /// use hf_extractor::downstream::SourceRecord;
+    /// use hf_extractor::mlentory::mlentory_id;
     ///
-    /// let source = SourceRecord::new("https://huggingface.co/", "2026-11-27T12:00:00Z");
+    /// let source = SourceRecord::new("2026-11-27T12:00:00Z");
     /// let json = serde_json::to_value(&source).unwrap();
-    /// assert_eq!(json["https://schema.org/identifier"], "https://huggingface.co");
-    /// assert_eq!(json["url"], "https://huggingface.co");
+    /// let catalog = mlentory_id("WebSite", "https://huggingface.co/");
+    /// assert_eq!(json["https://schema.org/identifier"], serde_json::json!([catalog]));
+    /// assert_eq!(json["https://schema.org/url"], "https://huggingface.co/");
+    /// assert_eq!(json["mlentory_id"], catalog.as_str());
     /// ```
-    pub fn new(endpoint: &str, time: &str) -> Self {
-        let url = endpoint.trim_end_matches('/').to_owned();
+    pub fn new(time: &str) -> Self {
+        let iri = mlentory_id("WebSite", CATALOG_URL);
         Self {
-            id: PLATFORM.to_owned(),
-            identifier: url.clone(),
+            identifier: vec![iri.clone()],
             name: SOURCE_NAME.to_owned(),
-            mlentory_id: mlentory_id("Source", PLATFORM),
-            url,
+            url: CATALOG_URL.to_owned(),
+            mlentory_id: iri,
             extraction_metadata: ExtractionMetadata {
                 extraction_method: "configuration".into(),
                 confidence: 1.0,

@@ -44,7 +44,6 @@ fn sharedby_map(models: &RunModels<'_>) -> Result<BTreeMap<String, Vec<SharedByR
 /// Compute one of these assets into `file` of `folder`: (records, failures, what was written).
 pub(crate) fn compute(
     name: &str,
-    endpoint: &str,
     stamp: &str,
     (folder, file): (&RunFolder, &str),
     state: &mut DownstreamState<'_>,
@@ -86,7 +85,7 @@ pub(crate) fn compute(
         }
         "sources" => (
             1,
-            Output::Value(to_json(&[SourceRecord::new(endpoint, stamp)])?),
+            Output::Value(to_json(&[SourceRecord::new(stamp)])?),
         ),
         other => {
             return Err(Error::Config {

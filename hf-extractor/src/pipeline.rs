@@ -875,11 +875,9 @@ impl HfExtractor {
             | "chunks_citation"
             | "sources"
             | "hf_enriched_sharedby" => {
-                let endpoint = self.client.endpoint().as_str();
                 let mut downstream = state.downstream(checkpoint);
                 crate::downstream_assets::compute(
                     name,
-                    endpoint,
                     stamp,
                     (folder, &file),
                     &mut downstream,
