@@ -93,15 +93,21 @@ pub fn shards_of(run_folder: &Path) -> Result<Vec<(Shard, PathBuf)>> {
 }
 
 /// The per-model assets whose file is a `{model id: value}` map, like the identified maps.
-const MAP_ASSETS: [&str; 2] = ["readme_languages", "chunks_citation"];
+const MAP_ASSETS: [&str; 2] = [
+    "hf_detected_readme_languages",
+    "hf_identified_chunk_citation",
+];
 
-/// What the merge reads of each record: its id and whether it was read.
+/// What the merge reads of each record: its id (`id`, else `modelId`, else — the catalog
+/// source's only one — `mlentory_id`) and whether it was read.
 #[derive(Deserialize)]
 struct RecordKey {
     #[serde(default)]
     id: Option<String>,
     #[serde(default, rename = "modelId")]
     model_id: Option<String>,
+    #[serde(default)]
+    mlentory_id: Option<String>,
     #[serde(default)]
     enriched: Option<bool>,
 }
@@ -117,7 +123,7 @@ fn merge_lists(paths: &[PathBuf]) -> Result<Vec<Box<RawValue>>> {
                     path: path.clone(),
                     source,
                 })?;
-            let Some(id) = key.id.or(key.model_id) else {
+            let Some(id) = key.id.or(key.model_id).or(key.mlentory_id) else {
                 return Err(Error::Config {
                     variable: path.display().to_string(),
                     value: record.get().chars().take(80).collect(),

@@ -408,10 +408,12 @@ pub fn assert_conforms(folder: &Path) -> Conformance {
         serde_json::json!([catalog]),
         "{file}"
     );
-    assert_eq!(sources[0]["https://schema.org/name"], "Hugging Face", "{file}");
     assert_eq!(
-        sources[0]["https://schema.org/url"],
-        "https://huggingface.co/",
+        sources[0]["https://schema.org/name"], "Hugging Face",
+        "{file}"
+    );
+    assert_eq!(
+        sources[0]["https://schema.org/url"], "https://huggingface.co/",
         "{file}"
     );
     assert_eq!(sources[0]["mlentory_id"], catalog.as_str(), "{file}");
