@@ -46,10 +46,16 @@ from downstream_io import IO_MANAGER_KEY, RunFolderIOManager, latest_run_folder 
 POOL = "hf_hub"
 #: The Dagster-only asset that merges the shards.
 MERGED = "hf_shards_merged"
+#: Its group and tags: those of the assets it merges (``assets.json`` gives every other asset's).
+MERGED_GROUP = "hf_enrichment"
+MERGED_TAGS = {"pipeline": "hf_etl", "stage": "extract"}
 
 
 def load_graph(path: Path = HERE / "assets.json") -> list[dict]:
-    """The binary's asset graph: ``[{"name", "deps", "file", "sharded"}]`` in dependency order."""
+    """The binary's asset graph: ``[{"name", "deps", "file", "sharded", "group", "tags"}]`` in
+    dependency order. The groups (``hf``: the run folder, the catalog source and the raw models;
+    ``hf_enrichment``: everything after) and the tags (``pipeline: hf_etl``, ``stage: extract``)
+    are the Python extractor's, which its downstream selects by."""
     return json.loads(path.read_text())
 
 
@@ -89,7 +95,10 @@ def build_definitions(
     partitions = dg.StaticPartitionsDefinition(shard_keys(shards))
     listing_specs = [
         dg.AssetSpec(
-            key(a["name"]), deps=[key(d) for d in a["deps"]], group_name="hf_listing"
+            key(a["name"]),
+            deps=[key(d) for d in a["deps"]],
+            group_name=a["group"],
+            tags=a["tags"],
         ).with_io_manager_key(IO_MANAGER_KEY)
         for a in graph
         if not a["sharded"]
@@ -98,7 +107,8 @@ def build_definitions(
         dg.AssetSpec(
             key(a["name"]),
             deps=[key(d) for d in a["deps"]],
-            group_name="hf_per_model",
+            group_name=a["group"],
+            tags=a["tags"],
             partitions_def=partitions,
         ).with_io_manager_key(IO_MANAGER_KEY)
         for a in graph
@@ -138,7 +148,8 @@ def build_definitions(
     @dg.asset(
         key=key(MERGED),
         deps=[s.key for s in shard_specs],
-        group_name="hf_per_model",
+        group_name=MERGED_GROUP,
+        tags=dict(MERGED_TAGS),
         description="The shards merged into the run folder's own files.",
     )
     def hf_shards_merged(context: dg.AssetExecutionContext, pipes: dg.PipesSubprocessClient):

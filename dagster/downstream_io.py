@@ -6,15 +6,15 @@ Dagster stores no output value, only each materialisation's metadata (``run_fold
 files of the run folder its latest materialisation names, into exactly the in-memory values of the
 Python extractor (``MLENTORY-CONTRACT.md``, "Identified maps"):
 
-==========================  =====================================================  ==============================
-asset                       value                                                  annotation downstream
-==========================  =====================================================  ==============================
-``hf_identified_<kind>``    ``({model_id: [id, ...]}, run_folder)``                ``Tuple[Dict[str, List[str]], str]``
-``readme_languages``        ``({model_id: [{"code", "confidence"}]}, run_folder)``  ``Tuple[Dict[str, List[Dict[str, Any]]], str]``
-``hf_add_ancestor_models``  ``(path of hf_models_with_ancestors.json, run_folder)``  ``Tuple[str, str]``
-``hf_run_folder``           the run folder                                         ``str``
-any other asset             the path of its file (``hf_enriched_<kind>`` ...)      ``str``
-==========================  =====================================================  ==============================
+================================  ===================================================================================  ===============================================
+asset                             value                                                                                annotation downstream
+================================  ===================================================================================  ===============================================
+``hf_identified_<kind>``          ``({model_id: [id, ...]}, run_folder)``                                              ``Tuple[Dict[str, List[str]], str]``
+``hf_detected_readme_languages``  ``({model_id: [{"code", "confidence"}]}, run_folder)``                               ``Tuple[Dict[str, List[Dict[str, Any]]], str]``
+``hf_add_ancestor_models``        ``(path of hf_models_with_ancestors.json, run_folder)``                              ``Tuple[str, str]``
+``hf_run_folder``                 the run folder                                                                       ``str``
+any other asset                   the path of its file (``hf_enriched_<kind>``, ``hf_identified_chunk_citation`` ...)  ``str``
+================================  ===================================================================================  ===============================================
 
 Our maps hold ``{model_id: [{"id", "provenance", "raw", ...}]}``: each entry is reduced to its
 ``id`` string, in order. Per-model assets are sharded: their values are those of the run folder's
@@ -42,9 +42,11 @@ RUN_FOLDER = "hf_run_folder"
 #: The asset whose value is ``(models_json_path, run_folder)``.
 MODELS = "hf_add_ancestor_models"
 #: The asset whose value is ``({model_id: [{"code", "confidence"}]}, run_folder)``.
-README_LANGUAGES = "readme_languages"
-#: The prefix of the assets whose value is ``({model_id: [id, ...]}, run_folder)``.
+README_LANGUAGES = "hf_detected_readme_languages"
+#: The prefix of the assets whose value is ``({model_id: [id, ...]}, run_folder)``...
 IDENTIFIED = "hf_identified_"
+#: ... but for the citation chunks, whose value is the path of their file.
+CITATION_CHUNKS = "hf_identified_chunk_citation"
 
 
 class RunFolderIOManager(dg.ConfigurableIOManager):
@@ -93,7 +95,7 @@ class RunFolderIOManager(dg.ConfigurableIOManager):
             return (str(path), str(folder))
         if name == README_LANGUAGES:
             return (reduce_map(path, language_entry), str(folder))
-        if name.startswith(IDENTIFIED):
+        if name.startswith(IDENTIFIED) and name != CITATION_CHUNKS:
             return (reduce_map(path, id_entry), str(folder))
         return str(path)
 

@@ -42,10 +42,10 @@ def stand_in(upstream: str, annotation) -> dg.AssetsDefinition:
 
 STAND_INS = [
     *[stand_in(f"hf_identified_{k}", IdentifiedMap) for k in KINDS],
-    stand_in("readme_languages", LanguagesMap),
+    stand_in("hf_detected_readme_languages", LanguagesMap),
     stand_in("hf_add_ancestor_models", Tuple[str, str]),
     *[stand_in(f"hf_enriched_{k}", str) for k in KINDS],
-    *[stand_in(name, str) for name in ["chunks_citation", "sources", "hf_raw_models", "hf_run_folder"]],
+    *[stand_in(name, str) for name in ["hf_identified_chunk_citation", "hf_raw_catalog_sources", "hf_raw_models", "hf_run_folder"]],
 ]
 
 
@@ -97,11 +97,11 @@ def test_the_downstream_takes_the_merged_run_folder_s_values(handed_off):
     RECEIVED.clear()
     upstreams = [
         *[f"hf_identified_{k}" for k in KINDS],
-        "readme_languages",
+        "hf_detected_readme_languages",
         "hf_add_ancestor_models",
         *[f"hf_enriched_{k}" for k in KINDS],
-        "chunks_citation",
-        "sources",
+        "hf_identified_chunk_citation",
+        "hf_raw_catalog_sources",
         "hf_raw_models",
         "hf_run_folder",
     ]
@@ -119,7 +119,7 @@ def test_the_downstream_takes_the_merged_run_folder_s_values(handed_off):
         assert all(type(i) is str for v in ids.values() for i in v), kind
         assert any(ids.values()), f"{kind}: no model has one, nothing was compared"
 
-    languages, folder = RECEIVED["readme_languages"]
+    languages, folder = RECEIVED["hf_detected_readme_languages"]
     assert folder == str(run)
     detected = read_json(run / "readme_languages.json")
     assert languages == {
@@ -133,11 +133,11 @@ def test_the_downstream_takes_the_merged_run_folder_s_values(handed_off):
     assert (Path(models_path), folder) == (run / "hf_models_with_ancestors.json", str(run))
     assert Path(models_path).is_file()
 
-    for name in [*[f"hf_enriched_{k}" for k in KINDS], "sources", "hf_raw_models"]:
+    for name in [*[f"hf_enriched_{k}" for k in KINDS], "hf_raw_catalog_sources", "hf_raw_models"]:
         path = RECEIVED[name]
         assert path == str(run / GRAPH[name]["file"])
         assert isinstance(json.loads(Path(path).read_text()), list), name
-    assert RECEIVED["chunks_citation"] == str(run / "chunks_citation.json")
+    assert RECEIVED["hf_identified_chunk_citation"] == str(run / "chunks_citation.json")
     assert isinstance(read_json(run / "chunks_citation.json"), dict)
     assert RECEIVED["hf_run_folder"] == str(run)
 
@@ -210,3 +210,36 @@ def test_a_downstream_elsewhere_binds_it_as_its_input_manager(handed_off):
     assert dg.materialize([external, elsewhere], instance=instance, resources=resources).success
     keywords = read_json(run / "hf_identified_keywords.json")
     assert RECEIVED["elsewhere"] == ({m: [e["id"] for e in v] for m, v in keywords.items()}, str(run))
+
+
+#: The keys the MLentory transformer's assets bind from the extraction (its contract, "Asset
+#: keys, groups and tags under Dagster").
+CONTRACT_KEYS = [
+    "hf_add_ancestor_models",
+    *[f"hf_identified_{k}" for k in KINDS],
+    *[f"hf_enriched_{k}" for k in KINDS if k != "base_models"],
+    "hf_detected_readme_languages",
+    "hf_identified_chunk_citation",
+    "hf_raw_catalog_sources",
+]
+
+
+def test_the_downstream_s_keys_groups_and_tags_select_our_assets(handed_off):
+    defs, instance, _, _ = handed_off
+    # Stand-ins declaring exactly the transformer's AssetIn keys load in one Definitions with ours
+    # and materialise from our run folder.
+    RECEIVED.clear()
+    assert materialize(defs, downstream(*CONTRACT_KEYS), instance).success
+    assert sorted(RECEIVED) == sorted(CONTRACT_KEYS)
+
+    together = dg.Definitions(assets=[*defs.assets, *STAND_INS], resources=defs.resources)
+    graph = together.get_repository_def().asset_graph
+    ours_all = {*ours(*GRAPH), *ours(MERGED)}
+    # The Makefile's selection by tags picks our extraction assets and nothing else.
+    by_tags = dg.AssetSelection.tag("pipeline", "hf_etl") & dg.AssetSelection.tag("stage", "extract")
+    assert by_tags.resolve(graph) == ours_all
+    # The groups: `hf` for the run folder, the catalog source and the raw models.
+    listing = {"hf_run_folder", "hf_raw_models_latest", "hf_raw_models_from_file", "hf_raw_models",
+               "hf_raw_catalog_sources"}
+    assert dg.AssetSelection.groups("hf").resolve(graph) == set(ours(*listing))
+    assert dg.AssetSelection.groups("hf_enrichment").resolve(graph) == ours_all - set(ours(*listing))

@@ -338,7 +338,7 @@ async fn from_an_earlier_run_only_the_selection_runs() {
             &[
                 "hf_identified_languages",
                 "hf_identified_sharedby",
-                "readme_languages",
+                "hf_detected_readme_languages",
             ],
             &["languages.json", "sharedby.json"],
         ),

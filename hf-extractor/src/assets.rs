@@ -8,14 +8,16 @@
 //! | `hf_raw_models` | both sources | `hf_models.json` |
 //! | `hf_add_ancestor_models` | `hf_raw_models` | `hf_models_with_ancestors.json` |
 //! | `hf_identified_<kind>` | `hf_add_ancestor_models` | `hf_identified_<kind>.json` |
-//! | `readme_languages` | `hf_add_ancestor_models` | `readme_languages.json` |
-//! | `chunks_citation` | `hf_add_ancestor_models` | `chunks_citation.json` |
-//! | `hf_enriched_<kind>` | `hf_identified_<kind>` (languages: and `readme_languages`) | the kind's entity file |
-//! | `sources` | `hf_run_folder` | `sources.json` |
+//! | `hf_detected_readme_languages` | `hf_add_ancestor_models` | `readme_languages.json` |
+//! | `hf_identified_chunk_citation` | `hf_add_ancestor_models` | `chunks_citation.json` |
+//! | `hf_enriched_<kind>` | `hf_identified_<kind>` (languages: and `hf_detected_readme_languages`) | the kind's entity file |
+//! | `hf_raw_catalog_sources` | `hf_run_folder` | `sources.json` |
 //!
 //! for the eight kinds `datasets, articles, base_models, keywords, licenses, languages, tasks,
 //! sharedby`. The last four rows are what the Python extractor's downstream reads besides the
-//! entity files (see [`crate::downstream`]).
+//! entity files (see [`crate::downstream`]); their names are the ones its assets bind by key.
+//! `hf_identified_chunk_citation` is not an identified map of a kind: `hf_identified_*` selects
+//! it too, as in the Python extractor.
 //!
 //! Selections ([`select`]): `name`; `+name` (and its direct upstream; `++name` two levels),
 //! `*name` (all upstream); `name+`, `name++`, `name*` downstream likewise; globs
@@ -46,6 +48,34 @@ pub struct Asset {
     pub deps: Vec<String>,
     /// The file it writes in the run folder (none for `hf_run_folder`).
     pub file: Option<String>,
+}
+
+/// The Dagster group of the run folder, the catalog source and the raw model assets (the
+/// Python extractor's, which its downstream selects by).
+pub const LISTING_GROUP: &str = "hf";
+
+/// The Dagster group of every asset from `hf_add_ancestor_models` on.
+pub const ENRICHMENT_GROUP: &str = "hf_enrichment";
+
+/// The Dagster tags of every asset, as the Python extractor's carry them (MLentory's Makefile
+/// selects the extraction by `tag:"pipeline"="hf_etl",tag:"stage"="extract"`).
+pub const TAGS: [(&str, &str); 2] = [("pipeline", "hf_etl"), ("stage", "extract")];
+
+/// The Dagster group of an asset: [`LISTING_GROUP`] for `hf_run_folder` and the `hf_raw_*`
+/// assets, else [`ENRICHMENT_GROUP`].
+///
+/// ```
+/// use hf_extractor::assets::group;
+///
+/// assert_eq!(group("hf_raw_catalog_sources"), "hf");
+/// assert_eq!(group("hf_identified_chunk_citation"), "hf_enrichment");
+/// ```
+pub fn group(asset: &str) -> &'static str {
+    if asset == "hf_run_folder" || asset.starts_with("hf_raw_") {
+        LISTING_GROUP
+    } else {
+        ENRICHMENT_GROUP
+    }
 }
 
 /// The file of the enriched assets of each kind.
@@ -99,17 +129,16 @@ pub fn graph() -> Vec<Asset> {
             Some(&format!("hf_identified_{kind}.json")),
         ));
     }
-    for name in ["readme_languages", "chunks_citation"] {
-        assets.push(asset(
-            name,
-            &["hf_add_ancestor_models"],
-            Some(&format!("{name}.json")),
-        ));
+    for (name, file) in [
+        ("hf_detected_readme_languages", "readme_languages.json"),
+        ("hf_identified_chunk_citation", "chunks_citation.json"),
+    ] {
+        assets.push(asset(name, &["hf_add_ancestor_models"], Some(file)));
     }
     for kind in KINDS {
         let identified = format!("hf_identified_{kind}");
         let deps: &[&str] = match kind {
-            "languages" => &[&identified, "readme_languages"],
+            "languages" => &[&identified, "hf_detected_readme_languages"],
             _ => &[&identified],
         };
         assets.push(asset(
@@ -118,7 +147,11 @@ pub fn graph() -> Vec<Asset> {
             Some(enriched_file(kind)),
         ));
     }
-    assets.push(asset("sources", &["hf_run_folder"], Some("sources.json")));
+    assets.push(asset(
+        "hf_raw_catalog_sources",
+        &["hf_run_folder"],
+        Some("sources.json"),
+    ));
     assets
 }
 
@@ -341,12 +374,16 @@ mod tests {
         assert_eq!(names("hf_add_ancestor_models+").len(), 1 + 8 + 2);
         assert_eq!(names("hf_add_ancestor_models*").len(), 1 + 16 + 2);
         assert_eq!(names("hf_raw_models*").len(), 2 + 16 + 2);
-        assert_eq!(names("hf_identified_*").len(), 8);
+        assert_eq!(
+            names("hf_identified_*").len(),
+            8 + 1,
+            "the kinds and the citation chunks"
+        );
         assert_eq!(
             names("+hf_enriched_languages"),
             [
                 "hf_identified_languages",
-                "readme_languages",
+                "hf_detected_readme_languages",
                 "hf_enriched_languages"
             ]
         );

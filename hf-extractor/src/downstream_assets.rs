@@ -65,7 +65,7 @@ pub(crate) fn compute(
             *state.sharedby = Some(map);
             (records.len(), Output::Value(to_json(&records)?))
         }
-        "readme_languages" => {
+        "hf_detected_readme_languages" => {
             let known = state.models.known_languages();
             let map = state.models.map_known(
                 |at| known.of(at),
@@ -76,17 +76,14 @@ pub(crate) fn compute(
             *state.readme = Some(map);
             (count, written)
         }
-        "chunks_citation" => {
+        "hf_identified_chunk_citation" => {
             let derived = state.models.derived();
             let map = state
                 .models
                 .map_known(|at| derived?.citation(at), citation_chunks)?;
             (map.len(), write_map(folder, file, &map)?)
         }
-        "sources" => (
-            1,
-            Output::Value(to_json(&[SourceRecord::new(stamp)])?),
-        ),
+        "hf_raw_catalog_sources" => (1, Output::Value(to_json(&[SourceRecord::new(stamp)])?)),
         other => {
             return Err(Error::Config {
                 variable: "--select".into(),

@@ -467,13 +467,13 @@ impl HfExtractor {
             .filter(|name| !selection.contains(name) && source_of(name).is_some())
             .collect();
         let plan = assets::plan(&selection, &available);
-        if plan.iter().any(|a| a == "readme_languages") {
+        if plan.iter().any(|a| a == "hf_detected_readme_languages") {
             checkpoint.detect_languages_ahead();
         }
         let sharedby = plan
             .iter()
             .any(|a| a == "hf_identified_sharedby" || a == "hf_enriched_sharedby");
-        let citation = plan.iter().any(|a| a == "chunks_citation");
+        let citation = plan.iter().any(|a| a == "hf_identified_chunk_citation");
         if sharedby || citation {
             checkpoint.derive_ahead(sharedby, citation);
         }
@@ -871,17 +871,12 @@ impl HfExtractor {
                 Ok((count, failures, Output::Writing(writing)))
             }
             "hf_identified_sharedby"
-            | "readme_languages"
-            | "chunks_citation"
-            | "sources"
+            | "hf_detected_readme_languages"
+            | "hf_identified_chunk_citation"
+            | "hf_raw_catalog_sources"
             | "hf_enriched_sharedby" => {
                 let mut downstream = state.downstream(checkpoint);
-                crate::downstream_assets::compute(
-                    name,
-                    stamp,
-                    (folder, &file),
-                    &mut downstream,
-                )
+                crate::downstream_assets::compute(name, stamp, (folder, &file), &mut downstream)
             }
             "hf_enriched_languages" => {
                 let identified = take_identified(checkpoint, state)?;
@@ -1514,12 +1509,14 @@ fn load(
             state.sharedby = Some(map);
             count
         }
-        "readme_languages" => {
+        "hf_detected_readme_languages" => {
             let map: BTreeMap<String, Vec<ReadmeLanguage>> = read_json(&path)?;
             let count = map.len();
             state.readme = Some(map);
             count
         }
+        // Not a kind's map: nothing of it is kept for the assets after it.
+        "hf_identified_chunk_citation" => 0,
         _ if name.starts_with("hf_identified_") => {
             let kind = &name["hf_identified_".len()..];
             let mut refs = RunIdentified::default();

@@ -205,7 +205,8 @@ impl PreparedShard {
 }
 
 /// The asset graph as `hf-extract list-assets --json` prints it and `dagster/assets.json` holds
-/// it: `[{"name", "deps", "file", "sharded"}]`, in dependency order.
+/// it: `[{"name", "deps", "file", "sharded", "group", "tags"}]`, in dependency order (the Dagster
+/// group and tags of [`crate::assets::group`] and [`crate::assets::TAGS`]).
 pub fn graph_json() -> serde_json::Value {
     graph()
         .into_iter()
@@ -215,6 +216,8 @@ pub fn graph_json() -> serde_json::Value {
                 "deps": a.deps,
                 "file": a.file,
                 "sharded": is_sharded(&a.name),
+                "group": crate::assets::group(&a.name),
+                "tags": crate::assets::TAGS.iter().copied().collect::<std::collections::BTreeMap<_, _>>(),
             })
         })
         .collect()

@@ -53,7 +53,7 @@ enum Command {
     Materialize(Box<Materialize>),
     /// List the assets, their dependencies and files.
     ListAssets {
-        /// As JSON: `[{"name", "deps", "file", "sharded"}]` (what `dagster/definitions.py` reads).
+        /// As JSON: `[{"name", "deps", "file", "sharded", "group", "tags"}]` (what `dagster/definitions.py` reads).
         #[arg(long)]
         json: bool,
     },
