@@ -40,6 +40,19 @@ pub enum Error {
         source: serde_json::Error,
     },
 
+    /// The Hub refused every connection from the run's first request on: the run stopped
+    /// (within seconds) and its folder can be resumed once the Hub answers.
+    #[error("the Hub does not answer (HF_ENDPOINT={endpoint}); the run in {} stopped: {source}", folder.display())]
+    Unreachable {
+        /// The Hub's endpoint.
+        endpoint: String,
+        /// The run folder, which can be resumed.
+        folder: PathBuf,
+        /// The client's error ([`hf_client::Error::Unreachable`]).
+        #[source]
+        source: Box<hf_client::Error>,
+    },
+
     /// The Hub client failed (boxed: client errors are large).
     #[error(transparent)]
     Client(Box<hf_client::Error>),

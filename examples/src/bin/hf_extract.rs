@@ -81,6 +81,7 @@ struct Materialize {
     #[arg(long, value_name = "RUN_FOLDER", conflicts_with_all = ["select", "from", "shard", "run_folder"])]
     resume: Option<std::path::PathBuf>,
     /// Serve the bundled offline Hub on loopback and extract from it (no network needed).
+    /// `--resume` of a run made with it serves it again by itself.
     #[arg(long)]
     offline: bool,
     /// Exit with status 2 when any model or entity failed.
@@ -171,6 +172,10 @@ impl EnvFlags {
         }
     }
 }
+
+/// What `run.json` and the journal say served a run made with `--offline`
+/// ([`MaterializeOptions::served_by`]): `--resume` of it serves the bundled Hub again.
+const OFFLINE_HUB: &str = "offline-hub";
 
 /// How many failures the summary lists (run.json has them all).
 const MAX_FAILURES_SHOWN: usize = 20;
@@ -400,6 +405,14 @@ async fn materialize(mut args: Materialize) -> ExitCode {
             tracing::error!("{e}");
             let _ = bars.multi.clear();
             eprintln!("error: {e}");
+            if let Some(hf_extractor::Error::Unreachable { folder, .. }) =
+                e.downcast_ref::<hf_extractor::Error>()
+            {
+                eprintln!(
+                    "Resume the run once the Hub answers (with the same settings; --endpoint if it moved):\n  hf-extract materialize --resume {}",
+                    folder.display()
+                );
+            }
             if let Some(pipes) = &pipes {
                 pipes.close_with_exception("HfExtractError", &e.to_string());
             }
@@ -526,7 +539,20 @@ async fn run(
                 .map_err(|e| format!("--started-at / HF_RUN_STARTED_AT {s:?}: {e}"))
         })
         .transpose()?;
-    let offline = if args.offline {
+    // A run made with --offline is resumed on the bundled Hub again, on its new port.
+    let resumed_offline = match &args.resume {
+        Some(folder) => {
+            hf_extractor::checkpoint::RunStart::read(folder)?
+                .served_by
+                .as_deref()
+                == Some(OFFLINE_HUB)
+        }
+        None => false,
+    };
+    if resumed_offline && !args.offline {
+        tracing::info!("the run was made with --offline: serving the bundled Hub again");
+    }
+    let offline = if args.offline || resumed_offline {
         let hub = OfflineHub::start().await?;
         tracing::info!(endpoint = %hub.uri(), "offline Hub serving the bundled snapshot");
         Some(hub)
@@ -565,6 +591,7 @@ async fn run(
         from: args.from.clone(),
         shard,
         started_at,
+        served_by: offline.is_some().then(|| OFFLINE_HUB.to_owned()),
     };
     let outcome = match &args.resume {
         Some(folder) => extractor.resume(folder, observer).await?,
