@@ -41,8 +41,11 @@ pub enum Error {
     },
 
     /// The Hub refused every connection from the run's first request on: the run stopped
-    /// (within seconds) and its folder can be resumed once the Hub answers.
-    #[error("the Hub does not answer (HF_ENDPOINT={endpoint}); the run in {} stopped: {source}", folder.display())]
+    /// (within seconds) and its folder can be resumed once the Hub answers. What the client
+    /// saw (the URL asked, the attempts) is the error's source.
+    #[error(
+        "nothing answers at HF_ENDPOINT={endpoint} (connection refused from the first request on): the run stopped"
+    )]
     Unreachable {
         /// The Hub's endpoint.
         endpoint: String,
