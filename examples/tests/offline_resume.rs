@@ -2,14 +2,14 @@
 //! the `hf-extract` binary, its bundled offline Hub on loopback, and a closed loopback port.
 #![allow(clippy::unwrap_used, missing_docs)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use hf_extractor::checkpoint::{CHECKPOINT_FILE, RunStart};
-use hf_extractor::manifest::RunManifest;
 
 mod common;
+use common::{manifest, run_folder};
 
 /// Every model of the offline Hub.
 const ALL: &str = "201";
@@ -31,23 +31,35 @@ fn hf_extract(home: &Path) -> Command {
     cmd
 }
 
-/// The run folder inside `out` (there is one).
-fn run_folder(out: &Path) -> PathBuf {
-    let folders: Vec<PathBuf> = std::fs::read_dir(out)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    assert_eq!(folders.len(), 1, "{folders:?}");
-    folders[0].clone()
-}
-
-fn manifest(folder: &Path) -> RunManifest {
-    serde_json::from_str(&std::fs::read_to_string(folder.join("run.json")).unwrap()).unwrap()
-}
-
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// `cmd` (a run on `endpoint`, where nothing listens) fails within seconds, naming the endpoint
+/// and saying how to resume the run in `folder` (the one in `out` when not given); the folder.
+fn fails_fast_saying_how_to_resume(
+    mut cmd: Command,
+    endpoint: &str,
+    out: &Path,
+    folder: Option<&Path>,
+) -> std::path::PathBuf {
+    let started = Instant::now();
+    let output = cmd.output().unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let text = stderr(&output);
+    assert!(text.contains(&format!("HF_ENDPOINT={endpoint}/")), "{text}");
+    assert!(text.contains("refused"), "{text}");
+    // The run folder is kept, and the error says how to resume it.
+    let folder = folder.map_or_else(|| run_folder(out), Path::to_owned);
+    let resume = format!("hf-extract materialize --resume {}", folder.display());
+    assert!(text.contains(&resume), "{text}");
+    assert!(!folder.join("run.json").exists());
+    folder
 }
 
 /// A loopback address nothing listens on: bound, its port taken, and let go.
@@ -145,33 +157,12 @@ fn a_run_whose_hub_refuses_every_connection_fails_within_seconds_naming_it() {
     let root = tempfile::tempdir().unwrap();
     let out = root.path().join("out");
     let endpoint = closed_port();
-    let started = Instant::now();
-    let output = hf_extract(root.path())
-        .args(["--endpoint", &endpoint, "--arxiv-endpoint", &endpoint])
+    let mut cmd = hf_extract(root.path());
+    cmd.args(["--endpoint", &endpoint, "--arxiv-endpoint", &endpoint])
         .arg("--output-dir")
         .arg(&out)
-        .args(["--models-file", "/nonexistent/ids.txt"])
-        .output()
-        .unwrap();
-    assert!(
-        started.elapsed() < Duration::from_secs(10),
-        "{:?}",
-        started.elapsed()
-    );
-    assert_eq!(output.status.code(), Some(1));
-    let text = stderr(&output);
-    assert!(text.contains(&format!("HF_ENDPOINT={endpoint}/")), "{text}");
-    assert!(text.contains("refused"), "{text}");
-    // The run folder is kept, and the error says how to resume it.
-    let folder = run_folder(&out);
-    assert!(
-        text.contains(&format!(
-            "hf-extract materialize --resume {}",
-            folder.display()
-        )),
-        "{text}"
-    );
-    assert!(!folder.join("run.json").exists());
+        .args(["--models-file", "/nonexistent/ids.txt"]);
+    fails_fast_saying_how_to_resume(cmd, &endpoint, &out, None);
 }
 
 #[test]
@@ -199,28 +190,10 @@ fn resuming_on_a_hub_that_refuses_every_connection_fails_within_seconds_saying_h
     assert_eq!(RunStart::read(&folder).unwrap().served_by, None);
 
     let endpoint = closed_port();
-    let started = Instant::now();
-    let output = hf_extract(root.path())
-        .args(["--endpoint", &endpoint, "--arxiv-endpoint", &endpoint])
+    let mut cmd = hf_extract(root.path());
+    cmd.args(["--endpoint", &endpoint, "--arxiv-endpoint", &endpoint])
         .args(["--num-models", ALL])
         .arg("--resume")
-        .arg(&folder)
-        .output()
-        .unwrap();
-    assert!(
-        started.elapsed() < Duration::from_secs(10),
-        "{:?}",
-        started.elapsed()
-    );
-    assert_eq!(output.status.code(), Some(1));
-    let text = stderr(&output);
-    assert!(text.contains(&format!("HF_ENDPOINT={endpoint}/")), "{text}");
-    assert!(
-        text.contains(&format!(
-            "hf-extract materialize --resume {}",
-            folder.display()
-        )),
-        "{text}"
-    );
-    assert!(!folder.join("run.json").exists());
+        .arg(&folder);
+    fails_fast_saying_how_to_resume(cmd, &endpoint, &out, Some(&folder));
 }

@@ -562,11 +562,10 @@ impl HfClient {
     /// drop(listener); // nothing listens there any more
     /// let client = hf_client::HfClient::builder().with_endpoint(&endpoint).build()?;
     /// let url = client.hub_url(&["api", "models"]);
-    /// let error = tokio::select! {
-    ///     error = client.unreachable(&url) => error,
-    ///     _ = client.get(url.clone()) => unreachable!("the request ends after the give-up"),
-    /// };
-    /// assert!(error.is_unreachable());
+    /// // A job stopping at the give-up would race its work against this (`tokio::select!`).
+    /// let (heard, asked) = tokio::join!(client.unreachable(&url), client.get(url.clone()));
+    /// assert!(heard.is_unreachable());
+    /// assert_eq!(asked.unwrap_err().to_string(), heard.to_string());
     /// # Ok(()) }
     /// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
     /// ```

@@ -6,6 +6,7 @@
 //! hf-extract materialize --select 'hf_enriched_*' --from /data/raw/hf/<earlier run>
 //! hf-extract materialize --since-run /data/raw/hf/<earlier run>   # only what changed since
 //! hf-extract materialize --resume /data/raw/hf/<interrupted run>   # continue after a crash
+//! hf-extract materialize --resume out/<interrupted --offline run>  # serves the bundled Hub again
 //! hf-extract list-assets [--json]
 //! hf-extract materialize --offline --started-at 2026-11-27T12:00:00Z --select 'hf_raw_models'
 //! hf-extract materialize --offline --run-folder <run folder> --shard 0/2   # one shard's per-model stages
@@ -19,7 +20,9 @@
 //!
 //! Every flag mirrors an environment variable (`--num-models` ↔ `HF_NUM_MODELS`, …); a flag wins
 //! over its variable. Exit status: 0 when the run completes (entity failures are listed in the
-//! summary and in `run.json`), 1 on a fatal error, 2 with `--strict` when anything failed.
+//! summary and in `run.json`), 1 on a fatal error, 2 with `--strict` when anything failed. A Hub
+//! that refuses every connection from the run's first request on is a fatal error within
+//! seconds, naming `HF_ENDPOINT` and the command that resumes the run.
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
