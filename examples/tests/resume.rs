@@ -5,16 +5,16 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use hf_extractor::checkpoint::CHECKPOINT_FILE;
-use hf_extractor::manifest::RunManifest;
 use hf_extractor_examples::offline_hub::{FaultPlan, OfflineHub, Snapshot, snapshot_dir};
 use serde_json::Value;
 
 mod common;
+use common::{manifest, run_folder};
 
 /// Every model of the offline Hub.
 const ALL: usize = 201;
@@ -40,21 +40,6 @@ fn command(hub: &OfflineHub, out: &Path) -> Command {
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     cmd
-}
-
-/// The run folder inside `out` (there is one).
-fn run_folder(out: &Path) -> PathBuf {
-    let folders: Vec<PathBuf> = std::fs::read_dir(out)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    assert_eq!(folders.len(), 1, "{folders:?}");
-    folders[0].clone()
-}
-
-fn manifest(folder: &Path) -> RunManifest {
-    serde_json::from_str(&std::fs::read_to_string(folder.join("run.json")).unwrap()).unwrap()
 }
 
 /// Every output file of a run folder, the run's start blanked out.

@@ -15,7 +15,10 @@ use crate::config::{ClientConfig, HfClientBuilder};
 use crate::error::{Error, Result};
 use crate::rate_limit::{Bucket, BucketStatus, RateLimiter};
 use crate::response::HubResponse;
-use crate::retry::{RetryConfig, is_retryable_status, is_retryable_transport};
+use crate::retry::{
+    REFUSED_RETRIES, RetryConfig, is_refusal, is_retryable_status, is_retryable_transport,
+    refused_backoff,
+};
 
 /// A client of the Hugging Face Hub (and of the arXiv and SPDX sources the extractor uses).
 ///
@@ -65,6 +68,8 @@ struct Inner {
     in_flight: Semaphore,
     limiter: RateLimiter,
     stats: Stats,
+    /// Which hosts have answered, and which were given up on (see [`Reach`]).
+    reach: Reach,
     /// Spaces arXiv requests (shared by clones, like everything here).
     arxiv_pacer: crate::arxiv::Pacer,
 }
@@ -236,6 +241,66 @@ fn host_key(url: &Url) -> String {
     }
 }
 
+/// Whether each host (`host:port`) has answered at all since the client was built: a host that
+/// refuses every connection from the first request on is given up on after
+/// [`REFUSED_RETRIES`] quick retries ([`Error::Unreachable`]), and later requests to it are
+/// not retried until it answers; a host that has answered once is retried as usual forever
+/// after. Shared by clones, like everything in the client.
+#[derive(Default)]
+struct Reach {
+    hosts: Mutex<BTreeMap<String, HostReach>>,
+    /// Woken when a host is given up on.
+    gave_up: tokio::sync::Notify,
+}
+
+/// What is known of one host.
+#[derive(Debug, Clone)]
+enum HostReach {
+    /// It answered (any status): refusals are transient from now on.
+    Answered,
+    /// It refused every connection and a request gave up on it: the URL it asked, with how
+    /// many connections it tried.
+    GaveUp(Url, usize),
+}
+
+impl HostReach {
+    fn error(url: &Url, attempts: usize) -> Error {
+        Error::Unreachable {
+            origin: url.origin().ascii_serialization(),
+            url: url.clone(),
+            attempts,
+        }
+    }
+}
+
+impl Reach {
+    fn answered(&self, url: &Url) {
+        let key = host_key(url);
+        let mut hosts = lock(&self.hosts);
+        if !matches!(hosts.get(&key), Some(HostReach::Answered)) {
+            hosts.insert(key, HostReach::Answered);
+        }
+    }
+
+    fn state(&self, url: &Url) -> Option<HostReach> {
+        lock(&self.hosts).get(&host_key(url)).cloned()
+    }
+
+    /// Give up on the host of `url` (unless it answered meanwhile) and wake who waits for it.
+    fn give_up(&self, url: &Url, attempts: usize) -> Error {
+        let mut hosts = lock(&self.hosts);
+        let state = hosts
+            .entry(host_key(url))
+            .or_insert_with(|| HostReach::GaveUp(url.clone(), attempts));
+        let answered = matches!(state, HostReach::Answered);
+        drop(hosts);
+        if !answered {
+            self.gave_up.notify_waiters();
+        }
+        HostReach::error(url, attempts)
+    }
+}
+
 /// What one attempt (with its redirect hops) ended in.
 enum Attempt {
     Answer(HubResponse),
@@ -270,6 +335,7 @@ impl HfClient {
                 http,
                 limiter: RateLimiter::default(),
                 stats: Stats::default(),
+                reach: Reach::default(),
             }),
             scope: None,
         })
@@ -360,6 +426,11 @@ impl HfClient {
     ///   timeouts, bodies cut short) are retried per [`ClientConfig::retry`]. A 429 waits what the
     ///   server names; an exhausted quota (`RateLimit: ...;r=0`) pauses every request to that
     ///   bucket until the reset.
+    /// - A refused connection to a host that has not answered once since the client was built
+    ///   gets [`REFUSED_RETRIES`] quick retries (under a second), then the request ends in
+    ///   [`Error::Unreachable`] and later requests to that host are not retried until it
+    ///   answers: a server that is not running fails a job within seconds instead of looking
+    ///   hung. Once the host has answered, refusals are retried like any transport error.
     /// - Requests are paced by the announced quota: never more in flight to a bucket than it has
     ///   left (see [`crate::rate_limit`]), so a long job waits for resets instead of meeting 429.
     /// - Any other status is returned as is: map it with
@@ -417,6 +488,19 @@ impl HfClient {
                     (retries < retry.max_retries).then(|| retry.backoff(retries))
                 }
                 Attempt::Answer(_) => None,
+                Attempt::Failed(Error::Transport { source, url })
+                    if is_refusal(source) && !self.has_answered(url) =>
+                {
+                    // Nothing has answered from this host yet: a couple of quick retries (none
+                    // once a request gave up on it), then it is given up on.
+                    let quick = retry.max_retries.min(REFUSED_RETRIES);
+                    let wait = (retries < quick && !self.gave_up_on(url))
+                        .then(|| refused_backoff(retry, retries));
+                    if wait.is_none() {
+                        return Err(self.inner.reach.give_up(url, retries + 1));
+                    }
+                    wait
+                }
                 Attempt::Failed(Error::Transport { source, .. })
                     if is_retryable_transport(source) =>
                 {
@@ -453,6 +537,47 @@ impl HfClient {
             if !wait.is_zero() {
                 tokio::time::sleep(wait).await;
             }
+        }
+    }
+
+    /// Whether the host of `url` has answered anything since the client was built.
+    fn has_answered(&self, url: &Url) -> bool {
+        matches!(self.inner.reach.state(url), Some(HostReach::Answered))
+    }
+
+    /// Whether a request gave up on the host of `url` (and it has not answered since).
+    fn gave_up_on(&self, url: &Url) -> bool {
+        matches!(self.inner.reach.state(url), Some(HostReach::GaveUp(..)))
+    }
+
+    /// Resolves when the client gives up on the host of `url` because it refused every
+    /// connection from the first request on (see [`Error::Unreachable`]), with the error that
+    /// request ended in; never, when the host answers. Meant to be raced against a job that
+    /// should stop then instead of failing item after item:
+    ///
+    /// ```
+    /// # async fn run() -> hf_client::Result<()> {
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    /// drop(listener); // nothing listens there any more
+    /// let client = hf_client::HfClient::builder().with_endpoint(&endpoint).build()?;
+    /// let url = client.hub_url(&["api", "models"]);
+    /// // A job stopping at the give-up would race its work against this (`tokio::select!`).
+    /// let (heard, asked) = tokio::join!(client.unreachable(&url), client.get(url.clone()));
+    /// assert!(heard.is_unreachable());
+    /// assert_eq!(asked.unwrap_err().to_string(), heard.to_string());
+    /// # Ok(()) }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+    /// ```
+    pub async fn unreachable(&self, url: &Url) -> Error {
+        let reach = &self.inner.reach;
+        loop {
+            // Registered before the state is read: a give-up in between is not missed.
+            let woken = reach.gave_up.notified();
+            if let Some(HostReach::GaveUp(asked, attempts)) = reach.state(url) {
+                return HostReach::error(&asked, attempts);
+            }
+            woken.await;
         }
     }
 
@@ -516,6 +641,7 @@ impl HfClient {
                     });
                 }
             };
+            inner.reach.answered(&url);
             let status = response.status();
             let headers = response.headers().clone();
             if let Some(bucket) = bucket {

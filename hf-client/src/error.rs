@@ -162,6 +162,23 @@ pub enum Error {
         source: reqwest::Error,
     },
 
+    /// Nothing answers at this host: every connection to it was refused, from the client's first
+    /// request to it on. The client gives up after [`crate::retry::REFUSED_RETRIES`] quick
+    /// retries instead of its whole retry budget (a server that is not running does not come
+    /// back by waiting minutes); once a host has answered, a refusal is a [`Error::Transport`]
+    /// retried like any other.
+    #[error(
+        "nothing answers at {origin}: connection refused (attempts: {attempts}; no answer since the start) asking {url}"
+    )]
+    Unreachable {
+        /// The scheme, host and port refusing (`http://127.0.0.1:8080`).
+        origin: String,
+        /// The URL that was asked.
+        url: Url,
+        /// Connections tried by the request that gave up.
+        attempts: usize,
+    },
+
     /// Too many redirects, a redirect without a usable `Location`, or a redirect loop.
     #[error("bad redirect from {url}: {reason}")]
     Redirect {
@@ -192,7 +209,10 @@ impl Error {
             Self::RateLimited { .. } => Some(StatusCode::TOO_MANY_REQUESTS),
             Self::Unauthorized { status, .. } | Self::Http { status, .. } => Some(*status),
             Self::Transport { source, .. } => source.status(),
-            Self::Config(_) | Self::Redirect { .. } | Self::Decode { .. } => None,
+            Self::Config(_)
+            | Self::Redirect { .. }
+            | Self::Decode { .. }
+            | Self::Unreachable { .. } => None,
         }
     }
 
@@ -200,10 +220,15 @@ impl Error {
     /// (transport failures, 408, 429, 5xx). The client already retried these within its budget.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Self::Transport { .. } | Self::RateLimited { .. } => true,
+            Self::Transport { .. } | Self::RateLimited { .. } | Self::Unreachable { .. } => true,
             Self::Http { status, .. } => crate::retry::is_retryable_status(*status),
             _ => false,
         }
+    }
+
+    /// True when nothing answers at the host: see [`Error::Unreachable`].
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, Self::Unreachable { .. })
     }
 
     /// True when the resource does not exist (404, or the Hub's `RepoNotFound`-style codes).
@@ -244,6 +269,7 @@ impl Error {
                 format!("HTTP {}{}", status.as_u16(), message(info))
             }
             Self::Transport { source, .. } => format!("transport error: {source}"),
+            Self::Unreachable { .. } => "unreachable: connection refused".to_owned(),
             Self::Redirect { reason, .. } => format!("bad redirect: {reason}"),
             Self::Decode { path, message, .. } => {
                 format!("cannot decode the answer at `{path}`: {message}")
@@ -261,6 +287,7 @@ impl Error {
             | Self::RateLimited { url, .. }
             | Self::Http { url, .. }
             | Self::Transport { url, .. }
+            | Self::Unreachable { url, .. }
             | Self::Redirect { url, .. } => Some(url),
             Self::Decode { url, .. } => Some(url),
             Self::Config(_) => None,

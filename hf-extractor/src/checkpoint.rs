@@ -45,6 +45,14 @@ pub enum Event {
         /// The earlier run folder upstream assets were loaded from, if any.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         from: Option<PathBuf>,
+        /// The Hub's endpoint (`HF_ENDPOINT`; never a token): a resumed run asks the listing's
+        /// next page of its own endpoint when this one has moved.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        endpoint: Option<String>,
+        /// What served the Hub, when not the service at the endpoint itself (see
+        /// [`MaterializeOptions::served_by`](crate::MaterializeOptions::served_by)).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        served_by: Option<String>,
     },
     /// A page of the latest-N listing arrived.
     Page(ListedPage),
@@ -82,6 +90,54 @@ pub enum Event {
         /// The failures it added to the run.
         failures: Vec<FailureReport>,
     },
+}
+
+/// How a run started: what the first line of its journal ([`Event::Started`]) says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunStart {
+    /// When (RFC 3339): the extraction time of every record of the run.
+    pub started_at: String,
+    /// The assets selected.
+    pub selection: Vec<String>,
+    /// The earlier run folder upstream assets were loaded from, if any.
+    pub from: Option<PathBuf>,
+    /// The Hub's endpoint, when the journal says (journals written before it did do not).
+    pub endpoint: Option<String>,
+    /// What served the Hub, when not the service at the endpoint itself.
+    pub served_by: Option<String>,
+}
+
+impl RunStart {
+    /// How the run in `folder` started, read from the first line of its journal only: what a
+    /// resumed run needs to know before it is configured (which Hub served it).
+    pub fn read(folder: &Path) -> Result<Self> {
+        let path = folder.join(CHECKPOINT_FILE);
+        let file = File::open(&path).map_err(|e| Error::io(&path, e))?;
+        let mut first = String::new();
+        BufReader::new(file)
+            .read_line(&mut first)
+            .map_err(|e| Error::io(&path, e))?;
+        match serde_json::from_str(&first) {
+            Ok(Event::Started {
+                started_at,
+                selection,
+                from,
+                endpoint,
+                served_by,
+            }) => Ok(Self {
+                started_at,
+                selection,
+                from,
+                endpoint,
+                served_by,
+            }),
+            _ => Err(Error::Config {
+                variable: "--resume".into(),
+                value: folder.display().to_string(),
+                reason: format!("its {CHECKPOINT_FILE} does not say how the run started"),
+            }),
+        }
+    }
 }
 
 /// Where a model's line is in the journal.

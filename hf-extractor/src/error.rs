@@ -40,6 +40,22 @@ pub enum Error {
         source: serde_json::Error,
     },
 
+    /// The Hub refused every connection from the run's first request on: the run stopped
+    /// (within seconds) and its folder can be resumed once the Hub answers. What the client
+    /// saw (the URL asked, the attempts) is the error's source.
+    #[error(
+        "nothing answers at HF_ENDPOINT={endpoint} (connection refused from the first request on): the run stopped"
+    )]
+    Unreachable {
+        /// The Hub's endpoint.
+        endpoint: String,
+        /// The run folder, which can be resumed.
+        folder: PathBuf,
+        /// The client's error ([`hf_client::Error::Unreachable`]).
+        #[source]
+        source: Box<hf_client::Error>,
+    },
+
     /// The Hub client failed (boxed: client errors are large).
     #[error(transparent)]
     Client(Box<hf_client::Error>),

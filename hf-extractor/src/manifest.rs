@@ -47,6 +47,11 @@ pub struct ManifestConfig {
     /// `HF_SINCE_RUN`, when given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub since_run: Option<String>,
+    /// What served the Hub, when not the service at `endpoint` itself: `"offline-hub"` for
+    /// the bundled offline Hub of `hf-extract --offline` (see
+    /// [`MaterializeOptions::served_by`](crate::MaterializeOptions::served_by)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub served_by: Option<String>,
 }
 
 impl ManifestConfig {
@@ -67,6 +72,7 @@ impl ManifestConfig {
             token: client.token.as_ref().map(|_| "<redacted>".to_owned()),
             since: config.since.map(|t| t.to_string()),
             since_run: config.since_run.as_ref().map(|p| p.display().to_string()),
+            served_by: None,
         }
     }
 }

@@ -78,6 +78,11 @@ pub struct MaterializeOptions {
     pub shard: Option<ShardRun>,
     /// The run's start, stamped on its records. Default: now, or for a shard, the run folder's.
     pub started_at: Option<jiff::Timestamp>,
+    /// What serves the Hub, when not the service at the endpoint itself: `hf-extract --offline`
+    /// says `"offline-hub"` (its bundled Hub listens on a new loopback port in each process).
+    /// Journaled with the run's start ([`RunStart::served_by`](crate::checkpoint::RunStart::served_by)) and written to `run.json`'s
+    /// config, so that whoever resumes the run can serve it the same way. Never a secret.
+    pub served_by: Option<String>,
 }
 
 /// The result of a run: its folder and manifest.
@@ -204,6 +209,8 @@ struct Run {
     shard_run: Option<PreparedShard>,
     incremental: Incremental,
     resuming: bool,
+    /// What serves the Hub (see [`MaterializeOptions::served_by`]).
+    served_by: Option<String>,
 }
 
 /// What a model source reads of the run: its journal, the incremental plan and the lookahead
@@ -366,6 +373,8 @@ impl HfExtractor {
             started_at: stamp.clone(),
             selection: selection.clone(),
             from: from.as_ref().map(|f| f.path().to_owned()),
+            endpoint: Some(self.client.endpoint().to_string()),
+            served_by: options.served_by.clone(),
         })?;
         let run = Run {
             folder,
@@ -376,8 +385,9 @@ impl HfExtractor {
             shard_run,
             incremental,
             resuming: false,
+            served_by: options.served_by.clone(),
         };
-        self.run_in(run, Replay::new(self.config.filter_low_info), observer)
+        self.run_unless_unreachable(run, Replay::new(self.config.filter_low_info), observer)
             .await
     }
 
@@ -402,6 +412,9 @@ impl HfExtractor {
             reason: "its checkpoint.jsonl does not say how the run started".into(),
         })?;
         tracing::info!(folder = %folder.path().display(), "resuming the run");
+        if let (Some(earlier), Some(latest)) = (&started.endpoint, &mut replay.latest) {
+            latest.rebase(earlier, self.client.endpoint().as_str());
+        }
         let run = Run {
             from: started.from.as_deref().map(RunFolder::open).transpose()?,
             folder,
@@ -411,8 +424,33 @@ impl HfExtractor {
             shard_run: None,
             incremental: self.incremental()?,
             resuming: true,
+            served_by: started.served_by,
         };
-        self.run_in(run, replay, observer).await
+        self.run_unless_unreachable(run, replay, observer).await
+    }
+
+    /// [`Self::run_in`], stopped as soon as the client gives up on the Hub because its endpoint
+    /// refused every connection from the first request on ([`hf_client::Error::Unreachable`]):
+    /// the run then fails within seconds with [`Error::Unreachable`] (its journal kept, so it
+    /// can be resumed) instead of noting every model as failed. Refusals after the Hub
+    /// answered are retried by the client as any transport error.
+    async fn run_unless_unreachable(
+        &self,
+        run: Run,
+        replay: Replay,
+        observer: &dyn RunObserver,
+    ) -> Result<RunOutcome> {
+        let folder = run.folder.path().to_owned();
+        let endpoint = self.client.endpoint();
+        tokio::select! {
+            biased;
+            source = self.client.unreachable(endpoint) => Err(Error::Unreachable {
+                endpoint: endpoint.to_string(),
+                folder,
+                source: Box::new(source),
+            }),
+            outcome = self.run_in(run, replay, observer) => outcome,
+        }
     }
 
     /// The incremental settings: `since` (given, or the earlier run's watermark) and the
@@ -451,6 +489,7 @@ impl HfExtractor {
             from,
             shard_run,
             incremental,
+            served_by,
             ..
         } = run;
         // Where each asset not selected can be loaded from.
@@ -703,7 +742,10 @@ impl HfExtractor {
             run_folder: folder.name().to_owned(),
             started_at: stamp,
             finished_at: jiff::Timestamp::now().to_string(),
-            config: ManifestConfig::new(&self.config, self.client.config()),
+            config: ManifestConfig {
+                served_by,
+                ..ManifestConfig::new(&self.config, self.client.config())
+            },
             selection,
             from_run: from
                 .map(|f| f.path().display().to_string())

@@ -4,25 +4,16 @@
 //! is read, one line at a time.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 
 use hf_client::wire::ModelInfo;
 use hf_enrich::lineage::{BaseModelStub, ModelKey};
 use hf_enrich::models::{ListingResume, ModelFailure, ModelSource, note_watermark};
 use hf_enrich::quality::{LowInfo, low_info};
 
-use crate::checkpoint::{Event, Stored};
+use crate::checkpoint::{Event, RunStart, Stored};
 use crate::manifest::{AssetReport, FailureReport};
 use crate::packed_refs::PackedRefs;
 use crate::run_models::Entry;
-
-/// How the interrupted run started.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Started {
-    pub started_at: String,
-    pub selection: Vec<String>,
-    pub from: Option<PathBuf>,
-}
 
 /// The latest-N listing as far as it went.
 #[derive(Debug, Default)]
@@ -39,6 +30,22 @@ pub(crate) struct LatestReplay {
 }
 
 impl LatestReplay {
+    /// Ask the listing's next page of `endpoint` when it was given by `earlier` (the Hub moved
+    /// since the run started: the bundled offline Hub listens on a new port each time).
+    pub fn rebase(&mut self, earlier: &str, endpoint: &str) {
+        if let Some(Some(next)) = &mut self.next
+            && earlier != endpoint
+            && let Some(rest) = next.strip_prefix(earlier)
+        {
+            tracing::info!(
+                from = earlier,
+                to = endpoint,
+                "the Hub moved since the run started: the listing goes on at the new endpoint"
+            );
+            *next = format!("{endpoint}{rest}");
+        }
+    }
+
     /// Where the listing resumes; `None` when it had not started.
     pub fn listing(&mut self) -> Option<ListingResume> {
         let next = self.next.take()?;
@@ -64,7 +71,7 @@ pub(crate) struct FileReplay {
 #[derive(Debug, Default)]
 pub(crate) struct Replay {
     filter_low_info: bool,
-    pub started: Option<Started>,
+    pub started: Option<RunStart>,
     pub latest: Option<LatestReplay>,
     pub file: Option<FileReplay>,
     /// Parents read by the last lineage that finished, with what was identified in them.
@@ -91,11 +98,15 @@ impl Replay {
                 started_at,
                 selection,
                 from,
+                endpoint,
+                served_by,
             } => {
-                self.started.get_or_insert(Started {
+                self.started.get_or_insert(RunStart {
                     started_at,
                     selection,
                     from,
+                    endpoint,
+                    served_by,
                 });
             }
             Event::Page(page) => {
@@ -156,6 +167,49 @@ impl Replay {
             Event::AssetDone { report, failures } => {
                 self.assets.insert(report.name.clone(), (report, failures));
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn replay_with_next(next: Option<&str>) -> LatestReplay {
+        LatestReplay {
+            next: Some(next.map(str::to_owned)),
+            ..LatestReplay::default()
+        }
+    }
+
+    #[test]
+    fn the_next_page_moves_with_the_hub() {
+        let mut latest = replay_with_next(Some("http://127.0.0.1:4001/api/models?cursor=abc"));
+        latest.rebase("http://127.0.0.1:4001/", "http://127.0.0.1:5002/");
+        let resume = latest.listing().unwrap();
+        assert_eq!(
+            resume.next.unwrap().as_str(),
+            "http://127.0.0.1:5002/api/models?cursor=abc"
+        );
+
+        // Same endpoint, a next page elsewhere, a listing that was over: left as they are.
+        for (next, from, to) in [
+            (
+                Some("https://hub.test/api/models?p=2"),
+                "https://hub.test/",
+                "https://hub.test/",
+            ),
+            (
+                Some("https://other.test/api/models?p=2"),
+                "https://hub.test/",
+                "http://x.test/",
+            ),
+            (None, "https://hub.test/", "http://x.test/"),
+        ] {
+            let mut latest = replay_with_next(next);
+            latest.rebase(from, to);
+            let resume = latest.listing().unwrap();
+            assert_eq!(resume.next.as_ref().map(|u| u.as_str()), next);
         }
     }
 }

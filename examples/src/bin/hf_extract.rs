@@ -6,6 +6,7 @@
 //! hf-extract materialize --select 'hf_enriched_*' --from /data/raw/hf/<earlier run>
 //! hf-extract materialize --since-run /data/raw/hf/<earlier run>   # only what changed since
 //! hf-extract materialize --resume /data/raw/hf/<interrupted run>   # continue after a crash
+//! hf-extract materialize --resume out/<interrupted --offline run>  # serves the bundled Hub again
 //! hf-extract list-assets [--json]
 //! hf-extract materialize --offline --started-at 2026-11-27T12:00:00Z --select 'hf_raw_models'
 //! hf-extract materialize --offline --run-folder <run folder> --shard 0/2   # one shard's per-model stages
@@ -19,7 +20,9 @@
 //!
 //! Every flag mirrors an environment variable (`--num-models` ↔ `HF_NUM_MODELS`, …); a flag wins
 //! over its variable. Exit status: 0 when the run completes (entity failures are listed in the
-//! summary and in `run.json`), 1 on a fatal error, 2 with `--strict` when anything failed.
+//! summary and in `run.json`), 1 on a fatal error, 2 with `--strict` when anything failed. A Hub
+//! that refuses every connection from the run's first request on is a fatal error within
+//! seconds, naming `HF_ENDPOINT` and the command that resumes the run.
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -34,7 +37,7 @@ use hf_extractor::pipes::{MetadataValue, Pipes, PipesLogLayer, PipesObserver, Pi
 use hf_extractor::shard::{Shard, ShardRun};
 use hf_extractor::{HfExtractor, MaterializeOptions, RunObserver};
 use hf_extractor_examples::offline_hub::OfflineHub;
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use tracing_subscriber::Layer;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -81,6 +84,7 @@ struct Materialize {
     #[arg(long, value_name = "RUN_FOLDER", conflicts_with_all = ["select", "from", "shard", "run_folder"])]
     resume: Option<std::path::PathBuf>,
     /// Serve the bundled offline Hub on loopback and extract from it (no network needed).
+    /// `--resume` of a run made with it serves it again by itself.
     #[arg(long)]
     offline: bool,
     /// Exit with status 2 when any model or entity failed.
@@ -172,14 +176,30 @@ impl EnvFlags {
     }
 }
 
+/// What `run.json` and the journal say served a run made with `--offline`
+/// ([`MaterializeOptions::served_by`]): `--resume` of it serves the bundled Hub again.
+const OFFLINE_HUB: &str = "offline-hub";
+
 /// How many failures the summary lists (run.json has them all).
 const MAX_FAILURES_SHOWN: usize = 20;
 
 /// Progress bars per asset, drawn on stderr; log lines are printed above them.
+///
+/// One line per asset, within 80 columns: a spinner, the asset (names are at most 28
+/// characters), done / total, a whole rate (`112/s`) and what is left (`eta 1m05s`) once there
+/// is a total and a rate; then `✔ asset  N records, …` when it is done.
 struct Bars {
     multi: MultiProgress,
     bars: Mutex<Vec<(String, ProgressBar)>>,
+    /// Before a total is known: what is done and the rate.
+    counting: ProgressStyle,
+    /// With a total: done / total, the rate and the time left.
+    measured: ProgressStyle,
+    done: ProgressStyle,
 }
+
+/// The widest asset name (`hf_identified_base_models` and the like), the bars' first column.
+const ASSET_WIDTH: usize = 28;
 
 impl Bars {
     fn new(enabled: bool) -> Self {
@@ -187,9 +207,22 @@ impl Bars {
         if !enabled {
             multi.set_draw_target(ProgressDrawTarget::hidden());
         }
+        let style = |template: &str| {
+            ProgressStyle::with_template(template)
+                .unwrap_or_else(|_| ProgressStyle::default_spinner())
+                .with_key("rate", |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = w.write_str(&whole_rate(s.per_sec()));
+                })
+                .with_key("left", |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = w.write_str(&time_left(s.pos(), s.len(), s.eta()));
+                })
+        };
         Self {
             multi,
             bars: Mutex::new(Vec::new()),
+            counting: style("{spinner} {prefix:<28} {pos:>7}         {rate:>7}"),
+            measured: style("{spinner} {prefix:<28} {pos:>7}/{len:<7} {rate:>7} {left}"),
+            done: style("✔ {prefix:<28} {msg}"),
         }
     }
 
@@ -199,15 +232,41 @@ impl Bars {
     }
 }
 
+/// A rate as a person reads it, cut to what is whole: `112/s` (for 112.53…), `0.4/s` below
+/// one a second, nothing before any.
+fn whole_rate(per_sec: f64) -> String {
+    if !per_sec.is_finite() || per_sec <= 0.0 {
+        String::new()
+    } else if per_sec < 1.0 {
+        format!("{:.1}/s", (per_sec * 10.0).floor() / 10.0)
+    } else {
+        format!("{:.0}/s", per_sec.floor())
+    }
+}
+
+/// `eta 7.0s`, `eta 1m05s`, `eta 2h03m`; nothing until something is done towards a total.
+fn time_left(pos: u64, len: Option<u64>, eta: Duration) -> String {
+    match len {
+        Some(len) if pos > 0 && pos < len => format!("eta {}", short_duration(eta)),
+        _ => String::new(),
+    }
+}
+
+/// A duration as a person reads it: `0.4s`, `12s`, `1m05s`, `2h03m`.
+fn short_duration(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0..10 => format!("{:.1}s", d.as_secs_f64()),
+        10..60 => format!("{s}s"),
+        60..3600 => format!("{}m{:02}s", s / 60, s % 60),
+        _ => format!("{}h{:02}m", s / 3600, s / 60 % 60),
+    }
+}
+
 impl RunObserver for Bars {
     fn asset_started(&self, name: &str) {
         let bar = self.multi.add(ProgressBar::new_spinner());
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{spinner} {prefix:<28} {pos:>7}/{len:7} {per_sec:>10} eta {eta} {msg}",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-        );
+        bar.set_style(self.counting.clone());
         bar.set_prefix(name.to_owned());
         bar.enable_steady_tick(Duration::from_millis(120));
         if let Ok(mut bars) = self.bars.lock() {
@@ -218,6 +277,9 @@ impl RunObserver for Bars {
     fn progress(&self, name: &str, done: u64, total: Option<u64>) {
         if let Some(bar) = self.bar(name) {
             if let Some(total) = total {
+                if bar.length() != Some(total) {
+                    bar.set_style(self.measured.clone());
+                }
                 bar.set_length(total);
             }
             bar.set_position(done);
@@ -230,10 +292,7 @@ impl RunObserver for Bars {
             bar.set_prefix(report.name.clone());
             bar
         });
-        bar.set_style(
-            ProgressStyle::with_template("✔ {prefix:<28} {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-        );
+        bar.set_style(self.done.clone());
         let how = if report.loaded_from.is_some() {
             " (loaded)"
         } else {
@@ -243,6 +302,58 @@ impl RunObserver for Bars {
             "{} records, {} failures, {} requests{how}",
             report.count, report.failures, report.requests
         ));
+    }
+}
+
+/// What a person at a terminal is not shown as log lines, because it is said elsewhere: each
+/// entity that could not be fetched (the warnings of `hf_enrich` naming one: the summary lists
+/// the failures, `run.json` has them all), and each asset materialised while its bar says so.
+/// `RUST_LOG` shows them again.
+fn said_elsewhere(meta: &tracing::Metadata<'_>, bars: bool) -> bool {
+    const ENTITY_FIELDS: [&str; 5] = ["dataset", "article", "parent", "model", "id"];
+    let failed_entity = *meta.level() == tracing::Level::WARN
+        && meta.target().starts_with("hf_enrich")
+        && ENTITY_FIELDS
+            .iter()
+            .any(|f| meta.fields().field(f).is_some());
+    let materialised = bars && meta.target() == "hf_extractor::reports_in_order";
+    failed_entity || materialised
+}
+
+/// Log lines as a person reads them: the time of day (UTC), the level unless it is INFO, the
+/// message and its fields — `20:13:02 run started folder=… assets=24`,
+/// `20:13:05 WARN model-id file: line skipped …`.
+struct ForAPerson;
+
+impl<S, N> tracing_subscriber::fmt::FormatEvent<S, N> for ForAPerson
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    N: for<'a> tracing_subscriber::fmt::FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        ctx: &tracing_subscriber::fmt::FmtContext<'_, S, N>,
+        mut w: tracing_subscriber::fmt::format::Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        write!(w, "{} ", jiff::Timestamp::now().strftime("%H:%M:%S"))?;
+        let level = *event.metadata().level();
+        if level != tracing::Level::INFO {
+            write!(w, "{level} ")?;
+        }
+        ctx.field_format().format_fields(w.by_ref(), event)?;
+        writeln!(w)
+    }
+}
+
+/// `text` cut to `width` characters (its end marked `…`), when the width is known.
+fn fit(text: &str, width: Option<usize>) -> std::borrow::Cow<'_, str> {
+    match width {
+        Some(width) if text.chars().count() > width => {
+            let kept: String = text.chars().take(width.saturating_sub(1)).collect();
+            format!("{kept}…").into()
+        }
+        _ => text.into(),
     }
 }
 
@@ -344,19 +455,33 @@ async fn materialize(mut args: Materialize) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let bars = Bars::new(!args.no_progress && pipes.is_none());
+    let with_bars = !args.no_progress && pipes.is_none();
+    let bars = Bars::new(with_bars);
     let writer = LogWriter(bars.multi.clone());
     let env_filter =
         || tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
     let pipes_logs = pipes
         .clone()
         .map(|p| PipesLogLayer::new(p, tracing::Level::INFO).with_filter(env_filter()));
+    let terminal = std::io::stderr().is_terminal();
+    // A person at a terminal who did not choose what to log gets short lines and not what is
+    // said elsewhere (see `said_elsewhere`); RUST_LOG, a pipe or Dagster get everything.
+    let for_a_person = terminal && std::env::var_os("RUST_LOG").is_none() && pipes.is_none();
+    let lines = tracing_subscriber::fmt::layer()
+        .with_writer(move || writer.clone())
+        .with_ansi(terminal);
+    let lines = if for_a_person {
+        lines.event_format(ForAPerson).boxed()
+    } else {
+        lines.boxed()
+    };
     tracing_subscriber::registry()
         .with(
-            tracing_subscriber::fmt::layer()
-                .with_writer(move || writer.clone())
-                .with_ansi(std::io::stderr().is_terminal())
-                .with_filter(env_filter()),
+            lines
+                .with_filter(env_filter())
+                .with_filter(tracing_subscriber::filter::filter_fn(move |meta| {
+                    !(for_a_person && said_elsewhere(meta, with_bars))
+                })),
         )
         .with(pipes_logs)
         .init();
@@ -397,9 +522,19 @@ async fn materialize(mut args: Materialize) -> ExitCode {
             code
         }
         Err(e) => {
-            tracing::error!("{e}");
+            if !for_a_person {
+                tracing::error!("{e}");
+            }
             let _ = bars.multi.clear();
             eprintln!("error: {e}");
+            if let Some(hf_extractor::Error::Unreachable { folder, .. }) =
+                e.downcast_ref::<hf_extractor::Error>()
+            {
+                eprintln!(
+                    "Resume it once the Hub answers (same settings; --endpoint if it moved):\n  hf-extract materialize --resume {}",
+                    folder.display()
+                );
+            }
             if let Some(pipes) = &pipes {
                 pipes.close_with_exception("HfExtractError", &e.to_string());
             }
@@ -526,9 +661,22 @@ async fn run(
                 .map_err(|e| format!("--started-at / HF_RUN_STARTED_AT {s:?}: {e}"))
         })
         .transpose()?;
-    let offline = if args.offline {
+    // A run made with --offline is resumed on the bundled Hub again, on its new port.
+    let resumed_offline = match &args.resume {
+        Some(folder) => {
+            hf_extractor::checkpoint::RunStart::read(folder)?
+                .served_by
+                .as_deref()
+                == Some(OFFLINE_HUB)
+        }
+        None => false,
+    };
+    if resumed_offline && !args.offline {
+        tracing::info!("the run was made with --offline: serving the bundled Hub again");
+    }
+    let offline = if args.offline || resumed_offline {
         let hub = OfflineHub::start().await?;
-        tracing::info!(endpoint = %hub.uri(), "offline Hub serving the bundled snapshot");
+        tracing::info!(endpoint = %hub.uri(), "serving the bundled offline Hub");
         Some(hub)
     } else {
         None
@@ -565,6 +713,7 @@ async fn run(
         from: args.from.clone(),
         shard,
         started_at,
+        served_by: offline.is_some().then(|| OFFLINE_HUB.to_owned()),
     };
     let outcome = match &args.resume {
         Some(folder) => extractor.resume(folder, observer).await?,
@@ -574,34 +723,58 @@ async fn run(
 
     let manifest = &outcome.manifest;
     println!("run folder: {}", outcome.folder.path().display());
+    // Within the terminal: the files (the widest column) only when they fit.
+    let width = console::Term::stdout()
+        .size_checked()
+        .map(|(_, columns)| usize::from(columns));
+    let file_of = |asset: &AssetReport| {
+        let loaded = if asset.loaded_from.is_some() {
+            " (loaded)"
+        } else {
+            ""
+        };
+        format!("{}{loaded}", asset.file.as_deref().unwrap_or("-"))
+    };
+    let files_width = manifest.assets.iter().map(|a| file_of(a).len()).max();
+    let with_files = width.is_none_or(|w| w >= ASSET_WIDTH + 36 + files_width.unwrap_or(0));
+    let row = |asset: &str, records: &str, failures: &str, requests: &str, time: &str| {
+        format!("{asset:<ASSET_WIDTH$} {records:>8} {failures:>8} {requests:>8} {time:>7}")
+    };
+    let header = row("asset", "records", "failures", "requests", "time");
     println!(
-        "{:<28} {:>8} {:>9} {:>9} {:>8}  file",
-        "asset", "records", "failures", "requests", "ms"
+        "{}",
+        if with_files {
+            format!("{header}  file")
+        } else {
+            header
+        }
     );
     for asset in &manifest.assets {
-        println!(
-            "{:<28} {:>8} {:>9} {:>9} {:>8}  {}{}",
-            asset.name,
-            asset.count,
-            asset.failures,
-            asset.requests,
-            asset.duration_ms,
-            asset.file.as_deref().unwrap_or("-"),
-            if asset.loaded_from.is_some() {
-                " (loaded)"
-            } else {
-                ""
-            }
+        let line = row(
+            &asset.name,
+            &asset.count.to_string(),
+            &asset.failures.to_string(),
+            &asset.requests.to_string(),
+            &short_duration(Duration::from_millis(asset.duration_ms)),
         );
+        if with_files {
+            println!("{line}  {}", file_of(asset));
+        } else {
+            println!("{line}");
+        }
     }
     let http = &manifest.http;
+    let limited = if http.rate_limited + http.rate_limit_pauses > 0 {
+        format!(
+            "{} answered 429, {} rate-limit pauses",
+            http.rate_limited, http.rate_limit_pauses
+        )
+    } else {
+        "no 429".to_owned()
+    };
     println!(
-        "HTTP: {} requests ({:.3} per model), {} retries, {} answered 429, {} rate-limit pauses",
-        http.requests,
-        http.requests_per_model,
-        http.retries,
-        http.rate_limited,
-        http.rate_limit_pauses
+        "HTTP: {} requests ({:.2} per model), {} retries, {limited}",
+        http.requests, http.requests_per_model, http.retries,
     );
     if let Some(inc) = &manifest.incremental {
         println!(
@@ -622,7 +795,15 @@ async fn run(
         println!("{} failures (all in run.json):", manifest.failures.len());
         for f in manifest.failures.iter().take(MAX_FAILURES_SHOWN) {
             let line = f.line.map(|l| format!(" (line {l})")).unwrap_or_default();
-            println!("  {}: {}{line}: {}", f.asset, f.id, f.error);
+            // `dataset not found: wikipedia` after `wikipedia:` says the id twice.
+            let error = f
+                .error
+                .strip_suffix(f.id.as_str())
+                .map(|e| e.trim_end_matches([' ', ':']))
+                .filter(|e| !e.is_empty())
+                .unwrap_or(&f.error);
+            let text = format!("  {}: {}{line}: {error}", f.asset, f.id);
+            println!("{}", fit(&text, width));
         }
         if manifest.failures.len() > MAX_FAILURES_SHOWN {
             println!(
@@ -636,4 +817,100 @@ async fn run(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_and_times_read_as_a_person_reads_them() {
+        assert_eq!(whole_rate(112.533_950_971_3), "112/s");
+        assert_eq!(whole_rate(0.25), "0.2/s");
+        assert_eq!(whole_rate(0.0), "");
+        assert_eq!(whole_rate(f64::NAN), "");
+        assert_eq!(short_duration(Duration::from_millis(350)), "0.3s");
+        assert_eq!(short_duration(Duration::from_secs(42)), "42s");
+        assert_eq!(short_duration(Duration::from_secs(65)), "1m05s");
+        assert_eq!(short_duration(Duration::from_secs(2 * 3600 + 180)), "2h03m");
+        // No time left before something is done, without a total, or once done.
+        let eta = Duration::from_secs(7);
+        assert_eq!(time_left(5, Some(10), eta), "eta 7.0s");
+        assert_eq!(time_left(0, Some(10), eta), "");
+        assert_eq!(time_left(5, None, eta), "");
+        assert_eq!(time_left(10, Some(10), eta), "");
+    }
+
+    #[test]
+    fn long_lines_are_cut_to_the_terminal() {
+        assert_eq!(fit("abcdef", Some(4)), "abc…");
+        assert_eq!(fit("abcdef", Some(6)), "abcdef");
+        assert_eq!(fit("abcdef", None), "abcdef");
+        assert_eq!(fit("ééééé", Some(3)), "éé…");
+    }
+
+    /// A terminal of 200 columns that keeps the lines written to it.
+    #[derive(Debug, Clone, Default)]
+    struct Capture(Arc<Mutex<Vec<String>>>);
+
+    impl indicatif::TermLike for Capture {
+        fn width(&self) -> u16 {
+            200
+        }
+        fn move_cursor_up(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_down(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_right(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_left(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn write_line(&self, s: &str) -> std::io::Result<()> {
+            self.write_str(s)
+        }
+        fn write_str(&self, s: &str) -> std::io::Result<()> {
+            if !s.trim().is_empty() {
+                self.0.lock().unwrap().push(s.to_owned());
+            }
+            Ok(())
+        }
+        fn clear_line(&self) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn flush(&self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_bar_fits_80_columns_and_shows_a_whole_rate() {
+        let bars = Bars::new(false);
+        let capture = Capture::default();
+        let bar = ProgressBar::with_draw_target(
+            Some(1_234_567),
+            ProgressDrawTarget::term_like(Box::new(capture.clone())),
+        );
+        bar.set_style(bars.measured.clone());
+        bar.set_prefix("hf_identified_base_models");
+        for pos in [1, 123_456] {
+            std::thread::sleep(Duration::from_millis(60));
+            bar.set_position(pos);
+        }
+        bar.tick();
+        let lines = capture.0.lock().unwrap().clone();
+        let line = lines.last().expect("the bar was drawn");
+        assert!(line.chars().count() <= 80, "{line:?}");
+        assert!(line.contains("hf_identified_base_models"), "{line:?}");
+        assert!(line.contains(" 123456/1234567 "), "{line:?}");
+        let rate = line.split_whitespace().find(|w| w.ends_with("/s"));
+        assert!(
+            rate.is_some_and(|r| r.trim_end_matches("/s").parse::<u64>().is_ok()),
+            "{line:?}"
+        );
+        assert!(line.contains("eta "), "{line:?}");
+    }
 }

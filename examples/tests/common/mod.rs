@@ -2,10 +2,11 @@
 #![allow(clippy::unwrap_used, dead_code)]
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use hf_extractor::HfExtractor;
 use hf_extractor::config::ExtractorConfig;
+use hf_extractor::manifest::RunManifest;
 use hf_extractor_examples::offline_hub::snapshot_dir;
 
 /// An extractor for the Hub at `uri` (the offline Hub, or a proxy in front of it).
@@ -44,4 +45,20 @@ pub fn outputs_without_times(folder: &Path, stamp: &str) -> BTreeMap<String, Str
             (p.file_name().unwrap().to_string_lossy().into_owned(), text)
         })
         .collect()
+}
+
+/// The run folder inside `out` (there is one).
+pub fn run_folder(out: &Path) -> PathBuf {
+    let folders: Vec<PathBuf> = std::fs::read_dir(out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    assert_eq!(folders.len(), 1, "{folders:?}");
+    folders[0].clone()
+}
+
+/// The `run.json` of a run folder.
+pub fn manifest(folder: &Path) -> RunManifest {
+    serde_json::from_str(&std::fs::read_to_string(folder.join("run.json")).unwrap()).unwrap()
 }

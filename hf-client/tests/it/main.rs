@@ -16,3 +16,4 @@ mod support;
 mod tags;
 mod tasks;
 mod transport;
+mod unreachable;
