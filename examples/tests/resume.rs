@@ -149,7 +149,18 @@ impl GrowingText {
     }
 }
 
-async fn kill_when(mut child: Child, out: &Path, at: KillAt) {
+/// Kill `child` (SIGKILL) as soon as its journal shows `at`. The journal is watched from a
+/// thread of its own every 100 µs, not from the runtime's timer (a millisecond tick, later on a
+/// busy machine): the last assets of a run take only a few milliseconds.
+async fn kill_when(child: Child, out: &Path, at: KillAt) {
+    let out = out.to_owned();
+    let watched = tokio::task::spawn_blocking(move || kill_when_seen(child, &out, at)).await;
+    if let Err(e) = watched {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+fn kill_when_seen(mut child: Child, out: &Path, at: KillAt) {
     let mut journal_text = GrowingText::default();
     loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -167,7 +178,7 @@ async fn kill_when(mut child: Child, out: &Path, at: KillAt) {
             child.wait().unwrap();
             return;
         }
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        std::thread::sleep(Duration::from_micros(100));
     }
 }
 
