@@ -32,6 +32,9 @@
 //! subsections). Blocks without text give no chunk. `length` counts whitespace-separated
 //! words of `text`.
 //!
+//! A code span stays in its block's text: as in mistune's AST, it is never a direct child of a
+//! heading, so only code blocks give code chunks.
+//!
 //! The ids depend only on the card's text, so two runs write the same bytes. The citation
 //! chunk ([`crate::citation`]) is read from the same chunks.
 //!
@@ -1222,6 +1225,49 @@ mod tests {
                         .is_none_or(|i| i + 1 == chunks.len()),
                 "{name}"
             );
+        }
+    }
+
+    #[test]
+    fn modelcard_chunks_maps_every_model() {
+        use hf_client::wire::ModelInfo;
+
+        use crate::models::ModelSource;
+
+        let model = |id: &str, card: Option<&str>| {
+            let info: ModelInfo = serde_json::from_value(serde_json::json!({ "id": id })).unwrap();
+            FetchedModel::new(info, card.map(str::to_owned), ModelSource::Latest)
+        };
+        let models = [
+            model("a/with-card", Some("---\nlicense: mit\n---\n# A\nText.\n")),
+            model("b/no-card", None),
+        ];
+        let map = modelcard_chunks(&models);
+        assert_eq!(map.keys().collect::<Vec<_>>(), ["a/with-card", "b/no-card"]);
+        assert_eq!(map["a/with-card"], card_chunks("# A\nText.\n"));
+        assert_eq!(map["a/with-card"][0].text, "A Text.");
+        assert!(map["b/no-card"].is_empty());
+        let json = serde_json::to_string(&map).unwrap();
+        assert_eq!(
+            json,
+            serde_json::to_string(&modelcard_chunks(&models)).unwrap()
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_and_links_every_chunk(
+            text in "([#>|*`~<>!\\[\\]()a-z -]{0,30}\n){0,30}",
+        ) {
+            let chunks = card_chunks(&text);
+            for c in &chunks {
+                proptest::prop_assert_eq!(c.length, c.text.split_whitespace().count());
+                proptest::prop_assert!(!c.text.is_empty());
+                if let Some(parent) = &c.parent {
+                    proptest::prop_assert!(chunks.iter().any(|p| &p.id == parent));
+                }
+            }
+            proptest::prop_assert_eq!(chunks, card_chunks(&text));
         }
     }
 }

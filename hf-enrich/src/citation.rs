@@ -236,4 +236,47 @@ mod tests {
             "{with_citation} sample cards with a citation"
         );
     }
+
+    #[test]
+    fn the_citation_is_one_of_the_card_chunks() {
+        use crate::card_chunks::card_chunks;
+
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/hub-samples/cards");
+        let mut code = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            let body = ModelCard::parse(&text).body;
+            let Some(citation) = citation_chunk(&body) else {
+                continue;
+            };
+            let chunks = card_chunks(&body);
+            let same = chunks.iter().find(|c| c.id == citation.id).unwrap();
+            assert_eq!(same.parent, citation.parent);
+            if citation.chunk_type == ChunkType::Code {
+                code += 1;
+                assert_eq!(same.text, citation.text);
+                assert_eq!(same.phtext.as_deref(), Some(citation.phtext.as_str()));
+            } else {
+                assert_eq!(same.htext.as_deref(), Some(citation.htext.as_str()));
+            }
+        }
+        assert!(code >= 3, "{code} sample cards with a citation's code");
+    }
+
+    #[test]
+    fn code_in_a_subsection_is_the_subsections_chunk() {
+        let body = "# Model\n## Citation\nPlease cite:\n### BibTeX\n```\n@misc{s}\n```\n";
+        let c = citation_chunk(body).unwrap();
+        assert_eq!(
+            (
+                c.id.as_str(),
+                c.parent.as_deref(),
+                c.htext.as_str(),
+                c.phtext.as_str()
+            ),
+            ("section-2-code-0", Some("section-2"), "Citation", "BibTeX")
+        );
+        assert_eq!(c.text, "@misc{s}");
+    }
 }
