@@ -1,27 +1,30 @@
 //! The citation of a model card, as the downstream reads it from `chunks_citation.json`:
 //! `{model_id: chunk or null}`.
 //!
-//! The chunk is the first section whose heading matches `\bcitation\b` (case-insensitive),
-//! preferring the section's first fenced code block (usually a BibTeX entry):
+//! The chunk is the first section of the card's [chunk tree](crate::card_chunks) whose heading
+//! matches `\bcitation\b` (case-insensitive), preferring the section's first code chunk
+//! (usually a BibTeX entry; its subsections' code included):
 //!
 //! | key | a code chunk | a section chunk |
 //! |---|---|---|
-//! | `id` | `section-N-code-M` | `section-N` (N: the heading's index in the card, from 0) |
+//! | `id` | `section-N-code-M`, as in the card's chunks | `section-N` (N: the heading's index in the card, from 0) |
 //! | `type` | `code` | `section` |
 //! | `length` | words of `text` | words of `text` |
-//! | `parent` | `section-N` | the enclosing section's id, or `null` |
+//! | `parent` | `section-N` (the section holding the code) | the enclosing section's id, or `null` |
 //! | `htext` | the citation heading | the citation heading |
-//! | `phtext` | the citation heading | the enclosing heading, else the citation heading |
-//! | `text` | the code, without its fences | the section's body, subsections included |
+//! | `phtext` | the heading of the section holding the code | the enclosing heading, else the citation heading |
+//! | `text` | the code, without its fences | the section's body as written, subsections included |
 //!
-//! Headings are ATX (`## Citation`) or setext (`Citation` over `====`), outside code fences. The
-//! card body is read without its front matter.
+//! Headings are CommonMark's (ATX `## Citation` or setext `Citation` over `====`; not inside
+//! code, and those of HTML blocks included), as [`crate::card_chunks`] reads them. The card
+//! body is read without its front matter.
 
 use std::collections::BTreeMap;
 
 use hf_client::card::ModelCard;
 use serde::{Deserialize, Serialize};
 
+use crate::card_chunks::{BlockKind, CardChunkType, CardTree};
 use crate::models::FetchedModel;
 
 /// What a chunk holds.
@@ -56,72 +59,6 @@ pub struct CitationChunk {
     pub text: String,
 }
 
-struct Heading {
-    line: usize,
-    level: usize,
-    text: String,
-}
-
-/// The card's headings and, per line, whether it is inside a code fence (fence lines included).
-fn headings(lines: &[&str]) -> (Vec<Heading>, Vec<bool>) {
-    let mut found = Vec::new();
-    let mut fenced = vec![false; lines.len()];
-    let mut fence: Option<&str> = None;
-    for (i, line) in lines.iter().enumerate() {
-        let trimmed = line.trim_start();
-        let marker = ["```", "~~~"].into_iter().find(|m| trimmed.starts_with(m));
-        match (fence, marker) {
-            (Some(open), Some(m)) if m == open => {
-                fenced[i] = true;
-                fence = None;
-                continue;
-            }
-            (None, Some(m)) => {
-                fenced[i] = true;
-                fence = Some(m);
-                continue;
-            }
-            _ => {}
-        }
-        if fence.is_some() {
-            fenced[i] = true;
-            continue;
-        }
-        let hashes = trimmed.len() - trimmed.trim_start_matches('#').len();
-        let rest = &trimmed[hashes..];
-        if (1..=6).contains(&hashes) && (rest.is_empty() || rest.starts_with([' ', '\t'])) {
-            found.push(Heading {
-                line: i,
-                level: hashes,
-                text: rest.trim().trim_end_matches('#').trim().to_owned(),
-            });
-            continue;
-        }
-        // Setext: a text line underlined with = (level 1) or - (level 2).
-        let underline = line.trim();
-        let level = if !underline.is_empty() && underline.bytes().all(|b| b == b'=') {
-            1
-        } else if underline.len() >= 2 && underline.bytes().all(|b| b == b'-') {
-            2
-        } else {
-            continue;
-        };
-        let Some(prev) = i.checked_sub(1) else {
-            continue;
-        };
-        let text = lines[prev].trim();
-        let prev_is_heading = found.last().is_some_and(|h: &Heading| h.line == prev);
-        if !text.is_empty() && !fenced[prev] && !prev_is_heading {
-            found.push(Heading {
-                line: prev,
-                level,
-                text: text.to_owned(),
-            });
-        }
-    }
-    (found, fenced)
-}
-
 /// Whether `text` matches `\bcitation\b`, case-insensitively.
 fn names_citation(text: &str) -> bool {
     let lower = text.to_lowercase();
@@ -144,75 +81,60 @@ fn names_citation(text: &str) -> bool {
 /// assert_eq!(chunk.phtext, "Citation");
 /// ```
 pub fn citation_chunk(body: &str) -> Option<CitationChunk> {
-    let lines: Vec<&str> = body.lines().collect();
-    let (headings, fenced) = headings(&lines);
-    let (n, heading) = headings
+    let tree = CardTree::parse(body);
+    let h = tree
+        .blocks
         .iter()
-        .enumerate()
-        .find(|(_, h)| names_citation(&h.text))?;
-    let end = headings[n + 1..]
-        .iter()
-        .find(|h| h.level <= heading.level)
-        .map_or(lines.len(), |h| h.line);
-    // The body starts after the heading (and after a setext underline).
-    let start = (heading.line + 1..end)
-        .find(|&i| !(i == heading.line + 1 && is_underline(lines[i])))
-        .unwrap_or(end);
-    let section_id = format!("section-{n}");
-    let parent = headings[..n]
-        .iter()
-        .enumerate()
-        .rev()
-        .find(|(_, h)| h.level < heading.level);
+        .position(|b| matches!(b.kind, BlockKind::Heading(_)) && names_citation(&b.text))?;
+    let heading = &tree.blocks[h];
+    let end = tree.subtree_end(h);
+    let section_id = tree.section_id(h);
 
-    // The first fenced block of the section.
-    let mut code: Vec<&str> = Vec::new();
-    let mut in_block = false;
-    for i in start..end {
-        if fenced[i] && !in_block {
-            in_block = true;
-            continue;
-        }
-        if in_block {
-            let closes = !fenced[i] || is_fence(lines[i]);
-            if closes {
-                break;
-            }
-            code.push(lines[i]);
-        }
-    }
-    let code = code.join("\n").trim().to_owned();
-    if !code.is_empty() {
+    // The section's first code chunk, its subsections' included (chunks come in document
+    // order, a section's own chunks before its subsections').
+    let sections: Vec<String> = (h..end)
+        .filter(|&i| matches!(tree.blocks[i].kind, BlockKind::Heading(_)))
+        .map(|i| tree.section_id(i))
+        .collect();
+    let code = tree.chunks().into_iter().find(|c| {
+        c.chunk_type == CardChunkType::Code
+            && c.parent.as_ref().is_some_and(|p| sections.contains(p))
+    });
+    if let Some(code) = code {
         return Some(CitationChunk {
-            id: format!("{section_id}-code-0"),
+            id: code.id,
             chunk_type: ChunkType::Code,
-            length: code.split_whitespace().count(),
-            parent: Some(section_id),
+            length: code.length,
+            parent: code.parent,
             htext: heading.text.clone(),
-            phtext: heading.text.clone(),
-            text: code,
+            phtext: code.phtext.unwrap_or_else(|| heading.text.clone()),
+            text: code.text,
         });
     }
-    let text = lines[start..end].join("\n").trim().to_owned();
+
+    // The section as written: from after its heading to the next heading of its level or a
+    // lower one.
+    let start = heading.range.end;
+    let stop = tree
+        .blocks
+        .get(end)
+        .map_or(tree.body.len(), |b| b.range.start);
+    let text = tree
+        .body
+        .get(start..stop.max(start))
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    let parent = tree.parent[h];
     Some(CitationChunk {
         id: section_id,
         chunk_type: ChunkType::Section,
         length: text.split_whitespace().count(),
-        parent: parent.map(|(i, _)| format!("section-{i}")),
+        parent: parent.map(|p| tree.section_id(p)),
         htext: heading.text.clone(),
-        phtext: parent.map_or_else(|| heading.text.clone(), |(_, p)| p.text.clone()),
+        phtext: parent.map_or_else(|| heading.text.clone(), |p| tree.blocks[p].text.clone()),
         text,
     })
-}
-
-fn is_fence(line: &str) -> bool {
-    let t = line.trim_start();
-    t.starts_with("```") || t.starts_with("~~~")
-}
-
-fn is_underline(line: &str) -> bool {
-    let t = line.trim();
-    !t.is_empty() && (t.bytes().all(|b| b == b'=') || t.bytes().all(|b| b == b'-'))
 }
 
 /// `{model_id: chunk or null}` over `models` (their cards' bodies, front matter stripped).
@@ -313,5 +235,48 @@ mod tests {
             with_citation >= 3,
             "{with_citation} sample cards with a citation"
         );
+    }
+
+    #[test]
+    fn the_citation_is_one_of_the_card_chunks() {
+        use crate::card_chunks::card_chunks;
+
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/hub-samples/cards");
+        let mut code = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            let body = ModelCard::parse(&text).body;
+            let Some(citation) = citation_chunk(&body) else {
+                continue;
+            };
+            let chunks = card_chunks(&body);
+            let same = chunks.iter().find(|c| c.id == citation.id).unwrap();
+            assert_eq!(same.parent, citation.parent);
+            if citation.chunk_type == ChunkType::Code {
+                code += 1;
+                assert_eq!(same.text, citation.text);
+                assert_eq!(same.phtext.as_deref(), Some(citation.phtext.as_str()));
+            } else {
+                assert_eq!(same.htext.as_deref(), Some(citation.htext.as_str()));
+            }
+        }
+        assert!(code >= 3, "{code} sample cards with a citation's code");
+    }
+
+    #[test]
+    fn code_in_a_subsection_is_the_subsections_chunk() {
+        let body = "# Model\n## Citation\nPlease cite:\n### BibTeX\n```\n@misc{s}\n```\n";
+        let c = citation_chunk(body).unwrap();
+        assert_eq!(
+            (
+                c.id.as_str(),
+                c.parent.as_deref(),
+                c.htext.as_str(),
+                c.phtext.as_str()
+            ),
+            ("section-2-code-0", Some("section-2"), "Citation", "BibTeX")
+        );
+        assert_eq!(c.text, "@misc{s}");
     }
 }

@@ -12,8 +12,10 @@
 //! - [`entities`]: the entity records, with the keys of the Python extractor's downstream and
 //!   the `mlentory_id` of [`mlentory`]; [`sharedby`] (the model's author or organisation),
 //!   [`readme_languages`] (the languages a card is written in) and [`citation`] (its citation
-//!   section), which that downstream reads too.
+//!   section, read from the [`card_chunks`] every card is cut into for the LLM step), which
+//!   that downstream reads too.
 
+pub mod card_chunks;
 pub mod citation;
 pub mod enrich;
 pub mod entities;
