@@ -6,15 +6,16 @@ Dagster stores no output value, only each materialisation's metadata (``run_fold
 files of the run folder its latest materialisation names, into exactly the in-memory values of the
 Python extractor (``MLENTORY-CONTRACT.md``, "Identified maps"):
 
-================================  ===================================================================================  ===============================================
-asset                             value                                                                                annotation downstream
-================================  ===================================================================================  ===============================================
-``hf_identified_<kind>``          ``({model_id: [id, ...]}, run_folder)``                                              ``Tuple[Dict[str, List[str]], str]``
-``hf_detected_readme_languages``  ``({model_id: [{"code", "confidence"}]}, run_folder)``                               ``Tuple[Dict[str, List[Dict[str, Any]]], str]``
-``hf_add_ancestor_models``        ``(path of hf_models_with_ancestors.json, run_folder)``                              ``Tuple[str, str]``
-``hf_run_folder``                 the run folder                                                                       ``str``
-any other asset                   the path of its file (``hf_enriched_<kind>``, ``hf_identified_chunk_citation`` ...)  ``str``
-================================  ===================================================================================  ===============================================
+==================================  ===================================================================================  ===============================================
+asset                               value                                                                                annotation downstream
+==================================  ===================================================================================  ===============================================
+``hf_identified_<kind>``            ``({model_id: [id, ...]}, run_folder)``                                              ``Tuple[Dict[str, List[str]], str]``
+``hf_detected_readme_languages``    ``({model_id: [{"code", "confidence"}]}, run_folder)``                               ``Tuple[Dict[str, List[Dict[str, Any]]], str]``
+``hf_identified_modelcard_chunks``  ``({model_id: [chunk, ...]}, run_folder)``                                           ``Tuple[Dict[str, List[dict]], str]``
+``hf_add_ancestor_models``          ``(path of hf_models_with_ancestors.json, run_folder)``                              ``Tuple[str, str]``
+``hf_run_folder``                   the run folder                                                                       ``str``
+any other asset                     the path of its file (``hf_enriched_<kind>``, ``hf_identified_chunk_citation`` ...)  ``str``
+==================================  ===================================================================================  ===============================================
 
 Our maps hold ``{model_id: [{"id", "provenance", "raw", ...}]}``: each entry is reduced to its
 ``id`` string, in order. Per-model assets are sharded: their values are those of the run folder's
@@ -45,8 +46,10 @@ MODELS = "hf_add_ancestor_models"
 README_LANGUAGES = "hf_detected_readme_languages"
 #: The prefix of the assets whose value is ``({model_id: [id, ...]}, run_folder)``...
 IDENTIFIED = "hf_identified_"
-#: ... but for the citation chunks, whose value is the path of their file.
+#: ... but for the citation chunks, whose value is the path of their file,
 CITATION_CHUNKS = "hf_identified_chunk_citation"
+#: and the card chunks, whose value is ``({model_id: [chunk, ...]}, run_folder)``, chunks whole.
+MODELCARD_CHUNKS = "hf_identified_modelcard_chunks"
 
 
 class RunFolderIOManager(dg.ConfigurableIOManager):
@@ -95,6 +98,8 @@ class RunFolderIOManager(dg.ConfigurableIOManager):
             return (str(path), str(folder))
         if name == README_LANGUAGES:
             return (reduce_map(path, language_entry), str(folder))
+        if name == MODELCARD_CHUNKS:
+            return (read_map(path), str(folder))
         if name.startswith(IDENTIFIED) and name != CITATION_CHUNKS:
             return (reduce_map(path, id_entry), str(folder))
         return str(path)

@@ -129,7 +129,7 @@ def test_two_shards_merged_equal_the_unsharded_run(binary, instance, tmp_path):
     )
     [unsharded] = single.iterdir()
     files = sorted(p.name for p in unsharded.glob("*.json") if p.name != "run.json")
-    assert len(files) == 23
+    assert len(files) == 24
     for name in files:
         assert (sharded / name).read_bytes() == (unsharded / name).read_bytes(), name
     # Each shard computed its own models (a parent two shards' models share is read by both).

@@ -43,6 +43,7 @@ def stand_in(upstream: str, annotation) -> dg.AssetsDefinition:
 STAND_INS = [
     *[stand_in(f"hf_identified_{k}", IdentifiedMap) for k in KINDS],
     stand_in("hf_detected_readme_languages", LanguagesMap),
+    stand_in("hf_identified_modelcard_chunks", Tuple[Dict[str, List[dict]], str]),
     stand_in("hf_add_ancestor_models", Tuple[str, str]),
     *[stand_in(f"hf_enriched_{k}", str) for k in KINDS],
     *[stand_in(name, str) for name in ["hf_identified_chunk_citation", "hf_raw_catalog_sources", "hf_raw_models", "hf_run_folder"]],
@@ -98,6 +99,7 @@ def test_the_downstream_takes_the_merged_run_folder_s_values(handed_off):
     upstreams = [
         *[f"hf_identified_{k}" for k in KINDS],
         "hf_detected_readme_languages",
+        "hf_identified_modelcard_chunks",
         "hf_add_ancestor_models",
         *[f"hf_enriched_{k}" for k in KINDS],
         "hf_identified_chunk_citation",
@@ -128,6 +130,12 @@ def test_the_downstream_takes_the_merged_run_folder_s_values(handed_off):
     }
     assert any(languages.values())
     assert all(set(e) == {"code", "confidence"} for v in languages.values() for e in v)
+
+    chunks, folder = RECEIVED["hf_identified_modelcard_chunks"]
+    assert (chunks, folder) == (read_json(run / "hf_modelcard_chunks.json"), str(run))
+    assert any(chunks.values()) and set(chunks) >= models
+    # What the LLM step reads of each chunk.
+    assert all({"type", "phtext", "text"} <= set(c) for v in chunks.values() for c in v)
 
     models_path, folder = RECEIVED["hf_add_ancestor_models"]
     assert (Path(models_path), folder) == (run / "hf_models_with_ancestors.json", str(run))
@@ -220,6 +228,7 @@ CONTRACT_KEYS = [
     *[f"hf_enriched_{k}" for k in KINDS if k != "base_models"],
     "hf_detected_readme_languages",
     "hf_identified_chunk_citation",
+    "hf_identified_modelcard_chunks",
     "hf_raw_catalog_sources",
 ]
 

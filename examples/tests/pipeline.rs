@@ -181,6 +181,10 @@ async fn a_whole_run_writes_every_file_with_the_manifest_s_figures() {
         "README languages detected"
     );
     assert!(seen.records["chunks_citation.json"] > 0, "citations found");
+    assert!(
+        seen.records["hf_modelcard_chunks.json"] > 0,
+        "cards chunked"
+    );
 
     // Entities that could not be fetched are records with enriched=false, and failures.
     let datasets = read(&outcome, "hf_datasets_specific.json");

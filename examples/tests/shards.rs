@@ -75,7 +75,7 @@ async fn merged_shards_equal_the_unsharded_run_byte_for_byte() {
         .await
         .unwrap();
     let expected = files(whole.folder.path());
-    assert_eq!(expected.len(), 23, "{:?}", expected.keys());
+    assert_eq!(expected.len(), 24, "{:?}", expected.keys());
 
     let run = listing(&extractor).await;
     for s in Shard::all(3) {
@@ -100,8 +100,8 @@ async fn merged_shards_equal_the_unsharded_run_byte_for_byte() {
     }
     assert_eq!(
         in_shards,
-        3 * (20 + 1),
-        "20 per-model files and run.json per shard"
+        3 * (21 + 1),
+        "21 per-model files and run.json per shard"
     );
 
     let merged = extractor.merge_shards(&run).await.unwrap();
@@ -201,7 +201,7 @@ async fn shards_refuse_the_listing_and_the_merge_wants_every_shard() {
         .into_iter()
         .filter(|a| is_sharded(&a.name))
         .collect();
-    assert_eq!(sharded.len(), 20);
+    assert_eq!(sharded.len(), 21);
 }
 
 /// `dagster/definitions.py` reads the graph from `dagster/assets.json`: regenerate it with

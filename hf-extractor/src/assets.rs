@@ -10,14 +10,15 @@
 //! | `hf_identified_<kind>` | `hf_add_ancestor_models` | `hf_identified_<kind>.json` |
 //! | `hf_detected_readme_languages` | `hf_add_ancestor_models` | `readme_languages.json` |
 //! | `hf_identified_chunk_citation` | `hf_add_ancestor_models` | `chunks_citation.json` |
+//! | `hf_identified_modelcard_chunks` | `hf_add_ancestor_models` | `hf_modelcard_chunks.json` |
 //! | `hf_enriched_<kind>` | `hf_identified_<kind>` (languages: and `hf_detected_readme_languages`) | the kind's entity file |
 //! | `hf_raw_catalog_sources` | `hf_run_folder` | `sources.json` |
 //!
 //! for the eight kinds `datasets, articles, base_models, keywords, licenses, languages, tasks,
-//! sharedby`. The last four rows are what the Python extractor's downstream reads besides the
+//! sharedby`. The last five rows are what the Python extractor's downstream reads besides the
 //! entity files (see [`crate::downstream`]); their names are the ones its assets bind by key.
-//! `hf_identified_chunk_citation` is not an identified map of a kind: `hf_identified_*` selects
-//! it too, as in the Python extractor.
+//! `hf_identified_chunk_citation` and `hf_identified_modelcard_chunks` are not identified maps of
+//! a kind: `hf_identified_*` selects them too, as in the Python extractor.
 //!
 //! Selections ([`select`]): `name`; `+name` (and its direct upstream; `++name` two levels),
 //! `*name` (all upstream); `name+`, `name++`, `name*` downstream likewise; globs
@@ -132,6 +133,7 @@ pub fn graph() -> Vec<Asset> {
     for (name, file) in [
         ("hf_detected_readme_languages", "readme_languages.json"),
         ("hf_identified_chunk_citation", "chunks_citation.json"),
+        ("hf_identified_modelcard_chunks", "hf_modelcard_chunks.json"),
     ] {
         assets.push(asset(name, &["hf_add_ancestor_models"], Some(file)));
     }
@@ -343,7 +345,7 @@ mod tests {
     #[test]
     fn the_graph_is_in_dependency_order_and_complete() {
         let graph = graph();
-        assert_eq!(graph.len(), 5 + 16 + 3);
+        assert_eq!(graph.len(), 5 + 16 + 4);
         for (i, asset) in graph.iter().enumerate() {
             for dep in &asset.deps {
                 let at = graph.iter().position(|a| &a.name == dep).unwrap();
@@ -351,7 +353,7 @@ mod tests {
             }
         }
         let files: BTreeSet<_> = graph.iter().filter_map(|a| a.file.clone()).collect();
-        assert_eq!(files.len(), 23, "one file per asset but the folder");
+        assert_eq!(files.len(), 24, "one file per asset but the folder");
     }
 
     #[test]
@@ -371,13 +373,13 @@ mod tests {
         );
         assert_eq!(names("*hf_enriched_licenses").len(), 7);
         assert_eq!(names("*hf_enriched_licenses")[0], "hf_run_folder");
-        assert_eq!(names("hf_add_ancestor_models+").len(), 1 + 8 + 2);
-        assert_eq!(names("hf_add_ancestor_models*").len(), 1 + 16 + 2);
-        assert_eq!(names("hf_raw_models*").len(), 2 + 16 + 2);
+        assert_eq!(names("hf_add_ancestor_models+").len(), 1 + 8 + 3);
+        assert_eq!(names("hf_add_ancestor_models*").len(), 1 + 16 + 3);
+        assert_eq!(names("hf_raw_models*").len(), 2 + 16 + 3);
         assert_eq!(
             names("hf_identified_*").len(),
-            8 + 1,
-            "the kinds and the citation chunks"
+            8 + 2,
+            "the kinds, the citation chunks and the card chunks"
         );
         assert_eq!(
             names("+hf_enriched_languages"),
@@ -391,7 +393,7 @@ mod tests {
             names("hf_*_tasks"),
             ["hf_identified_tasks", "hf_enriched_tasks"]
         );
-        assert_eq!(names("*").len(), 24);
+        assert_eq!(names("*").len(), 25);
         assert_eq!(
             names(" hf_enriched_tasks , hf_raw_models "),
             ["hf_raw_models", "hf_enriched_tasks"]

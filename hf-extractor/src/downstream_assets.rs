@@ -1,9 +1,12 @@
 //! The assets that exist for the Python extractor's downstream (see [`crate::downstream`]):
-//! `hf_identified_sharedby`, `hf_enriched_sharedby`, `readme_languages`, `chunks_citation` and
-//! `sources`. All are computed from the models already read: no request.
+//! `hf_identified_sharedby`, `hf_enriched_sharedby`, `hf_detected_readme_languages`,
+//! `hf_identified_chunk_citation`, `hf_identified_modelcard_chunks` and `hf_raw_catalog_sources`.
+//! All are computed from the models already read: no request.
 
 use std::collections::BTreeMap;
 
+use hf_client::card::ModelCard;
+use hf_enrich::card_chunks::card_chunks;
 use hf_enrich::citation::citation_chunks;
 use hf_enrich::readme_languages::{ReadmeLanguage, card_languages, readme_languages_with};
 use hf_enrich::sharedby::{SharedByRef, identify_sharedby, sharedby_entities};
@@ -82,6 +85,16 @@ pub(crate) fn compute(
                 .models
                 .map_known(|at| derived?.citation(at), citation_chunks)?;
             (map.len(), write_map(folder, file, &map)?)
+        }
+        "hf_identified_modelcard_chunks" => {
+            let (count, written) = state.models.write_each(folder, file, |model| {
+                model
+                    .card
+                    .as_deref()
+                    .map(|card| card_chunks(ModelCard::body_of(card)))
+                    .unwrap_or_default()
+            })?;
+            (count, Output::Written(written))
         }
         "hf_raw_catalog_sources" => (1, Output::Value(to_json(&[SourceRecord::new(stamp)])?)),
         other => {

@@ -93,9 +93,10 @@ pub fn shards_of(run_folder: &Path) -> Result<Vec<(Shard, PathBuf)>> {
 }
 
 /// The per-model assets whose file is a `{model id: value}` map, like the identified maps.
-const MAP_ASSETS: [&str; 2] = [
+const MAP_ASSETS: [&str; 3] = [
     "hf_detected_readme_languages",
     "hf_identified_chunk_citation",
+    "hf_identified_modelcard_chunks",
 ];
 
 /// What the merge reads of each record: its id (`id`, else `modelId`, else — the catalog

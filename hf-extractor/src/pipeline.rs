@@ -915,6 +915,7 @@ impl HfExtractor {
             "hf_identified_sharedby"
             | "hf_detected_readme_languages"
             | "hf_identified_chunk_citation"
+            | "hf_identified_modelcard_chunks"
             | "hf_raw_catalog_sources"
             | "hf_enriched_sharedby" => {
                 let mut downstream = state.downstream(checkpoint);
@@ -1558,7 +1559,7 @@ fn load(
             count
         }
         // Not a kind's map: nothing of it is kept for the assets after it.
-        "hf_identified_chunk_citation" => 0,
+        "hf_identified_chunk_citation" | "hf_identified_modelcard_chunks" => 0,
         _ if name.starts_with("hf_identified_") => {
             let kind = &name["hf_identified_".len()..];
             let mut refs = RunIdentified::default();
@@ -1622,6 +1623,31 @@ impl RunModels<'_> {
             Ok(())
         })?;
         Ok(map)
+    }
+
+    /// A per-model map computed by `f` over each model read back (one model at a time per core)
+    /// and written to `file` entry by entry in id order, for values too large to hold for a
+    /// whole run (a card's chunks are about as large as the card): (entries, what was written).
+    pub(crate) fn write_each<T: Serialize + Send>(
+        &self,
+        folder: &RunFolder,
+        file: &str,
+        f: impl Fn(&FetchedModel) -> T + Sync,
+    ) -> Result<(usize, WrittenArray)> {
+        let mut order: Vec<&Entry> = self.entries.iter().collect();
+        order.sort_by(|a, b| a.key.id.cmp(&b.key.id));
+        let mut count = 0;
+        let written = folder.write_json_object(file, |object| {
+            crate::in_order::for_each_in_order(
+                &order,
+                |entry| Ok((entry.key.id.clone(), f(&self.checkpoint.model(entry.at)?))),
+                |(id, value)| {
+                    count += 1;
+                    object.entry(&id, &value)
+                },
+            )
+        })?;
+        Ok((count, written))
     }
 
     /// The README languages of the cards journaled, detected while the models arrived.

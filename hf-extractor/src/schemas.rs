@@ -15,6 +15,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use hf_enrich::card_chunks::CardChunk;
 use hf_enrich::citation::CitationChunk;
 use hf_enrich::entities::{
     ArticleEntity, DatasetEntity, KeywordEntity, LanguageEntity, LicenseEntity, TaskEntity,
@@ -50,6 +51,10 @@ pub fn schemas() -> Vec<(&'static str, serde_json::Value)> {
             of::<BTreeMap<String, Option<CitationChunk>>>(),
         ),
         ("hf_base_models.json", of::<Vec<BaseModelEntity>>()),
+        (
+            "hf_modelcard_chunks.json",
+            of::<BTreeMap<String, Vec<CardChunk>>>(),
+        ),
         ("hf_datasets_specific.json", of::<Vec<DatasetEntity>>()),
         (
             "hf_identified_sharedby.json",

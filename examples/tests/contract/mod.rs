@@ -395,6 +395,43 @@ pub fn assert_conforms(folder: &Path) -> Conformance {
     }
     seen.records.insert(file, with_chunk);
 
+    // The card chunks the downstream's LLM step reads: `type`, `phtext` and `text` of each, the
+    // `parent` links resolving within the model's chunks, sections before what they hold.
+    let file = "hf_modelcard_chunks.json";
+    let chunks = read(folder, file);
+    assert_eq!(
+        object(&chunks, file).len(),
+        model_ids.len(),
+        "{file}: every model"
+    );
+    let mut chunked = 0;
+    for (model, list) in object(&chunks, file) {
+        assert!(model_ids.contains(model), "{file}: {model} is no model");
+        let list = array(list, file);
+        chunked += usize::from(!list.is_empty());
+        let mut ids = BTreeSet::new();
+        for chunk in list {
+            let kind = chunk["type"].as_str().unwrap_or_default();
+            assert!(
+                ["section", "granular", "code", "table", "orphan"].contains(&kind),
+                "{file}: {model}: {chunk}"
+            );
+            check(chunk, "text", Ty::Key, file);
+            check(chunk, "phtext", Ty::OptStr, file);
+            check(chunk, "parent", Ty::OptStr, file);
+            assert!(chunk["length"].is_u64(), "{file}: {chunk}");
+            if let Some(parent) = chunk["parent"].as_str() {
+                assert!(
+                    ids.contains(parent),
+                    "{file}: {model}: {parent} before {chunk}"
+                );
+            }
+            let id = chunk["id"].as_str().unwrap_or_default();
+            assert!(ids.insert(id.to_owned()), "{file}: {model}: {id} twice");
+        }
+    }
+    seen.records.insert(file, chunked);
+
     // The catalog source.
     let file = "sources.json";
     let sources = read(folder, file);
