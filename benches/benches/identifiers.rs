@@ -20,7 +20,7 @@ struct Card {
 }
 
 fn load_cards() -> Vec<Card> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/hub-samples/cards");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/hub-samples/cards");
     let mut paths: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())

@@ -21,7 +21,7 @@ use tokio::sync::Semaphore;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 
-const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/hub-samples");
+const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/hub-samples");
 
 fn sample(name: &str) -> String {
     std::fs::read_to_string(format!("{SAMPLES}/{name}")).unwrap()

@@ -298,7 +298,7 @@ mod tests {
     #[test]
     fn the_sample_cards_never_panic() {
         let dir =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/hub-samples/cards");
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/hub-samples/cards");
         let Ok(entries) = std::fs::read_dir(&dir) else {
             panic!("the sample cards are at {}", dir.display());
         };

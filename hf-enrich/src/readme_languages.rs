@@ -271,7 +271,7 @@ mod tests {
     #[test]
     fn the_sample_cards_are_english_or_too_short_to_say() {
         let dir =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/hub-samples/cards");
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/hub-samples/cards");
         let mut english = 0;
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();

@@ -145,7 +145,7 @@ mod tests {
 
     fn sample_cards() -> Vec<String> {
         let dir =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/hub-samples/cards");
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/hub-samples/cards");
         let mut cards: Vec<String> = std::fs::read_dir(dir)
             .unwrap()
             .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())

@@ -38,7 +38,7 @@ fn fields(line: &str) -> Vec<String> {
 fn hub_license_ids() -> Vec<Row> {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../testdata/hub-samples/spdx/hf-hub-license-ids.csv"
+        "/../testdata/hub-samples/spdx/hf-hub-license-ids.csv"
     ))
     .unwrap();
     let mut lines = text.lines();

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use hf_client::card::ModelCard;
 use hf_client::wire::{Gated, ModelIndex, ModelInfo, OneOrMany};
 
-const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/hub-samples/");
+const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/hub-samples/");
 
 fn samples(dir: &str, extension: &str) -> Vec<PathBuf> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(Path::new(SAMPLES).join(dir))

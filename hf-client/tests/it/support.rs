@@ -13,7 +13,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 pub fn samples_dir() -> PathBuf {
     PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../testdata/hub-samples"
+        "/../testdata/hub-samples"
     ))
 }
 

@@ -86,7 +86,7 @@ impl Input {
 }
 
 pub fn samples_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/hub-samples")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/hub-samples")
 }
 
 pub fn cases_path() -> PathBuf {
