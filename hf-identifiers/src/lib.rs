@@ -106,7 +106,7 @@ use serde::{Deserialize, Serialize};
 
 pub use articles::{ArticleIdentifier, ArticleKind, ArticleRef};
 pub use base_models::{BaseModelIdentifier, BaseModelRef, Confidence, Relation};
-pub use datasets::{DatasetIdentifier, DatasetRef};
+pub use datasets::{DatasetIdentifier, DatasetRef, DatasetRelation};
 pub use keywords::{KeywordCategory, KeywordIdentifier, KeywordRef};
 pub use languages::{LanguageIdentifier, LanguageRef};
 pub use licenses::{LicenseIdentifier, LicenseRef};
