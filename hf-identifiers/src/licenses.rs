@@ -53,8 +53,9 @@ impl Mergeable for LicenseRef {
     }
 }
 
-/// The id of a custom license named `name`: lowercased, spaces as hyphens, only ASCII letters,
-/// digits and `-._+` kept (`Gemma Terms of Use` → `gemma-terms-of-use`); `None` when nothing is left.
+/// The id of a custom license named `name`: ASCII letters and digits lowercased, `._+` kept, any
+/// run of other characters (spaces, `/`, `-`, parentheses) one hyphen (`Gemma Terms of Use` →
+/// `gemma-terms-of-use`); `None` when nothing is left.
 pub fn custom_license_id(name: &str) -> Option<String> {
     let name = name.trim().trim_matches(['"', '\'']);
     if name.len() > 128 {
@@ -64,7 +65,7 @@ pub fn custom_license_id(name: &str) -> Option<String> {
     for c in name.chars() {
         if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '+') {
             id.push(c.to_ascii_lowercase());
-        } else if (c == '-' || c.is_whitespace()) && !id.is_empty() && !id.ends_with('-') {
+        } else if !id.is_empty() && !id.ends_with('-') {
             id.push('-');
         }
     }
@@ -232,6 +233,7 @@ mod tests {
             (" deepseek-license ", Some("deepseek-license")),
             ("Qwen  RESEARCH -- License", Some("qwen-research-license")),
             ("tongyi-qianwen (v1.0)", Some("tongyi-qianwen-v1.0")),
+            ("a/two-terms", Some("a-two-terms")),
             ("通义千问", None),
             ("", None),
         ];
