@@ -2,9 +2,10 @@
 //!
 //! A single Aho–Corasick automaton (ASCII case-insensitive) finds every anchor — `huggingface.co/`,
 //! `hf.co/`, `arxiv`, `doi.org/`, `10.48550/` (arXiv DOIs), `eprint`, code fences, the model-card
-//! template's `Language(s)` and `**License:**` lines, and the phrases that name a parent model —
-//! and small hand-written parsers read the few bytes after each hit. A fenced code block is read
-//! once, when its opening fence is hit (for a mergekit configuration). Nothing rescans the text, so
+//! template's `Language(s)` and `**License:**` lines, mergekit's `merge_method:`, `slices:` and
+//! `models:` keys, and the phrases that name a parent model — and small hand-written parsers read
+//! the few bytes after each hit. Fences are paired as they are hit; a YAML or unlabelled block in
+//! which a mergekit key was hit is read line by line when it closes. Nothing rescans the text, so
 //! the cost is linear in the card's size (about one automaton pass plus a bounded amount of work
 //! per hit).
 
@@ -36,8 +37,12 @@ enum Anchor {
     /// `10.48550/`: arXiv's DOI prefix, in any written form of the DOI.
     ArxivDoi,
     Eprint,
-    /// A code fence: a mergekit configuration may follow.
+    /// A code fence, opening or closing a block that may hold a mergekit configuration.
     Fence,
+    /// `merge_method:`: the block holding it is a mergekit configuration.
+    MergeMethod,
+    /// `slices:` / `models:`: a YAML block holding them may be a mergekit configuration.
+    MergeModels,
     /// The model-card template's `- **Language(s) (NLP):** …` line.
     TemplateLanguages,
     /// The model-card template's `- **License:** …` line.
@@ -53,6 +58,9 @@ const ANCHORS: &[(&str, Anchor)] = &[
     ("10.48550/", Anchor::ArxivDoi),
     ("eprint", Anchor::Eprint),
     ("```", Anchor::Fence),
+    ("merge_method:", Anchor::MergeMethod),
+    ("slices:", Anchor::MergeModels),
+    ("models:", Anchor::MergeModels),
     ("language(s)", Anchor::TemplateLanguages),
     ("**license:**", Anchor::TemplateLicense),
     ("**license**:", Anchor::TemplateLicense),
@@ -267,8 +275,8 @@ impl CardScan {
         let mut out = CardScan::default();
         let mut arxiv_positions: Vec<usize> = Vec::new();
         let mut eprints: Vec<(usize, TextArticle)> = Vec::new();
-        // Where the code block read at its opening fence ends: fences before it are its own.
-        let mut fenced_until = 0;
+        // The code block open at this point of the text, if any.
+        let mut block: Option<Block> = None;
         for m in automaton().find_iter(text) {
             let Some((_, anchor)) = ANCHORS.get(m.pattern().as_usize()) else {
                 continue;
@@ -284,11 +292,21 @@ impl CardScan {
                 }
                 Anchor::Doi => out.doi(text, start, end),
                 Anchor::ArxivDoi => out.arxiv_doi(text, start, end),
-                Anchor::Fence => {
-                    if start >= fenced_until
-                        && let Some(block_end) = out.fenced_block(text, start, end)
-                    {
-                        fenced_until = block_end;
+                Anchor::Fence => match block.take() {
+                    None => block = Block::open(text, start, end),
+                    Some(open) => match fence_line(text, start, end) {
+                        Some((line_start, "")) => out.read_block(text, &open, line_start),
+                        _ => block = Some(open),
+                    },
+                },
+                Anchor::MergeMethod => {
+                    if let Some(open) = block.as_mut() {
+                        open.has_method = true;
+                    }
+                }
+                Anchor::MergeModels => {
+                    if let Some(open) = block.as_mut() {
+                        open.has_models = true;
                     }
                 }
                 Anchor::TemplateLanguages => out.template_languages(text, start, end),
@@ -300,6 +318,10 @@ impl CardScan {
                 }
                 Anchor::Parent(relation, style) => out.parent(text, start, end, *relation, *style),
             }
+        }
+        if let Some(open) = block {
+            // An unclosed block runs to the end of the text.
+            out.read_block(text, &open, text.len());
         }
         // An `eprint = {…}` counts when an arXiv archive prefix (`archivePrefix = {arXiv}`,
         // `eprinttype = {arxiv}`) is near it, in the same BibTeX entry: no entry start, entry end or
@@ -421,30 +443,17 @@ impl CardScan {
         }
     }
 
-    /// Reads the code block opened by the fence at `start..end`, if the fence opens a line; returns
-    /// where the block ends (after its closing fence). A block that is a mergekit configuration
-    /// yields its models as merge parents.
-    fn fenced_block(&mut self, text: &str, start: usize, end: usize) -> Option<usize> {
-        let before = text.get(..start)?;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let indent = before.get(line_start..)?;
-        if indent.len() > 3 || !indent.bytes().all(|c| c == b' ') {
-            return None;
+    /// Reads a closed code block (its body ends at `body_end`) when it is a mergekit configuration:
+    /// its models become merge parents. Only blocks where a `merge_method:`, `slices:` or `models:`
+    /// anchor was hit are read at all.
+    fn read_block(&mut self, text: &str, block: &Block, body_end: usize) {
+        if !block.readable || !(block.has_method || (block.yaml && block.has_models)) {
+            return;
         }
-        let after = text.get(end..)?;
-        let info_len = after.find('\n').unwrap_or(after.len());
-        let info = after.get(..info_len)?.trim_matches(['`', ' ', '\t', '\r']);
-        let body_start = (end + info_len + 1).min(text.len());
-        let body = text.get(body_start..)?;
-        let body_len = body.find("```").unwrap_or(body.len());
-        let block_end = body_start + body_len + 3;
-        let lang = info.split_whitespace().next().unwrap_or("");
-        let yaml = lang.eq_ignore_ascii_case("yaml") || lang.eq_ignore_ascii_case("yml");
-        if yaml || lang.is_empty() {
-            self.parents
-                .extend(merge_config(body.get(..body_len)?, yaml));
-        }
-        Some(block_end)
+        let body = text
+            .get(floor_boundary(text, block.body_start)..floor_boundary(text, body_end))
+            .unwrap_or("");
+        self.parents.extend(merge_config(body, block.yaml));
     }
 
     /// `- **Language(s) (NLP):** English, German` (the model-card template).
@@ -552,6 +561,51 @@ impl CardScan {
             }
         }
     }
+}
+
+/// A fenced code block being scanned: a YAML or unlabelled one (the only ones that may hold a
+/// mergekit configuration), or another one (`readable: false`) whose fences must still pair.
+#[derive(Debug)]
+struct Block {
+    body_start: usize,
+    yaml: bool,
+    readable: bool,
+    has_method: bool,
+    has_models: bool,
+}
+
+impl Block {
+    /// The block opened by the fence at `start..end`, if the fence opens a line.
+    fn open(text: &str, start: usize, end: usize) -> Option<Block> {
+        let (_, info) = fence_line(text, start, end)?;
+        let lang = info.split_whitespace().next().unwrap_or("");
+        let yaml = lang.eq_ignore_ascii_case("yaml") || lang.eq_ignore_ascii_case("yml");
+        let line_end = text
+            .get(end..)
+            .and_then(|after| after.find('\n'))
+            .map_or(text.len(), |at| end + at + 1);
+        Some(Block {
+            body_start: line_end,
+            yaml,
+            readable: yaml || lang.is_empty(),
+            has_method: false,
+            has_models: false,
+        })
+    }
+}
+
+/// A fence at `start..end` that opens its line (at most three spaces before it): where the line
+/// starts, and the info string after the backticks (empty on a closing fence).
+fn fence_line(text: &str, start: usize, end: usize) -> Option<(usize, &str)> {
+    let before = text.get(..start)?;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let indent = before.get(line_start..)?;
+    if indent.len() > 3 || !indent.bytes().all(|c| c == b' ') {
+        return None;
+    }
+    let after = text.get(end..)?;
+    let line = after.split('\n').next().unwrap_or("");
+    Some((line_start, line.trim_matches(['`', ' ', '\t', '\r'])))
 }
 
 /// Whether a DOI has arXiv's prefix `10.48550/`.
