@@ -1,9 +1,9 @@
 //! One pass over the card's markdown body.
 //!
 //! A single Aho–Corasick automaton (ASCII case-insensitive) finds every anchor — `huggingface.co/`,
-//! `hf.co/`, `arxiv`, `doi.org/`, `10.48550/` (arXiv DOIs), `eprint`, code fences, the model-card
-//! template's `Language(s)` and `**License:**` lines, mergekit's `merge_method:`, `slices:` and
-//! `models:` keys, and the phrases that name a parent model — and small hand-written parsers read
+//! `hf.co/`, `arxiv` (also in arXiv DOIs, `10.48550/arXiv.…`), `doi.org/`, `eprint`, code fences,
+//! the model-card template's `**Language(s)` and `**License` labels, mergekit's `merge_method:`,
+//! `slices:` and `models:` keys, and the phrases that name a parent model — and small hand-written parsers read
 //! the few bytes after each hit. Fences are paired as they are hit; a YAML or unlabelled block in
 //! which a mergekit key was hit is read line by line when it closes. Nothing rescans the text, so
 //! the cost is linear in the card's size (about one automaton pass plus a bounded amount of work
@@ -34,12 +34,10 @@ enum Anchor {
     Hf,
     Arxiv,
     Doi,
-    /// `10.48550/`: arXiv's DOI prefix, in any written form of the DOI.
-    ArxivDoi,
     Eprint,
     /// A code fence, opening or closing a block that may hold a mergekit configuration.
     Fence,
-    /// `merge_method:`: the block holding it is a mergekit configuration.
+    /// `merge_method:` (hit as `method:`): the block holding it is a mergekit configuration.
     MergeMethod,
     /// `slices:` / `models:`: a YAML block holding them may be a mergekit configuration.
     MergeModels,
@@ -55,15 +53,13 @@ const ANCHORS: &[(&str, Anchor)] = &[
     ("hf.co/", Anchor::Hf),
     ("arxiv", Anchor::Arxiv),
     ("doi.org/", Anchor::Doi),
-    ("10.48550/", Anchor::ArxivDoi),
     ("eprint", Anchor::Eprint),
     ("```", Anchor::Fence),
-    ("merge_method:", Anchor::MergeMethod),
+    ("method:", Anchor::MergeMethod),
     ("slices:", Anchor::MergeModels),
     ("models:", Anchor::MergeModels),
-    ("language(s)", Anchor::TemplateLanguages),
-    ("**license:**", Anchor::TemplateLicense),
-    ("**license**:", Anchor::TemplateLicense),
+    ("**language", Anchor::TemplateLanguages),
+    ("**license", Anchor::TemplateLicense),
     (
         "fine-tuned version of",
         Anchor::Parent(Relation::Finetune, Style::Single),
@@ -289,9 +285,9 @@ impl CardScan {
                         arxiv_positions.push(start);
                     }
                     out.arxiv(text, start, end);
+                    out.arxiv_doi(text, start, end);
                 }
                 Anchor::Doi => out.doi(text, start, end),
-                Anchor::ArxivDoi => out.arxiv_doi(text, start, end),
                 Anchor::Fence => match block.take() {
                     None => block = Block::open(text, start, end),
                     Some(open) => match fence_line(text, start, end) {
@@ -300,7 +296,10 @@ impl CardScan {
                     },
                 },
                 Anchor::MergeMethod => {
-                    if let Some(open) = block.as_mut() {
+                    if let Some(open) = block.as_mut()
+                        && start >= 6
+                        && text.get(start - 6..start) == Some("merge_")
+                    {
                         open.has_method = true;
                     }
                 }
@@ -408,7 +407,7 @@ impl CardScan {
         let path = link_path(window(text, end, WINDOW));
         let Some(doi) = parse_doi(path) else { return };
         if is_arxiv_doi_prefix(doi) {
-            // Read at its own `10.48550/` anchor, whatever precedes it.
+            // Read at the `arxiv` anchor inside it, whatever precedes it.
             return;
         }
         let raw = text.get(start..end + doi.len()).unwrap_or("").to_string();
@@ -417,23 +416,32 @@ impl CardScan {
 
     /// An arXiv DOI in any written form (`doi:`, `DOI:`, a `doi.org` or `dx.doi.org` link, bare,
     /// BibTeX `doi = {…}`): `10.48550/arXiv.ID`, `arxiv` in any case, with or without a version.
+    /// Read at the `arxiv` anchor, from the `10.48550/` right before it.
     fn arxiv_doi(&mut self, text: &str, start: usize, end: usize) {
+        let Some(doi_start) = start.checked_sub(9) else {
+            return;
+        };
+        if !text
+            .get(doi_start..start)
+            .is_some_and(|p| p.eq_ignore_ascii_case("10.48550/"))
+        {
+            return;
+        }
         // `110.48550/…` or `x10.48550/…` is not a DOI.
-        if start > 0
+        if doi_start > 0
             && text
                 .as_bytes()
-                .get(start - 1)
+                .get(doi_start - 1)
                 .is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_'))
         {
             return;
         }
         let rest = window(text, end, 64);
-        let Some(id_text) = strip_prefix_ci(rest, "arxiv.") else {
+        let Some(id_text) = rest.strip_prefix('.') else {
             return;
         };
         if let Some((a, len)) = parse_arxiv_id(id_text) {
-            let used = rest.len() - id_text.len() + len;
-            let raw = text.get(start..end + used).unwrap_or("").to_string();
+            let raw = text.get(doi_start..end + 1 + len).unwrap_or("").to_string();
             self.articles.push(TextArticle {
                 id: a.id,
                 version: a.version,
@@ -669,9 +677,10 @@ fn yaml_value<'s>(line: &'s str, key: &str) -> Option<&'s str> {
     (!value.is_empty()).then_some(value)
 }
 
-/// The value of a template line whose label was hit at `start..end`: the line must be a list item
-/// or a bold label (`- **Language(s) (NLP):** …`), and the value is not `[More Information
-/// Needed]`. For the language label, `(NLP)` and the closing `:**` follow the anchor.
+/// The value of a template line whose bold label was hit at `start..end` (`**language`,
+/// `**license`): the line must be a list item or the label alone (`- **Language(s) (NLP):** …`,
+/// `* **License**: …`), and the value is not `[More Information Needed]`. For the language label,
+/// `(s)` and ` (NLP)` may follow the anchor.
 fn template_value(text: &str, start: usize, end: usize, language: bool) -> Option<&str> {
     let before = text.get(..start)?;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
@@ -683,24 +692,22 @@ fn template_value(text: &str, start: usize, end: usize, language: bool) -> Optio
         return None;
     }
     let rest = window(text, end, WINDOW);
-    let line = rest.split('\n').next().unwrap_or("");
-    let value = if language {
-        if !prefix.ends_with("**") {
-            return None;
-        }
-        // ` (NLP):**`, `:**`, `**:`
-        let colon = line.find(':').filter(|c| *c <= 12)?;
-        let label = line.get(..colon)?;
-        if !label.trim_matches(['*', ' ']).eq_ignore_ascii_case("(nlp)")
-            && !label.trim_matches(['*', ' ']).is_empty()
-        {
-            return None;
-        }
-        line.get(colon + 1..)?
-    } else {
-        line
-    };
-    let value = value.trim_matches(|c: char| c.is_whitespace() || c == '*');
+    let mut line = rest.split('\n').next().unwrap_or("");
+    if language {
+        line = line
+            .strip_prefix("(s)")
+            .or_else(|| line.strip_prefix(['s', 'S']))
+            .unwrap_or(line);
+    }
+    // `:**`, `**:`, ` (NLP):**`
+    let colon = line.find(':').filter(|c| *c <= 12)?;
+    let label = line.get(..colon)?.trim_matches(['*', ' ']);
+    if !(label.is_empty() || (language && label.eq_ignore_ascii_case("(nlp)"))) {
+        return None;
+    }
+    let value = line
+        .get(colon + 1..)?
+        .trim_matches(|c: char| c.is_whitespace() || c == '*');
     if value.is_empty()
         || value
             .to_ascii_lowercase()
