@@ -126,7 +126,7 @@ pub fn normalize_dataset_id(raw: &str) -> Option<String> {
 }
 
 /// `model-index` dataset types (and names) that name no Hub dataset: placeholders and the
-/// `datasets` library's file loaders (`imagefolder`, `json`, …). Sorted.
+/// `datasets` library's file loaders (`imagefolder`, `json`, …). Sorted, lowercase.
 pub const NOT_EVALUATION_DATASETS: &[&str] = &[
     "arrow",
     "audiofolder",
@@ -167,9 +167,9 @@ pub fn evaluation_dataset(dataset: &Value) -> Option<(String, String)> {
             .filter(|s| !s.is_empty())
     };
     let not_placeholder = |s: &&str| {
-        NOT_EVALUATION_DATASETS
-            .binary_search(&s.to_ascii_lowercase().as_str())
-            .is_err()
+        !NOT_EVALUATION_DATASETS
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case(s))
     };
     let hub_id = |s: &str| -> Option<(String, String)> {
         let id = normalize_dataset_id(s).filter(|id| not_placeholder(&id.as_str()))?;
