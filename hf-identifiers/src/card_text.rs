@@ -1310,4 +1310,25 @@ mod tests {
             );
         }
     }
+
+    /// The DFA's row is the number of byte classes rounded up to a power of two: past 64 classes
+    /// every row doubles and the scan slows down (the bench measured it). A class starts at each
+    /// byte an anchor uses (either case) and right after it.
+    #[test]
+    fn anchors_keep_the_alphabet_within_64_byte_classes() {
+        let mut starts = [false; 256];
+        for (pattern, _) in ANCHORS {
+            for b in pattern.bytes() {
+                for c in [b.to_ascii_lowercase(), b.to_ascii_uppercase()] {
+                    starts[usize::from(c)] = true;
+                    if let Some(next) = starts.get_mut(usize::from(c) + 1) {
+                        *next = true;
+                    }
+                }
+            }
+        }
+        starts[0] = true;
+        let classes = starts.iter().filter(|s| **s).count();
+        assert!(classes <= 64, "{classes} byte classes");
+    }
 }
