@@ -587,13 +587,15 @@ impl<S: MetadataSource> HfEnrichment<S> {
             return Vec::new();
         }
         let resolver = self.source.license_resolver().await;
-        // The first license_name / license_link seen for each id, in model order.
-        let mut named: BTreeMap<&str, (Option<&str>, Option<&str>)> = BTreeMap::new();
+        // The first license_name / license_link seen for each id, in model order, and whether
+        // every reference names a custom license (`license: other` with that `license_name`).
+        let mut named: BTreeMap<&str, (Option<&str>, Option<&str>, bool)> = BTreeMap::new();
         for refs in identified.refs.licenses.values() {
             for r in refs {
-                let entry = named.entry(r.id.as_str()).or_default();
+                let entry = named.entry(r.id.as_str()).or_insert((None, None, true));
                 entry.0 = entry.0.or(r.license_name.as_deref());
                 entry.1 = entry.1.or(r.license_link.as_deref());
+                entry.2 &= r.custom;
             }
         }
         identified
@@ -601,8 +603,17 @@ impl<S: MetadataSource> HfEnrichment<S> {
             .licenses
             .iter()
             .map(|id| {
-                let (name, link) = named.get(id.as_str()).copied().unwrap_or_default();
-                LicenseEntity::new(id, resolver.resolve(id, name, link), &self.extraction_time)
+                let (name, link, custom) = named.get(id.as_str()).copied().unwrap_or_default();
+                let record = if custom {
+                    // A custom license, identified by its name: kind Other, with the card's name
+                    // and link, whatever list the name happens to match.
+                    let mut record = resolver.resolve("other", name, link);
+                    record.id.clone_from(id);
+                    record
+                } else {
+                    resolver.resolve(id, name, link)
+                };
+                LicenseEntity::new(id, record, &self.extraction_time)
             })
             .collect()
     }
@@ -939,5 +950,80 @@ mod tests {
             enrichment.enrich_from_models_json(&path).await,
             Err(EnrichError::Json { .. })
         ));
+    }
+
+    #[tokio::test]
+    async fn a_custom_license_is_its_own_record_of_kind_other() {
+        use hf_client::licenses::LicenseKind;
+        let custom = |id: &str, name: &str, link: &str| {
+            model(json!({
+                "id": id,
+                "tags": ["license:other"],
+                "cardData": {"license": "other", "license_name": name, "license_link": link},
+            }))
+        };
+        let models = vec![
+            custom(
+                "run/a",
+                "Gemma Terms of Use",
+                "https://ai.google.dev/gemma/terms",
+            ),
+            custom(
+                "run/b",
+                "gemma terms of use",
+                "https://elsewhere.example/terms",
+            ),
+            custom("run/c", "llama3", "https://llama.meta.com/llama3/license"),
+            model(json!({"id": "run/d", "tags": ["license:other"]})),
+        ];
+        let enrichment = HfEnrichment::new(InMemorySource::new(), options());
+        let out = enrichment.enrich(&models).await;
+        let records: Vec<(&str, LicenseKind, Option<&str>, Option<&str>)> = out
+            .licenses
+            .iter()
+            .map(|l| {
+                (
+                    l.id.as_str(),
+                    l.record.kind,
+                    l.keys.name.as_str().into(),
+                    l.keys.url.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            records,
+            [
+                (
+                    "gemma-terms-of-use",
+                    LicenseKind::Other,
+                    Some("Gemma Terms of Use"),
+                    Some("https://ai.google.dev/gemma/terms")
+                ),
+                (
+                    "llama3",
+                    LicenseKind::Other,
+                    Some("llama3"),
+                    Some("https://llama.meta.com/llama3/license")
+                ),
+                ("other", LicenseKind::Other, Some("Other"), None),
+            ]
+        );
+        // The identity rule: one record per id, its id the hash of (License, id).
+        for l in &out.licenses {
+            assert_eq!(
+                l.mlentory_id,
+                crate::mlentory::EntityType::License.id(&l.id)
+            );
+            assert_eq!(l.record.id, l.id);
+        }
+
+        // Declared as the Hub's own id by another model, `llama3` resolves from the Hub's list.
+        let mut mixed = models;
+        mixed.push(model(
+            json!({"id": "run/e", "cardData": {"license": "llama3"}}),
+        ));
+        let out = enrichment.enrich(&mixed).await;
+        let llama = out.licenses.iter().find(|l| l.id == "llama3").unwrap();
+        assert_eq!(llama.record.kind, LicenseKind::HubSpecific);
     }
 }

@@ -93,22 +93,28 @@ impl ResolvedDatasets {
     /// use hf_client::datasets::DatasetInfo;
     /// use hf_enrich::legacy_datasets::ResolvedDatasets;
     /// use hf_enrich::source::FetchedDataset;
-    /// use hf_identifiers::{DatasetRef, Provenance};
+    /// use hf_identifiers::{DatasetRef, DatasetRelation, Provenance};
     ///
     /// let info: DatasetInfo = serde_json::from_str(r#"{"id": "ylecun/mnist"}"#).unwrap();
     /// let mut mnist = FetchedDataset::new(info);
     /// mnist.requested_id = "mnist".into();
     /// let resolved = ResolvedDatasets::from_answers([("mnist".to_owned(), Ok(mnist))]);
     ///
-    /// let found = |id: &str| DatasetRef {
+    /// let found = |id: &str, relation| DatasetRef {
     ///     id: id.into(),
     ///     raw: format!("dataset:{id}"),
     ///     provenance: vec![Provenance::Tag],
+    ///     relations: vec![relation],
     /// };
-    /// let mut refs = vec![found("mnist"), found("ylecun/mnist")];
+    /// let mut refs = vec![
+    ///     found("mnist", DatasetRelation::EvaluatedOn),
+    ///     found("ylecun/mnist", DatasetRelation::TrainedOn),
+    /// ];
     /// resolved.canonicalise(&mut refs);
     /// assert_eq!(refs.len(), 1);
     /// assert_eq!(refs[0].id, "ylecun/mnist");
+    /// // One dataset: the relations of both references.
+    /// assert_eq!(refs[0].relations, [DatasetRelation::TrainedOn, DatasetRelation::EvaluatedOn]);
     /// assert_eq!(resolved.aliases("ylecun/mnist"), ["mnist"]);
     /// ```
     pub fn canonicalise(&self, refs: &mut Vec<DatasetRef>) {
@@ -366,6 +372,7 @@ mod tests {
             id: id.into(),
             raw: id.into(),
             provenance: vec![hf_identifiers::Provenance::CardData],
+            relations: vec![hf_identifiers::DatasetRelation::TrainedOn],
         };
         let mut map = BTreeMap::from([("m".to_owned(), vec![r("gone"), r("mnist")])]);
         resolved.canonicalise_all(&mut map);

@@ -276,6 +276,8 @@ impl PackedRun {
                 run.refs.licenses = self.first_of(kind, |kept: &mut LicenseRef, r| {
                     kept.license_name = kept.license_name.take().or(r.license_name);
                     kept.license_link = kept.license_link.take().or(r.license_link);
+                    // A custom license only if no model declares the id as a license id.
+                    kept.custom &= r.custom;
                 });
             }
             EntityKind::Languages => out.languages = ids,
@@ -468,8 +470,14 @@ mod tests {
         }))
         .unwrap();
         let base = id.replace('/', "-");
+        // One custom license, its name spelled per model (`Acme terms` for `a/two`).
+        let terms = if id.starts_with('a') {
+            "terms"
+        } else {
+            "Terms"
+        };
         let card = format!(
-            "---\nlicense: {license}\nlicense_name: {id}-terms\nlicense_link: https://x.org/{id}\n\
+            "---\nlicense: {license}\nlicense_name: Acme {terms}\nlicense_link: https://x.org/{id}\n\
              datasets: [{dataset}]\nbase_model: org/base-of-{base}\nlanguage: [en, de]\n---\n\
              See arXiv:{arxiv} and doi:10.1000/{dataset}.\n"
         );
@@ -576,18 +584,20 @@ mod tests {
     fn the_enrichment_reads_the_first_kind_and_license_name_of_each_id() {
         let (packed, _) = both(&models());
         let licenses = packed.for_enrichment(EntityKind::Licenses);
-        assert_eq!(licenses.ids.licenses, ["mit", "other"]);
+        // `license: other` with a `license_name` is identified by the name.
+        assert_eq!(licenses.ids.licenses, ["acme-terms", "mit"]);
         assert!(licenses.ids.datasets.is_empty());
         let other: Vec<&LicenseRef> = licenses
             .refs
             .licenses
             .values()
             .flatten()
-            .filter(|r| r.id == "other")
+            .filter(|r| r.id == "acme-terms")
             .collect();
         // One reference per id, with the name of the first model (in id order) naming it.
         assert_eq!(other.len(), 1);
-        assert_eq!(other[0].license_name.as_deref(), Some("a/two-terms"));
+        assert!(other[0].custom);
+        assert_eq!(other[0].license_name.as_deref(), Some("Acme terms"));
         assert_eq!(
             other[0].license_link.as_deref(),
             Some("https://x.org/a/two")

@@ -55,6 +55,32 @@ fn main() {
         total.precision(),
         total.recall()
     );
+    println!(
+        "\n{:<18} {:>5} {:>5} {:>10} {:>8}",
+        "provenance", "TP", "FP", "precision", "recall"
+    );
+    for (p, c) in &report.by_provenance {
+        let name = serde_json::to_value(p).unwrap();
+        println!(
+            "{:<18} {:>5} {:>5} {:>10.3} {:>8.3}",
+            name.as_str().unwrap_or_default(),
+            c.tp,
+            c.fp,
+            c.precision(),
+            report.provenance_recall(*p)
+        );
+    }
+    println!(
+        "(a reference counts under each place it was found; recall is the share of all {} expected \
+         references found there)",
+        report.expected
+    );
+    if !report.detail_misses.is_empty() {
+        println!("\ndetail differences:");
+        for m in &report.detail_misses {
+            println!("  {m}");
+        }
+    }
     if !report.misses.is_empty() {
         println!("\ndifferences:");
         for m in &report.misses {

@@ -1,5 +1,7 @@
 //! Articles: arXiv papers and DOIs, from `arxiv:` / `doi:` tags and from the card text
-//! (`arxiv.org/abs|pdf/…`, `arXiv:ID`, `huggingface.co/papers/…`, `doi.org/…`, BibTeX `eprint`).
+//! (`arxiv.org/abs|pdf/…`, `arXiv:ID`, `huggingface.co/papers/…`, `doi.org/…`, BibTeX `eprint`,
+//! and arXiv DOIs — `10.48550/arXiv.ID` — in every written form: `doi:`, `DOI:`, `doi.org` and
+//! `dx.doi.org` links, bare, BibTeX `doi = {…}`).
 
 use serde::{Deserialize, Serialize};
 

@@ -1,6 +1,7 @@
 //! Base models: `base_model:` tags (both forms), the card's `base_model` and `base_model_relation`,
-//! the API's `baseModels`, and the usual card sentences of fine-tuned, quantized, adapter and
-//! merged models.
+//! the API's `baseModels`, the usual card sentences of fine-tuned, quantized, adapter and merged
+//! models, and the mergekit configuration of a merged model's card (its `base_model:` marked as
+//! the merge's base).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -67,6 +68,15 @@ pub struct BaseModelRef {
     pub relation: Relation,
     /// `high` when declared anywhere structured, `low` when only the card text names it.
     pub confidence: Confidence,
+    /// Whether this parent is the base of a merge: the `base_model:` of a mergekit configuration
+    /// in the card (the other merged models are parents with relation `merge` too). Serialised
+    /// only when `true`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub merge_base: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl Mergeable for BaseModelRef {
@@ -89,6 +99,7 @@ impl Mergeable for BaseModelRef {
             self.relation = other.relation;
         }
         self.confidence = self.confidence.min(other.confidence);
+        self.merge_base |= other.merge_base;
     }
 }
 
@@ -207,7 +218,7 @@ impl EntityIdentifier for BaseModelIdentifier {
     fn identify(&self, ev: &Evidence<'_>) -> Vec<BaseModelRef> {
         let me = ev.model_id().to_ascii_lowercase();
         let mut out = Collector::new();
-        let mut add = |raw_id: &str, raw: &str, relation: Relation, p: Provenance| {
+        let mut add = |raw_id: &str, raw: &str, relation: Relation, p: Provenance, merge_base| {
             let Some(id) = normalize_model_id(raw_id) else {
                 return;
             };
@@ -224,6 +235,7 @@ impl EntityIdentifier for BaseModelIdentifier {
                 } else {
                     Confidence::Low
                 },
+                merge_base,
             });
         };
 
@@ -231,7 +243,7 @@ impl EntityIdentifier for BaseModelIdentifier {
             let mut found = Vec::new();
             api_base_models(value, Relation::Unspecified, &mut found, 0);
             for (id, relation) in found {
-                add(&id, &id, relation, Provenance::Api);
+                add(&id, &id, relation, Provenance::Api, false);
             }
         }
         for (tag, p) in ev.all_tags() {
@@ -246,7 +258,7 @@ impl EntityIdentifier for BaseModelIdentifier {
                 },
                 None => (Relation::Unspecified, value),
             };
-            add(id, tag, relation, p);
+            add(id, tag, relation, p, false);
         }
         let card_relation = ev
             .card_string("base_model_relation")
@@ -266,7 +278,7 @@ impl EntityIdentifier for BaseModelIdentifier {
                 }
                 _ => raw.as_str(),
             };
-            add(id, raw, card_relation, ev.card_provenance());
+            add(id, raw, card_relation, ev.card_provenance(), false);
         }
         for parent in &ev.scan().parents {
             add(
@@ -274,6 +286,7 @@ impl EntityIdentifier for BaseModelIdentifier {
                 &parent.raw,
                 parent.relation,
                 Provenance::CardText,
+                parent.merge_base,
             );
         }
         out.finish()

@@ -1,9 +1,13 @@
 //! One pass over the card's markdown body.
 //!
 //! A single Aho–Corasick automaton (ASCII case-insensitive) finds every anchor — `huggingface.co/`,
-//! `hf.co/`, `arxiv`, `doi.org/`, `eprint`, and the phrases that name a parent model — and small
-//! hand-written parsers read the few bytes after each hit. Nothing rescans the text, so the cost
-//! is linear in the card's size (about one automaton pass plus a bounded amount of work per hit).
+//! `hf.co/`, `arxiv` (also in arXiv DOIs, `10.48550/arXiv.…`), `doi.org/`, `eprint`, code fences,
+//! the model-card template's `**Language(s)` and `**License` labels, mergekit's `merge_method:`,
+//! `slices:` and `models:` keys, and the phrases that name a parent model — and small hand-written parsers read
+//! the few bytes after each hit. Fences are paired as they are hit; a YAML or unlabelled block in
+//! which a mergekit key was hit is read line by line when it closes. Nothing rescans the text, so
+//! the cost is linear in the card's size (about one automaton pass plus a bounded amount of work
+//! per hit).
 
 use std::sync::OnceLock;
 
@@ -31,6 +35,16 @@ enum Anchor {
     Arxiv,
     Doi,
     Eprint,
+    /// A code fence, opening or closing a block that may hold a mergekit configuration.
+    Fence,
+    /// `merge_method:` (hit as `method:`): the block holding it is a mergekit configuration.
+    MergeMethod,
+    /// `slices:` / `models:`: a YAML block holding them may be a mergekit configuration.
+    MergeModels,
+    /// The model-card template's `- **Language(s) (NLP):** …` line.
+    TemplateLanguages,
+    /// The model-card template's `- **License:** …` line.
+    TemplateLicense,
     Parent(Relation, Style),
 }
 
@@ -40,6 +54,12 @@ const ANCHORS: &[(&str, Anchor)] = &[
     ("arxiv", Anchor::Arxiv),
     ("doi.org/", Anchor::Doi),
     ("eprint", Anchor::Eprint),
+    ("```", Anchor::Fence),
+    ("method:", Anchor::MergeMethod),
+    ("slices:", Anchor::MergeModels),
+    ("models:", Anchor::MergeModels),
+    ("**language", Anchor::TemplateLanguages),
+    ("**license", Anchor::TemplateLicense),
     (
         "fine-tuned version of",
         Anchor::Parent(Relation::Finetune, Style::Single),
@@ -206,9 +226,12 @@ pub(crate) struct TextArticle {
 /// A parent model found in the card text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct TextParent {
+    /// The id as written (normalised by the identifier).
     pub id: String,
     pub relation: Relation,
     pub raw: String,
+    /// The `base_model:` of a mergekit configuration.
+    pub merge_base: bool,
 }
 
 /// Everything found in one card text, in text order.
@@ -218,6 +241,10 @@ pub(crate) struct CardScan {
     pub datasets: Vec<(String, String)>,
     pub articles: Vec<TextArticle>,
     pub parents: Vec<TextParent>,
+    /// ISO 639-1 codes from the template's language line, with the name or code as written.
+    pub languages: Vec<(String, String)>,
+    /// Hub license ids from the template's license line, with the value as written.
+    pub licenses: Vec<(String, String)>,
 }
 
 /// Rounds `at` down to a char boundary of `s`.
@@ -244,6 +271,8 @@ impl CardScan {
         let mut out = CardScan::default();
         let mut arxiv_positions: Vec<usize> = Vec::new();
         let mut eprints: Vec<(usize, TextArticle)> = Vec::new();
+        // The code block open at this point of the text, if any.
+        let mut block: Option<Block> = None;
         for m in automaton().find_iter(text) {
             let Some((_, anchor)) = ANCHORS.get(m.pattern().as_usize()) else {
                 continue;
@@ -256,8 +285,31 @@ impl CardScan {
                         arxiv_positions.push(start);
                     }
                     out.arxiv(text, start, end);
+                    out.arxiv_doi(text, start, end);
                 }
                 Anchor::Doi => out.doi(text, start, end),
+                Anchor::Fence => match block.take() {
+                    None => block = Block::open(text, start, end),
+                    Some(open) => match fence_line(text, start, end) {
+                        Some((line_start, "")) => out.read_block(text, &open, line_start),
+                        _ => block = Some(open),
+                    },
+                },
+                Anchor::MergeMethod => {
+                    if let Some(open) = block.as_mut()
+                        && start >= 6
+                        && text.get(start - 6..start) == Some("merge_")
+                    {
+                        open.has_method = true;
+                    }
+                }
+                Anchor::MergeModels => {
+                    if let Some(open) = block.as_mut() {
+                        open.has_models = true;
+                    }
+                }
+                Anchor::TemplateLanguages => out.template_languages(text, start, end),
+                Anchor::TemplateLicense => out.template_license(text, start, end),
                 Anchor::Eprint => {
                     if let Some(article) = eprint(text, start, end) {
                         eprints.push((start, article));
@@ -265,6 +317,10 @@ impl CardScan {
                 }
                 Anchor::Parent(relation, style) => out.parent(text, start, end, *relation, *style),
             }
+        }
+        if let Some(open) = block {
+            // An unclosed block runs to the end of the text.
+            out.read_block(text, &open, text.len());
         }
         // An `eprint = {…}` counts when an arXiv archive prefix (`archivePrefix = {arXiv}`,
         // `eprinttype = {arxiv}`) is near it, in the same BibTeX entry: no entry start, entry end or
@@ -350,8 +406,103 @@ impl CardScan {
     fn doi(&mut self, text: &str, start: usize, end: usize) {
         let path = link_path(window(text, end, WINDOW));
         let Some(doi) = parse_doi(path) else { return };
+        if is_arxiv_doi_prefix(doi) {
+            // Read at the `arxiv` anchor inside it, whatever precedes it.
+            return;
+        }
         let raw = text.get(start..end + doi.len()).unwrap_or("").to_string();
         self.articles.push(doi_article(doi, raw));
+    }
+
+    /// An arXiv DOI in any written form (`doi:`, `DOI:`, a `doi.org` or `dx.doi.org` link, bare,
+    /// BibTeX `doi = {…}`): `10.48550/arXiv.ID`, `arxiv` in any case, with or without a version.
+    /// Read at the `arxiv` anchor, from the `10.48550/` right before it.
+    fn arxiv_doi(&mut self, text: &str, start: usize, end: usize) {
+        let Some(doi_start) = start.checked_sub(9) else {
+            return;
+        };
+        if !text
+            .get(doi_start..start)
+            .is_some_and(|p| p.eq_ignore_ascii_case("10.48550/"))
+        {
+            return;
+        }
+        // `110.48550/…` or `x10.48550/…` is not a DOI.
+        if doi_start > 0
+            && text
+                .as_bytes()
+                .get(doi_start - 1)
+                .is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_'))
+        {
+            return;
+        }
+        let rest = window(text, end, 64);
+        let Some(id_text) = rest.strip_prefix('.') else {
+            return;
+        };
+        if let Some((a, len)) = parse_arxiv_id(id_text) {
+            let raw = text.get(doi_start..end + 1 + len).unwrap_or("").to_string();
+            self.articles.push(TextArticle {
+                id: a.id,
+                version: a.version,
+                kind: ArticleKind::Arxiv,
+                raw,
+            });
+        }
+    }
+
+    /// Reads a closed code block (its body ends at `body_end`) when it is a mergekit configuration:
+    /// its models become merge parents. Only blocks where a `merge_method:`, `slices:` or `models:`
+    /// anchor was hit are read at all.
+    fn read_block(&mut self, text: &str, block: &Block, body_end: usize) {
+        if !block.readable || !(block.has_method || (block.yaml && block.has_models)) {
+            return;
+        }
+        let body = text
+            .get(floor_boundary(text, block.body_start)..floor_boundary(text, body_end))
+            .unwrap_or("");
+        self.parents.extend(merge_config(body, block.yaml));
+    }
+
+    /// `- **Language(s) (NLP):** English, German` (the model-card template).
+    fn template_languages(&mut self, text: &str, start: usize, end: usize) {
+        let Some(value) = template_value(text, start, end, true) else {
+            return;
+        };
+        for item in value.split([',', ';', '/', '&']).flat_map(split_and) {
+            let item = item
+                .split('(')
+                .next()
+                .unwrap_or("")
+                .trim_matches(|c: char| c.is_whitespace() || "*_`[].".contains(c));
+            if let Some(code) = language_code(item) {
+                self.languages.push((code.to_string(), item.to_string()));
+            }
+        }
+    }
+
+    /// `- **License:** apache-2.0` (the model-card template): a Hub license id, spaces allowed.
+    fn template_license(&mut self, text: &str, start: usize, end: usize) {
+        let Some(value) = template_value(text, start, end, false) else {
+            return;
+        };
+        // `[apache-2.0](https://…)`: the label.
+        let value = match value.strip_prefix('[') {
+            Some(v) => v.split(']').next().unwrap_or(""),
+            None => value,
+        };
+        let value = value.trim_matches(|c: char| c.is_whitespace() || "*_`.".contains(c));
+        if value.len() > 64 {
+            return;
+        }
+        let id = value
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join("-")
+            .to_ascii_lowercase();
+        if crate::licenses::is_hub_license(&id) && id != "other" && id != "unknown" {
+            self.licenses.push((id, value.to_string()));
+        }
     }
 
     fn parent(&mut self, text: &str, start: usize, end: usize, relation: Relation, style: Style) {
@@ -369,7 +520,12 @@ impl CardScan {
             Style::Single => {
                 if let Some((id, len)) = parse_target(rest) {
                     let raw = text.get(start..end + len).unwrap_or("").to_string();
-                    self.parents.push(TextParent { id, relation, raw });
+                    self.parents.push(TextParent {
+                        id,
+                        relation,
+                        raw,
+                        merge_base: false,
+                    });
                 }
             }
             Style::List => {
@@ -387,6 +543,7 @@ impl CardScan {
                             id,
                             relation,
                             raw: t.to_string(),
+                            merge_base: false,
                         });
                     }
                 }
@@ -405,12 +562,186 @@ impl CardScan {
                             id,
                             relation,
                             raw: raw.clone(),
+                            merge_base: false,
                         });
                     }
                 }
             }
         }
     }
+}
+
+/// A fenced code block being scanned: a YAML or unlabelled one (the only ones that may hold a
+/// mergekit configuration), or another one (`readable: false`) whose fences must still pair.
+#[derive(Debug)]
+struct Block {
+    body_start: usize,
+    yaml: bool,
+    readable: bool,
+    has_method: bool,
+    has_models: bool,
+}
+
+impl Block {
+    /// The block opened by the fence at `start..end`, if the fence opens a line.
+    fn open(text: &str, start: usize, end: usize) -> Option<Block> {
+        let (_, info) = fence_line(text, start, end)?;
+        let lang = info.split_whitespace().next().unwrap_or("");
+        let yaml = lang.eq_ignore_ascii_case("yaml") || lang.eq_ignore_ascii_case("yml");
+        let line_end = text
+            .get(end..)
+            .and_then(|after| after.find('\n'))
+            .map_or(text.len(), |at| end + at + 1);
+        Some(Block {
+            body_start: line_end,
+            yaml,
+            readable: yaml || lang.is_empty(),
+            has_method: false,
+            has_models: false,
+        })
+    }
+}
+
+/// A fence at `start..end` that opens its line (at most three spaces before it): where the line
+/// starts, and the info string after the backticks (empty on a closing fence).
+fn fence_line(text: &str, start: usize, end: usize) -> Option<(usize, &str)> {
+    let before = text.get(..start)?;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let indent = before.get(line_start..)?;
+    if indent.len() > 3 || !indent.bytes().all(|c| c == b' ') {
+        return None;
+    }
+    let after = text.get(end..)?;
+    let line = after.split('\n').next().unwrap_or("");
+    Some((line_start, line.trim_matches(['`', ' ', '\t', '\r'])))
+}
+
+/// Whether a DOI has arXiv's prefix `10.48550/`.
+fn is_arxiv_doi_prefix(doi: &str) -> bool {
+    doi.get(..9)
+        .is_some_and(|p| p.eq_ignore_ascii_case("10.48550/"))
+}
+
+/// The parents a mergekit configuration names: every `model:` under `slices:` or `models:`, and
+/// the top-level `base_model:` (the merge's base). A block is a configuration when it has a
+/// top-level `merge_method:`, or when it is fenced as YAML and lists models under `slices:` or
+/// `models:`; anything else (an axolotl config, a serving config) yields nothing.
+fn merge_config(body: &str, yaml: bool) -> Vec<TextParent> {
+    let mut has_method = false;
+    let mut section_models = false;
+    let mut in_models = false;
+    let mut found = Vec::new();
+    for line in body.lines() {
+        let top_level = !line.starts_with([' ', '\t', '-', '#']);
+        let item = line.trim_start().trim_start_matches(['-', ' ']);
+        if top_level {
+            let key = line.split(':').next().unwrap_or("").trim();
+            in_models = key == "slices" || key == "models";
+            if key == "merge_method" {
+                has_method = true;
+            } else if key == "base_model"
+                && let Some(value) = yaml_value(line, "base_model:")
+            {
+                found.push(TextParent {
+                    id: value.to_string(),
+                    relation: Relation::Merge,
+                    raw: line.trim().to_string(),
+                    merge_base: true,
+                });
+            }
+        } else if in_models && let Some(value) = yaml_value(item, "model:") {
+            section_models = true;
+            found.push(TextParent {
+                id: value.to_string(),
+                relation: Relation::Merge,
+                raw: line.trim().to_string(),
+                merge_base: false,
+            });
+        }
+    }
+    if has_method || (yaml && section_models) {
+        found
+    } else {
+        Vec::new()
+    }
+}
+
+/// The scalar value of `key: value` (`key` with its colon), without quotes or a trailing comment.
+fn yaml_value<'s>(line: &'s str, key: &str) -> Option<&'s str> {
+    let rest = line.trim_start().strip_prefix(key)?;
+    let rest = match rest.find(" #") {
+        Some(at) => rest.get(..at)?,
+        None => rest,
+    };
+    let value = rest.trim().trim_matches(['"', '\'']).trim();
+    (!value.is_empty()).then_some(value)
+}
+
+/// The value of a template line whose bold label was hit at `start..end` (`**language`,
+/// `**license`): the line must be a list item or the label alone (`- **Language(s) (NLP):** …`,
+/// `* **License**: …`), and the value is not `[More Information Needed]`. For the language label,
+/// `(s)` and ` (NLP)` may follow the anchor.
+fn template_value(text: &str, start: usize, end: usize, language: bool) -> Option<&str> {
+    let before = text.get(..start)?;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let prefix = before.get(line_start..)?;
+    if !prefix
+        .bytes()
+        .all(|c| matches!(c, b' ' | b'\t' | b'-' | b'*' | b'+'))
+    {
+        return None;
+    }
+    let rest = window(text, end, WINDOW);
+    let mut line = rest.split('\n').next().unwrap_or("");
+    if language {
+        line = line
+            .strip_prefix("(s)")
+            .or_else(|| line.strip_prefix(['s', 'S']))
+            .unwrap_or(line);
+    }
+    // `:**`, `**:`, ` (NLP):**`
+    let colon = line.find(':').filter(|c| *c <= 12)?;
+    let label = line.get(..colon)?.trim_matches(['*', ' ']);
+    if !(label.is_empty() || (language && label.eq_ignore_ascii_case("(nlp)"))) {
+        return None;
+    }
+    let value = line
+        .get(colon + 1..)?
+        .trim_matches(|c: char| c.is_whitespace() || c == '*');
+    if value.is_empty()
+        || value
+            .to_ascii_lowercase()
+            .contains("more information needed")
+    {
+        return None;
+    }
+    Some(value)
+}
+
+/// Splits `English and German` into its parts.
+fn split_and(s: &str) -> impl Iterator<Item = &str> {
+    s.split(" and ")
+}
+
+/// The ISO 639-1 code of a language name (English or native) or code, as written in a template line.
+fn language_code(item: &str) -> Option<&'static str> {
+    use crate::vocab::iso639::{ISO_639_1, LANGUAGE_NAMES};
+    if item.is_empty() || item.len() > 40 {
+        return None;
+    }
+    let lower = item.to_lowercase();
+    if lower.len() == 2 {
+        return ISO_639_1
+            .binary_search(&lower.as_str())
+            .ok()
+            .and_then(|at| ISO_639_1.get(at))
+            .copied();
+    }
+    LANGUAGE_NAMES
+        .binary_search_by(|(name, _)| (*name).cmp(lower.as_str()))
+        .ok()
+        .and_then(|at| LANGUAGE_NAMES.get(at))
+        .map(|(_, code)| *code)
 }
 
 fn strip_prefix_ci<'s>(s: &'s str, prefix: &str) -> Option<&'s str> {
@@ -736,6 +1067,7 @@ fn eprint(text: &str, start: usize, end: usize) -> Option<TextArticle> {
 }
 
 #[cfg(test)]
+#[allow(clippy::type_complexity)] // table-driven tests
 mod tests {
     use super::*;
 
@@ -843,5 +1175,160 @@ mod tests {
         for (input, expected) in cases {
             assert_eq!(parse_doi(input), *expected, "input: {input:?}");
         }
+    }
+
+    fn parents(text: &str) -> Vec<(String, Relation, bool)> {
+        CardScan::scan(text)
+            .parents
+            .into_iter()
+            .map(|p| (p.id, p.relation, p.merge_base))
+            .collect()
+    }
+
+    #[test]
+    fn merge_configs() {
+        let m = |id: &str, base| (id.to_string(), Relation::Merge, base);
+        let cases: &[(&str, Vec<(String, Relation, bool)>)] = &[
+            (
+                "```yaml\nslices:\n  - sources:\n      - model: a/b\n        layer_range: [0, 32]\n      - model: c/d\nmerge_method: slerp\nbase_model: a/b\n```\n",
+                vec![m("a/b", false), m("c/d", false), m("a/b", true)],
+            ),
+            (
+                "```\nmodels:\n  - model: 'a/b' # base\nmerge_method: ties\nbase_model: \"e/f\"\n```",
+                vec![m("a/b", false), m("e/f", true)],
+            ),
+            (
+                "```yml\nmodels:\n  - model: a/b\n```",
+                vec![m("a/b", false)],
+            ),
+            // Not merge configurations.
+            ("```\nmodels:\n  - model: a/b\n```", vec![]),
+            ("```yaml\nbase_model: a/b\nadapter: lora\n```", vec![]),
+            ("```yaml\nmodel: a/b\n```", vec![]),
+            (
+                "```python\nmerge_method: slerp\nbase_model: a/b\n```",
+                vec![],
+            ),
+            ("text merge_method: slerp\nbase_model: a/b\n", vec![]),
+            // The closing fence of one block does not open another.
+            (
+                "```yaml\nx: 1\n```\nmerge_method: slerp\nbase_model: a/b\n```\n",
+                vec![],
+            ),
+            // Unclosed: read to the end.
+            (
+                "```yaml\nmerge_method: slerp\nbase_model: a/b",
+                vec![m("a/b", true)],
+            ),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(&parents(text), expected, "text: {text:?}");
+        }
+    }
+
+    #[test]
+    fn arxiv_dois() {
+        let ids = |text: &str| -> Vec<(String, Option<u32>, ArticleKind)> {
+            CardScan::scan(text)
+                .articles
+                .into_iter()
+                .map(|a| (a.id, a.version, a.kind))
+                .collect()
+        };
+        let arxiv = |id: &str, v| vec![(id.to_string(), v, ArticleKind::Arxiv)];
+        let cases: &[(&str, Vec<(String, Option<u32>, ArticleKind)>)] = &[
+            ("doi:10.48550/arXiv.2010.11929", arxiv("2010.11929", None)),
+            (
+                "DOI: 10.48550/ARXIV.2010.11929v2.",
+                arxiv("2010.11929", Some(2)),
+            ),
+            (
+                "https://doi.org/10.48550/arxiv.2010.11929",
+                arxiv("2010.11929", None),
+            ),
+            (
+                "dx.doi.org/10.48550/arXiv.2010.11929)",
+                arxiv("2010.11929", None),
+            ),
+            (
+                "doi = {10.48550/ARXIV.2010.11929},",
+                arxiv("2010.11929", None),
+            ),
+            (
+                "10.48550/arXiv.hep-th/9901001",
+                arxiv("hep-th/9901001", None),
+            ),
+            ("110.48550/arXiv.2010.11929", vec![]),
+            ("10.48550/arXiv.2023.1234", vec![]),
+            ("doi.org/10.48550/arXiv.2023.1234", vec![]),
+            ("10.48550/zenodo.1", vec![]),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(&ids(text), expected, "text: {text:?}");
+        }
+    }
+
+    #[test]
+    fn template_lines() {
+        let scan = |text: &str| {
+            let s = CardScan::scan(text);
+            let langs: Vec<String> = s.languages.into_iter().map(|(c, _)| c).collect();
+            let licenses: Vec<String> = s.licenses.into_iter().map(|(l, _)| l).collect();
+            (langs, licenses)
+        };
+        let cases: &[(&str, &[&str], &[&str])] = &[
+            (
+                "- **Language(s) (NLP):** English, Deutsch; 中文 and Français\n- **License:** MIT\n",
+                &["en", "de", "zh", "fr"],
+                &["mit"],
+            ),
+            ("* **Language(s)**: en / ko\n", &["en", "ko"], &[]),
+            (
+                "- **License:** [apache-2.0](https://x/LICENSE)",
+                &[],
+                &["apache-2.0"],
+            ),
+            ("- **License:** other", &[], &[]),
+            ("- **License:** Apache License 2.0", &[], &[]),
+            (
+                "- **Language(s) (NLP):** [More Information Needed]",
+                &[],
+                &[],
+            ),
+            ("- **Language(s) (NLP):** Python, Klingon", &[], &[]),
+            ("It supports many language(s): English.", &[], &[]),
+            ("See the **License:** mit", &[], &[]),
+        ];
+        for (text, langs, licenses) in cases {
+            let (l, c) = scan(text);
+            let l: Vec<&str> = l.iter().map(String::as_str).collect();
+            let c: Vec<&str> = c.iter().map(String::as_str).collect();
+            assert_eq!(
+                (l.as_slice(), c.as_slice()),
+                (*langs, *licenses),
+                "text: {text:?}"
+            );
+        }
+    }
+
+    /// The DFA's row is the number of byte classes rounded up to a power of two: past 64 classes
+    /// every row doubles and the scan slows down (the bench measured it). A class starts at each
+    /// byte an anchor uses (either case) and right after it.
+    #[test]
+    fn anchors_keep_the_alphabet_within_64_byte_classes() {
+        let mut starts = [false; 256];
+        for (pattern, _) in ANCHORS {
+            for b in pattern.bytes() {
+                for c in [b.to_ascii_lowercase(), b.to_ascii_uppercase()] {
+                    starts[usize::from(c)] = true;
+                    if let Some(next) = starts.get_mut(usize::from(c) + 1) {
+                        *next = true;
+                    }
+                }
+            }
+        }
+        starts[0] = true;
+        let classes = starts.iter().filter(|s| **s).count();
+        assert!(classes <= 64, "{classes} byte classes");
     }
 }

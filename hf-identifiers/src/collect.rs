@@ -43,6 +43,23 @@ impl<T: Mergeable> Collector<T> {
         }
     }
 
+    /// Adds the reference, if there is one.
+    pub(crate) fn extend(&mut self, item: Option<T>) {
+        if let Some(item) = item {
+            self.add(item);
+        }
+    }
+
+    /// Whether a reference with this key was added.
+    pub(crate) fn contains(&self, key: &str) -> bool {
+        self.index.contains_key(key)
+    }
+
+    /// Whether nothing was added.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
     /// The references, ordered by id (case-insensitively, then byte-wise for a total order).
     pub(crate) fn finish(self) -> Vec<T> {
         let mut items = self.items;

@@ -1,5 +1,6 @@
-//! Languages: the card's `language` (authoritative), and tags that are ISO 639-1 codes or that the
-//! card declares.
+//! Languages: the card's `language` (authoritative), tags that are ISO 639-1 codes or that the
+//! card declares, and the model-card template's `- **Language(s) (NLP):** …` line (language names
+//! in English or in the language itself) when the metadata declares none.
 
 use serde::{Deserialize, Serialize};
 
@@ -190,6 +191,20 @@ impl EntityIdentifier for LanguageIdentifier {
                     provenance: vec![p],
                     subtag: lang.subtag,
                     iso: lang.iso,
+                });
+            }
+        }
+        // The template's language line: only when the metadata declares no language (else only
+        // as one more place of the same language).
+        let metadata = !out.is_empty();
+        for (code, raw) in &ev.scan().languages {
+            if !metadata || out.contains(code) {
+                out.add(LanguageRef {
+                    id: code.clone(),
+                    raw: raw.clone(),
+                    provenance: vec![Provenance::CardText],
+                    subtag: None,
+                    iso: true,
                 });
             }
         }

@@ -47,13 +47,19 @@
 //!
 //! | kind | tags | card data | card text | API |
 //! |---|---|---|---|---|
-//! | [datasets] | `dataset:` | `datasets` | `huggingface.co/datasets/…`, `hf.co/datasets/…` links | |
-//! | [articles] | `arxiv:`, `doi:` | | `arxiv.org/abs\|pdf/…`, `arXiv:ID`, `huggingface.co/papers/…`, `doi.org/…`, BibTeX `eprint` near `arXiv` | |
-//! | [base_models] | `base_model:[relation:]id` | `base_model`, `base_model_relation` | Trainer, quantization (GGUF, MLX, TheBloke, bartowski), adapter and mergekit sentences (low confidence) | `baseModels` |
+//! | [datasets] | `dataset:` (trained on) | `datasets` (trained on), `model-index[].results[].dataset` `type` — or `name` when the type is not a Hub id (evaluated on) | `huggingface.co/datasets/…`, `hf.co/datasets/…` links (trained on) | |
+//! | [articles] | `arxiv:`, `doi:` | | `arxiv.org/abs\|pdf/…`, `arXiv:ID`, `huggingface.co/papers/…`, `doi.org/…`, arXiv DOIs in every written form (`doi:`, `DOI:`, `dx.doi.org/…`, bare `10.48550/arXiv.…`, BibTeX `doi = {…}`), BibTeX `eprint` near `arXiv` | |
+//! | [base_models] | `base_model:[relation:]id` | `base_model`, `base_model_relation` | Trainer, quantization (GGUF, MLX, TheBloke, bartowski), adapter and mergekit sentences, the template's "Finetuned from model", mergekit YAML configurations (`model:` and `base_model:`, relation `merge`, the `base_model:` marked as the merge base) — all low confidence | `baseModels` |
 //! | [keywords] | every tag no other kind claimed | `tags`, `library_name` | | `library_name` |
-//! | [licenses] | `license:` | `license`, `license_name`, `license_link` | | |
-//! | [languages] | ISO 639-1 codes, or declared in the card | `language` (authoritative) | | |
+//! | [licenses] | `license:` | `license`; for `other`, `license_name` (the id) and `license_link` | the template's `- **License:** …` line, when the metadata declares none | |
+//! | [languages] | ISO 639-1 codes, or declared in the card | `language` (authoritative) | the template's `- **Language(s) (NLP):** …` line (names in English or in the language, or codes), when the metadata declares none | |
 //! | [tasks] | the 57 task ids, or a declared pipeline tag | `pipeline_tag`, `task_categories` | | `pipeline_tag` |
+//!
+//! Every dataset reference says how the model relates to it ([`DatasetRelation`]): `trained_on`,
+//! `evaluated_on`, or both for one dataset found in both roles. A custom license (`license: other`
+//! with `license_name: llama3`) is identified by its name (`llama3`, marked
+//! [`custom`](LicenseRef::custom)) and carries its link; `other` is left only when no name is
+//! given.
 //!
 //! The card's `tags` are read like the Hub's tags, with provenance `card_data`. A front matter that
 //! does not parse is read line by line ([`lenient`]) and its findings carry
@@ -63,23 +69,38 @@
 //!
 //! The card text is scanned once, by one Aho–Corasick DFA (`aho-corasick`, the engine `regex`
 //! itself uses), for all kinds ([`Evidence::new`]); small hand-written parsers read a bounded window
-//! after each hit, so no regex runs over the card. Time is linear in the card's size: the
+//! after each hit (fences are paired as they are hit, and only a code block holding a mergekit key
+//! is read again, line by line), so no regex runs over the card. Time is linear in the card's size: the
 //! `identifiers` criterion bench in `benches/` measures about 270–300 MiB/s per core on the sample
 //! cards and about 360 MiB/s on a 10 MB card.
 //!
 //! # Quality
 //!
-//! A labelled set of 97 models (`tests/eval/cases.json`: the 47 recorded model-info bodies, the 19
-//! sample cards, 3 combinations and 28 hand-written hard cases) is asserted exactly by the tests;
-//! `cargo run -p hf-identifiers --example eval_report` prints precision and recall per kind.
+//! A labelled set of 114 models (`tests/eval/cases.json`: the 47 recorded model-info bodies, the 19
+//! sample cards, 3 combinations and 45 hand-written hard cases, near misses among them) is asserted
+//! exactly by the tests, ids and the fields a case details (relations, merge base, license link,
+//! provenance); `cargo run -p hf-identifiers --example eval_report` prints precision and recall per
+//! kind and per provenance.
 //!
 //! # Limits
 //!
 //! - Card text only yields what it names by Hub id or Hub link: "trained based on DeepSeek-V3-Base"
 //!   or "fine-tune LLaMA-2-7B" name no repo and are missed.
-//! - `model-index` evaluation datasets (`results[].dataset.type`) are not read.
-//! - A mergekit YAML block in the body (`base_model:` under `slices:`) is not read; the generated
-//!   "Models Merged" section and "merge method using X as a base" are.
+//! - A mergekit configuration is read when it is a fenced code block with a top-level
+//!   `merge_method:`, or a block fenced as `yaml` listing `model:` entries under `slices:` or
+//!   `models:`; other YAML (axolotl, serving configs) is not read. mergekit-moe's `experts:` and
+//!   LoRA-joined ids (`a/b+c/d`) are not read.
+//! - `model-index` datasets are taken by `type` when it is a Hub id, else by `name` when that is
+//!   one; placeholders (`unknown`, `custom`) and the `datasets` file loaders (`imagefolder`,
+//!   `json`, …) name none. A prose name ("MT-Bench") is not mapped to a repo.
+//! - The template's license line is taken only when its value is one of the Hub's license ids
+//!   (spaces and capitals allowed: `Apache 2.0`, `CC BY-NC 4.0`), and the template lines only when
+//!   the metadata declares no license / no language; where both exist the metadata is
+//!   authoritative.
+//! - DOIs other than arXiv's are taken from `doi.org` links and `doi:` tags only; a bare DOI or a
+//!   BibTeX `doi` field is read only for arXiv DOIs (others there often name models or data sets).
+//! - A custom license name that keeps no ASCII letter or digit (`通义千问`) leaves the id `other`,
+//!   with the name kept.
 //! - Language tags are taken when they are ISO 639-1 codes or declared; three-letter codes only
 //!   when declared. Full ISO 639-3 resolution is the client crate's job.
 //! - A card base model that differs from the Hub's single `base_model:` tag is taken for the tag's
@@ -106,7 +127,7 @@ use serde::{Deserialize, Serialize};
 
 pub use articles::{ArticleIdentifier, ArticleKind, ArticleRef};
 pub use base_models::{BaseModelIdentifier, BaseModelRef, Confidence, Relation};
-pub use datasets::{DatasetIdentifier, DatasetRef};
+pub use datasets::{DatasetIdentifier, DatasetRef, DatasetRelation};
 pub use keywords::{KeywordCategory, KeywordIdentifier, KeywordRef};
 pub use languages::{LanguageIdentifier, LanguageRef};
 pub use licenses::{LicenseIdentifier, LicenseRef};

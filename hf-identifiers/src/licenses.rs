@@ -1,4 +1,6 @@
-//! Licenses: `license:` tags and the card's `license` (with `license_name` / `license_link` for `other`).
+//! Licenses: `license:` tags, the card's `license` — a custom license (`license: other` with a
+//! `license_name`) identified by its name, with its `license_link` — and the model-card template's
+//! `- **License:** …` line when the metadata declares none.
 
 use serde::{Deserialize, Serialize};
 
@@ -10,7 +12,9 @@ use crate::{EntityIdentifier, EntityKind, Evidence, Provenance};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LicenseRef {
-    /// The license id, lowercased (`apache-2.0`, `llama3.1`, `other`).
+    /// The license id, lowercased (`apache-2.0`, `llama3.1`); for a custom license (`license:
+    /// other` with a `license_name`) the name, lowercased with hyphens for spaces (`llama3`,
+    /// `gemma-terms-of-use`); `other` only when no name is given.
     pub id: String,
     /// The text it came from (`license:apache-2.0`, `Apache-2.0`).
     pub raw: String,
@@ -18,12 +22,20 @@ pub struct LicenseRef {
     pub provenance: Vec<Provenance>,
     /// Whether the id is one of the 83 license ids the Hub accepts.
     pub hub_known: bool,
-    /// The card's `license_name`, kept when the license is `other` (a custom license).
+    /// The card's `license_name` as written, kept when the license is `other` (a custom license).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub license_name: Option<String>,
     /// The card's `license_link`, kept when the license is `other`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub license_link: Option<String>,
+    /// Whether the id is a custom license's name (`license: other` with a `license_name`), not a
+    /// license id the card declared. Serialised only when `true`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub custom: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl Mergeable for LicenseRef {
@@ -37,7 +49,28 @@ impl Mergeable for LicenseRef {
         merge_provenance(&mut self.provenance, &other.provenance);
         self.license_name = self.license_name.take().or(other.license_name);
         self.license_link = self.license_link.take().or(other.license_link);
+        self.custom |= other.custom;
     }
+}
+
+/// The id of a custom license named `name`: ASCII letters and digits lowercased, `._+` kept, any
+/// run of other characters (spaces, `/`, `-`, parentheses) one hyphen (`Gemma Terms of Use` →
+/// `gemma-terms-of-use`); `None` when nothing is left.
+pub fn custom_license_id(name: &str) -> Option<String> {
+    let name = name.trim().trim_matches(['"', '\'']);
+    if name.len() > 128 {
+        return None;
+    }
+    let mut id = String::with_capacity(name.len());
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '+') {
+            id.push(c.to_ascii_lowercase());
+        } else if !id.is_empty() && !id.ends_with('-') {
+            id.push('-');
+        }
+    }
+    let id = id.trim_end_matches('-');
+    (!id.is_empty()).then(|| id.to_string())
 }
 
 /// Whether `id` (lowercase) is a license id the Hub accepts.
@@ -64,26 +97,40 @@ impl EntityIdentifier for LicenseIdentifier {
     fn identify(&self, ev: &Evidence<'_>) -> Vec<LicenseRef> {
         let name = ev.card_string("license_name");
         let link = ev.card_string("license_link");
+        let custom_id = name.as_deref().and_then(custom_license_id);
         let mut out = Collector::new();
-        let mut add = |raw_id: &str, raw: &str, p: Provenance| {
-            let Some(id) = normalize(raw_id) else { return };
+        let found = |raw_id: &str, raw: &str, p: Provenance| {
+            let mut id = normalize(raw_id)?;
             let other = id == "other";
-            out.add(LicenseRef {
+            let custom = other && custom_id.is_some();
+            if custom && let Some(named) = &custom_id {
+                id.clone_from(named);
+            }
+            Some(LicenseRef {
                 hub_known: is_hub_license(&id),
                 license_name: if other { name.clone() } else { None },
                 license_link: if other { link.clone() } else { None },
+                custom,
                 id,
                 raw: raw.to_string(),
                 provenance: vec![p],
-            });
+            })
         };
         for (tag, p) in ev.all_tags() {
             if let Some(value) = tag.strip_prefix("license:") {
-                add(value, tag, p);
+                out.extend(found(value, tag, p));
             }
         }
         for raw in ev.card_strings("license") {
-            add(&raw, &raw, ev.card_provenance());
+            out.extend(found(&raw, &raw, ev.card_provenance()));
+        }
+        // The template's license line: only when the metadata declares no license (else only
+        // as one more place of the same license).
+        let declared = !out.is_empty();
+        for (id, raw) in &ev.scan().licenses {
+            if !declared || out.contains(id) {
+                out.extend(found(id, raw, Provenance::CardText));
+            }
         }
         out.finish()
     }
@@ -123,7 +170,27 @@ mod tests {
             (
                 &["license:other"],
                 json!({"license": "other", "license_name": "acme-1", "license_link": "LICENSE"}),
-                &[("other", true, Some("acme-1"))],
+                &[("acme-1", false, Some("acme-1"))],
+            ),
+            (
+                &["license:other"],
+                json!({"license": "other", "license_name": "llama3"}),
+                &[("llama3", true, Some("llama3"))],
+            ),
+            (
+                &[],
+                json!({"license": "other", "license_name": "通义千问"}),
+                &[("other", true, Some("通义千问"))],
+            ),
+            (
+                &["license:other"],
+                json!({"license": "other", "license_link": "LICENSE"}),
+                &[("other", true, None)],
+            ),
+            (
+                &[],
+                json!({"license": "mit", "license_name": "llama3"}),
+                &[("mit", true, None)],
             ),
             (&[], json!({"license": "my custom license"}), &[]),
             (&[], json!({"licence": "license"}), &[]),
@@ -156,5 +223,54 @@ mod tests {
                 .collect();
             assert_eq!(got, expected, "card: {card}");
         }
+    }
+
+    #[test]
+    fn custom_ids() {
+        let cases: &[(&str, Option<&str>)] = &[
+            ("llama3", Some("llama3")),
+            ("Gemma Terms of Use", Some("gemma-terms-of-use")),
+            (" deepseek-license ", Some("deepseek-license")),
+            ("Qwen  RESEARCH -- License", Some("qwen-research-license")),
+            ("tongyi-qianwen (v1.0)", Some("tongyi-qianwen-v1.0")),
+            ("a/two-terms", Some("a-two-terms")),
+            ("通义千问", None),
+            ("", None),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(custom_license_id(input).as_deref(), *expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn template_line_only_without_metadata() {
+        let text = "- **License:** Apache 2.0\n";
+        let identify = |card: serde_json::Value| {
+            let view = ModelView {
+                card_data: Some(&card),
+                card_text: Some(text),
+                ..ModelView::new("x/y")
+            };
+            LicenseIdentifier
+                .identify(&Evidence::new(&view))
+                .into_iter()
+                .map(|l| (l.id, l.provenance))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            identify(json!({})),
+            [("apache-2.0".to_string(), vec![Provenance::CardText])]
+        );
+        assert_eq!(
+            identify(json!({"license": "mit"})),
+            [("mit".to_string(), vec![Provenance::CardData])]
+        );
+        assert_eq!(
+            identify(json!({"license": "apache-2.0"})),
+            [(
+                "apache-2.0".to_string(),
+                vec![Provenance::CardData, Provenance::CardText]
+            )]
+        );
     }
 }

@@ -29,7 +29,12 @@ fn evaluation_set_is_matched_exactly() {
         report.misses, known_misses,
         "differences from the labelled set"
     );
-    assert_eq!(report.cases, 97);
+    assert_eq!(
+        report.detail_misses,
+        Vec::<String>::new(),
+        "differences from the labelled details"
+    );
+    assert_eq!(report.cases, 114);
     let counts = |k| report.counts.get(&k).copied().unwrap();
     assert_eq!(counts(EntityKind::BaseModels).fn_, 1);
     for kind in EntityKind::ALL {

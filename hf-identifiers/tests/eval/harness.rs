@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use hf_identifiers::{EntityKind, Identified, ModelView, identify_all};
+use hf_identifiers::{EntityKind, Identified, ModelView, Provenance, identify_all};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -36,6 +36,11 @@ pub struct Case {
     /// Why the expectations are what they are.
     #[serde(default)]
     pub notes: Option<String>,
+    /// Fields expected on some references, as serialised: `{kind: {id: {field: value}}}`
+    /// (`{"datasets": {"squad": {"relations": ["evaluated_on"]}}}`). An absent field reads as
+    /// `null`, and `false` matches an absent boolean.
+    #[serde(default)]
+    pub details: BTreeMap<EntityKind, BTreeMap<String, serde_json::Map<String, Value>>>,
 }
 
 /// Inline input of a hand-written case.
@@ -222,17 +227,89 @@ pub struct Miss {
 pub struct Report {
     pub cases: usize,
     pub counts: BTreeMap<EntityKind, Counts>,
+    /// Counts per provenance: a found reference counts under each place it was found; a false
+    /// negative counts under no provenance (see [`Report::provenance_recall`]).
+    pub by_provenance: BTreeMap<Provenance, Counts>,
+    /// How many references were expected in all.
+    pub expected: usize,
     pub misses: Vec<Miss>,
+    /// Differences from the cases' `details`: `case kind id field: expected …, found …`.
+    pub detail_misses: Vec<String>,
+}
+
+impl Report {
+    /// The share of all expected references that were found (also) in one place.
+    pub fn provenance_recall(&self, p: Provenance) -> f64 {
+        let tp = self.by_provenance.get(&p).map_or(0, |c| c.tp);
+        if self.expected == 0 {
+            1.0
+        } else {
+            tp as f64 / self.expected as f64
+        }
+    }
+}
+
+/// The provenances of each reference found, per kind and id.
+fn provenances(found: &Value, kind: EntityKind) -> BTreeMap<String, Vec<Provenance>> {
+    let mut out = BTreeMap::new();
+    for r in found[kind.as_str()].as_array().into_iter().flatten() {
+        let id = r["id"].as_str().unwrap_or_default().to_string();
+        let ps: Vec<Provenance> =
+            serde_json::from_value(r["provenance"].clone()).unwrap_or_default();
+        out.insert(id, ps);
+    }
+    out
+}
+
+fn check_details(case: &Case, found: &Value, report: &mut Report) {
+    for (kind, ids) in &case.details {
+        let refs = found[kind.as_str()].as_array().cloned().unwrap_or_default();
+        for (id, fields) in ids {
+            let Some(r) = refs.iter().find(|r| r["id"] == id.as_str()) else {
+                report.detail_misses.push(format!(
+                    "{} {} {id}: not found",
+                    case.name,
+                    kind.as_str()
+                ));
+                continue;
+            };
+            for (field, want) in fields {
+                let got = r.get(field).cloned().unwrap_or(Value::Null);
+                let same = got == *want || (*want == Value::Bool(false) && got.is_null());
+                if !same {
+                    report.detail_misses.push(format!(
+                        "{} {} {id} {field}: expected {want}, found {got}",
+                        case.name,
+                        kind.as_str()
+                    ));
+                }
+            }
+        }
+    }
 }
 
 pub fn evaluate_case(case: &Case, found: &Identified, report: &mut Report) {
+    let json = serde_json::to_value(found).expect("references serialise");
+    check_details(case, &json, report);
     for kind in EntityKind::ALL {
+        let places = provenances(&json, kind);
         let got: BTreeSet<&str> = found.ids(kind).into_iter().collect();
         let want: BTreeSet<&str> = case
             .expected
             .get(&kind)
             .map(|v| v.iter().map(String::as_str).collect())
             .unwrap_or_default();
+        report.expected += want.len();
+        for (id, ps) in &places {
+            for p in ps {
+                let c = report.by_provenance.entry(*p).or_default();
+                if want.contains(id.as_str()) {
+                    c.tp += 1;
+                } else {
+                    c.fp += 1;
+                }
+            }
+        }
         let c = report.counts.entry(kind).or_default();
         for id in &got {
             if want.contains(id) {

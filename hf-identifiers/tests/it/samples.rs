@@ -135,7 +135,9 @@ fn invalid_front_matter_is_read_leniently() {
         ..ModelView::new("a/b")
     };
     let f = identify_all(&view);
-    assert_eq!(f.licenses[0].id, "other");
+    // A custom license is identified by its name.
+    assert_eq!(f.licenses[0].id, "acme");
+    assert!(f.licenses[0].custom);
     assert_eq!(f.licenses[0].license_name.as_deref(), Some("acme"));
     assert_eq!(f.licenses[0].provenance, [Provenance::CardDataLenient]);
     assert_eq!(f.keywords[0].provenance, [Provenance::CardDataLenient]);
