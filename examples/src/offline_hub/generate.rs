@@ -769,19 +769,23 @@ pub fn generate(dir: &Path) -> std::io::Result<Vec<(PathBuf, String)>> {
     );
 
     // Dataset bodies: the recorded Croissant files' first (their order fixes their dates), then
-    // the datasets without Croissant, then the stand-ins.
-    let mut datasets: Vec<(String, Option<Value>)> = recorded
+    // the datasets without Croissant, then the stand-ins (dated by their id, so that a new
+    // stand-in leaves the others' bytes alone).
+    let mut datasets: Vec<(String, Option<Value>, usize)> = recorded
         .croissant()?
         .into_iter()
         .map(|(id, c)| (id, Some(c)))
+        .chain(
+            DATASETS_WITHOUT_CROISSANT
+                .iter()
+                .map(|id| ((*id).to_owned(), None)),
+        )
+        .enumerate()
+        .map(|(position, (id, c))| (id, c, position))
         .collect();
-    datasets.extend(
-        DATASETS_WITHOUT_CROISSANT
-            .iter()
-            .map(|id| ((*id).to_owned(), None)),
-    );
+    let stand_ins_from = datasets.len();
     for id in &cited.datasets {
-        let served = datasets.iter().any(|(known, _)| known == id)
+        let served = datasets.iter().any(|(known, ..)| known == id)
             || routes.dataset_redirects.contains_key(id)
             || id == MISSING_DATASET_ID;
         if served {
@@ -793,12 +797,13 @@ pub fn generate(dir: &Path) -> std::io::Result<Vec<(PathBuf, String)>> {
             PathBuf::from(format!("croissant/{}.json", id.replace('/', "__"))),
             text,
         ));
-        datasets.push((id.clone(), Some(doc)));
+        let position = stand_ins_from + (fnv(id, 10) % 400) as usize;
+        datasets.push((id.clone(), Some(doc), position));
     }
-    for (position, (id, croissant)) in datasets.iter().enumerate() {
+    for (id, croissant, position) in &datasets {
         out.push((
             PathBuf::from(format!("datasets/{}.json", id.replace('/', "__"))),
-            dataset_body(id, croissant.as_ref(), position),
+            dataset_body(id, croissant.as_ref(), *position),
         ));
     }
 
