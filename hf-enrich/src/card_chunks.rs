@@ -174,6 +174,9 @@ pub(crate) struct CardTree<'a> {
     pub(crate) parent: Vec<Option<usize>>,
     /// Per block, its index among the headings if it is one.
     pub(crate) heading_no: Vec<Option<usize>>,
+    /// Per block, the words of its text (a chunk's `length` is the sum over its blocks: texts
+    /// are joined with one space).
+    words: Vec<usize>,
 }
 
 impl<'a> CardTree<'a> {
@@ -204,11 +207,13 @@ impl<'a> CardTree<'a> {
                 heading_no.push(None);
             }
         }
+        let words = blocks.iter().map(|b| words(&b.text)).collect();
         Self {
             body,
             blocks,
             parent,
             heading_no,
+            words,
         }
     }
 
@@ -273,7 +278,7 @@ impl<'a> CardTree<'a> {
             out.push(CardChunk {
                 id: id.clone(),
                 chunk_type: CardChunkType::Section,
-                length: words(&text),
+                length: self.words[h..end].iter().sum(),
                 parent: enclosing.map(|p| self.section_id(p)),
                 htext: Some(heading.text.clone()),
                 phtext: enclosing.map(|p| self.blocks[p].text.clone()),
@@ -281,7 +286,7 @@ impl<'a> CardTree<'a> {
             });
         }
         let mut counts = BTreeMap::new();
-        let mut child = |chunk_type: CardChunkType, text: String| {
+        let mut child = |chunk_type: CardChunkType, text: String, length: usize| {
             let n = counts.entry(chunk_type).or_insert(0usize);
             let kind = match chunk_type {
                 CardChunkType::Code => "code",
@@ -291,7 +296,7 @@ impl<'a> CardTree<'a> {
             let chunk = CardChunk {
                 id: format!("{id}-{kind}-{n}"),
                 chunk_type,
-                length: words(&text),
+                length,
                 parent: Some(id.clone()),
                 htext: None,
                 phtext: Some(heading.text.clone()),
@@ -301,6 +306,7 @@ impl<'a> CardTree<'a> {
             chunk
         };
         let mut buffered: Vec<&str> = Vec::new();
+        let mut buffered_words = 0;
         for c in h + 1..end {
             if self.parent[c] != Some(h) {
                 continue;
@@ -309,35 +315,48 @@ impl<'a> CardTree<'a> {
             if block.text.is_empty() && !matches!(block.kind, BlockKind::Heading(_)) {
                 continue;
             }
+            let words = self.words[c];
             match block.kind {
                 BlockKind::Heading(_) => self.section_chunks(c, out),
-                BlockKind::Code => out.push(child(CardChunkType::Code, block.text.clone())),
-                BlockKind::Table => out.push(child(CardChunkType::Table, block.text.clone())),
-                BlockKind::Prose if words(&block.text) <= MIN_GRANULAR_WORDS => {
+                BlockKind::Code => out.push(child(CardChunkType::Code, block.text.clone(), words)),
+                BlockKind::Table => {
+                    out.push(child(CardChunkType::Table, block.text.clone(), words));
+                }
+                BlockKind::Prose if words <= MIN_GRANULAR_WORDS => {
                     buffered.push(&block.text);
+                    buffered_words += words;
                 }
                 BlockKind::Prose => {
                     buffered.push(&block.text);
                     let text = join_texts(buffered.drain(..));
-                    out.push(child(CardChunkType::Granular, text));
+                    let length = std::mem::take(&mut buffered_words) + words;
+                    out.push(child(CardChunkType::Granular, text, length));
                 }
             }
         }
         if !buffered.is_empty() {
             let text = join_texts(buffered.drain(..));
-            out.push(child(CardChunkType::Granular, text));
+            out.push(child(CardChunkType::Granular, text, buffered_words));
         }
     }
 }
 
 /// Runs of spaces within each line made one space, lines trimmed, empty lines dropped.
 fn single_spaced(text: &str) -> String {
-    let lines: Vec<String> = text
-        .lines()
-        .map(|line| join_texts(line.split_whitespace()))
-        .filter(|line| !line.is_empty())
-        .collect();
-    lines.join("\n")
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        let mut words = line.split_whitespace();
+        let Some(first) = words.next() else { continue };
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(first);
+        for word in words {
+            out.push(' ');
+            out.push_str(word);
+        }
+    }
+    out
 }
 
 /// Whitespace-separated words.
