@@ -185,8 +185,8 @@ const MAX_FAILURES_SHOWN: usize = 20;
 
 /// Progress bars per asset, drawn on stderr; log lines are printed above them.
 ///
-/// One line per asset, within 80 columns: a spinner, the asset (names are at most 28
-/// characters), done / total, a whole rate (`112/s`) and what is left (`eta 1m05s`) once there
+/// One line per asset, within 80 columns: a spinner, the asset (as wide as the widest name),
+/// done / total, a whole rate (`112/s`) and what is left (`eta 1m05s`) once there
 /// is a total and a rate; then `✔ asset  N records, …` when it is done.
 struct Bars {
     multi: MultiProgress,
@@ -198,8 +198,11 @@ struct Bars {
     done: ProgressStyle,
 }
 
-/// The widest asset name (`hf_identified_base_models` and the like), the bars' first column.
-const ASSET_WIDTH: usize = 28;
+/// The widest asset name of the graph (`hf_identified_modelcard_chunks`): the first column of
+/// the bars and of the tables, so that every name lines up.
+fn asset_width() -> usize {
+    graph().iter().map(|a| a.name.len()).max().unwrap_or(0)
+}
 
 impl Bars {
     fn new(enabled: bool) -> Self {
@@ -220,9 +223,15 @@ impl Bars {
         Self {
             multi,
             bars: Mutex::new(Vec::new()),
-            counting: style("{spinner} {prefix:<28} {pos:>7}         {rate:>7}"),
-            measured: style("{spinner} {prefix:<28} {pos:>7}/{len:<7} {rate:>7} {left}"),
-            done: style("✔ {prefix:<28} {msg}"),
+            counting: style(&format!(
+                "{{spinner}} {{prefix:<{w}}} {{pos:>7}}         {{rate:>7}}",
+                w = asset_width()
+            )),
+            measured: style(&format!(
+                "{{spinner}} {{prefix:<{w}}} {{pos:>7}}/{{len:<7}} {{rate:>7}} {{left}}",
+                w = asset_width()
+            )),
+            done: style(&format!("✔ {{prefix:<{w}}} {{msg}}", w = asset_width())),
         }
     }
 
@@ -422,10 +431,11 @@ fn main() -> ExitCode {
             }
         }
         Command::ListAssets { json: false } => {
-            println!("{:<28} {:<34} depends on", "asset", "file");
+            let w = asset_width();
+            println!("{:<w$} {:<34} depends on", "asset", "file");
             for asset in graph() {
                 println!(
-                    "{:<28} {:<34} {}",
+                    "{:<w$} {:<34} {}",
                     asset.name,
                     asset.file.as_deref().unwrap_or("-"),
                     asset.deps.join(", ")
@@ -624,9 +634,10 @@ async fn merge_shards(
         }
     }
     println!("run folder: {}", outcome.folder.path().display());
+    let w = asset_width();
     for asset in &outcome.manifest.assets {
         println!(
-            "{:<28} {:>8} {:>9} {:>9}",
+            "{:<w$} {:>8} {:>9} {:>9}",
             asset.name, asset.count, asset.failures, asset.requests
         );
     }
@@ -736,9 +747,10 @@ async fn run(
         format!("{}{loaded}", asset.file.as_deref().unwrap_or("-"))
     };
     let files_width = manifest.assets.iter().map(|a| file_of(a).len()).max();
-    let with_files = width.is_none_or(|w| w >= ASSET_WIDTH + 36 + files_width.unwrap_or(0));
+    let names = asset_width();
+    let with_files = width.is_none_or(|w| w >= names + 36 + files_width.unwrap_or(0));
     let row = |asset: &str, records: &str, failures: &str, requests: &str, time: &str| {
-        format!("{asset:<ASSET_WIDTH$} {records:>8} {failures:>8} {requests:>8} {time:>7}")
+        format!("{asset:<names$} {records:>8} {failures:>8} {requests:>8} {time:>7}")
     };
     let header = row("asset", "records", "failures", "requests", "time");
     println!(
