@@ -266,6 +266,19 @@ impl<'a> CardTree<'a> {
         out
     }
 
+    /// The chunks of the section of heading block `h` and of its subsections, as [`Self::chunks`]
+    /// gives them (same ids, same order), without chunking the rest of the card.
+    pub(crate) fn section(&self, h: usize) -> Vec<CardChunk> {
+        let mut out = Vec::new();
+        if matches!(
+            self.blocks.get(h).map(|b| b.kind),
+            Some(BlockKind::Heading(_))
+        ) {
+            self.section_chunks(h, &mut out);
+        }
+        out
+    }
+
     /// The chunks of heading block `h` and its subsections. Recursion is at most six deep:
     /// each subsection's heading has a higher level.
     fn section_chunks(&self, h: usize, out: &mut Vec<CardChunk>) {

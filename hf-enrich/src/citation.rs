@@ -90,16 +90,11 @@ pub fn citation_chunk(body: &str) -> Option<CitationChunk> {
     let end = tree.subtree_end(h);
     let section_id = tree.section_id(h);
 
-    // The section's first code chunk, its subsections' included (chunks come in document
-    // order, a section's own chunks before its subsections').
-    let sections: Vec<String> = (h..end)
-        .filter(|&i| matches!(tree.blocks[i].kind, BlockKind::Heading(_)))
-        .map(|i| tree.section_id(i))
-        .collect();
-    let code = tree.chunks().into_iter().find(|c| {
-        c.chunk_type == CardChunkType::Code
-            && c.parent.as_ref().is_some_and(|p| sections.contains(p))
-    });
+    // The section's first code chunk, its subsections' included (in document order).
+    let code = tree
+        .section(h)
+        .into_iter()
+        .find(|c| c.chunk_type == CardChunkType::Code);
     if let Some(code) = code {
         return Some(CitationChunk {
             id: code.id,
