@@ -117,25 +117,33 @@ impl RunStart {
         BufReader::new(file)
             .read_line(&mut first)
             .map_err(|e| Error::io(&path, e))?;
-        match serde_json::from_str(&first) {
-            Ok(Event::Started {
-                started_at,
-                selection,
-                from,
-                endpoint,
-                served_by,
-            }) => Ok(Self {
-                started_at,
-                selection,
-                from,
-                endpoint,
-                served_by,
-            }),
-            _ => Err(Error::Config {
+        serde_json::from_str(&first)
+            .ok()
+            .and_then(Self::of)
+            .ok_or_else(|| Error::Config {
                 variable: "--resume".into(),
                 value: folder.display().to_string(),
                 reason: format!("its {CHECKPOINT_FILE} does not say how the run started"),
+            })
+    }
+
+    /// What an [`Event::Started`] says; `None` for any other event.
+    pub(crate) fn of(event: Event) -> Option<Self> {
+        match event {
+            Event::Started {
+                started_at,
+                selection,
+                from,
+                endpoint,
+                served_by,
+            } => Some(Self {
+                started_at,
+                selection,
+                from,
+                endpoint,
+                served_by,
             }),
+            _ => None,
         }
     }
 }

@@ -94,20 +94,10 @@ impl Replay {
     /// Take one line of the journal into account.
     pub fn add(&mut self, at: Stored, event: Event) {
         match event {
-            Event::Started {
-                started_at,
-                selection,
-                from,
-                endpoint,
-                served_by,
-            } => {
-                self.started.get_or_insert(RunStart {
-                    started_at,
-                    selection,
-                    from,
-                    endpoint,
-                    served_by,
-                });
+            started @ Event::Started { .. } => {
+                if self.started.is_none() {
+                    self.started = RunStart::of(started);
+                }
             }
             Event::Page(page) => {
                 let latest = self.latest.get_or_insert_with(LatestReplay::default);
