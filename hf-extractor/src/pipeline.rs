@@ -26,7 +26,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::assets::{self, graph};
-use crate::checkpoint::{Checkpoint, Event, Stored};
+use crate::checkpoint::{Checkpoint, Event};
 use crate::config::ExtractorConfig;
 use crate::error::{Error, Result};
 use crate::incremental::{EarlierRun, Incremental};
@@ -1581,7 +1581,7 @@ impl State {
         checkpoint: &'s Checkpoint,
     ) -> crate::downstream_assets::DownstreamState<'s> {
         crate::downstream_assets::DownstreamState {
-            models: RunModels {
+            models: crate::downstream_assets::RunModels {
                 checkpoint,
                 entries: self
                     .with_ancestors
@@ -1592,72 +1592,6 @@ impl State {
             sharedby: &mut self.sharedby,
             readme: &mut self.readme,
         }
-    }
-}
-
-/// The run's models as the downstream's assets read them: one at a time, from the journal.
-pub(crate) struct RunModels<'s> {
-    checkpoint: &'s Checkpoint,
-    entries: &'s [Entry],
-}
-
-impl RunModels<'_> {
-    /// A per-model map: a model's value as `known` by its place in the journal (derived as it
-    /// was journaled), or else computed by `f` over the model read back — one model at a time
-    /// per core (so no card is held longer than its own turn), merged in the models' order.
-    pub(crate) fn map_known<T: Send>(
-        &self,
-        known: impl Fn(Stored) -> Option<T> + Sync,
-        f: impl Fn(&[FetchedModel]) -> BTreeMap<String, T> + Sync,
-    ) -> Result<BTreeMap<String, T>> {
-        let mut map = BTreeMap::new();
-        let of_model = |entry: &Entry| {
-            if let Some(value) = known(entry.at) {
-                return Ok(BTreeMap::from([(entry.key.id.clone(), value)]));
-            }
-            let model = self.checkpoint.model(entry.at)?;
-            Ok(f(std::slice::from_ref(&model)))
-        };
-        crate::in_order::for_each_in_order(self.entries, of_model, |one| {
-            map.extend(one);
-            Ok(())
-        })?;
-        Ok(map)
-    }
-
-    /// A per-model map computed by `f` over each model read back (one model at a time per core)
-    /// and written to `file` entry by entry in id order, for values too large to hold for a
-    /// whole run (a card's chunks are about as large as the card): (entries, what was written).
-    pub(crate) fn write_each<T: Serialize + Send>(
-        &self,
-        folder: &RunFolder,
-        file: &str,
-        f: impl Fn(&FetchedModel) -> T + Sync,
-    ) -> Result<(usize, WrittenArray)> {
-        let mut order: Vec<&Entry> = self.entries.iter().collect();
-        order.sort_by(|a, b| a.key.id.cmp(&b.key.id));
-        let mut count = 0;
-        let written = folder.write_json_object(file, |object| {
-            crate::in_order::for_each_in_order(
-                &order,
-                |entry| Ok((entry.key.id.clone(), f(&self.checkpoint.model(entry.at)?))),
-                |(id, value)| {
-                    count += 1;
-                    object.entry(&id, &value)
-                },
-            )
-        })?;
-        Ok((count, written))
-    }
-
-    /// The README languages of the cards journaled, detected while the models arrived.
-    pub(crate) fn known_languages(&self) -> crate::languages_ahead::KnownLanguages {
-        self.checkpoint.known_languages()
-    }
-
-    /// The values derived as the models were journaled, if the run derives any.
-    pub(crate) fn derived(&self) -> Option<&crate::derived_ahead::DerivedAhead> {
-        self.checkpoint.derived()
     }
 }
 
