@@ -35,6 +35,7 @@ use crate::identify::{IdentifiedRun, identify_model};
 use crate::legacy_datasets::ResolvedDatasets;
 use crate::lineage::{
     DEFAULT_BASE_MODEL_ITERATIONS, Lineage, ModelKey, canonicalise_base_models, follow,
+    resolve_legacy_parents,
 };
 use crate::models::FetchedModel;
 use crate::records::ModelRecord;
@@ -371,16 +372,25 @@ impl<S: MetadataSource> HfEnrichment<S> {
         mut refs: RunIdentified,
         keep: impl Fn(Identified) -> Identified,
     ) -> (Lineage, IdentifiedRun) {
-        let (lineage, parents_found) = self.ancestors_of(models, beside, &refs.base_models).await;
+        let (mut lineage, parents_found) =
+            self.ancestors_of(models, beside, &refs.base_models).await;
         for (id, found) in parents_found {
             refs.insert(&id, keep(found));
         }
-        // A reference to a model of the run in another shard is canonicalised too.
+        // A reference to a model of the run in another shard is canonicalised too; so is a
+        // namespace-less id no model read is known by, once the Hub said what it is called now.
         let parents: Vec<ModelKey> = lineage.models.iter().map(ModelKey::of).collect();
-        canonicalise_base_models(
-            &mut refs.base_models,
-            models.iter().chain(beside).chain(&parents),
-        );
+        let read: Vec<&ModelKey> = models.iter().chain(beside).chain(&parents).collect();
+        lineage.renamed = resolve_legacy_parents(
+            &self.source,
+            refs.base_models.values().flatten(),
+            &read,
+            &lineage.stubs,
+            self.options.threads,
+        )
+        .await;
+        let renamed = lineage.renamed_keys();
+        canonicalise_base_models(&mut refs.base_models, read.into_iter().chain(&renamed));
         (lineage, IdentifiedRun::from_refs(refs))
     }
 

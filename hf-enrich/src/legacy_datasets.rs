@@ -2,7 +2,7 @@
 //! identified map is written, so that one dataset is one record, keyed by its canonical id.
 //!
 //! Only a namespace-less id can be legacy. [`HfEnrichment::resolve_datasets`] asks the source
-//! for each distinct one, once: that is the fetch the dataset's record needs anyway (info and
+//! for each distinct one, once ([`crate::legacy_ids`], the mechanism base models share): that is the fetch the dataset's record needs anyway (info and
 //! Croissant), so the answer is kept in [`ResolvedDatasets`] and
 //! [`HfEnrichment::datasets_resolved`] uses it instead of asking again: resolving costs no
 //! request. Then:
@@ -19,73 +19,20 @@
 
 use std::collections::BTreeMap;
 
-use futures::StreamExt;
 use hf_identifiers::DatasetRef;
 use hf_identifiers::datasets::merge_dataset_refs;
 
 use crate::enrich::HfEnrichment;
 use crate::identify::IdentifiedRun;
-use crate::source::{FetchedDataset, MetadataSource, SourceError};
-
-/// Whether a dataset id may be a legacy one (the Hub redirects it to `owner/name`): it has no
-/// namespace.
-///
-/// ```
-/// use hf_enrich::legacy_datasets::may_be_legacy;
-///
-/// assert!(may_be_legacy("mnist"));
-/// assert!(!may_be_legacy("ylecun/mnist"));
-/// ```
-pub fn may_be_legacy(id: &str) -> bool {
-    !id.contains('/')
-}
+use crate::legacy_ids::LegacyIds;
+pub use crate::legacy_ids::may_be_legacy;
+use crate::source::{FetchedDataset, MetadataSource};
 
 /// The answers to the namespace-less dataset ids of a run, keyed as asked: what each is
-/// called now, and the fetch its record reuses.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ResolvedDatasets {
-    answers: BTreeMap<String, Result<FetchedDataset, SourceError>>,
-}
+/// called now, and the fetch its record reuses ([`LegacyIds`]).
+pub type ResolvedDatasets = LegacyIds<FetchedDataset>;
 
-impl ResolvedDatasets {
-    /// The answers of a source to the ids that were asked (keyed as asked).
-    pub fn from_answers(
-        answers: impl IntoIterator<Item = (String, Result<FetchedDataset, SourceError>)>,
-    ) -> Self {
-        Self {
-            answers: answers.into_iter().collect(),
-        }
-    }
-
-    /// How many ids were asked.
-    pub fn len(&self) -> usize {
-        self.answers.len()
-    }
-
-    /// Whether no id was asked.
-    pub fn is_empty(&self) -> bool {
-        self.answers.is_empty()
-    }
-
-    /// The canonical id of `id`, when `id` was asked and the source answered with another id.
-    pub fn canonical(&self, id: &str) -> Option<&str> {
-        match self.answers.get(id) {
-            Some(Ok(d)) if d.id != id => Some(&d.id),
-            _ => None,
-        }
-    }
-
-    /// The legacy ids that were answered by `canonical`, sorted.
-    pub fn aliases(&self, canonical: &str) -> Vec<String> {
-        self.answers
-            .iter()
-            .filter(
-                |(asked, answer)| matches!(answer, Ok(d) if d.id == canonical && d.id != **asked),
-            )
-            .map(|(asked, _)| asked.clone())
-            .collect()
-    }
-
+impl LegacyIds<FetchedDataset> {
     /// Rewrites one model's references to the canonical ids (`raw` keeps the text as written)
     /// and keeps one reference per dataset. Rewriting twice changes nothing.
     ///
@@ -132,7 +79,7 @@ impl ResolvedDatasets {
 
     /// [`canonicalise`](Self::canonicalise) every model of a `{model_id: [references]}` map.
     pub fn canonicalise_all(&self, refs: &mut BTreeMap<String, Vec<DatasetRef>>) {
-        if self.answers.is_empty() {
+        if self.is_empty() {
             return;
         }
         refs.values_mut().for_each(|r| self.canonicalise(r));
@@ -141,24 +88,11 @@ impl ResolvedDatasets {
     /// [`canonicalise_all`](Self::canonicalise_all) the datasets of a run, and its distinct ids
     /// computed again.
     pub fn canonicalise_run(&self, identified: &mut IdentifiedRun) {
-        if self.answers.is_empty() {
+        if self.is_empty() {
             return;
         }
         self.canonicalise_all(&mut identified.refs.datasets);
         *identified = IdentifiedRun::from_refs(std::mem::take(&mut identified.refs));
-    }
-
-    /// The answer the record of `id` (a map id, canonical or as identified) is made from, if
-    /// `id` was asked or answered for another id.
-    pub(crate) fn answer(&self, id: &str) -> Option<Result<FetchedDataset, SourceError>> {
-        self.answers
-            .get(id)
-            .or_else(|| {
-                self.answers
-                    .values()
-                    .find(|answer| matches!(answer, Ok(d) if d.id == id))
-            })
-            .cloned()
     }
 }
 
@@ -191,28 +125,14 @@ impl<S: MetadataSource> HfEnrichment<S> {
         identified: &IdentifiedRun,
         known: ResolvedDatasets,
     ) -> ResolvedDatasets {
-        let threads = self.options().threads.max(1);
-        let answers: Vec<(String, Result<FetchedDataset, SourceError>)> = futures::stream::iter(
-            identified
-                .ids
-                .datasets
-                .iter()
-                .filter(|id| may_be_legacy(id) && !known.answers.contains_key(*id)),
-        )
-        .map(|id| async move { (id.clone(), self.source().dataset(id).await) })
-        .buffer_unordered(threads)
-        .collect()
-        .await;
-        let mut resolved = known;
-        resolved.answers.extend(answers);
-        for (asked, answer) in &resolved.answers {
-            if let Ok(d) = answer
-                && d.id != *asked
-            {
-                tracing::debug!(dataset = %asked, canonical = %d.id, "legacy dataset id");
-            }
-        }
-        resolved
+        let threads = self.options().threads;
+        known
+            .ask(
+                identified.ids.datasets.iter().map(String::as_str),
+                threads,
+                |id| async move { self.source().dataset(&id).await },
+            )
+            .await
     }
 }
 
@@ -228,7 +148,7 @@ mod tests {
     use crate::enrich::EnrichmentOptions;
     use crate::mlentory::EntityType;
     use crate::models::{FetchedModel, ModelSource};
-    use crate::source::InMemorySource;
+    use crate::source::{InMemorySource, SourceError};
 
     fn model(id: &str, tags: &[&str]) -> FetchedModel {
         let info: ModelInfo = serde_json::from_value(json!({"id": id, "tags": tags})).unwrap();

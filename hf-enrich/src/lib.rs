@@ -22,6 +22,7 @@ pub mod entities;
 pub mod identify;
 pub mod language_scope;
 pub mod legacy_datasets;
+pub mod legacy_ids;
 pub mod lineage;
 pub mod lookahead;
 pub mod mlentory;

@@ -16,16 +16,23 @@
 //! - **A missing parent** (404, gated, disabled, …) becomes a [`BaseModelStub`] with
 //!   `enriched: false`, the reason and the status, and the models that reference it.
 //! - **A renamed parent** (a redirect) is known by both ids afterwards.
+//! - **Legacy ids.** Every namespace-less base-model id (`bert-base-uncased`, from the card text,
+//!   a tag or the card data) that names no model read is asked once
+//!   ([`resolve_legacy_parents`], the [`crate::legacy_ids`] mechanism datasets use too), and the
+//!   references are named by the canonical id it answers with
+//!   ([`Lineage::renamed`], [`canonicalise_base_models`]): the Trainer's "fine-tuned version of
+//!   bert-base-uncased" and the API's `google-bert/bert-base-uncased` are one parent.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use futures::StreamExt;
-use hf_identifiers::base_models::normalize_model_id;
+use hf_identifiers::base_models::{merge_base_model_refs, normalize_model_id};
 use hf_identifiers::{BaseModelRef, Confidence, EntityKind, Identified, Provenance, Relation};
 use serde::{Deserialize, Serialize};
 
 use crate::enrich::{ProgressEvent, ProgressFn};
 use crate::identify::identify_model;
+use crate::legacy_ids::{Answer, LegacyIds, may_be_legacy};
 use crate::models::{FetchedModel, ModelSource};
 use crate::source::{MetadataSource, SourceError, SourceErrorKind};
 
@@ -105,6 +112,80 @@ pub struct Lineage {
     pub edges: Vec<BaseModelEdge>,
     /// How many iterations fetched something.
     pub iterations: usize,
+    /// The namespace-less base-model ids that the Hub answers under another id, and that id
+    /// (`bert-base-uncased` → `google-bert/bert-base-uncased`), for ids no model read is known
+    /// by ([`resolve_legacy_parents`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub renamed: BTreeMap<String, String>,
+}
+
+impl Lineage {
+    /// The keys the base-model references are made canonical with besides the models read:
+    /// each [`renamed`](Self::renamed) id as an alias of its canonical id.
+    pub fn renamed_keys(&self) -> Vec<ModelKey> {
+        renamed_keys(&self.renamed)
+    }
+}
+
+/// Each `legacy → canonical` pair as a [`ModelKey`] of the canonical id with the legacy id as
+/// its alias (for [`canonicalise_base_models`]).
+pub fn renamed_keys(renamed: &BTreeMap<String, String>) -> Vec<ModelKey> {
+    renamed
+        .iter()
+        .map(|(legacy, id)| ModelKey {
+            id: id.clone(),
+            aliases: BTreeSet::from([legacy.clone()]),
+        })
+        .collect()
+}
+
+impl Answer for ModelKey {
+    fn answered_id(&self) -> &str {
+        &self.id
+    }
+}
+
+/// Asks `source` for every namespace-less base-model id in `refs` (any confidence) that none of
+/// `read` (the models read, by id or alias) nor a stub is known by, once each, `threads` in
+/// flight; returns the ids answered under another id, with that id. An id that cannot be read
+/// keeps its spelling (its reference stays as written; it is not a failure of the run: a
+/// reference the lineage does not follow is not fetched for its record).
+pub async fn resolve_legacy_parents<'r, S: MetadataSource + ?Sized>(
+    source: &S,
+    refs: impl IntoIterator<Item = &'r BaseModelRef>,
+    read: &[&ModelKey],
+    stubs: &[BaseModelStub],
+    threads: usize,
+) -> BTreeMap<String, String> {
+    let mut known: BTreeSet<String> = BTreeSet::new();
+    for m in read {
+        known.insert(key(&m.id));
+        known.extend(m.aliases.iter().map(|a| key(a)));
+    }
+    known.extend(stubs.iter().map(|s| key(&s.id)));
+    // One spelling per id (the first met): the Hub compares ids without regard to case.
+    let mut asked: BTreeMap<String, &str> = BTreeMap::new();
+    for r in refs {
+        if may_be_legacy(&r.id) && is_hub_model_id(&r.id) && !known.contains(&key(&r.id)) {
+            asked.entry(key(&r.id)).or_insert(r.id.as_str());
+        }
+    }
+    if asked.is_empty() {
+        return BTreeMap::new();
+    }
+    tracing::info!(ids = asked.len(), "resolving namespace-less base-model ids");
+    let answers = LegacyIds::default()
+        .ask(asked.into_values(), threads, |asked| async move {
+            source.model_id(&asked).await.map(|id| ModelKey {
+                id,
+                aliases: BTreeSet::new(),
+            })
+        })
+        .await;
+    answers
+        .renamed()
+        .map(|(legacy, id)| (legacy.to_owned(), id.to_owned()))
+        .collect()
 }
 
 /// Follows the base models of `models` for `iterations` iterations (0: nothing), `threads`
@@ -333,10 +414,11 @@ pub(crate) fn is_hub_model_id(id: &str) -> bool {
 
 /// Rewrites every base-model reference to the id of the model it names when that model was
 /// read (a model of the run or a parent of the lineage, matched by id or alias without regard to
-/// ASCII case): a reference to a renamed repo (`gen/old-name`) becomes `gen/new-name`, so the
-/// link `hash("Model", id)` lands on the model's record. The text as written stays in the
-/// reference's `raw`. Two references that become one are merged (provenances joined, the first
-/// relation kept). References to models not read (stubs, not followed) are left as written.
+/// ASCII case) or when its legacy id was resolved ([`Lineage::renamed_keys`]): a reference to a
+/// renamed repo (`gen/old-name`) becomes `gen/new-name`, so the link `hash("Model", id)` lands on
+/// the model's record. The text as written stays in the reference's `raw`. References that become
+/// one are merged ([`merge_base_model_refs`]: provenances united, the highest confidence, the
+/// most structured finding's relation). References to other models are left as written.
 pub fn canonicalise_base_models<'m>(
     refs: &mut BTreeMap<String, Vec<BaseModelRef>>,
     read: impl IntoIterator<Item = &'m ModelKey>,
@@ -348,24 +430,19 @@ pub fn canonicalise_base_models<'m>(
         }
     }
     for list in refs.values_mut() {
-        let mut merged: Vec<BaseModelRef> = Vec::with_capacity(list.len());
-        for mut r in list.drain(..) {
-            if let Some(id) = canonical.get(&r.id.to_ascii_lowercase()) {
+        let mut renamed = false;
+        for r in list.iter_mut() {
+            if let Some(id) = canonical.get(&r.id.to_ascii_lowercase())
+                && r.id != *id
+            {
                 r.id = (*id).to_owned();
-            }
-            match merged.iter_mut().find(|m| m.id == r.id) {
-                Some(kept) => {
-                    for p in r.provenance {
-                        if !kept.provenance.contains(&p) {
-                            kept.provenance.push(p);
-                        }
-                    }
-                }
-                None => merged.push(r),
+                renamed = true;
             }
         }
-        merged.sort_by(|a, b| a.id.cmp(&b.id));
-        *list = merged;
+        if renamed {
+            *list = merge_base_model_refs(std::mem::take(list));
+        }
+        list.sort_by(|a, b| a.id.cmp(&b.id));
     }
 }
 
@@ -528,5 +605,137 @@ mod tests {
         let lineage = follow_lineage(&source, &[m], 1, 1).await;
         assert_eq!(lineage, Lineage::default());
         assert!(source.requests().is_empty());
+    }
+
+    /// A model declaring `declared` through the API (and tags), whose card says it is a
+    /// fine-tuned version of `in_text`.
+    fn trained(id: &str, declared: Option<&str>, in_text: &str) -> FetchedModel {
+        let mut info = json!({"id": id, "tags": []});
+        if let Some(base) = declared {
+            info["baseModels"] = json!({"relation": "adapter", "models": [{"id": base}]});
+            info["tags"] = json!([format!("base_model:{base}")]);
+        }
+        let info: ModelInfo = serde_json::from_value(info).unwrap();
+        let card = format!(
+            "This model is a fine-tuned version of [{in_text}](https://huggingface.co/{in_text}) on an unknown dataset.\n"
+        );
+        FetchedModel::new(info, Some(card), ModelSource::Latest)
+    }
+
+    #[tokio::test]
+    async fn legacy_ids_in_card_text_are_named_by_their_canonical_id_asked_once_each() {
+        use crate::enrich::{EnrichmentOptions, HfEnrichment};
+
+        // The Hub answers the legacy ids under their canonical ones (a 307 followed).
+        let mut bert = model("google-bert/bert-base-uncased", &[], "");
+        bert.aliases.insert("bert-base-uncased".into());
+        let mut gpt2 = model("openai-community/gpt2", &[], "");
+        gpt2.aliases.insert("gpt2".into());
+        let source = std::sync::Arc::new(InMemorySource::new().with_model(bert).with_model(gpt2));
+        let run = [
+            // The API's canonical parent and the Trainer's legacy spelling of it.
+            trained(
+                "run/ft",
+                Some("google-bert/bert-base-uncased"),
+                "bert-base-uncased",
+            ),
+            trained("run/ft-2", None, "bert-base-uncased"),
+            // Named in the text only: not followed, but named as the Hub names it.
+            trained("run/text-only", None, "gpt2"),
+            // Unknown to the Hub: kept as written, not a failure.
+            trained("run/typo", None, "bert-larg"),
+        ];
+        let options = EnrichmentOptions {
+            threads: 2,
+            base_model_iterations: 1,
+        };
+        let out = HfEnrichment::new(source.clone(), options)
+            .enrich(&run)
+            .await;
+
+        let refs = &out.identified.refs.base_models;
+        let ft = &refs["run/ft"];
+        assert_eq!(ft.len(), 1, "one parent, not two: {ft:?}");
+        assert_eq!(ft[0].id, "google-bert/bert-base-uncased");
+        assert_eq!(
+            ft[0].provenance,
+            [Provenance::Api, Provenance::Tag, Provenance::CardText]
+        );
+        assert_eq!(ft[0].confidence, Confidence::High);
+        assert_eq!(ft[0].relation, Relation::Adapter, "the API's relation");
+        let ft2 = &refs["run/ft-2"][0];
+        assert_eq!(
+            (ft2.id.as_str(), ft2.confidence),
+            ("google-bert/bert-base-uncased", Confidence::Low)
+        );
+        assert!(
+            ft2.raw.contains("[bert-base-uncased]"),
+            "raw keeps the text: {}",
+            ft2.raw
+        );
+        assert_eq!(refs["run/text-only"][0].id, "openai-community/gpt2");
+        assert_eq!(refs["run/typo"][0].id, "bert-larg");
+        assert_eq!(
+            out.identified.ids.base_models,
+            [
+                "bert-larg",
+                "google-bert/bert-base-uncased",
+                "openai-community/gpt2"
+            ]
+        );
+        assert_eq!(
+            out.lineage.renamed,
+            BTreeMap::from([
+                (
+                    "bert-base-uncased".to_owned(),
+                    "google-bert/bert-base-uncased".to_owned()
+                ),
+                ("gpt2".to_owned(), "openai-community/gpt2".to_owned()),
+            ])
+        );
+        // The declared parent is read; the text-only ones are not followed and fail nothing.
+        assert_eq!(ids(&out.lineage.models), ["google-bert/bert-base-uncased"]);
+        assert!(out.lineage.stubs.is_empty());
+        assert!(out.failures.is_empty(), "{:?}", out.failures);
+        // One request per distinct legacy id the lineage had not read, none twice.
+        let mut asked: Vec<String> = source
+            .requests()
+            .into_iter()
+            .filter(|r| r.starts_with("model:"))
+            .collect();
+        asked.sort();
+        assert_eq!(
+            asked,
+            [
+                "model:bert-base-uncased",
+                "model:bert-larg",
+                "model:google-bert/bert-base-uncased",
+                "model:gpt2",
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_legacy_id_the_run_already_read_costs_no_request() {
+        use crate::enrich::{EnrichmentOptions, HfEnrichment};
+
+        // The run's own model, asked by its legacy id (as a model-id file may list it).
+        let mut bert = model("google-bert/bert-base-uncased", &[], "");
+        bert.aliases.insert("bert-base-uncased".into());
+        let source = std::sync::Arc::new(InMemorySource::new());
+        let run = [bert, trained("run/ft", None, "bert-base-uncased")];
+        let out = HfEnrichment::new(source.clone(), EnrichmentOptions::default())
+            .enrich(&run)
+            .await;
+        assert_eq!(
+            out.identified.refs.base_models["run/ft"][0].id,
+            "google-bert/bert-base-uncased"
+        );
+        assert!(out.lineage.renamed.is_empty());
+        assert!(
+            !source.requests().iter().any(|r| r.starts_with("model:")),
+            "{:?}",
+            source.requests()
+        );
     }
 }

@@ -221,6 +221,14 @@ pub trait MetadataSource: Send + Sync {
     /// `sources` is `{lineage}`, and an asked id answered through a redirect is an alias.
     async fn model(&self, id: &str) -> Result<FetchedModel, SourceError>;
 
+    /// What the Hub calls model `id` now: where a redirect led, or `author/name` for a legacy
+    /// id answered as itself ([`canonical_repo_id`](crate::models::canonical_repo_id)). The
+    /// default reads the whole [`model`](Self::model); a source that can should ask for less
+    /// (the Hub: one info request, no card).
+    async fn model_id(&self, id: &str) -> Result<String, SourceError> {
+        self.model(id).await.map(|model| model.id)
+    }
+
     /// One dataset by id: its info and Croissant metadata.
     async fn dataset(&self, id: &str) -> Result<FetchedDataset, SourceError>;
 
@@ -242,6 +250,9 @@ pub trait MetadataSource: Send + Sync {
 impl<T: MetadataSource + ?Sized> MetadataSource for Arc<T> {
     async fn model(&self, id: &str) -> Result<FetchedModel, SourceError> {
         (**self).model(id).await
+    }
+    async fn model_id(&self, id: &str) -> Result<String, SourceError> {
+        (**self).model_id(id).await
     }
     async fn dataset(&self, id: &str) -> Result<FetchedDataset, SourceError> {
         (**self).dataset(id).await
@@ -328,6 +339,20 @@ impl MetadataSource for HttpSource {
                 .map_err(SourceError::from)
         })
         .await
+    }
+
+    async fn model_id(&self, id: &str) -> Result<String, SourceError> {
+        let response = self
+            .client
+            .models()
+            .info(id)
+            .send()
+            .await
+            .map_err(SourceError::from)?;
+        Ok(crate::models::canonical_repo_id(
+            &response.id,
+            response.info.author.as_deref(),
+        ))
     }
 
     async fn dataset(&self, id: &str) -> Result<FetchedDataset, SourceError> {

@@ -10,6 +10,7 @@
 //! with one `write` call, so a `kill -9` leaves at most a torn last line, which
 //! [`Checkpoint::open`] cuts off.
 
+use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -82,6 +83,10 @@ pub enum Event {
     Lineage {
         /// The stubs.
         stubs: Vec<BaseModelStub>,
+        /// The namespace-less base-model ids the Hub answered under another id, with that id
+        /// ([`Lineage::renamed`](hf_enrich::lineage::Lineage::renamed)).
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        renamed: BTreeMap<String, String>,
     },
     /// An asset is done: its file written.
     AssetDone {

@@ -260,13 +260,17 @@ fn restore(
             all.push(entry);
         }
         all.sort_by(|a, b| a.key.id.cmp(&b.key.id));
-        // As the lineage left them: named by the canonical ids of the models read.
-        refs.canonicalise_base_models(all.iter().map(|e| &e.key));
-        state.with_ancestors = Some(all);
-        state.lineage = Some(Lineage {
+        let lineage = Lineage {
             stubs,
+            renamed: std::mem::take(&mut replay.renamed),
             ..Lineage::default()
-        });
+        };
+        // As the lineage left them: named by the canonical ids of the models read and of the
+        // legacy ids resolved.
+        let renamed = lineage.renamed_keys();
+        refs.canonicalise_base_models(all.iter().map(|e| &e.key).chain(&renamed));
+        state.with_ancestors = Some(all);
+        state.lineage = Some(lineage);
         state.identified = Some(refs);
     }
     state.failures.extend(failures);
@@ -899,6 +903,7 @@ impl HfExtractor {
                 }
                 checkpoint.append(&Event::Lineage {
                     stubs: lineage.stubs.clone(),
+                    renamed: lineage.renamed.clone(),
                 })?;
                 all.sort_by(|a, b| a.key.id.cmp(&b.key.id));
                 let count = all.len() as u64;
@@ -1432,7 +1437,12 @@ fn take_identified(checkpoint: &Checkpoint, state: &mut State) -> Result<PackedR
             let models = state.with_ancestors.as_deref().or(state.raw.as_deref());
             let models = models.unwrap_or_default();
             let mut identified = identify_entries(checkpoint, models)?;
-            identified.canonicalise_base_models(models.iter().map(|e| &e.key));
+            let renamed = state
+                .lineage
+                .as_ref()
+                .map(Lineage::renamed_keys)
+                .unwrap_or_default();
+            identified.canonicalise_base_models(models.iter().map(|e| &e.key).chain(&renamed));
             Ok(identified)
         }
     }

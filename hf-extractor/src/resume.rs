@@ -79,6 +79,8 @@ pub(crate) struct Replay {
     /// Parents journaled since the last lineage that finished.
     parents_since: Vec<(Entry, PackedRefs)>,
     pub stubs: Option<Vec<BaseModelStub>>,
+    /// The legacy base-model ids the last lineage that finished resolved.
+    pub renamed: BTreeMap<String, String>,
     pub assets: BTreeMap<String, (AssetReport, Vec<FailureReport>)>,
 }
 
@@ -150,9 +152,10 @@ impl Replay {
                 file.done.insert(position);
                 file.failures.push(failure);
             }
-            Event::Lineage { stubs } => {
+            Event::Lineage { stubs, renamed } => {
                 self.parents = std::mem::take(&mut self.parents_since);
                 self.stubs = Some(stubs);
+                self.renamed = renamed;
             }
             Event::AssetDone { report, failures } => {
                 self.assets.insert(report.name.clone(), (report, failures));

@@ -103,6 +103,48 @@ impl Mergeable for BaseModelRef {
     }
 }
 
+/// Merges the references of one model that name the same base model (compared without regard to
+/// ASCII case), in any order: the provenances are united, the highest confidence is kept, and the
+/// relation and `raw` text are those of the most structured finding (the API's over a tag's over
+/// the card data's over the card text's), unless it states no relation. The result is ordered by
+/// id as the identifiers order it.
+///
+/// Used once ids were made canonical: a sentence naming `bert-base-uncased` and the API's
+/// `google-bert/bert-base-uncased` are one parent once the legacy id is known.
+///
+/// ```
+/// use hf_identifiers::{BaseModelRef, Confidence, Provenance, Relation};
+/// use hf_identifiers::base_models::merge_base_model_refs;
+///
+/// let found = |raw: &str, p, relation, confidence| BaseModelRef {
+///     id: "google-bert/bert-base-uncased".into(),
+///     raw: raw.into(),
+///     provenance: vec![p],
+///     relation,
+///     confidence,
+///     merge_base: false,
+/// };
+/// let merged = merge_base_model_refs(vec![
+///     found("fine-tuned version of [bert-base-uncased]", Provenance::CardText, Relation::Finetune, Confidence::Low),
+///     found("google-bert/bert-base-uncased", Provenance::Api, Relation::Adapter, Confidence::High),
+/// ]);
+/// assert_eq!(merged.len(), 1);
+/// assert_eq!(merged[0].provenance, [Provenance::Api, Provenance::CardText]);
+/// assert_eq!(merged[0].confidence, Confidence::High);
+/// assert_eq!(merged[0].relation, Relation::Adapter);
+/// assert_eq!(merged[0].raw, "google-bert/bert-base-uncased");
+/// ```
+pub fn merge_base_model_refs(mut refs: Vec<BaseModelRef>) -> Vec<BaseModelRef> {
+    // The order the identifiers find them in: the most structured first (a stable sort keeps the
+    // order of equals).
+    refs.sort_by_key(|r| (r.provenance.first().copied(), r.confidence));
+    let mut out = Collector::new();
+    for r in refs {
+        out.add(r);
+    }
+    out.finish()
+}
+
 /// Finds base models.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct BaseModelIdentifier;
