@@ -153,6 +153,33 @@ async fn a_whole_run_writes_every_file_with_the_manifest_s_figures() {
     let renamed = &read(&outcome, "hf_identified_base_models.json")["gen/renamed-child"][0];
     assert_eq!(renamed["id"], "gen/new-name");
     assert_eq!(renamed["raw"], "gen/old-name");
+    // A legacy id in the Trainer's sentence ("fine-tuned version of [t5-small](…)") names the
+    // parent the API declares: one reference, by its canonical id, asked once for all 28 models
+    // that write it. `bert-base-uncased` (gen/bert-squad) was learnt from the model-id file: no
+    // request beyond that file's.
+    let identified_base = read(&outcome, "hf_identified_base_models.json");
+    for (model, canonical) in [
+        ("gen/t5-summarizer-0", "google-t5/t5-small"),
+        ("gen/bert-squad", "google-bert/bert-base-uncased"),
+    ] {
+        let refs = identified_base[model].as_array().unwrap();
+        assert_eq!(refs.len(), 1, "{model}: {refs:?}");
+        assert_eq!(refs[0]["id"], canonical);
+        assert_eq!(refs[0]["confidence"], "high");
+        assert_eq!(
+            refs[0]["provenance"],
+            serde_json::json!(["api", "tag", "card_data", "card_text"])
+        );
+    }
+    assert!(!base.contains_key("t5-small") && !base.contains_key("bert-base-uncased"));
+    let served = hub.server().unwrap().received_requests().await.unwrap();
+    let asked = |path: &str| served.iter().filter(|r| r.url.path() == path).count();
+    assert_eq!(asked("/api/models/t5-small"), 1);
+    assert_eq!(
+        asked("/api/models/bert-base-uncased"),
+        1,
+        "the model-id file's"
+    );
     let chain = models
         .as_array()
         .unwrap()

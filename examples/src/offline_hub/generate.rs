@@ -170,10 +170,15 @@ fn specs() -> Vec<Spec> {
             .base(&["google-bert/bert-base-uncased"], "finetune")
             .languages(&["de"])
             .license("mit"),
+        // The Trainer's sentence names the parent by its legacy id (the Hub redirects it).
         spec("gen/bert-squad", Some("question-answering"))
             .base(&["google-bert/bert-base-uncased"], "finetune")
             .datasets(&["rajpurkar/squad", "rajpurkar/squad_v2", "ibm/duorc"])
-            .arxiv(&["1605.08386", "2104.12255v1"]),
+            .arxiv(&["1605.08386", "2104.12255v1"])
+            .text(
+                "This model is a fine-tuned version of \
+                 [bert-base-uncased](https://huggingface.co/bert-base-uncased) on the squad dataset.",
+            ),
         spec("gen/mnist-cnn", Some("image-classification"))
             .library("pytorch")
             .datasets(&["ylecun/mnist", "mnist"])
@@ -294,6 +299,9 @@ fn filler(family: &Family, id: &str, i: usize, n: usize) -> Spec {
         .arxiv(&[RECORDED_ARXIV_IDS[n % RECORDED_ARXIV_IDS.len()]]);
     if low_info {
         s.card(CardKind::Template)
+    } else if base == "google-t5/t5-small" {
+        // The Trainer's sentence, naming the base by its legacy id (the Hub redirects it).
+        s.text("This model is a fine-tuned version of [t5-small](https://huggingface.co/t5-small).")
     } else {
         s
     }

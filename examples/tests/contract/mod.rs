@@ -316,6 +316,14 @@ pub fn assert_conforms(folder: &Path) -> Conformance {
                     if !stubs.contains(id) {
                         assert!(model_ids.contains(id), "{model}: base model {id}");
                     }
+                    // Never an alias of a model that has a record: the link names the model
+                    // by its canonical id.
+                    let record = by_hash.get(&hash);
+                    assert!(
+                        record.is_none_or(|r| r.get("canonical_id").is_none_or(Value::is_null)),
+                        "{model}: base model {id} is an alias of {:?}",
+                        record.map(|r| &r["canonical_id"])
+                    );
                 }
                 let record = by_hash
                     .get(&hash)
