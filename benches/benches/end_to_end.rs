@@ -118,7 +118,7 @@ async fn run(models: usize, in_flight: usize, latency: Duration) -> Figures {
         .materialize(
             &MaterializeOptions {
                 selection: std::env::var("E2E_SELECT")
-                    .map(|s| s.split(',').map(str::to_owned).collect())
+                    .map(|s| hf_extractor::assets::select(&s).expect("E2E_SELECT: a selection"))
                     .unwrap_or_default(),
                 ..MaterializeOptions::default()
             },

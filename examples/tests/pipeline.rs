@@ -57,7 +57,7 @@ async fn a_whole_run_writes_every_file_with_the_manifest_s_figures() {
 
     // Every asset's file is there and is JSON; run.json too.
     for asset in graph() {
-        if let Some(file) = &asset.file {
+        if let Some(file) = asset.file() {
             read(&outcome, file);
         }
     }
@@ -377,7 +377,7 @@ async fn from_an_earlier_run_only_the_selection_runs() {
     for (selection, loaded, files) in cases {
         let before = hub.request_count().await;
         let options = MaterializeOptions {
-            selection: selection.iter().map(|s| (*s).to_owned()).collect(),
+            selection: selection.iter().map(|s| s.parse().unwrap()).collect(),
             from: Some(first.folder.path().to_owned()),
             ..MaterializeOptions::default()
         };
@@ -435,7 +435,7 @@ async fn every_request_counts_for_exactly_one_asset() {
     let before = hub.request_count().await;
     let options = MaterializeOptions {
         selection: ["hf_enriched_datasets", "hf_enriched_articles"]
-            .map(str::to_owned)
+            .map(|s| s.parse().unwrap())
             .to_vec(),
         from: Some(first.folder.path().to_owned()),
         ..MaterializeOptions::default()
@@ -493,8 +493,8 @@ async fn the_files_of_a_small_run_match_their_snapshots() {
     let run = extractor(&hub, out.path(), 6).run().await.unwrap();
     let stamp = run.manifest.started_at.clone();
     for asset in graph() {
-        let Some(file) = asset.file else { continue };
-        let text = std::fs::read_to_string(run.folder.path().join(&file))
+        let Some(file) = asset.file() else { continue };
+        let text = std::fs::read_to_string(run.folder.path().join(file))
             .unwrap()
             .replace(stamp.as_str(), "[run start]")
             .replace(&hub.uri(), "[offline hub]");
@@ -547,7 +547,7 @@ async fn the_observer_hears_progress_and_each_asset_once_in_dependency_order() {
         .await
         .unwrap();
     let done = recorder.done.lock().unwrap().clone();
-    let order: Vec<String> = graph().into_iter().map(|a| a.name).collect();
+    let order: Vec<String> = graph().into_iter().map(|a| a.name().to_owned()).collect();
     assert_eq!(done, order, "every asset once, in dependency order");
     let progress = recorder.progress.lock().unwrap().clone();
     assert_eq!(progress["hf_raw_models_latest"], (12, Some(12)));

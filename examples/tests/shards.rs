@@ -50,7 +50,7 @@ async fn listing(extractor: &HfExtractor) -> std::path::PathBuf {
 
 async fn shard(extractor: &HfExtractor, run: &Path, shard: Shard, selection: &[&str]) {
     let options = MaterializeOptions {
-        selection: selection.iter().map(|s| (*s).to_owned()).collect(),
+        selection: selection.iter().map(|s| s.parse().unwrap()).collect(),
         shard: Some(ShardRun::new(run, shard)),
         ..MaterializeOptions::default()
     };
@@ -171,7 +171,7 @@ async fn shards_refuse_the_listing_and_the_merge_wants_every_shard() {
     let run = listing(&extractor).await;
 
     let listing_in_a_shard = MaterializeOptions {
-        selection: vec!["hf_raw_models".into()],
+        selection: vec!["hf_raw_models".parse().unwrap()],
         shard: Some(ShardRun::new(&run, Shard::new(0, 2).unwrap())),
         ..MaterializeOptions::default()
     };
@@ -197,10 +197,7 @@ async fn shards_refuse_the_listing_and_the_merge_wants_every_shard() {
         "{err}"
     );
     // The per-model stages of the graph are exactly the sharded ones.
-    let sharded: Vec<_> = graph()
-        .into_iter()
-        .filter(|a| is_sharded(&a.name))
-        .collect();
+    let sharded: Vec<_> = graph().into_iter().filter(|a| is_sharded(*a)).collect();
     assert_eq!(sharded.len(), 21);
 }
 

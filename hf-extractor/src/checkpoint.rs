@@ -11,6 +11,7 @@
 //! [`Checkpoint::open`] cuts off.
 
 use std::collections::BTreeMap;
+
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -23,6 +24,7 @@ use hf_identifiers::BaseModelRef;
 use serde::{Deserialize, Serialize};
 
 use crate::append_file::{AppendFile, create_read_write};
+use crate::assets::Asset;
 use crate::derived_ahead::DerivedAhead;
 use crate::error::{Error, Result};
 use crate::json_stream::Rendered;
@@ -42,7 +44,7 @@ pub enum Event {
         /// When (RFC 3339): the extraction time of every record of the run.
         started_at: String,
         /// The assets selected.
-        selection: Vec<String>,
+        selection: Vec<Asset>,
         /// The earlier run folder upstream assets were loaded from, if any.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         from: Option<PathBuf>,
@@ -103,7 +105,7 @@ pub struct RunStart {
     /// When (RFC 3339): the extraction time of every record of the run.
     pub started_at: String,
     /// The assets selected.
-    pub selection: Vec<String>,
+    pub selection: Vec<Asset>,
     /// The earlier run folder upstream assets were loaded from, if any.
     pub from: Option<PathBuf>,
     /// The Hub's endpoint, when the journal says (journals written before it did do not).

@@ -17,10 +17,27 @@ use serde::Serialize;
 
 use crate::checkpoint::{Checkpoint, Stored};
 use crate::downstream::SourceRecord;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::pipeline::{Output, to_json};
 use crate::run_folder::{RunFolder, WrittenArray};
 use crate::run_models::Entry;
+
+/// One of these assets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DownstreamAsset {
+    /// `hf_identified_sharedby`: `{model_id: [sharer]}`.
+    SharerMap,
+    /// `hf_enriched_sharedby`: one record per sharer.
+    Sharers,
+    /// `hf_detected_readme_languages`.
+    ReadmeLanguages,
+    /// `hf_identified_chunk_citation`.
+    ChunkCitation,
+    /// `hf_identified_modelcard_chunks`.
+    ModelcardChunks,
+    /// `hf_raw_catalog_sources`.
+    CatalogSources,
+}
 
 /// What these assets read (the models with their ancestors) and fill (the maps later assets
 /// read).
@@ -50,20 +67,20 @@ fn sharedby_map(models: &RunModels<'_>) -> Result<BTreeMap<String, Vec<SharedByR
 
 /// Compute one of these assets into `file` of `folder`: (records, failures, what was written).
 pub(crate) fn compute(
-    name: &str,
+    asset: DownstreamAsset,
     stamp: &str,
     (folder, file): (&RunFolder, &str),
     state: &mut DownstreamState<'_>,
 ) -> Result<(u64, u64, Output)> {
-    let (count, value) = match name {
-        "hf_identified_sharedby" => {
+    let (count, value) = match asset {
+        DownstreamAsset::SharerMap => {
             let map = sharedby_map(&state.models)?;
             let written = write_map(folder, file, &map)?;
             let count = map.len();
             *state.sharedby = Some(map);
             (count, written)
         }
-        "hf_enriched_sharedby" => {
+        DownstreamAsset::Sharers => {
             let map = match state.sharedby.take() {
                 Some(map) => map,
                 None => sharedby_map(&state.models)?,
@@ -72,7 +89,7 @@ pub(crate) fn compute(
             *state.sharedby = Some(map);
             (records.len(), Output::Value(to_json(&records)?))
         }
-        "hf_detected_readme_languages" => {
+        DownstreamAsset::ReadmeLanguages => {
             let known = state.models.known_languages();
             let map = state.models.map_known(
                 |at| known.of(at),
@@ -83,14 +100,14 @@ pub(crate) fn compute(
             *state.readme = Some(map);
             (count, written)
         }
-        "hf_identified_chunk_citation" => {
+        DownstreamAsset::ChunkCitation => {
             let derived = state.models.derived();
             let map = state
                 .models
                 .map_known(|at| derived?.citation(at), citation_chunks)?;
             (map.len(), write_map(folder, file, &map)?)
         }
-        "hf_identified_modelcard_chunks" => {
+        DownstreamAsset::ModelcardChunks => {
             let (count, written) = state.models.write_each(folder, file, |model| {
                 model
                     .card
@@ -100,13 +117,8 @@ pub(crate) fn compute(
             })?;
             (count, Output::Written(written))
         }
-        "hf_raw_catalog_sources" => (1, Output::Value(to_json(&[SourceRecord::new(stamp)])?)),
-        other => {
-            return Err(Error::Config {
-                variable: "--select".into(),
-                value: other.into(),
-                reason: "not an asset of the downstream".into(),
-            });
+        DownstreamAsset::CatalogSources => {
+            (1, Output::Value(to_json(&[SourceRecord::new(stamp)])?))
         }
     };
     Ok((count as u64, 0, value))

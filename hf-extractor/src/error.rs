@@ -20,6 +20,15 @@ pub enum Error {
         reason: String,
     },
 
+    /// A name that is no asset of the graph (a selection, a journal, a Pipes message).
+    #[error("{name:?} is no asset (known: {known})")]
+    UnknownAsset {
+        /// The name given.
+        name: String,
+        /// Every asset's name, comma-separated.
+        known: String,
+    },
+
     /// A file or folder could not be read or written.
     #[error("{path}: {source}")]
     Io {

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use hf_client::RequestStats;
 use serde::{Deserialize, Serialize};
 
+use crate::assets::Asset;
 use crate::config::ExtractorConfig;
 
 /// The manifest's file name.
@@ -209,6 +210,24 @@ pub struct RunManifest {
     pub resumed: Option<ResumeReport>,
 }
 
+impl RunManifest {
+    /// The report of `asset`, if the run materialised or loaded it.
+    ///
+    /// ```
+    /// use hf_extractor::assets::Asset;
+    /// use hf_extractor::manifest::{AssetReport, RunManifest};
+    ///
+    /// # fn check(manifest: &RunManifest) {
+    /// if let Some(models) = manifest.asset(Asset::RawModels) {
+    ///     println!("{} models, {} requests", models.count, models.requests);
+    /// }
+    /// # }
+    /// ```
+    pub fn asset(&self, asset: Asset) -> Option<&AssetReport> {
+        self.assets.iter().find(|a| a.name == asset.name())
+    }
+}
+
 /// What an incremental run saved.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -279,8 +298,8 @@ impl ModelsReport {
                 requests as f64 / models as f64
             }
         };
-        let (latest, latest_requests) = of("hf_raw_models_latest");
-        let (from_file, from_file_requests) = of("hf_raw_models_from_file");
+        let (latest, latest_requests) = of(Asset::RawModelsLatest.name());
+        let (from_file, from_file_requests) = of(Asset::RawModelsFromFile.name());
         Self {
             latest,
             from_file,

@@ -41,13 +41,13 @@ use hf_identifiers::RunIdentified;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::assets::{KINDS, graph};
+use crate::assets::{Asset, Kind, graph};
 use crate::error::{Error, Result};
 use crate::json_stream::file_sha256;
 use crate::manifest::{AssetReport, FailureReport, MANIFEST_FILE, RunManifest};
 use crate::pipeline::{
-    HfExtractor, RunOutcome, asset_file, base_model_entities, elapsed_ms, load_identified_map,
-    read_json, to_json,
+    HfExtractor, RunOutcome, base_model_entities, elapsed_ms, load_identified_map, read_json,
+    to_json,
 };
 use crate::run_folder::RunFolder;
 use crate::shard::{SHARDS_DIR, Shard, is_sharded};
@@ -92,12 +92,11 @@ pub fn shards_of(run_folder: &Path) -> Result<Vec<(Shard, PathBuf)>> {
     Ok(shards.into_iter().collect())
 }
 
-/// The per-model assets whose file is a `{model id: value}` map, like the identified maps.
-const MAP_ASSETS: [&str; 3] = [
-    "hf_detected_readme_languages",
-    "hf_identified_chunk_citation",
-    "hf_identified_modelcard_chunks",
-];
+/// Whether an asset named in a manifest is computed per shard (a name the graph does not know
+/// is taken as one: it is not the listing's).
+fn sharded_name(name: &str) -> bool {
+    name.parse::<Asset>().map_or(true, is_sharded)
+}
 
 /// What the merge reads of each record: its id (`id`, else `modelId`, else — the catalog
 /// source's only one — `mlentory_id`) and whether it was read.
@@ -111,6 +110,24 @@ struct RecordKey {
     mlentory_id: Option<String>,
     #[serde(default)]
     enriched: Option<bool>,
+}
+
+/// Whether an asset's file is a `{model id: value}` map: the identified maps, and the
+/// downstream's per-model maps (README languages, citation and card chunks).
+fn is_map(asset: Asset) -> bool {
+    match asset {
+        Asset::Identified(_)
+        | Asset::ReadmeLanguages
+        | Asset::ChunkCitation
+        | Asset::ModelcardChunks => true,
+        Asset::RunFolder
+        | Asset::RawModelsLatest
+        | Asset::RawModelsFromFile
+        | Asset::RawModels
+        | Asset::AncestorModels
+        | Asset::Enriched(_)
+        | Asset::CatalogSources => false,
+    }
 }
 
 /// The union of the shards' lists by id, sorted by id; of two records with one id, the one read.
@@ -211,31 +228,31 @@ impl HfExtractor {
         let mut failures: BTreeSet<FailureReport> = listing
             .failures
             .iter()
-            .filter(|f| !is_sharded(&f.asset))
+            .filter(|f| !sharded_name(&f.asset))
             .cloned()
             .collect();
         failures.extend(
             manifests
                 .iter()
                 .flat_map(|m| &m.failures)
-                .filter(|f| is_sharded(&f.asset))
+                .filter(|f| sharded_name(&f.asset))
                 .cloned(),
         );
         let mut reports: Vec<AssetReport> = listing
             .assets
             .iter()
-            .filter(|a| !is_sharded(&a.name))
+            .filter(|a| !sharded_name(&a.name))
             .cloned()
             .collect();
         let mut identified = RunIdentified::default();
-        let mut merged_kinds: BTreeSet<String> = BTreeSet::new();
+        let mut merged_kinds: BTreeSet<Kind> = BTreeSet::new();
         let mut models: Option<Vec<ModelRecord>> = None;
         let mut sharedby: BTreeMap<String, Vec<SharedByRef>> = BTreeMap::new();
-        for asset in graph().into_iter().filter(|a| is_sharded(&a.name)) {
-            let Some(file) = asset.file.clone() else {
+        for asset in graph().into_iter().filter(|a| is_sharded(*a)) {
+            let Some(file) = asset.file() else {
                 continue;
             };
-            let paths: Vec<PathBuf> = shards.iter().map(|(_, dir)| dir.join(&file)).collect();
+            let paths: Vec<PathBuf> = shards.iter().map(|(_, dir)| dir.join(file)).collect();
             let present = paths.iter().filter(|p| p.is_file()).count();
             if present == 0 {
                 continue;
@@ -245,34 +262,35 @@ impl HfExtractor {
                     missing,
                     std::io::Error::new(
                         std::io::ErrorKind::NotFound,
-                        format!("{} is in some shards but not this one", asset.name),
+                        format!("{asset} is in some shards but not this one"),
                     ),
                 ));
             }
             let t = Instant::now();
-            let name = asset.name.as_str();
+            let name = asset.name();
             // Computed again from the merged files, as a single run computes them, when the
             // shards computed their inputs (their manifests list the lineage's stubs).
-            let recompute = match name {
-                "hf_enriched_licenses" => merged_kinds.contains("licenses"),
-                "hf_enriched_sharedby" => merged_kinds.contains("sharedby"),
-                "hf_enriched_base_models" => {
-                    merged_kinds.contains("base_models")
+            let recompute = match asset {
+                Asset::Enriched(Kind::Licenses) => merged_kinds.contains(&Kind::Licenses),
+                Asset::Enriched(Kind::SharedBy) => merged_kinds.contains(&Kind::SharedBy),
+                Asset::Enriched(Kind::BaseModels) => {
+                    merged_kinds.contains(&Kind::BaseModels)
                         && models.is_some()
                         && manifests.iter().all(|m| {
                             m.assets.iter().any(|a| {
-                                a.name == "hf_add_ancestor_models" && a.loaded_from.is_none()
+                                a.name == Asset::AncestorModels.name() && a.loaded_from.is_none()
                             })
                         })
                 }
                 _ => false,
             };
-            let (path, count, unread) = if recompute && name == "hf_enriched_licenses" {
+            let recomputed = if recompute { Some(asset) } else { None };
+            let (path, count, unread) = if recomputed == Some(Asset::Enriched(Kind::Licenses)) {
                 let run = IdentifiedRun::from_refs(identified.clone());
                 let entities = self.enrichment(&listing.started_at).licenses(&run).await;
-                let path = folder.write_json(&file, &to_json(&entities)?)?;
+                let path = folder.write_json(file, &to_json(&entities)?)?;
                 (path, entities.len(), 0)
-            } else if recompute && name == "hf_enriched_base_models" {
+            } else if recomputed == Some(Asset::Enriched(Kind::BaseModels)) {
                 let run = IdentifiedRun::from_refs(identified.clone());
                 let fetched: Vec<_> = models
                     .iter()
@@ -290,39 +308,41 @@ impl HfExtractor {
                     &listing.started_at,
                 );
                 let unread = entities.iter().filter(|e| !e.enriched).count();
-                let path = folder.write_json(&file, &to_json(&entities)?)?;
+                let path = folder.write_json(file, &to_json(&entities)?)?;
                 (path, entities.len(), unread)
             } else if recompute {
                 // hf_enriched_sharedby: how many models each sharer shares, over all shards.
                 let entities = sharedby_entities(&sharedby, &listing.started_at);
-                let path = folder.write_json(&file, &to_json(&entities)?)?;
+                let path = folder.write_json(file, &to_json(&entities)?)?;
                 (path, entities.len(), 0)
-            } else if name.starts_with("hf_identified_") || MAP_ASSETS.contains(&name) {
+            } else if is_map(asset) {
                 let map = merge_maps(&paths)?;
-                let path = folder.write_json(&file, &map)?;
-                match name.strip_prefix("hf_identified_") {
-                    Some("sharedby") => {
+                let path = folder.write_json(file, &map)?;
+                match asset {
+                    Asset::Identified(Kind::SharedBy) => {
                         sharedby = read_json(&path)?;
-                        merged_kinds.insert("sharedby".to_owned());
+                        merged_kinds.insert(Kind::SharedBy);
                     }
-                    Some(kind) if KINDS.contains(&kind) => {
-                        load_identified_map(&mut identified, kind, &path)?;
-                        merged_kinds.insert(kind.to_owned());
+                    Asset::Identified(kind) => {
+                        if let Some(entity) = kind.entity() {
+                            load_identified_map(&mut identified, entity, &path)?;
+                        }
+                        merged_kinds.insert(kind);
                     }
                     _ => {}
                 }
                 (path, map.len(), 0)
-            } else if name == "hf_enriched_datasets" {
+            } else if asset == Asset::Enriched(Kind::Datasets) {
                 let list = merge_dataset_lists(&paths)?;
-                let path = folder.write_json(&file, &list)?;
+                let path = folder.write_json(file, &list)?;
                 (path, list.len(), 0)
             } else {
                 let list = merge_lists(&paths)?;
-                let path = folder.write_json(&file, &list)?;
-                if name == "hf_add_ancestor_models" {
+                let path = folder.write_json(file, &list)?;
+                if asset == Asset::AncestorModels {
                     models = Some(read_json(&path)?);
                 }
-                let unread = if name == "hf_enriched_base_models" {
+                let unread = if asset == Asset::Enriched(Kind::BaseModels) {
                     list.iter()
                         .filter(|r| {
                             serde_json::from_str::<RecordKey>(r.get())
@@ -334,7 +354,7 @@ impl HfExtractor {
                 };
                 (path, list.len(), unread)
             };
-            let failed = if name == "hf_enriched_base_models" {
+            let failed = if asset == Asset::Enriched(Kind::BaseModels) {
                 unread
             } else {
                 failures.iter().filter(|f| f.asset == name).count()
@@ -346,7 +366,7 @@ impl HfExtractor {
             });
             let report = AssetReport {
                 name: name.to_owned(),
-                file: asset_file(name),
+                file: asset.file().map(str::to_owned),
                 count: count as u64,
                 failures: failed as u64,
                 requests: shard_reports.clone().map(|a| a.requests).sum(),
@@ -400,7 +420,7 @@ fn stubs(failures: &BTreeSet<FailureReport>) -> Vec<BaseModelStub> {
     let mut seen = BTreeSet::new();
     failures
         .iter()
-        .filter(|f| f.asset == "hf_add_ancestor_models" && seen.insert(f.id.clone()))
+        .filter(|f| f.asset == Asset::AncestorModels.name() && seen.insert(f.id.clone()))
         .map(|f| BaseModelStub {
             id: f.id.clone(),
             enriched: false,

@@ -39,11 +39,6 @@ const PACKED: [EntityKind; 6] = [
     EntityKind::Tasks,
 ];
 
-/// The kind named `name` (`datasets`, `base_models`, …).
-pub(crate) fn entity_kind(name: &str) -> Option<EntityKind> {
-    EntityKind::ALL.into_iter().find(|k| k.as_str() == name)
-}
-
 /// The slot of a packed kind (`None` for base models, kept decoded).
 fn slot(kind: EntityKind) -> Option<usize> {
     PACKED.iter().position(|k| *k == kind)

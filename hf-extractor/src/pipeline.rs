@@ -25,9 +25,10 @@ use hf_identifiers::{BaseModelRef, EntityKind, RunIdentified};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::assets::{self, graph};
+use crate::assets::{self, Asset, Kind, graph};
 use crate::checkpoint::{Checkpoint, Event};
 use crate::config::ExtractorConfig;
+use crate::downstream_assets::DownstreamAsset;
 use crate::error::{Error, Result};
 use crate::incremental::{EarlierRun, Incremental};
 use crate::json_stream::for_each_element;
@@ -35,7 +36,7 @@ use crate::manifest::{
     AssetReport, FailureReport, HttpReport, MANIFEST_FILE, ManifestConfig, ModelIdFileReport,
     ModelsReport, ResumeReport, RunManifest,
 };
-use crate::packed_refs::{PackedRefs, PackedRun, entity_kind};
+use crate::packed_refs::{PackedRefs, PackedRun};
 use crate::reports_in_order::InOrderReports;
 use crate::reports_in_order::Written::{Behind, Ready, Restored};
 use crate::resume::{FileReplay, LatestReplay, Replay};
@@ -69,8 +70,9 @@ impl RunObserver for Silent {}
 /// What to materialise.
 #[derive(Debug, Clone, Default)]
 pub struct MaterializeOptions {
-    /// The assets to materialise (names; see [`assets::select`]). Empty: all of them.
-    pub selection: Vec<String>,
+    /// The assets to materialise (see [`assets::select`] for selections as orchestrator users
+    /// write them). Empty: all of them.
+    pub selection: Vec<Asset>,
     /// An earlier run folder to load upstream assets from instead of recomputing them.
     pub from: Option<PathBuf>,
     /// Compute the per-model stages of one shard of an existing run folder (see
@@ -97,12 +99,13 @@ pub struct RunOutcome {
 /// The extractor: configuration, a Hub client, and the asset graph.
 ///
 /// ```no_run
-/// use hf_extractor::{HfExtractor, config::ExtractorConfig};
+/// use hf_extractor::{HfExtractor, assets::Asset, config::ExtractorConfig};
 ///
 /// # async fn run() -> hf_extractor::Result<()> {
 /// let extractor = HfExtractor::new(ExtractorConfig::from_env()?)?;
 /// let outcome = extractor.run().await?;
-/// println!("{}: {} models", outcome.folder.path().display(), outcome.manifest.assets[3].count);
+/// let models = outcome.manifest.asset(Asset::RawModels).map_or(0, |a| a.count);
+/// println!("{}: {models} models", outcome.folder.path().display());
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone)]
@@ -136,23 +139,23 @@ struct State {
     enriched_side_by_side: bool,
     /// The first planned asset that resolves legacy dataset ids, when the run's own ids are
     /// resolved while the lineage is followed (see `hf_add_ancestor_models`).
-    datasets_early_for: Option<String>,
+    datasets_early_for: Option<Asset>,
     /// The answers resolved early, for [`HfExtractor::legacy_datasets`] to complete.
     datasets_early: Option<ResolvedDatasets>,
     /// Requests made by the asset running for a later one: taken off the running asset's
     /// count and added to the later one's.
     requests_for_later: u64,
-    requests_ahead: BTreeMap<String, u64>,
+    requests_ahead: BTreeMap<Asset, u64>,
     /// Sources fetched ahead, together: (outcome, its requests, its milliseconds).
-    prefetched: BTreeMap<&'static str, (SourceModels, u64, u64)>,
+    prefetched: BTreeMap<Asset, (SourceModels, u64, u64)>,
     /// Entity kinds fetched side by side when the first of them was due: (what was fetched,
     /// its requests, its milliseconds), by asset.
-    enriched_ahead: BTreeMap<String, (Result<Fetched>, u64, u64)>,
+    enriched_ahead: BTreeMap<Asset, (Result<Fetched>, u64, u64)>,
     /// Whether the identified maps were written side by side.
     identified_side_by_side: bool,
     /// Identified maps written side by side when the first of them was due: (the file
     /// written, its milliseconds), by asset.
-    identified_ahead: BTreeMap<String, (Result<WrittenArray>, u64)>,
+    identified_ahead: BTreeMap<Asset, (Result<WrittenArray>, u64)>,
     /// `{model_id: [sharer]}` (`hf_identified_sharedby`).
     sharedby: Option<BTreeMap<String, Vec<SharedByRef>>>,
     /// `{model_id: [README language]}` (`readme_languages`).
@@ -169,32 +172,32 @@ struct State {
 
 /// The entity kinds whose enrichment makes requests, fetched side by side (see
 /// `HfExtractor::enrich_side_by_side`).
-const FETCHED_SIDE_BY_SIDE: [&str; 5] = [
-    "hf_enriched_datasets",
-    "hf_enriched_articles",
-    "hf_enriched_keywords",
-    "hf_enriched_licenses",
-    "hf_enriched_tasks",
+const FETCHED_SIDE_BY_SIDE: [Asset; 5] = [
+    Asset::Enriched(Kind::Datasets),
+    Asset::Enriched(Kind::Articles),
+    Asset::Enriched(Kind::Keywords),
+    Asset::Enriched(Kind::Licenses),
+    Asset::Enriched(Kind::Tasks),
 ];
 
 /// The identified maps that need nothing but the packed references (all but the datasets',
 /// whose legacy ids are resolved first): written side by side, one per core, when the first
 /// of them is due (see `write_identified_side_by_side`).
-const WRITTEN_SIDE_BY_SIDE: [&str; 6] = [
-    "hf_identified_articles",
-    "hf_identified_base_models",
-    "hf_identified_keywords",
-    "hf_identified_licenses",
-    "hf_identified_languages",
-    "hf_identified_tasks",
+const WRITTEN_SIDE_BY_SIDE: [Asset; 6] = [
+    Asset::Identified(Kind::Articles),
+    Asset::Identified(Kind::BaseModels),
+    Asset::Identified(Kind::Keywords),
+    Asset::Identified(Kind::Licenses),
+    Asset::Identified(Kind::Languages),
+    Asset::Identified(Kind::Tasks),
 ];
 
 /// The assets whose files are model records (rendered once for all of them, see
 /// [`crate::record_spool`]).
-const RECORD_ASSETS: [&str; 3] = [
-    "hf_raw_models_latest",
-    "hf_raw_models",
-    "hf_add_ancestor_models",
+const RECORD_ASSETS: [Asset; 3] = [
+    Asset::RawModelsLatest,
+    Asset::RawModels,
+    Asset::AncestorModels,
 ];
 
 /// A run folder being written: its journal, its start (the extraction time of its records),
@@ -203,7 +206,7 @@ struct Run {
     folder: RunFolder,
     checkpoint: Checkpoint,
     stamp: String,
-    selection: Vec<String>,
+    selection: Vec<Asset>,
     from: Option<RunFolder>,
     /// The shard this process computes, if any.
     shard_run: Option<PreparedShard>,
@@ -230,16 +233,16 @@ struct Ctx<'r> {
 /// Take an asset over from the interrupted run being resumed, when its file was written: the
 /// lineage (its parents and stubs are in the journal) and the entities. Returns its report.
 fn restore(
-    name: &str,
+    asset: Asset,
     folder: &RunFolder,
     checkpoint: &Checkpoint,
     replay: &mut Replay,
     state: &mut State,
 ) -> Result<Option<AssetReport>> {
-    if name != "hf_add_ancestor_models" && !name.starts_with("hf_enriched_") {
+    if !matches!(asset, Asset::AncestorModels | Asset::Enriched(_)) {
         return Ok(None);
     }
-    let Some((report, failures)) = replay.assets.remove(name) else {
+    let Some((report, failures)) = replay.assets.remove(&asset) else {
         return Ok(None);
     };
     if !report
@@ -249,7 +252,7 @@ fn restore(
     {
         return Ok(None);
     }
-    if name == "hf_add_ancestor_models" {
+    if asset == Asset::AncestorModels {
         let Some(stubs) = replay.stubs.take() else {
             return Ok(None);
         };
@@ -275,9 +278,9 @@ fn restore(
     }
     state.failures.extend(failures);
     if let Some(resumed) = &mut state.resumed {
-        resumed.assets.push(name.to_owned());
+        resumed.assets.push(asset.name().to_owned());
     }
-    tracing::info!(asset = %name, "taken over from the interrupted run");
+    tracing::info!(%asset, "taken over from the interrupted run");
     Ok(Some(report))
 }
 
@@ -362,7 +365,7 @@ impl HfExtractor {
             .unwrap_or_else(jiff::Timestamp::now);
         let selection = match &shard_run {
             Some(s) => s.selection.clone(),
-            None if options.selection.is_empty() => graph().into_iter().map(|a| a.name).collect(),
+            None if options.selection.is_empty() => graph(),
             None => options.selection.clone(),
         };
         let from = options.from.as_deref().map(RunFolder::open).transpose()?;
@@ -497,37 +500,41 @@ impl HfExtractor {
             ..
         } = run;
         // Where each asset not selected can be loaded from.
-        let source_of = |name: &str| -> Option<RunFolder> {
+        let source_of = |asset: Asset| -> Option<RunFolder> {
             if let Some(s) = &shard_run {
-                return s.source_of(name);
+                return s.source_of(asset);
             }
-            let file = asset_file(name)?;
+            let file = asset.file()?;
             from.clone().filter(|f| f.path().join(file).is_file())
         };
-        let available: BTreeSet<String> = graph()
+        let available: BTreeSet<Asset> = graph()
             .into_iter()
-            .map(|a| a.name)
-            .filter(|name| !selection.contains(name) && source_of(name).is_some())
+            .filter(|a| !selection.contains(a) && source_of(*a).is_some())
             .collect();
         let plan = assets::plan(&selection, &available);
-        if plan.iter().any(|a| a == "hf_detected_readme_languages") {
+        let planned = |asset: Asset| plan.contains(&asset);
+        if planned(Asset::ReadmeLanguages) {
             checkpoint.detect_languages_ahead();
         }
-        let sharedby = plan
-            .iter()
-            .any(|a| a == "hf_identified_sharedby" || a == "hf_enriched_sharedby");
-        let citation = plan.iter().any(|a| a == "hf_identified_chunk_citation");
+        let sharedby =
+            planned(Asset::Identified(Kind::SharedBy)) || planned(Asset::Enriched(Kind::SharedBy));
+        let citation = planned(Asset::ChunkCitation);
         if sharedby || citation {
             checkpoint.derive_ahead(sharedby, citation);
         }
-        if plan.iter().any(|a| RECORD_ASSETS.contains(&a.as_str())) {
+        if plan.iter().any(|a| RECORD_ASSETS.contains(a)) {
             checkpoint.keep_records(&stamp)?;
         }
         let datasets_early_for = plan
             .iter()
-            .skip_while(|a| *a != "hf_add_ancestor_models")
-            .find(|a| *a == "hf_identified_datasets" || *a == "hf_enriched_datasets")
-            .cloned();
+            .skip_while(|a| **a != Asset::AncestorModels)
+            .find(|a| {
+                matches!(
+                    a,
+                    Asset::Identified(Kind::Datasets) | Asset::Enriched(Kind::Datasets)
+                )
+            })
+            .copied();
         let lookahead = RunLookahead::plan(
             &self.client,
             LookaheadInputs {
@@ -557,24 +564,24 @@ impl HfExtractor {
         // Upstream assets the plan needs but does not compute come from the earlier run.
         {
             let full = graph();
-            let needed: Vec<String> = full
+            let needed: Vec<Asset> = full
                 .iter()
-                .filter(|a| available.contains(&a.name))
+                .copied()
+                .filter(|a| available.contains(a))
                 .filter(|a| {
                     full.iter()
-                        .any(|p| plan.contains(&p.name) && p.deps.contains(&a.name))
+                        .any(|p| plan.contains(p) && p.deps().contains(a))
                 })
-                .map(|a| a.name.clone())
                 .collect();
-            for name in needed {
-                let Some(earlier) = source_of(&name) else {
+            for asset in needed {
+                let Some(earlier) = source_of(asset) else {
                     continue;
                 };
                 let t = Instant::now();
-                let count = load(&earlier, &name, &checkpoint, &mut state)?;
+                let count = load(&earlier, asset, &checkpoint, &mut state)?;
                 let report = AssetReport {
-                    file: asset_file(&name),
-                    name,
+                    file: asset.file().map(str::to_owned),
+                    name: asset.name().to_owned(),
                     count,
                     loaded_from: Some(earlier.path().display().to_string()),
                     duration_ms: elapsed_ms(t),
@@ -586,16 +593,17 @@ impl HfExtractor {
         }
 
         // The two model sources run at the same time; each counts its own requests.
-        let both = ["hf_raw_models_latest", "hf_raw_models_from_file"];
-        if both.iter().all(|n| plan.iter().any(|p| p == n)) {
-            for name in both {
-                observer.asset_started(name);
+        let both = [Asset::RawModelsLatest, Asset::RawModelsFromFile];
+        if both.iter().all(|a| plan.contains(a)) {
+            for asset in both {
+                observer.asset_started(asset.name());
             }
             let (latest_client, latest_requests) = self.client.counted();
             let (file_client, file_requests) = self.client.counted();
             let t = Instant::now();
             let num_models = self.config.num_models as u64;
-            let on_latest = |done: usize| observer.progress(both[0], done as u64, Some(num_models));
+            let on_latest =
+                |done: usize| observer.progress(both[0].name(), done as u64, Some(num_models));
             let latest_replay = state.latest_replay.take();
             let latest = async {
                 let outcome = self
@@ -629,61 +637,56 @@ impl HfExtractor {
                 .insert(both[1], (file, file_requests.get(), file_ms));
         }
 
-        for name in &plan {
-            if let Some(report) = restore(name, &folder, &checkpoint, &mut replay, &mut state)? {
+        for &asset in &plan {
+            if let Some(report) = restore(asset, &folder, &checkpoint, &mut replay, &mut state)? {
                 let path = report.file.as_ref().map(|f| folder.path().join(f));
                 reporting.push(report, Vec::new(), Restored(path));
                 reporting.report(&checkpoint, observer, &mut reports, false)?;
                 continue;
             }
-            if FETCHED_SIDE_BY_SIDE.contains(&name.as_str()) && !state.enriched_side_by_side {
+            if FETCHED_SIDE_BY_SIDE.contains(&asset) && !state.enriched_side_by_side {
                 // The entity kinds that fetch run side by side: this one and the ones planned
                 // after it (except those an interrupted run already wrote).
-                let kinds: Vec<&str> = plan
+                let kinds: Vec<Asset> = plan
                     .iter()
-                    .map(String::as_str)
-                    .filter(|n| FETCHED_SIDE_BY_SIDE.contains(n))
-                    .filter(|n| !replay.assets.contains_key(*n))
+                    .copied()
+                    .filter(|a| FETCHED_SIDE_BY_SIDE.contains(a))
+                    .filter(|a| !replay.assets.contains_key(a))
                     .collect();
                 let run = (&checkpoint, lookahead);
                 self.enrich_side_by_side(&kinds, run, &stamp, &mut state, observer)
                     .await?;
             }
-            if WRITTEN_SIDE_BY_SIDE.contains(&name.as_str()) && !state.identified_side_by_side {
+            if WRITTEN_SIDE_BY_SIDE.contains(&asset) && !state.identified_side_by_side {
                 // This identified map and the ones planned after it.
-                let kinds: Vec<&str> = plan
+                let kinds: Vec<Asset> = plan
                     .iter()
-                    .map(String::as_str)
-                    .skip_while(|n| *n != name)
-                    .filter(|n| WRITTEN_SIDE_BY_SIDE.contains(n))
+                    .copied()
+                    .skip_while(|a| *a != asset)
+                    .filter(|a| WRITTEN_SIDE_BY_SIDE.contains(a))
                     .collect();
                 write_identified_side_by_side(&kinds, &folder, &checkpoint, &mut state, observer)?;
             }
-            if !state.prefetched.contains_key(name.as_str())
-                && !state.enriched_ahead.contains_key(name.as_str())
-                && !state.identified_ahead.contains_key(name.as_str())
+            if !state.prefetched.contains_key(&asset)
+                && !state.enriched_ahead.contains_key(&asset)
+                && !state.identified_ahead.contains_key(&asset)
             {
-                observer.asset_started(name);
+                observer.asset_started(asset.name());
             }
             let failures_before = state.failures.len();
             let t = Instant::now();
             let before = self.own_requests(lookahead);
             let prefetched = state
                 .prefetched
-                .get(name.as_str())
+                .get(&asset)
                 .map(|(_, requests, ms)| (*requests, *ms))
                 .or_else(|| {
                     state
                         .enriched_ahead
-                        .get(name.as_str())
+                        .get(&asset)
                         .map(|(_, requests, ms)| (*requests, *ms))
                 })
-                .or_else(|| {
-                    state
-                        .identified_ahead
-                        .get(name.as_str())
-                        .map(|(_, ms)| (0, *ms))
-                });
+                .or_else(|| state.identified_ahead.get(&asset).map(|(_, ms)| (0, *ms)));
             let ctx = Ctx {
                 folder: &folder,
                 checkpoint: &checkpoint,
@@ -691,20 +694,20 @@ impl HfExtractor {
                 stamp: &stamp,
                 lookahead,
             };
-            let (count, failures, output) = self.compute(name, ctx, &mut state, observer).await?;
+            let (count, failures, output) = self.compute(asset, ctx, &mut state, observer).await?;
             let (requests, duration_ms) = prefetched
                 .unwrap_or_else(|| (self.own_requests(lookahead) - before, elapsed_ms(t)));
             // Requests made here for a later asset count as that asset's; so do those made
             // ahead for this one.
             let lent = std::mem::take(&mut state.requests_for_later);
-            let mut owed = state.requests_ahead.remove(name.as_str()).unwrap_or(0);
+            let mut owed = state.requests_ahead.remove(&asset).unwrap_or(0);
             if let Some(lookahead) = lookahead {
-                owed += lookahead.requests_of(name).await;
+                owed += lookahead.requests_of(asset).await;
             }
             let requests = requests.saturating_sub(lent) + owed;
             let mut report = AssetReport {
-                name: name.clone(),
-                file: asset_file(name),
+                name: asset.name().to_owned(),
+                file: asset.file().map(str::to_owned),
                 count,
                 failures,
                 requests,
@@ -722,7 +725,7 @@ impl HfExtractor {
                 }
                 (_, Output::Writing(writing)) => Behind(writing, Instant::now()),
                 // The folder is the asset: observers hear where it is.
-                (None, Output::None) if name == "hf_run_folder" => {
+                (None, Output::None) if asset == Asset::RunFolder => {
                     Ready(Some(folder.path().to_owned()))
                 }
                 _ => Ready(None),
@@ -750,7 +753,7 @@ impl HfExtractor {
                 served_by,
                 ..ManifestConfig::new(&self.config, self.client.config())
             },
-            selection,
+            selection: selection.iter().map(|a| a.name().to_owned()).collect(),
             from_run: from
                 .map(|f| f.path().display().to_string())
                 .or(shard_run.map(|s| s.run_folder.path().display().to_string())),
@@ -774,7 +777,7 @@ impl HfExtractor {
     /// Compute one asset: (records, failures, what to write).
     async fn compute(
         &self,
-        name: &str,
+        asset: Asset,
         run: Ctx<'_>,
         state: &mut State,
         observer: &dyn RunObserver,
@@ -786,11 +789,12 @@ impl HfExtractor {
             stamp,
             lookahead,
         } = run;
-        let file = asset_file(name).unwrap_or_default();
-        match name {
-            "hf_run_folder" => Ok((0, 0, Output::None)),
-            "hf_raw_models_latest" => {
-                let models = match state.prefetched.remove(name) {
+        let name = asset.name();
+        let file = asset.file().unwrap_or_default();
+        match asset {
+            Asset::RunFolder => Ok((0, 0, Output::None)),
+            Asset::RawModelsLatest => {
+                let models = match state.prefetched.remove(&asset) {
                     Some((models, ..)) => models,
                     None => {
                         let total = self.config.num_models as u64;
@@ -802,12 +806,12 @@ impl HfExtractor {
                             .await?
                     }
                 };
-                let result = source_result(name, folder, checkpoint, &file, &models, stamp, state);
+                let result = source_result(name, folder, checkpoint, file, &models, stamp, state);
                 state.latest = Some(models);
                 result
             }
-            "hf_raw_models_from_file" => {
-                let models = match state.prefetched.remove(name) {
+            Asset::RawModelsFromFile => {
+                let models = match state.prefetched.remove(&asset) {
                     Some((models, ..)) => models,
                     None => {
                         let client = self.client.clone();
@@ -816,11 +820,11 @@ impl HfExtractor {
                             .await?
                     }
                 };
-                let result = source_result(name, folder, checkpoint, &file, &models, stamp, state);
+                let result = source_result(name, folder, checkpoint, file, &models, stamp, state);
                 state.from_file = Some(models);
                 result
             }
-            "hf_add_ancestor_models" => {
+            Asset::AncestorModels => {
                 // The run's models move on into the list with their ancestors; a shard's other
                 // models stay beside, known but followed by their own shard.
                 let (raw, beside): (Vec<Entry>, Vec<Entry>) = match state.shard {
@@ -877,7 +881,7 @@ impl HfExtractor {
                 if let (Some(resolved), Some(owner)) = (early_resolved, &state.datasets_early_for) {
                     let n = early_requests.get();
                     state.requests_for_later += n;
-                    *state.requests_ahead.entry(owner.clone()).or_default() += n;
+                    *state.requests_ahead.entry(*owner).or_default() += n;
                     state.datasets_early = Some(resolved);
                 }
                 let mut identified = run_identified;
@@ -910,23 +914,42 @@ impl HfExtractor {
                 let models = all
                     .iter()
                     .map(|e| (e.at, base_model_refs(&identified, &e.key.id)));
-                let writing = write_records_behind(folder, checkpoint, &file, models, stamp)?;
+                let writing = write_records_behind(folder, checkpoint, file, models, stamp)?;
                 let failures = lineage.stubs.len() as u64;
                 state.with_ancestors = Some(all);
                 state.lineage = Some(lineage);
                 state.identified = Some(identified);
                 Ok((count, failures, Output::Writing(writing)))
             }
-            "hf_identified_sharedby"
-            | "hf_detected_readme_languages"
-            | "hf_identified_chunk_citation"
-            | "hf_identified_modelcard_chunks"
-            | "hf_raw_catalog_sources"
-            | "hf_enriched_sharedby" => {
-                let mut downstream = state.downstream(checkpoint);
-                crate::downstream_assets::compute(name, stamp, (folder, &file), &mut downstream)
-            }
-            "hf_enriched_languages" => {
+            Asset::ReadmeLanguages => downstream(
+                DownstreamAsset::ReadmeLanguages,
+                (folder, file),
+                stamp,
+                state,
+                checkpoint,
+            ),
+            Asset::ChunkCitation => downstream(
+                DownstreamAsset::ChunkCitation,
+                (folder, file),
+                stamp,
+                state,
+                checkpoint,
+            ),
+            Asset::ModelcardChunks => downstream(
+                DownstreamAsset::ModelcardChunks,
+                (folder, file),
+                stamp,
+                state,
+                checkpoint,
+            ),
+            Asset::CatalogSources => downstream(
+                DownstreamAsset::CatalogSources,
+                (folder, file),
+                stamp,
+                state,
+                checkpoint,
+            ),
+            Asset::Enriched(Kind::Languages) => {
                 let identified = take_identified(checkpoint, state)?;
                 let readme = state.readme.as_ref();
                 let codes = readme
@@ -938,34 +961,41 @@ impl HfExtractor {
                 state.identified = Some(identified);
                 Ok((entities.len() as u64, 0, Output::Value(to_json(&entities)?)))
             }
-            _ if name.starts_with("hf_identified_") => {
-                if let Some((written, _)) = state.identified_ahead.remove(name) {
+            Asset::Identified(kind) => {
+                let Some(kind) = kind.entity() else {
+                    // Who shares each model: derived from its id, not identified.
+                    let which = DownstreamAsset::SharerMap;
+                    return downstream(which, (folder, file), stamp, state, checkpoint);
+                };
+                if let Some((written, _)) = state.identified_ahead.remove(&asset) {
                     let written = written?;
                     return Ok((written.count, 0, Output::Written(written)));
                 }
-                let kind = &name["hf_identified_".len()..];
                 let mut identified = take_identified(checkpoint, state)?;
-                if kind == "datasets" {
+                if kind == EntityKind::Datasets {
                     self.legacy_datasets(stamp, &mut identified, state).await;
                 }
-                let written = write_identified_map(folder, &file, &identified, kind);
+                let written = write_identified_map(folder, file, &identified, kind);
                 state.identified = Some(identified);
                 let written = written?;
                 Ok((written.count, 0, Output::Written(written)))
             }
-            _ if name.starts_with("hf_enriched_") => {
-                let kind = &name["hf_enriched_".len()..];
+            Asset::Enriched(kind) => {
+                let Some(kind) = kind.entity() else {
+                    let which = DownstreamAsset::Sharers;
+                    return downstream(which, (folder, file), stamp, state, checkpoint);
+                };
                 let mut identified = take_identified(checkpoint, state)?;
-                if kind == "datasets" {
+                if kind == EntityKind::Datasets {
                     self.legacy_datasets(stamp, &mut identified, state).await;
                 }
                 let result = self
-                    .enriched(name, kind, &identified, stamp, state, observer)
+                    .enriched(asset, kind, &identified, stamp, state, observer)
                     .await;
                 state.identified = Some(identified);
                 result
             }
-            "hf_raw_models" => {
+            Asset::RawModels => {
                 let (entries, identified, merged) = merge_sources(
                     checkpoint,
                     [
@@ -981,17 +1011,12 @@ impl HfExtractor {
                 let models = entries
                     .iter()
                     .map(|e| (e.at, base_model_refs(&identified, &e.key.id)));
-                let writing = write_records_behind(folder, checkpoint, &file, models, stamp)?;
+                let writing = write_records_behind(folder, checkpoint, file, models, stamp)?;
                 state.run_models = entries.len();
                 state.raw = Some(entries);
                 state.identified = Some(identified);
                 Ok((count, 0, Output::Writing(writing)))
             }
-            other => Err(Error::Config {
-                variable: "--select".into(),
-                value: other.into(),
-                reason: "this asset is not implemented yet".into(),
-            }),
         }
     }
 
@@ -1049,14 +1074,15 @@ impl HfExtractor {
     /// One `hf_enriched_<kind>` asset.
     async fn enriched(
         &self,
-        name: &str,
-        kind: &str,
+        asset: Asset,
+        kind: EntityKind,
         identified: &PackedRun,
         stamp: &str,
         state: &mut State,
         observer: &dyn RunObserver,
     ) -> Result<(u64, u64, Output)> {
-        if kind == "base_models" {
+        let name = asset.name();
+        if kind == EntityKind::BaseModels {
             let models = state.with_ancestors.as_deref().or(state.raw.as_deref());
             let keys: Vec<ModelKey> = models
                 .unwrap_or_default()
@@ -1072,17 +1098,14 @@ impl HfExtractor {
                 Output::Value(to_json(&entities)?),
             ));
         }
-        let fetched = match state.enriched_ahead.remove(name) {
+        let fetched = match state.enriched_ahead.remove(&asset) {
             Some((fetched, ..)) => fetched,
             None => {
                 let (enrichment, events) =
                     self.reporting_enrichment(self.client.clone(), stamp, state.ahead.as_ref());
                 // What this kind's enrichment reads, decoded: its ids (and the articles'
                 // kinds, the licenses' names).
-                let identified = entity_kind(kind)
-                    .map(|k| identified.for_enrichment(k))
-                    .unwrap_or_default();
-                let identified = &identified;
+                let identified = &identified.for_enrichment(kind);
                 let resolved = state.datasets.as_ref();
                 let work = async move { fetch_kind(&enrichment, kind, identified, resolved).await };
                 let (fetched, ()) = tokio::join!(work, forward_progress(events, name, observer));
@@ -1130,7 +1153,7 @@ impl HfExtractor {
     /// now, and written (in plan order) with what its kind fetched.
     async fn enrich_side_by_side(
         &self,
-        assets: &[&str],
+        assets: &[Asset],
         (checkpoint, lookahead): (&Checkpoint, Option<&RunLookahead>),
         stamp: &str,
         state: &mut State,
@@ -1141,43 +1164,41 @@ impl HfExtractor {
             return Ok(());
         }
         let mut identified = take_identified(checkpoint, state)?;
-        if assets.contains(&"hf_enriched_datasets") {
+        let datasets = Asset::Enriched(Kind::Datasets);
+        if assets.contains(&datasets) {
             // Asked before the asset's own count starts: counted as its requests.
             let before = self.own_requests(lookahead);
             self.legacy_datasets(stamp, &mut identified, state).await;
             let asked = self.own_requests(lookahead) - before;
-            *state
-                .requests_ahead
-                .entry("hf_enriched_datasets".to_owned())
-                .or_default() += asked;
+            *state.requests_ahead.entry(datasets).or_default() += asked;
         }
-        let inputs: Vec<(&str, &str, IdentifiedRun)> = assets
+        // Each fetching kind's asset with what its enrichment reads.
+        let inputs: Vec<(Asset, EntityKind, IdentifiedRun)> = assets
             .iter()
-            .map(|name| {
-                let kind = &name["hf_enriched_".len()..];
-                let reads = entity_kind(kind)
-                    .map(|k| identified.for_enrichment(k))
-                    .unwrap_or_default();
-                (*name, kind, reads)
+            .filter_map(|asset| {
+                match *asset {
+                    Asset::Enriched(kind) => kind.entity(),
+                    _ => None,
+                }
+                .map(|kind| (*asset, kind, identified.for_enrichment(kind)))
             })
             .collect();
         state.identified = Some(identified);
         let resolved = state.datasets.as_ref();
         let ahead = state.ahead.as_ref();
-        let fetches = inputs.iter().map(|(name, kind, reads)| async move {
+        let fetches = inputs.iter().map(|(asset, kind, reads)| async move {
+            let name = asset.name();
             observer.asset_started(name);
             let (client, requests) = self.client.counted();
             let (enrichment, events) = self.reporting_enrichment(client, stamp, ahead);
             let t = Instant::now();
-            let work = async move { fetch_kind(&enrichment, kind, reads, resolved).await };
+            let work = async move { fetch_kind(&enrichment, *kind, reads, resolved).await };
             let (fetched, ()) = tokio::join!(work, forward_progress(events, name, observer));
-            (*name, fetched, requests.get(), elapsed_ms(t))
+            (*asset, fetched, requests.get(), elapsed_ms(t))
         });
         let fetched = futures::future::join_all(fetches).await;
-        for (name, fetched, requests, ms) in fetched {
-            state
-                .enriched_ahead
-                .insert(name.to_owned(), (fetched, requests, ms));
+        for (asset, fetched, requests, ms) in fetched {
+            state.enriched_ahead.insert(asset, (fetched, requests, ms));
         }
         Ok(())
     }
@@ -1199,7 +1220,7 @@ type Fetched = (usize, serde_json::Value, Vec<(String, Option<u16>, String)>);
 
 async fn fetch_kind(
     enrichment: &HfEnrichment<HttpSource>,
-    kind: &str,
+    kind: EntityKind,
     identified: &IdentifiedRun,
     resolved: Option<&ResolvedDatasets>,
 ) -> Result<Fetched> {
@@ -1210,7 +1231,7 @@ async fn fetch_kind(
         }
     };
     let (count, value) = match kind {
-        "datasets" => {
+        EntityKind::Datasets => {
             let entities = match resolved {
                 Some(resolved) => enrichment.datasets_resolved(identified, resolved).await,
                 None => enrichment.datasets(identified).await,
@@ -1218,36 +1239,37 @@ async fn fetch_kind(
             entities.iter().for_each(|e| note(&e.id, &e.error));
             (entities.len(), to_json(&entities)?)
         }
-        "articles" => {
+        EntityKind::Articles => {
             let entities = enrichment.articles(identified).await;
             entities.iter().for_each(|e| note(&e.id, &e.error));
             (entities.len(), to_json(&entities)?)
         }
-        "keywords" => {
+        EntityKind::Keywords => {
             let entities = enrichment.keywords(identified).await;
             entities.iter().for_each(|e| note(&e.id, &e.error));
             (entities.len(), to_json(&entities)?)
         }
-        "licenses" => {
+        EntityKind::Licenses => {
             let entities = enrichment.licenses(identified).await;
             (entities.len(), to_json(&entities)?)
         }
-        "languages" => {
+        EntityKind::Languages => {
             let entities = enrichment.languages(identified);
             (entities.len(), to_json(&entities)?)
         }
-        "tasks" => {
+        EntityKind::Tasks => {
             let entities = enrichment.tasks(identified).await;
             if let Some(reason) = &entities.fallback_reason {
                 tracing::warn!(%reason, "task catalog: using the embedded pipeline types");
             }
             (entities.tasks.len(), to_json(&entities.tasks)?)
         }
-        other => {
+        // Their records are made from the lineage ([`base_model_entities`]), not fetched.
+        EntityKind::BaseModels => {
             return Err(Error::Config {
-                variable: "--select".into(),
-                value: other.into(),
-                reason: "not a kind of entity".into(),
+                variable: "asset".into(),
+                value: Asset::Enriched(Kind::BaseModels).name().into(),
+                reason: "base models are read by the lineage, not fetched by kind".into(),
             });
         }
     };
@@ -1354,7 +1376,7 @@ impl HfExtractor {
                 listed(&[]);
                 finished();
                 state.failures.push(FailureReport {
-                    asset: "hf_raw_models_from_file".into(),
+                    asset: Asset::RawModelsFromFile.name().into(),
                     id: path.display().to_string(),
                     line: None,
                     status: None,
@@ -1372,7 +1394,7 @@ impl HfExtractor {
         for error in &list.errors {
             tracing::warn!(path = %path.display(), line = error.line, reason = %error.reason, "model-id file: line skipped");
             state.failures.push(FailureReport {
-                asset: "hf_raw_models_from_file".into(),
+                asset: Asset::RawModelsFromFile.name().into(),
                 id: error.text.clone(),
                 line: Some(error.line),
                 status: None,
@@ -1407,7 +1429,11 @@ impl HfExtractor {
                     outcome.add(Err(failure));
                 }
             }
-            observer.progress("hf_raw_models_from_file", index as u64 + 1, Some(total));
+            observer.progress(
+                Asset::RawModelsFromFile.name(),
+                index as u64 + 1,
+                Some(total),
+            );
         };
         let plan = IdsPlan {
             threads: self.config.threads,
@@ -1453,7 +1479,7 @@ fn take_identified(checkpoint: &Checkpoint, state: &mut State) -> Result<PackedR
 /// the packed references only, and writing one is CPU work (its references decoded and
 /// rendered), so one after the other they used one core.
 fn write_identified_side_by_side(
-    assets: &[&str],
+    assets: &[Asset],
     folder: &RunFolder,
     checkpoint: &Checkpoint,
     state: &mut State,
@@ -1464,19 +1490,26 @@ fn write_identified_side_by_side(
         return Ok(());
     }
     let identified = take_identified(checkpoint, state)?;
-    for name in assets {
-        observer.asset_started(name);
+    // Each map's kind (only the identified kinds are written side by side).
+    let maps: Vec<(Asset, EntityKind)> = assets
+        .iter()
+        .filter_map(|asset| match *asset {
+            Asset::Identified(kind) => kind.entity().map(|kind| (*asset, kind)),
+            _ => None,
+        })
+        .collect();
+    for (asset, _) in &maps {
+        observer.asset_started(asset.name());
     }
     // Each asset's own outcome is kept for its turn: one failed map does not stop the others.
-    let write = |name: &&str| {
+    let write = |(asset, kind): &(Asset, EntityKind)| {
         let t = Instant::now();
-        let file = asset_file(name).unwrap_or_default();
-        let kind = &name["hf_identified_".len()..];
-        let result = write_identified_map(folder, &file, &identified, kind);
-        Ok((name.to_string(), result, elapsed_ms(t)))
+        let file = asset.file().unwrap_or_default();
+        let result = write_identified_map(folder, file, &identified, *kind);
+        Ok((*asset, result, elapsed_ms(t)))
     };
-    let kept = crate::in_order::for_each_large_in_order(assets, write, |(name, result, ms)| {
-        state.identified_ahead.insert(name, (result, ms));
+    let kept = crate::in_order::for_each_large_in_order(&maps, write, |(asset, result, ms)| {
+        state.identified_ahead.insert(asset, (result, ms));
         Ok(())
     });
     state.identified = Some(identified);
@@ -1487,11 +1520,11 @@ fn write_identified_side_by_side(
 /// this run's journal one by one, identified on the way.
 fn load(
     earlier: &RunFolder,
-    name: &str,
+    asset: Asset,
     checkpoint: &Checkpoint,
     state: &mut State,
 ) -> Result<u64> {
-    let Some(file) = asset_file(name) else {
+    let Some(file) = asset.file() else {
         return Ok(0);
     };
     let path = earlier.path().join(file);
@@ -1523,9 +1556,9 @@ fn load(
             .collect::<Vec<_>>();
         (entries, refs)
     };
-    let count = match name {
-        "hf_raw_models_latest" | "hf_raw_models_from_file" => {
-            let latest = name == "hf_raw_models_latest";
+    let count = match asset {
+        Asset::RawModelsLatest | Asset::RawModelsFromFile => {
+            let latest = asset == Asset::RawModelsLatest;
             let source = if latest {
                 ModelSource::Latest
             } else {
@@ -1544,10 +1577,10 @@ fn load(
             });
             count
         }
-        "hf_raw_models" | "hf_add_ancestor_models" => {
+        Asset::RawModels | Asset::AncestorModels => {
             let (entries, identified) = into_run(models(ModelSource::File)?);
             let count = entries.len();
-            if name == "hf_raw_models" {
+            if asset == Asset::RawModels {
                 state.run_models = count;
                 state.raw = Some(entries);
             } else {
@@ -1556,30 +1589,38 @@ fn load(
             state.identified = Some(identified);
             count
         }
-        "hf_identified_sharedby" => {
+        Asset::Identified(Kind::SharedBy) => {
             let map: BTreeMap<String, Vec<SharedByRef>> = read_json(&path)?;
             let count = map.len();
             state.sharedby = Some(map);
             count
         }
-        "hf_detected_readme_languages" => {
+        Asset::ReadmeLanguages => {
             let map: BTreeMap<String, Vec<ReadmeLanguage>> = read_json(&path)?;
             let count = map.len();
             state.readme = Some(map);
             count
         }
-        // Not a kind's map: nothing of it is kept for the assets after it.
-        "hf_identified_chunk_citation" | "hf_identified_modelcard_chunks" => 0,
-        _ if name.starts_with("hf_identified_") => {
-            let kind = &name["hf_identified_".len()..];
+        Asset::Identified(kind) => {
             let mut refs = RunIdentified::default();
-            let count = load_identified_map(&mut refs, kind, &path)?;
-            let mut identified = state.identified.take().unwrap_or_default();
-            identified.replace_kind(entity_kind(kind).unwrap_or(EntityKind::Tasks), refs);
-            state.identified = Some(identified);
-            count
+            match kind.entity() {
+                Some(kind) => {
+                    let count = load_identified_map(&mut refs, kind, &path)?;
+                    let mut identified = state.identified.take().unwrap_or_default();
+                    identified.replace_kind(kind, refs);
+                    state.identified = Some(identified);
+                    count
+                }
+                None => 0,
+            }
         }
-        _ => 0,
+        // Nothing of these is kept for the assets after them (they are read by no later
+        // asset, or are entity records and the run folder).
+        Asset::ChunkCitation
+        | Asset::ModelcardChunks
+        | Asset::RunFolder
+        | Asset::Enriched(_)
+        | Asset::CatalogSources => 0,
     };
     Ok(count as u64)
 }
@@ -1605,6 +1646,19 @@ impl State {
     }
 }
 
+/// One of the downstream's assets ([`crate::downstream_assets`]), computed from the run's
+/// models.
+fn downstream(
+    which: DownstreamAsset,
+    to: (&RunFolder, &str),
+    stamp: &str,
+    state: &mut State,
+    checkpoint: &Checkpoint,
+) -> Result<(u64, u64, Output)> {
+    let mut downstream = state.downstream(checkpoint);
+    crate::downstream_assets::compute(which, stamp, to, &mut downstream)
+}
+
 /// What a run writes for an asset.
 pub(crate) enum Output {
     /// Nothing (no file).
@@ -1627,9 +1681,8 @@ fn write_identified_map(
     folder: &RunFolder,
     file: &str,
     identified: &PackedRun,
-    kind: &str,
+    kind: EntityKind,
 ) -> Result<WrittenArray> {
-    let kind = entity_kind(kind).unwrap_or(EntityKind::Tasks);
     let path = folder.path().join(file);
     folder.write_json_object(file, |object| identified.write_kind(kind, object, &path))
 }
@@ -1637,7 +1690,7 @@ fn write_identified_map(
 /// Read one kind's map back into `refs`; returns how many models it holds.
 pub(crate) fn load_identified_map(
     refs: &mut RunIdentified,
-    kind: &str,
+    kind: EntityKind,
     path: &Path,
 ) -> Result<usize> {
     fn fill<R: DeserializeOwned>(
@@ -1648,13 +1701,13 @@ pub(crate) fn load_identified_map(
         Ok(slot.len())
     }
     match kind {
-        "datasets" => fill(&mut refs.datasets, path),
-        "articles" => fill(&mut refs.articles, path),
-        "base_models" => fill(&mut refs.base_models, path),
-        "keywords" => fill(&mut refs.keywords, path),
-        "licenses" => fill(&mut refs.licenses, path),
-        "languages" => fill(&mut refs.languages, path),
-        _ => fill(&mut refs.tasks, path),
+        EntityKind::Datasets => fill(&mut refs.datasets, path),
+        EntityKind::Articles => fill(&mut refs.articles, path),
+        EntityKind::BaseModels => fill(&mut refs.base_models, path),
+        EntityKind::Keywords => fill(&mut refs.keywords, path),
+        EntityKind::Licenses => fill(&mut refs.licenses, path),
+        EntityKind::Languages => fill(&mut refs.languages, path),
+        EntityKind::Tasks => fill(&mut refs.tasks, path),
     }
 }
 
@@ -1768,13 +1821,6 @@ pub(crate) fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
         path: path.to_owned(),
         source,
     })
-}
-
-pub(crate) fn asset_file(name: &str) -> Option<String> {
-    graph()
-        .into_iter()
-        .find(|a| a.name == name)
-        .and_then(|a| a.file)
 }
 
 pub(crate) fn elapsed_ms(t: Instant) -> u64 {

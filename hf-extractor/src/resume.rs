@@ -10,6 +10,7 @@ use hf_enrich::lineage::{BaseModelStub, ModelKey};
 use hf_enrich::models::{ListingResume, ModelFailure, ModelSource, note_watermark};
 use hf_enrich::quality::{LowInfo, low_info};
 
+use crate::assets::Asset;
 use crate::checkpoint::{Event, RunStart, Stored};
 use crate::manifest::{AssetReport, FailureReport};
 use crate::packed_refs::PackedRefs;
@@ -81,7 +82,7 @@ pub(crate) struct Replay {
     pub stubs: Option<Vec<BaseModelStub>>,
     /// The legacy base-model ids the last lineage that finished resolved.
     pub renamed: BTreeMap<String, String>,
-    pub assets: BTreeMap<String, (AssetReport, Vec<FailureReport>)>,
+    pub assets: BTreeMap<Asset, (AssetReport, Vec<FailureReport>)>,
 }
 
 impl Replay {
@@ -157,9 +158,12 @@ impl Replay {
                 self.stubs = Some(stubs);
                 self.renamed = renamed;
             }
-            Event::AssetDone { report, failures } => {
-                self.assets.insert(report.name.clone(), (report, failures));
-            }
+            Event::AssetDone { report, failures } => match report.name.parse::<Asset>() {
+                Ok(asset) => {
+                    self.assets.insert(asset, (report, failures));
+                }
+                Err(e) => tracing::warn!("journal: {e}"),
+            },
         }
     }
 }

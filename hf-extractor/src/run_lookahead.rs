@@ -22,13 +22,15 @@ use hf_client::HfClient;
 use hf_enrich::lookahead::{AheadKind, FetchedAhead, Lookahead, LookaheadPlan};
 use tokio::sync::Semaphore;
 
+use crate::assets::{Asset, Kind};
+
 /// The asset whose requests the fetches ahead of each kind are.
-const LINEAGE: &str = "hf_add_ancestor_models";
-const IDENTIFIED_DATASETS: &str = "hf_identified_datasets";
-const ENRICHED_DATASETS: &str = "hf_enriched_datasets";
-const KEYWORDS: &str = "hf_enriched_keywords";
-const TASKS: &str = "hf_enriched_tasks";
-const ARTICLES: &str = "hf_enriched_articles";
+const LINEAGE: Asset = Asset::AncestorModels;
+const IDENTIFIED_DATASETS: Asset = Asset::Identified(Kind::Datasets);
+const ENRICHED_DATASETS: Asset = Asset::Enriched(Kind::Datasets);
+const KEYWORDS: Asset = Asset::Enriched(Kind::Keywords);
+const TASKS: Asset = Asset::Enriched(Kind::Tasks);
+const ARTICLES: Asset = Asset::Enriched(Kind::Articles);
 
 /// A run's lookahead, its in-flight budget and the model sources still listing.
 #[derive(Debug)]
@@ -38,13 +40,13 @@ pub(crate) struct RunLookahead {
     sources_listing: AtomicUsize,
     sources_running: AtomicUsize,
     /// The asset owning each kind's requests, by [`AheadKind::ALL`] order.
-    owners: [Option<&'static str>; AheadKind::ALL.len()],
+    owners: [Option<Asset>; AheadKind::ALL.len()],
 }
 
 /// What decides whether and what a run looks ahead.
 pub(crate) struct LookaheadInputs<'p> {
     /// The assets the run computes, in order.
-    pub plan: &'p [String],
+    pub plan: &'p [Asset],
     /// Cards in flight at once (`HF_THREADS`).
     pub threads: usize,
     /// `HF_BASE_MODEL_ITERATIONS`.
@@ -58,21 +60,15 @@ pub(crate) struct LookaheadInputs<'p> {
 impl RunLookahead {
     /// The lookahead of a run, if it has one (see the [module](self)).
     pub fn plan(client: &HfClient, inputs: LookaheadInputs<'_>) -> Option<Self> {
-        let planned = |name: &str| inputs.plan.iter().any(|a| a == name);
-        if !planned("hf_raw_models_latest") || inputs.filter_low_info || inputs.shard_or_resumed {
+        let planned = |asset: Asset| inputs.plan.contains(&asset);
+        if !planned(Asset::RawModelsLatest) || inputs.filter_low_info || inputs.shard_or_resumed {
             return None;
         }
         let first_dataset_asset = inputs
             .plan
             .iter()
-            .find(|a| *a == IDENTIFIED_DATASETS || *a == ENRICHED_DATASETS)
-            .map(|a| {
-                if a == IDENTIFIED_DATASETS {
-                    IDENTIFIED_DATASETS
-                } else {
-                    ENRICHED_DATASETS
-                }
-            });
+            .copied()
+            .find(|a| *a == IDENTIFIED_DATASETS || *a == ENRICHED_DATASETS);
         let plan = LookaheadPlan {
             base_model_iterations: if planned(LINEAGE) {
                 inputs.base_model_iterations
@@ -88,7 +84,7 @@ impl RunLookahead {
         if plan.is_empty() {
             return None;
         }
-        let sources = if planned("hf_raw_models_from_file") {
+        let sources = if planned(Asset::RawModelsFromFile) {
             2
         } else {
             1
@@ -146,7 +142,7 @@ impl RunLookahead {
     }
 
     /// The requests made ahead for `asset`, once its fetches are over.
-    pub async fn requests_of(&self, asset: &str) -> u64 {
+    pub async fn requests_of(&self, asset: Asset) -> u64 {
         let kinds: Vec<AheadKind> = AheadKind::ALL
             .into_iter()
             .zip(self.owners)

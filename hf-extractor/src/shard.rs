@@ -16,7 +16,7 @@ use std::str::FromStr;
 
 use sha2::{Digest, Sha256};
 
-use crate::assets::graph;
+use crate::assets::{Asset, graph};
 use crate::error::{Error, Result};
 use crate::manifest::{MANIFEST_FILE, RunManifest};
 use crate::run_folder::RunFolder;
@@ -89,15 +89,15 @@ pub fn shard_of(id: &str, count: u32) -> u32 {
 }
 
 /// The assets of the listing, computed once per run: everything else is per model, sharded.
-pub const UNSHARDED: [&str; 4] = [
-    "hf_run_folder",
-    "hf_raw_models_latest",
-    "hf_raw_models_from_file",
-    "hf_raw_models",
+pub const UNSHARDED: [Asset; 4] = [
+    Asset::RunFolder,
+    Asset::RawModelsLatest,
+    Asset::RawModelsFromFile,
+    Asset::RawModels,
 ];
 
 /// Whether `asset` is computed per shard.
-pub fn is_sharded(asset: &str) -> bool {
+pub fn is_sharded(asset: Asset) -> bool {
     !UNSHARDED.contains(&asset)
 }
 
@@ -120,7 +120,7 @@ pub(crate) struct PreparedShard {
     /// The run's start, from the run folder's `run.json`.
     pub(crate) started: jiff::Timestamp,
     /// The per-model assets selected (all of them when the selection is empty).
-    pub(crate) selection: Vec<String>,
+    pub(crate) selection: Vec<Asset>,
 }
 
 impl ShardRun {
@@ -140,7 +140,7 @@ impl ShardRun {
     }
 
     /// Check the run folder and the selection; create the shard's folder.
-    pub(crate) fn prepare(&self, selection: &[String], with_from: bool) -> Result<PreparedShard> {
+    pub(crate) fn prepare(&self, selection: &[Asset], with_from: bool) -> Result<PreparedShard> {
         if with_from {
             return Err(shard_error(
                 &self.shard.to_string(),
@@ -160,21 +160,17 @@ impl ShardRun {
             value: manifest.started_at.clone(),
             reason: format!("started_at is not a timestamp: {e}"),
         })?;
-        if let Some(listing) = selection.iter().find(|a| !is_sharded(a)) {
+        if let Some(listing) = selection.iter().find(|a| !is_sharded(**a)) {
             return Err(shard_error(
                 &self.shard.to_string(),
                 &format!(
                     "{listing} is not sharded: run the listing ({}) once, without a shard",
-                    UNSHARDED.join(", ")
+                    UNSHARDED.map(Asset::name).join(", ")
                 ),
             ));
         }
         let selection = if selection.is_empty() {
-            graph()
-                .into_iter()
-                .map(|a| a.name)
-                .filter(|a| is_sharded(a))
-                .collect()
+            graph().into_iter().filter(|a| is_sharded(*a)).collect()
         } else {
             selection.to_vec()
         };
@@ -193,8 +189,8 @@ impl ShardRun {
 impl PreparedShard {
     /// Where `asset` is loaded from when not computed: the listing from the run folder, the
     /// per-model stages from the shard's own folder (an earlier run of the same shard).
-    pub(crate) fn source_of(&self, asset: &str) -> Option<RunFolder> {
-        let file = graph().into_iter().find(|a| a.name == asset)?.file?;
+    pub(crate) fn source_of(&self, asset: Asset) -> Option<RunFolder> {
+        let file = asset.file()?;
         let folder = if is_sharded(asset) {
             &self.folder
         } else {
@@ -206,18 +202,18 @@ impl PreparedShard {
 
 /// The asset graph as `hf-extract list-assets --json` prints it and `dagster/assets.json` holds
 /// it: `[{"name", "deps", "file", "sharded", "group", "tags"}]`, in dependency order (the Dagster
-/// group and tags of [`crate::assets::group`] and [`crate::assets::TAGS`]).
+/// group and tags of [`Asset::group`] and [`Asset::tags`]).
 pub fn graph_json() -> serde_json::Value {
     graph()
         .into_iter()
         .map(|a| {
             serde_json::json!({
-                "name": a.name,
-                "deps": a.deps,
-                "file": a.file,
-                "sharded": is_sharded(&a.name),
-                "group": crate::assets::group(&a.name),
-                "tags": crate::assets::TAGS.iter().copied().collect::<std::collections::BTreeMap<_, _>>(),
+                "name": a.name(),
+                "deps": a.deps().into_iter().map(Asset::name).collect::<Vec<_>>(),
+                "file": a.file(),
+                "sharded": is_sharded(a),
+                "group": a.group(),
+                "tags": a.tags().iter().copied().collect::<std::collections::BTreeMap<_, _>>(),
             })
         })
         .collect()

@@ -201,7 +201,7 @@ struct Bars {
 /// The widest asset name of the graph (`hf_identified_modelcard_chunks`): the first column of
 /// the bars and of the tables, so that every name lines up.
 fn asset_width() -> usize {
-    graph().iter().map(|a| a.name.len()).max().unwrap_or(0)
+    graph().iter().map(|a| a.name().len()).max().unwrap_or(0)
 }
 
 impl Bars {
@@ -436,9 +436,14 @@ fn main() -> ExitCode {
             for asset in graph() {
                 println!(
                     "{:<w$} {:<34} {}",
-                    asset.name,
-                    asset.file.as_deref().unwrap_or("-"),
-                    asset.deps.join(", ")
+                    asset.name(),
+                    asset.file().unwrap_or("-"),
+                    asset
+                        .deps()
+                        .into_iter()
+                        .map(|d| d.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 );
             }
             ExitCode::SUCCESS
@@ -609,7 +614,7 @@ async fn merge_shards(
         let merged: Vec<_> = manifest
             .assets
             .iter()
-            .filter(|a| hf_extractor::shard::is_sharded(&a.name))
+            .filter(|a| a.name.parse().is_ok_and(hf_extractor::shard::is_sharded))
             .collect();
         let checksums: String = merged
             .iter()

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use super::{MetadataValue, Pipes, PipesContext, PipesError};
-use crate::assets::graph;
+use crate::assets::{Asset, graph};
 use crate::manifest::AssetReport;
 use crate::pipeline::RunObserver;
 use crate::shard::SHARDS_DIR;
@@ -24,12 +24,13 @@ use crate::shard::SHARDS_DIR;
 /// };
 /// let selection = PipesSelection::from_context(&context)?.unwrap();
 /// assert_eq!(selection.names(), ["hf_raw_models", "hf_enriched_tasks"]); // dependency order
-/// assert_eq!(selection.key("hf_enriched_tasks"), Some("hf/hf_enriched_tasks"));
-/// # Ok::<(), hf_extractor::pipes::PipesError>(())
+/// let tasks = "hf_enriched_tasks".parse()?;
+/// assert_eq!(selection.key(tasks), Some("hf/hf_enriched_tasks"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PipesSelection {
-    keys: BTreeMap<String, String>,
+    keys: BTreeMap<Asset, String>,
 }
 
 impl PipesSelection {
@@ -39,35 +40,36 @@ impl PipesSelection {
         let Some(keys) = &context.asset_keys else {
             return Ok(None);
         };
-        let known: BTreeSet<String> = graph().into_iter().map(|a| a.name).collect();
         let mut selection = Self::default();
         for key in keys {
             let name = last_component(key);
-            if !known.contains(&name) {
-                return Err(PipesError::Params {
-                    variable: super::CONTEXT_VARIABLE.into(),
-                    reason: format!(
-                        "asset key {key:?} (last component {name:?}) is not an asset of hf-extract (see `hf-extract list-assets`)"
-                    ),
-                });
-            }
-            selection.keys.insert(name, key.clone());
+            let asset = name.parse::<Asset>().map_err(|_| PipesError::Params {
+                variable: super::CONTEXT_VARIABLE.into(),
+                reason: format!(
+                    "asset key {key:?} (last component {name:?}) is not an asset of hf-extract (see `hf-extract list-assets`)"
+                ),
+            })?;
+            selection.keys.insert(asset, key.clone());
         }
         Ok(Some(selection))
     }
 
-    /// The selected asset names, in dependency order.
-    pub fn names(&self) -> Vec<String> {
+    /// The selected assets, in dependency order.
+    pub fn assets(&self) -> Vec<Asset> {
         graph()
             .into_iter()
-            .map(|a| a.name)
-            .filter(|n| self.keys.contains_key(n))
+            .filter(|a| self.keys.contains_key(a))
             .collect()
     }
 
-    /// The key Dagster knows asset `name` by, if it is selected.
-    pub fn key(&self, name: &str) -> Option<&str> {
-        self.keys.get(name).map(String::as_str)
+    /// The selected assets' names, in dependency order.
+    pub fn names(&self) -> Vec<&'static str> {
+        self.assets().into_iter().map(Asset::name).collect()
+    }
+
+    /// The key Dagster knows `asset` by, if it is selected.
+    pub fn key(&self, asset: Asset) -> Option<&str> {
+        self.keys.get(&asset).map(String::as_str)
     }
 }
 
@@ -116,8 +118,8 @@ impl PipesObserver {
 
 /// The run folder a written file (or the run folder itself) belongs to: a shard's files are in
 /// `<run folder>/shards/<shard>/`.
-fn run_folder_of(name: &str, path: &Path) -> PathBuf {
-    if name == "hf_run_folder" {
+fn run_folder_of(asset: Asset, path: &Path) -> PathBuf {
+    if asset == Asset::RunFolder {
         return path.to_owned();
     }
     let parent = path.parent().unwrap_or(path);
@@ -134,7 +136,10 @@ impl RunObserver for PipesObserver {
         if report.loaded_from.is_some() {
             return;
         }
-        let (Some(key), Some(path)) = (self.selection.key(&report.name), path) else {
+        let Ok(asset) = report.name.parse::<Asset>() else {
+            return;
+        };
+        let (Some(key), Some(path)) = (self.selection.key(asset), path) else {
             return;
         };
         let Ok(mut reported) = self.reported.lock() else {
@@ -151,7 +156,7 @@ impl RunObserver for PipesObserver {
             ("path", MetadataValue::Path(path.display().to_string())),
             (
                 "run_folder",
-                MetadataValue::Path(run_folder_of(&report.name, path).display().to_string()),
+                MetadataValue::Path(run_folder_of(asset, path).display().to_string()),
             ),
         ];
         if let Err(e) =
@@ -218,17 +223,17 @@ mod tests {
     fn the_run_folder_of_a_shard_file_is_the_run_folder() {
         assert_eq!(
             run_folder_of(
-                "hf_identified_tasks",
+                Asset::Identified(crate::assets::Kind::Tasks),
                 Path::new("/o/run/shards/01-of-02/x.json")
             ),
             Path::new("/o/run")
         );
         assert_eq!(
-            run_folder_of("hf_raw_models", Path::new("/o/run/hf_models.json")),
+            run_folder_of(Asset::RawModels, Path::new("/o/run/hf_models.json")),
             Path::new("/o/run")
         );
         assert_eq!(
-            run_folder_of("hf_run_folder", Path::new("/o/run")),
+            run_folder_of(Asset::RunFolder, Path::new("/o/run")),
             Path::new("/o/run")
         );
     }
