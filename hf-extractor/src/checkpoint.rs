@@ -48,6 +48,9 @@ pub enum Event {
         /// The earlier run folder upstream assets were loaded from, if any.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         from: Option<PathBuf>,
+        /// The file the run's models were read from, if they were not extracted.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        models: Option<PathBuf>,
         /// The Hub's endpoint (`HF_ENDPOINT`; never a token): a resumed run asks the listing's
         /// next page of its own endpoint when this one has moved.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -108,6 +111,8 @@ pub struct RunStart {
     pub selection: Vec<Asset>,
     /// The earlier run folder upstream assets were loaded from, if any.
     pub from: Option<PathBuf>,
+    /// The file the run's models were read from, if they were not extracted.
+    pub models: Option<PathBuf>,
     /// The Hub's endpoint, when the journal says (journals written before it did do not).
     pub endpoint: Option<String>,
     /// What served the Hub, when not the service at the endpoint itself.
@@ -141,12 +146,14 @@ impl RunStart {
                 started_at,
                 selection,
                 from,
+                models,
                 endpoint,
                 served_by,
             } => Some(Self {
                 started_at,
                 selection,
                 from,
+                models,
                 endpoint,
                 served_by,
             }),

@@ -159,6 +159,177 @@ impl ExtractorConfig {
     }
 }
 
+/// Every setting of an [`HfExtractor`], one method each; [`build`](Self::build) checks them and
+/// makes the Hub client. Building touches no file and makes no request: the output folder is
+/// created by the first run.
+///
+/// ```
+/// use hf_extractor::HfExtractor;
+///
+/// let extractor = HfExtractor::builder()
+///     .endpoint("http://127.0.0.1:8080")
+///     .num_models(200)
+///     .threads(16)
+///     .base_model_iterations(2)
+///     .output_dir("/tmp/runs")
+///     .build()?;
+/// assert_eq!(extractor.config().num_models, 200);
+/// assert_eq!(extractor.client().endpoint().as_str(), "http://127.0.0.1:8080/");
+///
+/// let err = HfExtractor::builder().threads(0).build().unwrap_err();
+/// assert!(err.to_string().starts_with("threads=\"0\""), "{err}");
+/// # Ok::<(), hf_extractor::Error>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+#[must_use]
+pub struct HfExtractorBuilder {
+    config: ExtractorConfig,
+}
+
+impl HfExtractorBuilder {
+    /// The documented defaults; reads no environment.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The defaults overridden by the process environment (the variables of the
+    /// [module](self)).
+    pub fn from_env() -> Result<Self> {
+        ExtractorConfig::from_env().map(Self::from)
+    }
+
+    /// The defaults overridden by the variables `var` gives.
+    pub fn from_env_with(var: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        ExtractorConfig::from_env_with(var).map(Self::from)
+    }
+
+    /// Models of the latest-N listing (`HF_NUM_MODELS`).
+    pub fn num_models(mut self, n: usize) -> Self {
+        self.config.num_models = n;
+        self
+    }
+
+    /// List by last update (true) or by creation (false), newest first (`HF_UPDATE_RECENT`).
+    pub fn update_recent(mut self, yes: bool) -> Self {
+        self.config.update_recent = yes;
+        self
+    }
+
+    /// Cards fetched at once (`HF_THREADS`, at least 1).
+    pub fn threads(mut self, n: usize) -> Self {
+        self.config.threads = n;
+        self
+    }
+
+    /// The model-id file (`HF_MODELS_FILE_PATH`; a missing file is skipped).
+    pub fn models_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.config.models_file_path = path.into();
+        self
+    }
+
+    /// Related entities fetched at once (`HF_ENRICHMENT_THREADS`, at least 1).
+    pub fn enrichment_threads(mut self, n: usize) -> Self {
+        self.config.enrichment_threads = n;
+        self
+    }
+
+    /// Generations of base models followed (`HF_BASE_MODEL_ITERATIONS`; 0: none).
+    pub fn base_model_iterations(mut self, n: usize) -> Self {
+        self.config.base_model_iterations = n;
+        self
+    }
+
+    /// Where run folders are created (`HF_OUTPUT_DIR`).
+    pub fn output_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.config.output_dir = dir.into();
+        self
+    }
+
+    /// Drop low-information models (`HF_FILTER_LOW_INFO`).
+    pub fn filter_low_info(mut self, yes: bool) -> Self {
+        self.config.filter_low_info = yes;
+        self
+    }
+
+    /// An incremental run: only models last modified at or after `since` (`HF_SINCE`).
+    pub fn since(mut self, since: jiff::Timestamp) -> Self {
+        self.config.since = Some(since);
+        self
+    }
+
+    /// An incremental run after the earlier run folder `folder` (`HF_SINCE_RUN`).
+    pub fn since_run(mut self, folder: impl Into<PathBuf>) -> Self {
+        self.config.since_run = Some(folder.into());
+        self
+    }
+
+    /// The Hub (`HF_ENDPOINT`).
+    pub fn endpoint(mut self, url: impl Into<String>) -> Self {
+        self.config.client = self.config.client.with_endpoint(url);
+        self
+    }
+
+    /// The Hub token (`HF_TOKEN`): sent to the Hub only, never written or logged.
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.config.client = self.config.client.with_token(token);
+        self
+    }
+
+    /// The arXiv export API (`HF_ARXIV_ENDPOINT`).
+    pub fn arxiv_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.config.client = self.config.client.with_arxiv_endpoint(url);
+        self
+    }
+
+    /// The spacing of arXiv requests (`HF_ARXIV_DELAY_MS`).
+    pub fn arxiv_delay(mut self, delay: std::time::Duration) -> Self {
+        self.config.client = self.config.client.with_arxiv_delay(delay);
+        self
+    }
+
+    /// Refresh the SPDX license list from this `licenses.json` (`HF_SPDX_LICENSES_URL`).
+    pub fn spdx_licenses_url(mut self, url: impl Into<String>) -> Self {
+        self.config.client = self.config.client.with_spdx_licenses_url(url);
+        self
+    }
+
+    /// Every other setting of the Hub client (timeouts, retries, user agent…), replacing
+    /// those given so far.
+    pub fn client(mut self, client: HfClientBuilder) -> Self {
+        self.config.client = client;
+        self
+    }
+
+    /// The settings so far.
+    pub fn config(&self) -> &ExtractorConfig {
+        &self.config
+    }
+
+    /// The extractor. Fails, naming the setting, when a count is 0 that must not be or the
+    /// client settings are invalid.
+    pub fn build(self) -> Result<crate::HfExtractor> {
+        for (setting, value) in [
+            ("threads", self.config.threads),
+            ("enrichment_threads", self.config.enrichment_threads),
+        ] {
+            if value == 0 {
+                return Err(Error::Config {
+                    variable: setting.into(),
+                    value: value.to_string(),
+                    reason: "must be at least 1".into(),
+                });
+            }
+        }
+        crate::HfExtractor::new(self.config)
+    }
+}
+
+impl From<ExtractorConfig> for HfExtractorBuilder {
+    fn from(config: ExtractorConfig) -> Self {
+        Self { config }
+    }
+}
+
 fn number(
     get: &impl Fn(&str) -> Option<String>,
     variable: &str,

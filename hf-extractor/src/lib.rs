@@ -1,5 +1,40 @@
 //! Extract Hugging Face model metadata and everything it points to into run folders of JSON files.
 //!
+//! A run materialises a graph of [assets](assets::Asset) — the latest models and those of a
+//! model-id file, their lineage, the identified maps and the entity records of each
+//! [kind](assets::Kind) — into a new run folder, one JSON file per asset plus `run.json`.
+//!
+//! ```no_run
+//! use hf_extractor::HfExtractor;
+//! use hf_extractor::assets::{Asset, Kind};
+//!
+//! # async fn run() -> hf_extractor::Result<()> {
+//! // Every setting has a method; `HfExtractorBuilder::from_env()` reads the HF_* variables.
+//! let extractor = HfExtractor::builder()
+//!     .num_models(500)
+//!     .base_model_iterations(2)
+//!     .output_dir("runs")
+//!     .build()?;
+//!
+//! // The whole graph.
+//! let outcome = extractor.run().await?;
+//! let datasets = outcome.manifest.asset(Asset::Enriched(Kind::Datasets));
+//! println!("{}: {:?}", outcome.folder.path().display(), datasets.map(|d| d.count));
+//!
+//! // Or the replaced system's two standalone calls: the latest models, written and returned…
+//! let extracted = extractor.extract_models(100, true, 8).await?;
+//! // …then the entity files of some kinds for the models of that file.
+//! let enriched = extractor
+//!     .enrich_from_models_json(&extracted.path, &[Kind::Datasets, Kind::Articles], 8)
+//!     .await?;
+//! println!("{:?}", enriched.files);
+//! # Ok(()) }
+//! ```
+//!
+//! Selections as orchestrator users write them (`+hf_enriched_licenses`, `hf_identified_*`)
+//! are parsed by [`assets::select`]; [`HfExtractor::materialize`] runs one, [`HfExtractor::resume`]
+//! continues a run that was cut short.
+//!
 //! This facade re-exports the lower crates: [`client`] (the Hub, arXiv and SPDX clients),
 //! [`identifiers`] (pure identification of related entities) and [`enrich`] (orchestration).
 
@@ -30,7 +65,9 @@ mod run_models;
 #[cfg(feature = "schema")]
 pub mod schemas;
 pub mod shard;
+pub mod standalone;
 
+pub use config::HfExtractorBuilder;
 pub use error::{Error, Result};
 pub use hf_enrich::{mlentory, model_ids, models, quality, records};
 pub use pipeline::{HfExtractor, MaterializeOptions, RunObserver, RunOutcome};

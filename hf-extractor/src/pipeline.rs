@@ -15,8 +15,7 @@ use hf_enrich::lookahead::FetchedAhead;
 use hf_enrich::model_ids::{ModelIdEntry, ModelIdList};
 use hf_enrich::models::{
     FetchedModel, IdsPlan, LatestOptions, ListedPage, ListingPlan, ModelFailure, ModelSource,
-    SourceOutcome, latest_models, latest_models_streaming, models_from_ids,
-    models_from_ids_streaming, note_watermark,
+    SourceOutcome, latest_models_streaming, models_from_ids_streaming, note_watermark,
 };
 use hf_enrich::readme_languages::ReadmeLanguage;
 use hf_enrich::sharedby::SharedByRef;
@@ -40,7 +39,7 @@ use crate::packed_refs::{PackedRefs, PackedRun};
 use crate::reports_in_order::InOrderReports;
 use crate::reports_in_order::Written::{Behind, Ready, Restored};
 use crate::resume::{FileReplay, LatestReplay, Replay};
-use crate::run_folder::{FileWriting, RunFolder, WrittenArray, ensure_writable};
+use crate::run_folder::{FileWriting, RunFolder, WrittenArray};
 use crate::run_lookahead::{LookaheadInputs, RunLookahead};
 use crate::run_models::{
     Collector, Entry, JournalThreads, SourceModels, identify_entries, keep_positions,
@@ -75,6 +74,10 @@ pub struct MaterializeOptions {
     pub selection: Vec<Asset>,
     /// An earlier run folder to load upstream assets from instead of recomputing them.
     pub from: Option<PathBuf>,
+    /// The run's models (`hf_raw_models`) read from this JSON array of model records (a run
+    /// folder's `hf_models.json`, or any file of that shape) instead of extracted from the
+    /// Hub. Used by [`HfExtractor::enrich_from_models_json`].
+    pub models: Option<PathBuf>,
     /// Compute the per-model stages of one shard of an existing run folder (see
     /// [`crate::shard`]) instead of creating a new run folder.
     pub shard: Option<ShardRun>,
@@ -208,6 +211,9 @@ struct Run {
     stamp: String,
     selection: Vec<Asset>,
     from: Option<RunFolder>,
+    /// The file the run's models are read from, if not extracted (see
+    /// [`MaterializeOptions::models`]).
+    models: Option<PathBuf>,
     /// The shard this process computes, if any.
     shard_run: Option<PreparedShard>,
     incremental: Incremental,
@@ -285,10 +291,14 @@ fn restore(
 }
 
 impl HfExtractor {
-    /// An extractor for `config`. Fails, before any request, when the output folder cannot be
-    /// written or the client settings are invalid.
+    /// Every setting, one method each ([`HfExtractorBuilder`](crate::config::HfExtractorBuilder)).
+    pub fn builder() -> crate::config::HfExtractorBuilder {
+        crate::config::HfExtractorBuilder::new()
+    }
+
+    /// An extractor for `config`. Fails when the client settings are invalid; touches no file
+    /// (the output folder is created, and checked, by the first run).
     pub fn new(config: ExtractorConfig) -> Result<Self> {
-        ensure_writable(&config.output_dir)?;
         let in_flight = config
             .threads
             .max(config.enrichment_threads)
@@ -320,31 +330,6 @@ impl HfExtractor {
     pub async fn run(&self) -> Result<RunOutcome> {
         self.materialize(&MaterializeOptions::default(), &Silent)
             .await
-    }
-
-    /// The latest `num_models` models with their cards (the seed's `extract_models`).
-    pub async fn extract_models(
-        &self,
-        num_models: usize,
-        update_recent: bool,
-        threads: usize,
-    ) -> SourceOutcome {
-        latest_models(
-            &self.client,
-            LatestOptions {
-                num_models,
-                update_recent,
-                threads,
-                filter_low_info: self.config.filter_low_info,
-            },
-        )
-        .await
-    }
-
-    /// Specific models, by id or Hub URL (the seed's `extract_specific_models`).
-    pub async fn extract_specific_models(&self, ids: &[&str]) -> SourceOutcome {
-        let list = ModelIdList::parse(&ids.join("\n"));
-        models_from_ids(&self.client, &list, self.config.threads).await
     }
 
     /// Materialise a selection into a new run folder, loading upstream assets from
@@ -380,6 +365,7 @@ impl HfExtractor {
             started_at: stamp.clone(),
             selection: selection.clone(),
             from: from.as_ref().map(|f| f.path().to_owned()),
+            models: options.models.clone(),
             endpoint: Some(self.client.endpoint().to_string()),
             served_by: options.served_by.clone(),
         })?;
@@ -389,6 +375,7 @@ impl HfExtractor {
             stamp,
             selection,
             from,
+            models: options.models.clone(),
             shard_run,
             incremental,
             resuming: false,
@@ -424,6 +411,7 @@ impl HfExtractor {
         }
         let run = Run {
             from: started.from.as_deref().map(RunFolder::open).transpose()?,
+            models: started.models,
             folder,
             checkpoint,
             stamp: started.started_at,
@@ -494,18 +482,23 @@ impl HfExtractor {
             stamp,
             selection,
             from,
+            models,
             shard_run,
             incremental,
             served_by,
             ..
         } = run;
-        // Where each asset not selected can be loaded from.
-        let source_of = |asset: Asset| -> Option<RunFolder> {
-            if let Some(s) = &shard_run {
-                return s.source_of(asset);
+        // Where each asset not selected can be loaded from: its file.
+        let source_of = |asset: Asset| -> Option<PathBuf> {
+            if let (Asset::RawModels, Some(models)) = (asset, &models) {
+                return Some(models.clone());
             }
             let file = asset.file()?;
-            from.clone().filter(|f| f.path().join(file).is_file())
+            let folder = match &shard_run {
+                Some(s) => s.source_of(asset)?,
+                None => from.clone()?,
+            };
+            Some(folder.path().join(file)).filter(|path| path.is_file())
         };
         let available: BTreeSet<Asset> = graph()
             .into_iter()
@@ -574,16 +567,21 @@ impl HfExtractor {
                 })
                 .collect();
             for asset in needed {
-                let Some(earlier) = source_of(asset) else {
+                let Some(path) = source_of(asset) else {
                     continue;
                 };
                 let t = Instant::now();
-                let count = load(&earlier, asset, &checkpoint, &mut state)?;
+                let count = load(&path, asset, &checkpoint, &mut state)?;
+                // Where it came from: the earlier run folder, or the models file given.
+                let earlier = match asset {
+                    Asset::RawModels if models.is_some() => path.as_path(),
+                    _ => path.parent().unwrap_or(&path),
+                };
                 let report = AssetReport {
                     file: asset.file().map(str::to_owned),
                     name: asset.name().to_owned(),
                     count,
-                    loaded_from: Some(earlier.path().display().to_string()),
+                    loaded_from: Some(earlier.display().to_string()),
                     duration_ms: elapsed_ms(t),
                     ..AssetReport::default()
                 };
@@ -1516,21 +1514,12 @@ fn write_identified_side_by_side(
     kept
 }
 
-/// Load one asset's value from an earlier run folder; returns its record count. Models go to
-/// this run's journal one by one, identified on the way.
-fn load(
-    earlier: &RunFolder,
-    asset: Asset,
-    checkpoint: &Checkpoint,
-    state: &mut State,
-) -> Result<u64> {
-    let Some(file) = asset.file() else {
-        return Ok(0);
-    };
-    let path = earlier.path().join(file);
+/// Load one asset's value from its file `path` (in an earlier run folder); returns its record
+/// count. Models go to this run's journal one by one, identified on the way.
+fn load(path: &Path, asset: Asset, checkpoint: &Checkpoint, state: &mut State) -> Result<u64> {
     let models = |source: ModelSource| -> Result<Vec<(Entry, PackedRefs)>> {
         let mut models = Vec::new();
-        for_each_element(&path, |record: ModelRecord| {
+        for_each_element(path, |record: ModelRecord| {
             let model = record.to_fetched_model();
             let at = checkpoint.append_model(source, models.len(), &model)?;
             let found = PackedRefs::of(&model);
@@ -1590,13 +1579,13 @@ fn load(
             count
         }
         Asset::Identified(Kind::SharedBy) => {
-            let map: BTreeMap<String, Vec<SharedByRef>> = read_json(&path)?;
+            let map: BTreeMap<String, Vec<SharedByRef>> = read_json(path)?;
             let count = map.len();
             state.sharedby = Some(map);
             count
         }
         Asset::ReadmeLanguages => {
-            let map: BTreeMap<String, Vec<ReadmeLanguage>> = read_json(&path)?;
+            let map: BTreeMap<String, Vec<ReadmeLanguage>> = read_json(path)?;
             let count = map.len();
             state.readme = Some(map);
             count
@@ -1605,7 +1594,7 @@ fn load(
             let mut refs = RunIdentified::default();
             match kind.entity() {
                 Some(kind) => {
-                    let count = load_identified_map(&mut refs, kind, &path)?;
+                    let count = load_identified_map(&mut refs, kind, path)?;
                     let mut identified = state.identified.take().unwrap_or_default();
                     identified.replace_kind(kind, refs);
                     state.identified = Some(identified);

@@ -730,6 +730,7 @@ async fn run(
         shard,
         started_at,
         served_by: offline.is_some().then(|| OFFLINE_HUB.to_owned()),
+        ..MaterializeOptions::default()
     };
     let outcome = match &args.resume {
         Some(folder) => extractor.resume(folder, observer).await?,

@@ -1,0 +1,166 @@
+//! The replaced system's standalone calls through the facade, end to end on the bundled offline
+//! Hub: `extract_models` writes the latest models and returns them with the file, and
+//! `enrich_from_models_json` enriches that file's models, kind by kind, without listing again.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use std::collections::BTreeSet;
+
+use hf_extractor::HfExtractor;
+use hf_extractor::assets::{Asset, Kind};
+use hf_extractor_examples::offline_hub::OfflineHub;
+use serde_json::Value;
+
+fn extractor(hub: &OfflineHub, out: &std::path::Path) -> HfExtractor {
+    HfExtractor::builder()
+        .endpoint(hub.uri())
+        .arxiv_endpoint(hub.uri())
+        .arxiv_delay(std::time::Duration::ZERO)
+        .models_file(out.join("no-such-file.txt"))
+        .output_dir(out)
+        .build()
+        .unwrap()
+}
+
+fn read(path: &std::path::Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn extract_models_then_enrich_from_its_file() {
+    let hub = OfflineHub::start().await.unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let extractor = extractor(&hub, out.path());
+
+    let extracted = extractor.extract_models(12, true, 3).await.unwrap();
+    assert_eq!(extracted.models.len(), 12);
+    assert_eq!(
+        extracted.path,
+        extracted
+            .run
+            .folder
+            .path()
+            .join("hf_raw_models_latest.json")
+    );
+    // The models returned are the file's records, newest first, with their cards.
+    let file = read(&extracted.path);
+    let ids: Vec<&str> = file
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["modelId"].as_str().unwrap())
+        .collect();
+    let returned: Vec<&str> = extracted
+        .models
+        .iter()
+        .map(|m| m.model_id.as_str())
+        .collect();
+    assert_eq!(ids, returned);
+    assert_eq!(ids[0], "gen/a");
+    assert!(
+        extracted
+            .models
+            .iter()
+            .filter(|m| !m.card.is_empty())
+            .count()
+            >= 10
+    );
+    let listing = extracted
+        .run
+        .manifest
+        .asset(Asset::RawModelsLatest)
+        .unwrap();
+    assert_eq!(listing.count, 12);
+    assert!(extracted.run.manifest.asset(Asset::RawModels).is_none());
+
+    let before = hub.request_count().await;
+    let enriched = extractor
+        .enrich_from_models_json(&extracted.path, &[Kind::Datasets, Kind::Articles], 2)
+        .await
+        .unwrap();
+    let kinds: Vec<Kind> = enriched.files.keys().copied().collect();
+    assert_eq!(kinds, [Kind::Datasets, Kind::Articles]);
+    let manifest = &enriched.run.manifest;
+    assert_eq!(manifest.config.enrichment_threads, 2);
+    // The models came from the file: loaded, not listed again.
+    let models = manifest.asset(Asset::RawModels).unwrap();
+    assert_eq!(models.count, 12);
+    assert_eq!(
+        models.loaded_from.as_deref(),
+        Some(extracted.path.display().to_string().as_str())
+    );
+    let served = hub.server().unwrap().received_requests().await.unwrap();
+    let asked: Vec<&str> = served[before..].iter().map(|r| r.url.path()).collect();
+    assert!(
+        !asked.contains(&"/api/models"),
+        "no listing page: {asked:?}"
+    );
+    // The one exception: gen/renamed-child's parent is named by its old id, which the lineage
+    // asks and the Hub redirects to gen/new-name, a model of the file.
+    assert!(asked.contains(&"/api/models/gen/old-name"));
+    for id in returned.iter().filter(|id| **id != "gen/new-name") {
+        assert!(
+            !asked
+                .iter()
+                .any(|p| p.ends_with(&format!("/{id}")) || p.contains(&format!("/{id}/"))),
+            "{id} asked again: {asked:?}"
+        );
+    }
+    assert!(!asked.is_empty(), "the lineage and the entities were asked");
+    // Each file holds one record per id of its identified map, and only the kinds asked
+    // for were enriched.
+    for (kind, path, key) in [
+        (
+            Kind::Datasets,
+            &enriched.files[&Kind::Datasets],
+            "datasetId",
+        ),
+        (Kind::Articles, &enriched.files[&Kind::Articles], "id"),
+    ] {
+        let records = read(path);
+        let ids: BTreeSet<&str> = records
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r[key].as_str().unwrap())
+            .collect();
+        let map = read(
+            &enriched
+                .run
+                .folder
+                .path()
+                .join(Asset::Identified(kind).file().unwrap()),
+        );
+        let linked: BTreeSet<&str> = map
+            .as_object()
+            .unwrap()
+            .values()
+            .flat_map(|refs| refs.as_array().unwrap())
+            .map(|r| r["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, linked, "{kind}");
+        assert!(!ids.is_empty(), "{kind}");
+    }
+    assert!(manifest.asset(Asset::Enriched(Kind::Keywords)).is_none());
+    assert!(
+        !enriched
+            .run
+            .folder
+            .path()
+            .join(Kind::Keywords.enriched_file())
+            .exists()
+    );
+}
+
+#[tokio::test]
+async fn a_models_file_that_is_not_json_is_an_error_naming_it() {
+    let hub = OfflineHub::start().await.unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let bad = out.path().join("models.json");
+    std::fs::write(&bad, "[{\"modelId\": ").unwrap();
+    let err = extractor(&hub, out.path())
+        .enrich_from_models_json(&bad, &[Kind::Licenses], 2)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("models.json"), "{err}");
+}
