@@ -38,7 +38,7 @@ pub const CHECKPOINT_FILE: &str = "checkpoint.jsonl";
 /// One line of the journal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
-pub enum Event {
+pub(crate) enum Event {
     /// The run started (the first line).
     Started {
         /// When (RFC 3339): the extraction time of every record of the run.
@@ -164,7 +164,7 @@ impl RunStart {
 
 /// Where a model's line is in the journal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Stored {
+pub(crate) struct Stored {
     offset: u64,
     len: u32,
 }
@@ -180,7 +180,7 @@ impl Stored {
 /// The journal of a run folder, appended from any task or thread, read back by [`Stored`]
 /// place. Cloning it is cheap: the clones share one file.
 #[derive(Debug, Clone)]
-pub struct Checkpoint {
+pub(crate) struct Checkpoint {
     journal: Arc<Journal>,
 }
 
@@ -244,11 +244,6 @@ impl Checkpoint {
                 derived: OnceLock::new(),
             }),
         })
-    }
-
-    /// The journal's path.
-    pub fn path(&self) -> &Path {
-        &self.journal.path
     }
 
     /// From now on, detect the README languages of each model's card journaled, in the

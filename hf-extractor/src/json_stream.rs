@@ -66,15 +66,9 @@ impl<'w> JsonWriter<'w> {
         }
     }
 
-    /// Append one element of an array (serialised through [`serde_json::Value`], so map keys
-    /// are sorted as in a whole-array write).
-    pub fn push<T: Serialize + ?Sized>(&mut self, element: &T) -> Result<()> {
-        self.open_item()?;
-        self.value(element)
-    }
-
-    /// Append one element of an array rendered beforehand (on any thread): the bytes
-    /// [`push`](Self::push) writes for it.
+    /// Append one element of an array, rendered beforehand on any thread ([`Rendered`]:
+    /// serialised through [`serde_json::Value`], so map keys are sorted as in a whole-array
+    /// write).
     pub fn push_rendered(&mut self, element: &Rendered) -> Result<()> {
         self.open_item()?;
         self.write(&element.0)
@@ -117,17 +111,8 @@ impl<'w> JsonWriter<'w> {
         Ok(())
     }
 
-    /// One entry of an object whose value is already a [`serde_json::Value`] (as
-    /// [`entry`](Self::entry), without copying the value first).
-    pub fn entry_value(&mut self, key: &str, value: &serde_json::Value) -> Result<()> {
-        self.key(key)?;
-        self.buf.clear();
-        render_value_into(&mut self.buf, value).map_err(|source| self.json(source))?;
-        self.write_buf()
-    }
-
-    /// The bytes [`entry_value`](Self::entry_value) writes for `value` after its key, for
-    /// [`entry_rendered`](Self::entry_rendered).
+    /// The bytes of `value` as an entry's value (what [`entry`](Self::entry) writes for it,
+    /// without copying the value first), for [`entry_rendered`](Self::entry_rendered).
     pub(crate) fn render_value(&self, value: &serde_json::Value) -> Result<Vec<u8>> {
         let mut bytes = Vec::new();
         render_value_into(&mut bytes, value).map_err(|source| self.json(source))?;
@@ -442,13 +427,7 @@ mod tests {
     use serde_json::{Value, json};
 
     fn streamed(values: &[Value]) -> String {
-        let mut bytes = Vec::new();
-        let mut array = JsonWriter::array(&mut bytes, Path::new("t.json"));
-        for v in values {
-            array.push(v).unwrap();
-        }
-        assert_eq!(array.finish().unwrap(), values.len() as u64);
-        // Rendered apart, then written: the same bytes.
+        // Each element rendered apart, then written.
         let mut rendered = Vec::new();
         let mut array = JsonWriter::array(&mut rendered, Path::new("t.json"));
         for v in values {
@@ -456,8 +435,7 @@ mod tests {
             array.push_rendered(&element).unwrap();
         }
         assert_eq!(array.finish().unwrap(), values.len() as u64);
-        assert_eq!(rendered, bytes);
-        String::from_utf8(bytes).unwrap()
+        String::from_utf8(rendered).unwrap()
     }
 
     #[test]
@@ -511,7 +489,8 @@ mod tests {
             let mut values = Vec::new();
             let mut object = JsonWriter::object(&mut values, Path::new("t.json"));
             for (k, v) in &map {
-                object.entry_value(k, v).unwrap();
+                let value = object.render_value(v).unwrap();
+                object.entry_rendered(k, &value).unwrap();
             }
             prop_assert_eq!(object.finish().unwrap(), map.len() as u64);
             prop_assert_eq!(&values, &bytes);

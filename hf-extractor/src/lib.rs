@@ -48,7 +48,7 @@ mod downstream_assets;
 pub mod error;
 mod in_order;
 pub mod incremental;
-pub mod json_stream;
+mod json_stream;
 mod languages_ahead;
 pub mod manifest;
 pub mod merge;

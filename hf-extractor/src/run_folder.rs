@@ -65,7 +65,7 @@ impl RunFolder {
     /// Remove what writes cut short left behind (a kill in the middle of
     /// [`write_atomically`]: its temporary file, never renamed into place). Returns how many
     /// files were removed.
-    pub fn remove_partial_writes(&self) -> Result<usize> {
+    pub(crate) fn remove_partial_writes(&self) -> Result<usize> {
         let entries = std::fs::read_dir(&self.path).map_err(|e| Error::io(&self.path, e))?;
         let mut removed = 0;
         for entry in entries {
@@ -179,7 +179,7 @@ impl RunFolder {
 
 /// A file written by [`RunFolder::write_json_array`] or [`RunFolder::write_json_object`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WrittenArray {
+pub(crate) struct WrittenArray {
     /// Where it was written.
     pub path: PathBuf,
     /// Its elements.
@@ -205,7 +205,7 @@ impl RunFolder {
     /// assert_eq!(std::fs::read_to_string(&written.path)?, "[\n  1,\n  2,\n  3\n]\n");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn write_json_array(
+    pub(crate) fn write_json_array(
         &self,
         file_name: &str,
         fill: impl FnOnce(&mut JsonWriter<'_>) -> Result<()>,
@@ -215,7 +215,7 @@ impl RunFolder {
 
     /// Write a JSON object entry by entry through `fill`, as
     /// [`write_json_array`](Self::write_json_array) does an array.
-    pub fn write_json_object(
+    pub(crate) fn write_json_object(
         &self,
         file_name: &str,
         fill: impl FnOnce(&mut JsonWriter<'_>) -> Result<()>,
@@ -261,7 +261,7 @@ const TEMP_PREFIX: &str = ".tmp-";
 
 /// Write a file through `fill`: into a temporary file beside `target`, flushed and synced,
 /// then renamed to `target` (and the folder synced, where the platform allows).
-pub fn write_atomically(
+pub(crate) fn write_atomically(
     target: &Path,
     fill: impl FnOnce(&mut BufWriter<&File>) -> Result<()>,
 ) -> Result<()> {
@@ -291,16 +291,6 @@ pub fn write_atomically(
         let _ = folder.sync_all();
     }
     Ok(())
-}
-
-/// Check that files can be created in `dir` (creating it if missing), before any work is done.
-pub fn ensure_writable(dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    tempfile::Builder::new()
-        .prefix(".write-check-")
-        .tempfile_in(dir)
-        .map(drop)
-        .map_err(|e| Error::io(dir, e))
 }
 
 #[cfg(test)]
@@ -409,8 +399,8 @@ mod tests {
         let out = tempfile::tempdir().unwrap();
         let file = out.path().join("file");
         std::fs::write(&file, "x").unwrap();
-        let err = ensure_writable(&file.join("sub")).unwrap_err();
+        let err = RunFolder::create(&file.join("sub"), jiff::Timestamp::UNIX_EPOCH).unwrap_err();
         assert!(err.to_string().contains("file/sub"), "{err}");
-        ensure_writable(&out.path().join("new/dir")).unwrap();
+        RunFolder::create(&out.path().join("new/dir"), jiff::Timestamp::UNIX_EPOCH).unwrap();
     }
 }
