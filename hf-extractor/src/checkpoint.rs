@@ -1,14 +1,17 @@
 //! `checkpoint.jsonl`: the run's journal, one JSON line per event, appended as the run goes.
 //!
 //! Every model fetched (with its card) goes here the moment it arrives, and the pipeline keeps
-//! only its place in the file ([`Stored`]) plus what later stages need (ids, aliases,
+//! only its place in the file plus what later stages need (ids, aliases,
 //! identified references). The JSON files are then written by reading the models back one at a
 //! time, in sorted order — so a run's memory does not grow with its cards.
 //!
 //! The same journal makes a run resumable: it also holds the listing's pages (with the next
 //! page's URL), the models that could not be fetched, and each asset finished. A line is written
-//! with one `write` call, so a `kill -9` leaves at most a torn last line, which
-//! [`Checkpoint::open`] cuts off.
+//! with one `write` call, so a `kill -9` leaves at most a torn last line, which opening the
+//! journal again cuts off.
+//!
+//! The journal is the crate's own; what others read of it is the file's name
+//! ([`CHECKPOINT_FILE`]) and how a run started ([`RunStart`]).
 
 use std::collections::BTreeMap;
 
@@ -102,7 +105,7 @@ pub(crate) enum Event {
     },
 }
 
-/// How a run started: what the first line of its journal ([`Event::Started`]) says.
+/// How a run started: what the first line of its journal says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunStart {
     /// When (RFC 3339): the extraction time of every record of the run.

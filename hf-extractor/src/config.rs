@@ -159,7 +159,7 @@ impl ExtractorConfig {
     }
 }
 
-/// Every setting of an [`HfExtractor`], one method each; [`build`](Self::build) checks them and
+/// Every setting of an [`HfExtractor`](crate::HfExtractor), one method each; [`build`](Self::build) checks them and
 /// makes the Hub client. Building touches no file and makes no request: the output folder is
 /// created by the first run.
 ///
