@@ -22,16 +22,18 @@
 //!   stage makes it.
 //!
 //! Each answer is kept in a [`FetchedAhead`]. The stage that needs it reads through a source
-//! that looks there first ([`HttpSource::with_ahead`](crate::source::HttpSource::with_ahead)):
-//! it takes the answer, waits for it while its fetch is under way, or fetches it itself if its
-//! fetch has not started yet — an id is never asked twice. arXiv's answer is taken only for the
-//! very ids the stage asks. What the stages produce is the same as without a lookahead; only
-//! when they ask changes.
+//! that looks there first ([`Prefetched`](crate::prefetched::Prefetched), wrapping any
+//! [`MetadataSource`]): it takes the answer, waits for it while its fetch is under way, or
+//! fetches it itself if its fetch has not started yet — an id is never asked twice. arXiv's
+//! answer is taken only for the very ids the stage asks. What the stages produce is the same as
+//! without a lookahead; only when they ask changes.
 //!
-//! The [`Lookahead`] owns its fetches (tasks on the runtime it was made in) and the sources
-//! they go through — one per [`AheadKind`], each with the count of its requests
+//! Who owns what: the [`Lookahead`] owns its fetches (tasks on the runtime it was made in) and
+//! the sources they go through — one per [`AheadKind`], each with the count of its requests
 //! ([`Lookahead::with_sources`]; [`Lookahead::new`] makes them over one [`HfClient`]) — and
-//! shares the [`FetchedAhead`] they fill ([`Lookahead::fetched`]).
+//! shares the [`FetchedAhead`] they fill ([`Lookahead::fetched`]). The stages' source is not
+//! the lookahead's: a [`Prefetched`](crate::prefetched::Prefetched) owns it and a handle on
+//! that [`FetchedAhead`], which is all it knows of the lookahead.
 //!
 //! Every fetch ahead holds one of the run's in-flight `slots` (shared with the card requests)
 //! while it is under way, so the run never has more requests in flight than it was told. Each
@@ -69,8 +71,8 @@ type Answer<T> = Arc<OnceCell<Result<T, SourceError>>>;
 
 /// Answers fetched ahead of the stage that reads them, keyed by the id asked.
 ///
-/// Read through [`HttpSource::with_ahead`](crate::source::HttpSource::with_ahead): each answer is
-/// taken once.
+/// Filled by a [`Lookahead`]; read through a [`Prefetched`](crate::prefetched::Prefetched)
+/// source: each answer is taken once. An empty one (its `Default`) holds nothing to take.
 #[derive(Debug, Default)]
 pub struct FetchedAhead {
     models: Mutex<HashMap<String, Answer<FetchedModel>>>,
@@ -142,17 +144,6 @@ impl FetchedAhead {
     }
 }
 
-/// Whichever comes first, the fetch ahead or the stage, fetches; the other waits for it.
-pub(crate) async fn shared_answer<T: Clone, F: Future<Output = Result<T, SourceError>>>(
-    cell: Option<Answer<T>>,
-    fetch: impl FnOnce() -> F,
-) -> Result<T, SourceError> {
-    match cell {
-        Some(cell) => cell.get_or_init(fetch).await.clone(),
-        None => fetch().await,
-    }
-}
-
 /// What a run will read, and so may be fetched ahead.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LookaheadPlan {
@@ -221,6 +212,7 @@ impl AheadKind {
 /// ```
 /// # use std::sync::Arc;
 /// use hf_enrich::lookahead::{Lookahead, LookaheadPlan};
+/// use hf_enrich::prefetched::Prefetched;
 /// use hf_enrich::source::HttpSource;
 ///
 /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), hf_client::Error> {
@@ -234,7 +226,7 @@ impl AheadKind {
 /// };
 /// let lookahead = Lookahead::new(&client, slots, plan);
 /// // The stages read through a source that takes what was fetched ahead.
-/// let source = HttpSource::new(client).with_ahead(lookahead.fetched());
+/// let source = Prefetched::new(HttpSource::new(client), lookahead.fetched());
 /// // As the run's models come: lookahead.listed(ids) for a listing page, lookahead.run_model(..)
 /// // for each model identified; then lookahead.run_listed() once all are listed, and
 /// // lookahead.run_complete() once all are told. Nothing was told here: nothing was asked.
@@ -393,7 +385,7 @@ impl Lookahead {
     }
 
     /// Where the answers are kept: hand it to the stages' source
-    /// ([`HttpSource::with_ahead`](crate::source::HttpSource::with_ahead)).
+    /// ([`Prefetched::new`](crate::prefetched::Prefetched::new)).
     pub fn fetched(&self) -> Arc<FetchedAhead> {
         Arc::clone(&self.fetched)
     }

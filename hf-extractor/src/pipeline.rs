@@ -18,6 +18,7 @@ use hf_enrich::models::{
     SourceOutcome, latest_models, latest_models_streaming, models_from_ids,
     models_from_ids_streaming, note_watermark,
 };
+use hf_enrich::prefetched::Prefetched;
 use hf_enrich::readme_languages::ReadmeLanguage;
 use hf_enrich::sharedby::SharedByRef;
 use hf_enrich::source::{HttpSource, SourceError};
@@ -1001,7 +1002,7 @@ impl HfExtractor {
         self.client.stats().total_requests() - ahead
     }
 
-    pub(crate) fn enrichment(&self, stamp: &str) -> HfEnrichment<HttpSource> {
+    pub(crate) fn enrichment(&self, stamp: &str) -> HfEnrichment<Prefetched<HttpSource>> {
         self.enrichment_on(self.client.clone(), stamp, None)
     }
 
@@ -1011,13 +1012,10 @@ impl HfExtractor {
         client: HfClient,
         stamp: &str,
         ahead: Option<&Arc<FetchedAhead>>,
-    ) -> HfEnrichment<HttpSource> {
-        let source = HttpSource::new(client);
+    ) -> HfEnrichment<Prefetched<HttpSource>> {
+        let ahead = ahead.cloned().unwrap_or_default();
         HfEnrichment::new(
-            match ahead {
-                Some(ahead) => source.with_ahead(Arc::clone(ahead)),
-                None => source,
-            },
+            Prefetched::new(HttpSource::new(client), ahead),
             EnrichmentOptions {
                 threads: self.config.enrichment_threads,
                 base_model_iterations: self.config.base_model_iterations,
@@ -1110,7 +1108,7 @@ impl HfExtractor {
         stamp: &str,
         ahead: Option<&Arc<FetchedAhead>>,
     ) -> (
-        HfEnrichment<HttpSource>,
+        HfEnrichment<Prefetched<HttpSource>>,
         tokio::sync::mpsc::UnboundedReceiver<ProgressEvent>,
     ) {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
@@ -1198,7 +1196,7 @@ async fn forward_progress(
 type Fetched = (usize, serde_json::Value, Vec<(String, Option<u16>, String)>);
 
 async fn fetch_kind(
-    enrichment: &HfEnrichment<HttpSource>,
+    enrichment: &HfEnrichment<Prefetched<HttpSource>>,
     kind: &str,
     identified: &IdentifiedRun,
     resolved: Option<&ResolvedDatasets>,
