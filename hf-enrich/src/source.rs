@@ -215,7 +215,7 @@ impl From<DatasetRecord> for FetchedDataset {
 /// [`Prefetched`](crate::prefetched::Prefetched) over any of them (what a
 /// [`Lookahead`](crate::lookahead::Lookahead) fetched ahead first). Fetches of single entities
 /// fail with a [`SourceError`]; the vocabularies (licenses, tasks) always answer, falling back
-/// to embedded copies.
+/// to embedded copies. `hf-enrich/tests/conformance.rs` checks what every source answers.
 #[async_trait]
 pub trait MetadataSource: Send + Sync {
     /// One model by id, with [`MODEL_PROPERTIES`](crate::models::MODEL_PROPERTIES) and its card;
