@@ -13,7 +13,7 @@ use hf_extractor::enrich::lookahead::{AheadKind, Lookahead, LookaheadPlan};
 use hf_extractor::enrich::models::{FetchedModel, ModelSource};
 use hf_extractor::enrich::source::MetadataSource;
 use hf_extractor::enrich::source::SourceErrorKind;
-use hf_extractor::enrich::{EnrichmentOptions, HfEnrichment, HttpSource};
+use hf_extractor::enrich::{EnrichmentOptions, HfEnrichment, HttpSource, Prefetched};
 use hf_extractor::identifiers::EntityKind;
 use hf_extractor_examples::offline_hub::OfflineHub;
 use serde_json::json;
@@ -351,7 +351,7 @@ fn lookahead(client: &HfClient, plan: LookaheadPlan) -> Arc<Lookahead> {
 
 /// [`enrich`] through a source taking what `lookahead` fetched.
 async fn enrich_after(hub: &OfflineHub, lookahead: &Lookahead) -> EnrichmentOutcome {
-    let source = HttpSource::new(client(hub)).with_ahead(lookahead.fetched());
+    let source = Prefetched::new(HttpSource::new(client(hub)), lookahead.fetched());
     let options = EnrichmentOptions {
         threads: 4,
         base_model_iterations: 2,
@@ -428,7 +428,7 @@ async fn a_parent_of_the_run_is_not_fetched_and_a_stage_asking_first_fetches_onc
     ahead.run_listed();
 
     // The lineage asks before any fetch ahead could start: it fetches the parents itself.
-    let source = HttpSource::new(client.clone()).with_ahead(ahead.fetched());
+    let source = Prefetched::new(HttpSource::new(client.clone()), ahead.fetched());
     let parent = source.model("bert-base-uncased").await.unwrap();
     assert_eq!(parent.id, "google-bert/bert-base-uncased");
     let asked = requests_served(&hub).await;
@@ -540,7 +540,7 @@ async fn a_dataset_named_both_ways_is_fetched_once_ahead() {
     ahead.finish().await;
     // `c4` was asked (and answered as `allenai/c4`); `allenai/c4` was not asked itself.
     assert_eq!(dataset_requests(&hub).await, plain_requests);
-    let source = HttpSource::new(client).with_ahead(ahead.fetched());
+    let source = Prefetched::new(HttpSource::new(client), ahead.fetched());
     let out = HfEnrichment::new(source, options)
         .with_extraction_time("2026-11-27T12:00:00Z")
         .enrich(&models)

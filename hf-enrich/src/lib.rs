@@ -5,7 +5,8 @@
 //!   ([`model_ids`]), merged by canonical id, with the optional low-information filter
 //!   ([`quality`]).
 //! - [`source`]: the [`MetadataSource`] trait enrichment reads through, over HTTP
-//!   ([`HttpSource`]) or in memory ([`InMemorySource`]).
+//!   ([`HttpSource`]) or in memory ([`InMemorySource`]); [`lookahead`] fetches ahead what a run
+//!   will read, which any source wrapped in a [`Prefetched`] takes first ([`prefetched`]).
 //! - [`identify`]: the identifiers of `hf-identifiers` run over fetched models.
 //! - [`lineage`]: base models followed for a number of iterations.
 //! - [`enrich`]: [`HfEnrichment`], which does all of it and fetches every identified entity.
@@ -28,6 +29,7 @@ pub mod lookahead;
 pub mod mlentory;
 pub mod model_ids;
 pub mod models;
+pub mod prefetched;
 pub mod quality;
 pub mod readme_languages;
 pub mod records;
@@ -39,4 +41,5 @@ pub mod source;
 pub use enrich::{EnrichmentOptions, EnrichmentOutcome, HfEnrichment};
 pub use identify::{IdentifiedRun, identify_models};
 pub use lineage::{Lineage, follow_lineage};
+pub use prefetched::Prefetched;
 pub use source::{HttpSource, InMemorySource, MetadataSource, SourceError, SourceErrorKind};

@@ -22,11 +22,18 @@
 //!   stage makes it.
 //!
 //! Each answer is kept in a [`FetchedAhead`]. The stage that needs it reads through a source
-//! that looks there first ([`HttpSource::with_ahead`](crate::source::HttpSource::with_ahead)):
-//! it takes the answer, waits for it while its fetch is under way, or fetches it itself if its
-//! fetch has not started yet — an id is never asked twice. arXiv's answer is taken only for the
-//! very ids the stage asks. What the stages produce is the same as without a lookahead; only
-//! when they ask changes.
+//! that looks there first ([`Prefetched`](crate::prefetched::Prefetched), wrapping any
+//! [`MetadataSource`]): it takes the answer, waits for it while its fetch is under way, or
+//! fetches it itself if its fetch has not started yet — an id is never asked twice. arXiv's
+//! answer is taken only for the very ids the stage asks. What the stages produce is the same as
+//! without a lookahead; only when they ask changes.
+//!
+//! Who owns what: the [`Lookahead`] owns its fetches (tasks on the runtime it was made in) and
+//! the sources they go through — one per [`AheadKind`], each with the count of its requests
+//! ([`Lookahead::with_sources`]; [`Lookahead::new`] makes them over one [`HfClient`]) — and
+//! shares the [`FetchedAhead`] they fill ([`Lookahead::fetched`]). The stages' source is not
+//! the lookahead's: a [`Prefetched`](crate::prefetched::Prefetched) owns it and a handle on
+//! that [`FetchedAhead`], which is all it knows of the lookahead.
 //!
 //! Every fetch ahead holds one of the run's in-flight `slots` (shared with the card requests)
 //! while it is under way, so the run never has more requests in flight than it was told. Each
@@ -41,7 +48,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use futures::FutureExt;
 use futures::channel::oneshot;
 use futures::future::Shared;
-use hf_client::{HfClient, RequestCounter};
+use hf_client::HfClient;
 use hf_identifiers::{BaseModelRef, Identified};
 use tokio::sync::{Notify, OnceCell, Semaphore};
 use tokio::task::JoinHandle;
@@ -64,8 +71,8 @@ type Answer<T> = Arc<OnceCell<Result<T, SourceError>>>;
 
 /// Answers fetched ahead of the stage that reads them, keyed by the id asked.
 ///
-/// Read through [`HttpSource::with_ahead`](crate::source::HttpSource::with_ahead): each answer is
-/// taken once.
+/// Filled by a [`Lookahead`]; read through a [`Prefetched`](crate::prefetched::Prefetched)
+/// source: each answer is taken once. An empty one (its `Default`) holds nothing to take.
 #[derive(Debug, Default)]
 pub struct FetchedAhead {
     models: Mutex<HashMap<String, Answer<FetchedModel>>>,
@@ -137,17 +144,6 @@ impl FetchedAhead {
     }
 }
 
-/// Whichever comes first, the fetch ahead or the stage, fetches; the other waits for it.
-pub(crate) async fn shared_answer<T: Clone, F: Future<Output = Result<T, SourceError>>>(
-    cell: Option<Answer<T>>,
-    fetch: impl FnOnce() -> F,
-) -> Result<T, SourceError> {
-    match cell {
-        Some(cell) => cell.get_or_init(fetch).await.clone(),
-        None => fetch().await,
-    }
-}
-
 /// What a run will read, and so may be fetched ahead.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LookaheadPlan {
@@ -216,6 +212,7 @@ impl AheadKind {
 /// ```
 /// # use std::sync::Arc;
 /// use hf_enrich::lookahead::{Lookahead, LookaheadPlan};
+/// use hf_enrich::prefetched::Prefetched;
 /// use hf_enrich::source::HttpSource;
 ///
 /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), hf_client::Error> {
@@ -229,7 +226,7 @@ impl AheadKind {
 /// };
 /// let lookahead = Lookahead::new(&client, slots, plan);
 /// // The stages read through a source that takes what was fetched ahead.
-/// let source = HttpSource::new(client).with_ahead(lookahead.fetched());
+/// let source = Prefetched::new(HttpSource::new(client), lookahead.fetched());
 /// // As the run's models come: lookahead.listed(ids) for a listing page, lookahead.run_model(..)
 /// // for each model identified; then lookahead.run_listed() once all are listed, and
 /// // lookahead.run_complete() once all are told. Nothing was told here: nothing was asked.
@@ -240,9 +237,8 @@ impl AheadKind {
 /// ```
 pub struct Lookahead {
     fetched: Arc<FetchedAhead>,
-    /// One source per kind, each over a client counting its requests.
-    sources: [HttpSource; KINDS],
-    counters: [RequestCounter; KINDS],
+    /// What each kind fetches through, by [`AheadKind::index`].
+    sources: [KindSource; KINDS],
     slots: Arc<Semaphore>,
     plan: LookaheadPlan,
     runtime: tokio::runtime::Handle,
@@ -258,6 +254,12 @@ impl std::fmt::Debug for Lookahead {
             .field("requests", &AheadKind::ALL.map(|k| self.requests(k)))
             .finish_non_exhaustive()
     }
+}
+
+/// The source the fetches of one [`AheadKind`] go through, and the count of its requests.
+struct KindSource {
+    source: Box<dyn MetadataSource>,
+    requests: Box<dyn Fn() -> u64 + Send + Sync>,
 }
 
 #[derive(Default)]
@@ -319,21 +321,48 @@ impl State {
 }
 
 impl Lookahead {
-    /// A lookahead fetching through `client` (one counted clone per [`AheadKind`]) what `plan`
-    /// says the run reads, each fetch holding one of `slots`. Call it inside a Tokio runtime:
-    /// the fetches are tasks on it, started from any thread.
+    /// A lookahead fetching from the Hub through `client` (an [`HttpSource`] over one
+    /// [counted](HfClient::counted) clone per [`AheadKind`]) what `plan` says the run reads,
+    /// each fetch holding one of `slots`: [`with_sources`](Self::with_sources) over HTTP.
     ///
     /// # Panics
     ///
     /// Outside a Tokio runtime.
     pub fn new(client: &HfClient, slots: Arc<Semaphore>, plan: LookaheadPlan) -> Arc<Self> {
-        let counted = AheadKind::ALL.map(|_| client.counted());
-        let counters = counted.clone().map(|(_, counter)| counter);
-        let sources = counted.map(|(client, _)| HttpSource::new(client));
+        let source_for = |_| {
+            let (counted, counter) = client.counted();
+            (HttpSource::new(counted), move || counter.get())
+        };
+        Self::with_sources(source_for, slots, plan)
+    }
+
+    /// A lookahead fetching what `plan` says the run reads, each fetch holding one of `slots`.
+    /// `source_for(kind)` is called once per [`AheadKind`]: the source the fetches of that kind
+    /// go through, and what counts its requests so far ([`requests`](Self::requests)). Call it
+    /// inside a Tokio runtime: the fetches are tasks on it, started from any thread.
+    ///
+    /// # Panics
+    ///
+    /// Outside a Tokio runtime.
+    pub fn with_sources<S, C>(
+        mut source_for: impl FnMut(AheadKind) -> (S, C),
+        slots: Arc<Semaphore>,
+        plan: LookaheadPlan,
+    ) -> Arc<Self>
+    where
+        S: MetadataSource + 'static,
+        C: Fn() -> u64 + Send + Sync + 'static,
+    {
+        let sources = AheadKind::ALL.map(|kind| {
+            let (source, requests) = source_for(kind);
+            KindSource {
+                source: Box::new(source),
+                requests: Box::new(requests),
+            }
+        });
         let lookahead = Arc::new(Self {
             fetched: Arc::default(),
             sources,
-            counters,
             slots,
             plan,
             runtime: tokio::runtime::Handle::current(),
@@ -348,7 +377,7 @@ impl Lookahead {
             let this = Arc::clone(&lookahead);
             lookahead.start(&mut lookahead.lock(), AheadKind::Tasks, async move {
                 let _slot = this.slots.acquire().await;
-                let source = &this.sources[AheadKind::Tasks.index()];
+                let source = this.source(AheadKind::Tasks);
                 cell.get_or_init(|| source.tasks()).await;
             });
         }
@@ -356,7 +385,7 @@ impl Lookahead {
     }
 
     /// Where the answers are kept: hand it to the stages' source
-    /// ([`HttpSource::with_ahead`](crate::source::HttpSource::with_ahead)).
+    /// ([`Prefetched::new`](crate::prefetched::Prefetched::new)).
     pub fn fetched(&self) -> Arc<FetchedAhead> {
         Arc::clone(&self.fetched)
     }
@@ -368,12 +397,12 @@ impl Lookahead {
 
     /// Requests sent so far for `kind`.
     pub fn requests(&self, kind: AheadKind) -> u64 {
-        self.counters[kind.index()].get()
+        (self.sources[kind.index()].requests)()
     }
 
     /// Requests sent so far, all kinds.
     pub fn total_requests(&self) -> u64 {
-        self.counters.iter().map(RequestCounter::get).sum()
+        AheadKind::ALL.iter().map(|k| self.requests(*k)).sum()
     }
 
     /// Models of the run, by id as the run knows them (a listing page, a file of ids), before
@@ -500,7 +529,7 @@ impl Lookahead {
         lock(&self.fetched.models).insert(id.to_owned(), Arc::clone(&cell));
         let (this, id) = (Arc::clone(self), id.to_owned());
         self.start(state, AheadKind::BaseModels, async move {
-            let source = &this.sources[AheadKind::BaseModels.index()];
+            let source = this.source(AheadKind::BaseModels);
             // The lineage may have asked first: its answer is read on all the same.
             if let Ok(model) = this.answer(&cell, || source.model(&id)).await {
                 this.parent_read(&id, model, iteration);
@@ -556,7 +585,7 @@ impl Lookahead {
             let Ok(_slot) = this.slots.acquire().await else {
                 return;
             };
-            let source = &this.sources[AheadKind::Articles.index()];
+            let source = this.source(AheadKind::Articles);
             cell.get_or_init(|| source.papers(&ids)).await;
         });
     }
@@ -572,7 +601,7 @@ impl Lookahead {
                 *lock(&self.fetched.tags) = Some(Arc::clone(&cell));
                 let this = Arc::clone(self);
                 self.start(&mut state, AheadKind::Keywords, async move {
-                    let source = &this.sources[AheadKind::Keywords.index()];
+                    let source = this.source(AheadKind::Keywords);
                     this.answer(&cell, || source.tag_vocabulary()).await;
                 });
             }
@@ -644,7 +673,7 @@ impl Lookahead {
         lock(&self.fetched.datasets).insert(id.to_owned(), Arc::clone(&cell));
         let (this, id) = (Arc::clone(self), id.to_owned());
         self.start(state, kind, async move {
-            let source = &this.sources[kind.index()];
+            let source = this.source(kind);
             if let Ok(dataset) = this.answer(&cell, || source.dataset(&id)).await
                 && dataset.id != id
             {
@@ -667,6 +696,11 @@ impl Lookahead {
         }
         let _slot = self.slots.acquire().await;
         cell.get_or_init(fetch).await
+    }
+
+    /// The source the fetches of `kind` go through.
+    fn source(&self, kind: AheadKind) -> &dyn MetadataSource {
+        self.sources[kind.index()].source.as_ref()
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {

@@ -16,7 +16,6 @@ use hf_client::tags::{TagVocabulary, TagVocabularyCache};
 use hf_client::tasks::TaskCatalog;
 use serde::{Deserialize, Serialize};
 
-use crate::lookahead::{FetchedAhead, Papers, shared_answer};
 use crate::models::{FetchedModel, ModelSource, model_by_id};
 
 /// What kind of failure a [`SourceError`] is.
@@ -212,9 +211,11 @@ impl From<DatasetRecord> for FetchedDataset {
 
 /// Where enrichment reads metadata from.
 ///
-/// Implemented by [`HttpSource`] (the Hub and arXiv) and [`InMemorySource`] (tests). Fetches of
-/// single entities fail with a [`SourceError`]; the vocabularies (licenses, tasks) always
-/// answer, falling back to embedded copies.
+/// Implemented by [`HttpSource`] (the Hub and arXiv) and [`InMemorySource`] (tests), and by
+/// [`Prefetched`](crate::prefetched::Prefetched) over any of them (what a
+/// [`Lookahead`](crate::lookahead::Lookahead) fetched ahead first). Fetches of single entities
+/// fail with a [`SourceError`]; the vocabularies (licenses, tasks) always answer, falling back
+/// to embedded copies. `hf-enrich/tests/conformance.rs` checks what every source answers.
 #[async_trait]
 pub trait MetadataSource: Send + Sync {
     /// One model by id, with [`MODEL_PROPERTIES`](crate::models::MODEL_PROPERTIES) and its card;
@@ -274,12 +275,12 @@ impl<T: MetadataSource + ?Sized> MetadataSource for Arc<T> {
 /// The Hub and arXiv over HTTP, through an [`HfClient`].
 ///
 /// The tag vocabulary is fetched once per source (a [`TagVocabularyCache`]): build one source
-/// per run.
+/// per run. To take what was fetched ahead first, wrap it in a
+/// [`Prefetched`](crate::prefetched::Prefetched).
 #[derive(Debug, Clone)]
 pub struct HttpSource {
     client: HfClient,
     tags: TagVocabularyCache,
-    ahead: Option<Arc<FetchedAhead>>,
 }
 
 impl HttpSource {
@@ -288,25 +289,50 @@ impl HttpSource {
         Self {
             client,
             tags: TagVocabularyCache::for_models(),
-            ahead: None,
         }
-    }
-
-    /// The same source, taking what was fetched ahead into `ahead` (models, datasets, the tag
-    /// vocabulary, the task catalog, arXiv's papers: see [`lookahead`](crate::lookahead))
-    /// instead of asking it again.
-    pub fn with_ahead(mut self, ahead: Arc<FetchedAhead>) -> Self {
-        self.ahead = Some(ahead);
-        self
     }
 
     /// The client.
     pub fn client(&self) -> &HfClient {
         &self.client
     }
+}
 
-    /// arXiv's papers `ids` (not empty), asked now.
-    async fn fetch_papers(&self, ids: &[String]) -> Papers {
+#[async_trait]
+impl MetadataSource for HttpSource {
+    async fn model(&self, id: &str) -> Result<FetchedModel, SourceError> {
+        model_by_id(&self.client, id, ModelSource::Lineage)
+            .await
+            .map_err(SourceError::from)
+    }
+
+    async fn model_id(&self, id: &str) -> Result<String, SourceError> {
+        let response = self
+            .client
+            .models()
+            .info(id)
+            .send()
+            .await
+            .map_err(SourceError::from)?;
+        Ok(crate::models::canonical_repo_id(
+            &response.id,
+            response.info.author.as_deref(),
+        ))
+    }
+
+    async fn dataset(&self, id: &str) -> Result<FetchedDataset, SourceError> {
+        self.client
+            .datasets()
+            .fetch(id)
+            .await
+            .map(FetchedDataset::from)
+            .map_err(SourceError::from)
+    }
+
+    async fn papers(&self, ids: &[String]) -> BTreeMap<String, Result<ArxivPaper, SourceError>> {
+        if ids.is_empty() {
+            return BTreeMap::new();
+        }
         let found = self.client.arxiv().fetch(ids).await;
         tracing::debug!(
             ids = ids.len(),
@@ -327,82 +353,17 @@ impl HttpSource {
             })
             .collect()
     }
-}
-
-#[async_trait]
-impl MetadataSource for HttpSource {
-    async fn model(&self, id: &str) -> Result<FetchedModel, SourceError> {
-        let ahead = self.ahead.as_ref().and_then(|a| a.take_model(id));
-        shared_answer(ahead, || async {
-            model_by_id(&self.client, id, ModelSource::Lineage)
-                .await
-                .map_err(SourceError::from)
-        })
-        .await
-    }
-
-    async fn model_id(&self, id: &str) -> Result<String, SourceError> {
-        let response = self
-            .client
-            .models()
-            .info(id)
-            .send()
-            .await
-            .map_err(SourceError::from)?;
-        Ok(crate::models::canonical_repo_id(
-            &response.id,
-            response.info.author.as_deref(),
-        ))
-    }
-
-    async fn dataset(&self, id: &str) -> Result<FetchedDataset, SourceError> {
-        let ahead = match &self.ahead {
-            Some(ahead) => ahead.take_dataset(id).await,
-            None => None,
-        };
-        shared_answer(ahead, || async {
-            self.client
-                .datasets()
-                .fetch(id)
-                .await
-                .map(FetchedDataset::from)
-                .map_err(SourceError::from)
-        })
-        .await
-    }
-
-    async fn papers(&self, ids: &[String]) -> BTreeMap<String, Result<ArxivPaper, SourceError>> {
-        if ids.is_empty() {
-            return BTreeMap::new();
-        }
-        let ahead = match &self.ahead {
-            Some(ahead) => ahead.take_papers(ids).await,
-            None => None,
-        };
-        match ahead {
-            Some(cell) => cell.get_or_init(|| self.fetch_papers(ids)).await.clone(),
-            None => self.fetch_papers(ids).await,
-        }
-    }
 
     async fn license_resolver(&self) -> LicenseResolver {
         self.client.licenses().resolver().await
     }
 
     async fn tasks(&self) -> TaskCatalog {
-        let fetch = || async { self.client.tasks().list_or_embedded().await };
-        match self.ahead.as_ref().and_then(|a| a.take_tasks()) {
-            Some(cell) => cell.get_or_init(fetch).await.clone(),
-            None => fetch().await,
-        }
+        self.client.tasks().list_or_embedded().await
     }
 
     async fn tag_vocabulary(&self) -> Result<Arc<TagVocabulary>, SourceError> {
-        let ahead = self.ahead.as_ref().and_then(|a| a.take_tags());
-        shared_answer(ahead, || async {
-            self.tags.get(&self.client).await.map_err(SourceError::from)
-        })
-        .await
+        self.tags.get(&self.client).await.map_err(SourceError::from)
     }
 }
 

@@ -17,6 +17,7 @@ use hf_enrich::models::{
     FetchedModel, IdsPlan, LatestOptions, ListedPage, ListingPlan, ModelFailure, ModelSource,
     SourceOutcome, latest_models_streaming, models_from_ids_streaming, note_watermark,
 };
+use hf_enrich::prefetched::Prefetched;
 use hf_enrich::readme_languages::ReadmeLanguage;
 use hf_enrich::sharedby::SharedByRef;
 use hf_enrich::source::{HttpSource, SourceError};
@@ -1024,7 +1025,7 @@ impl HfExtractor {
         self.client.stats().total_requests() - ahead
     }
 
-    pub(crate) fn enrichment(&self, stamp: &str) -> HfEnrichment<HttpSource> {
+    pub(crate) fn enrichment(&self, stamp: &str) -> HfEnrichment<Prefetched<HttpSource>> {
         self.enrichment_on(self.client.clone(), stamp, None)
     }
 
@@ -1034,13 +1035,10 @@ impl HfExtractor {
         client: HfClient,
         stamp: &str,
         ahead: Option<&Arc<FetchedAhead>>,
-    ) -> HfEnrichment<HttpSource> {
-        let source = HttpSource::new(client);
+    ) -> HfEnrichment<Prefetched<HttpSource>> {
+        let ahead = ahead.cloned().unwrap_or_default();
         HfEnrichment::new(
-            match ahead {
-                Some(ahead) => source.with_ahead(Arc::clone(ahead)),
-                None => source,
-            },
+            Prefetched::new(HttpSource::new(client), ahead),
             EnrichmentOptions {
                 threads: self.config.enrichment_threads,
                 base_model_iterations: self.config.base_model_iterations,
@@ -1131,7 +1129,7 @@ impl HfExtractor {
         stamp: &str,
         ahead: Option<&Arc<FetchedAhead>>,
     ) -> (
-        HfEnrichment<HttpSource>,
+        HfEnrichment<Prefetched<HttpSource>>,
         tokio::sync::mpsc::UnboundedReceiver<ProgressEvent>,
     ) {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
@@ -1217,7 +1215,7 @@ async fn forward_progress(
 type Fetched = (usize, serde_json::Value, Vec<(String, Option<u16>, String)>);
 
 async fn fetch_kind(
-    enrichment: &HfEnrichment<HttpSource>,
+    enrichment: &HfEnrichment<Prefetched<HttpSource>>,
     kind: EntityKind,
     identified: &IdentifiedRun,
     resolved: Option<&ResolvedDatasets>,
