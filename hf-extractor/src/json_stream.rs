@@ -15,28 +15,8 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 
-/// Writes a pretty-printed JSON array (or object) element by element (entry by entry).
-///
-/// ```
-/// use hf_extractor::json_stream::JsonWriter;
-///
-/// let mut bytes = Vec::new();
-/// let mut array = JsonWriter::array(&mut bytes, "example.json".as_ref());
-/// array.push(&serde_json::json!({"b": 1, "a": [true]}))?;
-/// array.push(&"two")?;
-/// assert_eq!(array.finish()?, 2);
-/// let whole = serde_json::json!([{"a": [true], "b": 1}, "two"]);
-/// assert_eq!(String::from_utf8(bytes)?, serde_json::to_string_pretty(&whole)?);
-///
-/// let mut bytes = Vec::new();
-/// let mut object = JsonWriter::object(&mut bytes, "example.json".as_ref());
-/// object.entry("a/b", &vec![1, 2])?;
-/// object.entry("c", &Vec::<u8>::new())?;
-/// object.finish()?;
-/// let whole = serde_json::json!({"a/b": [1, 2], "c": []});
-/// assert_eq!(String::from_utf8(bytes)?, serde_json::to_string_pretty(&whole)?);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
+/// Writes a pretty-printed JSON array (or object) element by element (entry by entry): the
+/// bytes of a whole write of it.
 pub struct JsonWriter<'w> {
     out: &'w mut dyn Write,
     path: &'w Path,
@@ -161,21 +141,6 @@ pub struct Rendered(Vec<u8>);
 
 impl Rendered {
     /// Render `element`; `path` names the file in errors.
-    ///
-    /// ```
-    /// use hf_extractor::json_stream::{JsonWriter, Rendered};
-    ///
-    /// let element = serde_json::json!({"b": 1, "a": [true]});
-    /// let (mut pushed, mut rendered) = (Vec::new(), Vec::new());
-    /// let mut array = JsonWriter::array(&mut pushed, "a.json".as_ref());
-    /// array.push(&element)?;
-    /// array.finish()?;
-    /// let mut array = JsonWriter::array(&mut rendered, "a.json".as_ref());
-    /// array.push_rendered(&Rendered::new(&element, "a.json".as_ref())?)?;
-    /// array.finish()?;
-    /// assert_eq!(pushed, rendered);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub fn new<T: Serialize + ?Sized>(element: &T, path: &Path) -> Result<Self> {
         let mut bytes = Vec::new();
         render_into(&mut bytes, element).map_err(|source| Error::Json {
@@ -436,6 +401,20 @@ mod tests {
         }
         assert_eq!(array.finish().unwrap(), values.len() as u64);
         String::from_utf8(rendered).unwrap()
+    }
+
+    #[test]
+    fn an_object_entry_by_entry_is_the_whole_object() {
+        let mut bytes = Vec::new();
+        let mut object = JsonWriter::object(&mut bytes, Path::new("example.json"));
+        object.entry("a/b", &vec![1, 2]).unwrap();
+        object.entry("c", &Vec::<u8>::new()).unwrap();
+        assert_eq!(object.finish().unwrap(), 2);
+        let whole = json!({"a/b": [1, 2], "c": []});
+        assert_eq!(
+            String::from_utf8(bytes).unwrap(),
+            serde_json::to_string_pretty(&whole).unwrap()
+        );
     }
 
     #[test]

@@ -192,19 +192,6 @@ impl RunFolder {
     /// Write a JSON array element by element through `fill` (see [`JsonWriter`]), atomically,
     /// hashing it on the fly. The bytes are those of [`write_json`](Self::write_json) of the
     /// whole array.
-    ///
-    /// ```
-    /// use hf_extractor::run_folder::RunFolder;
-    ///
-    /// let out = tempfile::tempdir()?;
-    /// let run = RunFolder::create(out.path(), "2026-11-27T11:38:00Z".parse()?)?;
-    /// let written = run.write_json_array("n.json", |array| {
-    ///     (1..=3).try_for_each(|n| array.push(&n))
-    /// })?;
-    /// assert_eq!(written.count, 3);
-    /// assert_eq!(std::fs::read_to_string(&written.path)?, "[\n  1,\n  2,\n  3\n]\n");
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub(crate) fn write_json_array(
         &self,
         file_name: &str,
@@ -296,6 +283,7 @@ pub(crate) fn write_atomically(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json_stream::Rendered;
 
     #[test]
     fn a_file_written_behind_is_the_file_written_in_turn() {
@@ -392,6 +380,23 @@ mod tests {
         let a = RunFolder::create(out.path(), jiff::Timestamp::UNIX_EPOCH).unwrap();
         let b = RunFolder::create(out.path(), jiff::Timestamp::UNIX_EPOCH).unwrap();
         assert_ne!(a, b);
+    }
+
+    #[test]
+    fn an_array_written_element_by_element() {
+        let out = tempfile::tempdir().unwrap();
+        let run = RunFolder::create(out.path(), jiff::Timestamp::UNIX_EPOCH).unwrap();
+        let path = run.path().join("n.json");
+        let written = run
+            .write_json_array("n.json", |array| {
+                (1..=3).try_for_each(|n| array.push_rendered(&Rendered::new(&n, &path)?))
+            })
+            .unwrap();
+        assert_eq!(written.count, 3);
+        assert_eq!(
+            std::fs::read_to_string(&written.path).unwrap(),
+            "[\n  1,\n  2,\n  3\n]\n"
+        );
     }
 
     #[test]
