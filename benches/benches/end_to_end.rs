@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use hf_extractor::config::ExtractorConfig;
 use hf_extractor::pipeline::Silent;
 use hf_extractor::{HfExtractor, MaterializeOptions};
-use hf_extractor_examples::offline_hub::{OfflineHub, Snapshot, SyntheticHub};
+use hf_offline_hub::{OfflineHub, Snapshot, SyntheticHub};
 
 /// One configuration's figures.
 struct Figures {
@@ -130,7 +130,7 @@ async fn run(models: usize, in_flight: usize, latency: Duration) -> Figures {
     let manifest = &outcome.manifest;
     Figures {
         wall,
-        requests: hub.request_count().await,
+        requests: hub.request_count(),
         models: manifest
             .assets
             .iter()

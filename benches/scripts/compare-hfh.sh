@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 HFH_VERSION=2.4.0
 
-cargo build -q --release -p hf-extractor-examples --bin mock-hub --bin hf-extract
+cargo build -q --release -p hf-extractor-examples --bin mock-hub
+cargo build -q --release -p hf-extract --bin hf-extract
 target=${CARGO_TARGET_DIR:-target}
 venv=$(mktemp -d)
 trap 'rm -rf "$venv"' EXIT

@@ -8,7 +8,8 @@ models=${1:-100000}
 in_flight=${2:-32}
 card_bytes=${3:-4096}
 
-cargo build -q --release -p hf-extractor-examples --bin mock-hub --bin hf-extract
+cargo build -q --release -p hf-extractor-examples --bin mock-hub
+cargo build -q --release -p hf-extract --bin hf-extract
 target=${CARGO_TARGET_DIR:-target}
 work=$(mktemp -d)
 mock_pid=

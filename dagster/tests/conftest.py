@@ -24,7 +24,7 @@ def binary() -> str:
     default = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target")) / "debug" / "hf-extract"
     path = Path(os.environ.get("HF_EXTRACT_BIN", default))
     if not path.is_file():
-        pytest.fail(f"{path} is missing: cargo build -p hf-extractor-examples --bin hf-extract")
+        pytest.fail(f"{path} is missing: cargo build -p hf-extract --bin hf-extract")
     return str(path)
 
 

@@ -15,11 +15,9 @@ use hf_extractor::enrich::source::MetadataSource;
 use hf_extractor::enrich::source::SourceErrorKind;
 use hf_extractor::enrich::{EnrichmentOptions, HfEnrichment, HttpSource, Prefetched};
 use hf_extractor::identifiers::EntityKind;
-use hf_extractor_examples::offline_hub::OfflineHub;
+use hf_offline_hub::{Answer, OfflineHub};
 use serde_json::json;
 use tokio::sync::Semaphore;
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, ResponseTemplate};
 
 const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/hub-samples");
 
@@ -41,13 +39,9 @@ fn client(hub: &OfflineHub) -> HfClient {
         .unwrap()
 }
 
-async fn mount(hub: &OfflineHub, route: &str, response: ResponseTemplate) {
-    Mock::given(method("GET"))
-        .and(path(route))
-        .respond_with(response)
-        .with_priority(1)
-        .mount(hub.server().expect("a snapshot Hub"))
-        .await;
+fn mount(hub: &OfflineHub, route: &str, answer: Answer) {
+    let route = route.to_owned();
+    hub.answer_over(move |r| r.method == "GET" && r.url.path() == route, answer);
 }
 
 /// A model of the run (not fetched: built here, as the models stage would have).
@@ -76,65 +70,58 @@ async fn hub() -> OfflineHub {
     mount(
         &hub,
         "/api/models/bert-base-uncased",
-        ResponseTemplate::new(307)
+        Answer::new(307)
             .insert_header("location", "/api/models/google-bert/bert-base-uncased")
             .set_body_string("Temporary Redirect."),
-    )
-    .await;
+    );
     mount(
         &hub,
         "/api/models/test/gated-parent",
-        ResponseTemplate::new(403)
+        Answer::new(403)
             .insert_header("x-error-code", "GatedRepo")
             .insert_header(
                 "x-error-message",
                 "Access to model test/gated-parent is restricted.",
             )
             .set_body_json(json!({"error": "Access to model test/gated-parent is restricted."})),
-    )
-    .await;
+    );
     mount(
         &hub,
         "/api/datasets/test/with-croissant",
-        ResponseTemplate::new(200).set_body_json(json!({
+        Answer::new(200).set_body_json(json!({
             "_id": "0123456789abcdef01234567", "id": "test/with-croissant",
             "author": "test", "tags": ["license:cc-by-4.0"], "downloads": 3, "likes": 1,
         })),
-    )
-    .await;
+    );
     mount(
         &hub,
         "/api/datasets/test/with-croissant/croissant",
-        ResponseTemplate::new(200).set_body_raw(
+        Answer::new(200).set_body_raw(
             sample("croissant/mlcommons-v1.1__huggingface-squad_v2.metadata.json"),
             "application/json",
         ),
-    )
-    .await;
+    );
     mount(
         &hub,
         "/api/datasets/test/plain",
-        ResponseTemplate::new(200).set_body_json(json!({"id": "test/plain"})),
-    )
-    .await;
+        Answer::new(200).set_body_json(json!({"id": "test/plain"})),
+    );
     // arXiv answers with the one paper it knows; the other id is silently dropped.
     mount(
         &hub,
         "/arxiv/api/query",
-        ResponseTemplate::new(200).set_body_raw(
+        Answer::new(200).set_body_raw(
             sample("arxiv/id_1605.08386_s0_m100_199195aa31ad.xml"),
             "application/atom+xml",
         ),
-    )
-    .await;
+    );
     mount(
         &hub,
         "/api/models-tags-by-type",
-        ResponseTemplate::new(200).set_body_json(json!({
+        Answer::new(200).set_body_json(json!({
             "region": [{"id": "region:us", "label": "🇺🇸 Region: US", "type": "region"}],
         })),
-    )
-    .await;
+    );
     hub
 }
 
@@ -292,9 +279,8 @@ async fn a_legacy_dataset_answered_as_itself_is_one_record_under_author_slash_id
         mount(
             &hub,
             &format!("/api/datasets/{id}"),
-            ResponseTemplate::new(200).set_body_json(body(id)),
-        )
-        .await;
+            Answer::new(200).set_body_json(body(id)),
+        );
     }
     let info = serde_json::from_value(json!({
         "id": "test/both-spellings",
@@ -328,9 +314,8 @@ async fn a_legacy_dataset_answered_as_itself_is_one_record_under_author_slash_id
 }
 
 /// The requests the offline Hub answered so far.
-async fn requests_served(hub: &OfflineHub) -> usize {
-    let server = hub.server().expect("a snapshot Hub");
-    server.received_requests().await.unwrap_or_default().len()
+fn requests_served(hub: &OfflineHub) -> usize {
+    hub.received_requests().expect("a snapshot Hub").len()
 }
 
 /// What [`enrich`] reads of the lineage and the datasets: two lineage iterations, the
@@ -366,7 +351,7 @@ async fn enrich_after(hub: &OfflineHub, lookahead: &Lookahead) -> EnrichmentOutc
 async fn what_was_fetched_ahead_is_what_the_stages_read_and_nothing_is_asked_twice() {
     let plain_hub = hub().await;
     let plain = enrich(&plain_hub).await;
-    let plain_requests = requests_served(&plain_hub).await;
+    let plain_requests = requests_served(&plain_hub);
 
     let hub = hub().await;
     let client = client(&hub);
@@ -388,7 +373,7 @@ async fn what_was_fetched_ahead_is_what_the_stages_read_and_nothing_is_asked_twi
     ahead.run_complete();
     ahead.finish().await;
     assert!(ahead.requests(AheadKind::Datasets) > 0);
-    let made_ahead = requests_served(&hub).await;
+    let made_ahead = requests_served(&hub);
     assert_eq!(made_ahead as u64, ahead.total_requests());
 
     let out = enrich_after(&hub, &ahead).await;
@@ -400,8 +385,8 @@ async fn what_was_fetched_ahead_is_what_the_stages_read_and_nothing_is_asked_twi
     // Every answer fetched ahead was taken, and none was asked again: the run made no more
     // requests than without the lookahead (only arXiv and the tag vocabulary were left).
     assert_eq!(ahead.fetched().waiting(), (0, 0, 0));
-    assert_eq!(requests_served(&hub).await, plain_requests);
-    let served = hub.server().unwrap().received_requests().await.unwrap();
+    assert_eq!(requests_served(&hub), plain_requests);
+    let served = hub.received_requests().unwrap();
     let mut after: Vec<&str> = served[made_ahead..].iter().map(|r| r.url.path()).collect();
     after.sort_unstable();
     assert_eq!(
@@ -431,7 +416,7 @@ async fn a_parent_of_the_run_is_not_fetched_and_a_stage_asking_first_fetches_onc
     let source = Prefetched::new(HttpSource::new(client.clone()), ahead.fetched());
     let parent = source.model("bert-base-uncased").await.unwrap();
     assert_eq!(parent.id, "google-bert/bert-base-uncased");
-    let asked = requests_served(&hub).await;
+    let asked = requests_served(&hub);
     // The fetches ahead start, find their answers taken or given, and ask nothing.
     slots.add_permits(2);
     ahead.finish().await;
@@ -442,9 +427,9 @@ async fn a_parent_of_the_run_is_not_fetched_and_a_stage_asking_first_fetches_onc
         1,
         "only test/no-such-parent, asked ahead"
     );
-    assert_eq!(requests_served(&hub).await, asked + 1);
+    assert_eq!(requests_served(&hub), asked + 1);
     // The parent of the run was never asked.
-    let served = hub.server().unwrap().received_requests().await.unwrap();
+    let served = hub.received_requests().unwrap();
     assert!(
         served
             .iter()
@@ -458,7 +443,7 @@ async fn a_parent_of_the_run_is_not_fetched_and_a_stage_asking_first_fetches_onc
 async fn with_the_vocabularies_and_papers_ahead_the_stages_ask_nothing() {
     let plain_hub = hub().await;
     let plain = enrich(&plain_hub).await;
-    let plain_requests = requests_served(&plain_hub).await;
+    let plain_requests = requests_served(&plain_hub);
 
     let hub = hub().await;
     let everything = LookaheadPlan {
@@ -477,14 +462,14 @@ async fn with_the_vocabularies_and_papers_ahead_the_stages_ask_nothing() {
     for kind in [AheadKind::Keywords, AheadKind::Tasks, AheadKind::Articles] {
         assert_eq!(ahead.requests(kind), 1, "{kind:?}");
     }
-    assert_eq!(requests_served(&hub).await, plain_requests);
+    assert_eq!(requests_served(&hub), plain_requests);
 
     let out = enrich_after(&hub, &ahead).await;
     assert_eq!(
         serde_json::to_value(&out).unwrap(),
         serde_json::to_value(&plain).unwrap()
     );
-    let served = hub.server().unwrap().received_requests().await.unwrap();
+    let served = hub.received_requests().unwrap();
     let again: Vec<String> = served[plain_requests..]
         .iter()
         .map(|r| r.url.to_string())
@@ -494,8 +479,8 @@ async fn with_the_vocabularies_and_papers_ahead_the_stages_ask_nothing() {
 }
 
 /// The dataset requests the offline Hub answered so far.
-async fn dataset_requests(hub: &OfflineHub) -> Vec<String> {
-    let served = hub.server().unwrap().received_requests().await.unwrap();
+fn dataset_requests(hub: &OfflineHub) -> Vec<String> {
+    let served = hub.received_requests().unwrap();
     let mut paths: Vec<String> = served
         .iter()
         .map(|r| r.url.path().to_owned())
@@ -526,7 +511,7 @@ async fn a_dataset_named_both_ways_is_fetched_once_ahead() {
         .with_extraction_time("2026-11-27T12:00:00Z")
         .enrich(&models)
         .await;
-    let plain_requests = dataset_requests(&plain_hub).await;
+    let plain_requests = dataset_requests(&plain_hub);
     assert_eq!(plain.datasets.len(), 1, "{:?}", plain.datasets);
 
     let hub = OfflineHub::start().await.unwrap();
@@ -539,7 +524,7 @@ async fn a_dataset_named_both_ways_is_fetched_once_ahead() {
     ahead.run_complete();
     ahead.finish().await;
     // `c4` was asked (and answered as `allenai/c4`); `allenai/c4` was not asked itself.
-    assert_eq!(dataset_requests(&hub).await, plain_requests);
+    assert_eq!(dataset_requests(&hub), plain_requests);
     let source = Prefetched::new(HttpSource::new(client), ahead.fetched());
     let out = HfEnrichment::new(source, options)
         .with_extraction_time("2026-11-27T12:00:00Z")
@@ -550,7 +535,7 @@ async fn a_dataset_named_both_ways_is_fetched_once_ahead() {
         serde_json::to_value(&plain).unwrap()
     );
     assert_eq!(
-        dataset_requests(&hub).await,
+        dataset_requests(&hub),
         plain_requests,
         "nothing asked again"
     );

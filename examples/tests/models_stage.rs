@@ -5,10 +5,8 @@ use hf_client::{HfClient, HfClientBuilder, RetryConfig};
 use hf_extractor::model_ids::ModelIdList;
 use hf_extractor::models::{LatestOptions, ModelSource, latest_models, merge, models_from_ids};
 use hf_extractor::quality::LowInfo;
-use hf_extractor_examples::offline_hub::{OfflineHub, Snapshot};
+use hf_offline_hub::{Answer, OfflineHub, Snapshot};
 use serde_json::json;
-use wiremock::matchers::{method, path_regex};
-use wiremock::{Mock, ResponseTemplate};
 
 /// The bundled snapshot plus `extra` generated models (half of them without a pipeline tag),
 /// each with a card.
@@ -87,12 +85,7 @@ async fn latest_n_costs_one_listing_request_plus_one_card_request_per_model() {
     );
     // One listing page (limit=60) and one resolve-cache request per card.
     assert_eq!(client.stats().total_requests(), 61);
-    let requests = hub
-        .server()
-        .expect("a snapshot Hub")
-        .received_requests()
-        .await
-        .unwrap();
+    let requests = hub.received_requests().expect("a snapshot Hub");
     let listing = requests
         .iter()
         .find(|r| r.url.path() == "/api/models")
@@ -141,18 +134,19 @@ async fn the_filter_keeps_listing_until_n_models_pass() {
 #[tokio::test]
 async fn a_card_that_fails_keeps_its_model() {
     let hub = OfflineHub::serve(snapshot(5)).await.unwrap();
-    Mock::given(method("GET"))
-        .and(path_regex("^/api/resolve-cache/models/gen/model-0003/"))
-        .respond_with(ResponseTemplate::new(500))
-        .with_priority(1)
-        .mount(hub.server().expect("a snapshot Hub"))
-        .await;
-    Mock::given(method("GET"))
-        .and(path_regex("^/gen/model-0003/resolve/"))
-        .respond_with(ResponseTemplate::new(500))
-        .with_priority(1)
-        .mount(hub.server().expect("a snapshot Hub"))
-        .await;
+    hub.answer_over(
+        |r| {
+            r.method == "GET"
+                && r.url
+                    .path()
+                    .starts_with("/api/resolve-cache/models/gen/model-0003/")
+        },
+        Answer::new(500),
+    );
+    hub.answer_over(
+        |r| r.method == "GET" && r.url.path().starts_with("/gen/model-0003/resolve/"),
+        Answer::new(500),
+    );
     let outcome = latest_models(&client(&hub), options(5)).await;
     assert_eq!(outcome.models.len(), 5);
     let broken = outcome
@@ -172,14 +166,10 @@ async fn a_card_that_fails_keeps_its_model() {
 async fn ids_from_a_file_merge_with_the_listing_by_canonical_id() {
     let hub = OfflineHub::serve(snapshot(10)).await.unwrap();
     // A renamed repo: the legacy id answers 307 to the canonical one, as the Hub does.
-    Mock::given(method("GET"))
-        .and(path_regex("^/api/models/legacy-name$"))
-        .respond_with(
-            ResponseTemplate::new(307).insert_header("location", "/api/models/gen/model-0009"),
-        )
-        .with_priority(1)
-        .mount(hub.server().expect("a snapshot Hub"))
-        .await;
+    hub.answer_over(
+        |r| r.method == "GET" && r.url.path() == "/api/models/legacy-name",
+        Answer::new(307).insert_header("location", "/api/models/gen/model-0009"),
+    );
     let client = client(&hub);
     let ids = ModelIdList::parse(
         "google-bert/bert-base-uncased\nhttps://huggingface.co/nobody/missing\nlegacy-name\nnot a valid id\ngoogle-bert/bert-base-uncased\n",

@@ -11,7 +11,7 @@ use hf_extractor::manifest::RunManifest;
 use hf_extractor::mlentory::mlentory_id;
 use hf_extractor::pipeline::Silent;
 use hf_extractor::{HfExtractor, MaterializeOptions, RunOutcome};
-use hf_extractor_examples::offline_hub::{FaultPlan, FaultyProxy, OfflineHub, Snapshot};
+use hf_offline_hub::{FaultPlan, FaultyProxy, OfflineHub, Snapshot};
 use serde_json::Value;
 
 mod contract;
@@ -172,7 +172,7 @@ async fn a_whole_run_writes_every_file_with_the_manifest_s_figures() {
         );
     }
     assert!(!base.contains_key("t5-small") && !base.contains_key("bert-base-uncased"));
-    let served = hub.server().unwrap().received_requests().await.unwrap();
+    let served = hub.received_requests().unwrap();
     let asked = |path: &str| served.iter().filter(|r| r.url.path() == path).count();
     assert_eq!(asked("/api/models/t5-small"), 1);
     assert_eq!(
@@ -375,7 +375,7 @@ async fn from_an_earlier_run_only_the_selection_runs() {
         ),
     ];
     for (selection, loaded, files) in cases {
-        let before = hub.request_count().await;
+        let before = hub.request_count();
         let options = MaterializeOptions {
             selection: selection.iter().map(|s| s.parse().unwrap()).collect(),
             from: Some(first.folder.path().to_owned()),
@@ -394,7 +394,7 @@ async fn from_an_earlier_run_only_the_selection_runs() {
         assert_eq!(names(false), selection.iter().copied().collect());
         assert_eq!(names(true), loaded.iter().copied().collect());
         assert_eq!(
-            hub.request_count().await,
+            hub.request_count(),
             before,
             "{selection:?} resolve offline: no request"
         );
@@ -415,9 +415,9 @@ async fn every_request_counts_for_exactly_one_asset() {
     };
     // A whole run: the lineage resolves the run's legacy dataset ids for the dataset stage,
     // and the entity kinds fetch side by side.
-    let before = hub.request_count().await;
+    let before = hub.request_count();
     let first = extractor.run().await.unwrap();
-    let made = (hub.request_count().await - before) as u64;
+    let made = (hub.request_count() - before) as u64;
     assert_eq!(first.manifest.http.requests, made);
     assert_eq!(asked(&first.manifest), made);
     let of = |manifest: &hf_extractor::manifest::RunManifest, name: &str| {
@@ -432,7 +432,7 @@ async fn every_request_counts_for_exactly_one_asset() {
 
     // The entity kinds alone, on the first run's references: the namespace-less ids left
     // (those the Hub does not know) are asked again before the kinds' own counts start.
-    let before = hub.request_count().await;
+    let before = hub.request_count();
     let options = MaterializeOptions {
         selection: ["hf_enriched_datasets", "hf_enriched_articles"]
             .map(|s| s.parse().unwrap())
@@ -441,7 +441,7 @@ async fn every_request_counts_for_exactly_one_asset() {
         ..MaterializeOptions::default()
     };
     let second = extractor.materialize(&options, &Silent).await.unwrap();
-    let made = (hub.request_count().await - before) as u64;
+    let made = (hub.request_count() - before) as u64;
     assert!(made > 0);
     assert_eq!(second.manifest.http.requests, made);
     assert_eq!(asked(&second.manifest), made);

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use hf_extractor::schemas::{render, schema_file_name, schemas};
-use hf_extractor_examples::offline_hub::OfflineHub;
+use hf_offline_hub::OfflineHub;
 use serde_json::Value;
 
 mod common;

@@ -10,7 +10,7 @@ use hf_extractor::assets::graph;
 use hf_extractor::pipeline::Silent;
 use hf_extractor::shard::{Shard, ShardRun, is_sharded};
 use hf_extractor::{HfExtractor, MaterializeOptions};
-use hf_extractor_examples::offline_hub::{OfflineHub, Snapshot};
+use hf_offline_hub::{OfflineHub, Snapshot};
 
 mod common;
 

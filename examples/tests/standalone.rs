@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use hf_extractor::HfExtractor;
 use hf_extractor::assets::{Asset, Kind};
-use hf_extractor_examples::offline_hub::OfflineHub;
+use hf_offline_hub::OfflineHub;
 use serde_json::Value;
 
 fn extractor(hub: &OfflineHub, out: &std::path::Path) -> HfExtractor {
@@ -72,7 +72,7 @@ async fn extract_models_then_enrich_from_its_file() {
     assert_eq!(listing.count, 12);
     assert!(extracted.run.manifest.asset(Asset::RawModels).is_none());
 
-    let before = hub.request_count().await;
+    let before = hub.request_count();
     let enriched = extractor
         .enrich_from_models_json(&extracted.path, &[Kind::Datasets, Kind::Articles], 2)
         .await
@@ -88,7 +88,7 @@ async fn extract_models_then_enrich_from_its_file() {
         models.loaded_from.as_deref(),
         Some(extracted.path.display().to_string().as_str())
     );
-    let served = hub.server().unwrap().received_requests().await.unwrap();
+    let served = hub.received_requests().unwrap();
     let asked: Vec<&str> = served[before..].iter().map(|r| r.url.path()).collect();
     assert!(
         !asked.contains(&"/api/models"),

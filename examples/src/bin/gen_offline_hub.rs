@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use hf_extractor_examples::offline_hub::{generate, snapshot_dir};
+use hf_offline_hub::{generate, snapshot_dir};
 
 fn main() -> std::io::Result<()> {
     let dir = std::env::args_os()

@@ -11,7 +11,7 @@ use clap::Parser;
 use futures::{StreamExt, TryStreamExt};
 use hf_client::models::{ModelProperty, Sort};
 use hf_client::{HfClient, HfClientBuilder};
-use hf_extractor_examples::offline_hub::OfflineHub;
+use hf_offline_hub::OfflineHub;
 
 /// List models of the Hub, most recently updated first, with their cards.
 #[derive(Debug, Parser)]

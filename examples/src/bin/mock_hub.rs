@@ -20,7 +20,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use hf_extractor_examples::offline_hub::{OfflineHub, Snapshot, SyntheticHub};
+use hf_offline_hub::{OfflineHub, Snapshot, SyntheticHub};
 
 /// Serve a synthetic Hub on loopback until killed.
 #[derive(Debug, Parser)]

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use hf_extractor::HfExtractor;
 use hf_extractor::config::ExtractorConfig;
 use hf_extractor::manifest::RunManifest;
-use hf_extractor_examples::offline_hub::snapshot_dir;
+use hf_offline_hub::snapshot_dir;
 
 /// An extractor for the Hub at `uri` (the offline Hub, or a proxy in front of it).
 pub fn extractor_at(uri: &str, out: &Path, num_models: usize) -> HfExtractor {

@@ -1,29 +1,35 @@
-//! A small snapshot of the Hub served on loopback, so examples and demos run with no network.
+//! The bundled offline Hub: a small snapshot of the Hugging Face Hub (and of the arXiv export
+//! API) served on loopback by a real HTTP server (hyper), so the `hf-extract` CLI, the tests and
+//! the benchmarks run with no network.
 //!
-//! See `examples/offline-hub/README.md` for what it holds and answers.
+//! The snapshot is compiled in ([`Snapshot::bundled`]): a binary installed with
+//! `cargo install` serves it from any folder. See `examples/offline-hub/README.md` for what it
+//! holds and answers.
 
 mod answer;
 mod arxiv;
 mod faulty_proxy;
+mod files;
 pub mod generate;
-mod latency_server;
+mod server;
 mod snapshot;
 pub mod stand_ins;
 mod synthetic;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use serde_json::{Map, Value};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use answer::Answer;
-use latency_server::LatencyServer;
+use server::HubServer;
 
+pub use answer::Answer;
 pub use arxiv::{ArxivFeeds, well_formed as arxiv_id_well_formed};
 pub use faulty_proxy::FaultyProxy;
+pub use files::bundled_model_ids;
+pub use server::HubRequest;
 pub use snapshot::{Recorded, RepoError, Snapshot, snapshot_dir};
 pub use synthetic::SyntheticHub;
 
@@ -72,16 +78,17 @@ impl FaultPlan {
 
 /// The offline Hub: a loopback server answering like the Hub from a [`Snapshot`].
 pub struct OfflineHub {
-    server: Server,
+    server: HubServer,
     counters: Arc<Counters>,
+    /// Every request received, in order (a snapshot Hub's; a synthetic Hub only counts).
+    log: Option<Arc<Mutex<Vec<HubRequest>>>>,
+    overrides: Arc<Mutex<Vec<Override>>>,
 }
 
-/// What serves an offline Hub.
-enum Server {
-    /// The snapshot Hub: wiremock, so tests can mount answers over it.
-    Mock(MockServer),
-    /// The synthetic (benchmark) Hub: its own server, answers exactly `latency` late.
-    Timed(LatencyServer),
+/// An answer given instead of the snapshot's to the requests its matcher accepts.
+struct Override {
+    matches: Box<dyn Fn(&HubRequest) -> bool + Send + Sync>,
+    answer: Answer,
 }
 
 impl OfflineHub {
@@ -95,13 +102,15 @@ impl OfflineHub {
         Self::serve_with_faults(snapshot, None).await
     }
 
-    /// Serve `snapshot`, with the faults of `faults` if given.
+    /// Serve `snapshot`, with the faults of `faults` if given. Every request is kept
+    /// ([`OfflineHub::received_requests`]).
     pub async fn serve_with_faults(
         snapshot: Snapshot,
         faults: Option<FaultPlan>,
     ) -> std::io::Result<Self> {
-        let server = MockServer::start().await;
-        Ok(Self::mount(server, snapshot, faults).await)
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        let responder = HubResponder::new(snapshot, faults, None);
+        Self::start_server(listener, responder, true)
     }
 
     /// Serve `snapshot` plus the synthetic models of `synthetic` (a benchmark Hub), on a free
@@ -110,12 +119,9 @@ impl OfflineHub {
     ///
     /// The listing (`/api/models`) serves the synthetic models only, newest first, whatever its
     /// `sort`, `search` or `filter`; model info and cards answer for synthetic and snapshot
-    /// models alike.
-    ///
-    /// Served by a server of its own rather than wiremock (so [`OfflineHub::server`] is `None`):
-    /// answers are built on two threads and each is sent [`SyntheticHub::latency`] after its
-    /// request arrived, so a benchmark's client sees the latency it injected and not the mock's
-    /// own work.
+    /// models alike. Answers are built on two threads and each is sent
+    /// [`SyntheticHub::latency`] after its request arrived, so a benchmark's client sees the
+    /// latency it injected and not the server's own work.
     pub async fn serve_synthetic(
         snapshot: Snapshot,
         synthetic: SyntheticHub,
@@ -134,62 +140,76 @@ impl OfflineHub {
         // honestly, so `r` only goes down within a window, as the Hub's does.
         let (quota, window) = synthetic.quota.unwrap_or(SyntheticHub::UNLIMITED);
         let faults = Some(FaultPlan::every(0).with_quota(quota, window));
-        let responder = Arc::new(HubResponder::new(snapshot, faults, Some(synthetic)));
-        let counters = responder.counters.clone();
-        let latency = responder.latency();
-        let server = LatencyServer::start(
-            listener,
-            latency,
-            Arc::new(move |request: &Request| responder.answer(request)),
-        )?;
-        Ok(Self {
-            server: Server::Timed(server),
-            counters,
-        })
+        let responder = HubResponder::new(snapshot, faults, Some(synthetic));
+        Self::start_server(listener, responder, false)
     }
 
-    async fn mount(server: MockServer, snapshot: Snapshot, faults: Option<FaultPlan>) -> Self {
-        let responder = HubResponder::new(snapshot, faults, None);
+    /// Serve `responder` on `listener`, keeping every request if `log`; answers given over
+    /// the snapshot's ([`OfflineHub::answer_over`]) come first.
+    fn start_server(
+        listener: std::net::TcpListener,
+        responder: HubResponder,
+        log: bool,
+    ) -> std::io::Result<Self> {
         let counters = responder.counters.clone();
-        Mock::given(wiremock::matchers::any())
-            .respond_with(responder)
-            .mount(&server)
-            .await;
-        Self {
-            server: Server::Mock(server),
+        let latency = responder.latency();
+        let log: Option<Arc<Mutex<Vec<HubRequest>>>> = log.then(Arc::default);
+        let overrides: Arc<Mutex<Vec<Override>>> = Arc::default();
+        let (kept, over) = (log.clone(), Arc::clone(&overrides));
+        let server = HubServer::start(
+            listener,
+            latency,
+            Arc::new(move |request: &HubRequest| {
+                if let Some(log) = &kept {
+                    lock(log).push(request.clone());
+                }
+                let answer = lock(&over)
+                    .iter()
+                    .find(|o| (o.matches)(request))
+                    .map(|o| o.answer.clone());
+                answer.unwrap_or_else(|| responder.answer(request))
+            }),
+        )?;
+        Ok(Self {
+            server,
             counters,
-        }
+            log,
+            overrides,
+        })
     }
 
     /// The base URL to use as `HF_ENDPOINT` (and as the arXiv endpoint: `/api/query` is served
     /// here too).
     pub fn uri(&self) -> String {
-        match &self.server {
-            Server::Mock(server) => server.uri(),
-            Server::Timed(server) => server.uri().to_owned(),
-        }
+        self.server.uri().to_owned()
     }
 
-    /// The mock server itself, to mount extra answers (faults, redirects) over the snapshot's:
-    /// mounts with a higher priority (a lower number than the default 5) win. `None` for a
-    /// synthetic Hub, which has a server of its own (see
-    /// [`OfflineHub::serve_synthetic`]).
-    pub fn server(&self) -> Option<&MockServer> {
-        match &self.server {
-            Server::Mock(server) => Some(server),
-            Server::Timed(_) => None,
-        }
+    /// Answer the requests `matches` accepts with `answer` instead of the snapshot's — a fault,
+    /// a redirect, a repository the snapshot does not have. The answer is sent as given: not
+    /// counted by route, no rate-limit headers, no fault of the [`FaultPlan`] (the request is
+    /// kept all the same). The first answer given over a request wins.
+    pub fn answer_over(
+        &self,
+        matches: impl Fn(&HubRequest) -> bool + Send + Sync + 'static,
+        answer: Answer,
+    ) {
+        lock(&self.overrides).push(Override {
+            matches: Box::new(matches),
+            answer,
+        });
     }
 
-    /// How many requests the server has answered (those answered by extra mounts included,
-    /// unless requests are only counted, as on a synthetic Hub).
-    pub async fn request_count(&self) -> usize {
-        let recorded = match &self.server {
-            Server::Mock(server) => server.received_requests().await,
-            Server::Timed(_) => None,
-        };
-        match recorded {
-            Some(requests) => requests.len(),
+    /// Every request received so far, in the order they arrived; `None` for a synthetic Hub,
+    /// which only counts them ([`OfflineHub::requests_by_route`]).
+    pub fn received_requests(&self) -> Option<Vec<HubRequest>> {
+        self.log.as_ref().map(|log| lock(log).clone())
+    }
+
+    /// How many requests the server has answered (those answered over the snapshot's
+    /// included, unless requests are only counted, as on a synthetic Hub).
+    pub fn request_count(&self) -> usize {
+        match &self.log {
+            Some(log) => lock(log).len(),
             None => self.counters.all.load(Ordering::SeqCst),
         }
     }
@@ -200,6 +220,11 @@ impl OfflineHub {
     pub fn requests_by_route(&self) -> BTreeMap<String, usize> {
         self.counters.by_route()
     }
+}
+
+/// `mutex`'s guard, even if a thread panicked holding it.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The route name a request is counted under.
@@ -296,20 +321,6 @@ struct HubResponder {
     counters: Arc<Counters>,
 }
 
-impl Respond for HubResponder {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let response = ResponseTemplate::from(self.answer(request));
-        let latency = self.latency();
-        // No delay at all without latency: a zero delay still waits for the timer's next tick
-        // (about a millisecond per answer).
-        if latency.is_zero() {
-            response
-        } else {
-            response.set_delay(latency)
-        }
-    }
-}
-
 impl HubResponder {
     fn new(snapshot: Snapshot, faults: Option<FaultPlan>, synthetic: Option<SyntheticHub>) -> Self {
         Self {
@@ -332,7 +343,7 @@ impl HubResponder {
 
     /// The answer to `request`, counted, with its rate-limit headers (sent after
     /// [`HubResponder::latency`]).
-    fn answer(&self, request: &Request) -> Answer {
+    fn answer(&self, request: &HubRequest) -> Answer {
         let path = request.url.path();
         if path == "/_mock/requests" {
             let by_route = self.counters.by_route();
@@ -413,7 +424,7 @@ impl HubResponder {
         )
     }
 
-    fn route(&self, path: &str, request: &Request) -> Answer {
+    fn route(&self, path: &str, request: &HubRequest) -> Answer {
         if path == "/api/models" {
             self.list(request)
         } else if path == "/api/models-tags-by-type" {
@@ -445,7 +456,7 @@ impl HubResponder {
         }
     }
 
-    fn arxiv(&self, request: &Request) -> Answer {
+    fn arxiv(&self, request: &HubRequest) -> Answer {
         let get = |key: &str| {
             request
                 .url
@@ -472,7 +483,7 @@ impl HubResponder {
         )
     }
 
-    fn dataset(&self, rest: &str, request: &Request) -> Answer {
+    fn dataset(&self, rest: &str, request: &HubRequest) -> Answer {
         let (rest, croissant) = match rest.strip_suffix("/croissant") {
             Some(r) => (r, true),
             None => (rest, false),
@@ -509,7 +520,7 @@ impl HubResponder {
         Answer::new(200).set_body_json(Value::Object(unexpanded(body, request)))
     }
 
-    fn list(&self, request: &Request) -> Answer {
+    fn list(&self, request: &HubRequest) -> Answer {
         let query: Vec<(String, String)> = request
             .url
             .query_pairs()
@@ -588,7 +599,7 @@ impl HubResponder {
         )
     }
 
-    fn info(&self, rest: &str, request: &Request) -> Answer {
+    fn info(&self, rest: &str, request: &HubRequest) -> Answer {
         let (id, revision) = match rest.split_once("/revision/") {
             Some((id, rev)) => (id, Some(rev)),
             None => (rest, None),
@@ -637,7 +648,7 @@ impl HubResponder {
         response
     }
 
-    fn resolve_cache(&self, rest: &str, request: &Request) -> Answer {
+    fn resolve_cache(&self, rest: &str, request: &HubRequest) -> Answer {
         // {owner}/{name}/{sha}/{file} or {name}/{sha}/{file}
         let parts: Vec<&str> = rest.split('/').collect();
         let (id, sha, file) = match parts.as_slice() {
@@ -682,7 +693,7 @@ fn card_etag(card: &str) -> String {
 /// The link is absolute, like the Hub's, and keeps every parameter but the cursor.
 fn with_next_link(
     response: Answer,
-    request: &Request,
+    request: &HubRequest,
     query: &[(String, String)],
     next_offset: usize,
     total: usize,
@@ -711,7 +722,7 @@ fn with_next_link(
 }
 
 /// A 307 to `to` (a path), keeping the query, as the Hub answers a renamed repository.
-fn redirect(to: String, request: &Request) -> Answer {
+fn redirect(to: String, request: &HubRequest) -> Answer {
     let location = match request.url.query() {
         Some(q) => format!("{to}?{q}"),
         None => to,
@@ -726,7 +737,7 @@ fn redirect(to: String, request: &Request) -> Answer {
 
 /// The body of an info answer: the expanded keys if `expand[]` was given, else everything
 /// but the expand-only keys.
-fn unexpanded(body: &Map<String, Value>, request: &Request) -> Map<String, Value> {
+fn unexpanded(body: &Map<String, Value>, request: &HubRequest) -> Map<String, Value> {
     let expand: Vec<String> = request
         .url
         .query_pairs()

@@ -14,7 +14,6 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value, json};
 
-use super::arxiv::ArxivFeeds;
 use super::snapshot::{Recorded, Snapshot};
 use super::stand_ins;
 
@@ -800,7 +799,8 @@ pub fn generate(dir: &Path) -> std::io::Result<Vec<(PathBuf, String)>> {
             continue;
         }
         let text = stand_ins::croissant(id);
-        let doc = serde_json::from_str(&text).map_err(|e| super::snapshot::invalid(dir, e))?;
+        let doc =
+            serde_json::from_str(&text).map_err(|e| super::snapshot::invalid(dir.display(), e))?;
         out.push((
             PathBuf::from(format!("croissant/{}.json", id.replace('/', "__"))),
             text,
@@ -816,7 +816,7 @@ pub fn generate(dir: &Path) -> std::io::Result<Vec<(PathBuf, String)>> {
     }
 
     // arXiv: a stand-in entry for every cited paper no recorded feed holds.
-    let recorded_feeds = ArxivFeeds::load(recorded.arxiv.iter().cloned())?;
+    let recorded_feeds = recorded.arxiv()?;
     let recorded_ids: BTreeSet<&str> = recorded_feeds.ids().collect();
     let papers: BTreeSet<String> = cited
         .arxiv

@@ -17,15 +17,6 @@ pub struct ArxivFeeds {
 const RECORDED_BAD_ID: &str = "abc";
 
 impl ArxivFeeds {
-    /// Index the feeds of `paths`, in order.
-    pub fn load(paths: impl IntoIterator<Item = std::path::PathBuf>) -> std::io::Result<Self> {
-        let mut feeds = Self::default();
-        for path in paths {
-            feeds.add(&std::fs::read_to_string(&path)?);
-        }
-        Ok(feeds)
-    }
-
     /// Index one feed's text.
     pub fn add(&mut self, feed: &str) {
         if feed.contains("api/errors#incorrect_id_format_for_") {

@@ -8,9 +8,9 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use hf_extractor::manifest::RunManifest;
-use hf_extractor_examples::offline_hub::Snapshot;
-use hf_extractor_examples::offline_hub::generate::{MISSING_DATASET_ID, UNKNOWN_PAPER_ID};
-use hf_extractor_examples::offline_hub::stand_ins::cited;
+use hf_offline_hub::Snapshot;
+use hf_offline_hub::generate::{MISSING_DATASET_ID, UNKNOWN_PAPER_ID};
+use hf_offline_hub::stand_ins::cited;
 use serde_json::Value;
 
 /// The deliberate failures of the demo, as the README names them.

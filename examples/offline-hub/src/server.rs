@@ -1,14 +1,14 @@
-//! The synthetic (benchmark) Hub's own loopback server: HTTP/1.1 on threads of its own, each
-//! answer sent `latency` after its request arrived.
+//! The offline Hub's loopback server (hyper): HTTP/1.1 on threads of its own, each answer sent
+//! `latency` after its request arrived (at once without latency).
 //!
-//! wiremock serves every connection on one thread and starts an answer's delay only once the
-//! answer is built, so what a client sees is the delay plus the time spent building the answers
-//! of everyone before it (a 1,000-model listing page holds every other answer back for tens of
-//! milliseconds) plus the timer's rounding (Tokio's timer counts whole milliseconds, and wakes
-//! up to two of them late). That is the mock's cost, not the client's: at 32 requests in flight,
-//! a 20 ms wiremock answered in 22–25 ms. Here the latency runs from the moment the request was
-//! read, answers are built on two threads, and the wait ends on a [`PreciseTimer`]: never
-//! before the deadline, a few tens of microseconds after it.
+//! It replaced wiremock, which serves every connection on one thread and starts an answer's
+//! delay only once the answer is built, so what a client sees is the delay plus the time spent
+//! building the answers of everyone before it (a 1,000-model listing page holds every other
+//! answer back for tens of milliseconds) plus the timer's rounding (Tokio's timer counts whole
+//! milliseconds, and wakes up to two of them late). That is the mock's cost, not the client's:
+//! at 32 requests in flight, a 20 ms wiremock answered in 22–25 ms. Here the latency runs from
+//! the moment the request was read, answers are built on two threads, and the wait ends on a
+//! [`PreciseTimer`]: never before the deadline, a few tens of microseconds after it.
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
@@ -23,21 +23,34 @@ use hyper_util::rt::TokioIo;
 use super::answer::Answer;
 
 /// Builds the answer to a request (the offline Hub's router).
-pub(crate) type Handler = Arc<dyn Fn(&wiremock::Request) -> Answer + Send + Sync>;
+pub(crate) type Handler = Arc<dyn Fn(&HubRequest) -> Answer + Send + Sync>;
+
+/// A request the offline Hub received.
+#[derive(Debug, Clone)]
+pub struct HubRequest {
+    /// `GET`, `HEAD`, …
+    pub method: hyper::Method,
+    /// The full URL (`http://127.0.0.1:<port>/path?query`).
+    pub url: url::Url,
+    /// The request's headers.
+    pub headers: hyper::HeaderMap,
+    /// The request's body (empty for a `GET`).
+    pub body: Vec<u8>,
+}
 
 /// Worker threads: answers are built and sent beside each other even while one thread builds
 /// a long listing page.
 const THREADS: usize = 2;
 
 /// A running server; dropping it stops it.
-pub(crate) struct LatencyServer {
+pub(crate) struct HubServer {
     uri: String,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
     timer: Arc<PreciseTimer>,
 }
 
-impl LatencyServer {
+impl HubServer {
     /// Serve `handler` on `listener`, every answer `latency` after its request arrived.
     pub(crate) fn start(
         listener: std::net::TcpListener,
@@ -83,7 +96,7 @@ impl LatencyServer {
     }
 }
 
-impl Drop for LatencyServer {
+impl Drop for HubServer {
     fn drop(&mut self) {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
@@ -239,7 +252,7 @@ async fn answer(
     };
     let target = parts.uri.path_and_query().map_or("/", |p| p.as_str());
     let answer = match url::Url::parse(&format!("{}{target}", answers.base)) {
-        Ok(url) => (answers.handler)(&wiremock::Request {
+        Ok(url) => (answers.handler)(&HubRequest {
             url,
             method: parts.method,
             headers: parts.headers,
@@ -303,12 +316,12 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn answers_after_the_latency_with_the_handlers_answer() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let handler: Handler = Arc::new(|request: &wiremock::Request| {
+        let handler: Handler = Arc::new(|request: &HubRequest| {
             Answer::new(201)
                 .insert_header("x-seen", request.url.path())
                 .set_body_string(request.url.query().unwrap_or_default().to_owned())
         });
-        let server = LatencyServer::start(listener, Duration::from_millis(30), handler).unwrap();
+        let server = HubServer::start(listener, Duration::from_millis(30), handler).unwrap();
         let started = std::time::Instant::now();
         let (status, body) = http_get(&format!("{}/a/b?c=d", server.uri())).await;
         let took = started.elapsed();

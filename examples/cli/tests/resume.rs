@@ -10,9 +10,11 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use hf_extractor::checkpoint::CHECKPOINT_FILE;
-use hf_extractor_examples::offline_hub::{FaultPlan, OfflineHub, Snapshot, snapshot_dir};
+use hf_offline_hub::{FaultPlan, OfflineHub, Snapshot, snapshot_dir};
 use serde_json::Value;
 
+// The end-to-end tests' shared helpers, beside the offline Hub's other tests.
+#[path = "../../tests/common/mod.rs"]
 mod common;
 use common::{manifest, run_folder};
 
@@ -57,15 +59,9 @@ fn journal(folder: &Path) -> Vec<Value> {
 }
 
 /// The paths the Hub was asked, from request `from` on, with how often.
-async fn paths_since(hub: &OfflineHub, from: usize) -> BTreeMap<String, usize> {
+fn paths_since(hub: &OfflineHub, from: usize) -> BTreeMap<String, usize> {
     let mut paths = BTreeMap::new();
-    for r in &hub
-        .server()
-        .expect("a snapshot Hub")
-        .received_requests()
-        .await
-        .unwrap()[from..]
-    {
+    for r in &hub.received_requests().expect("a snapshot Hub")[from..] {
         *paths.entry(r.url.path().to_owned()).or_default() += 1;
     }
     paths
@@ -194,7 +190,7 @@ async fn a_run_killed_at_any_point_resumes_to_the_files_of_a_clean_run_fetching_
     let status = command(&hub, &clean_out).status().unwrap();
     assert!(status.success());
     let clean = run_folder(&clean_out);
-    let clean_paths = paths_since(&hub, 0).await;
+    let clean_paths = paths_since(&hub, 0);
     let clean_files = outputs(&clean);
     assert!(clean_files.len() >= 18, "{:?}", clean_files.keys());
 
@@ -207,7 +203,7 @@ async fn a_run_killed_at_any_point_resumes_to_the_files_of_a_clean_run_fetching_
     ];
     for (i, at) in points.into_iter().enumerate() {
         let out = root.path().join(format!("killed-{i}"));
-        let before = hub.request_count().await;
+        let before = hub.request_count();
         kill_when(command(&hub, &out).spawn().unwrap(), &out, at).await;
         let folder = run_folder(&out);
         assert!(
@@ -215,16 +211,16 @@ async fn a_run_killed_at_any_point_resumes_to_the_files_of_a_clean_run_fetching_
             "{at:?}: killed before the end"
         );
         let events = journal(&folder);
-        let killed_paths = paths_since(&hub, before).await;
+        let killed_paths = paths_since(&hub, before);
 
-        let resume_from = hub.request_count().await;
+        let resume_from = hub.request_count();
         let status = command(&hub, &out)
             .arg("--resume")
             .arg(&folder)
             .status()
             .unwrap();
         assert!(status.success(), "{at:?}: the resumed run failed");
-        let resumed_paths = paths_since(&hub, resume_from).await;
+        let resumed_paths = paths_since(&hub, resume_from);
 
         // The same files as a clean run.
         let files = outputs(&folder);
@@ -316,14 +312,14 @@ async fn an_incremental_run_lists_since_the_watermark_and_reuses_unchanged_cards
     std::fs::write(&journal_path, older).unwrap();
 
     let second_out = root.path().join("second");
-    let before = hub.request_count().await;
+    let before = hub.request_count();
     let status = command(&hub, &second_out)
         .arg("--since-run")
         .arg(&first)
         .status()
         .unwrap();
     assert!(status.success());
-    let asked = paths_since(&hub, before).await;
+    let asked = paths_since(&hub, before);
     let second = run_folder(&second_out);
     let m = manifest(&second);
     let incremental = m.incremental.clone().unwrap();
@@ -348,12 +344,7 @@ async fn an_incremental_run_lists_since_the_watermark_and_reuses_unchanged_cards
         .collect();
     assert_no_card_of_the_run_asked(&second, &others);
     let models = m.models.latest + m.models.from_file;
-    let bert_asked: Vec<_> = hub
-        .server()
-        .expect("a snapshot Hub")
-        .received_requests()
-        .await
-        .unwrap()[before..]
+    let bert_asked: Vec<_> = hub.received_requests().expect("a snapshot Hub")[before..]
         .iter()
         .filter(|r| {
             r.url

@@ -36,7 +36,7 @@ use hf_extractor::manifest::AssetReport;
 use hf_extractor::pipes::{MetadataValue, Pipes, PipesLogLayer, PipesObserver, PipesSelection};
 use hf_extractor::shard::{Shard, ShardRun};
 use hf_extractor::{HfExtractor, MaterializeOptions, RunObserver};
-use hf_extractor_examples::offline_hub::OfflineHub;
+use hf_offline_hub::OfflineHub;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use tracing_subscriber::Layer;
 use tracing_subscriber::layer::SubscriberExt;
@@ -179,6 +179,37 @@ impl EnvFlags {
 /// What `run.json` and the journal say served a run made with `--offline`
 /// ([`MaterializeOptions::served_by`]): `--resume` of it serves the bundled Hub again.
 const OFFLINE_HUB: &str = "offline-hub";
+
+/// The bundled demo's model-id file (`--offline` without `--models-file`), written to a folder
+/// of its own under the temporary directory for `HF_MODELS_FILE_PATH` to name: the run reads a
+/// file, and an installed binary has no checkout beside it. Removed when dropped.
+struct DemoModelIds {
+    dir: std::path::PathBuf,
+}
+
+impl DemoModelIds {
+    fn write() -> std::io::Result<Self> {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let name = format!("hf-extract-offline-{}-{nanos:08x}", std::process::id());
+        let dir = std::env::temp_dir().join(name);
+        std::fs::create_dir(&dir)?;
+        let ids = Self { dir };
+        std::fs::write(ids.path(), hf_offline_hub::bundled_model_ids())?;
+        Ok(ids)
+    }
+
+    fn path(&self) -> std::path::PathBuf {
+        self.dir.join("model_ids.txt")
+    }
+}
+
+impl Drop for DemoModelIds {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
 
 /// How many failures the summary lists (run.json has them all).
 const MAX_FAILURES_SHOWN: usize = 20;
@@ -698,6 +729,10 @@ async fn run(
         None
     };
     let offline_uri = offline.as_ref().map(OfflineHub::uri);
+    let demo_ids = match (&offline, &args.env.models_file) {
+        (Some(_), None) => Some(DemoModelIds::write()?),
+        _ => None,
+    };
     let config = ExtractorConfig::from_env_with(|variable| {
         if let Some(uri) = &offline_uri {
             match variable {
@@ -708,13 +743,10 @@ async fn run(
                 "HF_OUTPUT_DIR" if args.env.output_dir.is_none() => {
                     return std::env::var(variable).ok().or_else(|| Some("out".into()));
                 }
-                "HF_MODELS_FILE_PATH" if args.env.models_file.is_none() => {
-                    return Some(
-                        hf_extractor_examples::offline_hub::snapshot_dir()
-                            .join("model_ids.txt")
-                            .display()
-                            .to_string(),
-                    );
+                "HF_MODELS_FILE_PATH" => {
+                    if let Some(ids) = &demo_ids {
+                        return Some(ids.path().display().to_string());
+                    }
                 }
                 _ => {}
             }

@@ -6,10 +6,12 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value, json};
 
 use super::arxiv::ArxivFeeds;
+use super::files::SnapshotFiles;
 
-/// Where the bundled snapshot lives.
+/// Where the bundled snapshot lives in the repository (this package's folder): what
+/// `gen-offline-hub` rewrites and [`Snapshot::bundled`] compiles in.
 pub fn snapshot_dir() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/offline-hub"))
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// An error answer the offline Hub gives for a repository (`routes.json` → `errors`).
@@ -48,62 +50,69 @@ pub struct Snapshot {
     pub errors: BTreeMap<String, RepoError>,
 }
 
-pub(crate) fn invalid(path: &Path, e: impl std::fmt::Display) -> std::io::Error {
-    std::io::Error::new(
-        std::io::ErrorKind::InvalidData,
-        format!("{}: {e}", path.display()),
-    )
+pub(crate) fn invalid(path: impl std::fmt::Display, e: impl std::fmt::Display) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{path}: {e}"))
 }
 
-fn read_json(path: &Path) -> std::io::Result<Value> {
-    let text = std::fs::read_to_string(path)?;
-    serde_json::from_str(&text).map_err(|e| invalid(path, e))
-}
-
-/// Files of `dir` with this suffix, sorted, with their stem; nothing when `dir` is absent.
-fn files(dir: &Path, suffix: &str) -> std::io::Result<Vec<(PathBuf, String)>> {
-    if !dir.is_dir() {
-        return Ok(Vec::new());
-    }
-    Ok(sorted_entries(dir)?
-        .into_iter()
-        .filter_map(|p| {
-            let stem = p.file_name()?.to_str()?.strip_suffix(suffix)?.to_owned();
-            Some((p, stem))
+impl SnapshotFiles {
+    /// The JSON document at `relative`, which must exist.
+    fn json(&self, relative: &Path) -> std::io::Result<Value> {
+        self.json_if_any(relative)?.ok_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::NotFound, self.display(relative))
         })
-        .collect())
-}
+    }
 
-fn repo_bodies(
-    paths: impl IntoIterator<Item = PathBuf>,
-) -> std::io::Result<BTreeMap<String, Map<String, Value>>> {
-    let mut out = BTreeMap::new();
-    for path in paths {
-        let Value::Object(body) = read_json(&path)? else {
-            return Err(invalid(&path, "not a JSON object"));
+    /// The JSON document at `relative`, `None` if there is none.
+    fn json_if_any(&self, relative: &Path) -> std::io::Result<Option<Value>> {
+        let Some(text) = self.read(relative)? else {
+            return Ok(None);
         };
-        if let Some(id) = body.get("id").and_then(Value::as_str) {
-            out.insert(id.to_owned(), body);
-        }
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| invalid(self.display(relative), e))
     }
-    Ok(out)
-}
 
-/// Card texts by model id, from files named `<id with __ for />.README.md`.
-fn read_cards(
-    paths: impl IntoIterator<Item = PathBuf>,
-) -> std::io::Result<BTreeMap<String, String>> {
-    let mut cards = BTreeMap::new();
-    for path in paths {
-        let id = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .and_then(|n| n.strip_suffix(".README.md"))
-            .ok_or_else(|| invalid(&path, "not <id>.README.md"))?
-            .replace("__", "/");
-        cards.insert(id, std::fs::read_to_string(&path)?);
+    fn repo_bodies(
+        &self,
+        paths: impl IntoIterator<Item = PathBuf>,
+    ) -> std::io::Result<BTreeMap<String, Map<String, Value>>> {
+        let mut out = BTreeMap::new();
+        for path in paths {
+            let Value::Object(body) = self.json(&path)? else {
+                return Err(invalid(self.display(&path), "not a JSON object"));
+            };
+            if let Some(id) = body.get("id").and_then(Value::as_str) {
+                out.insert(id.to_owned(), body);
+            }
+        }
+        Ok(out)
     }
-    Ok(cards)
+
+    /// Card texts by model id, from files named `<id with __ for />.README.md`.
+    fn cards(
+        &self,
+        paths: impl IntoIterator<Item = PathBuf>,
+    ) -> std::io::Result<BTreeMap<String, String>> {
+        let mut cards = BTreeMap::new();
+        for path in paths {
+            let id = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| n.strip_suffix(".README.md"))
+                .ok_or_else(|| invalid(self.display(&path), "not <id>.README.md"))?
+                .replace("__", "/");
+            cards.insert(id, self.require(&path)?);
+        }
+        Ok(cards)
+    }
+
+    fn arxiv_feeds(&self, paths: impl IntoIterator<Item = PathBuf>) -> std::io::Result<ArxivFeeds> {
+        let mut feeds = ArxivFeeds::default();
+        for path in paths {
+            feeds.add(&self.require(&path)?);
+        }
+        Ok(feeds)
+    }
 }
 
 /// The recorded Hub answers a snapshot serves, listed in its `recorded.json` and read from the
@@ -121,54 +130,70 @@ pub struct Recorded {
     models: Vec<PathBuf>,
     cards: Vec<PathBuf>,
     croissant: BTreeMap<String, PathBuf>,
-    pub(crate) arxiv: Vec<PathBuf>,
+    arxiv: Vec<PathBuf>,
     papers: Vec<PathBuf>,
     tasks: Option<PathBuf>,
+    /// Where the files are read from.
+    #[serde(skip)]
+    files: SnapshotFiles,
 }
 
 impl Recorded {
-    /// The `recorded.json` of a snapshot folder, its paths made absolute; nothing when the
-    /// folder has none.
+    /// The `recorded.json` of a snapshot folder; nothing when the folder has none.
     pub fn load(dir: &Path) -> std::io::Result<Self> {
-        let path = dir.join("recorded.json");
-        if !path.is_file() {
-            return Ok(Self::default());
-        }
+        Self::from_files(SnapshotFiles::Folder(dir.to_owned()))
+    }
+
+    /// The `recorded.json` of `files`, its paths made relative to the snapshot folder.
+    fn from_files(files: SnapshotFiles) -> std::io::Result<Self> {
+        let path = Path::new("recorded.json");
+        let Some(text) = files.read(path)? else {
+            return Ok(Self {
+                files,
+                ..Self::default()
+            });
+        };
         let mut recorded: Self =
-            serde_json::from_value(read_json(&path)?).map_err(|e| invalid(&path, e))?;
-        let root = dir.join(&recorded.samples);
-        let absolute = |paths: &mut Vec<PathBuf>| {
+            serde_json::from_str(&text).map_err(|e| invalid(files.display(path), e))?;
+        let root = recorded.samples.clone();
+        let relative = |paths: &mut Vec<PathBuf>| {
             for p in paths.iter_mut() {
                 *p = root.join(&*p);
             }
         };
-        absolute(&mut recorded.models);
-        absolute(&mut recorded.cards);
-        absolute(&mut recorded.arxiv);
-        absolute(&mut recorded.papers);
+        relative(&mut recorded.models);
+        relative(&mut recorded.cards);
+        relative(&mut recorded.arxiv);
+        relative(&mut recorded.papers);
         for p in recorded.croissant.values_mut() {
             *p = root.join(&*p);
         }
         recorded.tasks = recorded.tasks.map(|t| root.join(t));
+        recorded.files = files;
         Ok(recorded)
     }
 
     /// The recorded model bodies, by id.
     pub fn models(&self) -> std::io::Result<BTreeMap<String, Map<String, Value>>> {
-        repo_bodies(self.models.iter().cloned())
+        self.files.repo_bodies(self.models.iter().cloned())
     }
 
     /// The recorded cards' texts, by model id.
     pub fn cards(&self) -> std::io::Result<BTreeMap<String, String>> {
-        read_cards(self.cards.iter().cloned())
+        self.files.cards(self.cards.iter().cloned())
     }
 
     /// The recorded Croissant documents, by dataset id.
     pub fn croissant(&self) -> std::io::Result<BTreeMap<String, Value>> {
         self.croissant
             .iter()
-            .map(|(id, path)| Ok((id.clone(), read_json(path)?)))
+            .map(|(id, path)| Ok((id.clone(), self.files.json(path)?)))
             .collect()
+    }
+
+    /// The recorded arXiv feeds, indexed.
+    pub fn arxiv(&self) -> std::io::Result<ArxivFeeds> {
+        self.files.arxiv_feeds(self.arxiv.iter().cloned())
     }
 }
 
@@ -178,46 +203,60 @@ impl Snapshot {
     /// `routes.json`, plus the recorded answers its `recorded.json` lists ([`Recorded`]).
     /// Every part may be absent.
     pub fn load(dir: &Path) -> std::io::Result<Self> {
-        let recorded = Recorded::load(dir)?;
-        let own = |folder: &str, suffix: &str| -> std::io::Result<Vec<PathBuf>> {
-            Ok(files(&dir.join(folder), suffix)?
-                .into_iter()
-                .map(|(path, _)| path)
-                .collect())
-        };
+        Self::from_files(SnapshotFiles::Folder(dir.to_owned()))
+    }
+
+    /// The bundled snapshot: `examples/offline-hub/` (and the recorded answers it lists) as
+    /// it was when this library was built, compiled in — no file is read.
+    pub fn bundled() -> std::io::Result<Self> {
+        Self::from_files(SnapshotFiles::Bundled)
+    }
+
+    fn from_files(files: SnapshotFiles) -> std::io::Result<Self> {
+        let recorded = Recorded::from_files(files.clone())?;
         let mut snapshot = Self {
-            models: repo_bodies(
+            models: files.repo_bodies(
                 recorded
                     .models
                     .iter()
                     .cloned()
-                    .chain(own("models", ".json")?),
+                    .chain(files.list("models", ".json")?),
             )?,
-            datasets: repo_bodies(own("datasets", ".json")?)?,
-            arxiv: ArxivFeeds::load(recorded.arxiv.iter().cloned().chain(own("arxiv", ".xml")?))?,
+            datasets: files.repo_bodies(files.list("datasets", ".json")?)?,
+            arxiv: files.arxiv_feeds(
+                recorded
+                    .arxiv
+                    .iter()
+                    .cloned()
+                    .chain(files.list("arxiv", ".xml")?),
+            )?,
             croissant: recorded.croissant()?,
             ..Self::default()
         };
-        snapshot.cards = read_cards(
+        snapshot.cards = files.cards(
             recorded
                 .cards
                 .iter()
                 .cloned()
-                .chain(own("cards", ".README.md")?),
+                .chain(files.list("cards", ".README.md")?),
         )?;
-        for (path, stem) in files(&dir.join("croissant"), ".json")? {
-            snapshot
-                .croissant
-                .insert(stem.replace("__", "/"), read_json(&path)?);
+        for path in files.list("croissant", ".json")? {
+            let stem = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| n.strip_suffix(".json"))
+                .unwrap_or_default()
+                .replace("__", "/");
+            snapshot.croissant.insert(stem, files.json(&path)?);
         }
         for path in recorded
             .papers
             .iter()
             .cloned()
-            .chain(own("papers", ".json")?)
+            .chain(files.list("papers", ".json")?)
         {
             // A daily-papers item wraps the paper: serve the paper itself.
-            let mut value = read_json(&path)?;
+            let mut value = files.json(&path)?;
             if let Some(paper) = value.get_mut("paper").map(Value::take) {
                 value = paper;
             }
@@ -225,13 +264,11 @@ impl Snapshot {
                 snapshot.papers.insert(id.to_owned(), value);
             }
         }
-        let tasks = dir.join("tasks").join("TASKS_DATA.json");
-        if let Some(tasks) = recorded.tasks.or_else(|| tasks.is_file().then_some(tasks)) {
-            snapshot.tasks = Some(read_json(&tasks)?);
-        }
-        let routes = dir.join("routes.json");
-        if routes.is_file() {
-            let routes = read_json(&routes)?;
+        snapshot.tasks = match &recorded.tasks {
+            Some(tasks) => Some(files.json(tasks)?),
+            None => files.json_if_any(Path::new("tasks/TASKS_DATA.json"))?,
+        };
+        if let Some(routes) = files.json_if_any(Path::new("routes.json"))? {
             let map = |v: Option<&Value>| -> BTreeMap<String, String> {
                 v.and_then(Value::as_object)
                     .map(|m| {
@@ -265,11 +302,6 @@ impl Snapshot {
             }
         }
         Ok(snapshot)
-    }
-
-    /// The bundled snapshot.
-    pub fn bundled() -> std::io::Result<Self> {
-        Self::load(&snapshot_dir())
     }
 
     /// The body of `/api/models-tags-by-type`, built from the models' tags.
@@ -374,13 +406,4 @@ fn tags_by_type<'a>(
             .map(|(t, tags)| (t.to_owned(), Value::Array(tags.into_values().collect())))
             .collect(),
     )
-}
-
-/// The entries of `dir`, sorted by path.
-pub(crate) fn sorted_entries(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    Ok(entries)
 }

@@ -1,5 +1,5 @@
 //! A loopback proxy that breaks connections on purpose: every n-th connection is reset before
-//! it is answered, or answered with its body cut short — the faults wiremock cannot make.
+//! it is answered, or answered with its body cut short — the faults no HTTP answer can make.
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -64,7 +64,7 @@ impl SyntheticHub {
     /// The id of synthetic model number `n`.
     ///
     /// ```
-    /// use hf_extractor_examples::offline_hub::SyntheticHub;
+    /// use hf_offline_hub::SyntheticHub;
     /// assert_eq!(SyntheticHub::model_id(0), "syn/bert-sst2-0");
     /// assert_eq!(SyntheticHub::model_id(7), "syn/vit-mnist-7");
     /// ```

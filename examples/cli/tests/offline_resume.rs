@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use hf_extractor::checkpoint::{CHECKPOINT_FILE, RunStart};
 
+// The end-to-end tests' shared helpers, beside the offline Hub's other tests.
+#[path = "../../tests/common/mod.rs"]
 mod common;
 use common::{manifest, run_folder};
 
