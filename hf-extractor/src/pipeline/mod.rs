@@ -1,0 +1,353 @@
+//! [`HfExtractor`]: materialise a selection of assets into a run folder.
+//!
+//! | module | what it owns |
+//! |---|---|
+//! | this one | the public face: [`HfExtractor`] (building, `materialize`, `resume`), [`RunObserver`], [`MaterializeOptions`], [`RunOutcome`] |
+//! | `state` | what a run holds while it goes: the assets' values so far (`State`), the run folder being written (`Run`), what computing an asset reads (`Ctx`) |
+//! | `driver` | the loop over the plan: assets loaded from an earlier run, taken over from an interrupted one, computed, then reported in plan order; the manifest |
+//! | `compute` | one asset computed: the dispatch on [`Asset`], each arm calling its stage |
+//! | `sources` | the two model sources (the latest listing and the model-id file) and their files |
+//! | `identified` | the identified maps: read back, written (side by side), and the packed references they come from |
+//! | `enriched` | the entity records of each kind, fetched (side by side), and the base models' records |
+//! | `load` | an asset's value read back from an earlier run folder |
+//!
+//! The stages read and fill `State`; only the driver reports.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use hf_client::HfClient;
+use hf_enrich::enrich::{EnrichmentOptions, HfEnrichment, ProgressEvent};
+use hf_enrich::identify::IdentifiedRun;
+use hf_enrich::legacy_datasets::ResolvedDatasets;
+use hf_enrich::lineage::{Lineage, ModelKey};
+use hf_enrich::lookahead::FetchedAhead;
+use hf_enrich::model_ids::{ModelIdEntry, ModelIdList};
+use hf_enrich::models::{
+    FetchedModel, IdsPlan, LatestOptions, ListedPage, ListingPlan, ModelFailure, ModelSource,
+    SourceOutcome, latest_models_streaming, models_from_ids_streaming, note_watermark,
+};
+use hf_enrich::prefetched::Prefetched;
+use hf_enrich::readme_languages::ReadmeLanguage;
+use hf_enrich::sharedby::SharedByRef;
+use hf_enrich::source::{HttpSource, SourceError};
+use hf_identifiers::{BaseModelRef, EntityKind, RunIdentified};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::assets::{self, Asset, Kind, graph};
+use crate::checkpoint::{Checkpoint, Event};
+use crate::config::ExtractorConfig;
+use crate::downstream_assets::DownstreamAsset;
+use crate::error::{Error, Result};
+use crate::incremental::{EarlierRun, Incremental};
+use crate::json_stream::for_each_element;
+use crate::manifest::{
+    AssetReport, FailureReport, HttpReport, MANIFEST_FILE, ManifestConfig, ModelIdFileReport,
+    ModelsReport, ResumeReport, RunManifest,
+};
+use crate::packed_refs::{PackedRefs, PackedRun};
+use crate::reports_in_order::InOrderReports;
+use crate::reports_in_order::Written::{Behind, Ready, Restored};
+use crate::resume::{FileReplay, LatestReplay, Replay};
+use crate::run_folder::{FileWriting, RunFolder, WrittenArray};
+use crate::run_lookahead::{LookaheadInputs, RunLookahead};
+use crate::run_models::{
+    Collector, Entry, JournalThreads, SourceModels, identify_entries, keep_positions,
+    merge_sources, write_records_behind,
+};
+use crate::shard::{PreparedShard, Shard, ShardRun};
+use hf_enrich::records::{BaseModelEntity, ExtractionMetadata, ModelRecord};
+
+mod compute;
+mod driver;
+mod enriched;
+mod identified;
+mod load;
+mod sources;
+mod state;
+
+pub(crate) use self::enriched::base_model_entities;
+use self::enriched::*;
+pub(crate) use self::identified::load_identified_map;
+use self::identified::*;
+use self::load::*;
+use self::sources::*;
+use self::state::*;
+
+/// What a caller sees of a run as it goes: progress bars, Dagster Pipes.
+pub trait RunObserver: Send + Sync {
+    /// An asset starts.
+    fn asset_started(&self, _name: &str) {}
+    /// Progress inside an asset (`done` of `total`, when known).
+    fn progress(&self, _name: &str, _done: u64, _total: Option<u64>) {}
+    /// An asset's file is written (or it was loaded from an earlier run). Assets are reported
+    /// in the run's order; a file written on a thread of its own may let the next asset start
+    /// before it is reported.
+    fn asset_done(&self, _report: &AssetReport, _path: Option<&Path>) {}
+}
+
+/// An observer that does nothing.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Silent;
+
+impl RunObserver for Silent {}
+
+/// What to materialise.
+#[derive(Debug, Clone, Default)]
+pub struct MaterializeOptions {
+    /// The assets to materialise (see [`assets::select`] for selections as orchestrator users
+    /// write them). Empty: all of them.
+    pub selection: Vec<Asset>,
+    /// An earlier run folder to load upstream assets from instead of recomputing them.
+    pub from: Option<PathBuf>,
+    /// The run's models (`hf_raw_models`) read from this JSON array of model records (a run
+    /// folder's `hf_models.json`, or any file of that shape) instead of extracted from the
+    /// Hub. Used by [`HfExtractor::enrich_from_models_json`].
+    pub models: Option<PathBuf>,
+    /// Compute the per-model stages of one shard of an existing run folder (see
+    /// [`crate::shard`]) instead of creating a new run folder.
+    pub shard: Option<ShardRun>,
+    /// The run's start, stamped on its records. Default: now, or for a shard, the run folder's.
+    pub started_at: Option<jiff::Timestamp>,
+    /// What serves the Hub, when not the service at the endpoint itself: `hf-extract --offline`
+    /// says `"offline-hub"` (its bundled Hub listens on a new loopback port in each process).
+    /// Journaled with the run's start ([`RunStart::served_by`](crate::checkpoint::RunStart::served_by)) and written to `run.json`'s
+    /// config, so that whoever resumes the run can serve it the same way. Never a secret.
+    pub served_by: Option<String>,
+}
+
+/// The result of a run: its folder and manifest.
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    /// The run folder.
+    pub folder: RunFolder,
+    /// The manifest written to `run.json`.
+    pub manifest: RunManifest,
+}
+
+/// The extractor: configuration, a Hub client, and the asset graph.
+///
+/// ```no_run
+/// use hf_extractor::{HfExtractor, assets::Asset, config::ExtractorConfig};
+///
+/// # async fn run() -> hf_extractor::Result<()> {
+/// let extractor = HfExtractor::new(ExtractorConfig::from_env()?)?;
+/// let outcome = extractor.run().await?;
+/// let models = outcome.manifest.asset(Asset::RawModels).map_or(0, |a| a.count);
+/// println!("{}: {models} models", outcome.folder.path().display());
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct HfExtractor {
+    config: ExtractorConfig,
+    client: HfClient,
+}
+
+impl HfExtractor {
+    /// Every setting, one method each ([`HfExtractorBuilder`](crate::config::HfExtractorBuilder)).
+    pub fn builder() -> crate::config::HfExtractorBuilder {
+        crate::config::HfExtractorBuilder::new()
+    }
+
+    /// An extractor for `config`. Fails when the client settings are invalid; touches no file
+    /// (the output folder is created, and checked, by the first run).
+    pub fn new(config: ExtractorConfig) -> Result<Self> {
+        let in_flight = config
+            .threads
+            .max(config.enrichment_threads)
+            .max(hf_client::config::DEFAULT_MAX_IN_FLIGHT);
+        let client = config
+            .client
+            .clone()
+            .with_max_in_flight(in_flight)
+            .build()
+            .map_err(|e| Error::Config {
+                variable: "HF_*".into(),
+                value: String::new(),
+                reason: e.to_string(),
+            })?;
+        Ok(Self { config, client })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ExtractorConfig {
+        &self.config
+    }
+
+    /// The Hub client (its counters feed the manifest).
+    pub fn client(&self) -> &HfClient {
+        &self.client
+    }
+
+    /// Materialise every asset.
+    pub async fn run(&self) -> Result<RunOutcome> {
+        self.materialize(&MaterializeOptions::default(), &Silent)
+            .await
+    }
+
+    /// Materialise a selection into a new run folder, loading upstream assets from
+    /// `options.from` when given, and write `run.json`.
+    pub async fn materialize(
+        &self,
+        options: &MaterializeOptions,
+        observer: &dyn RunObserver,
+    ) -> Result<RunOutcome> {
+        let shard_run = options
+            .shard
+            .as_ref()
+            .map(|s| s.prepare(&options.selection, options.from.is_some()))
+            .transpose()?;
+        let started = options
+            .started_at
+            .or(shard_run.as_ref().map(|s| s.started))
+            .unwrap_or_else(jiff::Timestamp::now);
+        let selection = match &shard_run {
+            Some(s) => s.selection.clone(),
+            None if options.selection.is_empty() => graph(),
+            None => options.selection.clone(),
+        };
+        let from = options.from.as_deref().map(RunFolder::open).transpose()?;
+        let incremental = self.incremental()?;
+        let folder = match &shard_run {
+            Some(s) => s.folder.clone(),
+            None => RunFolder::create(&self.config.output_dir, started)?,
+        };
+        let checkpoint = Checkpoint::create(folder.path())?;
+        let stamp = started.to_string();
+        checkpoint.append(&Event::Started {
+            started_at: stamp.clone(),
+            selection: selection.clone(),
+            from: from.as_ref().map(|f| f.path().to_owned()),
+            models: options.models.clone(),
+            endpoint: Some(self.client.endpoint().to_string()),
+            served_by: options.served_by.clone(),
+        })?;
+        let run = Run {
+            folder,
+            checkpoint,
+            stamp,
+            selection,
+            from,
+            models: options.models.clone(),
+            shard_run,
+            incremental,
+            resuming: false,
+            served_by: options.served_by.clone(),
+        };
+        self.run_unless_unreachable(run, Replay::new(self.config.filter_low_info), observer)
+            .await
+    }
+
+    /// Continue the interrupted run in `folder` (killed at any point) from its journal
+    /// (`checkpoint.jsonl`): the listing goes on from its next page, models already fetched and
+    /// entity files already written are taken as they are, and the run ends with the files a
+    /// clean run would have written. Resume with the same settings as the interrupted run.
+    pub async fn resume(&self, folder: &Path, observer: &dyn RunObserver) -> Result<RunOutcome> {
+        let folder = RunFolder::open(folder)?;
+        let removed = folder.remove_partial_writes()?;
+        if removed > 0 {
+            tracing::info!(files = removed, "removed what writes cut short left behind");
+        }
+        let mut replay = Replay::new(self.config.filter_low_info);
+        let checkpoint = Checkpoint::open(folder.path(), |at, event| {
+            replay.add(at, event);
+            Ok(())
+        })?;
+        let started = replay.started.take().ok_or_else(|| Error::Config {
+            variable: "--resume".into(),
+            value: folder.path().display().to_string(),
+            reason: "its checkpoint.jsonl does not say how the run started".into(),
+        })?;
+        tracing::info!(folder = %folder.path().display(), "resuming the run");
+        if let (Some(earlier), Some(latest)) = (&started.endpoint, &mut replay.latest) {
+            latest.rebase(earlier, self.client.endpoint().as_str());
+        }
+        let run = Run {
+            from: started.from.as_deref().map(RunFolder::open).transpose()?,
+            models: started.models,
+            folder,
+            checkpoint,
+            stamp: started.started_at,
+            selection: started.selection,
+            shard_run: None,
+            incremental: self.incremental()?,
+            resuming: true,
+            served_by: started.served_by,
+        };
+        self.run_unless_unreachable(run, replay, observer).await
+    }
+
+    /// [`Self::run_in`], stopped as soon as the client gives up on the Hub because its endpoint
+    /// refused every connection from the first request on ([`hf_client::Error::Unreachable`]):
+    /// the run then fails within seconds with [`Error::Unreachable`] (its journal kept, so it
+    /// can be resumed) instead of noting every model as failed. Refusals after the Hub
+    /// answered are retried by the client as any transport error.
+    async fn run_unless_unreachable(
+        &self,
+        run: Run,
+        replay: Replay,
+        observer: &dyn RunObserver,
+    ) -> Result<RunOutcome> {
+        let folder = run.folder.path().to_owned();
+        let endpoint = self.client.endpoint();
+        tokio::select! {
+            biased;
+            source = self.client.unreachable(endpoint) => Err(Error::Unreachable {
+                endpoint: endpoint.to_string(),
+                folder,
+                source: Box::new(source),
+            }),
+            outcome = self.run_in(run, replay, observer) => outcome,
+        }
+    }
+
+    /// The incremental settings: `since` (given, or the earlier run's watermark) and the
+    /// earlier run's cards.
+    fn incremental(&self) -> Result<Incremental> {
+        let earlier = self
+            .config
+            .since_run
+            .as_deref()
+            .map(EarlierRun::open)
+            .transpose()?;
+        Ok(Incremental::new(
+            self.config.since.or(earlier.as_ref().map(|e| e.watermark)),
+            earlier,
+        ))
+    }
+}
+
+/// What a run writes for an asset.
+pub(crate) enum Output {
+    /// Nothing (no file).
+    None,
+    /// This value, written whole.
+    Value(serde_json::Value),
+    /// A file already written, element by element.
+    Written(WrittenArray),
+    /// A file being written on a thread of its own.
+    Writing(FileWriting),
+}
+
+pub(crate) fn to_json(value: &impl Serialize) -> Result<serde_json::Value> {
+    serde_json::to_value(value).map_err(|source| Error::Json {
+        path: PathBuf::new(),
+        source,
+    })
+}
+
+pub(crate) fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    serde_json::from_str(&text).map_err(|source| Error::Json {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+pub(crate) fn elapsed_ms(t: Instant) -> u64 {
+    u64::try_from(t.elapsed().as_millis()).unwrap_or(u64::MAX)
+}

@@ -1,0 +1,224 @@
+//! The two model sources of a run — the latest listing and the model-id file — and the files
+//! they write.
+
+use super::*;
+
+impl HfExtractor {
+    pub(super) fn latest_options(&self) -> LatestOptions {
+        LatestOptions {
+            num_models: self.config.num_models,
+            update_recent: self.config.update_recent,
+            threads: self.config.threads,
+            filter_low_info: self.config.filter_low_info,
+        }
+    }
+
+    /// The latest-N source, each model journaled as its card arrives.
+    pub(super) async fn latest_source(
+        &self,
+        client: &HfClient,
+        (checkpoint, incremental, lookahead): Sources<'_>,
+        mut replay: Option<LatestReplay>,
+        on_model: &(dyn Fn(usize) + Sync),
+    ) -> Result<SourceModels> {
+        let collector = Collector::new(checkpoint.clone(), ModelSource::Latest)
+            .with_lookahead(lookahead.map(|l| Arc::clone(l.lookahead())));
+        let collector = Arc::new(collector);
+        let resume = replay.as_mut().and_then(LatestReplay::listing);
+        if let Some(replay) = replay {
+            collector.seed(replay.models);
+        }
+        // Identifying, journaling and rendering happen on threads of their own, so the card
+        // loop only hands the models over.
+        let journal = JournalThreads::start(&collector);
+        let handed = AtomicUsize::new(collector.len());
+        let sink = |position: usize, model: FetchedModel| {
+            journal.send(&collector, position, model);
+            on_model(handed.fetch_add(1, Ordering::Relaxed) + 1);
+        };
+        let on_page = |page: &ListedPage| {
+            if let Some(lookahead) = lookahead {
+                let ids = page.items.iter().map(|info| info.id.as_str());
+                lookahead.lookahead().listed(ids);
+            }
+            collector.note(checkpoint.append_page(page));
+        };
+        let on_listed = || {
+            if let Some(lookahead) = lookahead {
+                lookahead.source_listed();
+            }
+        };
+        let plan = ListingPlan {
+            since: incremental.since,
+            resume,
+            cards: incremental.cards(),
+            on_page: Some(&on_page),
+            on_listed: Some(&on_listed),
+            slots: lookahead.map(RunLookahead::slots),
+        };
+        let streamed = latest_models_streaming(client, self.latest_options(), &plan, &sink).await;
+        journal.finish();
+        if let Some(lookahead) = lookahead {
+            lookahead.source_finished();
+        }
+        let models = keep_positions(collector.finish()?, &streamed.kept);
+        Ok(SourceModels {
+            outcome: streamed.outcome,
+            models,
+        })
+    }
+
+    pub(super) async fn models_from_file(
+        &self,
+        client: &HfClient,
+        (checkpoint, incremental, lookahead): Sources<'_>,
+        state: &mut State,
+        observer: &dyn RunObserver,
+    ) -> Result<SourceModels> {
+        let path = &self.config.models_file_path;
+        state.id_file.path = path.display().to_string();
+        // The file's ids are every model this source gives (as asked).
+        let listed = |ids: &[ModelIdEntry]| {
+            if let Some(lookahead) = lookahead {
+                lookahead
+                    .lookahead()
+                    .listed(ids.iter().map(|e| e.id.as_str()));
+                lookahead.source_listed();
+            }
+        };
+        let finished = || {
+            if let Some(lookahead) = lookahead {
+                lookahead.source_finished();
+            }
+        };
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                tracing::info!(path = %path.display(), "no model-id file; skipped");
+                listed(&[]);
+                finished();
+                return Ok(SourceModels::default());
+            }
+            Err(e) => {
+                listed(&[]);
+                finished();
+                state.failures.push(FailureReport {
+                    asset: Asset::RawModelsFromFile.name().into(),
+                    id: path.display().to_string(),
+                    line: None,
+                    status: None,
+                    error: e.to_string(),
+                });
+                return Ok(SourceModels::default());
+            }
+        };
+        let list = ModelIdList::parse(&text);
+        listed(&list.entries);
+        state.id_file.found = true;
+        state.id_file.ids = list.entries.len();
+        state.id_file.errors = list.errors.len();
+        state.id_file.duplicates = list.duplicates.len();
+        for error in &list.errors {
+            tracing::warn!(path = %path.display(), line = error.line, reason = %error.reason, "model-id file: line skipped");
+            state.failures.push(FailureReport {
+                asset: Asset::RawModelsFromFile.name().into(),
+                id: error.text.clone(),
+                line: Some(error.line),
+                status: None,
+                error: error.reason.clone(),
+            });
+        }
+        let total = list.entries.len() as u64;
+        let collector = Collector::new(checkpoint.clone(), ModelSource::File)
+            .with_lookahead(lookahead.map(|l| Arc::clone(l.lookahead())));
+        let mut outcome = SourceOutcome::default();
+        let replay = state.file_replay.take().unwrap_or_default();
+        for (_, entry, _) in &replay.models {
+            if let Ok(model) = checkpoint.model(entry.at) {
+                note_watermark(&mut outcome, &model.info);
+            }
+        }
+        collector.seed(replay.models);
+        outcome.failures = replay.failures;
+        let outcome = std::sync::Mutex::new(outcome);
+        let sink = |index: usize, result: std::result::Result<FetchedModel, ModelFailure>| {
+            let mut outcome = outcome.lock().unwrap_or_else(|e| e.into_inner());
+            match result {
+                Ok(model) => {
+                    note_watermark(&mut outcome, &model.info);
+                    collector.add(index, &model);
+                }
+                Err(failure) => {
+                    collector.note(checkpoint.append(&Event::Failed {
+                        position: index,
+                        failure: failure.clone(),
+                    }));
+                    outcome.add(Err(failure));
+                }
+            }
+            observer.progress(
+                Asset::RawModelsFromFile.name(),
+                index as u64 + 1,
+                Some(total),
+            );
+        };
+        let plan = IdsPlan {
+            threads: self.config.threads,
+            skip: replay.done,
+            cards: incremental.cards(),
+        };
+        models_from_ids_streaming(client, &list, &plan, &sink).await;
+        finished();
+        Ok(SourceModels {
+            outcome: outcome.into_inner().unwrap_or_else(|e| e.into_inner()),
+            models: collector
+                .finish()?
+                .into_iter()
+                .map(|(_, entry, found)| (entry, found))
+                .collect(),
+        })
+    }
+}
+
+/// A source's file: its models in source order, each with its own base models.
+pub(super) fn source_result(
+    asset: &str,
+    folder: &RunFolder,
+    checkpoint: &Checkpoint,
+    file: &str,
+    models: &SourceModels,
+    stamp: &str,
+    state: &mut State,
+) -> Result<(u64, u64, Output)> {
+    let outcome = &models.outcome;
+    for failure in &outcome.failures {
+        state.failures.push(failure_report(asset, failure));
+    }
+    let refs = models
+        .models
+        .iter()
+        .map(|(entry, found)| (entry.at, found.base_models()));
+    let writing = write_records_behind(folder, checkpoint, file, refs, stamp)?;
+    Ok((
+        models.models.len() as u64,
+        outcome.failures.len() as u64,
+        Output::Writing(writing),
+    ))
+}
+
+pub(super) fn failure_report(asset: &str, failure: &ModelFailure) -> FailureReport {
+    FailureReport {
+        asset: asset.to_owned(),
+        id: failure.id.clone(),
+        line: failure.line,
+        status: failure.status,
+        error: failure.error.clone(),
+    }
+}
+
+pub(super) fn to_key(value: &impl Serialize) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
