@@ -18,10 +18,14 @@ use serde_json::Value;
 mod common;
 use common::{manifest, run_folder};
 
+/// The CLI's standard error, in the output folder (beside the run folder).
+const STDERR_FILE: &str = "stderr.log";
+
 /// Every model of the offline Hub.
 const ALL: usize = 201;
 
 fn command(hub: &OfflineHub, out: &Path) -> Command {
+    std::fs::create_dir_all(out).unwrap();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hf-extract"));
     cmd.arg("materialize")
         .args(["--endpoint", &hub.uri()])
@@ -40,7 +44,14 @@ fn command(hub: &OfflineHub, out: &Path) -> Command {
         .env("HF_HOME", out)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
-        .stderr(Stdio::null());
+        // Kept beside the run folder, for the message of a run that ends unexpectedly.
+        .stderr(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(out.join(STDERR_FILE))
+                .unwrap(),
+        );
     cmd
 }
 
@@ -160,7 +171,8 @@ fn kill_when_seen(mut child: Child, out: &Path, at: KillAt) {
     let mut journal_text = GrowingText::default();
     loop {
         if let Some(status) = child.try_wait().unwrap() {
-            panic!("the run ended ({status}) before {at:?}: give the Hub more latency");
+            let stderr = std::fs::read_to_string(out.join(STDERR_FILE)).unwrap_or_default();
+            panic!("the run ended ({status}) before {at:?}: give the Hub more latency\n{stderr}");
         }
         // The output folder is there once the run has started.
         let folder = std::fs::read_dir(out).ok().and_then(|mut entries| {
