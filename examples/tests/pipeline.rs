@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use hf_extractor::assets::graph;
+use hf_extractor::assets::{Asset, graph};
 use hf_extractor::manifest::RunManifest;
 use hf_extractor::mlentory::mlentory_id;
 use hf_extractor::pipeline::Silent;
@@ -525,14 +525,20 @@ struct Recorder {
 }
 
 impl hf_extractor::RunObserver for Recorder {
-    fn progress(&self, name: &str, done: u64, total: Option<u64>) {
+    fn progress(&self, asset: Asset, done: u64, total: Option<u64>) {
         self.progress
             .lock()
             .unwrap()
-            .insert(name.to_owned(), (done, total));
+            .insert(asset.name().to_owned(), (done, total));
     }
 
-    fn asset_done(&self, report: &hf_extractor::manifest::AssetReport, _path: Option<&Path>) {
+    fn asset_done(
+        &self,
+        asset: Asset,
+        report: &hf_extractor::manifest::AssetReport,
+        _path: Option<&Path>,
+    ) {
+        assert_eq!(report.name, asset.name());
         self.done.lock().unwrap().push(report.name.clone());
     }
 }

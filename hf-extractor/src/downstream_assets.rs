@@ -18,8 +18,8 @@ use serde::Serialize;
 use crate::checkpoint::{Checkpoint, Stored};
 use crate::downstream::SourceRecord;
 use crate::error::Result;
-use crate::pipeline::{Output, to_json};
-use crate::run_folder::{RunFolder, WrittenArray};
+use crate::json_stream::to_json;
+use crate::run_folder::{Output, RunFolder, WrittenArray};
 use crate::run_models::Entry;
 
 /// One of these assets.

@@ -7,7 +7,7 @@
 //! element by element.
 
 use std::io::{BufReader, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use serde::de::{DeserializeOwned, DeserializeSeed, SeqAccess, Visitor};
@@ -381,6 +381,23 @@ impl<'de, T: DeserializeOwned, F: FnMut(T) -> Result<()>> Visitor<'de> for Eleme
         }
         Ok(n)
     }
+}
+
+/// `value` as a [`serde_json::Value`].
+pub(crate) fn to_json(value: &impl Serialize) -> Result<serde_json::Value> {
+    serde_json::to_value(value).map_err(|source| Error::Json {
+        path: PathBuf::new(),
+        source,
+    })
+}
+
+/// The JSON file at `path`, read whole; an error names the file.
+pub(crate) fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    serde_json::from_str(&text).map_err(|source| Error::Json {
+        path: path.to_owned(),
+        source,
+    })
 }
 
 #[cfg(test)]

@@ -52,6 +52,7 @@ mod json_stream;
 mod languages_ahead;
 pub mod manifest;
 pub mod merge;
+mod observer;
 mod packed_refs;
 pub mod pipeline;
 #[cfg(feature = "dagster-pipes")]

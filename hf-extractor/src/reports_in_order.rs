@@ -11,10 +11,11 @@ use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::time::Instant;
 
+use crate::assets::Asset;
 use crate::checkpoint::{Checkpoint, Event};
 use crate::error::Result;
 use crate::manifest::{AssetReport, FailureReport};
-use crate::pipeline::RunObserver;
+use crate::observer::RunObserver;
 use crate::run_folder::FileWriting;
 use Written::{Behind, Ready, Restored};
 
@@ -28,6 +29,7 @@ pub(crate) struct InOrderReports {
 
 /// An asset computed: its report, the failures it added, and its file.
 struct Due {
+    asset: Asset,
     report: AssetReport,
     failures: Vec<FailureReport>,
     written: Written,
@@ -46,11 +48,13 @@ pub(crate) enum Written {
 impl InOrderReports {
     pub(crate) fn push(
         &mut self,
+        asset: Asset,
         report: AssetReport,
         failures: Vec<FailureReport>,
         written: Written,
     ) {
         self.queue.push_back(Due {
+            asset,
             report,
             failures,
             written,
@@ -73,6 +77,7 @@ impl InOrderReports {
                 break;
             }
             let Some(Due {
+                asset,
                 mut report,
                 failures,
                 written,
@@ -104,7 +109,7 @@ impl InOrderReports {
                     failures,
                 })?;
             }
-            observer.asset_done(&report, path.as_deref());
+            observer.asset_done(asset, &report, path.as_deref());
             reports.push(report);
         }
         Ok(())
@@ -125,7 +130,7 @@ mod tests {
     struct Heard(Mutex<Vec<String>>);
 
     impl RunObserver for Heard {
-        fn asset_done(&self, report: &AssetReport, _path: Option<&std::path::Path>) {
+        fn asset_done(&self, _: Asset, report: &AssetReport, _path: Option<&std::path::Path>) {
             self.0.lock().unwrap().push(report.name.clone());
         }
     }
@@ -169,14 +174,25 @@ mod tests {
             Ok((array, Instant::now()))
         });
 
-        queue.push(report("first"), Vec::new(), Ready(None));
+        queue.push(Asset::RunFolder, report("first"), Vec::new(), Ready(None));
         queue.push(
+            Asset::RawModels,
             report("records"),
             Vec::new(),
             Behind(FileWriting::Behind(behind), Instant::now()),
         );
-        queue.push(report("restored"), Vec::new(), Restored(None));
-        queue.push(report("last"), Vec::new(), Ready(None));
+        queue.push(
+            Asset::AncestorModels,
+            report("restored"),
+            Vec::new(),
+            Restored(None),
+        );
+        queue.push(
+            Asset::CatalogSources,
+            report("last"),
+            Vec::new(),
+            Ready(None),
+        );
         queue
             .report(&checkpoint, &heard, &mut reports, false)
             .unwrap();
@@ -203,6 +219,7 @@ mod tests {
         let failed = crate::Error::io(dir.path(), std::io::Error::other("disk full"));
         let mut queue = InOrderReports::default();
         queue.push(
+            Asset::RawModels,
             report("records"),
             Vec::new(),
             Behind(FileWriting::Done(Err(failed)), Instant::now()),

@@ -280,6 +280,18 @@ pub(crate) fn write_atomically(
     Ok(())
 }
 
+/// What a run writes for an asset.
+pub(crate) enum Output {
+    /// Nothing (no file).
+    None,
+    /// This value, written whole.
+    Value(serde_json::Value),
+    /// A file already written, element by element.
+    Written(WrittenArray),
+    /// A file being written on a thread of its own.
+    Writing(FileWriting),
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

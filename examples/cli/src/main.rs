@@ -30,7 +30,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use hf_extractor::assets::{graph, select};
+use hf_extractor::assets::{Asset, graph, select};
 use hf_extractor::config::ExtractorConfig;
 use hf_extractor::manifest::AssetReport;
 use hf_extractor::pipes::{MetadataValue, Pipes, PipesLogLayer, PipesObserver, PipesSelection};
@@ -304,7 +304,8 @@ fn short_duration(d: Duration) -> String {
 }
 
 impl RunObserver for Bars {
-    fn asset_started(&self, name: &str) {
+    fn asset_started(&self, asset: Asset) {
+        let name = asset.name();
         let bar = self.multi.add(ProgressBar::new_spinner());
         bar.set_style(self.counting.clone());
         bar.set_prefix(name.to_owned());
@@ -314,8 +315,8 @@ impl RunObserver for Bars {
         }
     }
 
-    fn progress(&self, name: &str, done: u64, total: Option<u64>) {
-        if let Some(bar) = self.bar(name) {
+    fn progress(&self, asset: Asset, done: u64, total: Option<u64>) {
+        if let Some(bar) = self.bar(asset.name()) {
             if let Some(total) = total {
                 if bar.length() != Some(total) {
                     bar.set_style(self.measured.clone());
@@ -326,8 +327,8 @@ impl RunObserver for Bars {
         }
     }
 
-    fn asset_done(&self, report: &AssetReport, _path: Option<&std::path::Path>) {
-        let bar = self.bar(&report.name).unwrap_or_else(|| {
+    fn asset_done(&self, asset: Asset, report: &AssetReport, _path: Option<&std::path::Path>) {
+        let bar = self.bar(asset.name()).unwrap_or_else(|| {
             let bar = self.multi.add(ProgressBar::new_spinner());
             bar.set_prefix(report.name.clone());
             bar

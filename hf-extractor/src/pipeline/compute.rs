@@ -28,7 +28,7 @@ impl HfExtractor {
                     None => {
                         let total = self.config.num_models as u64;
                         let on_model =
-                            |done: usize| observer.progress(name, done as u64, Some(total));
+                            |done: usize| observer.progress(asset, done as u64, Some(total));
                         let replay = state.latest_replay.take();
                         let sources = (checkpoint, incremental, lookahead);
                         self.latest_source(&self.client, sources, replay, &on_model)
@@ -106,7 +106,7 @@ impl HfExtractor {
                     }
                 };
                 let ((mut lineage, found), (), early_resolved) =
-                    tokio::join!(work, forward_progress(events, name, observer), resolve);
+                    tokio::join!(work, forward_progress(events, asset, observer), resolve);
                 if let (Some(resolved), Some(owner)) = (early_resolved, &state.datasets_early_for) {
                     let n = early_requests.get();
                     state.requests_for_later += n;

@@ -180,7 +180,7 @@ impl HfExtractor {
                     duration_ms: elapsed_ms(t),
                     ..AssetReport::default()
                 };
-                observer.asset_done(&report, None);
+                observer.asset_done(asset, &report, None);
                 reports.push(report);
             }
         }
@@ -189,14 +189,13 @@ impl HfExtractor {
         let both = [Asset::RawModelsLatest, Asset::RawModelsFromFile];
         if both.iter().all(|a| plan.contains(a)) {
             for asset in both {
-                observer.asset_started(asset.name());
+                observer.asset_started(asset);
             }
             let (latest_client, latest_requests) = self.client.counted();
             let (file_client, file_requests) = self.client.counted();
             let t = Instant::now();
             let num_models = self.config.num_models as u64;
-            let on_latest =
-                |done: usize| observer.progress(both[0].name(), done as u64, Some(num_models));
+            let on_latest = |done: usize| observer.progress(both[0], done as u64, Some(num_models));
             let latest_replay = state.latest_replay.take();
             let latest = async {
                 let outcome = self
@@ -233,7 +232,7 @@ impl HfExtractor {
         for &asset in &plan {
             if let Some(report) = restore(asset, &folder, &checkpoint, &mut replay, &mut state)? {
                 let path = report.file.as_ref().map(|f| folder.path().join(f));
-                reporting.push(report, Vec::new(), Restored(path));
+                reporting.push(asset, report, Vec::new(), Restored(path));
                 reporting.report(&checkpoint, observer, &mut reports, false)?;
                 continue;
             }
@@ -264,7 +263,7 @@ impl HfExtractor {
                 && !state.enriched_ahead.contains_key(&asset)
                 && !state.identified_ahead.contains_key(&asset)
             {
-                observer.asset_started(asset.name());
+                observer.asset_started(asset);
             }
             let failures_before = state.failures.len();
             let t = Instant::now();
@@ -324,7 +323,7 @@ impl HfExtractor {
                 _ => Ready(None),
             };
             let failures = state.failures[failures_before..].to_vec();
-            reporting.push(report, failures, written);
+            reporting.push(asset, report, failures, written);
             reporting.report(&checkpoint, observer, &mut reports, false)?;
         }
         reporting.report(&checkpoint, observer, &mut reports, true)?;

@@ -94,7 +94,7 @@ impl HfExtractor {
                 let identified = &identified.for_enrichment(kind);
                 let resolved = state.datasets.as_ref();
                 let work = async move { fetch_kind(&enrichment, kind, identified, resolved).await };
-                let (fetched, ()) = tokio::join!(work, forward_progress(events, name, observer));
+                let (fetched, ()) = tokio::join!(work, forward_progress(events, asset, observer));
                 fetched
             }
         };
@@ -173,13 +173,12 @@ impl HfExtractor {
         let resolved = state.datasets.as_ref();
         let ahead = state.ahead.as_ref();
         let fetches = inputs.iter().map(|(asset, kind, reads)| async move {
-            let name = asset.name();
-            observer.asset_started(name);
+            observer.asset_started(*asset);
             let (client, requests) = self.client.counted();
             let (enrichment, events) = self.reporting_enrichment(client, stamp, ahead);
             let t = Instant::now();
             let work = async move { fetch_kind(&enrichment, *kind, reads, resolved).await };
-            let (fetched, ()) = tokio::join!(work, forward_progress(events, name, observer));
+            let (fetched, ()) = tokio::join!(work, forward_progress(events, *asset, observer));
             (*asset, fetched, requests.get(), elapsed_ms(t))
         });
         let fetched = futures::future::join_all(fetches).await;
@@ -193,11 +192,11 @@ impl HfExtractor {
 /// Hand progress events to the observer until the enrichment that sends them is dropped.
 pub(super) async fn forward_progress(
     mut events: tokio::sync::mpsc::UnboundedReceiver<ProgressEvent>,
-    name: &str,
+    asset: Asset,
     observer: &dyn RunObserver,
 ) {
     while let Some(event) = events.recv().await {
-        observer.progress(name, event.done as u64, Some(event.total as u64));
+        observer.progress(asset, event.done as u64, Some(event.total as u64));
     }
 }
 

@@ -49,7 +49,7 @@ pub(super) fn write_identified_side_by_side(
         })
         .collect();
     for (asset, _) in &maps {
-        observer.asset_started(asset.name());
+        observer.asset_started(*asset);
     }
     // Each asset's own outcome is kept for its turn: one failed map does not stop the others.
     let write = |(asset, kind): &(Asset, EntityKind)| {

@@ -53,7 +53,7 @@ use crate::packed_refs::{PackedRefs, PackedRun};
 use crate::reports_in_order::InOrderReports;
 use crate::reports_in_order::Written::{Behind, Ready, Restored};
 use crate::resume::{FileReplay, LatestReplay, Replay};
-use crate::run_folder::{FileWriting, RunFolder, WrittenArray};
+use crate::run_folder::{RunFolder, WrittenArray};
 use crate::run_lookahead::{LookaheadInputs, RunLookahead};
 use crate::run_models::{
     Collector, Entry, JournalThreads, SourceModels, identify_entries, keep_positions,
@@ -78,23 +78,7 @@ use self::load::*;
 use self::sources::*;
 use self::state::*;
 
-/// What a caller sees of a run as it goes: progress bars, Dagster Pipes.
-pub trait RunObserver: Send + Sync {
-    /// An asset starts.
-    fn asset_started(&self, _name: &str) {}
-    /// Progress inside an asset (`done` of `total`, when known).
-    fn progress(&self, _name: &str, _done: u64, _total: Option<u64>) {}
-    /// An asset's file is written (or it was loaded from an earlier run). Assets are reported
-    /// in the run's order; a file written on a thread of its own may let the next asset start
-    /// before it is reported.
-    fn asset_done(&self, _report: &AssetReport, _path: Option<&Path>) {}
-}
-
-/// An observer that does nothing.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Silent;
-
-impl RunObserver for Silent {}
+pub use crate::observer::{RunObserver, Silent};
 
 /// What to materialise.
 #[derive(Debug, Clone, Default)]
@@ -321,32 +305,8 @@ impl HfExtractor {
     }
 }
 
-/// What a run writes for an asset.
-pub(crate) enum Output {
-    /// Nothing (no file).
-    None,
-    /// This value, written whole.
-    Value(serde_json::Value),
-    /// A file already written, element by element.
-    Written(WrittenArray),
-    /// A file being written on a thread of its own.
-    Writing(FileWriting),
-}
-
-pub(crate) fn to_json(value: &impl Serialize) -> Result<serde_json::Value> {
-    serde_json::to_value(value).map_err(|source| Error::Json {
-        path: PathBuf::new(),
-        source,
-    })
-}
-
-pub(crate) fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    serde_json::from_str(&text).map_err(|source| Error::Json {
-        path: path.to_owned(),
-        source,
-    })
-}
+pub(crate) use crate::json_stream::{read_json, to_json};
+pub(crate) use crate::run_folder::Output;
 
 pub(crate) fn elapsed_ms(t: Instant) -> u64 {
     u64::try_from(t.elapsed().as_millis()).unwrap_or(u64::MAX)

@@ -156,11 +156,7 @@ impl HfExtractor {
                     outcome.add(Err(failure));
                 }
             }
-            observer.progress(
-                Asset::RawModelsFromFile.name(),
-                index as u64 + 1,
-                Some(total),
-            );
+            observer.progress(Asset::RawModelsFromFile, index as u64 + 1, Some(total));
         };
         let plan = IdsPlan {
             threads: self.config.threads,

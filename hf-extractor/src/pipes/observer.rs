@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use super::{MetadataValue, Pipes, PipesContext, PipesError};
 use crate::assets::{Asset, graph};
 use crate::manifest::AssetReport;
-use crate::pipeline::RunObserver;
+use crate::observer::RunObserver;
 use crate::shard::SHARDS_DIR;
 
 /// The assets the context selects: each of our asset names with the key Dagster knows it by.
@@ -132,13 +132,10 @@ fn run_folder_of(asset: Asset, path: &Path) -> PathBuf {
 }
 
 impl RunObserver for PipesObserver {
-    fn asset_done(&self, report: &AssetReport, path: Option<&Path>) {
+    fn asset_done(&self, asset: Asset, report: &AssetReport, path: Option<&Path>) {
         if report.loaded_from.is_some() {
             return;
         }
-        let Ok(asset) = report.name.parse::<Asset>() else {
-            return;
-        };
         let (Some(key), Some(path)) = (self.selection.key(asset), path) else {
             return;
         };
