@@ -123,20 +123,14 @@ impl Lineage {
     /// The keys the base-model references are made canonical with besides the models read:
     /// each [`renamed`](Self::renamed) id as an alias of its canonical id.
     pub fn renamed_keys(&self) -> Vec<ModelKey> {
-        renamed_keys(&self.renamed)
+        self.renamed
+            .iter()
+            .map(|(legacy, id)| ModelKey {
+                id: id.clone(),
+                aliases: BTreeSet::from([legacy.clone()]),
+            })
+            .collect()
     }
-}
-
-/// Each `legacy → canonical` pair as a [`ModelKey`] of the canonical id with the legacy id as
-/// its alias (for [`canonicalise_base_models`]).
-pub fn renamed_keys(renamed: &BTreeMap<String, String>) -> Vec<ModelKey> {
-    renamed
-        .iter()
-        .map(|(legacy, id)| ModelKey {
-            id: id.clone(),
-            aliases: BTreeSet::from([legacy.clone()]),
-        })
-        .collect()
 }
 
 impl Answer for ModelKey {

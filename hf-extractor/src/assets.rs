@@ -97,19 +97,6 @@ impl Kind {
         }
     }
 
-    /// The kind of an identifiers' kind.
-    pub fn of(kind: EntityKind) -> Self {
-        match kind {
-            EntityKind::Datasets => Kind::Datasets,
-            EntityKind::Articles => Kind::Articles,
-            EntityKind::BaseModels => Kind::BaseModels,
-            EntityKind::Keywords => Kind::Keywords,
-            EntityKind::Licenses => Kind::Licenses,
-            EntityKind::Languages => Kind::Languages,
-            EntityKind::Tasks => Kind::Tasks,
-        }
-    }
-
     /// The file of the kind's entity records (the Python extractor's names).
     pub fn enriched_file(self) -> &'static str {
         match self {
@@ -575,7 +562,6 @@ mod tests {
             let identified = Asset::Identified(kind);
             assert_eq!(identified.name(), format!("hf_identified_{kind}"));
             assert_eq!(Asset::Enriched(kind).name(), format!("hf_enriched_{kind}"));
-            assert_eq!(kind.entity().map(Kind::of).unwrap_or(Kind::SharedBy), kind);
         }
         let err = "hf_identified_task"
             .parse::<Asset>()

@@ -44,10 +44,10 @@ use serde_json::value::RawValue;
 use crate::assets::{Asset, Kind, graph};
 use crate::error::{Error, Result};
 use crate::json_stream::file_sha256;
+use crate::json_stream::{read_json, to_json};
 use crate::manifest::{AssetReport, FailureReport, MANIFEST_FILE, RunManifest};
 use crate::pipeline::{
-    HfExtractor, RunOutcome, base_model_entities, elapsed_ms, load_identified_map, read_json,
-    to_json,
+    HfExtractor, RunOutcome, base_model_entities, elapsed_ms, load_identified_map,
 };
 use crate::run_folder::RunFolder;
 use crate::shard::{SHARDS_DIR, Shard, is_sharded};
@@ -284,13 +284,12 @@ impl HfExtractor {
                 }
                 _ => false,
             };
-            let recomputed = if recompute { Some(asset) } else { None };
-            let (path, count, unread) = if recomputed == Some(Asset::Enriched(Kind::Licenses)) {
+            let (path, count, unread) = if recompute && asset == Asset::Enriched(Kind::Licenses) {
                 let run = IdentifiedRun::from_refs(identified.clone());
                 let entities = self.enrichment(&listing.started_at).licenses(&run).await;
                 let path = folder.write_json(file, &to_json(&entities)?)?;
                 (path, entities.len(), 0)
-            } else if recomputed == Some(Asset::Enriched(Kind::BaseModels)) {
+            } else if recompute && asset == Asset::Enriched(Kind::BaseModels) {
                 let run = IdentifiedRun::from_refs(identified.clone());
                 let fetched: Vec<_> = models
                     .iter()

@@ -13,7 +13,8 @@ use hf_enrich::records::ModelRecord;
 
 use crate::assets::{Asset, Kind};
 use crate::error::Result;
-use crate::pipeline::{HfExtractor, MaterializeOptions, RunOutcome, Silent, read_json};
+use crate::json_stream::read_json;
+use crate::pipeline::{HfExtractor, MaterializeOptions, RunOutcome, Silent};
 
 /// What [`HfExtractor::extract_models`] extracted.
 #[derive(Debug, Clone)]
@@ -62,7 +63,8 @@ impl HfExtractor {
             selection: vec![Asset::RawModelsLatest],
             ..MaterializeOptions::default()
         };
-        let run = HfExtractor::new(config)?
+        let run = self
+            .with_config(config)?
             .materialize(&options, &Silent)
             .await?;
         let path = file_of(&run, Asset::RawModelsLatest);
@@ -108,7 +110,8 @@ impl HfExtractor {
             models: Some(models_json.as_ref().to_owned()),
             ..MaterializeOptions::default()
         };
-        let run = HfExtractor::new(config)?
+        let run = self
+            .with_config(config)?
             .materialize(&options, &Silent)
             .await?;
         let files = kinds

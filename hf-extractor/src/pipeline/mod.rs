@@ -157,6 +157,20 @@ impl HfExtractor {
         Ok(Self { config, client })
     }
 
+    /// This extractor with `config` in place of its own (the same client settings, other
+    /// counts), sharing its client — its pacing by the Hub's rate limits and its counters — when
+    /// that client allows as many requests in flight; else with a client of its own.
+    pub(crate) fn with_config(&self, config: ExtractorConfig) -> Result<Self> {
+        if config.threads.max(config.enrichment_threads) <= self.client.config().max_in_flight {
+            Ok(Self {
+                config,
+                client: self.client.clone(),
+            })
+        } else {
+            Self::new(config)
+        }
+    }
+
     /// The configuration.
     pub fn config(&self) -> &ExtractorConfig {
         &self.config
@@ -305,8 +319,8 @@ impl HfExtractor {
     }
 }
 
-pub(crate) use crate::json_stream::{read_json, to_json};
-pub(crate) use crate::run_folder::Output;
+use crate::json_stream::{read_json, to_json};
+use crate::run_folder::Output;
 
 pub(crate) fn elapsed_ms(t: Instant) -> u64 {
     u64::try_from(t.elapsed().as_millis()).unwrap_or(u64::MAX)
