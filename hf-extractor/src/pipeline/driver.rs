@@ -287,8 +287,10 @@ impl HfExtractor {
                 lookahead,
             };
             let (count, failures, output) = self.compute(asset, ctx, &mut state, observer).await?;
-            let (requests, duration_ms) = prefetched
-                .unwrap_or_else(|| (self.own_requests(lookahead) - before, elapsed_ms(t)));
+            let (requests, duration_ms) = prefetched.unwrap_or_else(|| {
+                let requests = requests_since(self.own_requests(lookahead), before);
+                (requests, elapsed_ms(t))
+            });
             // Requests made here for a later asset count as that asset's; so do those made
             // ahead for this one.
             let lent = std::mem::take(&mut state.requests_for_later);

@@ -5,6 +5,10 @@ use super::*;
 
 impl HfExtractor {
     /// Requests sent so far, less those made ahead (each counted as its own asset's).
+    ///
+    /// Two counters read one after the other: a request made ahead is counted by the client
+    /// before the lookahead's counter has it, so a later reading can be lower than an earlier
+    /// one by the fetches ahead under way. Take differences with [`requests_since`].
     pub(super) fn own_requests(&self, lookahead: Option<&RunLookahead>) -> u64 {
         let ahead = lookahead.map_or(0, RunLookahead::total_requests);
         self.client.stats().total_requests() - ahead
@@ -155,7 +159,7 @@ impl HfExtractor {
             // Asked before the asset's own count starts: counted as its requests.
             let before = self.own_requests(lookahead);
             self.legacy_datasets(stamp, &mut identified, state).await;
-            let asked = self.own_requests(lookahead) - before;
+            let asked = requests_since(self.own_requests(lookahead), before);
             *state.requests_ahead.entry(datasets).or_default() += asked;
         }
         // Each fetching kind's asset with what its enrichment reads.
@@ -187,6 +191,12 @@ impl HfExtractor {
         }
         Ok(())
     }
+}
+
+/// The requests between two readings of [`HfExtractor::own_requests`]: none when the later
+/// reading is the lower (fetches ahead counted by the client, not yet by the lookahead).
+pub(super) fn requests_since(now: u64, before: u64) -> u64 {
+    now.saturating_sub(before)
 }
 
 /// Hand progress events to the observer until the enrichment that sends them is dropped.
