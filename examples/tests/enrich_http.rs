@@ -540,3 +540,24 @@ async fn a_dataset_named_both_ways_is_fetched_once_ahead() {
         "nothing asked again"
     );
 }
+
+#[tokio::test]
+async fn an_aborted_lookahead_asks_nothing_more() {
+    let hub = hub().await;
+    let client = client(&hub);
+    // No slot free: the fetches started wait for one.
+    let slots = Arc::new(Semaphore::new(0));
+    let ahead = Lookahead::new(&client, Arc::clone(&slots), LINEAGE_AND_DATASETS);
+    let model = child();
+    ahead.run_model(&model.id, &model.aliases, &identify_model(&model));
+    ahead.run_listed();
+    ahead.abort();
+    // Slots free now, models told now: no fetch runs or starts.
+    slots.add_permits(4);
+    ahead.run_complete();
+    ahead.run_model(&model.id, &model.aliases, &identify_model(&model));
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    ahead.finish().await;
+    assert_eq!(requests_served(&hub), 0);
+    assert_eq!(ahead.total_requests(), 0);
+}

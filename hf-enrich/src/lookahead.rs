@@ -289,6 +289,8 @@ struct State {
     running: [usize; KINDS],
     /// Every fetch started, to wait for at the end.
     tasks: Vec<JoinHandle<()>>,
+    /// Stopped ([`Lookahead::abort`]): no fetch starts.
+    aborted: bool,
 }
 
 /// One fetch of a kind under way: counted from before it is started until it ends.
@@ -465,6 +467,20 @@ impl Lookahead {
         }
     }
 
+    /// Stop every fetch under way and start none: whoever owns the lookahead calls it when
+    /// its run is dropped, so that no request of the run is made after it. The fetches stopped
+    /// leave their answers unset (a stage asking them then fetches itself).
+    pub fn abort(&self) {
+        let mut state = self.lock();
+        state.aborted = true;
+        for task in std::mem::take(&mut state.tasks) {
+            task.abort();
+        }
+        // A task aborted before it ran never says it ended: none is under way any more.
+        state.running = [0; KINDS];
+        self.idle.notify_waiters();
+    }
+
     /// Wait until no fetch of `kinds` is under way, those they start included (a parent's
     /// parents): after it, [`requests`](Self::requests) of these kinds is final unless more
     /// models of the run are told.
@@ -491,6 +507,9 @@ impl Lookahead {
         kind: AheadKind,
         fetch: impl Future<Output = ()> + Send + 'static,
     ) {
+        if state.aborted {
+            return;
+        }
         state.running[kind.index()] += 1;
         let lookahead = Arc::clone(self);
         let task = self.runtime.spawn(async move {

@@ -208,6 +208,21 @@ pub struct ListingPlan<'a> {
     /// [`Lookahead`](crate::lookahead::Lookahead)'s): each card request holds one permit.
     /// Without one, [`LatestOptions::threads`] card requests are in flight at most.
     pub slots: Option<Arc<Semaphore>>,
+    /// The room of whoever takes the models handed over: a semaphore whose permits are the
+    /// models it may still queue (its `sink` takes one per model and gives it back once the
+    /// model is handled). No card is asked, and no model handed over, while none is free, so a
+    /// `sink` handing models to other threads keeps a bounded queue without blocking this
+    /// future.
+    pub room: Option<Arc<Semaphore>>,
+}
+
+/// Wait, without blocking, until `room` (see [`ListingPlan::room`]) has a permit free; none
+/// is taken.
+async fn wait_for_room(room: Option<&Semaphore>) {
+    if let Some(room) = room {
+        // Closed only by its owner, who then wants nothing more: go on.
+        drop(room.acquire().await);
+    }
 }
 
 /// A listing page as it arrived: enough to resume the listing after it.
@@ -336,6 +351,8 @@ pub async fn latest_models_streaming(
         signal_listed();
     }
     loop {
+        // The models handed over are taken as fast as they come, or the next card waits.
+        wait_for_room(plan.room.as_deref()).await;
         let want_more = passed + pending.len() + queued.len() < wanted;
         // The next page is asked while the last few models of this one wait for a slot, so
         // the card fetches do not stall at each page's end (a page answer takes a few round
@@ -813,6 +830,8 @@ pub struct IdsPlan<'a> {
     pub skip: BTreeSet<usize>,
     /// Cards of an earlier run, reused when a model's `sha` did not change.
     pub cards: Option<&'a dyn CardCache>,
+    /// The room of whoever takes the models handed over, as [`ListingPlan::room`].
+    pub room: Option<Arc<Semaphore>>,
 }
 
 /// The models of a model-id file, each result handed to `sink` with its entry's index, in the
@@ -836,9 +855,9 @@ pub async fn models_from_ids_streaming(
             (index, result)
         })
         .buffered(plan.threads.max(1))
-        .for_each(|(index, result)| {
+        .for_each(|(index, result)| async move {
+            wait_for_room(plan.room.as_deref()).await;
             sink(index, result);
-            futures::future::ready(())
         })
         .await;
 }

@@ -10,6 +10,10 @@
 //! with one `write` call, so a `kill -9` leaves at most a torn last line, which opening the
 //! journal again cuts off.
 //!
+//! The journal only journals: appending and reading back. The work a model's arrival starts
+//! (languages, derived values, rendered records) is asked by whoever hands the model over
+//! ([`crate::arrivals`]).
+//!
 //! The journal is the crate's own; what others read of it is the file's name
 //! ([`CHECKPOINT_FILE`]) and how a run started ([`RunStart`]).
 
@@ -18,22 +22,16 @@ use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use hf_enrich::lineage::BaseModelStub;
 use hf_enrich::models::{FetchedModel, ListedPage, ModelFailure, ModelSource};
-use hf_enrich::records::{BaseModelLink, ModelRecord};
-use hf_identifiers::BaseModelRef;
 use serde::{Deserialize, Serialize};
 
 use crate::append_file::{AppendFile, create_read_write};
 use crate::assets::Asset;
-use crate::derived_ahead::DerivedAhead;
 use crate::error::{Error, Result};
-use crate::json_stream::Rendered;
-use crate::languages_ahead::{KnownLanguages, LanguagesAhead};
 use crate::manifest::{AssetReport, FailureReport};
-use crate::record_spool::{RecordSpool, SpoolPlace};
 
 /// The journal's file name in a run folder.
 pub const CHECKPOINT_FILE: &str = "checkpoint.jsonl";
@@ -192,15 +190,6 @@ struct Journal {
     path: PathBuf,
     /// Appended to one line per call, read back by any thread at once.
     file: AppendFile,
-    /// When the run computes `readme_languages`: the languages of each card journaled,
-    /// detected in the background as the models arrive.
-    languages_ahead: OnceLock<LanguagesAhead>,
-    /// When the run writes model records: each record rendered once (see
-    /// [`crate::record_spool`]).
-    records: OnceLock<RecordSpool>,
-    /// When the run computes who shares the models or their citation chunks: those values,
-    /// derived as each model is journaled (see [`crate::derived_ahead`]).
-    derived: OnceLock<DerivedAhead>,
 }
 
 impl Checkpoint {
@@ -239,135 +228,18 @@ impl Checkpoint {
     fn of(path: PathBuf, file: File) -> Result<Self> {
         let file = AppendFile::new(file).map_err(|e| Error::io(&path, e))?;
         Ok(Self {
-            journal: Arc::new(Journal {
-                path,
-                file,
-                languages_ahead: OnceLock::new(),
-                records: OnceLock::new(),
-                derived: OnceLock::new(),
-            }),
+            journal: Arc::new(Journal { path, file }),
         })
     }
 
-    /// From now on, detect the README languages of each model's card journaled, in the
-    /// background (see [`crate::languages_ahead`]).
-    pub(crate) fn detect_languages_ahead(&self) {
-        self.journal
-            .languages_ahead
-            .get_or_init(LanguagesAhead::start);
+    /// The journal's file.
+    pub(crate) fn path(&self) -> &Path {
+        &self.journal.path
     }
 
-    /// From now on, derive who shares each model journaled (`sharedby`) and its citation
-    /// chunk (`citation`) as it is journaled (see [`crate::derived_ahead`]).
-    pub(crate) fn derive_ahead(&self, sharedby: bool, citation: bool) {
-        self.journal
-            .derived
-            .get_or_init(|| DerivedAhead::new(sharedby, citation));
-    }
-
-    /// The values derived as the models were journaled, if the run derives any.
-    pub(crate) fn derived(&self) -> Option<&DerivedAhead> {
-        self.journal.derived.get()
-    }
-
-    /// The README languages detected ahead so far (waiting for the cards handed over); the
-    /// detection stops.
-    pub(crate) fn known_languages(&self) -> KnownLanguages {
-        self.journal
-            .languages_ahead
-            .get()
-            .map(LanguagesAhead::known)
-            .unwrap_or_default()
-    }
-
-    /// From now on, keep each model record rendered (extracted at `stamp`) so the files of
-    /// model records render it once (see [`crate::record_spool`]).
-    pub(crate) fn keep_records(&self, stamp: &str) -> Result<()> {
-        if self.journal.records.get().is_none() {
-            let folder = self.journal.path.parent().unwrap_or(Path::new("."));
-            let spool = RecordSpool::create(folder, stamp)?;
-            // A second caller at the same moment keeps the first spool.
-            let _ = self.journal.records.set(spool);
-        }
-        Ok(())
-    }
-
-    /// Render the record of `model` (just journaled at `at`) ahead, when records are kept.
-    pub(crate) fn render_ahead(
-        &self,
-        at: Stored,
-        model: &FetchedModel,
-        refs: Option<&[BaseModelRef]>,
-    ) -> Result<()> {
-        if let Some(records) = self.journal.records.get() {
-            let links = refs.map(BaseModelLink::from_refs).unwrap_or_default();
-            records.render(at, model, links)?;
-        }
-        Ok(())
-    }
-
-    /// The record of the model at `at` with the links of `refs`, extracted at `stamp`: the
-    /// bytes kept when it was rendered before with the same links, else read back, rendered
-    /// (and kept, when records are kept). `path` names the file written in errors.
-    pub(crate) fn record(
-        &self,
-        at: Stored,
-        refs: Option<&[BaseModelRef]>,
-        stamp: &str,
-        path: &Path,
-    ) -> Result<Rendered> {
-        let links = refs.map(BaseModelLink::from_refs).unwrap_or_default();
-        let records = self.journal.records.get().filter(|r| r.serves(stamp));
-        if let Some(records) = records {
-            if let Some(rendered) = records.get(at, &links)? {
-                return Ok(rendered);
-            }
-            return records.render(at, &self.model(at)?, links);
-        }
-        Rendered::new(&ModelRecord::new(&self.model(at)?, links, stamp), path)
-    }
-
-    /// Whether records are kept for `stamp` (see [`record_place`](Self::record_place)).
-    pub(crate) fn keeps_records(&self, stamp: &str) -> bool {
-        self.journal.records.get().is_some_and(|r| r.serves(stamp))
-    }
-
-    /// Where the record of the model at `at` with `refs` is kept, rendered now if it was not.
-    /// An error when no records are kept for `stamp` ([`keeps_records`](Self::keeps_records)).
-    pub(crate) fn record_place(
-        &self,
-        at: Stored,
-        refs: Option<&[BaseModelRef]>,
-        stamp: &str,
-    ) -> Result<SpoolPlace> {
-        let links = refs.map(BaseModelLink::from_refs).unwrap_or_default();
-        self.spool(stamp)?.place(at, links, || self.model(at))
-    }
-
-    /// The record kept at `place` (a place [`record_place`](Self::record_place) gave).
-    pub(crate) fn kept_record(&self, place: SpoolPlace) -> Result<Rendered> {
-        self.spool_any()?.read(place)
-    }
-
-    /// The records kept for `stamp`.
-    fn spool(&self, stamp: &str) -> Result<&RecordSpool> {
-        self.spool_any().and_then(|spool| {
-            spool.serves(stamp).then_some(spool).ok_or_else(|| {
-                Error::io(
-                    &self.journal.path,
-                    std::io::Error::other(format!("no records are kept for {stamp}")),
-                )
-            })
-        })
-    }
-
-    fn spool_any(&self) -> Result<&RecordSpool> {
-        self.journal.records.get().ok_or_else(|| {
-            Error::io(
-                &self.journal.path,
-                std::io::Error::other("no records are kept beside this journal"),
-            )
-        })
+    /// The run folder the journal is in.
+    pub(crate) fn folder(&self) -> &Path {
+        self.journal.path.parent().unwrap_or(Path::new("."))
     }
 
     /// Append one event; returns its place.
@@ -402,18 +274,11 @@ impl Checkpoint {
             position: usize,
             model: &'m FetchedModel,
         }
-        let at = self.append_line(&ModelLine {
+        self.append_line(&ModelLine {
             source,
             position,
             model,
-        })?;
-        if let Some(ahead) = self.journal.languages_ahead.get() {
-            ahead.submit(at, model.card.as_deref());
-        }
-        if let Some(derived) = self.journal.derived.get() {
-            derived.add(at, model);
-        }
-        Ok(at)
+        })
     }
 
     /// Append a model merged from both sources; returns its place.

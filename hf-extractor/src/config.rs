@@ -8,6 +8,7 @@
 //! | `HF_MODELS_FILE_PATH` | `/data/refs/hf_model_ids.txt` | extra model ids, one per line (skipped if missing) |
 //! | `HF_TOKEN` | none | the Hub token (else `HF_TOKEN_PATH`, else `$HF_HOME/token`) |
 //! | `HF_ENRICHMENT_THREADS` | 4 | related entities fetched at once |
+//! | `HF_CPU_THREADS` | the cores | threads of the run's CPU work (one pool per run) |
 //! | `HF_BASE_MODEL_ITERATIONS` | 1 | generations of base models followed (0: none) |
 //! | `HF_ENDPOINT` | `https://huggingface.co` | the Hub |
 //! | `HF_OUTPUT_DIR` | `/data/raw/hf` | where run folders are created |
@@ -54,6 +55,10 @@ pub struct ExtractorConfig {
     pub models_file_path: PathBuf,
     /// Related entities fetched at once (`HF_ENRICHMENT_THREADS`).
     pub enrichment_threads: usize,
+    /// Threads of the run's CPU work — identifying, journaling and rendering models, detecting
+    /// languages, writing files (`HF_CPU_THREADS`; default: the cores). One pool per run, gone
+    /// with it; the run's requests stay on the caller's Tokio runtime.
+    pub cpu_threads: usize,
     /// Generations of base models to follow (`HF_BASE_MODEL_ITERATIONS`).
     pub base_model_iterations: usize,
     /// Where run folders are created (`HF_OUTPUT_DIR`).
@@ -80,6 +85,7 @@ impl Default for ExtractorConfig {
             threads: DEFAULT_THREADS,
             models_file_path: PathBuf::from(DEFAULT_MODELS_FILE_PATH),
             enrichment_threads: DEFAULT_ENRICHMENT_THREADS,
+            cpu_threads: crate::cpu::cores(),
             base_model_iterations: DEFAULT_BASE_MODEL_ITERATIONS,
             output_dir: PathBuf::from(DEFAULT_OUTPUT_DIR),
             filter_low_info: false,
@@ -130,6 +136,7 @@ impl ExtractorConfig {
                 defaults.enrichment_threads,
                 1,
             )?,
+            cpu_threads: number(&get, "HF_CPU_THREADS", defaults.cpu_threads, 1)?,
             base_model_iterations: number(
                 &get,
                 "HF_BASE_MODEL_ITERATIONS",
@@ -233,6 +240,13 @@ impl HfExtractorBuilder {
         self
     }
 
+    /// Threads of the run's CPU work (`HF_CPU_THREADS`, at least 1; default: the cores): cap it
+    /// to leave cores to the rest of an embedding program.
+    pub fn cpu_threads(mut self, n: usize) -> Self {
+        self.config.cpu_threads = n;
+        self
+    }
+
     /// Generations of base models followed (`HF_BASE_MODEL_ITERATIONS`; 0: none).
     pub fn base_model_iterations(mut self, n: usize) -> Self {
         self.config.base_model_iterations = n;
@@ -311,6 +325,7 @@ impl HfExtractorBuilder {
         for (setting, value) in [
             ("threads", self.config.threads),
             ("enrichment_threads", self.config.enrichment_threads),
+            ("cpu_threads", self.config.cpu_threads),
         ] {
             if value == 0 {
                 return Err(Error::Config {
@@ -389,6 +404,7 @@ mod tests {
         assert_eq!(c.threads, 4);
         assert_eq!(c.enrichment_threads, 4);
         assert_eq!(c.base_model_iterations, 1);
+        assert_eq!(c.cpu_threads, crate::cpu::cores());
         assert_eq!(
             c.models_file_path,
             PathBuf::from("/data/refs/hf_model_ids.txt")
@@ -404,6 +420,7 @@ mod tests {
             ("HF_THREADS", "16"),
             ("HF_MODELS_FILE_PATH", "/tmp/ids.txt"),
             ("HF_ENRICHMENT_THREADS", "2"),
+            ("HF_CPU_THREADS", "3"),
             ("HF_BASE_MODEL_ITERATIONS", "0"),
             ("HF_OUTPUT_DIR", "/tmp/out"),
             ("HF_ENDPOINT", "http://127.0.0.1:1"),
@@ -427,6 +444,7 @@ mod tests {
             ),
             (7, false, 16, 2, 0)
         );
+        assert_eq!(c.cpu_threads, 3);
         assert_eq!(c.models_file_path, PathBuf::from("/tmp/ids.txt"));
         assert_eq!(c.output_dir, PathBuf::from("/tmp/out"));
         let client = c.client.build().unwrap();
@@ -444,6 +462,7 @@ mod tests {
             ("HF_NUM_MODELS", "-1", "whole number"),
             ("HF_THREADS", "0", "at least 1"),
             ("HF_ENRICHMENT_THREADS", "many", "whole number"),
+            ("HF_CPU_THREADS", "0", "at least 1"),
             ("HF_UPDATE_RECENT", "maybe", "true or false"),
             ("HF_ARXIV_DELAY_MS", "soon", "HF_ARXIV_DELAY_MS"),
             ("HF_SINCE", "yesterday", "RFC 3339"),

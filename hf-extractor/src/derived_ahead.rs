@@ -4,8 +4,8 @@
 //! author or the id's namespace; the first citation section of the card), but computing them
 //! after the network stage meant reading every model back from the journal, card and all — at
 //! 10,000 models, about 100 ms each, on the run's critical path. When the run selects them,
-//! [`Checkpoint::append_model`](crate::checkpoint::Checkpoint::append_model) hands each model
-//! to [`DerivedAhead::add`] on the thread that journals it, which keeps the values by the
+//! [`Arrivals::arrived`](crate::arrivals::Arrivals::arrived) hands each model to
+//! [`DerivedAhead::add`] on the thread that journals it, which keeps the values by the
 //! model's place in the journal ([`Stored`]: one place, one model, so a value is only ever
 //! matched with its own model). The assets take them ([`DerivedAhead::sharedby`],
 //! [`DerivedAhead::citation`]) and read back only the models journaled without them: those
@@ -95,6 +95,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
+    use crate::arrivals::Arrivals;
     use crate::checkpoint::Checkpoint;
     use crate::checkpoint::tests::model;
     use hf_enrich::citation::citation_chunks;
@@ -107,14 +108,19 @@ mod tests {
     fn values_derived_as_journaled_are_those_of_the_model_read_back() {
         let dir = tempfile::tempdir().unwrap();
         let journal = Checkpoint::create(dir.path()).unwrap();
-        journal.derive_ahead(true, true);
+        let arrivals = Arrivals::new(&journal);
+        arrivals.derive(true, true);
         let models = [model("org/cited", CITED), model("solo", "# No citation")];
         let places: Vec<Stored> = models
             .iter()
             .enumerate()
-            .map(|(n, m)| journal.append_model(ModelSource::Latest, n, m).unwrap())
+            .map(|(n, m)| {
+                let at = journal.append_model(ModelSource::Latest, n, m).unwrap();
+                arrivals.arrived(at, m);
+                at
+            })
             .collect();
-        let derived = journal.derived().unwrap();
+        let derived = arrivals.derived().unwrap();
         for at in places {
             let back = journal.model(at).unwrap();
             let one = std::slice::from_ref(&back);
@@ -135,15 +141,19 @@ mod tests {
     fn only_what_the_run_selects_is_derived() {
         let dir = tempfile::tempdir().unwrap();
         let journal = Checkpoint::create(dir.path()).unwrap();
-        journal.derive_ahead(false, true);
+        let arrivals = Arrivals::new(&journal);
+        arrivals.derive(false, true);
+        let cited = model("org/cited", CITED);
         let at = journal
-            .append_model(ModelSource::Latest, 0, &model("org/cited", CITED))
+            .append_model(ModelSource::Latest, 0, &cited)
             .unwrap();
-        let derived = journal.derived().unwrap();
+        arrivals.arrived(at, &cited);
+        let derived = arrivals.derived().unwrap();
         assert_eq!(derived.sharedby(at), None);
         assert!(derived.citation(at).unwrap().is_some());
-        // Without derive_ahead, nothing is.
-        let plain = Checkpoint::create(tempfile::tempdir().unwrap().path()).unwrap();
+        // Without `derive`, nothing is.
+        let plain = Arrivals::new(&journal);
+        plain.arrived(at, &cited);
         assert!(plain.derived().is_none());
     }
 }

@@ -2,9 +2,10 @@
 //! `hf_identified_sharedby`, `hf_enriched_sharedby`, `hf_detected_readme_languages`,
 //! `hf_identified_chunk_citation`, `hf_identified_modelcard_chunks` and `hf_raw_catalog_sources`.
 //! All are computed from the models already read: no request. [`RunModels`] reads those models
-//! back from the journal, one at a time per core.
+//! back from the journal, one at a time per thread of the run's CPU pool.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use hf_client::card::ModelCard;
 use hf_enrich::card_chunks::card_chunks;
@@ -15,7 +16,9 @@ use hf_enrich::sharedby::{SharedByRef, identify_sharedby, sharedby_entities};
 
 use serde::Serialize;
 
-use crate::checkpoint::{Checkpoint, Stored};
+use crate::arrivals::Arrivals;
+use crate::checkpoint::Stored;
+use crate::cpu::CpuPool;
 use crate::downstream::SourceRecord;
 use crate::error::Result;
 use crate::json_stream::to_json;
@@ -40,11 +43,11 @@ pub(crate) enum DownstreamAsset {
 }
 
 /// What these assets read (the models with their ancestors) and fill (the maps later assets
-/// read).
-pub(crate) struct DownstreamState<'s> {
-    pub(crate) models: RunModels<'s>,
-    pub(crate) sharedby: &'s mut Option<BTreeMap<String, Vec<SharedByRef>>>,
-    pub(crate) readme: &'s mut Option<BTreeMap<String, Vec<ReadmeLanguage>>>,
+/// read): owned, so that they are computed on a blocking thread.
+pub(crate) struct DownstreamState {
+    pub(crate) models: RunModels,
+    pub(crate) sharedby: Option<BTreeMap<String, Vec<SharedByRef>>>,
+    pub(crate) readme: Option<BTreeMap<String, Vec<ReadmeLanguage>>>,
 }
 
 /// Write a `{model_id: …}` map to `file` entry by entry (the bytes of the whole map written).
@@ -60,24 +63,25 @@ fn write_map<T: Serialize>(
 }
 
 /// Who shares each model: as derived when it was journaled, or read back.
-fn sharedby_map(models: &RunModels<'_>) -> Result<BTreeMap<String, Vec<SharedByRef>>> {
+fn sharedby_map(models: &RunModels) -> Result<BTreeMap<String, Vec<SharedByRef>>> {
     let derived = models.derived();
     models.map_known(|at| derived?.sharedby(at), identify_sharedby)
 }
 
 /// Compute one of these assets into `file` of `folder`: (records, failures, what was written).
+/// On a blocking thread: the per-model work goes to the pool.
 pub(crate) fn compute(
     asset: DownstreamAsset,
     stamp: &str,
     (folder, file): (&RunFolder, &str),
-    state: &mut DownstreamState<'_>,
+    state: &mut DownstreamState,
 ) -> Result<(u64, u64, Output)> {
     let (count, value) = match asset {
         DownstreamAsset::SharerMap => {
             let map = sharedby_map(&state.models)?;
             let written = write_map(folder, file, &map)?;
             let count = map.len();
-            *state.sharedby = Some(map);
+            state.sharedby = Some(map);
             (count, written)
         }
         DownstreamAsset::Sharers => {
@@ -86,7 +90,7 @@ pub(crate) fn compute(
                 None => sharedby_map(&state.models)?,
             };
             let records = sharedby_entities(&map, stamp);
-            *state.sharedby = Some(map);
+            state.sharedby = Some(map);
             (records.len(), Output::Value(to_json(&records)?))
         }
         DownstreamAsset::ReadmeLanguages => {
@@ -97,7 +101,7 @@ pub(crate) fn compute(
             )?;
             let written = write_map(folder, file, &map)?;
             let count = map.len();
-            *state.readme = Some(map);
+            state.readme = Some(map);
             (count, written)
         }
         DownstreamAsset::ChunkCitation => {
@@ -124,16 +128,18 @@ pub(crate) fn compute(
     Ok((count as u64, 0, value))
 }
 
-/// The run's models as the downstream's assets read them: one at a time, from the journal.
-pub(crate) struct RunModels<'s> {
-    pub(crate) checkpoint: &'s Checkpoint,
-    pub(crate) entries: &'s [Entry],
+/// The run's models as the downstream's assets read them: one at a time, from the journal, on
+/// the run's CPU pool.
+pub(crate) struct RunModels {
+    pub(crate) arrivals: Arrivals,
+    pub(crate) entries: Arc<Vec<Entry>>,
+    pub(crate) pool: CpuPool,
 }
 
-impl RunModels<'_> {
+impl RunModels {
     /// A per-model map: a model's value as `known` by its place in the journal (derived as it
     /// was journaled), or else computed by `f` over the model read back — one model at a time
-    /// per core (so no card is held longer than its own turn), merged in the models' order.
+    /// per thread of the pool (so no card is held longer than its own turn), merged in the models' order.
     pub(crate) fn map_known<T: Send>(
         &self,
         known: impl Fn(Stored) -> Option<T> + Sync,
@@ -144,17 +150,18 @@ impl RunModels<'_> {
             if let Some(value) = known(entry.at) {
                 return Ok(BTreeMap::from([(entry.key.id.clone(), value)]));
             }
-            let model = self.checkpoint.model(entry.at)?;
+            let model = self.arrivals.checkpoint().model(entry.at)?;
             Ok(f(std::slice::from_ref(&model)))
         };
-        crate::in_order::for_each_in_order(self.entries, of_model, |one| {
-            map.extend(one);
-            Ok(())
-        })?;
+        self.pool
+            .for_each_in_order(&self.entries, of_model, |one| {
+                map.extend(one);
+                Ok(())
+            })?;
         Ok(map)
     }
 
-    /// A per-model map computed by `f` over each model read back (one model at a time per core)
+    /// A per-model map computed by `f` over each model read back (one model at a time per thread)
     /// and written to `file` entry by entry in id order, for values too large to hold for a
     /// whole run (a card's chunks are about as large as the card): (entries, what was written).
     pub(crate) fn write_each<T: Serialize + Send>(
@@ -167,9 +174,12 @@ impl RunModels<'_> {
         order.sort_by(|a, b| a.key.id.cmp(&b.key.id));
         let mut count = 0;
         let written = folder.write_json_object(file, |object| {
-            crate::in_order::for_each_in_order(
+            self.pool.for_each_in_order(
                 &order,
-                |entry| Ok((entry.key.id.clone(), f(&self.checkpoint.model(entry.at)?))),
+                |entry| {
+                    let model = self.arrivals.checkpoint().model(entry.at)?;
+                    Ok((entry.key.id.clone(), f(&model)))
+                },
                 |(id, value)| {
                     count += 1;
                     object.entry(&id, &value)
@@ -181,11 +191,11 @@ impl RunModels<'_> {
 
     /// The README languages of the cards journaled, detected while the models arrived.
     pub(crate) fn known_languages(&self) -> crate::languages_ahead::KnownLanguages {
-        self.checkpoint.known_languages()
+        self.arrivals.known_languages()
     }
 
     /// The values derived as the models were journaled, if the run derives any.
     pub(crate) fn derived(&self) -> Option<&crate::derived_ahead::DerivedAhead> {
-        self.checkpoint.derived()
+        self.arrivals.derived()
     }
 }

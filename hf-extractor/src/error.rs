@@ -65,6 +65,11 @@ pub enum Error {
         source: Box<hf_client::Error>,
     },
 
+    /// The run's future was dropped (or its runtime shut down) while this work was under way:
+    /// the work stopped there. The run folder keeps what was journaled and can be resumed.
+    #[error("the run was stopped before this work was done")]
+    Cancelled,
+
     /// The Hub client failed (boxed: client errors are large).
     #[error(transparent)]
     Client(Box<hf_client::Error>),

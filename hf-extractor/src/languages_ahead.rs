@@ -2,116 +2,133 @@
 //!
 //! Detecting a card's languages (`readme_languages`) is the largest CPU cost of a run after its
 //! requests, and it needs nothing but the card. So when the run selects that asset, each card
-//! is handed as it is journaled to background threads ([`LanguagesAhead::submit`]), which keep
+//! is handed as it is journaled to the run's CPU pool ([`LanguagesAhead::submit`]), which keeps
 //! the languages per card by the model's place in the journal ([`Stored`]: one place, one card,
 //! so a card is only ever matched with its own languages). The asset then looks each model's
 //! place up ([`KnownLanguages::of`]) and reads back and detects only the cards not seen: those
 //! of models loaded from elsewhere (`--from`, `--resume`, shards), and those dropped because the
-//! threads were behind — the hand-off never waits, so it never slows the requests, and the
+//! pool was behind — the hand-off never waits, so it never slows the requests, and the
 //! queue of cards waiting is bounded.
 
 use std::collections::HashMap;
-use std::num::NonZeroUsize;
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::thread::JoinHandle;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
 use hf_enrich::readme_languages::{ReadmeLanguage, card_languages};
 
 use crate::checkpoint::Stored;
+use crate::cpu::CpuPool;
 
-/// Cards waiting for a thread, at most (4 KB each for a typical card).
+/// Cards waiting for the pool, at most (4 KB each for a typical card).
 const QUEUE: usize = 1024;
 
-/// What each thread found: languages by the place of the card's model in the journal.
+/// What was found: languages by the place of the card's model in the journal.
 type Found = HashMap<Stored, Vec<ReadmeLanguage>>;
 
-/// Background threads detecting the languages of the cards handed to them.
+/// The languages of the cards handed over, detected on the run's CPU pool.
 #[derive(Debug)]
 pub(crate) struct LanguagesAhead {
-    cards: Mutex<Option<SyncSender<(Stored, String)>>>,
-    workers: Mutex<Vec<JoinHandle<Found>>>,
+    pool: CpuPool,
+    queue: usize,
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug, Default)]
+struct Shared {
+    /// Whether cards are still taken.
+    closed: AtomicBool,
+    /// Cards handed to the pool and not detected yet.
+    queued: Mutex<usize>,
+    all_done: Condvar,
+    found: Mutex<Found>,
+}
+
+/// One card handed over: counted as queued until dropped (detected, or its job unwound).
+struct Queued(Arc<Shared>);
+
+impl Drop for Queued {
+    fn drop(&mut self) {
+        let mut queued = self.0.queued.lock().unwrap_or_else(PoisonError::into_inner);
+        *queued -= 1;
+        if *queued == 0 {
+            self.0.all_done.notify_all();
+        }
+    }
 }
 
 impl LanguagesAhead {
-    /// Start the threads: one fewer than the cores (the requests need one), at least one.
-    pub(crate) fn start() -> Self {
-        let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
-        Self::start_on(cores.saturating_sub(1).max(1), QUEUE)
+    /// Detect the cards handed over on `pool`.
+    pub(crate) fn start(pool: &CpuPool) -> Self {
+        Self::start_on(pool, QUEUE)
     }
 
-    fn start_on(threads: usize, queue: usize) -> Self {
-        let (cards, receiver) = sync_channel::<(Stored, String)>(queue);
-        let receiver = Arc::new(Mutex::new(receiver));
-        // A thread that cannot start leaves its cards to the asset.
-        let workers = (0..threads)
-            .filter_map(|_| {
-                let receiver = Arc::clone(&receiver);
-                std::thread::Builder::new()
-                    .name("hf-languages".into())
-                    .spawn(move || detect_all(&receiver))
-                    .ok()
-            })
-            .collect();
+    fn start_on(pool: &CpuPool, queue: usize) -> Self {
         Self {
-            cards: Mutex::new(Some(cards)),
-            workers: Mutex::new(workers),
+            pool: pool.clone(),
+            queue,
+            shared: Arc::default(),
         }
     }
 
-    /// Hand over the card of the model journaled `at`, if a thread can take it soon (else it
-    /// is detected later, by the asset); never waits.
+    /// Hand over the card of the model journaled `at`, if the pool is not [`QUEUE`] cards
+    /// behind (else it is detected later, by the asset); never waits.
     pub(crate) fn submit(&self, at: Stored, card: Option<&str>) {
         let Some(card) = card else { return };
-        let cards = self.cards.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(cards) = cards.as_ref() {
-            // Full (the threads are behind) or stopped: the asset detects it.
-            let _ = cards.try_send((at, card.to_owned()));
+        if self.shared.closed.load(Ordering::Acquire) {
+            return;
         }
-    }
-
-    /// Stop taking cards, wait for the threads to finish the cards handed over, and return
-    /// what they found. A second call finds nothing.
-    pub(crate) fn known(&self) -> KnownLanguages {
-        drop(
-            self.cards
+        {
+            let mut queued = self
+                .shared
+                .queued
                 .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .take(),
-        );
-        let workers =
-            std::mem::take(&mut *self.workers.lock().unwrap_or_else(PoisonError::into_inner));
-        let mut known = Found::new();
-        for worker in workers {
-            // A panic in the detection is a bug of ours: it goes on as the caller's panic.
-            known.extend(
-                worker
-                    .join()
-                    .unwrap_or_else(|p| std::panic::resume_unwind(p)),
-            );
+                .unwrap_or_else(PoisonError::into_inner);
+            // Behind: the asset detects it.
+            if *queued >= self.queue {
+                return;
+            }
+            *queued += 1;
         }
-        KnownLanguages(known)
+        let queued = Queued(Arc::clone(&self.shared));
+        let (card, pool) = (card.to_owned(), self.pool.clone());
+        self.pool.spawn(move || {
+            let shared = Arc::clone(&queued.0);
+            if !pool.is_cancelled() {
+                let languages = card_languages(&card);
+                shared
+                    .found
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .insert(at, languages);
+            }
+            drop(queued);
+        });
     }
-}
 
-impl Drop for LanguagesAhead {
-    /// A run that ends before the asset (an error, or a selection without it) still stops the
-    /// threads: they finish the cards queued and end.
-    fn drop(&mut self) {
-        self.known();
-    }
-}
-
-/// One thread: detect the cards queued until the queue closes.
-fn detect_all(receiver: &Mutex<Receiver<(Stored, String)>>) -> Found {
-    let mut found = Found::new();
-    loop {
-        let card = receiver
+    /// Stop taking cards, wait for the cards handed over to be detected (a blocking wait: call
+    /// it off the async workers), and return what was found. A second call finds nothing.
+    pub(crate) fn known(&self) -> KnownLanguages {
+        self.shared.closed.store(true, Ordering::Release);
+        let mut queued = self
+            .shared
+            .queued
             .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .recv();
-        let Ok((at, card)) = card else { return found };
-        found.insert(at, card_languages(&card));
+            .unwrap_or_else(PoisonError::into_inner);
+        while *queued > 0 {
+            queued = self
+                .shared
+                .all_done
+                .wait(queued)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        drop(queued);
+        KnownLanguages(std::mem::take(
+            &mut *self
+                .shared
+                .found
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        ))
     }
 }
 
@@ -157,7 +174,7 @@ mod tests {
     #[test]
     fn languages_found_ahead_are_those_found_later() {
         let cards = sample_cards();
-        let ahead = LanguagesAhead::start_on(2, cards.len());
+        let ahead = LanguagesAhead::start_on(&CpuPool::new(2).unwrap(), cards.len());
         for (n, card) in cards.iter().enumerate() {
             ahead.submit(Stored::at(n as u64), Some(card));
         }
@@ -179,15 +196,20 @@ mod tests {
 
     #[test]
     fn a_card_not_seen_or_dropped_is_not_known() {
-        // No thread and a queue of one: the first card waits (and is never detected), the
-        // others are dropped; none of the hand-offs waits.
+        // A pool busy with a long job and a queue of one: the first card waits, the others are
+        // dropped (none of the hand-offs waits); the card that waited is found.
         let cards = sample_cards();
-        let ahead = LanguagesAhead::start_on(0, 1);
+        let pool = CpuPool::new(1).unwrap();
+        let (release, busy) = std::sync::mpsc::channel::<()>();
+        pool.spawn(move || busy.recv().unwrap());
+        let ahead = LanguagesAhead::start_on(&pool, 1);
         for (n, card) in cards.iter().enumerate() {
             ahead.submit(Stored::at(n as u64), Some(card));
         }
+        release.send(()).unwrap();
         let known = ahead.known();
-        assert_eq!(known.len(), 0);
-        assert_eq!(known.of(Stored::at(0)), None);
+        assert_eq!(known.len(), 1);
+        assert_eq!(known.of(Stored::at(0)), Some(card_languages(&cards[0])));
+        assert_eq!(known.of(Stored::at(1)), None);
     }
 }

@@ -39,14 +39,15 @@
 //! [`identifiers`] (pure identification of related entities) and [`enrich`] (orchestration).
 
 mod append_file;
+mod arrivals;
 pub mod assets;
 pub mod checkpoint;
 pub mod config;
+mod cpu;
 mod derived_ahead;
 pub mod downstream;
 mod downstream_assets;
 pub mod error;
-mod in_order;
 pub mod incremental;
 mod json_stream;
 mod languages_ahead;

@@ -5,7 +5,7 @@
 //! its model back from the journal and turning it into sorted, pretty JSON — is most of the CPU
 //! these files cost. So each record is rendered once, into a spool file beside the journal, and
 //! every file that holds it copies its bytes. The models of the listing are rendered as they
-//! arrive, on the journal threads, while the requests run; the others (merged models, lineage
+//! arrive, on the CPU pool, while the requests run; the others (merged models, lineage
 //! parents) the first time a file needs them.
 //!
 //! A record is reused only for the same journal line and the same base-model links (compared

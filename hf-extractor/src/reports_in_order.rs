@@ -61,8 +61,9 @@ impl InOrderReports {
         });
     }
 
-    /// Report the assets at the front whose files are written (all of them with `wait`).
-    pub(crate) fn report(
+    /// Report the assets at the front whose files are written (all of them with `wait`,
+    /// waiting for their files without blocking).
+    pub(crate) async fn report(
         &mut self,
         checkpoint: &Checkpoint,
         observer: &dyn RunObserver,
@@ -89,7 +90,7 @@ impl InOrderReports {
             let path = match written {
                 Restored(path) | Ready(path) => path,
                 Behind(writing, started) => {
-                    let (written, done) = writing.wait()?;
+                    let (written, done) = writing.wait().await?;
                     report.sha256 = Some(written.sha256);
                     // The asset took its computing and its writing.
                     let writing_ms = done.saturating_duration_since(started).as_millis();
@@ -155,8 +156,8 @@ mod tests {
         done
     }
 
-    #[test]
-    fn a_file_written_behind_holds_back_the_reports_after_it_until_it_is_written() {
+    #[tokio::test]
+    async fn a_file_written_behind_holds_back_the_reports_after_it_until_it_is_written() {
         let dir = tempfile::tempdir().unwrap();
         let checkpoint = Checkpoint::create(dir.path()).unwrap();
         let heard = Heard::default();
@@ -164,14 +165,13 @@ mod tests {
         let mut queue = InOrderReports::default();
         let (write, written) = std::sync::mpsc::channel::<()>();
         let file = dir.path().join("records.json");
-        let behind = std::thread::spawn(move || {
+        let behind = FileWriting::spawn(move || {
             written.recv().unwrap();
-            let array = WrittenArray {
+            Ok(WrittenArray {
                 path: file,
                 count: 2,
                 sha256: "ab".into(),
-            };
-            Ok((array, Instant::now()))
+            })
         });
 
         queue.push(Asset::RunFolder, report("first"), Vec::new(), Ready(None));
@@ -179,7 +179,7 @@ mod tests {
             Asset::RawModels,
             report("records"),
             Vec::new(),
-            Behind(FileWriting::Behind(behind), Instant::now()),
+            Behind(behind, Instant::now()),
         );
         queue.push(
             Asset::AncestorModels,
@@ -195,6 +195,7 @@ mod tests {
         );
         queue
             .report(&checkpoint, &heard, &mut reports, false)
+            .await
             .unwrap();
         // Only what comes before the file being written.
         assert_eq!(*heard.0.lock().unwrap(), ["first"]);
@@ -203,6 +204,7 @@ mod tests {
         write.send(()).unwrap();
         queue
             .report(&checkpoint, &heard, &mut reports, true)
+            .await
             .unwrap();
         let names: Vec<&str> = reports.iter().map(|r| r.name.as_str()).collect();
         assert_eq!(names, ["first", "records", "restored", "last"]);
@@ -212,8 +214,8 @@ mod tests {
         assert_eq!(journaled(dir.path()), ["first", "records", "last"]);
     }
 
-    #[test]
-    fn a_failed_write_fails_the_run_when_its_turn_comes() {
+    #[tokio::test]
+    async fn a_failed_write_fails_the_run_when_its_turn_comes() {
         let dir = tempfile::tempdir().unwrap();
         let checkpoint = Checkpoint::create(dir.path()).unwrap();
         let failed = crate::Error::io(dir.path(), std::io::Error::other("disk full"));
@@ -222,11 +224,12 @@ mod tests {
             Asset::RawModels,
             report("records"),
             Vec::new(),
-            Behind(FileWriting::Done(Err(failed)), Instant::now()),
+            Behind(FileWriting::spawn(move || Err(failed)), Instant::now()),
         );
         let mut reports = Vec::new();
         let err = queue
-            .report(&checkpoint, &Heard::default(), &mut reports, false)
+            .report(&checkpoint, &Heard::default(), &mut reports, true)
+            .await
             .unwrap_err();
         assert!(err.to_string().contains("disk full"), "{err}");
         assert!(reports.is_empty());

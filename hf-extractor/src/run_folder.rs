@@ -7,7 +7,6 @@
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::thread::JoinHandle;
 use std::time::Instant;
 
 use serde::Serialize;
@@ -108,64 +107,45 @@ impl RunFolder {
     }
 }
 
-/// A file of the run folder written on a thread of its own while the run goes on, or already
-/// written.
-pub(crate) enum FileWriting {
-    /// Written: the file, and when it was done.
-    Done(Result<(WrittenArray, Instant)>),
-    /// Being written.
-    Behind(JoinHandle<Result<(WrittenArray, Instant)>>),
-}
+/// A file of the run folder written behind, on one of Tokio's blocking threads, while the run
+/// goes on.
+pub(crate) struct FileWriting(tokio::task::JoinHandle<Result<(WrittenArray, Instant)>>);
 
 impl FileWriting {
-    /// Write a file with `write` on a thread of its own (`path` names it in errors).
-    pub(crate) fn spawn(
-        path: &Path,
-        write: impl FnOnce() -> Result<WrittenArray> + Send + 'static,
-    ) -> Result<Self> {
-        std::thread::Builder::new()
-            .name("hf-write".into())
-            .spawn(move || write().map(|written| (written, Instant::now())))
-            .map(Self::Behind)
-            .map_err(|e| Error::io(path, e))
-    }
-
-    /// A file written (or not) already.
-    pub(crate) fn done(written: Result<WrittenArray>) -> Self {
-        Self::Done(written.map(|written| (written, Instant::now())))
+    /// Write a file with `write` behind, on a blocking thread (in the caller's runtime).
+    pub(crate) fn spawn(write: impl FnOnce() -> Result<WrittenArray> + Send + 'static) -> Self {
+        Self(tokio::task::spawn_blocking(move || {
+            write().map(|written| (written, Instant::now()))
+        }))
     }
 
     /// Whether the file is written (or failed): [`wait`](Self::wait) then returns at once.
     pub(crate) fn is_finished(&self) -> bool {
-        match self {
-            Self::Done(_) => true,
-            Self::Behind(thread) => thread.is_finished(),
-        }
+        self.0.is_finished()
     }
 
-    /// The file written, and when it was done.
-    pub(crate) fn wait(self) -> Result<(WrittenArray, Instant)> {
-        match self {
-            Self::Done(written) => written,
-            Self::Behind(thread) => match thread.join() {
-                Ok(written) => written,
-                Err(panic) => std::panic::resume_unwind(panic),
-            },
+    /// The file written, and when it was done. A panic while writing goes on as the caller's.
+    pub(crate) async fn wait(self) -> Result<(WrittenArray, Instant)> {
+        match self.0.await {
+            Ok(written) => written,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            // Only when the runtime shuts down.
+            Err(_) => Err(Error::Cancelled),
         }
     }
 }
 
 impl RunFolder {
-    /// [`write_json`](Self::write_json) of `value` (holding `count` records) on a thread of
-    /// its own, with the file's SHA-256.
+    /// [`write_json`](Self::write_json) of `value` (holding `count` records) behind, with the
+    /// file's SHA-256.
     pub(crate) fn write_json_behind(
         &self,
         file_name: &str,
         value: serde_json::Value,
         count: u64,
-    ) -> Result<FileWriting> {
+    ) -> FileWriting {
         let (folder, file) = (self.clone(), file_name.to_owned());
-        FileWriting::spawn(&self.path.join(file_name), move || {
+        FileWriting::spawn(move || {
             let path = folder.write_json(&file, &value)?;
             let sha256 = crate::json_stream::file_sha256(&path)?;
             Ok(WrittenArray {
@@ -297,14 +277,14 @@ mod tests {
     use super::*;
     use crate::json_stream::Rendered;
 
-    #[test]
-    fn a_file_written_behind_is_the_file_written_in_turn() {
+    #[tokio::test]
+    async fn a_file_written_behind_is_the_file_written_in_turn() {
         let out = tempfile::tempdir().unwrap();
         let run = RunFolder::create(out.path(), jiff::Timestamp::UNIX_EPOCH).unwrap();
         let value = serde_json::json!([{"b": 1, "a": ["x"]}, {"c": null}]);
         let in_turn = run.write_json("in-turn.json", &value).unwrap();
-        let writing = run.write_json_behind("behind.json", value, 2).unwrap();
-        let (written, _) = writing.wait().unwrap();
+        let writing = run.write_json_behind("behind.json", value, 2);
+        let (written, _) = writing.wait().await.unwrap();
         assert_eq!(written.path, run.path().join("behind.json"));
         assert_eq!(written.count, 2);
         assert_eq!(
@@ -318,7 +298,7 @@ mod tests {
         // A write that fails is told when its turn comes.
         std::fs::create_dir(run.path().join("taken.json")).unwrap();
         let failed = run.write_json_behind("taken.json/x/y.json", serde_json::json!(1), 1);
-        assert!(failed.unwrap().wait().is_err());
+        assert!(failed.wait().await.is_err());
     }
 
     #[test]

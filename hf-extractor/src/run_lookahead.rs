@@ -161,3 +161,10 @@ impl RunLookahead {
         self.lookahead.finish().await;
     }
 }
+
+impl Drop for RunLookahead {
+    /// The run is over, or its future was dropped: no fetch of its goes on.
+    fn drop(&mut self) {
+        self.lookahead.abort();
+    }
+}

@@ -2,9 +2,9 @@
 //! id, aliases and identified references — never its card, which is read back from the journal
 //! only while its record is written.
 
-use std::sync::mpsc::{SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
+
+use tokio::sync::{Notify, Semaphore};
 
 use hf_enrich::identify::identify_model;
 use hf_enrich::lineage::ModelKey;
@@ -12,9 +12,10 @@ use hf_enrich::lookahead::Lookahead;
 use hf_enrich::models::{FetchedModel, ModelSource, SourceOutcome, merge, merge_model};
 use hf_identifiers::BaseModelRef;
 
+use crate::arrivals::Arrivals;
 use crate::checkpoint::{Checkpoint, Stored};
+use crate::cpu::CpuPool;
 use crate::error::{Error, Result};
-use crate::in_order::for_each_in_order;
 use crate::packed_refs::{Interner, PackedRefs, PackedRun};
 use crate::record_spool::SpoolPlace;
 use crate::run_folder::{FileWriting, RunFolder, WrittenArray};
@@ -40,7 +41,7 @@ type Positioned = (usize, Entry, PackedRefs);
 /// Takes the models of a source as they are fetched: journals each one, identifies it, and
 /// keeps its place. The first journal error is kept and returned by [`Collector::finish`].
 pub(crate) struct Collector {
-    checkpoint: Checkpoint,
+    arrivals: Arrivals,
     source: ModelSource,
     /// Told of each model identified, to fetch ahead what the run will ask of it.
     lookahead: Option<Arc<Lookahead>>,
@@ -49,9 +50,9 @@ pub(crate) struct Collector {
 }
 
 impl Collector {
-    pub fn new(checkpoint: Checkpoint, source: ModelSource) -> Self {
+    pub fn new(arrivals: &Arrivals, source: ModelSource) -> Self {
         Self {
-            checkpoint,
+            arrivals: arrivals.clone(),
             source,
             lookahead: None,
             models: Mutex::new((Vec::new(), Interner::default())),
@@ -65,16 +66,21 @@ impl Collector {
         self
     }
 
-    /// Journal and identify one model; returns how many the collector holds.
+    /// Identify and journal one model, and tell [`Arrivals`] of it (its record rendered
+    /// ahead); returns how many the collector holds.
     pub fn add(&self, position: usize, model: &FetchedModel) -> usize {
         let identified = identify_model(model);
         if let Some(lookahead) = &self.lookahead {
             lookahead.run_model(&model.id, &model.aliases, &identified);
         }
         let found = PackedRefs::pack(identified);
-        let stored = self.checkpoint.append_model(self.source, position, model);
+        let stored = self
+            .arrivals
+            .checkpoint()
+            .append_model(self.source, position, model);
         if let Ok(at) = stored {
-            self.note(self.checkpoint.render_ahead(at, model, found.base_models()));
+            self.arrivals.arrived(at, model);
+            self.note(self.arrivals.render_ahead(at, model, found.base_models()));
         }
         self.keep(position, model, stored, found)
     }
@@ -143,89 +149,91 @@ impl Collector {
     }
 }
 
-/// Models waiting for the journal threads, at most (a few KB each).
+/// Models handed over and not journaled yet, at most (a few KB each): the room of the
+/// sources' listing ([`ListingPlan::room`](hf_enrich::models::ListingPlan::room)).
 const JOURNAL_QUEUE: usize = 256;
 
-/// Threads (one per core) that identify, journal and render the models handed to them
-/// ([`Collector::add`]), so the task fetching the cards only hands each model over and asks the
-/// next card: identifying, writing and rendering a model is most of the CPU a card costs.
+/// Hands the models of a source to the run's CPU pool as they arrive, where each is
+/// identified, journaled and rendered ([`Collector::add`]): the task fetching the cards only
+/// hands each model over and asks the next card (identifying, writing and rendering a model is
+/// most of the CPU a card costs).
 ///
-/// [`send`](Self::send) waits when the threads are [`JOURNAL_QUEUE`] models behind. Dropping
-/// the handle (or [`finish`](Self::finish)) lets the threads journal what was handed over and
-/// waits for them, so no model handed over is lost.
-pub(crate) struct JournalThreads {
-    models: Option<SyncSender<(usize, FetchedModel)>>,
-    threads: Vec<JoinHandle<()>>,
+/// The source waits for [`room`](Self::room) before each card (without blocking), so at most
+/// [`JOURNAL_QUEUE`] models wait for the pool, plus the few a source hands over at once.
+/// [`finish`](Self::finish) waits (without blocking) until every model handed over is
+/// journaled, so none is lost.
+pub(crate) struct Handoff {
+    pool: CpuPool,
+    room: Arc<Semaphore>,
+    pending: Arc<Pending>,
 }
 
-impl JournalThreads {
-    pub fn start(collector: &Arc<Collector>) -> Self {
-        let (models, received) = sync_channel::<(usize, FetchedModel)>(JOURNAL_QUEUE);
-        let received = Arc::new(Mutex::new(received));
-        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-        let threads: Vec<_> = (0..cores)
-            .filter_map(|_| {
-                let collector = Arc::clone(collector);
-                let received = Arc::clone(&received);
-                let spawned =
-                    std::thread::Builder::new()
-                        .name("hf-journal".into())
-                        .spawn(move || {
-                            loop {
-                                let next =
-                                    received.lock().unwrap_or_else(|e| e.into_inner()).recv();
-                                let Ok((position, model)) = next else { break };
-                                collector.add(position, &model);
-                            }
-                        });
-                spawned
-                    .map_err(|e| tracing::warn!(error = %e, "a journal thread could not start"))
-                    .ok()
-            })
-            .collect();
+/// The models handed over and not journaled yet.
+#[derive(Default)]
+struct Pending {
+    count: Mutex<usize>,
+    idle: Notify,
+}
+
+/// One model handed over: counted as pending until dropped (done, or its job unwound).
+struct Handed(Arc<Pending>);
+
+impl Handed {
+    fn new(pending: &Arc<Pending>) -> Self {
+        *pending.count.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+        Self(Arc::clone(pending))
+    }
+}
+
+impl Drop for Handed {
+    fn drop(&mut self) {
+        let mut count = self.0.count.lock().unwrap_or_else(|e| e.into_inner());
+        *count -= 1;
+        if *count == 0 {
+            self.0.idle.notify_waiters();
+        }
+    }
+}
+
+impl Handoff {
+    pub fn new(pool: &CpuPool) -> Self {
         Self {
-            // No thread to be had: the caller journals.
-            models: (!threads.is_empty()).then_some(models),
-            threads,
+            pool: pool.clone(),
+            room: Arc::new(Semaphore::new(JOURNAL_QUEUE)),
+            pending: Arc::default(),
         }
     }
 
-    /// Hand a model over (or journal it here, without a thread).
-    pub fn send(&self, collector: &Collector, position: usize, model: FetchedModel) {
-        match &self.models {
-            Some(models) => {
-                if let Err(std::sync::mpsc::SendError((position, model))) =
-                    models.send((position, model))
-                {
-                    // The threads are gone (they panicked; `finish` says so): journal here.
-                    collector.add(position, &model);
-                }
-            }
-            None => {
+    /// The room the source waits for before each card.
+    pub fn room(&self) -> Arc<Semaphore> {
+        Arc::clone(&self.room)
+    }
+
+    /// Hand a model over to be journaled on the pool.
+    pub fn send(&self, collector: &Arc<Collector>, position: usize, model: FetchedModel) {
+        // None free: one of the few handed over at once, queued beyond the room.
+        let permit = Arc::clone(&self.room).try_acquire_owned().ok();
+        let handed = Handed::new(&self.pending);
+        let (collector, pool) = (Arc::clone(collector), self.pool.clone());
+        self.pool.spawn(move || {
+            let (_handed, _permit) = (handed, permit);
+            // A run stopped journals nothing more.
+            if !pool.is_cancelled() {
                 collector.add(position, &model);
             }
-        }
+        });
     }
 
     /// Wait until every model handed over is journaled.
-    pub fn finish(mut self) {
-        self.stop();
-    }
-
-    fn stop(&mut self) {
-        self.models = None;
-        for thread in self.threads.drain(..) {
-            if let Err(panic) = thread.join() {
-                std::panic::resume_unwind(panic);
+    pub async fn finish(&self) {
+        loop {
+            let idle = self.pending.idle.notified();
+            tokio::pin!(idle);
+            idle.as_mut().enable();
+            if *self.pending.count.lock().unwrap_or_else(|e| e.into_inner()) == 0 {
+                return;
             }
-        }
-    }
-}
-
-impl Drop for JournalThreads {
-    fn drop(&mut self) {
-        if !std::thread::panicking() {
-            self.stop();
+            idle.await;
         }
     }
 }
@@ -246,57 +254,68 @@ pub(crate) fn keep_positions(
     out
 }
 
-/// Write `file` as an array of model records, reading each model back from the journal and
-/// rendering its record on all cores (written in the models' order).
-pub(crate) fn write_records<'a>(
-    folder: &RunFolder,
-    checkpoint: &Checkpoint,
-    file: &str,
+/// A model of a file of records: its place in the journal and the base models it links.
+pub(crate) type RecordOf = (Stored, Option<Vec<BaseModelRef>>);
+
+/// The models of a file of records, `(place, base models)` borrowed from the run, owned so
+/// that the file can be written behind.
+pub(crate) fn records_of<'a>(
     models: impl IntoIterator<Item = (Stored, Option<&'a [BaseModelRef]>)>,
+) -> Vec<RecordOf> {
+    models
+        .into_iter()
+        .map(|(at, refs)| (at, refs.map(<[BaseModelRef]>::to_vec)))
+        .collect()
+}
+
+/// Write `file` as an array of model records, reading each model back from the journal and
+/// rendering its record on the pool (written in the models' order). On a blocking thread.
+fn write_records(
+    pool: &CpuPool,
+    folder: &RunFolder,
+    arrivals: &Arrivals,
+    file: &str,
+    models: &[RecordOf],
     stamp: &str,
 ) -> Result<WrittenArray> {
-    let models: Vec<_> = models.into_iter().collect();
     let path = folder.path().join(file);
-    let render =
-        |&(at, refs): &(Stored, Option<&[BaseModelRef]>)| checkpoint.record(at, refs, stamp, &path);
+    let render = |(at, refs): &RecordOf| arrivals.record(*at, refs.as_deref(), stamp, &path);
     folder.write_json_array(file, |array| {
-        for_each_in_order(&models, render, |record| array.push_rendered(&record))
+        pool.for_each_in_order(models, render, |record| array.push_rendered(&record))
     })
 }
 
-/// [`write_records`], the writing done on a thread of its own while the run goes on. Each
-/// record is rendered (or found rendered) in the journal's record spool first, on all cores;
-/// the thread then copies the records from there one by one, so it holds only their places
-/// and one record. Without a spool for `stamp`, the file is written here.
-pub(crate) fn write_records_behind<'a>(
+/// [`write_records`] behind, on a blocking thread, while the run goes on. With the journal's
+/// record spool for `stamp`, each record is rendered (or found rendered) there first, on the
+/// pool; the file is then copied from there one record at a time, so the writing holds only
+/// the records' places and one record.
+pub(crate) fn write_records_behind(
+    pool: &CpuPool,
     folder: &RunFolder,
-    checkpoint: &Checkpoint,
+    arrivals: &Arrivals,
     file: &str,
-    models: impl IntoIterator<Item = (Stored, Option<&'a [BaseModelRef]>)>,
+    models: Vec<RecordOf>,
     stamp: &str,
-) -> Result<FileWriting> {
-    if !checkpoint.keeps_records(stamp) {
-        return Ok(FileWriting::done(write_records(
-            folder, checkpoint, file, models, stamp,
-        )));
-    }
-    let models: Vec<_> = models.into_iter().collect();
-    let mut places: Vec<SpoolPlace> = Vec::with_capacity(models.len());
-    let place =
-        |&(at, refs): &(Stored, Option<&[BaseModelRef]>)| checkpoint.record_place(at, refs, stamp);
-    for_each_in_order(&models, place, |place| {
-        places.push(place);
-        Ok(())
-    })?;
-    drop(models);
-    let (folder, checkpoint, file) = (folder.clone(), checkpoint.clone(), file.to_owned());
-    let path = folder.path().join(&file);
-    FileWriting::spawn(&path, move || {
-        // One record read at a time: a copy, no work to spread over the cores.
+) -> FileWriting {
+    let (pool, folder, arrivals) = (pool.clone(), folder.clone(), arrivals.clone());
+    let (file, stamp) = (file.to_owned(), stamp.to_owned());
+    FileWriting::spawn(move || {
+        if !arrivals.keeps_records(&stamp) {
+            return write_records(&pool, &folder, &arrivals, &file, &models, &stamp);
+        }
+        let mut places: Vec<SpoolPlace> = Vec::with_capacity(models.len());
+        let place = |(at, refs): &RecordOf| arrivals.record_place(*at, refs.as_deref(), &stamp);
+        pool.for_each_in_order(&models, place, |place| {
+            places.push(place);
+            Ok(())
+        })?;
+        drop(models);
+        // One record read at a time: a copy, no work to spread over the pool.
         folder.write_json_array(&file, |array| {
-            places
-                .iter()
-                .try_for_each(|place| array.push_rendered(&checkpoint.kept_record(*place)?))
+            places.iter().try_for_each(|place| {
+                pool.check()?;
+                array.push_rendered(&arrivals.kept_record(*place)?)
+            })
         })
     })
 }

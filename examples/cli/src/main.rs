@@ -125,6 +125,9 @@ struct EnvFlags {
     /// HF_ENRICHMENT_THREADS: related entities fetched at once [default: 4].
     #[arg(long)]
     enrichment_threads: Option<String>,
+    /// HF_CPU_THREADS: threads of the run's CPU work (identifying, rendering, writing) [default: the cores].
+    #[arg(long)]
+    cpu_threads: Option<String>,
     /// HF_BASE_MODEL_ITERATIONS: generations of base models to follow [default: 1].
     #[arg(long)]
     base_model_iterations: Option<String>,
@@ -162,6 +165,7 @@ impl EnvFlags {
             "HF_THREADS" => self.threads.clone(),
             "HF_MODELS_FILE_PATH" => self.models_file.clone(),
             "HF_ENRICHMENT_THREADS" => self.enrichment_threads.clone(),
+            "HF_CPU_THREADS" => self.cpu_threads.clone(),
             "HF_BASE_MODEL_ITERATIONS" => self.base_model_iterations.clone(),
             "HF_OUTPUT_DIR" => self.output_dir.clone(),
             "HF_FILTER_LOW_INFO" => self.filter_low_info.clone(),

@@ -17,6 +17,8 @@ impl HfExtractor {
             incremental,
             stamp,
             lookahead,
+            cpu,
+            arrivals,
         } = run;
         let name = asset.name();
         let file = asset.file().unwrap_or_default();
@@ -30,12 +32,13 @@ impl HfExtractor {
                         let on_model =
                             |done: usize| observer.progress(asset, done as u64, Some(total));
                         let replay = state.latest_replay.take();
-                        let sources = (checkpoint, incremental, lookahead);
+                        let sources = (arrivals, incremental, lookahead, cpu);
                         self.latest_source(&self.client, sources, replay, &on_model)
                             .await?
                     }
                 };
-                let result = source_result(name, folder, checkpoint, file, &models, stamp, state);
+                let result =
+                    source_result(name, (folder, arrivals, cpu), file, &models, stamp, state);
                 state.latest = Some(models);
                 result
             }
@@ -44,26 +47,26 @@ impl HfExtractor {
                     Some((models, ..)) => models,
                     None => {
                         let client = self.client.clone();
-                        let sources = (checkpoint, incremental, lookahead);
+                        let sources = (arrivals, incremental, lookahead, cpu);
                         self.models_from_file(&client, sources, state, observer)
                             .await?
                     }
                 };
-                let result = source_result(name, folder, checkpoint, file, &models, stamp, state);
+                let result =
+                    source_result(name, (folder, arrivals, cpu), file, &models, stamp, state);
                 state.from_file = Some(models);
                 result
             }
             Asset::AncestorModels => {
                 // The run's models move on into the list with their ancestors; a shard's other
                 // models stay beside, known but followed by their own shard.
+                let raw = state.raw.take().map(Arc::unwrap_or_clone);
                 let (raw, beside): (Vec<Entry>, Vec<Entry>) = match state.shard {
-                    Some(shard) => state
-                        .raw
-                        .take()
+                    Some(shard) => raw
                         .unwrap_or_default()
                         .into_iter()
                         .partition(|e| shard.contains(&e.key.id)),
-                    None => (state.raw.take().unwrap_or_default(), Vec::new()),
+                    None => (raw.unwrap_or_default(), Vec::new()),
                 };
                 if state.shard.is_some() {
                     state.run_models = raw.len();
@@ -129,6 +132,7 @@ impl HfExtractor {
                 // lineage, not its models.
                 for (position, parent) in std::mem::take(&mut lineage.models).iter().enumerate() {
                     let at = checkpoint.append_model(ModelSource::Lineage, position, parent)?;
+                    arrivals.arrived(at, parent);
                     all.push(Entry {
                         key: ModelKey::of(parent),
                         at,
@@ -143,41 +147,54 @@ impl HfExtractor {
                 let models = all
                     .iter()
                     .map(|e| (e.at, base_model_refs(&identified, &e.key.id)));
-                let writing = write_records_behind(folder, checkpoint, file, models, stamp)?;
+                let writing =
+                    write_records_behind(cpu, folder, arrivals, file, records_of(models), stamp);
                 let failures = lineage.stubs.len() as u64;
-                state.with_ancestors = Some(all);
+                state.with_ancestors = Some(Arc::new(all));
                 state.lineage = Some(lineage);
                 state.identified = Some(identified);
                 Ok((count, failures, Output::Writing(writing)))
             }
-            Asset::ReadmeLanguages => downstream(
-                DownstreamAsset::ReadmeLanguages,
-                (folder, file),
-                stamp,
-                state,
-                checkpoint,
-            ),
-            Asset::ChunkCitation => downstream(
-                DownstreamAsset::ChunkCitation,
-                (folder, file),
-                stamp,
-                state,
-                checkpoint,
-            ),
-            Asset::ModelcardChunks => downstream(
-                DownstreamAsset::ModelcardChunks,
-                (folder, file),
-                stamp,
-                state,
-                checkpoint,
-            ),
-            Asset::CatalogSources => downstream(
-                DownstreamAsset::CatalogSources,
-                (folder, file),
-                stamp,
-                state,
-                checkpoint,
-            ),
+            Asset::ReadmeLanguages => {
+                downstream(
+                    DownstreamAsset::ReadmeLanguages,
+                    (folder, file),
+                    stamp,
+                    state,
+                    (arrivals, cpu),
+                )
+                .await
+            }
+            Asset::ChunkCitation => {
+                downstream(
+                    DownstreamAsset::ChunkCitation,
+                    (folder, file),
+                    stamp,
+                    state,
+                    (arrivals, cpu),
+                )
+                .await
+            }
+            Asset::ModelcardChunks => {
+                downstream(
+                    DownstreamAsset::ModelcardChunks,
+                    (folder, file),
+                    stamp,
+                    state,
+                    (arrivals, cpu),
+                )
+                .await
+            }
+            Asset::CatalogSources => {
+                downstream(
+                    DownstreamAsset::CatalogSources,
+                    (folder, file),
+                    stamp,
+                    state,
+                    (arrivals, cpu),
+                )
+                .await
+            }
             Asset::Enriched(Kind::Languages) => {
                 let identified = take_identified(checkpoint, state)?;
                 let readme = state.readme.as_ref();
@@ -194,7 +211,7 @@ impl HfExtractor {
                 let Some(kind) = kind.entity() else {
                     // Who shares each model: derived from its id, not identified.
                     let which = DownstreamAsset::SharerMap;
-                    return downstream(which, (folder, file), stamp, state, checkpoint);
+                    return downstream(which, (folder, file), stamp, state, (arrivals, cpu)).await;
                 };
                 if let Some((written, _)) = state.identified_ahead.remove(&asset) {
                     let written = written?;
@@ -204,7 +221,13 @@ impl HfExtractor {
                 if kind == EntityKind::Datasets {
                     self.legacy_datasets(stamp, &mut identified, state).await;
                 }
-                let written = write_identified_map(folder, file, &identified, kind);
+                let (to, file) = (folder.clone(), file.to_owned());
+                let (identified, written) = cpu
+                    .blocking(move || {
+                        let written = write_identified_map(&to, &file, &identified, kind);
+                        Ok((identified, written))
+                    })
+                    .await?;
                 state.identified = Some(identified);
                 let written = written?;
                 Ok((written.count, 0, Output::Written(written)))
@@ -212,7 +235,7 @@ impl HfExtractor {
             Asset::Enriched(kind) => {
                 let Some(kind) = kind.entity() else {
                     let which = DownstreamAsset::Sharers;
-                    return downstream(which, (folder, file), stamp, state, checkpoint);
+                    return downstream(which, (folder, file), stamp, state, (arrivals, cpu)).await;
                 };
                 let mut identified = take_identified(checkpoint, state)?;
                 if kind == EntityKind::Datasets {
@@ -225,13 +248,14 @@ impl HfExtractor {
                 result
             }
             Asset::RawModels => {
-                let (entries, identified, merged) = merge_sources(
-                    checkpoint,
-                    [
-                        state.latest.take().unwrap_or_default(),
-                        state.from_file.take().unwrap_or_default(),
-                    ],
-                )?;
+                let sources = [
+                    state.latest.take().unwrap_or_default(),
+                    state.from_file.take().unwrap_or_default(),
+                ];
+                let journal = checkpoint.clone();
+                let (entries, identified, merged) = cpu
+                    .blocking(move || merge_sources(&journal, sources))
+                    .await?;
                 for (rule, n) in &merged.filtered {
                     *state.filtered.entry(to_key(rule)).or_default() += n;
                 }
@@ -240,9 +264,10 @@ impl HfExtractor {
                 let models = entries
                     .iter()
                     .map(|e| (e.at, base_model_refs(&identified, &e.key.id)));
-                let writing = write_records_behind(folder, checkpoint, file, models, stamp)?;
+                let writing =
+                    write_records_behind(cpu, folder, arrivals, file, records_of(models), stamp);
                 state.run_models = entries.len();
-                state.raw = Some(entries);
+                state.raw = Some(Arc::new(entries));
                 state.identified = Some(identified);
                 Ok((count, 0, Output::Writing(writing)))
             }
@@ -251,14 +276,32 @@ impl HfExtractor {
 }
 
 /// One of the downstream's assets ([`crate::downstream_assets`]), computed from the run's
-/// models.
-pub(super) fn downstream(
+/// models on a blocking thread (its per-model work on the pool).
+pub(super) async fn downstream(
     which: DownstreamAsset,
-    to: (&RunFolder, &str),
+    (folder, file): (&RunFolder, &str),
     stamp: &str,
     state: &mut State,
-    checkpoint: &Checkpoint,
+    (arrivals, cpu): (&Arrivals, &CpuPool),
 ) -> Result<(u64, u64, Output)> {
-    let mut downstream = state.downstream(checkpoint);
-    crate::downstream_assets::compute(which, stamp, to, &mut downstream)
+    let mut downstream = crate::downstream_assets::DownstreamState {
+        models: crate::downstream_assets::RunModels {
+            arrivals: arrivals.clone(),
+            entries: state.models(),
+            pool: cpu.clone(),
+        },
+        sharedby: state.sharedby.take(),
+        readme: state.readme.take(),
+    };
+    let (folder, file, stamp) = (folder.clone(), file.to_owned(), stamp.to_owned());
+    let (downstream, computed) = cpu
+        .blocking(move || {
+            let to = (&folder, file.as_str());
+            let computed = crate::downstream_assets::compute(which, &stamp, to, &mut downstream);
+            Ok((downstream, computed))
+        })
+        .await?;
+    state.sharedby = downstream.sharedby;
+    state.readme = downstream.readme;
+    computed
 }

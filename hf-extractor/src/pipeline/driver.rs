@@ -30,7 +30,11 @@ pub(super) fn restore(
             return Ok(None);
         };
         let mut refs = take_identified(checkpoint, state)?;
-        let mut all = state.raw.take().unwrap_or_default();
+        let mut all = state
+            .raw
+            .take()
+            .map(Arc::unwrap_or_clone)
+            .unwrap_or_default();
         for (entry, found) in std::mem::take(&mut replay.parents) {
             refs.insert(&entry.key.id, found);
             all.push(entry);
@@ -45,7 +49,7 @@ pub(super) fn restore(
         // legacy ids resolved.
         let renamed = lineage.renamed_keys();
         refs.canonicalise_base_models(all.iter().map(|e| &e.key).chain(&renamed));
-        state.with_ancestors = Some(all);
+        state.with_ancestors = Some(Arc::new(all));
         state.lineage = Some(lineage);
         state.identified = Some(refs);
     }
@@ -101,17 +105,24 @@ impl HfExtractor {
             .collect();
         let plan = assets::plan(&selection, &available);
         let planned = |asset: Asset| plan.contains(&asset);
+        // The run's CPU work, all of it on one pool; dropping this future stops it.
+        let cpu = CpuPool::new(self.config.cpu_threads)?;
+        let stop_on_drop = cpu.cancel_on_drop();
+        let cpu = &cpu;
+        // What is done with each model as it arrives: what the plan needs of it.
+        let arrivals = Arrivals::new(&checkpoint);
+        let arrivals = &arrivals;
         if planned(Asset::ReadmeLanguages) {
-            checkpoint.detect_languages_ahead();
+            arrivals.detect_languages(cpu);
         }
         let sharedby =
             planned(Asset::Identified(Kind::SharedBy)) || planned(Asset::Enriched(Kind::SharedBy));
         let citation = planned(Asset::ChunkCitation);
         if sharedby || citation {
-            checkpoint.derive_ahead(sharedby, citation);
+            arrivals.derive(sharedby, citation);
         }
         if plan.iter().any(|a| RECORD_ASSETS.contains(a)) {
-            checkpoint.keep_records(&stamp)?;
+            arrivals.keep_records(&stamp)?;
         }
         let datasets_early_for = plan
             .iter()
@@ -166,7 +177,7 @@ impl HfExtractor {
                     continue;
                 };
                 let t = Instant::now();
-                let count = load(&path, asset, &checkpoint, &mut state)?;
+                let count = load(&path, asset, arrivals, &mut state)?;
                 // Where it came from: the earlier run folder, or the models file given.
                 let earlier = match asset {
                     Asset::RawModels if models.is_some() => path.as_path(),
@@ -201,7 +212,7 @@ impl HfExtractor {
                 let outcome = self
                     .latest_source(
                         &latest_client,
-                        (&checkpoint, &incremental, lookahead),
+                        (arrivals, &incremental, lookahead, cpu),
                         latest_replay,
                         &on_latest,
                     )
@@ -212,7 +223,7 @@ impl HfExtractor {
                 let outcome = self
                     .models_from_file(
                         &file_client,
-                        (&checkpoint, &incremental, lookahead),
+                        (arrivals, &incremental, lookahead, cpu),
                         &mut state,
                         observer,
                     )
@@ -233,7 +244,9 @@ impl HfExtractor {
             if let Some(report) = restore(asset, &folder, &checkpoint, &mut replay, &mut state)? {
                 let path = report.file.as_ref().map(|f| folder.path().join(f));
                 reporting.push(asset, report, Vec::new(), Restored(path));
-                reporting.report(&checkpoint, observer, &mut reports, false)?;
+                reporting
+                    .report(&checkpoint, observer, &mut reports, false)
+                    .await?;
                 continue;
             }
             if FETCHED_SIDE_BY_SIDE.contains(&asset) && !state.enriched_side_by_side {
@@ -257,7 +270,13 @@ impl HfExtractor {
                     .skip_while(|a| *a != asset)
                     .filter(|a| WRITTEN_SIDE_BY_SIDE.contains(a))
                     .collect();
-                write_identified_side_by_side(&kinds, &folder, &checkpoint, &mut state, observer)?;
+                write_identified_side_by_side(
+                    &kinds,
+                    (&folder, &checkpoint, cpu),
+                    &mut state,
+                    observer,
+                )
+                .await?;
             }
             if !state.prefetched.contains_key(&asset)
                 && !state.enriched_ahead.contains_key(&asset)
@@ -285,6 +304,8 @@ impl HfExtractor {
                 incremental: &incremental,
                 stamp: &stamp,
                 lookahead,
+                cpu,
+                arrivals,
             };
             let (count, failures, output) = self.compute(asset, ctx, &mut state, observer).await?;
             let (requests, duration_ms) = prefetched.unwrap_or_else(|| {
@@ -309,10 +330,9 @@ impl HfExtractor {
                 ..AssetReport::default()
             };
             let written = match (&report.file, output) {
-                (Some(file), Output::Value(value)) => Behind(
-                    folder.write_json_behind(file, value, count)?,
-                    Instant::now(),
-                ),
+                (Some(file), Output::Value(value)) => {
+                    Behind(folder.write_json_behind(file, value, count), Instant::now())
+                }
                 (_, Output::Written(written)) => {
                     report.sha256 = Some(written.sha256);
                     Ready(Some(written.path))
@@ -326,9 +346,13 @@ impl HfExtractor {
             };
             let failures = state.failures[failures_before..].to_vec();
             reporting.push(asset, report, failures, written);
-            reporting.report(&checkpoint, observer, &mut reports, false)?;
+            reporting
+                .report(&checkpoint, observer, &mut reports, false)
+                .await?;
         }
-        reporting.report(&checkpoint, observer, &mut reports, true)?;
+        reporting
+            .report(&checkpoint, observer, &mut reports, true)
+            .await?;
 
         if let Some(lookahead) = lookahead {
             lookahead.finish().await;
@@ -364,6 +388,7 @@ impl HfExtractor {
             resumed: state.resumed,
         };
         folder.write_json(MANIFEST_FILE, &manifest)?;
+        stop_on_drop.disarm();
         tracing::info!(folder = %folder.path().display(), "run finished");
         Ok(RunOutcome { folder, manifest })
     }

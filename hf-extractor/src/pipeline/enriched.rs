@@ -73,12 +73,7 @@ impl HfExtractor {
     ) -> Result<(u64, u64, Output)> {
         let name = asset.name();
         if kind == EntityKind::BaseModels {
-            let models = state.with_ancestors.as_deref().or(state.raw.as_deref());
-            let keys: Vec<ModelKey> = models
-                .unwrap_or_default()
-                .iter()
-                .map(|e| e.key.clone())
-                .collect();
+            let keys: Vec<ModelKey> = state.models().iter().map(|e| e.key.clone()).collect();
             let ids = identified.ids(EntityKind::BaseModels);
             let entities = base_model_entities(&ids, &keys, state.lineage.as_ref(), stamp);
             let unread = entities.iter().filter(|e| !e.enriched).count();

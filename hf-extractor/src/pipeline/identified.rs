@@ -10,9 +10,8 @@ pub(super) fn take_identified(checkpoint: &Checkpoint, state: &mut State) -> Res
     match state.identified.take() {
         Some(identified) => Ok(identified),
         None => {
-            let models = state.with_ancestors.as_deref().or(state.raw.as_deref());
-            let models = models.unwrap_or_default();
-            let mut identified = identify_entries(checkpoint, models)?;
+            let models = state.models();
+            let mut identified = identify_entries(checkpoint, &models)?;
             let renamed = state
                 .lineage
                 .as_ref()
@@ -24,14 +23,13 @@ pub(super) fn take_identified(checkpoint: &Checkpoint, state: &mut State) -> Res
     }
 }
 
-/// Write the identified maps of `assets` side by side, one per core at a time, for each asset
-/// to take when it is due (`State::identified_ahead`); each is reported started now. They read
-/// the packed references only, and writing one is CPU work (its references decoded and
-/// rendered), so one after the other they used one core.
-pub(super) fn write_identified_side_by_side(
+/// Write the identified maps of `assets` side by side, each map a job of the CPU pool, for
+/// each asset to take when it is due (`State::identified_ahead`); each is reported started
+/// now. They read the packed references only, and writing one is CPU work (its references
+/// decoded and rendered), so one after the other they used one core.
+pub(super) async fn write_identified_side_by_side(
     assets: &[Asset],
-    folder: &RunFolder,
-    checkpoint: &Checkpoint,
+    (folder, checkpoint, cpu): (&RunFolder, &Checkpoint, &CpuPool),
     state: &mut State,
     observer: &dyn RunObserver,
 ) -> Result<()> {
@@ -51,19 +49,30 @@ pub(super) fn write_identified_side_by_side(
     for (asset, _) in &maps {
         observer.asset_started(*asset);
     }
-    // Each asset's own outcome is kept for its turn: one failed map does not stop the others.
-    let write = |(asset, kind): &(Asset, EntityKind)| {
-        let t = Instant::now();
-        let file = asset.file().unwrap_or_default();
-        let result = write_identified_map(folder, file, &identified, *kind);
-        Ok((*asset, result, elapsed_ms(t)))
-    };
-    let kept = crate::in_order::for_each_large_in_order(&maps, write, |(asset, result, ms)| {
-        state.identified_ahead.insert(asset, (result, ms));
-        Ok(())
-    });
+    let (pool, folder) = (cpu.clone(), folder.clone());
+    let (identified, written) = cpu
+        .blocking(move || {
+            // Each asset's own outcome is kept for its turn: one failed map does not stop the
+            // others.
+            let write = |(asset, kind): &(Asset, EntityKind)| {
+                let t = Instant::now();
+                let file = asset.file().unwrap_or_default();
+                let result = write_identified_map(&folder, file, &identified, *kind);
+                Ok((*asset, result, elapsed_ms(t)))
+            };
+            let mut written = Vec::with_capacity(maps.len());
+            let kept = pool.for_each_large_in_order(&maps, write, |one| {
+                written.push(one);
+                Ok(())
+            });
+            Ok((identified, kept.map(|()| written)))
+        })
+        .await?;
     state.identified = Some(identified);
-    kept
+    for (asset, result, ms) in written? {
+        state.identified_ahead.insert(asset, (result, ms));
+    }
+    Ok(())
 }
 
 /// The identified base models of one model.

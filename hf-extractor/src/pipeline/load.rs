@@ -7,14 +7,16 @@ use super::*;
 pub(super) fn load(
     path: &Path,
     asset: Asset,
-    checkpoint: &Checkpoint,
+    arrivals: &Arrivals,
     state: &mut State,
 ) -> Result<u64> {
+    let checkpoint = arrivals.checkpoint();
     let models = |source: ModelSource| -> Result<Vec<(Entry, PackedRefs)>> {
         let mut models = Vec::new();
         for_each_element(path, |record: ModelRecord| {
             let model = record.to_fetched_model();
             let at = checkpoint.append_model(source, models.len(), &model)?;
+            arrivals.arrived(at, &model);
             let found = PackedRefs::of(&model);
             models.push((
                 Entry {
@@ -64,9 +66,9 @@ pub(super) fn load(
             let count = entries.len();
             if asset == Asset::RawModels {
                 state.run_models = count;
-                state.raw = Some(entries);
+                state.raw = Some(Arc::new(entries));
             } else {
-                state.with_ancestors = Some(entries);
+                state.with_ancestors = Some(Arc::new(entries));
             }
             state.identified = Some(identified);
             count

@@ -38,9 +38,11 @@ use hf_identifiers::{BaseModelRef, EntityKind, RunIdentified};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::arrivals::Arrivals;
 use crate::assets::{self, Asset, Kind, graph};
 use crate::checkpoint::{Checkpoint, Event};
 use crate::config::ExtractorConfig;
+use crate::cpu::CpuPool;
 use crate::downstream_assets::DownstreamAsset;
 use crate::error::{Error, Result};
 use crate::incremental::{EarlierRun, Incremental};
@@ -56,8 +58,8 @@ use crate::resume::{FileReplay, LatestReplay, Replay};
 use crate::run_folder::{RunFolder, WrittenArray};
 use crate::run_lookahead::{LookaheadInputs, RunLookahead};
 use crate::run_models::{
-    Collector, Entry, JournalThreads, SourceModels, identify_entries, keep_positions,
-    merge_sources, write_records_behind,
+    Collector, Entry, Handoff, SourceModels, identify_entries, keep_positions, merge_sources,
+    records_of, write_records_behind,
 };
 use crate::shard::{PreparedShard, Shard, ShardRun};
 use hf_enrich::records::{BaseModelEntity, ExtractionMetadata, ModelRecord};

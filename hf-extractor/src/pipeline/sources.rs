@@ -17,20 +17,21 @@ impl HfExtractor {
     pub(super) async fn latest_source(
         &self,
         client: &HfClient,
-        (checkpoint, incremental, lookahead): Sources<'_>,
+        (arrivals, incremental, lookahead, cpu): Sources<'_>,
         mut replay: Option<LatestReplay>,
         on_model: &(dyn Fn(usize) + Sync),
     ) -> Result<SourceModels> {
-        let collector = Collector::new(checkpoint.clone(), ModelSource::Latest)
+        let checkpoint = arrivals.checkpoint();
+        let collector = Collector::new(arrivals, ModelSource::Latest)
             .with_lookahead(lookahead.map(|l| Arc::clone(l.lookahead())));
         let collector = Arc::new(collector);
         let resume = replay.as_mut().and_then(LatestReplay::listing);
         if let Some(replay) = replay {
             collector.seed(replay.models);
         }
-        // Identifying, journaling and rendering happen on threads of their own, so the card
-        // loop only hands the models over.
-        let journal = JournalThreads::start(&collector);
+        // Identifying, journaling and rendering happen on the CPU pool, so the card loop only
+        // hands the models over.
+        let journal = Handoff::new(cpu);
         let handed = AtomicUsize::new(collector.len());
         let sink = |position: usize, model: FetchedModel| {
             journal.send(&collector, position, model);
@@ -55,9 +56,10 @@ impl HfExtractor {
             on_page: Some(&on_page),
             on_listed: Some(&on_listed),
             slots: lookahead.map(RunLookahead::slots),
+            room: Some(journal.room()),
         };
         let streamed = latest_models_streaming(client, self.latest_options(), &plan, &sink).await;
-        journal.finish();
+        journal.finish().await;
         if let Some(lookahead) = lookahead {
             lookahead.source_finished();
         }
@@ -71,7 +73,7 @@ impl HfExtractor {
     pub(super) async fn models_from_file(
         &self,
         client: &HfClient,
-        (checkpoint, incremental, lookahead): Sources<'_>,
+        (arrivals, incremental, lookahead, cpu): Sources<'_>,
         state: &mut State,
         observer: &dyn RunObserver,
     ) -> Result<SourceModels> {
@@ -129,8 +131,11 @@ impl HfExtractor {
             });
         }
         let total = list.entries.len() as u64;
-        let collector = Collector::new(checkpoint.clone(), ModelSource::File)
+        let checkpoint = arrivals.checkpoint();
+        let collector = Collector::new(arrivals, ModelSource::File)
             .with_lookahead(lookahead.map(|l| Arc::clone(l.lookahead())));
+        let collector = Arc::new(collector);
+        let journal = Handoff::new(cpu);
         let mut outcome = SourceOutcome::default();
         let replay = state.file_replay.take().unwrap_or_default();
         for (_, entry, _) in &replay.models {
@@ -146,7 +151,7 @@ impl HfExtractor {
             match result {
                 Ok(model) => {
                     note_watermark(&mut outcome, &model.info);
-                    collector.add(index, &model);
+                    journal.send(&collector, index, model);
                 }
                 Err(failure) => {
                     collector.note(checkpoint.append(&Event::Failed {
@@ -162,8 +167,10 @@ impl HfExtractor {
             threads: self.config.threads,
             skip: replay.done,
             cards: incremental.cards(),
+            room: Some(journal.room()),
         };
         models_from_ids_streaming(client, &list, &plan, &sink).await;
+        journal.finish().await;
         finished();
         Ok(SourceModels {
             outcome: outcome.into_inner().unwrap_or_else(|e| e.into_inner()),
@@ -179,8 +186,7 @@ impl HfExtractor {
 /// A source's file: its models in source order, each with its own base models.
 pub(super) fn source_result(
     asset: &str,
-    folder: &RunFolder,
-    checkpoint: &Checkpoint,
+    (folder, arrivals, cpu): (&RunFolder, &Arrivals, &CpuPool),
     file: &str,
     models: &SourceModels,
     stamp: &str,
@@ -190,11 +196,13 @@ pub(super) fn source_result(
     for failure in &outcome.failures {
         state.failures.push(failure_report(asset, failure));
     }
-    let refs = models
-        .models
-        .iter()
-        .map(|(entry, found)| (entry.at, found.base_models()));
-    let writing = write_records_behind(folder, checkpoint, file, refs, stamp)?;
+    let refs = records_of(
+        models
+            .models
+            .iter()
+            .map(|(entry, found)| (entry.at, found.base_models())),
+    );
+    let writing = write_records_behind(cpu, folder, arrivals, file, refs, stamp);
     Ok((
         models.models.len() as u64,
         outcome.failures.len() as u64,

@@ -9,13 +9,13 @@ use super::*;
 pub(super) struct State {
     pub(super) latest: Option<SourceModels>,
     pub(super) from_file: Option<SourceModels>,
-    pub(super) raw: Option<Vec<Entry>>,
+    pub(super) raw: Option<Arc<Vec<Entry>>>,
     /// How many models the run has (`hf_raw_models`), for the manifest.
     pub(super) run_models: usize,
     /// The shard whose models this process computes, if any.
     pub(super) shard: Option<Shard>,
     /// The run's models and the parents read (`hf_add_ancestor_models`), sorted by id.
-    pub(super) with_ancestors: Option<Vec<Entry>>,
+    pub(super) with_ancestors: Option<Arc<Vec<Entry>>>,
     pub(super) lineage: Option<Lineage>,
     /// What was identified in the run's models (and the parents read), packed.
     pub(super) identified: Option<PackedRun>,
@@ -110,7 +110,12 @@ pub(super) struct Run {
 
 /// What a model source reads of the run: its journal, the incremental plan and the lookahead
 /// to tell of its models.
-pub(super) type Sources<'r> = (&'r Checkpoint, &'r Incremental, Option<&'r RunLookahead>);
+pub(super) type Sources<'r> = (
+    &'r Arrivals,
+    &'r Incremental,
+    Option<&'r RunLookahead>,
+    &'r CpuPool,
+);
 
 /// What computing an asset reads of the run.
 #[derive(Clone, Copy)]
@@ -120,25 +125,19 @@ pub(super) struct Ctx<'r> {
     pub(super) incremental: &'r Incremental,
     pub(super) stamp: &'r str,
     pub(super) lookahead: Option<&'r RunLookahead>,
+    /// The run's CPU pool.
+    pub(super) cpu: &'r CpuPool,
+    /// What is done with each model as it arrives.
+    pub(super) arrivals: &'r Arrivals,
 }
 
 impl State {
-    /// What the downstream's extra assets read and fill.
-    pub(super) fn downstream<'s>(
-        &'s mut self,
-        checkpoint: &'s Checkpoint,
-    ) -> crate::downstream_assets::DownstreamState<'s> {
-        crate::downstream_assets::DownstreamState {
-            models: crate::downstream_assets::RunModels {
-                checkpoint,
-                entries: self
-                    .with_ancestors
-                    .as_deref()
-                    .or(self.raw.as_deref())
-                    .unwrap_or_default(),
-            },
-            sharedby: &mut self.sharedby,
-            readme: &mut self.readme,
-        }
+    /// The run's models so far: with their ancestors once the lineage was followed.
+    pub(super) fn models(&self) -> Arc<Vec<Entry>> {
+        self.with_ancestors
+            .as_ref()
+            .or(self.raw.as_ref())
+            .map(Arc::clone)
+            .unwrap_or_default()
     }
 }

@@ -1,0 +1,213 @@
+//! The run's one pool of threads for CPU work ([`CpuPool`]), and how async code reaches it.
+//!
+//! A run's requests are async, on the Tokio runtime of whoever drives the run; its CPU work —
+//! identifying, journaling and rendering each model as it arrives, detecting README languages,
+//! rendering and writing files of records — is not. All of that runs here:
+//!
+//! - per-model jobs handed over and not waited for ([`CpuPool::spawn`]);
+//! - per-model work over a list, with the results back in order ([`CpuPool::for_each_in_order`],
+//!   see [`in_order`]), called from a blocking thread, never from an async worker;
+//! - a stage's synchronous part (reading the journal, writing a file), run on one of Tokio's
+//!   blocking threads and awaited ([`CpuPool::blocking`]), from where it hands its per-model
+//!   work to the pool.
+//!
+//! The pool has `cpu_threads` threads (named `hf-cpu-N`; default: the cores), created with the
+//! run and gone with it: dropping the last handle lets them end once their job is done.
+//! [`CpuPool::cancel`] (called when the run's future is dropped, see [`CancelOnDrop`]) makes
+//! every loop here stop at its next model with [`Error::Cancelled`], so no work of a dropped
+//! run goes on for long.
+
+mod in_order;
+
+use std::num::NonZeroUsize;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::error::{Error, Result};
+
+/// The cores this process may use: the default size of the pool.
+pub(crate) fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, NonZeroUsize::get)
+}
+
+/// The run's pool of threads for CPU work. Cloning it is cheap: the clones share the pool.
+#[derive(Clone)]
+pub(crate) struct CpuPool {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: rayon_core::ThreadPool,
+    threads: usize,
+    cancelled: AtomicBool,
+}
+
+impl std::fmt::Debug for CpuPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CpuPool")
+            .field("threads", &self.inner.threads)
+            .field("cancelled", &self.is_cancelled())
+            .finish()
+    }
+}
+
+impl CpuPool {
+    /// A pool of `threads` threads (at least one).
+    pub(crate) fn new(threads: usize) -> Result<Self> {
+        let threads = threads.max(1);
+        let pool = rayon_core::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|n| format!("hf-cpu-{n}"))
+            // A panic in a job is a bug of ours: logged, and the job's waiter sees it end.
+            .panic_handler(|panic| {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                tracing::error!(panic = %message, "a CPU job panicked");
+            })
+            .build()
+            .map_err(|e| Error::Config {
+                variable: "cpu_threads".into(),
+                value: threads.to_string(),
+                reason: format!("cannot start the CPU pool: {e}"),
+            })?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                pool,
+                threads,
+                cancelled: AtomicBool::new(false),
+            }),
+        })
+    }
+
+    /// How many threads the pool has.
+    pub(crate) fn threads(&self) -> usize {
+        self.inner.threads
+    }
+
+    /// Run `job` on the pool; nothing waits for it (the job tells its end itself).
+    pub(crate) fn spawn(&self, job: impl FnOnce() + Send + 'static) {
+        self.inner.pool.spawn(job);
+    }
+
+    /// Run `work` off the async workers, on one of Tokio's blocking threads, and wait for it
+    /// without blocking: the synchronous part of a stage (reading the journal, writing a
+    /// file), which hands its per-model work to the pool. A panic in `work` goes on as the
+    /// caller's.
+    pub(crate) async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        self.check()?;
+        match tokio::task::spawn_blocking(work).await {
+            Ok(result) => result,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            // Only when the runtime shuts down.
+            Err(_) => Err(Error::Cancelled),
+        }
+    }
+
+    /// Stop the work of the run: every loop of the pool ends at its next model with
+    /// [`Error::Cancelled`], and jobs handed over from now on are skipped where they check.
+    pub(crate) fn cancel(&self) {
+        self.inner.cancelled.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether the run's work was stopped ([`cancel`](Self::cancel)).
+    pub(crate) fn is_cancelled(&self) -> bool {
+        self.inner.cancelled.load(Ordering::Relaxed)
+    }
+
+    /// [`Error::Cancelled`] once the run's work was stopped.
+    pub(crate) fn check(&self) -> Result<()> {
+        if self.is_cancelled() {
+            Err(Error::Cancelled)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// A guard that [cancels](Self::cancel) the pool's work when dropped: held by the run's
+    /// future, so dropping the future stops the work it handed to the pool.
+    pub(crate) fn cancel_on_drop(&self) -> CancelOnDrop {
+        CancelOnDrop(self.clone())
+    }
+
+    /// Whether the calling thread is one of this pool's.
+    fn on_pool(&self) -> bool {
+        self.inner.pool.current_thread_index().is_some()
+    }
+}
+
+/// Cancels a pool's work when dropped ([`CpuPool::cancel_on_drop`]).
+#[derive(Debug)]
+pub(crate) struct CancelOnDrop(CpuPool);
+
+impl CancelOnDrop {
+    /// The run ended: its work is done, nothing is cancelled.
+    pub(crate) fn disarm(self) {
+        std::mem::forget(self);
+    }
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.cancel();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn jobs_run_on_the_pools_named_threads_and_the_pool_has_its_size() {
+        let pool = CpuPool::new(3).unwrap();
+        assert_eq!(pool.threads(), 3);
+        let (send, names) = std::sync::mpsc::channel();
+        for _ in 0..6 {
+            let send = send.clone();
+            pool.spawn(move || {
+                let name = std::thread::current().name().map(str::to_owned);
+                send.send(name).unwrap();
+            });
+        }
+        drop(send);
+        let names: Vec<_> = names.iter().collect();
+        assert_eq!(names.len(), 6);
+        assert!(
+            names
+                .iter()
+                .all(|n| n.as_deref().is_some_and(|n| n.starts_with("hf-cpu-"))),
+            "{names:?}"
+        );
+        assert_eq!(CpuPool::new(0).unwrap().threads(), 1, "at least one thread");
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn blocking_work_is_awaited_off_the_async_thread_and_stops_once_cancelled() {
+        let pool = CpuPool::new(1).unwrap();
+        let caller = std::thread::current().id();
+        let elsewhere = pool
+            .blocking(move || Ok(std::thread::current().id() != caller))
+            .await
+            .unwrap();
+        assert!(elsewhere);
+        let guard = pool.cancel_on_drop();
+        assert!(pool.check().is_ok());
+        drop(guard);
+        assert!(matches!(pool.check(), Err(Error::Cancelled)));
+        assert!(matches!(
+            pool.blocking(|| Ok(())).await,
+            Err(Error::Cancelled)
+        ));
+        // A guard disarmed at the end of a run cancels nothing.
+        let pool = CpuPool::new(1).unwrap();
+        pool.cancel_on_drop().disarm();
+        assert!(pool.check().is_ok());
+    }
+}
