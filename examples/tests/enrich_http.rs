@@ -5,16 +5,16 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use hf_client::tasks::TaskSource;
 use hf_client::{HfClient, HfClientBuilder, RetryConfig};
-use hf_extractor::client::tasks::TaskSource;
-use hf_extractor::enrich::enrich::EnrichmentOutcome;
-use hf_extractor::enrich::identify::identify_model;
-use hf_extractor::enrich::lookahead::{AheadKind, Lookahead, LookaheadPlan};
-use hf_extractor::enrich::models::{FetchedModel, ModelSource};
-use hf_extractor::enrich::source::MetadataSource;
-use hf_extractor::enrich::source::SourceErrorKind;
-use hf_extractor::enrich::{EnrichmentOptions, HfEnrichment, HttpSource, Prefetched};
-use hf_extractor::identifiers::EntityKind;
+use hf_enrich::enrich::EnrichmentOutcome;
+use hf_enrich::identify::identify_model;
+use hf_enrich::lookahead::{AheadKind, Lookahead, LookaheadPlan};
+use hf_enrich::models::{FetchedModel, ModelSource};
+use hf_enrich::source::MetadataSource;
+use hf_enrich::source::SourceErrorKind;
+use hf_enrich::{EnrichmentOptions, HfEnrichment, HttpSource, Prefetched};
+use hf_identifiers::EntityKind;
 use hf_offline_hub::{Answer, OfflineHub};
 use serde_json::json;
 use tokio::sync::Semaphore;

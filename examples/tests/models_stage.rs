@@ -2,9 +2,9 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use hf_client::{HfClient, HfClientBuilder, RetryConfig};
-use hf_extractor::model_ids::ModelIdList;
-use hf_extractor::models::{LatestOptions, ModelSource, latest_models, merge, models_from_ids};
-use hf_extractor::quality::LowInfo;
+use hf_enrich::model_ids::ModelIdList;
+use hf_enrich::models::{LatestOptions, ModelSource, latest_models, merge, models_from_ids};
+use hf_enrich::quality::LowInfo;
 use hf_offline_hub::{Answer, OfflineHub, Snapshot};
 use serde_json::json;
 
@@ -250,10 +250,10 @@ enum Told {
 /// Cards of an "earlier run" for the generated models, at their listed `sha`: reused, not asked.
 struct EarlierCards;
 
-impl hf_extractor::models::CardCache for EarlierCards {
-    fn get(&self, id: &str) -> Option<hf_extractor::models::CachedCard> {
+impl hf_enrich::models::CardCache for EarlierCards {
+    fn get(&self, id: &str) -> Option<hf_enrich::models::CachedCard> {
         let i: usize = id.strip_prefix("gen/model-")?.parse().ok()?;
-        Some(hf_extractor::models::CachedCard {
+        Some(hf_enrich::models::CachedCard {
             sha: Some(format!("{i:040x}")),
             etag: None,
             text: Some(format!("# Model {i}\n")),
@@ -261,10 +261,8 @@ impl hf_extractor::models::CardCache for EarlierCards {
     }
 }
 
-async fn told_by_a_streamed_listing(
-    cards: Option<&dyn hf_extractor::models::CardCache>,
-) -> Vec<Told> {
-    use hf_extractor::models::{ListedPage, ListingPlan, latest_models_streaming};
+async fn told_by_a_streamed_listing(cards: Option<&dyn hf_enrich::models::CardCache>) -> Vec<Told> {
+    use hf_enrich::models::{ListedPage, ListingPlan, latest_models_streaming};
     use std::sync::Mutex;
     let hub = OfflineHub::serve(snapshot(100)).await.unwrap();
     let client = client(&hub);
@@ -275,7 +273,7 @@ async fn told_by_a_streamed_listing(
             len: page.items.len(),
         });
     };
-    let sink = |position: usize, _model: hf_extractor::models::FetchedModel| {
+    let sink = |position: usize, _model: hf_enrich::models::FetchedModel| {
         told.lock().unwrap().push(Told::Model(position));
     };
     let plan = ListingPlan {
@@ -295,7 +293,7 @@ async fn told_by_a_streamed_listing(
 async fn a_page_is_noted_before_any_of_its_models_is_handed_over() {
     for cards in [
         None,
-        Some(&EarlierCards as &dyn hf_extractor::models::CardCache),
+        Some(&EarlierCards as &dyn hf_enrich::models::CardCache),
     ] {
         let told = told_by_a_streamed_listing(cards).await;
         assert_eq!(told[0], Told::Page { first: 0, len: 60 }, "{told:?}");

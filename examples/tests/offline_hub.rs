@@ -511,7 +511,7 @@ async fn rate_limit_headers_and_opt_in_faults() {
 #[test]
 fn the_demo_model_id_file_covers_the_appendix_cases() {
     let text = std::fs::read_to_string(snapshot_dir().join("model_ids.txt")).unwrap();
-    let list = hf_extractor::model_ids::ModelIdList::parse(&text);
+    let list = hf_enrich::model_ids::ModelIdList::parse(&text);
     let ids: Vec<&str> = list.entries.iter().map(|e| e.id.as_str()).collect();
     assert_eq!(
         ids,

@@ -451,7 +451,7 @@ async fn every_request_counts_for_exactly_one_asset() {
 
 #[tokio::test]
 async fn enrichment_reads_a_run_folder_s_models_file() {
-    use hf_extractor::enrich::{EnrichmentOptions, HfEnrichment, HttpSource};
+    use hf_enrich::{EnrichmentOptions, HfEnrichment, HttpSource};
 
     let hub = OfflineHub::start().await.unwrap();
     let out = tempfile::tempdir().unwrap();

@@ -164,3 +164,85 @@ async fn a_models_file_that_is_not_json_is_an_error_naming_it() {
         .to_string();
     assert!(err.contains("models.json"), "{err}");
 }
+
+/// The whole graph as a stream: each asset started before it is done, done once, in the
+/// manifest's order, with as many typed records as its report counts; the outcome last.
+#[tokio::test]
+async fn a_run_streams_each_asset_s_typed_records_as_it_is_done() {
+    use futures::StreamExt;
+    use hf_extractor::MaterializeOptions;
+    use hf_extractor::stream::{Record, RunEvent};
+
+    let hub = OfflineHub::start().await.unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let extractor = HfExtractor::builder()
+        .endpoint(hub.uri())
+        .arxiv_endpoint(hub.uri())
+        .arxiv_delay(std::time::Duration::ZERO)
+        .num_models(40)
+        .models_file(out.path().join("no-such-file.txt"))
+        .output_dir(out.path())
+        .build()
+        .unwrap();
+    let mut stream = extractor.stream(MaterializeOptions::default());
+    let mut started = BTreeSet::new();
+    let mut done = Vec::new();
+    let mut progress = 0;
+    let mut outcome = None;
+    while let Some(event) = stream.next().await {
+        assert!(outcome.is_none(), "nothing after the outcome");
+        match event.unwrap() {
+            RunEvent::Started(asset) => assert!(started.insert(asset), "{asset} started twice"),
+            RunEvent::Progress { .. } => progress += 1,
+            RunEvent::Done(asset_done) => {
+                let asset = asset_done.asset;
+                assert!(started.contains(&asset), "{asset} done before it started");
+                let mut records = 0u64;
+                let mut typed = true;
+                if let Some(file) = &asset_done.records {
+                    assert_eq!(file.asset(), asset);
+                    file.for_each(|record| {
+                        records += 1;
+                        typed &= match (asset, &record) {
+                            (Asset::RawModels | Asset::RawModelsLatest, Record::Model(_)) => true,
+                            (Asset::Enriched(Kind::Datasets), Record::Dataset(_)) => true,
+                            (Asset::Enriched(Kind::Licenses), Record::License(_)) => true,
+                            (Asset::Enriched(Kind::BaseModels), Record::BaseModel(_)) => true,
+                            (Asset::Identified(_), Record::ModelEntry { .. }) => true,
+                            (
+                                Asset::RawModels
+                                | Asset::RawModelsLatest
+                                | Asset::Enriched(Kind::Datasets | Kind::Licenses | Kind::BaseModels)
+                                | Asset::Identified(_),
+                                _,
+                            ) => false,
+                            _ => true,
+                        };
+                        Ok(())
+                    })
+                    .unwrap();
+                    assert_eq!(records, asset_done.report.count, "{asset}'s records");
+                }
+                assert!(typed, "{asset}: records of another type");
+                done.push((asset, asset_done.report));
+            }
+            RunEvent::Finished(run) => outcome = Some(run),
+            other => panic!("an event of no kind known to this test: {other:?}"),
+        }
+    }
+    let outcome = outcome.expect("the outcome comes last");
+    assert!(progress > 0);
+    let reports: Vec<_> = done.iter().map(|(_, r)| r.clone()).collect();
+    assert_eq!(
+        reports, outcome.manifest.assets,
+        "done in the manifest's order"
+    );
+    let assets: Vec<Asset> = done.iter().map(|(a, _)| *a).collect();
+    assert_eq!(
+        assets,
+        hf_extractor::assets::graph(),
+        "every asset of the graph, once"
+    );
+    let models = outcome.manifest.asset(Asset::RawModels).unwrap().count;
+    assert_eq!(models, 40);
+}

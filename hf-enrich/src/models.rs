@@ -20,7 +20,7 @@ use hf_client::wire::ModelInfo;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::model_ids::ModelIdList;
+use crate::model_ids::{ModelIdEntry, ModelIdList};
 use crate::quality::{LowInfo, low_info};
 
 /// The properties asked with `expand[]` in both sources: what the model records need.
@@ -843,23 +843,43 @@ pub async fn models_from_ids_streaming(
     sink: &(dyn Fn(usize, Result<FetchedModel, ModelFailure>) + Sync),
 ) {
     let cards = plan.cards;
-    futures::stream::iter(ids.entries.iter().enumerate())
-        .filter(|(index, _)| futures::future::ready(!plan.skip.contains(index)))
-        .map(|(index, entry)| async move {
-            let result = model_by_id_cached(client, &entry.id, ModelSource::File, cards)
-                .await
-                .map_err(|e| ModelFailure {
-                    line: Some(entry.line),
-                    ..ModelFailure::new(&entry.id, ModelSource::File, &e)
-                });
-            (index, result)
-        })
-        .buffered(plan.threads.max(1))
-        .for_each(|(index, result)| async move {
-            wait_for_room(plan.room.as_deref()).await;
-            sink(index, result);
-        })
-        .await;
+    // Named futures, not closures returning async blocks: the whole future stays `Send` for
+    // any caller (closures over borrowed entries defeat the compiler's proof of it).
+    let entries: Vec<(usize, &ModelIdEntry)> = ids
+        .entries
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| !plan.skip.contains(index))
+        .collect();
+    let mut entries = entries.into_iter();
+    // `threads` in flight, answers handed over in the file's order.
+    let mut answers = futures::stream::FuturesOrdered::new();
+    for (index, entry) in entries.by_ref().take(plan.threads.max(1)) {
+        answers.push_back(id_entry(client, index, entry, cards));
+    }
+    while let Some((index, result)) = answers.next().await {
+        if let Some((index, entry)) = entries.next() {
+            answers.push_back(id_entry(client, index, entry, cards));
+        }
+        wait_for_room(plan.room.as_deref()).await;
+        sink(index, result);
+    }
+}
+
+/// The model of the model-id file's entry `index`, or why not.
+async fn id_entry(
+    client: &HfClient,
+    index: usize,
+    entry: &ModelIdEntry,
+    cards: Option<&dyn CardCache>,
+) -> (usize, Result<FetchedModel, ModelFailure>) {
+    let result = model_by_id_cached(client, &entry.id, ModelSource::File, cards)
+        .await
+        .map_err(|e| ModelFailure {
+            line: Some(entry.line),
+            ..ModelFailure::new(&entry.id, ModelSource::File, &e)
+        });
+    (index, result)
 }
 
 impl SourceOutcome {

@@ -383,6 +383,75 @@ impl<'de, T: DeserializeOwned, F: FnMut(T) -> Result<()>> Visitor<'de> for Eleme
     }
 }
 
+/// Hand each entry of the JSON object in the file at `path` to `each`, one at a time, as its
+/// key and a `T`; returns how many there were. The first error of `each` stops the reading and
+/// is returned; an error of the file names it.
+pub fn for_each_entry<T: DeserializeOwned>(
+    path: &Path,
+    mut each: impl FnMut(String, T) -> Result<()>,
+) -> Result<u64> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut de = serde_json::Deserializer::from_reader(BufReader::new(file));
+    let mut failed = None;
+    let seed = Entries {
+        each: &mut each,
+        failed: &mut failed,
+        _t: std::marker::PhantomData,
+    };
+    let result = seed.deserialize(&mut de).and_then(|n| de.end().map(|()| n));
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    result.map_err(|source| Error::Json {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+struct Entries<'a, T, F> {
+    each: &'a mut F,
+    failed: &'a mut Option<Error>,
+    _t: std::marker::PhantomData<T>,
+}
+
+impl<'de, T: DeserializeOwned, F: FnMut(String, T) -> Result<()>> DeserializeSeed<'de>
+    for Entries<'_, T, F>
+{
+    type Value = u64;
+
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> std::result::Result<u64, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de, T: DeserializeOwned, F: FnMut(String, T) -> Result<()>> Visitor<'de>
+    for Entries<'_, T, F>
+{
+    type Value = u64;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<u64, A::Error> {
+        let mut n = 0;
+        while let Some((key, value)) = map.next_entry::<String, T>()? {
+            n += 1;
+            if let Err(e) = (self.each)(key, value) {
+                *self.failed = Some(e);
+                return Err(serde::de::Error::custom("stopped"));
+            }
+        }
+        Ok(n)
+    }
+}
+
 /// `value` as a [`serde_json::Value`].
 pub(crate) fn to_json(value: &impl Serialize) -> Result<serde_json::Value> {
     serde_json::to_value(value).map_err(|source| Error::Json {
@@ -523,6 +592,41 @@ mod tests {
         })
         .unwrap_err();
         assert!(err.to_string().contains("disk full"), "{err}");
+    }
+
+    #[test]
+    fn an_object_reads_back_entry_by_entry_and_errors_name_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("o.json");
+        std::fs::write(&path, r#"{"a/x": [1], "b": [], "c/y": [2, 3]}"#).unwrap();
+        let mut seen = Vec::new();
+        let n = for_each_entry(&path, |k, v: Vec<u32>| {
+            seen.push((k, v));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(n, 3);
+        assert_eq!(
+            seen,
+            [
+                ("a/x".to_owned(), vec![1]),
+                ("b".to_owned(), vec![]),
+                ("c/y".to_owned(), vec![2, 3])
+            ]
+        );
+        // An array is not an object; a bad value names the file; an error of `each` stops.
+        std::fs::write(&path, "[1]").unwrap();
+        let err = for_each_entry(&path, |_, _: u32| Ok(())).unwrap_err();
+        assert!(err.to_string().contains("o.json"), "{err}");
+        std::fs::write(&path, r#"{"a": 1, "b": 2}"#).unwrap();
+        let mut taken = 0;
+        let err = for_each_entry(&path, |_, _: u32| {
+            taken += 1;
+            Err(Error::io(&path, std::io::Error::other("full")))
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("full"), "{err}");
+        assert_eq!(taken, 1);
     }
 
     #[test]

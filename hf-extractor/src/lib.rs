@@ -35,8 +35,11 @@
 //! are parsed by [`assets::select`]; [`HfExtractor::materialize`] runs one, [`HfExtractor::resume`]
 //! continues a run that was cut short.
 //!
-//! This facade re-exports the lower crates: [`client`] (the Hub, arXiv and SPDX clients),
-//! [`identifiers`] (pure identification of related entities) and [`enrich`] (orchestration).
+//! The engine stands on three crates of its own, usable alone: `hf-client` (the Hub, arXiv and
+//! SPDX clients), `hf-identifiers` (pure identification of related entities) and `hf-enrich`
+//! (the stages over any metadata source). This crate re-exports only what its own API shows:
+//! the client ([`HfClient`], [`HfClientBuilder`]), the records of the files ([`records`]) and
+//! the downstream's ids ([`mlentory`]).
 
 mod append_file;
 mod arrivals;
@@ -68,12 +71,19 @@ mod run_models;
 pub mod schemas;
 pub mod shard;
 pub mod standalone;
+pub mod stream;
 
 pub use config::HfExtractorBuilder;
 pub use error::{Error, Result};
-pub use hf_enrich::{mlentory, model_ids, models, quality, records};
 pub use pipeline::{HfExtractor, MaterializeOptions, RunObserver, RunOutcome};
 
-pub use hf_client as client;
-pub use hf_enrich as enrich;
-pub use hf_identifiers as identifiers;
+// The lower crates, where this crate's API shows their items, and nothing more (a program that
+// drives them itself depends on `hf-client`, `hf-enrich` or `hf-identifiers`):
+/// The Hub client ([`HfExtractor::client`]) and its settings ([`HfExtractorBuilder::client`]).
+pub use hf_client::{HfClient, HfClientBuilder};
+/// The entity records of the enriched files, as [`stream::Record`] gives them.
+pub use hf_enrich::entities;
+/// The ids the downstream gives the run's entities ([`downstream`]).
+pub use hf_enrich::mlentory;
+/// The records of the run folder's files, and of [`standalone`]'s results.
+pub use hf_enrich::records;

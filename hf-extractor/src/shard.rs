@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 
 use crate::assets::{Asset, graph};
 use crate::error::{Error, Result};
-use crate::manifest::{MANIFEST_FILE, RunManifest};
+use crate::manifest::{AssetReport, MANIFEST_FILE, RunManifest};
 use crate::run_folder::RunFolder;
 
 /// The folder of the run folder holding one subfolder per shard.
@@ -219,8 +219,21 @@ pub fn graph_json() -> serde_json::Value {
         .collect()
 }
 
+/// The data version of the sharded assets of a merged run (those of `assets`, a manifest's,
+/// that [are sharded](is_sharded)): the SHA-256, as lowercase hex, of their files' SHA-256 one
+/// per line, in the manifest's order — what an orchestrator is told the merged assets' version
+/// is.
+pub fn merged_data_version(assets: &[AssetReport]) -> String {
+    let checksums: Vec<&str> = assets
+        .iter()
+        .filter(|a| a.name.parse().is_ok_and(is_sharded))
+        .filter_map(|a| a.sha256.as_deref())
+        .collect();
+    sha256_hex(checksums.join("\n").as_bytes())
+}
+
 /// The SHA-256 of `bytes`, as lowercase hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
+fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -270,6 +283,28 @@ impl fmt::Display for Shard {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_merged_data_version_hashes_the_sharded_files_checksums_in_order() {
+        let report = |asset: Asset, sha: &str| AssetReport {
+            name: asset.name().to_owned(),
+            sha256: Some(sha.to_owned()),
+            ..AssetReport::default()
+        };
+        let assets = [
+            report(Asset::RawModels, "raw"),
+            report(Asset::AncestorModels, "aa"),
+            AssetReport {
+                sha256: None,
+                ..report(Asset::ReadmeLanguages, "")
+            },
+            report(Asset::Enriched(crate::assets::Kind::Datasets), "bb"),
+        ];
+        let version = merged_data_version(&assets);
+        assert_eq!(version, sha256_hex(b"aa\nbb"));
+        assert_eq!(version.len(), 64);
+        assert_ne!(version, merged_data_version(&assets[..2]));
+    }
 
     #[test]
     fn shards_parse_from_flags_variables_and_partition_keys() {

@@ -652,11 +652,6 @@ async fn merge_shards(
             .iter()
             .filter(|a| a.name.parse().is_ok_and(hf_extractor::shard::is_sharded))
             .collect();
-        let checksums: String = merged
-            .iter()
-            .filter_map(|a| a.sha256.as_deref())
-            .collect::<Vec<_>>()
-            .join("\n");
         let int = |n: usize| MetadataValue::Int(i64::try_from(n).unwrap_or(i64::MAX));
         let folder = outcome.folder.path().display().to_string();
         let metadata = [
@@ -669,7 +664,7 @@ async fn merge_shards(
             ),
             ("run_folder", MetadataValue::Path(folder)),
         ];
-        let version = hf_extractor::shard::sha256_hex(checksums.as_bytes());
+        let version = hf_extractor::shard::merged_data_version(&manifest.assets);
         for key in pipes.context().asset_keys.iter().flatten() {
             pipes.report_asset_materialization(key, &metadata, Some(&version))?;
         }

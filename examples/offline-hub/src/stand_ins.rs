@@ -14,9 +14,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use hf_extractor::enrich::identify::identify_model;
-use hf_extractor::enrich::models::{FetchedModel, ModelSource};
-use hf_extractor::identifiers::ArticleKind;
+use hf_enrich::identify::identify_model;
+use hf_enrich::models::{FetchedModel, ModelSource};
+use hf_identifiers::ArticleKind;
 use serde_json::{Map, Value, json};
 
 use super::arxiv::escape;

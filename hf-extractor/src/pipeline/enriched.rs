@@ -171,20 +171,39 @@ impl HfExtractor {
         state.identified = Some(identified);
         let resolved = state.datasets.as_ref();
         let ahead = state.ahead.as_ref();
-        let fetches = inputs.iter().map(|(asset, kind, reads)| async move {
-            observer.asset_started(*asset);
-            let (client, requests) = self.client.counted();
-            let (enrichment, events) = self.reporting_enrichment(client, stamp, ahead);
-            let t = Instant::now();
-            let work = async move { fetch_kind(&enrichment, *kind, reads, resolved).await };
-            let (fetched, ()) = tokio::join!(work, forward_progress(events, *asset, observer));
-            (*asset, fetched, requests.get(), elapsed_ms(t))
-        });
+        // A loop over a named future, not a closure returning an async block: the run's future
+        // stays provably `Send`.
+        let mut fetches = Vec::with_capacity(inputs.len());
+        for (asset, kind, reads) in &inputs {
+            let started = (*asset, *kind, reads);
+            fetches.push(self.fetch_one(started, (stamp, ahead, resolved), observer));
+        }
         let fetched = futures::future::join_all(fetches).await;
         for (asset, fetched, requests, ms) in fetched {
             state.enriched_ahead.insert(asset, (fetched, requests, ms));
         }
         Ok(())
+    }
+}
+
+impl HfExtractor {
+    /// Fetch one kind of [`enrich_side_by_side`](Self::enrich_side_by_side) through a client
+    /// counting its requests: (its asset, what was fetched, the requests, the milliseconds).
+    async fn fetch_one(
+        &self,
+        (asset, kind, reads): (Asset, EntityKind, &IdentifiedRun),
+        (stamp, ahead, resolved): (&str, Option<&Arc<FetchedAhead>>, Option<&ResolvedDatasets>),
+        observer: &dyn RunObserver,
+    ) -> (Asset, Result<Fetched>, u64, u64) {
+        observer.asset_started(asset);
+        let (client, requests) = self.client.counted();
+        let (enrichment, events) = self.reporting_enrichment(client, stamp, ahead);
+        let t = Instant::now();
+        // The enrichment moves into the work, so its progress sender is dropped (and the
+        // forwarding ends) when the work is done.
+        let work = async move { fetch_kind(&enrichment, kind, reads, resolved).await };
+        let (fetched, ()) = tokio::join!(work, forward_progress(events, asset, observer));
+        (asset, fetched, requests.get(), elapsed_ms(t))
     }
 }
 
