@@ -10,8 +10,7 @@
 //! pool was behind — the hand-off never waits, so it never slows the requests, and the
 //! queue of cards waiting is bounded.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
 use hf_enrich::readme_languages::{ReadmeLanguage, card_languages};
@@ -19,41 +18,37 @@ use hf_enrich::readme_languages::{ReadmeLanguage, card_languages};
 use crate::checkpoint::Stored;
 use crate::cpu::CpuPool;
 
-/// Cards waiting for the pool, at most (4 KB each for a typical card).
+/// Cards waiting for detection, at most (4 KB each for a typical card).
 const QUEUE: usize = 1024;
 
 /// What was found: languages by the place of the card's model in the journal.
 type Found = HashMap<Stored, Vec<ReadmeLanguage>>;
 
-/// The languages of the cards handed over, detected on the run's CPU pool.
+/// The languages of the cards handed over, detected on the run's CPU pool by at most one job
+/// fewer than its threads (the models arriving need one), so that the detection never takes
+/// the pool from the journaling of the models.
 #[derive(Debug)]
 pub(crate) struct LanguagesAhead {
     pool: CpuPool,
     queue: usize,
+    /// Detection jobs at once, at most.
+    jobs: usize,
     shared: Arc<Shared>,
 }
 
 #[derive(Debug, Default)]
 struct Shared {
-    /// Whether cards are still taken.
-    closed: AtomicBool,
-    /// Cards handed to the pool and not detected yet.
-    queued: Mutex<usize>,
+    waiting: Mutex<Waiting>,
     all_done: Condvar,
     found: Mutex<Found>,
 }
 
-/// One card handed over: counted as queued until dropped (detected, or its job unwound).
-struct Queued(Arc<Shared>);
-
-impl Drop for Queued {
-    fn drop(&mut self) {
-        let mut queued = self.0.queued.lock().unwrap_or_else(PoisonError::into_inner);
-        *queued -= 1;
-        if *queued == 0 {
-            self.0.all_done.notify_all();
-        }
-    }
+/// The cards waiting, and the detection jobs running.
+#[derive(Debug, Default)]
+struct Waiting {
+    cards: VecDeque<(Stored, String)>,
+    jobs: usize,
+    closed: bool,
 }
 
 impl LanguagesAhead {
@@ -66,62 +61,40 @@ impl LanguagesAhead {
         Self {
             pool: pool.clone(),
             queue,
+            jobs: pool.threads().saturating_sub(1).max(1),
             shared: Arc::default(),
         }
     }
 
-    /// Hand over the card of the model journaled `at`, if the pool is not [`QUEUE`] cards
-    /// behind (else it is detected later, by the asset); never waits.
+    /// Hand over the card of the model journaled `at`, unless [`QUEUE`] cards wait already
+    /// (it is then detected later, by the asset); never waits.
     pub(crate) fn submit(&self, at: Stored, card: Option<&str>) {
         let Some(card) = card else { return };
-        if self.shared.closed.load(Ordering::Acquire) {
+        let mut waiting = self.shared.lock();
+        if waiting.closed || waiting.cards.len() >= self.queue {
             return;
         }
-        {
-            let mut queued = self
-                .shared
-                .queued
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            // Behind: the asset detects it.
-            if *queued >= self.queue {
-                return;
-            }
-            *queued += 1;
+        waiting.cards.push_back((at, card.to_owned()));
+        if waiting.jobs < self.jobs {
+            waiting.jobs += 1;
+            let (shared, pool) = (Arc::clone(&self.shared), self.pool.clone());
+            self.pool.spawn(move || shared.detect_waiting(&pool));
         }
-        let queued = Queued(Arc::clone(&self.shared));
-        let (card, pool) = (card.to_owned(), self.pool.clone());
-        self.pool.spawn(move || {
-            let shared = Arc::clone(&queued.0);
-            if !pool.is_cancelled() {
-                let languages = card_languages(&card);
-                shared
-                    .found
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .insert(at, languages);
-            }
-            drop(queued);
-        });
     }
 
     /// Stop taking cards, wait for the cards handed over to be detected (a blocking wait: call
     /// it off the async workers), and return what was found. A second call finds nothing.
     pub(crate) fn known(&self) -> KnownLanguages {
-        self.shared.closed.store(true, Ordering::Release);
-        let mut queued = self
-            .shared
-            .queued
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        while *queued > 0 {
-            queued = self
+        let mut waiting = self.shared.lock();
+        waiting.closed = true;
+        while waiting.jobs > 0 {
+            waiting = self
                 .shared
                 .all_done
-                .wait(queued)
+                .wait(waiting)
                 .unwrap_or_else(PoisonError::into_inner);
         }
-        drop(queued);
+        drop(waiting);
         KnownLanguages(std::mem::take(
             &mut *self
                 .shared
@@ -129,6 +102,41 @@ impl LanguagesAhead {
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner),
         ))
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Waiting> {
+        self.waiting.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// One detection job: the cards waiting, until there are none (a run stopped skips them).
+    fn detect_waiting(&self, pool: &CpuPool) {
+        /// Says the job ended even if the detection panics, so `known` does not wait for it.
+        struct Ended<'s>(&'s Shared);
+        impl Drop for Ended<'_> {
+            fn drop(&mut self) {
+                let mut waiting = self.0.lock();
+                waiting.jobs -= 1;
+                if waiting.jobs == 0 {
+                    self.0.all_done.notify_all();
+                }
+            }
+        }
+        let _ended = Ended(self);
+        loop {
+            let Some((at, card)) = self.lock().cards.pop_front() else {
+                return;
+            };
+            if pool.is_cancelled() {
+                continue;
+            }
+            let languages = card_languages(&card);
+            self.found
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(at, languages);
+        }
     }
 }
 

@@ -255,18 +255,7 @@ pub(crate) fn keep_positions(
 }
 
 /// A model of a file of records: its place in the journal and the base models it links.
-pub(crate) type RecordOf = (Stored, Option<Vec<BaseModelRef>>);
-
-/// The models of a file of records, `(place, base models)` borrowed from the run, owned so
-/// that the file can be written behind.
-pub(crate) fn records_of<'a>(
-    models: impl IntoIterator<Item = (Stored, Option<&'a [BaseModelRef]>)>,
-) -> Vec<RecordOf> {
-    models
-        .into_iter()
-        .map(|(at, refs)| (at, refs.map(<[BaseModelRef]>::to_vec)))
-        .collect()
-}
+pub(crate) type RecordOf<'a> = (Stored, Option<&'a [BaseModelRef]>);
 
 /// Write `file` as an array of model records, reading each model back from the journal and
 /// rendering its record on the pool (written in the models' order). On a blocking thread.
@@ -275,41 +264,61 @@ fn write_records(
     folder: &RunFolder,
     arrivals: &Arrivals,
     file: &str,
-    models: &[RecordOf],
+    models: &[RecordOf<'_>],
     stamp: &str,
 ) -> Result<WrittenArray> {
     let path = folder.path().join(file);
-    let render = |(at, refs): &RecordOf| arrivals.record(*at, refs.as_deref(), stamp, &path);
+    let render = |(at, refs): &RecordOf<'_>| arrivals.record(*at, *refs, stamp, &path);
     folder.write_json_array(file, |array| {
         pool.for_each_in_order(models, render, |record| array.push_rendered(&record))
     })
 }
 
-/// [`write_records`] behind, on a blocking thread, while the run goes on. With the journal's
-/// record spool for `stamp`, each record is rendered (or found rendered) there first, on the
-/// pool; the file is then copied from there one record at a time, so the writing holds only
-/// the records' places and one record.
-pub(crate) fn write_records_behind(
-    pool: &CpuPool,
-    folder: &RunFolder,
-    arrivals: &Arrivals,
+/// Write `file`, the records of the models `models` lists of `owner` (their places and base
+/// models, borrowed from it), and give `owner` back. The stage's own models and references
+/// move to a blocking thread and back, so nothing of them is copied.
+///
+/// With the journal's record spool for `stamp`, each record is rendered (or found rendered)
+/// there first, on the pool, before this returns; the file is then copied from there behind,
+/// one record at a time, while the run goes on (the copy holds only the records' places).
+/// Without it, the file is written before this returns.
+pub(crate) async fn write_model_records<T: Send + 'static>(
+    (pool, folder, arrivals): (&CpuPool, &RunFolder, &Arrivals),
     file: &str,
-    models: Vec<RecordOf>,
     stamp: &str,
-) -> FileWriting {
-    let (pool, folder, arrivals) = (pool.clone(), folder.clone(), arrivals.clone());
+    owner: T,
+    models: for<'a> fn(&'a T) -> Vec<RecordOf<'a>>,
+) -> Result<(T, FileWriting)> {
+    let (folder, arrivals) = (folder.clone(), arrivals.clone());
     let (file, stamp) = (file.to_owned(), stamp.to_owned());
-    FileWriting::spawn(move || {
-        if !arrivals.keeps_records(&stamp) {
-            return write_records(&pool, &folder, &arrivals, &file, &models, &stamp);
-        }
-        let mut places: Vec<SpoolPlace> = Vec::with_capacity(models.len());
-        let place = |(at, refs): &RecordOf| arrivals.record_place(*at, refs.as_deref(), &stamp);
-        pool.for_each_in_order(&models, place, |place| {
-            places.push(place);
-            Ok(())
-        })?;
-        drop(models);
+    let on_pool = pool.clone();
+    if !arrivals.keeps_records(&stamp) {
+        let (owner, written) = pool
+            .blocking(move || {
+                let list = models(&owner);
+                let written = write_records(&on_pool, &folder, &arrivals, &file, &list, &stamp);
+                drop(list);
+                Ok((owner, written))
+            })
+            .await?;
+        return Ok((owner, FileWriting::spawn(move || written)));
+    }
+    let spool = arrivals.clone();
+    let (owner, places) = pool
+        .blocking(move || {
+            let list = models(&owner);
+            let mut places: Vec<SpoolPlace> = Vec::with_capacity(list.len());
+            let place = |(at, refs): &RecordOf<'_>| spool.record_place(*at, *refs, &stamp);
+            on_pool.for_each_in_order(&list, place, |place| {
+                places.push(place);
+                Ok(())
+            })?;
+            drop(list);
+            Ok((owner, places))
+        })
+        .await?;
+    let pool = pool.clone();
+    let writing = FileWriting::spawn(move || {
         // One record read at a time: a copy, no work to spread over the pool.
         folder.write_json_array(&file, |array| {
             places.iter().try_for_each(|place| {
@@ -317,7 +326,8 @@ pub(crate) fn write_records_behind(
                 array.push_rendered(&arrivals.kept_record(*place)?)
             })
         })
-    })
+    });
+    Ok((owner, writing))
 }
 
 /// Merge the two sources by canonical id (sorted by id), as [`merge`] does with whole models: a

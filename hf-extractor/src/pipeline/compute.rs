@@ -37,10 +37,10 @@ impl HfExtractor {
                             .await?
                     }
                 };
-                let result =
-                    source_result(name, (folder, arrivals, cpu), file, &models, stamp, state);
+                let run = (cpu, folder, arrivals);
+                let (models, result) = source_result(name, run, file, models, stamp, state).await?;
                 state.latest = Some(models);
-                result
+                Ok(result)
             }
             Asset::RawModelsFromFile => {
                 let models = match state.prefetched.remove(&asset) {
@@ -52,10 +52,10 @@ impl HfExtractor {
                             .await?
                     }
                 };
-                let result =
-                    source_result(name, (folder, arrivals, cpu), file, &models, stamp, state);
+                let run = (cpu, folder, arrivals);
+                let (models, result) = source_result(name, run, file, models, stamp, state).await?;
                 state.from_file = Some(models);
-                result
+                Ok(result)
             }
             Asset::AncestorModels => {
                 // The run's models move on into the list with their ancestors; a shard's other
@@ -144,11 +144,10 @@ impl HfExtractor {
                 })?;
                 all.sort_by(|a, b| a.key.id.cmp(&b.key.id));
                 let count = all.len() as u64;
-                let models = all
-                    .iter()
-                    .map(|e| (e.at, base_model_refs(&identified, &e.key.id)));
-                let writing =
-                    write_records_behind(cpu, folder, arrivals, file, records_of(models), stamp);
+                let run = (cpu, folder, arrivals);
+                let ((all, identified), writing) =
+                    write_model_records(run, file, stamp, (all, identified), records_of_run)
+                        .await?;
                 let failures = lineage.stubs.len() as u64;
                 state.with_ancestors = Some(Arc::new(all));
                 state.lineage = Some(lineage);
@@ -261,11 +260,10 @@ impl HfExtractor {
                 }
                 state.watermark = merged.newest_last_modified.clone();
                 let count = entries.len() as u64;
-                let models = entries
-                    .iter()
-                    .map(|e| (e.at, base_model_refs(&identified, &e.key.id)));
-                let writing =
-                    write_records_behind(cpu, folder, arrivals, file, records_of(models), stamp);
+                let run = (cpu, folder, arrivals);
+                let ((entries, identified), writing) =
+                    write_model_records(run, file, stamp, (entries, identified), records_of_run)
+                        .await?;
                 state.run_models = entries.len();
                 state.raw = Some(Arc::new(entries));
                 state.identified = Some(identified);
@@ -273,6 +271,14 @@ impl HfExtractor {
             }
         }
     }
+}
+
+/// Each model's place and identified base models, in the list's order.
+fn records_of_run((models, identified): &(Vec<Entry>, PackedRun)) -> Vec<RecordOf<'_>> {
+    models
+        .iter()
+        .map(|e| (e.at, base_model_refs(identified, &e.key.id)))
+        .collect()
 }
 
 /// One of the downstream's assets ([`crate::downstream_assets`]), computed from the run's

@@ -58,8 +58,8 @@ use crate::resume::{FileReplay, LatestReplay, Replay};
 use crate::run_folder::{RunFolder, WrittenArray};
 use crate::run_lookahead::{LookaheadInputs, RunLookahead};
 use crate::run_models::{
-    Collector, Entry, Handoff, SourceModels, identify_entries, keep_positions, merge_sources,
-    records_of, write_records_behind,
+    Collector, Entry, Handoff, RecordOf, SourceModels, identify_entries, keep_positions,
+    merge_sources, write_model_records,
 };
 use crate::shard::{PreparedShard, Shard, ShardRun};
 use hf_enrich::records::{BaseModelEntity, ExtractionMetadata, ModelRecord};

@@ -183,31 +183,33 @@ impl HfExtractor {
     }
 }
 
-/// A source's file: its models in source order, each with its own base models.
-pub(super) fn source_result(
+/// A source's file: its models in source order, each with its own base models. The source's
+/// models come back with the result.
+pub(super) async fn source_result(
     asset: &str,
-    (folder, arrivals, cpu): (&RunFolder, &Arrivals, &CpuPool),
+    run: (&CpuPool, &RunFolder, &Arrivals),
     file: &str,
-    models: &SourceModels,
+    models: SourceModels,
     stamp: &str,
     state: &mut State,
-) -> Result<(u64, u64, Output)> {
-    let outcome = &models.outcome;
-    for failure in &outcome.failures {
+) -> Result<(SourceModels, (u64, u64, Output))> {
+    for failure in &models.outcome.failures {
         state.failures.push(failure_report(asset, failure));
     }
-    let refs = records_of(
+    /// Each model's place and base models, in source order.
+    fn records(models: &SourceModels) -> Vec<RecordOf<'_>> {
         models
             .models
             .iter()
-            .map(|(entry, found)| (entry.at, found.base_models())),
-    );
-    let writing = write_records_behind(cpu, folder, arrivals, file, refs, stamp);
-    Ok((
+            .map(|(entry, found)| (entry.at, found.base_models()))
+            .collect()
+    }
+    let (models, writing) = write_model_records(run, file, stamp, models, records).await?;
+    let counts = (
         models.models.len() as u64,
-        outcome.failures.len() as u64,
-        Output::Writing(writing),
-    ))
+        models.outcome.failures.len() as u64,
+    );
+    Ok((models, (counts.0, counts.1, Output::Writing(writing))))
 }
 
 pub(super) fn failure_report(asset: &str, failure: &ModelFailure) -> FailureReport {
