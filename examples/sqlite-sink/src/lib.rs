@@ -1,0 +1,154 @@
+//! hf-extractor embedded in a custom pipeline: a run's stream of typed results
+//! ([`HfExtractor::stream`]) written into an SQLite database as each asset is done — one table
+//! for the run's models (`models`) and one per entity kind (`datasets`, `articles`,
+//! `base_models`, `keywords`, `licenses`, `languages`, `tasks`, `sharers`), each row a record's
+//! id and its JSON.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let extractor = hf_extractor::HfExtractor::builder().num_models(100).build()?;
+//! let db = rusqlite::Connection::open("models.db")?;
+//! let outcome = hf_extractor_sqlite_sink::write_run(&extractor, Default::default(), &db).await?;
+//! println!("{} models", hf_extractor_sqlite_sink::rows(&db, "models")?);
+//! # Ok(()) }
+//! ```
+
+use futures::StreamExt;
+use hf_extractor::assets::{Asset, Kind};
+use hf_extractor::stream::{AssetRecords, Record, RunEvent};
+use hf_extractor::{HfExtractor, MaterializeOptions, RunOutcome};
+use rusqlite::Connection;
+
+/// What can go wrong: the run, or the database.
+#[derive(Debug)]
+pub enum SinkError {
+    /// The run failed.
+    Run(hf_extractor::Error),
+    /// The database refused a statement.
+    Db(rusqlite::Error),
+}
+
+impl std::fmt::Display for SinkError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Run(e) => write!(f, "the run failed: {e}"),
+            Self::Db(e) => write!(f, "the database: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for SinkError {}
+
+impl From<hf_extractor::Error> for SinkError {
+    fn from(e: hf_extractor::Error) -> Self {
+        Self::Run(e)
+    }
+}
+
+impl From<rusqlite::Error> for SinkError {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::Db(e)
+    }
+}
+
+/// The table each asset's records go to: the run's models, and each enriched kind's.
+pub fn table_of(asset: Asset) -> Option<&'static str> {
+    Some(match asset {
+        Asset::RawModels => "models",
+        Asset::Enriched(kind) => match kind {
+            Kind::Datasets => "datasets",
+            Kind::Articles => "articles",
+            Kind::BaseModels => "base_models",
+            Kind::Keywords => "keywords",
+            Kind::Licenses => "licenses",
+            Kind::Languages => "languages",
+            Kind::Tasks => "tasks",
+            Kind::SharedBy => "sharers",
+        },
+        _ => return None,
+    })
+}
+
+/// Every table [`write_run`] fills.
+pub fn tables() -> Vec<&'static str> {
+    hf_extractor::assets::graph()
+        .into_iter()
+        .filter_map(table_of)
+        .collect()
+}
+
+/// Create the tables (if missing) and run `options`, writing each table's records as its asset
+/// is done, one transaction per asset. Returns the run's outcome (its folder and manifest).
+pub async fn write_run(
+    extractor: &HfExtractor,
+    options: MaterializeOptions,
+    db: &Connection,
+) -> Result<RunOutcome, SinkError> {
+    for table in tables() {
+        db.execute_batch(&format!(
+            "CREATE TABLE IF NOT EXISTS {table} (id TEXT PRIMARY KEY, record TEXT NOT NULL);"
+        ))?;
+    }
+    let mut run = extractor.stream(options);
+    while let Some(event) = run.next().await {
+        match event? {
+            RunEvent::Done(done) => {
+                if let (Some(table), Some(records)) = (table_of(done.asset), &done.records) {
+                    insert(db, table, records)?;
+                }
+            }
+            RunEvent::Finished(outcome) => return Ok(*outcome),
+            _ => {}
+        }
+    }
+    // A stream ends with the outcome or an error, so this is not reached.
+    Err(SinkError::Run(hf_extractor::Error::Cancelled))
+}
+
+/// Insert `records` into `table`, in one transaction.
+fn insert(db: &Connection, table: &str, records: &AssetRecords) -> Result<(), SinkError> {
+    let tx = db.unchecked_transaction()?;
+    {
+        let mut statement =
+            tx.prepare(&format!("INSERT INTO {table} (id, record) VALUES (?1, ?2)"))?;
+        let mut failed = None;
+        let read = records.for_each(|record| {
+            let (id, json) = match &record {
+                Record::Model(m) => (m.model_id.clone(), serde_json::to_string(m)),
+                Record::Dataset(e) => (e.id.clone(), serde_json::to_string(e)),
+                Record::Article(e) => (e.id.clone(), serde_json::to_string(e)),
+                Record::BaseModel(e) => (e.id.clone(), serde_json::to_string(e)),
+                Record::Keyword(e) => (e.id.clone(), serde_json::to_string(e)),
+                Record::License(e) => (e.id.clone(), serde_json::to_string(e)),
+                Record::Language(e) => (e.id.clone(), serde_json::to_string(e)),
+                Record::Task(e) => (e.id.clone(), serde_json::to_string(e)),
+                Record::Sharer(e) => (e.id.clone(), serde_json::to_string(e)),
+                // Not in a table of this example.
+                _ => return Ok(()),
+            };
+            let written = json
+                .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+                .and_then(|json| statement.execute((id, json)));
+            match written {
+                Ok(_) => Ok(()),
+                Err(e) => {
+                    // Kept, and the reading stopped (with an error of the extractor's own).
+                    failed = Some(e);
+                    Err(hf_extractor::Error::Cancelled)
+                }
+            }
+        });
+        if let Some(e) = failed {
+            return Err(e.into());
+        }
+        read?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// How many rows `table` holds.
+pub fn rows(db: &Connection, table: &str) -> Result<u64, SinkError> {
+    let n: i64 = db.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?;
+    Ok(u64::try_from(n).unwrap_or_default())
+}
