@@ -41,37 +41,36 @@
 //! the client ([`HfClient`], [`HfClientBuilder`]), the records of the files ([`records`]) and
 //! the downstream's ids ([`mlentory`]).
 
-mod append_file;
-mod arrivals;
+// What each part owns (each module's docs say more, and what it may call):
+// - the public face: `assets` (the typed graph), `config`, `error`, `manifest`, `observer`,
+//   `stream` (a run as typed results), `standalone` (the replaced system's two calls);
+// - `pipeline`: the run — its driver, state and stages, and what they share while a run goes
+//   (the models between stages, what is done as each arrives, the lookahead, the reports);
+// - `store`: what a run writes — the journal, the run folder's files, streamed JSON, the spool
+//   of rendered records;
+// - `cpu`: the run's one pool of threads for CPU work;
+// - `shard` and `merge`: a run split over processes, and put back together;
+// - `pipes` (Dagster), `downstream` (the replaced system's downstream), `schemas`.
 pub mod assets;
-pub mod checkpoint;
 pub mod config;
 mod cpu;
-mod derived_ahead;
 pub mod downstream;
-mod downstream_assets;
 pub mod error;
-pub mod incremental;
-mod json_stream;
-mod languages_ahead;
 pub mod manifest;
 pub mod merge;
 mod observer;
-mod packed_refs;
 pub mod pipeline;
 #[cfg(feature = "dagster-pipes")]
 pub mod pipes;
-mod record_spool;
-mod reports_in_order;
-mod resume;
-pub mod run_folder;
-mod run_lookahead;
-mod run_models;
 #[cfg(feature = "schema")]
 pub mod schemas;
 pub mod shard;
 pub mod standalone;
+mod store;
 pub mod stream;
+
+pub use pipeline::incremental;
+pub use store::{checkpoint, run_folder};
 
 pub use config::HfExtractorBuilder;
 pub use error::{Error, Result};

@@ -43,14 +43,14 @@ use serde_json::value::RawValue;
 
 use crate::assets::{Asset, Kind, graph};
 use crate::error::{Error, Result};
-use crate::json_stream::file_sha256;
-use crate::json_stream::{read_json, to_json};
 use crate::manifest::{AssetReport, FailureReport, MANIFEST_FILE, RunManifest};
 use crate::pipeline::{
     HfExtractor, RunOutcome, base_model_entities, elapsed_ms, load_identified_map,
 };
-use crate::run_folder::RunFolder;
 use crate::shard::{SHARDS_DIR, Shard, is_sharded};
+use crate::store::json_stream::file_sha256;
+use crate::store::json_stream::{read_json, to_json};
+use crate::store::run_folder::RunFolder;
 
 /// The shards of a run folder: every `shards/<KK-of-NN>/` folder, all of one count N, none
 /// missing.

@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use crate::assets::{Asset, graph};
 use crate::error::{Error, Result};
 use crate::manifest::{AssetReport, MANIFEST_FILE, RunManifest};
-use crate::run_folder::RunFolder;
+use crate::store::run_folder::RunFolder;
 
 /// The folder of the run folder holding one subfolder per shard.
 pub const SHARDS_DIR: &str = "shards";

@@ -13,8 +13,8 @@ use hf_enrich::records::ModelRecord;
 
 use crate::assets::{Asset, Kind};
 use crate::error::Result;
-use crate::json_stream::read_json;
 use crate::pipeline::{HfExtractor, MaterializeOptions, RunOutcome, Silent};
+use crate::store::json_stream::read_json;
 
 /// What [`HfExtractor::extract_models`] extracted.
 #[derive(Debug, Clone)]

@@ -53,10 +53,10 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 use crate::assets::{Asset, Kind};
 use crate::error::Result;
-use crate::json_stream::{for_each_element, for_each_entry};
 use crate::manifest::AssetReport;
 use crate::observer::RunObserver;
 use crate::pipeline::{HfExtractor, MaterializeOptions, RunOutcome};
+use crate::store::json_stream::{for_each_element, for_each_entry};
 
 /// What a run yields as it goes.
 #[derive(Debug)]

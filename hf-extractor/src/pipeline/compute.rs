@@ -281,7 +281,7 @@ fn records_of_run((models, identified): &(Vec<Entry>, PackedRun)) -> Vec<RecordO
         .collect()
 }
 
-/// One of the downstream's assets ([`crate::downstream_assets`]), computed from the run's
+/// One of the downstream's assets ([`crate::pipeline::downstream_assets`]), computed from the run's
 /// models on a blocking thread (its per-model work on the pool).
 pub(super) async fn downstream(
     which: DownstreamAsset,
@@ -290,8 +290,8 @@ pub(super) async fn downstream(
     state: &mut State,
     (arrivals, cpu): (&Arrivals, &CpuPool),
 ) -> Result<(u64, u64, Output)> {
-    let mut downstream = crate::downstream_assets::DownstreamState {
-        models: crate::downstream_assets::RunModels {
+    let mut downstream = crate::pipeline::downstream_assets::DownstreamState {
+        models: crate::pipeline::downstream_assets::RunModels {
             arrivals: arrivals.clone(),
             entries: state.models(),
             pool: cpu.clone(),
@@ -303,7 +303,8 @@ pub(super) async fn downstream(
     let (downstream, computed) = cpu
         .blocking(move || {
             let to = (&folder, file.as_str());
-            let computed = crate::downstream_assets::compute(which, &stamp, to, &mut downstream);
+            let computed =
+                crate::pipeline::downstream_assets::compute(which, &stamp, to, &mut downstream);
             Ok((downstream, computed))
         })
         .await?;

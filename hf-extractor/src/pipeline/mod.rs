@@ -10,6 +10,18 @@
 //! | `identified` | the identified maps: read back, written (side by side), and the packed references they come from |
 //! | `enriched` | the entity records of each kind, fetched (side by side), and the base models' records |
 //! | `load` | an asset's value read back from an earlier run folder |
+//! | `run_models` | the run's models between stages: places in the journal with their ids and references; the hand-off of arriving models to the CPU pool; the files of model records |
+//! | `arrivals` | what is done with each model as it arrives (languages, derived values, rendered records) |
+//! | `packed_refs` | what was identified in each model, packed |
+//! | `run_lookahead` | what is fetched ahead while the cards come in, and whose requests those are |
+//! | `reports_in_order` | assets reported in plan order once their files are written |
+//! | `resume` | what an interrupted run's journal says, for `--resume` |
+//! | [`incremental`] | incremental runs: an earlier run's watermark and cards |
+//! | `languages_ahead`, `derived_ahead` | the README languages and the sharer and citation values found as models arrive |
+//! | `downstream_assets` | the assets of the replaced system's downstream, computed from the run's models |
+//!
+//! The stages write through `store` and hand CPU work to the run's pool
+//! (`cpu`); nothing under `store` or `cpu` calls back into the pipeline.
 //!
 //! The stages read and fill `State`; only the driver reports.
 
@@ -38,37 +50,47 @@ use hf_identifiers::{BaseModelRef, EntityKind, RunIdentified};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::arrivals::Arrivals;
 use crate::assets::{self, Asset, Kind, graph};
-use crate::checkpoint::{Checkpoint, Event};
 use crate::config::ExtractorConfig;
 use crate::cpu::CpuPool;
-use crate::downstream_assets::DownstreamAsset;
 use crate::error::{Error, Result};
-use crate::incremental::{EarlierRun, Incremental};
-use crate::json_stream::for_each_element;
 use crate::manifest::{
     AssetReport, FailureReport, HttpReport, MANIFEST_FILE, ManifestConfig, ModelIdFileReport,
     ModelsReport, ResumeReport, RunManifest,
 };
-use crate::packed_refs::{PackedRefs, PackedRun};
-use crate::reports_in_order::InOrderReports;
-use crate::reports_in_order::Written::{Behind, Ready, Restored};
-use crate::resume::{FileReplay, LatestReplay, Replay};
-use crate::run_folder::{RunFolder, WrittenArray};
-use crate::run_lookahead::{LookaheadInputs, RunLookahead};
-use crate::run_models::{
+use crate::pipeline::arrivals::Arrivals;
+use crate::pipeline::downstream_assets::DownstreamAsset;
+use crate::pipeline::incremental::{EarlierRun, Incremental};
+use crate::pipeline::packed_refs::{PackedRefs, PackedRun};
+use crate::pipeline::reports_in_order::InOrderReports;
+use crate::pipeline::reports_in_order::Written::{Behind, Ready, Restored};
+use crate::pipeline::resume::{FileReplay, LatestReplay, Replay};
+use crate::pipeline::run_lookahead::{LookaheadInputs, RunLookahead};
+use crate::pipeline::run_models::{
     Collector, Entry, Handoff, RecordOf, SourceModels, identify_entries, keep_positions,
     merge_sources, write_model_records,
 };
 use crate::shard::{PreparedShard, Shard, ShardRun};
+use crate::store::checkpoint::{Checkpoint, Event};
+use crate::store::json_stream::for_each_element;
+use crate::store::run_folder::{RunFolder, WrittenArray};
 use hf_enrich::records::{BaseModelEntity, ExtractionMetadata, ModelRecord};
 
+pub(crate) mod arrivals;
 mod compute;
+pub(crate) mod derived_ahead;
+pub(crate) mod downstream_assets;
 mod driver;
 mod enriched;
 mod identified;
+pub mod incremental;
+pub(crate) mod languages_ahead;
 mod load;
+pub(crate) mod packed_refs;
+pub(crate) mod reports_in_order;
+pub(crate) mod resume;
+pub(crate) mod run_lookahead;
+pub(crate) mod run_models;
 mod sources;
 mod state;
 
@@ -101,7 +123,7 @@ pub struct MaterializeOptions {
     pub started_at: Option<jiff::Timestamp>,
     /// What serves the Hub, when not the service at the endpoint itself: `hf-extract --offline`
     /// says `"offline-hub"` (its bundled Hub listens on a new loopback port in each process).
-    /// Journaled with the run's start ([`RunStart::served_by`](crate::checkpoint::RunStart::served_by)) and written to `run.json`'s
+    /// Journaled with the run's start ([`RunStart::served_by`](crate::store::checkpoint::RunStart::served_by)) and written to `run.json`'s
     /// config, so that whoever resumes the run can serve it the same way. Never a secret.
     pub served_by: Option<String>,
 }
@@ -321,8 +343,8 @@ impl HfExtractor {
     }
 }
 
-use crate::json_stream::{read_json, to_json};
-use crate::run_folder::Output;
+use crate::store::json_stream::{read_json, to_json};
+use crate::store::run_folder::Output;
 
 pub(crate) fn elapsed_ms(t: Instant) -> u64 {
     u64::try_from(t.elapsed().as_millis()).unwrap_or(u64::MAX)

@@ -22,7 +22,7 @@ pub(super) struct State {
     /// The answers to the run's namespace-less dataset ids (`hf_identified_datasets`): what
     /// the references are rewritten to, and what `hf_enriched_datasets` does not fetch again.
     pub(super) datasets: Option<ResolvedDatasets>,
-    /// Where the stages take what was fetched ahead (see [`crate::run_lookahead`]).
+    /// Where the stages take what was fetched ahead (see [`crate::pipeline::run_lookahead`]).
     pub(super) ahead: Option<Arc<FetchedAhead>>,
     /// Whether the entity kinds that fetch were launched side by side.
     pub(super) enriched_side_by_side: bool,
@@ -82,7 +82,7 @@ pub(super) const WRITTEN_SIDE_BY_SIDE: [Asset; 6] = [
 ];
 
 /// The assets whose files are model records (rendered once for all of them, see
-/// [`crate::record_spool`]).
+/// [`crate::store::record_spool`]).
 pub(super) const RECORD_ASSETS: [Asset; 3] = [
     Asset::RawModelsLatest,
     Asset::RawModels,

@@ -12,7 +12,7 @@
 //!
 //! The journal only journals: appending and reading back. The work a model's arrival starts
 //! (languages, derived values, rendered records) is asked by whoever hands the model over
-//! ([`crate::arrivals`]).
+//! (the pipeline's `arrivals`).
 //!
 //! The journal is the crate's own; what others read of it is the file's name
 //! ([`CHECKPOINT_FILE`]) and how a run started ([`RunStart`]).
@@ -28,10 +28,10 @@ use hf_enrich::lineage::BaseModelStub;
 use hf_enrich::models::{FetchedModel, ListedPage, ModelFailure, ModelSource};
 use serde::{Deserialize, Serialize};
 
-use crate::append_file::{AppendFile, create_read_write};
 use crate::assets::Asset;
 use crate::error::{Error, Result};
 use crate::manifest::{AssetReport, FailureReport};
+use crate::store::append_file::{AppendFile, create_read_write};
 
 /// The journal's file name in a run folder.
 pub const CHECKPOINT_FILE: &str = "checkpoint.jsonl";

@@ -15,8 +15,8 @@ use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
 use hf_enrich::readme_languages::{ReadmeLanguage, card_languages};
 
-use crate::checkpoint::Stored;
 use crate::cpu::CpuPool;
+use crate::store::checkpoint::Stored;
 
 /// Cards waiting for detection, at most (4 KB each for a typical card).
 const QUEUE: usize = 1024;

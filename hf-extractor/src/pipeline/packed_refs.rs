@@ -24,7 +24,7 @@ use hf_identifiers::{ArticleRef, BaseModelRef, EntityKind, Identified, LicenseRe
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::json_stream::JsonWriter;
+use crate::store::json_stream::JsonWriter;
 
 /// How many bytes of rendered shared lists [`PackedRun::write_kind`] keeps while it writes.
 const SHARED_BYTES: usize = 4 << 20;

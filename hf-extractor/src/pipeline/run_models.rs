@@ -12,13 +12,13 @@ use hf_enrich::lookahead::Lookahead;
 use hf_enrich::models::{FetchedModel, ModelSource, SourceOutcome, merge, merge_model};
 use hf_identifiers::BaseModelRef;
 
-use crate::arrivals::Arrivals;
-use crate::checkpoint::{Checkpoint, Stored};
 use crate::cpu::CpuPool;
 use crate::error::{Error, Result};
-use crate::packed_refs::{Interner, PackedRefs, PackedRun};
-use crate::record_spool::SpoolPlace;
-use crate::run_folder::{FileWriting, RunFolder, WrittenArray};
+use crate::pipeline::arrivals::Arrivals;
+use crate::pipeline::packed_refs::{Interner, PackedRefs, PackedRun};
+use crate::store::checkpoint::{Checkpoint, Stored};
+use crate::store::record_spool::SpoolPlace;
+use crate::store::run_folder::{FileWriting, RunFolder, WrittenArray};
 
 /// A model of the run: its ids and its place in the journal.
 #[derive(Debug, Clone, PartialEq, Eq)]

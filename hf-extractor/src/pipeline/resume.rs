@@ -1,4 +1,4 @@
-//! Resuming an interrupted run: what its journal ([`Checkpoint`](crate::checkpoint::Checkpoint))
+//! Resuming an interrupted run: what its journal ([`Checkpoint`](crate::store::checkpoint::Checkpoint))
 //! says was done — the listing's pages (and the next page's URL), the models fetched, the ids of
 //! the model-id file that failed, the lineage and the assets written — gathered as the journal
 //! is read, one line at a time.
@@ -11,10 +11,10 @@ use hf_enrich::models::{ListingResume, ModelFailure, ModelSource, note_watermark
 use hf_enrich::quality::{LowInfo, low_info};
 
 use crate::assets::Asset;
-use crate::checkpoint::{Event, RunStart, Stored};
 use crate::manifest::{AssetReport, FailureReport};
-use crate::packed_refs::PackedRefs;
-use crate::run_models::Entry;
+use crate::pipeline::packed_refs::PackedRefs;
+use crate::pipeline::run_models::Entry;
+use crate::store::checkpoint::{Event, RunStart, Stored};
 
 /// The latest-N listing as far as it went.
 #[derive(Debug, Default)]

@@ -1,7 +1,7 @@
 //! Assets reported in the run's order while their files may still be written.
 //!
 //! An asset's file can be written on a thread of its own while the run computes the next
-//! assets ([`crate::run_models::write_records_behind`], [`crate::run_folder::FileWriting`]).
+//! assets ([`crate::pipeline::run_models::write_records_behind`], [`crate::store::run_folder::FileWriting`]).
 //! An asset counts as done — its
 //! `AssetDone` journaled, so a resumed run takes it over, and observers told — only once its
 //! file is written, and assets are reported in the order they were computed, so the manifest
@@ -12,11 +12,11 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use crate::assets::Asset;
-use crate::checkpoint::{Checkpoint, Event};
 use crate::error::Result;
 use crate::manifest::{AssetReport, FailureReport};
 use crate::observer::RunObserver;
-use crate::run_folder::FileWriting;
+use crate::store::checkpoint::{Checkpoint, Event};
+use crate::store::run_folder::FileWriting;
 use Written::{Behind, Ready, Restored};
 
 /// The assets computed and not reported yet, in plan order: an asset is reported (its
@@ -124,7 +124,7 @@ mod tests {
     use std::sync::Mutex;
 
     use super::*;
-    use crate::run_folder::WrittenArray;
+    use crate::store::run_folder::WrittenArray;
 
     /// The names of the assets reported, in order.
     #[derive(Default)]

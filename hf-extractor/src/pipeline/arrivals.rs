@@ -2,10 +2,10 @@
 //! files are written.
 //!
 //! Three assets need per-model work that is cheapest while the model is at hand: the README
-//! languages (detected on the CPU pool, [`crate::languages_ahead`]), who shares the model and
-//! its citation chunk ([`crate::derived_ahead`]), and the model records (rendered once,
-//! [`crate::record_spool`]). [`Arrivals`] holds what the run selected of them. Whoever hands a
-//! model over — the sources' [`Collector`](crate::run_models::Collector), the lineage, a model
+//! languages (detected on the CPU pool, [`crate::pipeline::languages_ahead`]), who shares the model and
+//! its citation chunk ([`crate::pipeline::derived_ahead`]), and the model records (rendered once,
+//! [`crate::store::record_spool`]). [`Arrivals`] holds what the run selected of them. Whoever hands a
+//! model over — the sources' [`Collector`](crate::pipeline::run_models::Collector), the lineage, a model
 //! loaded from an earlier run — journals it ([`Checkpoint::append_model`]), then tells
 //! [`Arrivals::arrived`] (and [`Arrivals::render_ahead`] for a model whose record will be
 //! written); the journal itself only journals.
@@ -19,13 +19,13 @@ use hf_enrich::models::FetchedModel;
 use hf_enrich::records::{BaseModelLink, ModelRecord};
 use hf_identifiers::BaseModelRef;
 
-use crate::checkpoint::{Checkpoint, Stored};
 use crate::cpu::CpuPool;
-use crate::derived_ahead::DerivedAhead;
 use crate::error::{Error, Result};
-use crate::json_stream::Rendered;
-use crate::languages_ahead::{KnownLanguages, LanguagesAhead};
-use crate::record_spool::{RecordSpool, SpoolPlace};
+use crate::pipeline::derived_ahead::DerivedAhead;
+use crate::pipeline::languages_ahead::{KnownLanguages, LanguagesAhead};
+use crate::store::checkpoint::{Checkpoint, Stored};
+use crate::store::json_stream::Rendered;
+use crate::store::record_spool::{RecordSpool, SpoolPlace};
 
 /// The per-model work of a run (see the [module](self)). Cloning it is cheap: the clones share
 /// it.

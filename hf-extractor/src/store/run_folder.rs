@@ -12,7 +12,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::json_stream::{HashingWriter, JsonWriter};
+use crate::store::json_stream::{HashingWriter, JsonWriter};
 
 /// A run's folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,7 +147,7 @@ impl RunFolder {
         let (folder, file) = (self.clone(), file_name.to_owned());
         FileWriting::spawn(move || {
             let path = folder.write_json(&file, &value)?;
-            let sha256 = crate::json_stream::file_sha256(&path)?;
+            let sha256 = crate::store::json_stream::file_sha256(&path)?;
             Ok(WrittenArray {
                 path,
                 count,
@@ -275,7 +275,7 @@ pub(crate) enum Output {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json_stream::Rendered;
+    use crate::store::json_stream::Rendered;
 
     #[tokio::test]
     async fn a_file_written_behind_is_the_file_written_in_turn() {
@@ -293,7 +293,7 @@ mod tests {
         );
         assert_eq!(
             written.sha256,
-            crate::json_stream::file_sha256(&in_turn).unwrap()
+            crate::store::json_stream::file_sha256(&in_turn).unwrap()
         );
         // A write that fails is told when its turn comes.
         std::fs::create_dir(run.path().join("taken.json")).unwrap();

@@ -4,7 +4,7 @@
 //! author or the id's namespace; the first citation section of the card), but computing them
 //! after the network stage meant reading every model back from the journal, card and all — at
 //! 10,000 models, about 100 ms each, on the run's critical path. When the run selects them,
-//! [`Arrivals::arrived`](crate::arrivals::Arrivals::arrived) hands each model to
+//! [`Arrivals::arrived`](crate::pipeline::arrivals::Arrivals::arrived) hands each model to
 //! [`DerivedAhead::add`] on the thread that journals it, which keeps the values by the
 //! model's place in the journal ([`Stored`]: one place, one model, so a value is only ever
 //! matched with its own model). The assets take them ([`DerivedAhead::sharedby`],
@@ -19,7 +19,7 @@ use hf_enrich::citation::{CitationChunk, citation_chunk};
 use hf_enrich::models::FetchedModel;
 use hf_enrich::sharedby::{SharedByRef, shared_by};
 
-use crate::checkpoint::Stored;
+use crate::store::checkpoint::Stored;
 
 /// What is derived for one model (each only when the run selects its asset; a chunk is boxed so
 /// that the many cards without one cost a pointer).
@@ -95,9 +95,9 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
-    use crate::arrivals::Arrivals;
-    use crate::checkpoint::Checkpoint;
-    use crate::checkpoint::tests::model;
+    use crate::pipeline::arrivals::Arrivals;
+    use crate::store::checkpoint::Checkpoint;
+    use crate::store::checkpoint::tests::model;
     use hf_enrich::citation::citation_chunks;
     use hf_enrich::models::ModelSource;
     use hf_enrich::sharedby::identify_sharedby;

@@ -21,13 +21,13 @@ use std::sync::{PoisonError, RwLock};
 use hf_enrich::models::FetchedModel;
 use hf_enrich::records::{BaseModelLink, ModelRecord};
 
-use crate::append_file::{AppendFile, create_read_write};
-use crate::checkpoint::Stored;
 use crate::error::{Error, Result};
-use crate::json_stream::Rendered;
+use crate::store::append_file::{AppendFile, create_read_write};
+use crate::store::checkpoint::Stored;
+use crate::store::json_stream::Rendered;
 
 /// The spool's file name in a run folder: removed at the end of the run, and (named as a
-/// temporary file of [`crate::run_folder::write_atomically`]) by a resumed run when a kill left
+/// temporary file of [`crate::store::run_folder::write_atomically`]) by a resumed run when a kill left
 /// it behind.
 pub(crate) const SPOOL_FILE: &str = ".tmp-records.spool";
 
@@ -184,8 +184,8 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
-    use crate::checkpoint::Checkpoint;
-    use crate::checkpoint::tests::model;
+    use crate::store::checkpoint::Checkpoint;
+    use crate::store::checkpoint::tests::model;
     use hf_enrich::models::ModelSource;
 
     fn link(id: &str) -> BaseModelLink {

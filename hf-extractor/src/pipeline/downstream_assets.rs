@@ -16,14 +16,14 @@ use hf_enrich::sharedby::{SharedByRef, identify_sharedby, sharedby_entities};
 
 use serde::Serialize;
 
-use crate::arrivals::Arrivals;
-use crate::checkpoint::Stored;
 use crate::cpu::CpuPool;
 use crate::downstream::SourceRecord;
 use crate::error::Result;
-use crate::json_stream::to_json;
-use crate::run_folder::{Output, RunFolder, WrittenArray};
-use crate::run_models::Entry;
+use crate::pipeline::arrivals::Arrivals;
+use crate::pipeline::run_models::Entry;
+use crate::store::checkpoint::Stored;
+use crate::store::json_stream::to_json;
+use crate::store::run_folder::{Output, RunFolder, WrittenArray};
 
 /// One of these assets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -190,12 +190,12 @@ impl RunModels {
     }
 
     /// The README languages of the cards journaled, detected while the models arrived.
-    pub(crate) fn known_languages(&self) -> crate::languages_ahead::KnownLanguages {
+    pub(crate) fn known_languages(&self) -> crate::pipeline::languages_ahead::KnownLanguages {
         self.arrivals.known_languages()
     }
 
     /// The values derived as the models were journaled, if the run derives any.
-    pub(crate) fn derived(&self) -> Option<&crate::derived_ahead::DerivedAhead> {
+    pub(crate) fn derived(&self) -> Option<&crate::pipeline::derived_ahead::DerivedAhead> {
         self.arrivals.derived()
     }
 }

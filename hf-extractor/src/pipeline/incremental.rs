@@ -7,9 +7,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use hf_enrich::models::{CachedCard, CardCache};
 
-use crate::checkpoint::{CHECKPOINT_FILE, Checkpoint, Event, Stored};
 use crate::error::{Error, Result};
 use crate::manifest::{IncrementalReport, MANIFEST_FILE, RunManifest};
+use crate::store::checkpoint::{CHECKPOINT_FILE, Checkpoint, Event, Stored};
 
 /// An earlier run an incremental run follows.
 #[derive(Debug)]

@@ -1,0 +1,18 @@
+//! What a run writes, and how it is read back: the store of a run.
+//!
+//! | module | what it owns |
+//! |---|---|
+//! | [`checkpoint`] | the journal (`checkpoint.jsonl`): every event of the run appended as it happens, models read back by place |
+//! | [`run_folder`] | the run folder: its files, each written atomically (whole, or not at all), some behind on a blocking thread |
+//! | `json_stream` | JSON written and read one element at a time: arrays and objects as a one-shot `serde_json` would write them, hashed on the fly |
+//! | `record_spool` | model records rendered once per run, beside the journal |
+//! | `append_file` | a file appended to from any thread and read at any place |
+//!
+//! The stages write through these and call nothing else of the run; these call nothing of the
+//! stages.
+
+pub(crate) mod append_file;
+pub mod checkpoint;
+pub(crate) mod json_stream;
+pub(crate) mod record_spool;
+pub mod run_folder;
