@@ -3,7 +3,7 @@
 //! `enrich_from_models_json` enriches that file's models, kind by kind, without listing again.
 #![allow(clippy::unwrap_used, missing_docs)]
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use hf_extractor::HfExtractor;
 use hf_extractor::assets::{Asset, Kind};
@@ -189,11 +189,24 @@ async fn a_run_streams_each_asset_s_typed_records_as_it_is_done() {
     let mut done = Vec::new();
     let mut progress = 0;
     let mut outcome = None;
+    // The models as they arrived, by id, and the latest listing's records as its file holds them.
+    let mut arrived = BTreeMap::new();
+    let mut latest_file = BTreeMap::new();
     while let Some(event) = stream.next().await {
         assert!(outcome.is_none(), "nothing after the outcome");
         match event.unwrap() {
             RunEvent::Started(asset) => assert!(started.insert(asset), "{asset} started twice"),
             RunEvent::Progress { .. } => progress += 1,
+            RunEvent::Model { source, record } => {
+                assert_eq!(source, Asset::RawModelsLatest, "no model-id file");
+                assert!(
+                    !done.iter().any(|(a, _)| *a == source),
+                    "{} arrived after its source was done",
+                    record.model_id
+                );
+                let id = record.model_id.clone();
+                assert!(arrived.insert(id.clone(), record).is_none(), "{id} twice");
+            }
             RunEvent::Done(asset_done) => {
                 let asset = asset_done.asset;
                 assert!(started.contains(&asset), "{asset} done before it started");
@@ -203,6 +216,9 @@ async fn a_run_streams_each_asset_s_typed_records_as_it_is_done() {
                     assert_eq!(file.asset(), asset);
                     file.for_each(|record| {
                         records += 1;
+                        if let (Asset::RawModelsLatest, Record::Model(model)) = (asset, &record) {
+                            latest_file.insert(model.model_id.clone(), model.clone());
+                        }
                         typed &= match (asset, &record) {
                             (Asset::RawModels | Asset::RawModelsLatest, Record::Model(_)) => true,
                             (Asset::Enriched(Kind::Datasets), Record::Dataset(_)) => true,
@@ -232,6 +248,11 @@ async fn a_run_streams_each_asset_s_typed_records_as_it_is_done() {
     }
     let outcome = outcome.expect("the outcome comes last");
     assert!(progress > 0);
+    assert_eq!(arrived.len(), 40, "each model of the listing arrived once");
+    assert_eq!(
+        arrived, latest_file,
+        "as they arrived, as the file holds them"
+    );
     let reports: Vec<_> = done.iter().map(|(_, r)| r.clone()).collect();
     assert_eq!(
         reports, outcome.manifest.assets,

@@ -1,7 +1,11 @@
 //! What a caller sees of a run as it goes: each asset started, its progress, and its report
-//! once its file is written — for progress bars, Dagster Pipes, or an embedder's own logs.
+//! once its file is written — for progress bars, Dagster Pipes, or an embedder's own logs; and,
+//! when it asks for them ([`RunObserver::model_sink`]), each model as it arrives.
 
 use std::path::Path;
+use std::sync::Arc;
+
+use hf_enrich::records::ModelRecord;
 
 use crate::assets::Asset;
 use crate::manifest::AssetReport;
@@ -30,6 +34,50 @@ pub trait RunObserver: Send + Sync {
     /// reported in the run's order; a file written on a thread of its own may let the next
     /// asset start before it is reported.
     fn asset_done(&self, _asset: Asset, _report: &AssetReport, _path: Option<&Path>) {}
+    /// Where the run hands each model it fetches as it arrives, if anywhere (default: nowhere,
+    /// and no record is made for it). Asked once, when the run starts.
+    fn model_sink(&self) -> Option<ModelSink> {
+        None
+    }
+}
+
+/// Takes each model a run fetches as it arrives ([`RunObserver::model_sink`]): the asset of the
+/// source it came from (`hf_raw_models_latest` or `hf_raw_models_from_file`) and its record, as
+/// the source's file will hold it. Called on the run's CPU threads, once per model journaled by
+/// this run (not for models an earlier run fetched, read back by `--resume` or `--from`), in
+/// the order they arrive rather than the file's; keep it short.
+///
+/// ```
+/// use std::sync::atomic::{AtomicU64, Ordering};
+/// use std::sync::Arc;
+/// use hf_extractor::pipeline::ModelSink;
+///
+/// let arrived = Arc::new(AtomicU64::new(0));
+/// let counted = Arc::clone(&arrived);
+/// let sink = ModelSink::new(move |_source, _record| {
+///     counted.fetch_add(1, Ordering::Relaxed);
+/// });
+/// # let _ = sink;
+/// ```
+#[derive(Clone)]
+pub struct ModelSink(Arc<dyn Fn(Asset, Box<ModelRecord>) + Send + Sync>);
+
+impl ModelSink {
+    /// A sink calling `take` with each model's source and record.
+    pub fn new(take: impl Fn(Asset, Box<ModelRecord>) + Send + Sync + 'static) -> Self {
+        Self(Arc::new(take))
+    }
+
+    /// Hand over one model.
+    pub(crate) fn take(&self, source: Asset, record: Box<ModelRecord>) {
+        (self.0)(source, record);
+    }
+}
+
+impl std::fmt::Debug for ModelSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ModelSink")
+    }
 }
 
 /// An observer that does nothing.

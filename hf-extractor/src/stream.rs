@@ -1,11 +1,11 @@
 //! A run as a stream of typed results: [`HfExtractor::stream`].
 //!
 //! The stream yields what a [`RunObserver`] hears, as values: each asset started, progress
-//! inside it, each asset done with its report and its records, and at the end the run's
-//! outcome. An asset's records ([`AssetRecords`]) are read back from the file the run wrote, one
-//! at a time and typed by the asset ([`Record`]): a program writes them into a store of its own
-//! (a database, a queue, an index) without holding a whole file. Assets are done in the run's
-//! order, each once its file is written.
+//! inside it, each model fetched as it arrives, each asset done with its report and its
+//! records, and at the end the run's outcome. An asset's records ([`AssetRecords`]) are read
+//! back from the file the run wrote, one at a time and typed by the asset ([`Record`]): a
+//! program writes them into a store of its own (a database, a queue, an index) without holding
+//! a whole file. Assets are done in the run's order, each once its file is written.
 //!
 //! The run still writes its run folder — the journal that makes it resumable and one file per
 //! asset — which is where the records are read from; dropping the stream drops the run (its
@@ -54,7 +54,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use crate::assets::{Asset, Kind};
 use crate::error::Result;
 use crate::manifest::AssetReport;
-use crate::observer::RunObserver;
+use crate::observer::{ModelSink, RunObserver};
 use crate::pipeline::{HfExtractor, MaterializeOptions, RunOutcome};
 use crate::store::json_stream::{for_each_element, for_each_entry};
 
@@ -72,6 +72,15 @@ pub enum RunEvent {
         done: u64,
         /// Of this many, when known.
         total: Option<u64>,
+    },
+    /// A model fetched by the run, as it arrives (before its source's asset is done, in the
+    /// order the models arrive): the source's asset and the model's record (see
+    /// [`ModelSink`]).
+    Model {
+        /// `hf_raw_models_latest` or `hf_raw_models_from_file`.
+        source: Asset,
+        /// Its record.
+        record: Box<ModelRecord>,
     },
     /// An asset is done (its file written, or loaded from an earlier run).
     Done(AssetDone),
@@ -239,6 +248,13 @@ impl RunObserver for Forward {
         let _ = self.0.send(RunEvent::Progress { asset, done, total });
     }
 
+    fn model_sink(&self) -> Option<ModelSink> {
+        let send = self.0.clone();
+        Some(ModelSink::new(move |source, record| {
+            let _ = send.send(RunEvent::Model { source, record });
+        }))
+    }
+
     fn asset_done(&self, asset: Asset, report: &AssetReport, path: Option<&Path>) {
         // The run folder's path is the folder, not a file of records.
         let records = asset.file().and(path).map(|path| AssetRecords {
@@ -255,9 +271,9 @@ impl RunObserver for Forward {
 
 impl HfExtractor {
     /// Materialise `options` as [`materialize`](Self::materialize) does, as a stream of typed
-    /// results: each asset started, progress, each asset done with its records, then the
-    /// outcome (see the [module](crate::stream)). An error of the run is the stream's last
-    /// item.
+    /// results: each asset started, progress, each model as it arrives, each asset done with its
+    /// records, then the outcome (see the [module](crate::stream)). An error of the run is the
+    /// stream's last item.
     pub fn stream(&self, options: MaterializeOptions) -> RunStream<'_> {
         let (send, events) = unbounded_channel();
         let run = async move {

@@ -15,12 +15,14 @@
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
-use hf_enrich::models::FetchedModel;
+use hf_enrich::models::{FetchedModel, ModelSource};
 use hf_enrich::records::{BaseModelLink, ModelRecord};
 use hf_identifiers::BaseModelRef;
 
+use crate::assets::Asset;
 use crate::cpu::CpuPool;
 use crate::error::{Error, Result};
+use crate::observer::ModelSink;
 use crate::pipeline::derived_ahead::DerivedAhead;
 use crate::pipeline::languages_ahead::{KnownLanguages, LanguagesAhead};
 use crate::store::checkpoint::{Checkpoint, Stored};
@@ -45,6 +47,9 @@ struct Inner {
     /// When the run computes who shares the models or their citation chunks: those values,
     /// derived as each model arrives.
     derived: OnceLock<DerivedAhead>,
+    /// When the run's observer takes the models as they arrive: where, and the run's stamp
+    /// for their records.
+    announced: OnceLock<(ModelSink, String)>,
 }
 
 impl Arrivals {
@@ -56,6 +61,7 @@ impl Arrivals {
                 languages: OnceLock::new(),
                 records: OnceLock::new(),
                 derived: OnceLock::new(),
+                announced: OnceLock::new(),
             }),
         }
     }
@@ -90,6 +96,32 @@ impl Arrivals {
             let _ = self.inner.records.set(spool);
         }
         Ok(())
+    }
+
+    /// From now on, hand each model a source fetches to `sink`, its record extracted at `stamp`.
+    pub(crate) fn announce_to(&self, sink: ModelSink, stamp: &str) {
+        let _ = self.inner.announced.set((sink, stamp.to_owned()));
+    }
+
+    /// `model` of `source` arrived, linking the base models of `refs`: handed to the run's
+    /// model sink, if it has one.
+    pub(crate) fn announce(
+        &self,
+        source: ModelSource,
+        model: &FetchedModel,
+        refs: Option<&[BaseModelRef]>,
+    ) {
+        let Some((sink, stamp)) = self.inner.announced.get() else {
+            return;
+        };
+        let asset = match source {
+            ModelSource::Latest => Asset::RawModelsLatest,
+            ModelSource::File => Asset::RawModelsFromFile,
+            // Parents are models of the lineage, not of a source.
+            ModelSource::Lineage => return,
+        };
+        let links = refs.map(BaseModelLink::from_refs).unwrap_or_default();
+        sink.take(asset, Box::new(ModelRecord::new(model, links, stamp)));
     }
 
     /// `model`, journaled at `at`, arrived: its languages and derived values are found, when

@@ -124,6 +124,9 @@ impl HfExtractor {
         if plan.iter().any(|a| RECORD_ASSETS.contains(a)) {
             arrivals.keep_records(&stamp)?;
         }
+        if let Some(sink) = observer.model_sink() {
+            arrivals.announce_to(sink, &stamp);
+        }
         let datasets_early_for = plan
             .iter()
             .skip_while(|a| **a != Asset::AncestorModels)

@@ -102,7 +102,7 @@ use self::load::*;
 use self::sources::*;
 use self::state::*;
 
-pub use crate::observer::{RunObserver, Silent};
+pub use crate::observer::{ModelSink, RunObserver, Silent};
 
 /// What to materialise.
 #[derive(Debug, Clone, Default)]

@@ -81,6 +81,8 @@ impl Collector {
         if let Ok(at) = stored {
             self.arrivals.arrived(at, model);
             self.note(self.arrivals.render_ahead(at, model, found.base_models()));
+            self.arrivals
+                .announce(self.source, model, found.base_models());
         }
         self.keep(position, model, stored, found)
     }
