@@ -267,3 +267,60 @@ async fn a_run_streams_each_asset_s_typed_records_as_it_is_done() {
     let models = outcome.manifest.asset(Asset::RawModels).unwrap().count;
     assert_eq!(models, 40);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_and_its_stream_are_tasks_of_their_own() {
+    use futures::StreamExt;
+    use hf_extractor::MaterializeOptions;
+    use hf_extractor::pipeline::Silent;
+    use hf_extractor::stream::RunEvent;
+
+    let hub = OfflineHub::start().await.unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let extractor = HfExtractor::builder()
+        .endpoint(hub.uri())
+        .arxiv_endpoint(hub.uri())
+        .arxiv_delay(std::time::Duration::ZERO)
+        .num_models(30)
+        .models_file(out.path().join("no-such-file.txt"))
+        .output_dir(out.path())
+        .build()
+        .unwrap();
+    let extractor = std::sync::Arc::new(extractor);
+    // The run's future, spawned (it must be `Send` to compile) and awaited from here.
+    let run = tokio::spawn({
+        let extractor = std::sync::Arc::clone(&extractor);
+        async move {
+            extractor
+                .materialize(&MaterializeOptions::default(), &Silent)
+                .await
+        }
+    });
+    let outcome = run.await.unwrap().unwrap();
+    let models = outcome.manifest.asset(Asset::RawModels).unwrap().count;
+    assert_eq!(models, 30);
+    // The stream, polled by a task of its own that counts the models arriving.
+    let streamed = tokio::spawn(async move {
+        let mut stream = extractor.stream(MaterializeOptions::default());
+        let (mut arrived, mut finished) = (0u64, None);
+        while let Some(event) = stream.next().await {
+            match event.unwrap() {
+                RunEvent::Model { .. } => arrived += 1,
+                RunEvent::Finished(outcome) => finished = Some(outcome),
+                _ => {}
+            }
+        }
+        (arrived, finished.unwrap())
+    });
+    let (arrived, second) = streamed.await.unwrap();
+    assert_eq!(arrived, 30);
+    assert_eq!(
+        second.manifest.asset(Asset::RawModels).unwrap().count,
+        models
+    );
+    assert_ne!(
+        second.folder.path(),
+        outcome.folder.path(),
+        "a run folder each"
+    );
+}

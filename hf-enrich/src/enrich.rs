@@ -501,8 +501,11 @@ impl<S: MetadataSource> HfEnrichment<S> {
         let total = ids.len();
         self.report(EntityKind::Datasets, 0, total);
         let mut done = 0usize;
-        let mut out: Vec<DatasetEntity> = futures::stream::iter(ids)
-            .map(|id| async move {
+        // Owned ids: a closure over borrowed ones would keep the run's future from being
+        // provably `Send` (rust-lang/rust#102211).
+        let mut out: Vec<DatasetEntity> = futures::stream::iter(ids.iter().cloned())
+            .map(|id: String| async move {
+                let id = id.as_str();
                 let fetched = match resolved.answer(id) {
                     Some(answer) => answer,
                     None => self.source.dataset(id).await,

@@ -175,10 +175,13 @@ impl<T: Answer> LegacyIds<T> {
             .into_iter()
             .filter(|id| may_be_legacy(id) && !self.answers.contains_key(*id))
             .collect();
+        // Owned ids: a closure over borrowed ones would keep the caller's future from being
+        // provably `Send` (rust-lang/rust#102211).
+        let new: Vec<String> = new.into_iter().map(str::to_owned).collect();
         let answers: Vec<(String, Result<T, SourceError>)> = futures::stream::iter(new)
-            .map(|id| {
-                let answer = fetch(id.to_owned());
-                async move { (id.to_owned(), answer.await) }
+            .map(|id: String| {
+                let answer = fetch(id.clone());
+                async move { (id, answer.await) }
             })
             .buffer_unordered(threads.max(1))
             .collect()

@@ -41,7 +41,7 @@ use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use futures::future::LocalBoxFuture;
+use futures::future::BoxFuture;
 use futures::{FutureExt, Stream};
 use hf_enrich::entities::{
     ArticleEntity, DatasetEntity, KeywordEntity, LanguageEntity, LicenseEntity, TaskEntity,
@@ -194,11 +194,11 @@ fn elements<T: DeserializeOwned>(
 }
 
 /// A run as a stream of [`RunEvent`]s ([`HfExtractor::stream`]). The run goes on while the
-/// stream is polled; dropping the stream drops the run. Poll it in the task that made it: like
-/// the future of [`HfExtractor::materialize`], it is not `Send`.
+/// stream is polled; dropping the stream drops the run. Like the future of
+/// [`HfExtractor::materialize`], it is `Send`: a task of its own may poll it.
 #[must_use = "a stream does nothing unless polled"]
 pub struct RunStream<'e> {
-    run: Option<LocalBoxFuture<'e, Result<RunOutcome>>>,
+    run: Option<BoxFuture<'e, Result<RunOutcome>>>,
     events: UnboundedReceiver<RunEvent>,
     outcome: Option<Result<RunOutcome>>,
 }
@@ -280,7 +280,7 @@ impl HfExtractor {
             let forward = Forward(send);
             self.materialize(&options, &forward).await
         }
-        .boxed_local();
+        .boxed();
         RunStream {
             run: Some(run),
             events,
