@@ -5,20 +5,22 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use hf_extractor::HfExtractor;
 use hf_extractor::assets::{Asset, Kind};
+use hf_extractor::{HfExtractor, HfExtractorBuilder};
 use hf_offline_hub::OfflineHub;
 use serde_json::Value;
 
-fn extractor(hub: &OfflineHub, out: &std::path::Path) -> HfExtractor {
+fn builder(hub: &OfflineHub, out: &std::path::Path) -> HfExtractorBuilder {
     HfExtractor::builder()
         .endpoint(hub.uri())
         .arxiv_endpoint(hub.uri())
         .arxiv_delay(std::time::Duration::ZERO)
         .models_file(out.join("no-such-file.txt"))
         .output_dir(out)
-        .build()
-        .unwrap()
+}
+
+fn extractor(hub: &OfflineHub, out: &std::path::Path) -> HfExtractor {
+    builder(hub, out).build().unwrap()
 }
 
 fn read(path: &std::path::Path) -> Value {
@@ -175,15 +177,7 @@ async fn a_run_streams_each_asset_s_typed_records_as_it_is_done() {
 
     let hub = OfflineHub::start().await.unwrap();
     let out = tempfile::tempdir().unwrap();
-    let extractor = HfExtractor::builder()
-        .endpoint(hub.uri())
-        .arxiv_endpoint(hub.uri())
-        .arxiv_delay(std::time::Duration::ZERO)
-        .num_models(40)
-        .models_file(out.path().join("no-such-file.txt"))
-        .output_dir(out.path())
-        .build()
-        .unwrap();
+    let extractor = builder(&hub, out.path()).num_models(40).build().unwrap();
     let mut stream = extractor.stream(MaterializeOptions::default());
     let mut started = BTreeSet::new();
     let mut done = Vec::new();
@@ -277,15 +271,7 @@ async fn a_run_and_its_stream_are_tasks_of_their_own() {
 
     let hub = OfflineHub::start().await.unwrap();
     let out = tempfile::tempdir().unwrap();
-    let extractor = HfExtractor::builder()
-        .endpoint(hub.uri())
-        .arxiv_endpoint(hub.uri())
-        .arxiv_delay(std::time::Duration::ZERO)
-        .num_models(30)
-        .models_file(out.path().join("no-such-file.txt"))
-        .output_dir(out.path())
-        .build()
-        .unwrap();
+    let extractor = builder(&hub, out.path()).num_models(30).build().unwrap();
     let extractor = std::sync::Arc::new(extractor);
     // The run's future, spawned (it must be `Send` to compile) and awaited from here.
     let run = tokio::spawn({

@@ -326,15 +326,27 @@ pub fn for_each_element<T: DeserializeOwned>(
     path: &Path,
     mut each: impl FnMut(T) -> Result<()>,
 ) -> Result<u64> {
+    read_streamed(path, |de, failed| {
+        let seed = Elements {
+            each: &mut each,
+            failed,
+            _t: std::marker::PhantomData,
+        };
+        seed.deserialize(de)
+    })
+}
+
+/// The JSON file at `path` read by `read`, a seed handing each item to a callback and keeping
+/// the callback's first error in the slot it is given (then failing the parse). Returns what
+/// `read` counted, the callback's error, or the file's error naming it.
+fn read_streamed(
+    path: &Path,
+    read: impl FnOnce(&mut JsonReader, &mut Option<Error>) -> serde_json::Result<u64>,
+) -> Result<u64> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut de = serde_json::Deserializer::from_reader(BufReader::new(file));
     let mut failed = None;
-    let seed = Elements {
-        each: &mut each,
-        failed: &mut failed,
-        _t: std::marker::PhantomData,
-    };
-    let result = seed.deserialize(&mut de).and_then(|n| de.end().map(|()| n));
+    let result = read(&mut de, &mut failed).and_then(|n| de.end().map(|()| n));
     if let Some(e) = failed {
         return Err(e);
     }
@@ -343,6 +355,9 @@ pub fn for_each_element<T: DeserializeOwned>(
         source,
     })
 }
+
+/// A JSON file being read.
+type JsonReader = serde_json::Deserializer<serde_json::de::IoRead<BufReader<std::fs::File>>>;
 
 struct Elements<'a, T, F> {
     each: &'a mut F,
@@ -390,21 +405,13 @@ pub fn for_each_entry<T: DeserializeOwned>(
     path: &Path,
     mut each: impl FnMut(String, T) -> Result<()>,
 ) -> Result<u64> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut de = serde_json::Deserializer::from_reader(BufReader::new(file));
-    let mut failed = None;
-    let seed = Entries {
-        each: &mut each,
-        failed: &mut failed,
-        _t: std::marker::PhantomData,
-    };
-    let result = seed.deserialize(&mut de).and_then(|n| de.end().map(|()| n));
-    if let Some(e) = failed {
-        return Err(e);
-    }
-    result.map_err(|source| Error::Json {
-        path: path.to_owned(),
-        source,
+    read_streamed(path, |de, failed| {
+        let seed = Entries {
+            each: &mut each,
+            failed,
+            _t: std::marker::PhantomData,
+        };
+        seed.deserialize(de)
     })
 }
 
