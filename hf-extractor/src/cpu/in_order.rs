@@ -38,17 +38,6 @@ impl CpuPool {
         self.in_order(PER_JOB, items, work, each)
     }
 
-    /// [`for_each_in_order`](Self::for_each_in_order) for a few items that are each a lot of
-    /// work (a whole file): one item per job, so each thread takes its own.
-    pub(crate) fn for_each_large_in_order<I: Sync, T: Send>(
-        &self,
-        items: &[I],
-        work: impl Fn(&I) -> Result<T> + Sync,
-        each: impl FnMut(T) -> Result<()>,
-    ) -> Result<()> {
-        self.in_order(1, items, work, each)
-    }
-
     fn in_order<I: Sync, T: Send>(
         &self,
         per_job: usize,

@@ -7,6 +7,8 @@
 //! - per-model jobs handed over and not waited for ([`CpuPool::spawn`]);
 //! - per-model work over a list, with the results back in order ([`CpuPool::for_each_in_order`],
 //!   see [`in_order`]), called from a blocking thread, never from an async worker;
+//! - a piece of CPU work that is not a loop over models (an identified map written), run as
+//!   one job and awaited ([`CpuPool::job`]);
 //! - a stage's synchronous part (reading the journal, writing a file), run on one of Tokio's
 //!   blocking threads and awaited ([`CpuPool::blocking`]), from where it hands its per-model
 //!   work to the pool.
@@ -109,6 +111,28 @@ impl CpuPool {
         }
     }
 
+    /// Run `work` as one job of the pool and wait for it without blocking: CPU work that is
+    /// one piece rather than a loop over models (an identified map rendered and written), so
+    /// that several such pieces share the pool's threads instead of adding their own. `work`
+    /// must not itself wait for the pool. A panic in `work` goes on as the caller's.
+    pub(crate) async fn job<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        self.check()?;
+        let (done, result) = tokio::sync::oneshot::channel();
+        self.spawn(move || {
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
+            let _ = done.send(outcome);
+        });
+        match result.await {
+            Ok(Ok(result)) => result,
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+            // The pool dropped the job unrun: only when it shuts down.
+            Err(_) => Err(Error::Cancelled),
+        }
+    }
+
     /// Stop the work of the run: every loop of the pool ends at its next model with
     /// [`Error::Cancelled`], and jobs handed over from now on are skipped where they check.
     pub(crate) fn cancel(&self) {
@@ -197,6 +221,11 @@ mod tests {
             .await
             .unwrap();
         assert!(elsewhere);
+        let on_pool = pool
+            .job(|| Ok(std::thread::current().name().map(str::to_owned)))
+            .await
+            .unwrap();
+        assert_eq!(on_pool.as_deref(), Some("hf-cpu-0"));
         let guard = pool.cancel_on_drop();
         assert!(pool.check().is_ok());
         drop(guard);
@@ -205,6 +234,7 @@ mod tests {
             pool.blocking(|| Ok(())).await,
             Err(Error::Cancelled)
         ));
+        assert!(matches!(pool.job(|| Ok(())).await, Err(Error::Cancelled)));
         // A guard disarmed at the end of a run cancels nothing.
         let pool = CpuPool::new(1).unwrap();
         pool.cancel_on_drop().disarm();

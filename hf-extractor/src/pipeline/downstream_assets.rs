@@ -42,12 +42,14 @@ pub(crate) enum DownstreamAsset {
     CatalogSources,
 }
 
-/// What these assets read (the models with their ancestors) and fill (the maps later assets
-/// read): owned, so that they are computed on a blocking thread.
-pub(crate) struct DownstreamState {
-    pub(crate) models: RunModels,
-    pub(crate) sharedby: Option<BTreeMap<String, Vec<SharedByRef>>>,
-    pub(crate) readme: Option<BTreeMap<String, Vec<ReadmeLanguage>>>,
+/// What one of these assets hands to the assets after it: the maps they read.
+pub(crate) enum Made {
+    /// Nothing.
+    Nothing,
+    /// `{model_id: [sharer]}`, for `hf_enriched_sharedby`.
+    Sharers(BTreeMap<String, Vec<SharedByRef>>),
+    /// `{model_id: [README language]}`, for `hf_enriched_languages`.
+    Readme(BTreeMap<String, Vec<ReadmeLanguage>>),
 }
 
 /// Write a `{model_id: …}` map to `file` entry by entry (the bytes of the whole map written).
@@ -68,64 +70,65 @@ fn sharedby_map(models: &RunModels) -> Result<BTreeMap<String, Vec<SharedByRef>>
     models.map_known(|at| derived?.sharedby(at), identify_sharedby)
 }
 
-/// Compute one of these assets into `file` of `folder`: (records, failures, what was written).
-/// On a blocking thread: the per-model work goes to the pool.
+/// Compute one of these assets into `file` of `folder` from the run's `models` (and, for
+/// `hf_enriched_sharedby`, the `sharers` of `hf_identified_sharedby` when the run has them):
+/// (records, what was written, what it hands on). On a blocking thread: the per-model work
+/// goes to the pool.
 pub(crate) fn compute(
     asset: DownstreamAsset,
     stamp: &str,
     (folder, file): (&RunFolder, &str),
-    state: &mut DownstreamState,
-) -> Result<(u64, u64, Output)> {
-    let (count, value) = match asset {
+    models: &RunModels,
+    sharers: Option<&BTreeMap<String, Vec<SharedByRef>>>,
+) -> Result<(u64, Output, Made)> {
+    let (count, output, made) = match asset {
         DownstreamAsset::SharerMap => {
-            let map = sharedby_map(&state.models)?;
+            let map = sharedby_map(models)?;
             let written = write_map(folder, file, &map)?;
-            let count = map.len();
-            state.sharedby = Some(map);
-            (count, written)
+            (map.len(), written, Made::Sharers(map))
         }
         DownstreamAsset::Sharers => {
-            let map = match state.sharedby.take() {
-                Some(map) => map,
-                None => sharedby_map(&state.models)?,
+            let records = match sharers {
+                Some(map) => sharedby_entities(map, stamp),
+                None => sharedby_entities(&sharedby_map(models)?, stamp),
             };
-            let records = sharedby_entities(&map, stamp);
-            state.sharedby = Some(map);
-            (records.len(), Output::Value(to_json(&records)?))
+            (
+                records.len(),
+                Output::Value(to_json(&records)?),
+                Made::Nothing,
+            )
         }
         DownstreamAsset::ReadmeLanguages => {
-            let known = state.models.known_languages();
-            let map = state.models.map_known(
+            let known = models.known_languages();
+            let map = models.map_known(
                 |at| known.of(at),
                 |models| readme_languages_with(models, card_languages),
             )?;
             let written = write_map(folder, file, &map)?;
-            let count = map.len();
-            state.readme = Some(map);
-            (count, written)
+            (map.len(), written, Made::Readme(map))
         }
         DownstreamAsset::ChunkCitation => {
-            let derived = state.models.derived();
-            let map = state
-                .models
-                .map_known(|at| derived?.citation(at), citation_chunks)?;
-            (map.len(), write_map(folder, file, &map)?)
+            let derived = models.derived();
+            let map = models.map_known(|at| derived?.citation(at), citation_chunks)?;
+            (map.len(), write_map(folder, file, &map)?, Made::Nothing)
         }
         DownstreamAsset::ModelcardChunks => {
-            let (count, written) = state.models.write_each(folder, file, |model| {
+            let (count, written) = models.write_each(folder, file, |model| {
                 model
                     .card
                     .as_deref()
                     .map(|card| card_chunks(ModelCard::body_of(card)))
                     .unwrap_or_default()
             })?;
-            (count, Output::Written(written))
+            (count, Output::Written(written), Made::Nothing)
         }
-        DownstreamAsset::CatalogSources => {
-            (1, Output::Value(to_json(&[SourceRecord::new(stamp)])?))
-        }
+        DownstreamAsset::CatalogSources => (
+            1,
+            Output::Value(to_json(&[SourceRecord::new(stamp)])?),
+            Made::Nothing,
+        ),
     };
-    Ok((count as u64, 0, value))
+    Ok((count as u64, output, made))
 }
 
 /// The run's models as the downstream's assets read them: one at a time, from the journal, on

@@ -1,64 +1,37 @@
-//! The loop over a run's plan: each asset loaded from an earlier run, taken over from an
-//! interrupted one, or computed, then reported in plan order; the manifest at the end.
+//! A run from start to manifest: its plan, its CPU pool, what is done with each model as it
+//! arrives and what is fetched ahead; the assets loaded from an earlier run or taken over from
+//! an interrupted one; the plan handed to the scheduler; the manifest at the end.
 
 use super::*;
 
-/// Take an asset over from the interrupted run being resumed, when its file was written: the
-/// lineage (its parents and stubs are in the journal) and the entities. Returns its report.
-pub(super) fn restore(
-    asset: Asset,
-    folder: &RunFolder,
-    checkpoint: &Checkpoint,
-    replay: &mut Replay,
-    state: &mut State,
-) -> Result<Option<AssetReport>> {
+/// What an interrupted run's journal holds of `asset`, when the asset can be taken over: the
+/// lineage (its parents and stubs are in the journal) and the entities, once their file was
+/// written.
+fn restorable(asset: Asset, folder: &RunFolder, replay: &mut Replay) -> Option<Restorable> {
     if !matches!(asset, Asset::AncestorModels | Asset::Enriched(_)) {
-        return Ok(None);
+        return None;
     }
-    let Some((report, failures)) = replay.assets.remove(&asset) else {
-        return Ok(None);
-    };
+    let (report, failures) = replay.assets.remove(&asset)?;
     if !report
         .file
         .as_ref()
         .is_some_and(|f| folder.path().join(f).is_file())
     {
-        return Ok(None);
+        return None;
     }
-    if asset == Asset::AncestorModels {
-        let Some(stubs) = replay.stubs.take() else {
-            return Ok(None);
-        };
-        let mut refs = take_identified(checkpoint, state)?;
-        let mut all = state
-            .raw
-            .take()
-            .map(Arc::unwrap_or_clone)
-            .unwrap_or_default();
-        for (entry, found) in std::mem::take(&mut replay.parents) {
-            refs.insert(&entry.key.id, found);
-            all.push(entry);
-        }
-        all.sort_by(|a, b| a.key.id.cmp(&b.key.id));
-        let lineage = Lineage {
-            stubs,
+    let lineage = match asset {
+        Asset::AncestorModels => Some(JournaledLineage {
+            stubs: replay.stubs.take()?,
+            parents: std::mem::take(&mut replay.parents),
             renamed: std::mem::take(&mut replay.renamed),
-            ..Lineage::default()
-        };
-        // As the lineage left them: named by the canonical ids of the models read and of the
-        // legacy ids resolved.
-        let renamed = lineage.renamed_keys();
-        refs.canonicalise_base_models(all.iter().map(|e| &e.key).chain(&renamed));
-        state.with_ancestors = Some(Arc::new(all));
-        state.lineage = Some(lineage);
-        state.identified = Some(refs);
-    }
-    state.failures.extend(failures);
-    if let Some(resumed) = &mut state.resumed {
-        resumed.assets.push(asset.name().to_owned());
-    }
-    tracing::info!(%asset, "taken over from the interrupted run");
-    Ok(Some(report))
+        }),
+        _ => None,
+    };
+    Some(Restorable {
+        report,
+        failures,
+        lineage,
+    })
 }
 
 impl HfExtractor {
@@ -127,16 +100,12 @@ impl HfExtractor {
         if let Some(sink) = observer.model_sink() {
             arrivals.announce_to(sink, &stamp);
         }
-        let datasets_early_for = plan
+        // The legacy dataset ids of the run's own models are resolved while the lineage is
+        // followed, for the identified datasets to complete.
+        let datasets_early_for = [Asset::AncestorModels, Asset::Identified(Kind::Datasets)]
             .iter()
-            .skip_while(|a| **a != Asset::AncestorModels)
-            .find(|a| {
-                matches!(
-                    a,
-                    Asset::Identified(Kind::Datasets) | Asset::Enriched(Kind::Datasets)
-                )
-            })
-            .copied();
+            .all(|a| planned(*a))
+            .then_some(Asset::Identified(Kind::Datasets));
         let lookahead = RunLookahead::plan(
             &self.client,
             LookaheadInputs {
@@ -151,19 +120,27 @@ impl HfExtractor {
         tracing::info!(folder = %folder.path().display(), assets = plan.len(), "run started");
         // The client may have served earlier runs: the manifest counts this one's requests.
         let stats_at_start = self.client.stats();
-        let mut state = State {
-            latest_replay: replay.latest.take(),
-            file_replay: replay.file.take(),
-            resumed,
+        let requests = Requests::new(&self.client);
+        let replayed = Replayed::new(replay.latest.take(), replay.file.take());
+        let ctx = Ctx {
+            folder: &folder,
+            checkpoint: &checkpoint,
+            incremental: &incremental,
+            stamp: &stamp,
+            lookahead,
+            cpu,
+            arrivals,
+            requests: &requests,
+            observer,
             shard: shard_run.as_ref().map(|s| s.shard),
             datasets_early_for,
-            ahead: lookahead.map(RunLookahead::fetched),
-            ..State::default()
+            replayed: &replayed,
         };
         let mut reports = Vec::new();
-        let mut reporting = InOrderReports::default();
 
         // Upstream assets the plan needs but does not compute come from the earlier run.
+        let mut values: BTreeMap<Asset, Value> = BTreeMap::new();
+        let mut loaded_models = None;
         {
             let full = graph();
             let needed: Vec<Asset> = full
@@ -180,7 +157,18 @@ impl HfExtractor {
                     continue;
                 };
                 let t = Instant::now();
-                let count = load(&path, asset, arrivals, &mut state)?;
+                let with_ancestors = values.get(&Asset::AncestorModels).and_then(|v| match v {
+                    Value::Models(models) => Some(Arc::clone(models)),
+                    _ => None,
+                });
+                let (from, into) = (path.clone(), arrivals.clone());
+                let (count, value) = cpu
+                    .blocking(move || load(&from, asset, &into, with_ancestors))
+                    .await?;
+                if asset == Asset::RawModels {
+                    loaded_models = Some(count as usize);
+                }
+                values.insert(asset, value);
                 // Where it came from: the earlier run folder, or the models file given.
                 let earlier = match asset {
                     Asset::RawModels if models.is_some() => path.as_path(),
@@ -199,170 +187,32 @@ impl HfExtractor {
             }
         }
 
-        // The two model sources run at the same time; each counts its own requests.
-        let both = [Asset::RawModelsLatest, Asset::RawModelsFromFile];
-        if both.iter().all(|a| plan.contains(a)) {
-            for asset in both {
-                observer.asset_started(asset);
-            }
-            let (latest_client, latest_requests) = self.client.counted();
-            let (file_client, file_requests) = self.client.counted();
-            let t = Instant::now();
-            let num_models = self.config.num_models as u64;
-            let on_latest = |done: usize| observer.progress(both[0], done as u64, Some(num_models));
-            let latest_replay = state.latest_replay.take();
-            let latest = async {
-                let outcome = self
-                    .latest_source(
-                        &latest_client,
-                        (arrivals, &incremental, lookahead, cpu),
-                        latest_replay,
-                        &on_latest,
-                    )
-                    .await;
-                (outcome, elapsed_ms(t))
-            };
-            let file = async {
-                let outcome = self
-                    .models_from_file(
-                        &file_client,
-                        (arrivals, &incremental, lookahead, cpu),
-                        &mut state,
-                        observer,
-                    )
-                    .await;
-                (outcome, elapsed_ms(t))
-            };
-            let ((latest, latest_ms), (file, file_ms)) = tokio::join!(latest, file);
-            let (latest, file) = (latest?, file?);
-            state
-                .prefetched
-                .insert(both[0], (latest, latest_requests.get(), latest_ms));
-            state
-                .prefetched
-                .insert(both[1], (file, file_requests.get(), file_ms));
-        }
-
-        for &asset in &plan {
-            if let Some(report) = restore(asset, &folder, &checkpoint, &mut replay, &mut state)? {
-                let path = report.file.as_ref().map(|f| folder.path().join(f));
-                reporting.push(asset, report, Vec::new(), Restored(path));
-                reporting
-                    .report(&checkpoint, observer, &mut reports, false)
-                    .await?;
-                continue;
-            }
-            if FETCHED_SIDE_BY_SIDE.contains(&asset) && !state.enriched_side_by_side {
-                // The entity kinds that fetch run side by side: this one and the ones planned
-                // after it (except those an interrupted run already wrote).
-                let kinds: Vec<Asset> = plan
-                    .iter()
-                    .copied()
-                    .filter(|a| FETCHED_SIDE_BY_SIDE.contains(a))
-                    .filter(|a| !replay.assets.contains_key(a))
-                    .collect();
-                let run = (&checkpoint, lookahead);
-                self.enrich_side_by_side(&kinds, run, &stamp, &mut state, observer)
-                    .await?;
-            }
-            if WRITTEN_SIDE_BY_SIDE.contains(&asset) && !state.identified_side_by_side {
-                // This identified map and the ones planned after it.
-                let kinds: Vec<Asset> = plan
-                    .iter()
-                    .copied()
-                    .skip_while(|a| *a != asset)
-                    .filter(|a| WRITTEN_SIDE_BY_SIDE.contains(a))
-                    .collect();
-                write_identified_side_by_side(
-                    &kinds,
-                    (&folder, &checkpoint, cpu),
-                    &mut state,
-                    observer,
-                )
-                .await?;
-            }
-            if !state.prefetched.contains_key(&asset)
-                && !state.enriched_ahead.contains_key(&asset)
-                && !state.identified_ahead.contains_key(&asset)
-            {
-                observer.asset_started(asset);
-            }
-            let failures_before = state.failures.len();
-            let t = Instant::now();
-            let before = self.own_requests(lookahead);
-            let prefetched = state
-                .prefetched
-                .get(&asset)
-                .map(|(_, requests, ms)| (*requests, *ms))
-                .or_else(|| {
-                    state
-                        .enriched_ahead
-                        .get(&asset)
-                        .map(|(_, requests, ms)| (*requests, *ms))
-                })
-                .or_else(|| state.identified_ahead.get(&asset).map(|(_, ms)| (0, *ms)));
-            let ctx = Ctx {
-                folder: &folder,
-                checkpoint: &checkpoint,
-                incremental: &incremental,
-                stamp: &stamp,
-                lookahead,
-                cpu,
-                arrivals,
-            };
-            let (count, failures, output) = self.compute(asset, ctx, &mut state, observer).await?;
-            let (requests, duration_ms) = prefetched.unwrap_or_else(|| {
-                let requests = requests_since(self.own_requests(lookahead), before);
-                (requests, elapsed_ms(t))
-            });
-            // Requests made here for a later asset count as that asset's; so do those made
-            // ahead for this one.
-            let lent = std::mem::take(&mut state.requests_for_later);
-            let mut owed = state.requests_ahead.remove(&asset).unwrap_or(0);
-            if let Some(lookahead) = lookahead {
-                owed += lookahead.requests_of(asset).await;
-            }
-            let requests = requests.saturating_sub(lent) + owed;
-            let mut report = AssetReport {
-                name: asset.name().to_owned(),
-                file: asset.file().map(str::to_owned),
-                count,
-                failures,
-                requests,
-                duration_ms,
-                ..AssetReport::default()
-            };
-            let written = match (&report.file, output) {
-                (Some(file), Output::Value(value)) => {
-                    Behind(folder.write_json_behind(file, value, count), Instant::now())
-                }
-                (_, Output::Written(written)) => {
-                    report.sha256 = Some(written.sha256);
-                    Ready(Some(written.path))
-                }
-                (_, Output::Writing(writing)) => Behind(writing, Instant::now()),
-                // The folder is the asset: observers hear where it is.
-                (None, Output::None) if asset == Asset::RunFolder => {
-                    Ready(Some(folder.path().to_owned()))
-                }
-                _ => Ready(None),
-            };
-            let failures = state.failures[failures_before..].to_vec();
-            reporting.push(asset, report, failures, written);
-            reporting
-                .report(&checkpoint, observer, &mut reports, false)
-                .await?;
-        }
-        reporting
-            .report(&checkpoint, observer, &mut reports, true)
+        // What an interrupted run already wrote is taken over, the rest computed.
+        let steps: BTreeMap<Asset, Step> = plan
+            .iter()
+            .filter_map(|&asset| {
+                restorable(asset, &folder, &mut replay).map(|r| (asset, Step::Restore(Box::new(r))))
+            })
+            .collect();
+        let scheduled = self
+            .schedule(&plan, steps, values, ctx, &mut reports)
             .await?;
+        let Scheduled {
+            mut failures,
+            facts,
+            restored,
+        } = scheduled;
+        let resumed = resumed.map(|r| ResumeReport {
+            assets: restored,
+            ..r
+        });
 
         if let Some(lookahead) = lookahead {
             lookahead.finish().await;
         }
-        let models = state.run_models;
-        let models_report = ModelsReport::new(&reports, models as u64, state.id_file.ids as u64);
-        let mut failures = state.failures;
+        let models = facts.run_models.or(loaded_models).unwrap_or(0);
+        let id_file = facts.id_file.unwrap_or_default();
+        let models_report = ModelsReport::new(&reports, models as u64, id_file.ids as u64);
         failures.sort();
         let manifest = RunManifest {
             tool: "hf-extractor".into(),
@@ -379,16 +229,16 @@ impl HfExtractor {
                 .map(|f| f.path().display().to_string())
                 .or(shard_run.map(|s| s.run_folder.path().display().to_string())),
             assets: reports,
-            filtered: state.filtered,
-            model_id_file: state.id_file,
+            filtered: facts.filtered,
+            model_id_file: id_file,
             http: HttpReport::new(&self.client.stats().since(&stats_at_start), models),
             models: models_report,
             failures,
-            watermark: state
+            watermark: facts
                 .watermark
                 .or_else(|| incremental.since.map(|t| t.to_string())),
             incremental: incremental.report(),
-            resumed: state.resumed,
+            resumed,
         };
         folder.write_json(MANIFEST_FILE, &manifest)?;
         stop_on_drop.disarm();

@@ -1,19 +1,9 @@
-//! The entity records of each kind: fetched through the enrichment (several kinds side by
-//! side), and the base models' records made from the lineage.
+//! The entity records of each kind: fetched through the enrichment, and the base models'
+//! records made from the lineage; the legacy dataset ids resolved.
 
 use super::*;
 
 impl HfExtractor {
-    /// Requests sent so far, less those made ahead (each counted as its own asset's).
-    ///
-    /// Two counters read one after the other: a request made ahead is counted by the client
-    /// before the lookahead's counter has it, so a later reading can be lower than an earlier
-    /// one by the fetches ahead under way. Take differences with [`requests_since`].
-    pub(super) fn own_requests(&self, lookahead: Option<&RunLookahead>) -> u64 {
-        let ahead = lookahead.map_or(0, RunLookahead::total_requests);
-        self.client.stats().total_requests() - ahead
-    }
-
     pub(crate) fn enrichment(&self, stamp: &str) -> HfEnrichment<Prefetched<HttpSource>> {
         self.enrichment_on(self.client.clone(), stamp, None)
     }
@@ -23,11 +13,10 @@ impl HfExtractor {
         &self,
         client: HfClient,
         stamp: &str,
-        ahead: Option<&Arc<FetchedAhead>>,
+        ahead: Option<Arc<FetchedAhead>>,
     ) -> HfEnrichment<Prefetched<HttpSource>> {
-        let ahead = ahead.cloned().unwrap_or_default();
         HfEnrichment::new(
-            Prefetched::new(HttpSource::new(client), ahead),
+            Prefetched::new(HttpSource::new(client), ahead.unwrap_or_default()),
             EnrichmentOptions {
                 threads: self.config.enrichment_threads,
                 base_model_iterations: self.config.base_model_iterations,
@@ -36,87 +25,12 @@ impl HfExtractor {
         .with_extraction_time(stamp)
     }
 
-    /// Legacy dataset ids resolved once per run (the first of the dataset stages asks), and
-    /// the run's dataset references rewritten to the canonical ids
-    /// ([`hf_enrich::legacy_datasets`]).
-    pub(super) async fn legacy_datasets(
-        &self,
-        stamp: &str,
-        identified: &mut PackedRun,
-        state: &mut State,
-    ) {
-        if state.datasets.is_some() {
-            // Resolved by the other dataset stage, which rewrote this very run.
-            return;
-        }
-        let datasets = identified.for_enrichment(EntityKind::Datasets);
-        let known = state.datasets_early.take().unwrap_or_default();
-        let resolved = self
-            .enrichment_on(self.client.clone(), stamp, state.ahead.as_ref())
-            .resolve_datasets_beyond(&datasets, known)
-            .await;
-        if !resolved.is_empty() {
-            identified.rewrite(EntityKind::Datasets, |refs| resolved.canonicalise(refs));
-        }
-        state.datasets = Some(resolved);
-    }
-
-    /// One `hf_enriched_<kind>` asset.
-    pub(super) async fn enriched(
-        &self,
-        asset: Asset,
-        kind: EntityKind,
-        identified: &PackedRun,
-        stamp: &str,
-        state: &mut State,
-        observer: &dyn RunObserver,
-    ) -> Result<(u64, u64, Output)> {
-        let name = asset.name();
-        if kind == EntityKind::BaseModels {
-            let keys: Vec<ModelKey> = state.models().iter().map(|e| e.key.clone()).collect();
-            let ids = identified.ids(EntityKind::BaseModels);
-            let entities = base_model_entities(&ids, &keys, state.lineage.as_ref(), stamp);
-            let unread = entities.iter().filter(|e| !e.enriched).count();
-            return Ok((
-                entities.len() as u64,
-                unread as u64,
-                Output::Value(to_json(&entities)?),
-            ));
-        }
-        let fetched = match state.enriched_ahead.remove(&asset) {
-            Some((fetched, ..)) => fetched,
-            None => {
-                let (enrichment, events) =
-                    self.reporting_enrichment(self.client.clone(), stamp, state.ahead.as_ref());
-                // What this kind's enrichment reads, decoded: its ids (and the articles'
-                // kinds, the licenses' names).
-                let identified = &identified.for_enrichment(kind);
-                let resolved = state.datasets.as_ref();
-                let work = async move { fetch_kind(&enrichment, kind, identified, resolved).await };
-                let (fetched, ()) = tokio::join!(work, forward_progress(events, asset, observer));
-                fetched
-            }
-        };
-        let (count, value, failed) = fetched?;
-        let failures = failed.len() as u64;
-        for (id, status, error) in failed {
-            state.failures.push(FailureReport {
-                asset: name.to_owned(),
-                id,
-                line: None,
-                status,
-                error,
-            });
-        }
-        Ok((count as u64, failures, Output::Value(value)))
-    }
-
     /// An enrichment through `client` whose progress events come out of the returned receiver.
     pub(super) fn reporting_enrichment(
         &self,
         client: HfClient,
         stamp: &str,
-        ahead: Option<&Arc<FetchedAhead>>,
+        ahead: Option<Arc<FetchedAhead>>,
     ) -> (
         HfEnrichment<Prefetched<HttpSource>>,
         tokio::sync::mpsc::UnboundedReceiver<ProgressEvent>,
@@ -130,87 +44,84 @@ impl HfExtractor {
         (enrichment, rx)
     }
 
-    /// Fetch the entity kinds of `assets` (`hf_enriched_<kind>`) side by side, each through a
-    /// client counting its own requests, into [`State::enriched_ahead`]: each kind is a few
-    /// requests that wait on one another (the tag vocabulary, the task catalog, the arXiv
-    /// batch, the datasets), so one after the other they cost a round trip each. The client's
-    /// in-flight limit still holds for all of them together. Each asset is reported started
-    /// now, and written (in plan order) with what its kind fetched.
-    pub(super) async fn enrich_side_by_side(
+    /// The namespace-less dataset ids of `refs` not answered in `known`, asked through `client`
+    /// ([`hf_enrich::legacy_datasets`]): every answer, and the references named by the
+    /// canonical ids (a run of the datasets alone) when any id was renamed.
+    pub(super) async fn legacy_datasets(
         &self,
-        assets: &[Asset],
-        (checkpoint, lookahead): (&Checkpoint, Option<&RunLookahead>),
-        stamp: &str,
-        state: &mut State,
-        observer: &dyn RunObserver,
-    ) -> Result<()> {
-        state.enriched_side_by_side = true;
-        if assets.len() < 2 {
-            return Ok(());
-        }
-        let mut identified = take_identified(checkpoint, state)?;
-        let datasets = Asset::Enriched(Kind::Datasets);
-        if assets.contains(&datasets) {
-            // Asked before the asset's own count starts: counted as its requests.
-            let before = self.own_requests(lookahead);
-            self.legacy_datasets(stamp, &mut identified, state).await;
-            let asked = requests_since(self.own_requests(lookahead), before);
-            *state.requests_ahead.entry(datasets).or_default() += asked;
-        }
-        // Each fetching kind's asset with what its enrichment reads.
-        let inputs: Vec<(Asset, EntityKind, IdentifiedRun)> = assets
-            .iter()
-            .filter_map(|asset| {
-                match *asset {
-                    Asset::Enriched(kind) => kind.entity(),
-                    _ => None,
-                }
-                .map(|kind| (*asset, kind, identified.for_enrichment(kind)))
-            })
-            .collect();
-        state.identified = Some(identified);
-        let resolved = state.datasets.as_ref();
-        let ahead = state.ahead.as_ref();
-        // A loop over a named future, not a closure returning an async block: the run's future
-        // stays provably `Send`.
-        let mut fetches = Vec::with_capacity(inputs.len());
-        for (asset, kind, reads) in &inputs {
-            let started = (*asset, *kind, reads);
-            fetches.push(self.fetch_one(started, (stamp, ahead, resolved), observer));
-        }
-        let fetched = futures::future::join_all(fetches).await;
-        for (asset, fetched, requests, ms) in fetched {
-            state.enriched_ahead.insert(asset, (fetched, requests, ms));
-        }
-        Ok(())
+        client: HfClient,
+        ctx: Ctx<'_>,
+        refs: &Arc<PackedRun>,
+        known: ResolvedDatasets,
+    ) -> (Arc<PackedRun>, Arc<ResolvedDatasets>) {
+        let datasets = refs.for_enrichment(EntityKind::Datasets);
+        let resolved = self
+            .enrichment_on(client, ctx.stamp, ctx.ahead())
+            .resolve_datasets_beyond(&datasets, known)
+            .await;
+        let refs = if resolved.is_empty() {
+            Arc::clone(refs)
+        } else {
+            let canonical = refs.kind_rewritten(EntityKind::Datasets, |r| resolved.canonicalise(r));
+            Arc::new(canonical)
+        };
+        (refs, Arc::new(resolved))
     }
-}
 
-impl HfExtractor {
-    /// Fetch one kind of [`enrich_side_by_side`](Self::enrich_side_by_side) through a client
-    /// counting its requests: (its asset, what was fetched, the requests, the milliseconds).
-    async fn fetch_one(
+    /// One `hf_enriched_<kind>` asset, from its kind's references: the base models' records
+    /// made from the lineage, every other kind fetched.
+    pub(super) async fn enriched(
         &self,
-        (asset, kind, reads): (Asset, EntityKind, &IdentifiedRun),
-        (stamp, ahead, resolved): (&str, Option<&Arc<FetchedAhead>>, Option<&ResolvedDatasets>),
-        observer: &dyn RunObserver,
-    ) -> (Asset, Result<Fetched>, u64, u64) {
-        observer.asset_started(asset);
-        let (client, requests) = self.client.counted();
-        let (enrichment, events) = self.reporting_enrichment(client, stamp, ahead);
-        let t = Instant::now();
+        asset: Asset,
+        kind: EntityKind,
+        refs: Refs,
+        ctx: Ctx<'_>,
+    ) -> Result<Done> {
+        if kind == EntityKind::BaseModels {
+            let models = refs.models.as_deref();
+            let keys: Vec<ModelKey> = models
+                .map(|m| m.entries.iter().map(|e| e.key.clone()).collect())
+                .unwrap_or_default();
+            let ids = refs.refs.ids(EntityKind::BaseModels);
+            let lineage = models.and_then(|m| m.lineage.as_deref());
+            let entities = base_model_entities(&ids, &keys, lineage, ctx.stamp);
+            let unread = entities.iter().filter(|e| !e.enriched).count();
+            let mut done = Done::written(entities.len() as u64, Output::Value(to_json(&entities)?));
+            done.failures = unread as u64;
+            return Ok(done);
+        }
+        let client = ctx.requests.client_for(asset);
+        let (mut packed, mut resolved) = (refs.refs, refs.resolved);
+        if kind == EntityKind::Datasets && resolved.is_none() {
+            // Read back from an earlier run: its legacy ids are resolved here.
+            let known = ResolvedDatasets::default();
+            let (canonical, answers) = self
+                .legacy_datasets(client.clone(), ctx, &packed, known)
+                .await;
+            (packed, resolved) = (canonical, Some(answers));
+        }
+        let (enrichment, events) = self.reporting_enrichment(client, ctx.stamp, ctx.ahead());
+        // What this kind's enrichment reads, decoded: its ids (and the articles' kinds, the
+        // licenses' names).
+        let reads = &packed.for_enrichment(kind);
+        let resolved = resolved.as_deref();
         // The enrichment moves into the work, so its progress sender is dropped (and the
         // forwarding ends) when the work is done.
         let work = async move { fetch_kind(&enrichment, kind, reads, resolved).await };
-        let (fetched, ()) = tokio::join!(work, forward_progress(events, asset, observer));
-        (asset, fetched, requests.get(), elapsed_ms(t))
+        let (fetched, ()) = tokio::join!(work, forward_progress(events, asset, ctx.observer));
+        let (count, value, failed) = fetched?;
+        let failed = failed
+            .into_iter()
+            .map(|(id, status, error)| FailureReport {
+                asset: asset.name().to_owned(),
+                id,
+                line: None,
+                status,
+                error,
+            })
+            .collect();
+        Ok(Done::written(count as u64, Output::Value(value)).failing(failed))
     }
-}
-
-/// The requests between two readings of [`HfExtractor::own_requests`]: none when the later
-/// reading is the lower (fetches ahead counted by the client, not yet by the lookahead).
-pub(super) fn requests_since(now: u64, before: u64) -> u64 {
-    now.saturating_sub(before)
 }
 
 /// Hand progress events to the observer until the enrichment that sends them is dropped.

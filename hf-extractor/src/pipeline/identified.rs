@@ -1,78 +1,44 @@
-//! The identified maps: the packed references they come from, taken from the state or
-//! identified again, written (several side by side) and read back.
+//! The identified maps: written from the packed references of the run's models, and read back.
 
 use super::*;
 
-/// The identified run, taken out of the state (put it back when done): computed with the
-/// models, read back kind by kind, or identified now from the models loaded from an earlier
-/// run (pure and quick).
-pub(super) fn take_identified(checkpoint: &Checkpoint, state: &mut State) -> Result<PackedRun> {
-    match state.identified.take() {
-        Some(identified) => Ok(identified),
-        None => {
-            let models = state.models();
-            let mut identified = identify_entries(checkpoint, &models)?;
-            let renamed = state
-                .lineage
-                .as_ref()
-                .map(Lineage::renamed_keys)
+impl HfExtractor {
+    /// One `hf_identified_<kind>` map, from the run's models with their ancestors: written as
+    /// one job of the CPU pool (its references decoded and rendered model by model). The
+    /// datasets' legacy ids are resolved first, through a client counted for `asset`, and the
+    /// map names the canonical ids.
+    pub(super) async fn identified_map(
+        &self,
+        asset: Asset,
+        kind: EntityKind,
+        models: Arc<Models>,
+        ctx: Ctx<'_>,
+    ) -> Result<Done> {
+        let mut refs = Arc::clone(&models.refs);
+        let mut resolved = None;
+        if kind == EntityKind::Datasets {
+            // Those of the run's own models were resolved while the lineage was followed.
+            let known = models
+                .datasets_early
+                .as_deref()
+                .cloned()
                 .unwrap_or_default();
-            identified.canonicalise_base_models(models.iter().map(|e| &e.key).chain(&renamed));
-            Ok(identified)
+            let client = ctx.requests.client_for(asset);
+            let (canonical, answers) = self.legacy_datasets(client, ctx, &refs, known).await;
+            (refs, resolved) = (canonical, Some(answers));
         }
+        let (folder, map) = (ctx.folder.clone(), Arc::clone(&refs));
+        let written = ctx
+            .cpu
+            .job(move || write_identified_map(&folder, file_of(asset), &map, kind))
+            .await?;
+        let refs = Refs {
+            refs,
+            models: Some(models),
+            resolved,
+        };
+        Ok(Done::written(written.count, Output::Written(written)).giving(Value::Refs(refs)))
     }
-}
-
-/// Write the identified maps of `assets` side by side, each map a job of the CPU pool, for
-/// each asset to take when it is due (`State::identified_ahead`); each is reported started
-/// now. They read the packed references only, and writing one is CPU work (its references
-/// decoded and rendered), so one after the other they used one core.
-pub(super) async fn write_identified_side_by_side(
-    assets: &[Asset],
-    (folder, checkpoint, cpu): (&RunFolder, &Checkpoint, &CpuPool),
-    state: &mut State,
-    observer: &dyn RunObserver,
-) -> Result<()> {
-    state.identified_side_by_side = true;
-    if assets.len() < 2 {
-        return Ok(());
-    }
-    let identified = take_identified(checkpoint, state)?;
-    // Each map's kind (only the identified kinds are written side by side).
-    let maps: Vec<(Asset, EntityKind)> = assets
-        .iter()
-        .filter_map(|asset| match *asset {
-            Asset::Identified(kind) => kind.entity().map(|kind| (*asset, kind)),
-            _ => None,
-        })
-        .collect();
-    for (asset, _) in &maps {
-        observer.asset_started(*asset);
-    }
-    let (pool, folder) = (cpu.clone(), folder.clone());
-    let (identified, written) = cpu
-        .blocking(move || {
-            // Each asset's own outcome is kept for its turn: one failed map does not stop the
-            // others.
-            let write = |(asset, kind): &(Asset, EntityKind)| {
-                let t = Instant::now();
-                let file = asset.file().unwrap_or_default();
-                let result = write_identified_map(&folder, file, &identified, *kind);
-                Ok((*asset, result, elapsed_ms(t)))
-            };
-            let mut written = Vec::with_capacity(maps.len());
-            let kept = pool.for_each_large_in_order(&maps, write, |one| {
-                written.push(one);
-                Ok(())
-            });
-            Ok((identified, kept.map(|()| written)))
-        })
-        .await?;
-    state.identified = Some(identified);
-    for (asset, result, ms) in written? {
-        state.identified_ahead.insert(asset, (result, ms));
-    }
-    Ok(())
 }
 
 /// The identified base models of one model.

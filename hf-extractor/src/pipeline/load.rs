@@ -1,15 +1,17 @@
-//! An asset's value read back from an earlier run folder (or a models file) into the state.
+//! An asset's value read back from an earlier run folder (or a models file).
 
 use super::*;
 
-/// Load one asset's value from its file `path` (in an earlier run folder); returns its record
-/// count. Models go to this run's journal one by one, identified on the way.
+/// Load one asset's value from its file `path` (in an earlier run folder): (its record count,
+/// its value). Models go to this run's journal one by one, identified on the way. An identified
+/// map comes with the run's models when `with_ancestors` (loaded before it) has them. On a
+/// blocking thread.
 pub(super) fn load(
     path: &Path,
     asset: Asset,
     arrivals: &Arrivals,
-    state: &mut State,
-) -> Result<u64> {
+    with_ancestors: Option<Arc<Models>>,
+) -> Result<(u64, Value)> {
     let checkpoint = arrivals.checkpoint();
     let models = |source: ModelSource| -> Result<Vec<(Entry, PackedRefs)>> {
         let mut models = Vec::new();
@@ -40,71 +42,61 @@ pub(super) fn load(
             .collect::<Vec<_>>();
         (entries, refs)
     };
-    let count = match asset {
+    let (count, value) = match asset {
         Asset::RawModelsLatest | Asset::RawModelsFromFile => {
-            let latest = asset == Asset::RawModelsLatest;
-            let source = if latest {
+            let source = if asset == Asset::RawModelsLatest {
                 ModelSource::Latest
             } else {
                 ModelSource::File
             };
             let models = models(source)?;
             let count = models.len();
-            let slot = if latest {
-                &mut state.latest
-            } else {
-                &mut state.from_file
-            };
-            *slot = Some(SourceModels {
+            let models = SourceModels {
                 models,
                 ..SourceModels::default()
-            });
-            count
+            };
+            (count, Value::Source(Arc::new(models)))
         }
         Asset::RawModels | Asset::AncestorModels => {
             let (entries, identified) = into_run(models(ModelSource::File)?);
             let count = entries.len();
-            if asset == Asset::RawModels {
-                state.run_models = count;
-                state.raw = Some(Arc::new(entries));
-            } else {
-                state.with_ancestors = Some(Arc::new(entries));
-            }
-            state.identified = Some(identified);
-            count
+            let models = Models {
+                entries: Arc::new(entries),
+                refs: Arc::new(identified),
+                ..Models::default()
+            };
+            (count, Value::Models(Arc::new(models)))
         }
         Asset::Identified(Kind::SharedBy) => {
             let map: BTreeMap<String, Vec<SharedByRef>> = read_json(path)?;
-            let count = map.len();
-            state.sharedby = Some(map);
-            count
+            (map.len(), Value::Sharers(Arc::new(map)))
         }
         Asset::ReadmeLanguages => {
             let map: BTreeMap<String, Vec<ReadmeLanguage>> = read_json(path)?;
-            let count = map.len();
-            state.readme = Some(map);
-            count
+            (map.len(), Value::Readme(Arc::new(map)))
         }
-        Asset::Identified(kind) => {
-            let mut refs = RunIdentified::default();
-            match kind.entity() {
-                Some(kind) => {
-                    let count = load_identified_map(&mut refs, kind, path)?;
-                    let mut identified = state.identified.take().unwrap_or_default();
-                    identified.replace_kind(kind, refs);
-                    state.identified = Some(identified);
-                    count
-                }
-                None => 0,
+        Asset::Identified(kind) => match kind.entity() {
+            Some(kind) => {
+                let mut refs = RunIdentified::default();
+                let count = load_identified_map(&mut refs, kind, path)?;
+                let mut packed = PackedRun::default();
+                packed.replace_kind(kind, refs);
+                let refs = Refs {
+                    refs: Arc::new(packed),
+                    models: with_ancestors,
+                    resolved: None,
+                };
+                (count, Value::Refs(refs))
             }
-        }
-        // Nothing of these is kept for the assets after them (they are read by no later
-        // asset, or are entity records and the run folder).
+            None => (0, Value::Nothing),
+        },
+        // Nothing of these is read by a later asset (or they are entity records and the run
+        // folder).
         Asset::ChunkCitation
         | Asset::ModelcardChunks
         | Asset::RunFolder
         | Asset::Enriched(_)
-        | Asset::CatalogSources => 0,
+        | Asset::CatalogSources => (0, Value::Nothing),
     };
-    Ok(count as u64)
+    Ok((count as u64, value))
 }

@@ -3,12 +3,15 @@
 //! | module | what it owns |
 //! |---|---|
 //! | this one | the public face: [`HfExtractor`] (building, `materialize`, `resume`), [`RunObserver`], [`MaterializeOptions`], [`RunOutcome`] |
-//! | `state` | what a run holds while it goes: the assets' values so far (`State`), the run folder being written (`Run`), what computing an asset reads (`Ctx`) |
-//! | `driver` | the loop over the plan: assets loaded from an earlier run, taken over from an interrupted one, computed, then reported in plan order; the manifest |
+//! | `driver` | a run from start to manifest: the plan, the CPU pool, the lookahead, the assets loaded from an earlier run or taken over from an interrupted one |
+//! | `scheduler` | the plan run: each asset started once its inputs are done, their values owned and handed on, reports in plan order |
+//! | `state` | what the scheduler holds: the assets' typed values (`Value`, `Inputs`), what a stage gives back (`Done`), what every stage reads (`Ctx`) |
+//! | `requests` | whose requests are whose: the one place they are attributed to assets |
 //! | `compute` | one asset computed: the dispatch on [`Asset`], each arm calling its stage |
 //! | `sources` | the two model sources (the latest listing and the model-id file) and their files |
-//! | `identified` | the identified maps: read back, written (side by side), and the packed references they come from |
-//! | `enriched` | the entity records of each kind, fetched (side by side), and the base models' records |
+//! | `lineage` | the run's models with their ancestors, followed or taken over from the journal |
+//! | `identified` | the identified maps: written from the packed references, read back |
+//! | `enriched` | the entity records of each kind, fetched, and the base models' records; the legacy dataset ids resolved |
 //! | `load` | an asset's value read back from an earlier run folder |
 //! | `run_models` | the run's models between stages: places in the journal with their ids and references; the hand-off of arriving models to the CPU pool; the files of model records |
 //! | `arrivals` | what is done with each model as it arrives (languages, derived values, rendered records) |
@@ -23,7 +26,8 @@
 //! The stages write through `store` and hand CPU work to the run's pool
 //! (`cpu`); nothing under `store` or `cpu` calls back into the pipeline.
 //!
-//! The stages read and fill `State`; only the driver reports.
+//! A stage reads the values of its inputs and returns its own; only the scheduler keeps
+//! values between stages, and only it reports.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -59,11 +63,11 @@ use crate::manifest::{
     ModelsReport, ResumeReport, RunManifest,
 };
 use crate::pipeline::arrivals::Arrivals;
-use crate::pipeline::downstream_assets::DownstreamAsset;
+use crate::pipeline::downstream_assets::{DownstreamAsset, Made};
 use crate::pipeline::incremental::{EarlierRun, Incremental};
 use crate::pipeline::packed_refs::{PackedRefs, PackedRun};
-use crate::pipeline::reports_in_order::InOrderReports;
-use crate::pipeline::reports_in_order::Written::{Behind, Ready, Restored};
+use crate::pipeline::reports_in_order::{InOrderReports, Written};
+use crate::pipeline::requests::Requests;
 use crate::pipeline::resume::{FileReplay, LatestReplay, Replay};
 use crate::pipeline::run_lookahead::{LookaheadInputs, RunLookahead};
 use crate::pipeline::run_models::{
@@ -85,20 +89,26 @@ mod enriched;
 mod identified;
 pub mod incremental;
 pub(crate) mod languages_ahead;
+mod lineage;
 mod load;
 pub(crate) mod packed_refs;
 pub(crate) mod reports_in_order;
+pub(crate) mod requests;
 pub(crate) mod resume;
 pub(crate) mod run_lookahead;
 pub(crate) mod run_models;
+mod scheduler;
 mod sources;
 mod state;
 
+use self::compute::*;
 pub(crate) use self::enriched::base_model_entities;
 use self::enriched::*;
 pub(crate) use self::identified::load_identified_map;
 use self::identified::*;
+use self::lineage::*;
 use self::load::*;
+use self::scheduler::*;
 use self::sources::*;
 use self::state::*;
 

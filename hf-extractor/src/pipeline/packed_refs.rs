@@ -111,7 +111,7 @@ fn encode<R: Serialize>(refs: &[R]) -> Arc<[u8]> {
 
 /// One copy of each distinct packed list, per kind: models mostly name the same few lists of
 /// licenses, tasks, languages or tags, so a list seen before is shared, not kept again.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Interner {
     lists: [HashSet<Arc<[u8]>>; 6],
 }
@@ -148,7 +148,7 @@ struct IdOf {
 
 /// The references of a run, one [`PackedRefs`] per model id, with the distinct ids of the
 /// packed kinds counted (how many references name each), so replacing a model keeps them exact.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct PackedRun {
     models: BTreeMap<Box<str>, PackedRefs>,
     ids: [BTreeMap<Box<str>, u32>; 6],
@@ -360,9 +360,30 @@ impl PackedRun {
         Ok(())
     }
 
-    /// Rewrite each model's references of a packed kind with `f` (e.g. to name datasets by
-    /// their canonical ids); the distinct ids are counted again.
-    pub fn rewrite<R: Serialize + DeserializeOwned>(
+    /// The references of one packed kind alone, each model's rewritten with `f` (e.g. named by
+    /// their canonical dataset ids): a run of its own, for a stage that changes one kind while
+    /// others read this run as it is.
+    pub fn kind_rewritten<R: Serialize + DeserializeOwned>(
+        &self,
+        kind: EntityKind,
+        f: impl Fn(&mut Vec<R>),
+    ) -> PackedRun {
+        let mut alone = PackedRun::default();
+        let Some(slot) = slot(kind) else { return alone };
+        for (id, m) in &self.models {
+            if let Some(json) = &m.json[slot] {
+                let mut refs = PackedRefs::default();
+                refs.json[slot] = Some(Arc::clone(json));
+                alone.models.insert(id.clone(), alone.interner.intern(refs));
+            }
+        }
+        alone.rewrite(kind, f);
+        alone
+    }
+
+    /// Rewrite each model's references of a packed kind with `f`; the distinct ids are counted
+    /// again.
+    fn rewrite<R: Serialize + DeserializeOwned>(
         &mut self,
         kind: EntityKind,
         f: impl Fn(&mut Vec<R>),
@@ -615,9 +636,9 @@ mod tests {
     }
 
     #[test]
-    fn a_rewritten_kind_has_its_ids_counted_again() {
-        let (mut packed, decoded) = both(&models());
-        packed.rewrite(
+    fn a_kind_rewritten_is_a_run_of_its_own_with_its_ids_counted_again() {
+        let (packed, decoded) = both(&models());
+        let alone = packed.kind_rewritten(
             EntityKind::Datasets,
             |refs: &mut Vec<hf_identifiers::DatasetRef>| {
                 for r in refs.iter_mut().filter(|r| r.id == "squad") {
@@ -625,12 +646,12 @@ mod tests {
                 }
             },
         );
-        assert_eq!(
-            packed.ids(EntityKind::Datasets),
-            ["glue", "rajpurkar/squad"]
-        );
-        let datasets = written(|o| packed.write_kind(EntityKind::Datasets, o, Path::new("t")));
+        assert_eq!(alone.ids(EntityKind::Datasets), ["glue", "rajpurkar/squad"]);
+        let datasets = written(|o| alone.write_kind(EntityKind::Datasets, o, Path::new("t")));
         assert!(datasets.contains("rajpurkar/squad"));
+        assert!(alone.ids(EntityKind::Licenses).is_empty());
+        // The run it was taken from reads as before.
+        assert_eq!(packed.ids(EntityKind::Datasets), decoded.ids.datasets);
         assert_eq!(packed.ids(EntityKind::Licenses), decoded.ids.licenses);
     }
 

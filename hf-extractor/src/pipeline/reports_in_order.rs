@@ -1,13 +1,14 @@
-//! Assets reported in the run's order while their files may still be written.
+//! Assets reported in the run's order while they finish in any order, and while their files
+//! may still be written.
 //!
-//! An asset's file can be written on a thread of its own while the run computes the next
-//! assets ([`crate::pipeline::run_models::write_records_behind`], [`crate::store::run_folder::FileWriting`]).
-//! An asset counts as done — its
-//! `AssetDone` journaled, so a resumed run takes it over, and observers told — only once its
-//! file is written, and assets are reported in the order they were computed, so the manifest
-//! and the journal read as if every file had been written in turn.
+//! The scheduler runs an asset as soon as its inputs are ready, so assets finish out of plan
+//! order; an asset's file can also be written on a thread of its own while the run goes on
+//! ([`crate::pipeline::run_models::write_model_records`], [`crate::store::run_folder::FileWriting`]).
+//! An asset counts as done — its `AssetDone` journaled, so a resumed run takes it over, and
+//! observers told — only once its file is written and every asset before it in the plan is
+//! reported, so the manifest and the journal read as if every asset had run in turn.
 
-use std::collections::VecDeque;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -19,15 +20,17 @@ use crate::store::checkpoint::{Checkpoint, Event};
 use crate::store::run_folder::FileWriting;
 use Written::{Behind, Ready, Restored};
 
-/// The assets computed and not reported yet, in plan order: an asset is reported (its
-/// `AssetDone` journaled, observers told) once its file is written and every asset before it
-/// is reported, so a file written behind holds back the reports after it, not the run.
+/// The assets finished and not reported yet, by their place in the plan: an asset is reported
+/// (its `AssetDone` journaled, observers told) once its file is written and every asset before
+/// it is reported, so a file written behind holds back the reports after it, not the run.
 #[derive(Default)]
 pub(crate) struct InOrderReports {
-    queue: VecDeque<Due>,
+    finished: BTreeMap<usize, Due>,
+    /// The place of the next asset to report.
+    next: usize,
 }
 
-/// An asset computed: its report, the failures it added, and its file.
+/// An asset finished: its report, the failures it added, and its file.
 struct Due {
     asset: Asset,
     report: AssetReport,
@@ -46,23 +49,28 @@ pub(crate) enum Written {
 }
 
 impl InOrderReports {
+    /// The asset at `place` in the plan finished.
     pub(crate) fn push(
         &mut self,
+        place: usize,
         asset: Asset,
         report: AssetReport,
         failures: Vec<FailureReport>,
         written: Written,
     ) {
-        self.queue.push_back(Due {
-            asset,
-            report,
-            failures,
-            written,
-        });
+        self.finished.insert(
+            place,
+            Due {
+                asset,
+                report,
+                failures,
+                written,
+            },
+        );
     }
 
-    /// Report the assets at the front whose files are written (all of them with `wait`,
-    /// waiting for their files without blocking).
+    /// Report the assets next in the plan that finished and whose files are written (with
+    /// `wait`, waiting for their files without blocking).
     pub(crate) async fn report(
         &mut self,
         checkpoint: &Checkpoint,
@@ -70,7 +78,7 @@ impl InOrderReports {
         reports: &mut Vec<AssetReport>,
         wait: bool,
     ) -> Result<()> {
-        while let Some(front) = self.queue.front() {
+        while let Some(front) = self.finished.get(&self.next) {
             if let Behind(writing, _) = &front.written
                 && !wait
                 && !writing.is_finished()
@@ -82,10 +90,11 @@ impl InOrderReports {
                 mut report,
                 failures,
                 written,
-            }) = self.queue.pop_front()
+            }) = self.finished.remove(&self.next)
             else {
                 break;
             };
+            self.next += 1;
             let restored = matches!(written, Restored(_));
             let path = match written {
                 Restored(path) | Ready(path) => path,
@@ -157,7 +166,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_file_written_behind_holds_back_the_reports_after_it_until_it_is_written() {
+    async fn assets_finished_out_of_order_or_written_behind_are_reported_in_plan_order() {
         let dir = tempfile::tempdir().unwrap();
         let checkpoint = Checkpoint::create(dir.path()).unwrap();
         let heard = Heard::default();
@@ -174,24 +183,39 @@ mod tests {
             })
         });
 
-        queue.push(Asset::RunFolder, report("first"), Vec::new(), Ready(None));
         queue.push(
-            Asset::RawModels,
-            report("records"),
+            3,
+            Asset::CatalogSources,
+            report("last"),
             Vec::new(),
-            Behind(behind, Instant::now()),
+            Ready(None),
         );
         queue.push(
+            0,
+            Asset::RunFolder,
+            report("first"),
+            Vec::new(),
+            Ready(None),
+        );
+        queue.push(
+            2,
             Asset::AncestorModels,
             report("restored"),
             Vec::new(),
             Restored(None),
         );
+        queue
+            .report(&checkpoint, &heard, &mut reports, false)
+            .await
+            .unwrap();
+        // Finished out of order: nothing after the gap is reported.
+        assert_eq!(*heard.0.lock().unwrap(), ["first"]);
         queue.push(
-            Asset::CatalogSources,
-            report("last"),
+            1,
+            Asset::RawModels,
+            report("records"),
             Vec::new(),
-            Ready(None),
+            Behind(behind, Instant::now()),
         );
         queue
             .report(&checkpoint, &heard, &mut reports, false)
@@ -221,6 +245,7 @@ mod tests {
         let failed = crate::Error::io(dir.path(), std::io::Error::other("disk full"));
         let mut queue = InOrderReports::default();
         queue.push(
+            0,
             Asset::RawModels,
             report("records"),
             Vec::new(),

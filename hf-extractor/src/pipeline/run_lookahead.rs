@@ -12,8 +12,8 @@
 //! parents as `hf_add_ancestor_models`'s, the namespace-less dataset ids as the first dataset
 //! asset's, the other datasets as `hf_enriched_datasets`'s, the tag vocabulary, the task
 //! catalog and arXiv's papers as those of `hf_enriched_keywords`, `hf_enriched_tasks` and
-//! `hf_enriched_articles`. Every other asset's count leaves them out
-//! ([`RunLookahead::total_requests`]).
+//! `hf_enriched_articles` ([`RunLookahead::requests_of`], added to the asset's own count in
+//! [`crate::pipeline::requests`]).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -134,11 +134,6 @@ impl RunLookahead {
         if self.sources_running.fetch_sub(1, Ordering::AcqRel) == 1 {
             self.lookahead.run_complete();
         }
-    }
-
-    /// Requests made ahead so far, all kinds: left out of every asset's own count.
-    pub fn total_requests(&self) -> u64 {
-        self.lookahead.total_requests()
     }
 
     /// The requests made ahead for `asset`, once its fetches are over.

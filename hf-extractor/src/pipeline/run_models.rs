@@ -29,7 +29,7 @@ pub(crate) struct Entry {
 
 /// What a model source produced: its models in source order, each with what was identified in
 /// it, and the outcome's failures, filtered counts and watermark (its `models` stay empty).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct SourceModels {
     pub outcome: SourceOutcome,
     pub models: Vec<(Entry, PackedRefs)>,

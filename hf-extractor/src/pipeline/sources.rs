@@ -70,15 +70,22 @@ impl HfExtractor {
         })
     }
 
+    /// The model-id file's source: (its models, what the file held, the failures of its
+    /// lines), each model journaled as its card arrives.
     pub(super) async fn models_from_file(
         &self,
         client: &HfClient,
-        (arrivals, incremental, lookahead, cpu): Sources<'_>,
-        state: &mut State,
-        observer: &dyn RunObserver,
-    ) -> Result<SourceModels> {
+        ctx: Ctx<'_>,
+        replay: Option<FileReplay>,
+    ) -> Result<(SourceModels, ModelIdFileReport, Vec<FailureReport>)> {
+        let (arrivals, incremental, lookahead, cpu) = ctx.sources();
+        let observer = ctx.observer;
         let path = &self.config.models_file_path;
-        state.id_file.path = path.display().to_string();
+        let mut id_file = ModelIdFileReport {
+            path: path.display().to_string(),
+            ..ModelIdFileReport::default()
+        };
+        let mut failed = Vec::new();
         // The file's ids are every model this source gives (as asked).
         let listed = |ids: &[ModelIdEntry]| {
             if let Some(lookahead) = lookahead {
@@ -99,30 +106,30 @@ impl HfExtractor {
                 tracing::info!(path = %path.display(), "no model-id file; skipped");
                 listed(&[]);
                 finished();
-                return Ok(SourceModels::default());
+                return Ok((SourceModels::default(), id_file, failed));
             }
             Err(e) => {
                 listed(&[]);
                 finished();
-                state.failures.push(FailureReport {
+                failed.push(FailureReport {
                     asset: Asset::RawModelsFromFile.name().into(),
                     id: path.display().to_string(),
                     line: None,
                     status: None,
                     error: e.to_string(),
                 });
-                return Ok(SourceModels::default());
+                return Ok((SourceModels::default(), id_file, failed));
             }
         };
         let list = ModelIdList::parse(&text);
         listed(&list.entries);
-        state.id_file.found = true;
-        state.id_file.ids = list.entries.len();
-        state.id_file.errors = list.errors.len();
-        state.id_file.duplicates = list.duplicates.len();
+        id_file.found = true;
+        id_file.ids = list.entries.len();
+        id_file.errors = list.errors.len();
+        id_file.duplicates = list.duplicates.len();
         for error in &list.errors {
             tracing::warn!(path = %path.display(), line = error.line, reason = %error.reason, "model-id file: line skipped");
-            state.failures.push(FailureReport {
+            failed.push(FailureReport {
                 asset: Asset::RawModelsFromFile.name().into(),
                 id: error.text.clone(),
                 line: Some(error.line),
@@ -137,7 +144,7 @@ impl HfExtractor {
         let collector = Arc::new(collector);
         let journal = Handoff::new(cpu);
         let mut outcome = SourceOutcome::default();
-        let replay = state.file_replay.take().unwrap_or_default();
+        let replay = replay.unwrap_or_default();
         for (_, entry, _) in &replay.models {
             if let Ok(model) = checkpoint.model(entry.at) {
                 note_watermark(&mut outcome, &model.info);
@@ -172,29 +179,29 @@ impl HfExtractor {
         models_from_ids_streaming(client, &list, &plan, &sink).await;
         journal.finish().await;
         finished();
-        Ok(SourceModels {
+        let models = SourceModels {
             outcome: outcome.into_inner().unwrap_or_else(|e| e.into_inner()),
             models: collector
                 .finish()?
                 .into_iter()
                 .map(|(_, entry, found)| (entry, found))
                 .collect(),
-        })
+        };
+        Ok((models, id_file, failed))
     }
 }
 
-/// A source's file: its models in source order, each with its own base models. The source's
-/// models come back with the result.
-pub(super) async fn source_result(
-    asset: &str,
-    run: (&CpuPool, &RunFolder, &Arrivals),
-    file: &str,
+/// A source's asset: its file (its models in source order, each with its own base models)
+/// written, and its models handed on; `failed` (the source's own failures, such as the lines
+/// of the model-id file) go before those of its models.
+pub(super) async fn source_done(
+    asset: Asset,
+    ctx: Ctx<'_>,
     models: SourceModels,
-    stamp: &str,
-    state: &mut State,
-) -> Result<(SourceModels, (u64, u64, Output))> {
+    mut failed: Vec<FailureReport>,
+) -> Result<Done> {
     for failure in &models.outcome.failures {
-        state.failures.push(failure_report(asset, failure));
+        failed.push(failure_report(asset.name(), failure));
     }
     /// Each model's place and base models, in source order.
     fn records(models: &SourceModels) -> Vec<RecordOf<'_>> {
@@ -204,12 +211,12 @@ pub(super) async fn source_result(
             .map(|(entry, found)| (entry.at, found.base_models()))
             .collect()
     }
-    let (models, writing) = write_model_records(run, file, stamp, models, records).await?;
-    let counts = (
-        models.models.len() as u64,
-        models.outcome.failures.len() as u64,
-    );
-    Ok((models, (counts.0, counts.1, Output::Writing(writing))))
+    let (models, writing) =
+        write_model_records(ctx.records(), file_of(asset), ctx.stamp, models, records).await?;
+    let mut done = Done::written(models.models.len() as u64, Output::Writing(writing));
+    done.failures = models.outcome.failures.len() as u64;
+    done.failed = failed;
+    Ok(done.giving(Value::Source(Arc::new(models))))
 }
 
 pub(super) fn failure_report(asset: &str, failure: &ModelFailure) -> FailureReport {

@@ -1,85 +1,195 @@
-//! What a run holds while it goes: the assets' values so far, the run folder being written,
-//! and what computing an asset reads.
+//! What the scheduler holds while a run goes: the typed values the assets hand to the assets
+//! after them ([`Value`]), what a stage gives back ([`Done`]), the run folder being written
+//! ([`Run`]) and what every stage reads of the run ([`Ctx`]).
+//!
+//! A value belongs to the scheduler until the last asset that reads it starts; that asset then
+//! holds it alone, so a stage that extends its input (the lineage adding parents to the run's
+//! models) takes it over without a copy. Nothing is put back: a stage's output is a new value.
 
 use super::*;
 
-/// Values of the assets computed or loaded so far. Models are places in the run's journal
-/// ([`Checkpoint`]): no card stays in memory between stages.
+/// The run's models as an asset gives them (`hf_raw_models`, `hf_add_ancestor_models`): places
+/// in the run's journal ([`Checkpoint`]) with their ids — no card stays in memory between
+/// stages — and what was identified in them.
 #[derive(Default)]
-pub(super) struct State {
-    pub(super) latest: Option<SourceModels>,
-    pub(super) from_file: Option<SourceModels>,
-    pub(super) raw: Option<Arc<Vec<Entry>>>,
-    /// How many models the run has (`hf_raw_models`), for the manifest.
-    pub(super) run_models: usize,
-    /// The shard whose models this process computes, if any.
-    pub(super) shard: Option<Shard>,
-    /// The run's models and the parents read (`hf_add_ancestor_models`), sorted by id.
-    pub(super) with_ancestors: Option<Arc<Vec<Entry>>>,
-    pub(super) lineage: Option<Lineage>,
-    /// What was identified in the run's models (and the parents read), packed.
-    pub(super) identified: Option<PackedRun>,
-    /// The answers to the run's namespace-less dataset ids (`hf_identified_datasets`): what
-    /// the references are rewritten to, and what `hf_enriched_datasets` does not fetch again.
-    pub(super) datasets: Option<ResolvedDatasets>,
-    /// Where the stages take what was fetched ahead (see [`crate::pipeline::run_lookahead`]).
-    pub(super) ahead: Option<Arc<FetchedAhead>>,
-    /// Whether the entity kinds that fetch were launched side by side.
-    pub(super) enriched_side_by_side: bool,
-    /// The first planned asset that resolves legacy dataset ids, when the run's own ids are
-    /// resolved while the lineage is followed (see `hf_add_ancestor_models`).
-    pub(super) datasets_early_for: Option<Asset>,
-    /// The answers resolved early, for [`HfExtractor::legacy_datasets`] to complete.
-    pub(super) datasets_early: Option<ResolvedDatasets>,
-    /// Requests made by the asset running for a later one: taken off the running asset's
-    /// count and added to the later one's.
-    pub(super) requests_for_later: u64,
-    pub(super) requests_ahead: BTreeMap<Asset, u64>,
-    /// Sources fetched ahead, together: (outcome, its requests, its milliseconds).
-    pub(super) prefetched: BTreeMap<Asset, (SourceModels, u64, u64)>,
-    /// Entity kinds fetched side by side when the first of them was due: (what was fetched,
-    /// its requests, its milliseconds), by asset.
-    pub(super) enriched_ahead: BTreeMap<Asset, (Result<Fetched>, u64, u64)>,
-    /// Whether the identified maps were written side by side.
-    pub(super) identified_side_by_side: bool,
-    /// Identified maps written side by side when the first of them was due: (the file
-    /// written, its milliseconds), by asset.
-    pub(super) identified_ahead: BTreeMap<Asset, (Result<WrittenArray>, u64)>,
-    /// `{model_id: [sharer]}` (`hf_identified_sharedby`).
-    pub(super) sharedby: Option<BTreeMap<String, Vec<SharedByRef>>>,
-    /// `{model_id: [README language]}` (`readme_languages`).
-    pub(super) readme: Option<BTreeMap<String, Vec<ReadmeLanguage>>>,
-    pub(super) id_file: ModelIdFileReport,
-    pub(super) failures: Vec<FailureReport>,
-    pub(super) filtered: BTreeMap<String, u64>,
-    pub(super) watermark: Option<String>,
-    /// What the journal of an interrupted run says of each source (a resumed run).
-    pub(super) latest_replay: Option<LatestReplay>,
-    pub(super) file_replay: Option<FileReplay>,
-    pub(super) resumed: Option<ResumeReport>,
+pub(super) struct Models {
+    /// Sorted by id.
+    pub(super) entries: Arc<Vec<Entry>>,
+    /// What was identified in them, packed.
+    pub(super) refs: Arc<PackedRun>,
+    /// How the lineage went (`hf_add_ancestor_models`).
+    pub(super) lineage: Option<Arc<Lineage>>,
+    /// The run's own namespace-less dataset ids, resolved while the lineage was followed: the
+    /// answers `hf_identified_datasets` completes.
+    pub(super) datasets_early: Option<Arc<ResolvedDatasets>>,
 }
 
-/// The entity kinds whose enrichment makes requests, fetched side by side (see
-/// `HfExtractor::enrich_side_by_side`).
-pub(super) const FETCHED_SIDE_BY_SIDE: [Asset; 5] = [
-    Asset::Enriched(Kind::Datasets),
-    Asset::Enriched(Kind::Articles),
-    Asset::Enriched(Kind::Keywords),
-    Asset::Enriched(Kind::Licenses),
-    Asset::Enriched(Kind::Tasks),
-];
+/// One kind's identified references (`hf_identified_<kind>`), as its entity records read them.
+#[derive(Clone)]
+pub(super) struct Refs {
+    /// The references, of this kind at least.
+    pub(super) refs: Arc<PackedRun>,
+    /// The models with their ancestors, when the run has them (the base models' records say
+    /// which were read).
+    pub(super) models: Option<Arc<Models>>,
+    /// The answers to the namespace-less dataset ids, when this run resolved them (datasets):
+    /// `refs` are then named by the canonical ids.
+    pub(super) resolved: Option<Arc<ResolvedDatasets>>,
+}
 
-/// The identified maps that need nothing but the packed references (all but the datasets',
-/// whose legacy ids are resolved first): written side by side, one per core, when the first
-/// of them is due (see `write_identified_side_by_side`).
-pub(super) const WRITTEN_SIDE_BY_SIDE: [Asset; 6] = [
-    Asset::Identified(Kind::Articles),
-    Asset::Identified(Kind::BaseModels),
-    Asset::Identified(Kind::Keywords),
-    Asset::Identified(Kind::Licenses),
-    Asset::Identified(Kind::Languages),
-    Asset::Identified(Kind::Tasks),
-];
+/// What an asset hands to the assets that read it.
+#[derive(Clone)]
+pub(super) enum Value {
+    /// Nothing: its file is all of it.
+    Nothing,
+    /// A model source's models (`hf_raw_models_latest`, `hf_raw_models_from_file`).
+    Source(Arc<SourceModels>),
+    /// The run's models (`hf_raw_models`, `hf_add_ancestor_models`).
+    Models(Arc<Models>),
+    /// One kind's references (`hf_identified_<kind>`).
+    Refs(Refs),
+    /// `{model_id: [sharer]}` (`hf_identified_sharedby`).
+    Sharers(Arc<BTreeMap<String, Vec<SharedByRef>>>),
+    /// `{model_id: [README language]}` (`hf_detected_readme_languages`).
+    Readme(Arc<BTreeMap<String, Vec<ReadmeLanguage>>>),
+}
+
+/// The values of an asset's inputs, by asset: each input the plan computed or loaded (an
+/// input neither computed nor loaded reads as empty).
+#[derive(Default)]
+pub(super) struct Inputs(BTreeMap<Asset, Value>);
+
+impl Inputs {
+    pub(super) fn insert(&mut self, asset: Asset, value: Value) {
+        self.0.insert(asset, value);
+    }
+
+    /// A source's models, owned (the merge is their only reader).
+    pub(super) fn source(&mut self, asset: Asset) -> SourceModels {
+        match self.0.remove(&asset) {
+            Some(Value::Source(models)) => Arc::unwrap_or_clone(models),
+            _ => SourceModels::default(),
+        }
+    }
+
+    /// The run's models given by `asset`.
+    pub(super) fn models(&self, asset: Asset) -> Option<Arc<Models>> {
+        match self.0.get(&asset) {
+            Some(Value::Models(models)) => Some(Arc::clone(models)),
+            _ => None,
+        }
+    }
+
+    /// The run's models given by `asset`, owned when this stage is their last reader.
+    pub(super) fn take_models(&mut self, asset: Asset) -> Models {
+        match self.0.remove(&asset) {
+            Some(Value::Models(models)) => {
+                Arc::try_unwrap(models).unwrap_or_else(|shared| Models {
+                    entries: Arc::clone(&shared.entries),
+                    refs: Arc::clone(&shared.refs),
+                    lineage: shared.lineage.clone(),
+                    datasets_early: shared.datasets_early.clone(),
+                })
+            }
+            _ => Models::default(),
+        }
+    }
+
+    /// One kind's references (`hf_identified_<kind>`).
+    pub(super) fn refs(&self, asset: Asset) -> Option<&Refs> {
+        match self.0.get(&asset) {
+            Some(Value::Refs(refs)) => Some(refs),
+            _ => None,
+        }
+    }
+
+    /// `{model_id: [sharer]}`.
+    pub(super) fn sharers(&self) -> Option<Arc<BTreeMap<String, Vec<SharedByRef>>>> {
+        match self.0.get(&Asset::Identified(Kind::SharedBy)) {
+            Some(Value::Sharers(map)) => Some(Arc::clone(map)),
+            _ => None,
+        }
+    }
+
+    /// `{model_id: [README language]}`.
+    pub(super) fn readme(&self) -> Option<Arc<BTreeMap<String, Vec<ReadmeLanguage>>>> {
+        match self.0.get(&Asset::ReadmeLanguages) {
+            Some(Value::Readme(map)) => Some(Arc::clone(map)),
+            _ => None,
+        }
+    }
+}
+
+/// What the run learnt besides the assets' values, for the manifest.
+#[derive(Default)]
+pub(super) struct RunFacts {
+    /// How many models the run has (`hf_raw_models`; a shard's own).
+    pub(super) run_models: Option<usize>,
+    pub(super) filtered: BTreeMap<String, u64>,
+    pub(super) watermark: Option<String>,
+    pub(super) id_file: Option<ModelIdFileReport>,
+}
+
+impl RunFacts {
+    /// Take in what one asset learnt.
+    pub(super) fn add(&mut self, facts: RunFacts) {
+        let RunFacts {
+            run_models,
+            filtered,
+            watermark,
+            id_file,
+        } = facts;
+        self.run_models = run_models.or(self.run_models.take());
+        for (rule, n) in filtered {
+            *self.filtered.entry(rule).or_default() += n;
+        }
+        self.watermark = watermark.or(self.watermark.take());
+        self.id_file = id_file.or(self.id_file.take());
+    }
+}
+
+/// What computing (or loading, or taking over) an asset gave.
+pub(super) struct Done {
+    /// Its records.
+    pub(super) count: u64,
+    /// Its failures as counted in its report.
+    pub(super) failures: u64,
+    /// The failures it adds to the run's list.
+    pub(super) failed: Vec<FailureReport>,
+    /// What is written for it.
+    pub(super) output: Output,
+    /// What it hands to the assets after it.
+    pub(super) value: Value,
+    /// What the run learnt.
+    pub(super) facts: RunFacts,
+}
+
+impl Done {
+    /// An asset of `count` records written as `output`, handing nothing on.
+    pub(super) fn written(count: u64, output: Output) -> Self {
+        Self {
+            count,
+            failures: 0,
+            failed: Vec::new(),
+            output,
+            value: Value::Nothing,
+            facts: RunFacts::default(),
+        }
+    }
+
+    /// This, handing `value` on.
+    pub(super) fn giving(mut self, value: Value) -> Self {
+        self.value = value;
+        self
+    }
+
+    /// This, with `failed` added to the run's failures (and counted as its own).
+    pub(super) fn failing(mut self, failed: Vec<FailureReport>) -> Self {
+        self.failures = failed.len() as u64;
+        self.failed = failed;
+        self
+    }
+}
 
 /// The assets whose files are model records (rendered once for all of them, see
 /// [`crate::store::record_spool`]).
@@ -117,7 +227,7 @@ pub(super) type Sources<'r> = (
     &'r CpuPool,
 );
 
-/// What computing an asset reads of the run.
+/// What every stage reads of the run.
 #[derive(Clone, Copy)]
 pub(super) struct Ctx<'r> {
     pub(super) folder: &'r RunFolder,
@@ -129,15 +239,57 @@ pub(super) struct Ctx<'r> {
     pub(super) cpu: &'r CpuPool,
     /// What is done with each model as it arrives.
     pub(super) arrivals: &'r Arrivals,
+    /// Whose requests are whose.
+    pub(super) requests: &'r Requests,
+    pub(super) observer: &'r dyn RunObserver,
+    /// The shard whose models this process computes, if any.
+    pub(super) shard: Option<Shard>,
+    /// The dataset asset that completes the legacy dataset ids resolved while the lineage is
+    /// followed, if the run resolves them then.
+    pub(super) datasets_early_for: Option<Asset>,
+    /// What an interrupted run's journal says of each source (a resumed run).
+    pub(super) replayed: &'r Replayed,
 }
 
-impl State {
-    /// The run's models so far: with their ancestors once the lineage was followed.
-    pub(super) fn models(&self) -> Arc<Vec<Entry>> {
-        self.with_ancestors
-            .as_ref()
-            .or(self.raw.as_ref())
-            .map(Arc::clone)
-            .unwrap_or_default()
+/// What an interrupted run's journal says of each model source, for the source to take when
+/// it starts (a resumed run).
+pub(super) struct Replayed {
+    latest: std::sync::Mutex<Option<LatestReplay>>,
+    file: std::sync::Mutex<Option<FileReplay>>,
+}
+
+impl Replayed {
+    pub(super) fn new(latest: Option<LatestReplay>, file: Option<FileReplay>) -> Self {
+        Self {
+            latest: std::sync::Mutex::new(latest),
+            file: std::sync::Mutex::new(file),
+        }
+    }
+
+    /// The latest listing's, taken.
+    pub(super) fn latest(&self) -> Option<LatestReplay> {
+        self.latest.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+
+    /// The model-id file's, taken.
+    pub(super) fn file(&self) -> Option<FileReplay> {
+        self.file.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+}
+
+impl<'r> Ctx<'r> {
+    /// What was fetched ahead, for the enrichments to take.
+    pub(super) fn ahead(&self) -> Option<Arc<FetchedAhead>> {
+        self.lookahead.map(RunLookahead::fetched)
+    }
+
+    /// What a model source reads.
+    pub(super) fn sources(&self) -> Sources<'r> {
+        (self.arrivals, self.incremental, self.lookahead, self.cpu)
+    }
+
+    /// What writing a file of model records reads.
+    pub(super) fn records(&self) -> (&'r CpuPool, &'r RunFolder, &'r Arrivals) {
+        (self.cpu, self.folder, self.arrivals)
     }
 }
