@@ -44,10 +44,12 @@
 // What each part owns (each module's docs say more, and what it may call):
 // - the public face: `assets` (the typed graph), `config`, `error`, `manifest`, `observer`,
 //   `stream` (a run as typed results), `standalone` (the replaced system's two calls);
-// - `pipeline`: the run — its driver, state and stages, and what they share while a run goes
-//   (the models between stages, what is done as each arrives, the lookahead, the reports);
-// - `store`: what a run writes — the journal, the run folder's files, streamed JSON, the spool
-//   of rendered records;
+// - `pipeline`: the run — its driver, its scheduler (each asset started once its inputs are
+//   done, the values between stages owned there, reports in plan order), the stages, and what
+//   they share while a run goes (the models between stages, what is done as each arrives, the
+//   lookahead, whose requests are whose);
+// - `store`: what a run writes — the journal, the one interface its files are written through
+//   (the run folder its backend), streamed JSON, the spool of rendered records;
 // - `cpu`: the run's one pool of threads for CPU work;
 // - `shard` and `merge`: a run split over processes, and put back together;
 // - `pipes` (Dagster), `downstream` (the replaced system's downstream), `schemas`.

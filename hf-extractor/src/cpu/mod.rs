@@ -13,6 +13,9 @@
 //!   blocking threads and awaited ([`CpuPool::blocking`]), from where it hands its per-model
 //!   work to the pool.
 //!
+//! Stage parts and pieces take turns: as many run at once as the pool has threads, however
+//! many stages the scheduler has ready.
+//!
 //! The pool has `cpu_threads` threads (named `hf-cpu-N`; default: the cores), created with the
 //! run and gone with it: dropping the last handle lets them end once their job is done.
 //! [`CpuPool::cancel`] (called when the run's future is dropped, see [`CancelOnDrop`]) makes
@@ -42,6 +45,8 @@ struct Inner {
     pool: rayon_core::ThreadPool,
     threads: usize,
     cancelled: AtomicBool,
+    /// Turns of the stages' synchronous parts: as many at once as the pool has threads.
+    turns: tokio::sync::Semaphore,
 }
 
 impl std::fmt::Debug for CpuPool {
@@ -80,6 +85,7 @@ impl CpuPool {
                 pool,
                 threads,
                 cancelled: AtomicBool::new(false),
+                turns: tokio::sync::Semaphore::new(threads),
             }),
         })
     }
@@ -103,6 +109,7 @@ impl CpuPool {
         work: impl FnOnce() -> Result<T> + Send + 'static,
     ) -> Result<T> {
         self.check()?;
+        let _turn = self.turn().await?;
         match tokio::task::spawn_blocking(work).await {
             Ok(result) => result,
             Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
@@ -120,6 +127,7 @@ impl CpuPool {
         work: impl FnOnce() -> Result<T> + Send + 'static,
     ) -> Result<T> {
         self.check()?;
+        let _turn = self.turn().await?;
         let (done, result) = tokio::sync::oneshot::channel();
         self.spawn(move || {
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
@@ -131,6 +139,19 @@ impl CpuPool {
             // The pool dropped the job unrun: only when it shuts down.
             Err(_) => Err(Error::Cancelled),
         }
+    }
+
+    /// Wait for a turn of a stage's synchronous part ([`blocking`](Self::blocking),
+    /// [`job`](Self::job)): the stages of a run that are ready at once (the identified maps,
+    /// the downstream's assets) take turns, as many at a time as the pool has threads — more
+    /// would compute no faster, and hold more in memory at once. A part never waits for
+    /// another part's turn, so turns cannot deadlock.
+    async fn turn(&self) -> Result<tokio::sync::SemaphorePermit<'_>> {
+        self.inner
+            .turns
+            .acquire()
+            .await
+            .map_err(|_| Error::Cancelled)
     }
 
     /// Stop the work of the run: every loop of the pool ends at its next model with

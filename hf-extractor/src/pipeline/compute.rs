@@ -155,7 +155,7 @@ pub(super) async fn downstream(
         pool: ctx.cpu.clone(),
     };
     let sharers = inputs.sharers();
-    let (folder, stamp) = (ctx.folder.clone(), ctx.stamp.to_owned());
+    let (folder, stamp) = (ctx.files.clone(), ctx.stamp.to_owned());
     let (count, output, made) = ctx
         .cpu
         .blocking(move || {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use hf_client::card::ModelCard;
 use hf_enrich::card_chunks::card_chunks;
-use hf_enrich::citation::citation_chunks;
+use hf_enrich::citation::citation_chunk;
 use hf_enrich::models::FetchedModel;
 use hf_enrich::readme_languages::{ReadmeLanguage, card_languages, readme_languages_with};
 use hf_enrich::sharedby::{SharedByRef, identify_sharedby, sharedby_entities};
@@ -22,8 +22,8 @@ use crate::error::Result;
 use crate::pipeline::arrivals::Arrivals;
 use crate::pipeline::run_models::Entry;
 use crate::store::checkpoint::Stored;
+use crate::store::files::{Output, RunFiles, WrittenArray};
 use crate::store::json_stream::to_json;
-use crate::store::run_folder::{Output, RunFolder, WrittenArray};
 
 /// One of these assets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,7 +54,7 @@ pub(crate) enum Made {
 
 /// Write a `{model_id: …}` map to `file` entry by entry (the bytes of the whole map written).
 fn write_map<T: Serialize>(
-    folder: &RunFolder,
+    folder: &RunFiles,
     file: &str,
     map: &BTreeMap<String, T>,
 ) -> Result<Output> {
@@ -77,7 +77,7 @@ fn sharedby_map(models: &RunModels) -> Result<BTreeMap<String, Vec<SharedByRef>>
 pub(crate) fn compute(
     asset: DownstreamAsset,
     stamp: &str,
-    (folder, file): (&RunFolder, &str),
+    (folder, file): (&RunFiles, &str),
     models: &RunModels,
     sharers: Option<&BTreeMap<String, Vec<SharedByRef>>>,
 ) -> Result<(u64, Output, Made)> {
@@ -108,18 +108,32 @@ pub(crate) fn compute(
             (map.len(), written, Made::Readme(map))
         }
         DownstreamAsset::ChunkCitation => {
+            // Written as it is computed: no later asset reads it.
             let derived = models.derived();
-            let map = models.map_known(|at| derived?.citation(at), citation_chunks)?;
-            (map.len(), write_map(folder, file, &map)?, Made::Nothing)
+            let (count, written) = models.write_each(
+                folder,
+                file,
+                |at| derived?.citation(at),
+                |model| {
+                    let card = model.card.as_deref()?;
+                    citation_chunk(ModelCard::body_of(card))
+                },
+            )?;
+            (count, Output::Written(written), Made::Nothing)
         }
         DownstreamAsset::ModelcardChunks => {
-            let (count, written) = models.write_each(folder, file, |model| {
-                model
-                    .card
-                    .as_deref()
-                    .map(|card| card_chunks(ModelCard::body_of(card)))
-                    .unwrap_or_default()
-            })?;
+            let (count, written) = models.write_each(
+                folder,
+                file,
+                |_| None,
+                |model| {
+                    model
+                        .card
+                        .as_deref()
+                        .map(|card| card_chunks(ModelCard::body_of(card)))
+                        .unwrap_or_default()
+                },
+            )?;
             (count, Output::Written(written), Made::Nothing)
         }
         DownstreamAsset::CatalogSources => (
@@ -164,13 +178,15 @@ impl RunModels {
         Ok(map)
     }
 
-    /// A per-model map computed by `f` over each model read back (one model at a time per thread)
-    /// and written to `file` entry by entry in id order, for values too large to hold for a
-    /// whole run (a card's chunks are about as large as the card): (entries, what was written).
+    /// A per-model map written to `file` entry by entry in id order as it is computed, for
+    /// values no later asset reads (a card's chunks are about as large as the card): a model's
+    /// value as `known` by its place in the journal, or else computed by `f` over the model read
+    /// back (one model at a time per thread). Returns (entries, what was written).
     pub(crate) fn write_each<T: Serialize + Send>(
         &self,
-        folder: &RunFolder,
+        folder: &RunFiles,
         file: &str,
+        known: impl Fn(Stored) -> Option<T> + Sync,
         f: impl Fn(&FetchedModel) -> T + Sync,
     ) -> Result<(usize, WrittenArray)> {
         let mut order: Vec<&Entry> = self.entries.iter().collect();
@@ -180,8 +196,11 @@ impl RunModels {
             self.pool.for_each_in_order(
                 &order,
                 |entry| {
-                    let model = self.arrivals.checkpoint().model(entry.at)?;
-                    Ok((entry.key.id.clone(), f(&model)))
+                    let value = match known(entry.at) {
+                        Some(value) => value,
+                        None => f(&self.arrivals.checkpoint().model(entry.at)?),
+                    };
+                    Ok((entry.key.id.clone(), value))
                 },
                 |(id, value)| {
                     count += 1;

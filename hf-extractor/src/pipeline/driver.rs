@@ -7,16 +7,12 @@ use super::*;
 /// What an interrupted run's journal holds of `asset`, when the asset can be taken over: the
 /// lineage (its parents and stubs are in the journal) and the entities, once their file was
 /// written.
-fn restorable(asset: Asset, folder: &RunFolder, replay: &mut Replay) -> Option<Restorable> {
+fn restorable(asset: Asset, files: &RunFiles, replay: &mut Replay) -> Option<Restorable> {
     if !matches!(asset, Asset::AncestorModels | Asset::Enriched(_)) {
         return None;
     }
     let (report, failures) = replay.assets.remove(&asset)?;
-    if !report
-        .file
-        .as_ref()
-        .is_some_and(|f| folder.path().join(f).is_file())
-    {
+    if !report.file.as_ref().is_some_and(|f| files.exists(f)) {
         return None;
     }
     let lineage = match asset {
@@ -122,8 +118,11 @@ impl HfExtractor {
         let stats_at_start = self.client.stats();
         let requests = Requests::new(&self.client);
         let replayed = Replayed::new(replay.latest.take(), replay.file.take());
+        // The run's files: written into its folder.
+        let files = RunFiles::new(folder.clone());
         let ctx = Ctx {
-            folder: &folder,
+            files: &files,
+            location: folder.path(),
             checkpoint: &checkpoint,
             incremental: &incremental,
             stamp: &stamp,
@@ -191,7 +190,7 @@ impl HfExtractor {
         let steps: BTreeMap<Asset, Step> = plan
             .iter()
             .filter_map(|&asset| {
-                restorable(asset, &folder, &mut replay).map(|r| (asset, Step::Restore(Box::new(r))))
+                restorable(asset, &files, &mut replay).map(|r| (asset, Step::Restore(Box::new(r))))
             })
             .collect();
         let scheduled = self
@@ -240,7 +239,7 @@ impl HfExtractor {
             incremental: incremental.report(),
             resumed,
         };
-        folder.write_json(MANIFEST_FILE, &manifest)?;
+        files.write_json(MANIFEST_FILE, &manifest)?;
         stop_on_drop.disarm();
         tracing::info!(folder = %folder.path().display(), "run finished");
         Ok(RunOutcome { folder, manifest })

@@ -45,27 +45,21 @@ impl HfExtractor {
     }
 
     /// The namespace-less dataset ids of `refs` not answered in `known`, asked through `client`
-    /// ([`hf_enrich::legacy_datasets`]): every answer, and the references named by the
-    /// canonical ids (a run of the datasets alone) when any id was renamed.
+    /// ([`hf_enrich::legacy_datasets`]): every answer, by which the references are named by
+    /// their canonical ids where they are read.
     pub(super) async fn legacy_datasets(
         &self,
         client: HfClient,
         ctx: Ctx<'_>,
-        refs: &Arc<PackedRun>,
+        refs: &PackedRun,
         known: ResolvedDatasets,
-    ) -> (Arc<PackedRun>, Arc<ResolvedDatasets>) {
+    ) -> Arc<ResolvedDatasets> {
         let datasets = refs.for_enrichment(EntityKind::Datasets);
         let resolved = self
             .enrichment_on(client, ctx.stamp, ctx.ahead())
             .resolve_datasets_beyond(&datasets, known)
             .await;
-        let refs = if resolved.is_empty() {
-            Arc::clone(refs)
-        } else {
-            let canonical = refs.kind_rewritten(EntityKind::Datasets, |r| resolved.canonicalise(r));
-            Arc::new(canonical)
-        };
-        (refs, Arc::new(resolved))
+        Arc::new(resolved)
     }
 
     /// One `hf_enriched_<kind>` asset, from its kind's references: the base models' records
@@ -91,19 +85,23 @@ impl HfExtractor {
             return Ok(done);
         }
         let client = ctx.requests.client_for(asset);
-        let (mut packed, mut resolved) = (refs.refs, refs.resolved);
+        let mut resolved = refs.resolved;
         if kind == EntityKind::Datasets && resolved.is_none() {
             // Read back from an earlier run: its legacy ids are resolved here.
             let known = ResolvedDatasets::default();
-            let (canonical, answers) = self
-                .legacy_datasets(client.clone(), ctx, &packed, known)
+            let answers = self
+                .legacy_datasets(client.clone(), ctx, &refs.refs, known)
                 .await;
-            (packed, resolved) = (canonical, Some(answers));
+            resolved = Some(answers);
         }
         let (enrichment, events) = self.reporting_enrichment(client, ctx.stamp, ctx.ahead());
         // What this kind's enrichment reads, decoded: its ids (and the articles' kinds, the
-        // licenses' names).
-        let reads = &packed.for_enrichment(kind);
+        // licenses' names); the datasets' by their canonical ids.
+        let mut reads = refs.refs.for_enrichment(kind);
+        if let Some(resolved) = &resolved {
+            reads.ids.datasets = canonical_ids(&reads.ids.datasets, resolved);
+        }
+        let reads = &reads;
         let resolved = resolved.as_deref();
         // The enrichment moves into the work, so its progress sender is dropped (and the
         // forwarding ends) when the work is done.
@@ -122,6 +120,16 @@ impl HfExtractor {
             .collect();
         Ok(Done::written(count as u64, Output::Value(value)).failing(failed))
     }
+}
+
+/// The distinct dataset `ids` named by their canonical ids, sorted: those of the references
+/// canonicalised with `resolved`.
+fn canonical_ids(ids: &[String], resolved: &ResolvedDatasets) -> Vec<String> {
+    let canonical: BTreeSet<&str> = ids
+        .iter()
+        .map(|id| resolved.canonical(id).unwrap_or(id))
+        .collect();
+    canonical.into_iter().map(str::to_owned).collect()
 }
 
 /// Hand progress events to the observer until the enrichment that sends them is dropped.

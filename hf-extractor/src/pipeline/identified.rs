@@ -6,7 +6,7 @@ impl HfExtractor {
     /// One `hf_identified_<kind>` map, from the run's models with their ancestors: written as
     /// one job of the CPU pool (its references decoded and rendered model by model). The
     /// datasets' legacy ids are resolved first, through a client counted for `asset`, and the
-    /// map names the canonical ids.
+    /// map names the canonical ids; the answers go on with the references.
     pub(super) async fn identified_map(
         &self,
         asset: Asset,
@@ -14,7 +14,7 @@ impl HfExtractor {
         models: Arc<Models>,
         ctx: Ctx<'_>,
     ) -> Result<Done> {
-        let mut refs = Arc::clone(&models.refs);
+        let refs = Arc::clone(&models.refs);
         let mut resolved = None;
         if kind == EntityKind::Datasets {
             // Those of the run's own models were resolved while the lineage was followed.
@@ -24,13 +24,15 @@ impl HfExtractor {
                 .cloned()
                 .unwrap_or_default();
             let client = ctx.requests.client_for(asset);
-            let (canonical, answers) = self.legacy_datasets(client, ctx, &refs, known).await;
-            (refs, resolved) = (canonical, Some(answers));
+            resolved = Some(self.legacy_datasets(client, ctx, &refs, known).await);
         }
-        let (folder, map) = (ctx.folder.clone(), Arc::clone(&refs));
+        let (files, map, canonical) = (ctx.files.clone(), Arc::clone(&refs), resolved.clone());
         let written = ctx
             .cpu
-            .job(move || write_identified_map(&folder, file_of(asset), &map, kind))
+            .job(move || {
+                let canonical = canonical.as_deref();
+                write_identified_map(&files, file_of(asset), &map, kind, canonical)
+            })
             .await?;
         let refs = Refs {
             refs,
@@ -51,13 +53,20 @@ pub(super) fn base_model_refs<'a>(
 
 /// One kind's `{model_id: [references]}` map, written model by model.
 pub(super) fn write_identified_map(
-    folder: &RunFolder,
+    files: &RunFiles,
     file: &str,
     identified: &PackedRun,
     kind: EntityKind,
+    canonical: Option<&ResolvedDatasets>,
 ) -> Result<WrittenArray> {
-    let path = folder.path().join(file);
-    folder.write_json_object(file, |object| identified.write_kind(kind, object, &path))
+    let path = files.locate(file);
+    files.write_json_object(file, |object| match canonical {
+        // Datasets named by their canonical ids.
+        Some(resolved) if kind == EntityKind::Datasets && !resolved.is_empty() => {
+            identified.write_kind_rewritten(kind, object, &path, |refs| resolved.canonicalise(refs))
+        }
+        _ => identified.write_kind(kind, object, &path),
+    })
 }
 
 /// Read one kind's map back into `refs`; returns how many models it holds.

@@ -323,6 +323,35 @@ impl PackedRun {
         object: &mut JsonWriter<'_>,
         path: &Path,
     ) -> crate::Result<()> {
+        self.write_kind_with(kind, object, path, decode)
+    }
+
+    /// [`write_kind`](Self::write_kind), each model's references of a packed kind rewritten
+    /// with `f` on the way (e.g. named by their canonical dataset ids): this run stays as it
+    /// is for whoever else reads it.
+    pub fn write_kind_rewritten<R: Serialize + DeserializeOwned>(
+        &self,
+        kind: EntityKind,
+        object: &mut JsonWriter<'_>,
+        path: &Path,
+        f: impl Fn(&mut Vec<R>),
+    ) -> crate::Result<()> {
+        self.write_kind_with(kind, object, path, |json| {
+            let mut refs: Vec<R> = decode(json)?;
+            f(&mut refs);
+            refs.iter().map(serde_json::to_value).collect()
+        })
+    }
+
+    /// [`write_kind`](Self::write_kind) with each packed list turned into its JSON values by
+    /// `values`.
+    fn write_kind_with(
+        &self,
+        kind: EntityKind,
+        object: &mut JsonWriter<'_>,
+        path: &Path,
+        values: impl Fn(&[u8]) -> serde_json::Result<Vec<serde_json::Value>>,
+    ) -> crate::Result<()> {
         // A list many models share (one copy, see [`Interner`]) is rendered once: its bytes
         // are kept by the list's address, up to a bound.
         let mut shared: HashMap<*const u8, Vec<u8>> = HashMap::new();
@@ -343,7 +372,7 @@ impl PackedRun {
                     }
                     // Written as a JSON value, as every entry is: the bytes of the references
                     // decoded into their own types.
-                    let refs = decode(json).map_err(|source| crate::Error::Json {
+                    let refs = values(json).map_err(|source| crate::Error::Json {
                         path: path.to_owned(),
                         source,
                     })?;
@@ -360,29 +389,9 @@ impl PackedRun {
         Ok(())
     }
 
-    /// The references of one packed kind alone, each model's rewritten with `f` (e.g. named by
-    /// their canonical dataset ids): a run of its own, for a stage that changes one kind while
-    /// others read this run as it is.
-    pub fn kind_rewritten<R: Serialize + DeserializeOwned>(
-        &self,
-        kind: EntityKind,
-        f: impl Fn(&mut Vec<R>),
-    ) -> PackedRun {
-        let mut alone = PackedRun::default();
-        let Some(slot) = slot(kind) else { return alone };
-        for (id, m) in &self.models {
-            if let Some(json) = &m.json[slot] {
-                let mut refs = PackedRefs::default();
-                refs.json[slot] = Some(Arc::clone(json));
-                alone.models.insert(id.clone(), alone.interner.intern(refs));
-            }
-        }
-        alone.rewrite(kind, f);
-        alone
-    }
-
     /// Rewrite each model's references of a packed kind with `f`; the distinct ids are counted
     /// again.
+    #[cfg(test)]
     fn rewrite<R: Serialize + DeserializeOwned>(
         &mut self,
         kind: EntityKind,
@@ -636,23 +645,28 @@ mod tests {
     }
 
     #[test]
-    fn a_kind_rewritten_is_a_run_of_its_own_with_its_ids_counted_again() {
+    fn a_kind_written_rewritten_is_the_kind_rewritten_and_the_run_stays_as_it_is() {
         let (packed, decoded) = both(&models());
-        let alone = packed.kind_rewritten(
-            EntityKind::Datasets,
-            |refs: &mut Vec<hf_identifiers::DatasetRef>| {
-                for r in refs.iter_mut().filter(|r| r.id == "squad") {
-                    r.id = "rajpurkar/squad".into();
-                }
-            },
+        let rename = |refs: &mut Vec<hf_identifiers::DatasetRef>| {
+            for r in refs.iter_mut().filter(|r| r.id == "squad") {
+                r.id = "rajpurkar/squad".into();
+            }
+        };
+        let on_the_way = written(|o| {
+            packed.write_kind_rewritten(EntityKind::Datasets, o, Path::new("t"), rename)
+        });
+        assert!(on_the_way.contains("rajpurkar/squad"));
+        // The same bytes as the run's references rewritten first, then written.
+        let mut rewritten = packed.clone();
+        rewritten.rewrite(EntityKind::Datasets, rename);
+        assert_eq!(
+            rewritten.ids(EntityKind::Datasets),
+            ["glue", "rajpurkar/squad"]
         );
-        assert_eq!(alone.ids(EntityKind::Datasets), ["glue", "rajpurkar/squad"]);
-        let datasets = written(|o| alone.write_kind(EntityKind::Datasets, o, Path::new("t")));
-        assert!(datasets.contains("rajpurkar/squad"));
-        assert!(alone.ids(EntityKind::Licenses).is_empty());
-        // The run it was taken from reads as before.
+        let after = written(|o| rewritten.write_kind(EntityKind::Datasets, o, Path::new("t")));
+        assert_eq!(on_the_way, after);
+        // The run it was written from reads as before.
         assert_eq!(packed.ids(EntityKind::Datasets), decoded.ids.datasets);
-        assert_eq!(packed.ids(EntityKind::Licenses), decoded.ids.licenses);
     }
 
     #[test]

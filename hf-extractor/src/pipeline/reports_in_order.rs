@@ -3,7 +3,7 @@
 //!
 //! The scheduler runs an asset as soon as its inputs are ready, so assets finish out of plan
 //! order; an asset's file can also be written on a thread of its own while the run goes on
-//! ([`crate::pipeline::run_models::write_model_records`], [`crate::store::run_folder::FileWriting`]).
+//! ([`crate::pipeline::run_models::write_model_records`], [`crate::store::files::FileWriting`]).
 //! An asset counts as done — its `AssetDone` journaled, so a resumed run takes it over, and
 //! observers told — only once its file is written and every asset before it in the plan is
 //! reported, so the manifest and the journal read as if every asset had run in turn.
@@ -17,7 +17,7 @@ use crate::error::Result;
 use crate::manifest::{AssetReport, FailureReport};
 use crate::observer::RunObserver;
 use crate::store::checkpoint::{Checkpoint, Event};
-use crate::store::run_folder::FileWriting;
+use crate::store::files::FileWriting;
 use Written::{Behind, Ready, Restored};
 
 /// The assets finished and not reported yet, by their place in the plan: an asset is reported
@@ -133,7 +133,7 @@ mod tests {
     use std::sync::Mutex;
 
     use super::*;
-    use crate::store::run_folder::WrittenArray;
+    use crate::store::files::WrittenArray;
 
     /// The names of the assets reported, in order.
     #[derive(Default)]

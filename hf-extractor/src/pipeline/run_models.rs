@@ -17,8 +17,8 @@ use crate::error::{Error, Result};
 use crate::pipeline::arrivals::Arrivals;
 use crate::pipeline::packed_refs::{Interner, PackedRefs, PackedRun};
 use crate::store::checkpoint::{Checkpoint, Stored};
+use crate::store::files::{FileWriting, RunFiles, WrittenArray};
 use crate::store::record_spool::SpoolPlace;
-use crate::store::run_folder::{FileWriting, RunFolder, WrittenArray};
 
 /// A model of the run: its ids and its place in the journal.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -263,13 +263,13 @@ pub(crate) type RecordOf<'a> = (Stored, Option<&'a [BaseModelRef]>);
 /// rendering its record on the pool (written in the models' order). On a blocking thread.
 fn write_records(
     pool: &CpuPool,
-    folder: &RunFolder,
+    folder: &RunFiles,
     arrivals: &Arrivals,
     file: &str,
     models: &[RecordOf<'_>],
     stamp: &str,
 ) -> Result<WrittenArray> {
-    let path = folder.path().join(file);
+    let path = folder.locate(file);
     let render = |(at, refs): &RecordOf<'_>| arrivals.record(*at, *refs, stamp, &path);
     folder.write_json_array(file, |array| {
         pool.for_each_in_order(models, render, |record| array.push_rendered(&record))
@@ -285,7 +285,7 @@ fn write_records(
 /// one record at a time, while the run goes on (the copy holds only the records' places).
 /// Without it, the file is written before this returns.
 pub(crate) async fn write_model_records<T: Send + 'static>(
-    (pool, folder, arrivals): (&CpuPool, &RunFolder, &Arrivals),
+    (pool, folder, arrivals): (&CpuPool, &RunFiles, &Arrivals),
     file: &str,
     stamp: &str,
     owner: T,

@@ -184,7 +184,7 @@ impl HfExtractor {
         let output = std::mem::replace(&mut done.output, Output::None);
         let written = match (&report.file, output) {
             (Some(file), Output::Value(value)) => Written::Behind(
-                ctx.folder.write_json_behind(file, value, done.count),
+                ctx.files.write_json_behind(file, value, done.count),
                 Instant::now(),
             ),
             (_, Output::Written(written)) => {
@@ -194,7 +194,7 @@ impl HfExtractor {
             (_, Output::Writing(writing)) => Written::Behind(writing, Instant::now()),
             // The folder is the asset: observers hear where it is.
             (None, Output::None) if asset == Asset::RunFolder => {
-                Written::Ready(Some(ctx.folder.path().to_owned()))
+                Written::Ready(Some(ctx.location.to_owned()))
             }
             _ => Written::Ready(None),
         };
@@ -231,7 +231,7 @@ fn restore(
         None => Value::Nothing,
     };
     tracing::info!(%asset, "taken over from the interrupted run");
-    let path = report.file.as_ref().map(|f| ctx.folder.path().join(f));
+    let path = report.file.as_ref().map(|f| ctx.files.locate(f));
     let mut done = Done::written(report.count, Output::None).giving(value);
     done.failed = failures;
     Finished {

@@ -33,7 +33,7 @@ pub(super) struct Refs {
     /// which were read).
     pub(super) models: Option<Arc<Models>>,
     /// The answers to the namespace-less dataset ids, when this run resolved them (datasets):
-    /// `refs` are then named by the canonical ids.
+    /// read through them, `refs` name the canonical ids.
     pub(super) resolved: Option<Arc<ResolvedDatasets>>,
 }
 
@@ -230,7 +230,10 @@ pub(super) type Sources<'r> = (
 /// What every stage reads of the run.
 #[derive(Clone, Copy)]
 pub(super) struct Ctx<'r> {
-    pub(super) folder: &'r RunFolder,
+    /// Where the run's files are written.
+    pub(super) files: &'r RunFiles,
+    /// Where the run is (the run folder asset's location).
+    pub(super) location: &'r Path,
     pub(super) checkpoint: &'r Checkpoint,
     pub(super) incremental: &'r Incremental,
     pub(super) stamp: &'r str,
@@ -289,7 +292,7 @@ impl<'r> Ctx<'r> {
     }
 
     /// What writing a file of model records reads.
-    pub(super) fn records(&self) -> (&'r CpuPool, &'r RunFolder, &'r Arrivals) {
-        (self.cpu, self.folder, self.arrivals)
+    pub(super) fn records(&self) -> (&'r CpuPool, &'r RunFiles, &'r Arrivals) {
+        (self.cpu, self.files, self.arrivals)
     }
 }

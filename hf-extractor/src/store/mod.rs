@@ -3,7 +3,8 @@
 //! | module | what it owns |
 //! |---|---|
 //! | [`checkpoint`] | the journal (`checkpoint.jsonl`): every event of the run appended as it happens, models read back by place |
-//! | [`run_folder`] | the run folder: its files, each written atomically (whole, or not at all), some behind on a blocking thread |
+//! | `files` | the one interface the run's files are written through (`AssetFiles`, a backend; `RunFiles`, the JSON shapes written through it, some behind on a blocking thread) |
+//! | [`run_folder`] | the run folder: the backend of every run, each file written atomically (whole, or not at all) |
 //! | `json_stream` | JSON written and read one element at a time: arrays and objects as a one-shot `serde_json` would write them, hashed on the fly |
 //! | `record_spool` | model records rendered once per run, beside the journal |
 //! | `append_file` | a file appended to from any thread and read at any place |
@@ -13,6 +14,7 @@
 
 pub(crate) mod append_file;
 pub mod checkpoint;
+pub(crate) mod files;
 pub(crate) mod json_stream;
 pub(crate) mod record_spool;
 pub mod run_folder;

@@ -2,17 +2,16 @@
 //!
 //! A run writes into `<output dir>/<YYYY-MM-DD_HH-MM-SS>_<8 hex>/`. Each file is written to a
 //! temporary file in the same folder, flushed to disk, then renamed over its final name, so a
-//! crash never leaves a truncated JSON file: a file is there whole, or not at all.
+//! crash never leaves a truncated JSON file: a file is there whole, or not at all. The folder
+//! is the backend of [`crate::store::files`], through which the run writes its files.
 
+use serde::Serialize;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
-
-use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::store::json_stream::{HashingWriter, JsonWriter};
+use crate::store::files::{AssetFiles, RunFiles};
 
 /// A run's folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,128 +94,27 @@ impl RunFolder {
 
     /// Write `value` as pretty JSON (two-space indent, a final newline) to `file_name`, atomically.
     pub fn write_json<T: Serialize + ?Sized>(&self, file_name: &str, value: &T) -> Result<PathBuf> {
-        let target = self.path.join(file_name);
-        write_atomically(&target, |out| {
-            serde_json::to_writer_pretty(&mut *out, value).map_err(|source| Error::Json {
-                path: target.clone(),
-                source,
-            })?;
-            out.write_all(b"\n").map_err(|e| Error::io(&target, e))
-        })?;
+        RunFiles::new(self.clone()).write_json(file_name, value)
+    }
+}
+
+impl AssetFiles for RunFolder {
+    fn write(
+        &self,
+        name: &str,
+        fill: &mut dyn FnMut(&mut dyn Write) -> Result<()>,
+    ) -> Result<PathBuf> {
+        let target = self.locate(name);
+        write_atomically(&target, |out| fill(out))?;
         Ok(target)
     }
-}
 
-/// A file of the run folder written behind, on one of Tokio's blocking threads, while the run
-/// goes on.
-pub(crate) struct FileWriting(tokio::task::JoinHandle<Result<(WrittenArray, Instant)>>);
-
-impl FileWriting {
-    /// Write a file with `write` behind, on a blocking thread (in the caller's runtime).
-    pub(crate) fn spawn(write: impl FnOnce() -> Result<WrittenArray> + Send + 'static) -> Self {
-        Self(tokio::task::spawn_blocking(move || {
-            write().map(|written| (written, Instant::now()))
-        }))
+    fn locate(&self, name: &str) -> PathBuf {
+        self.path().join(name)
     }
 
-    /// Whether the file is written (or failed): [`wait`](Self::wait) then returns at once.
-    pub(crate) fn is_finished(&self) -> bool {
-        self.0.is_finished()
-    }
-
-    /// The file written, and when it was done. A panic while writing goes on as the caller's.
-    pub(crate) async fn wait(self) -> Result<(WrittenArray, Instant)> {
-        match self.0.await {
-            Ok(written) => written,
-            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-            // Only when the runtime shuts down.
-            Err(_) => Err(Error::Cancelled),
-        }
-    }
-}
-
-impl RunFolder {
-    /// [`write_json`](Self::write_json) of `value` (holding `count` records) behind, with the
-    /// file's SHA-256.
-    pub(crate) fn write_json_behind(
-        &self,
-        file_name: &str,
-        value: serde_json::Value,
-        count: u64,
-    ) -> FileWriting {
-        let (folder, file) = (self.clone(), file_name.to_owned());
-        FileWriting::spawn(move || {
-            let path = folder.write_json(&file, &value)?;
-            let sha256 = crate::store::json_stream::file_sha256(&path)?;
-            Ok(WrittenArray {
-                path,
-                count,
-                sha256,
-            })
-        })
-    }
-}
-
-/// A file written by [`RunFolder::write_json_array`] or [`RunFolder::write_json_object`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct WrittenArray {
-    /// Where it was written.
-    pub path: PathBuf,
-    /// Its elements.
-    pub count: u64,
-    /// Its SHA-256, computed as it was written.
-    pub sha256: String,
-}
-
-impl RunFolder {
-    /// Write a JSON array element by element through `fill` (see [`JsonWriter`]), atomically,
-    /// hashing it on the fly. The bytes are those of [`write_json`](Self::write_json) of the
-    /// whole array.
-    pub(crate) fn write_json_array(
-        &self,
-        file_name: &str,
-        fill: impl FnOnce(&mut JsonWriter<'_>) -> Result<()>,
-    ) -> Result<WrittenArray> {
-        self.write_streamed(file_name, false, fill)
-    }
-
-    /// Write a JSON object entry by entry through `fill`, as
-    /// [`write_json_array`](Self::write_json_array) does an array.
-    pub(crate) fn write_json_object(
-        &self,
-        file_name: &str,
-        fill: impl FnOnce(&mut JsonWriter<'_>) -> Result<()>,
-    ) -> Result<WrittenArray> {
-        self.write_streamed(file_name, true, fill)
-    }
-
-    fn write_streamed(
-        &self,
-        file_name: &str,
-        object: bool,
-        fill: impl FnOnce(&mut JsonWriter<'_>) -> Result<()>,
-    ) -> Result<WrittenArray> {
-        let path = self.path.join(file_name);
-        let mut written = None;
-        write_atomically(&path, |out| {
-            let mut hashing = HashingWriter::new(out);
-            let mut array = if object {
-                JsonWriter::object(&mut hashing, &path)
-            } else {
-                JsonWriter::array(&mut hashing, &path)
-            };
-            fill(&mut array)?;
-            let count = array.finish()?;
-            hashing.write_all(b"\n").map_err(|e| Error::io(&path, e))?;
-            written = Some((count, hashing.hex_digest()));
-            Ok(())
-        })?;
-        let (count, sha256) = written.unwrap_or_default();
-        Ok(WrittenArray {
-            path,
-            count,
-            sha256,
-        })
+    fn exists(&self, name: &str) -> bool {
+        self.locate(name).is_file()
     }
 }
 
@@ -260,46 +158,9 @@ pub(crate) fn write_atomically(
     Ok(())
 }
 
-/// What a run writes for an asset.
-pub(crate) enum Output {
-    /// Nothing (no file).
-    None,
-    /// This value, written whole.
-    Value(serde_json::Value),
-    /// A file already written, element by element.
-    Written(WrittenArray),
-    /// A file being written on a thread of its own.
-    Writing(FileWriting),
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::json_stream::Rendered;
-
-    #[tokio::test]
-    async fn a_file_written_behind_is_the_file_written_in_turn() {
-        let out = tempfile::tempdir().unwrap();
-        let run = RunFolder::create(out.path(), jiff::Timestamp::UNIX_EPOCH).unwrap();
-        let value = serde_json::json!([{"b": 1, "a": ["x"]}, {"c": null}]);
-        let in_turn = run.write_json("in-turn.json", &value).unwrap();
-        let writing = run.write_json_behind("behind.json", value, 2);
-        let (written, _) = writing.wait().await.unwrap();
-        assert_eq!(written.path, run.path().join("behind.json"));
-        assert_eq!(written.count, 2);
-        assert_eq!(
-            std::fs::read(&written.path).unwrap(),
-            std::fs::read(&in_turn).unwrap()
-        );
-        assert_eq!(
-            written.sha256,
-            crate::store::json_stream::file_sha256(&in_turn).unwrap()
-        );
-        // A write that fails is told when its turn comes.
-        std::fs::create_dir(run.path().join("taken.json")).unwrap();
-        let failed = run.write_json_behind("taken.json/x/y.json", serde_json::json!(1), 1);
-        assert!(failed.wait().await.is_err());
-    }
 
     #[test]
     fn files_are_replaced_whole_and_no_temp_file_is_left() {
@@ -372,23 +233,6 @@ mod tests {
         let a = RunFolder::create(out.path(), jiff::Timestamp::UNIX_EPOCH).unwrap();
         let b = RunFolder::create(out.path(), jiff::Timestamp::UNIX_EPOCH).unwrap();
         assert_ne!(a, b);
-    }
-
-    #[test]
-    fn an_array_written_element_by_element() {
-        let out = tempfile::tempdir().unwrap();
-        let run = RunFolder::create(out.path(), jiff::Timestamp::UNIX_EPOCH).unwrap();
-        let path = run.path().join("n.json");
-        let written = run
-            .write_json_array("n.json", |array| {
-                (1..=3).try_for_each(|n| array.push_rendered(&Rendered::new(&n, &path)?))
-            })
-            .unwrap();
-        assert_eq!(written.count, 3);
-        assert_eq!(
-            std::fs::read_to_string(&written.path).unwrap(),
-            "[\n  1,\n  2,\n  3\n]\n"
-        );
     }
 
     #[test]

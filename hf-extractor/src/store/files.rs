@@ -1,0 +1,328 @@
+//! The one interface a run's files are written through: [`AssetFiles`], where whole files go,
+//! and [`RunFiles`], the shapes the run writes through it — a value as pretty JSON, an array or
+//! an object element by element (hashed as it goes), a file written behind while the run goes
+//! on.
+//!
+//! The run folder ([`RunFolder`](crate::store::run_folder::RunFolder)) is the backend of every run today: each file written to a
+//! temporary file beside its name, synced, then renamed. Another backend (object storage, a
+//! database) implements [`AssetFiles`] — a file is written whole or not at all, and has a
+//! location to name in errors — and the stages, which hold a [`RunFiles`], do not change.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::store::json_stream::{HashingWriter, JsonWriter, file_sha256};
+
+/// Where a run's files go, each written whole or not at all.
+pub(crate) trait AssetFiles: Send + Sync + 'static {
+    /// Write the file `name` with what `fill` writes: once this returns `Ok`, the whole file
+    /// is there; after an error (or a crash), no part of it is. Returns its location.
+    fn write(
+        &self,
+        name: &str,
+        fill: &mut dyn FnMut(&mut dyn Write) -> Result<()>,
+    ) -> Result<PathBuf>;
+
+    /// Where the file `name` is (or will be): what errors and observers name.
+    fn locate(&self, name: &str) -> PathBuf;
+
+    /// Whether the file `name` was written.
+    fn exists(&self, name: &str) -> bool;
+}
+
+/// A run's files, as the stages write them. Cloning it is cheap: the clones share the backend.
+#[derive(Clone)]
+pub(crate) struct RunFiles(Arc<dyn AssetFiles>);
+
+impl RunFiles {
+    /// The files of `backend`.
+    pub(crate) fn new(backend: impl AssetFiles) -> Self {
+        Self(Arc::new(backend))
+    }
+
+    /// Where the file `name` is (or will be).
+    pub(crate) fn locate(&self, name: &str) -> PathBuf {
+        self.0.locate(name)
+    }
+
+    /// Whether the file `name` was written.
+    pub(crate) fn exists(&self, name: &str) -> bool {
+        self.0.exists(name)
+    }
+
+    /// Write `value` as pretty JSON (two-space indent, a final newline) to `name`.
+    pub(crate) fn write_json<T: Serialize + ?Sized>(
+        &self,
+        name: &str,
+        value: &T,
+    ) -> Result<PathBuf> {
+        let target = self.locate(name);
+        self.0.write(name, &mut |out| {
+            serde_json::to_writer_pretty(&mut *out, value).map_err(|source| Error::Json {
+                path: target.clone(),
+                source,
+            })?;
+            out.write_all(b"\n").map_err(|e| Error::io(&target, e))
+        })
+    }
+
+    /// [`write_json`](Self::write_json) of `value` (holding `count` records) behind, on a
+    /// blocking thread, with the file's SHA-256.
+    pub(crate) fn write_json_behind(
+        &self,
+        name: &str,
+        value: serde_json::Value,
+        count: u64,
+    ) -> FileWriting {
+        let (files, name) = (self.clone(), name.to_owned());
+        FileWriting::spawn(move || {
+            let path = files.write_json(&name, &value)?;
+            let sha256 = file_sha256(&path)?;
+            Ok(WrittenArray {
+                path,
+                count,
+                sha256,
+            })
+        })
+    }
+
+    /// Write a JSON array element by element through `fill` (see [`JsonWriter`]), hashing it
+    /// on the fly. The bytes are those of [`write_json`](Self::write_json) of the whole array.
+    pub(crate) fn write_json_array(
+        &self,
+        name: &str,
+        fill: impl FnOnce(&mut JsonWriter<'_>) -> Result<()>,
+    ) -> Result<WrittenArray> {
+        self.write_streamed(name, false, fill)
+    }
+
+    /// Write a JSON object entry by entry through `fill`, as
+    /// [`write_json_array`](Self::write_json_array) does an array.
+    pub(crate) fn write_json_object(
+        &self,
+        name: &str,
+        fill: impl FnOnce(&mut JsonWriter<'_>) -> Result<()>,
+    ) -> Result<WrittenArray> {
+        self.write_streamed(name, true, fill)
+    }
+
+    fn write_streamed(
+        &self,
+        name: &str,
+        object: bool,
+        fill: impl FnOnce(&mut JsonWriter<'_>) -> Result<()>,
+    ) -> Result<WrittenArray> {
+        let path = self.locate(name);
+        let mut fill = Some(fill);
+        let mut written = None;
+        self.0.write(name, &mut |out| {
+            let fill = fill
+                .take()
+                .ok_or_else(|| Error::io(&path, std::io::Error::other("a file is written once")))?;
+            let mut hashing = HashingWriter::new(out);
+            let mut json = if object {
+                JsonWriter::object(&mut hashing, &path)
+            } else {
+                JsonWriter::array(&mut hashing, &path)
+            };
+            fill(&mut json)?;
+            let count = json.finish()?;
+            hashing.write_all(b"\n").map_err(|e| Error::io(&path, e))?;
+            written = Some((count, hashing.hex_digest()));
+            Ok(())
+        })?;
+        let (count, sha256) = written.unwrap_or_default();
+        Ok(WrittenArray {
+            path,
+            count,
+            sha256,
+        })
+    }
+}
+
+/// A file of the run folder written behind, on one of Tokio's blocking threads, while the run
+/// goes on.
+pub(crate) struct FileWriting(tokio::task::JoinHandle<Result<(WrittenArray, Instant)>>);
+
+impl FileWriting {
+    /// Write a file with `write` behind, on a blocking thread (in the caller's runtime).
+    pub(crate) fn spawn(write: impl FnOnce() -> Result<WrittenArray> + Send + 'static) -> Self {
+        Self(tokio::task::spawn_blocking(move || {
+            write().map(|written| (written, Instant::now()))
+        }))
+    }
+
+    /// Whether the file is written (or failed): [`wait`](Self::wait) then returns at once.
+    pub(crate) fn is_finished(&self) -> bool {
+        self.0.is_finished()
+    }
+
+    /// The file written, and when it was done. A panic while writing goes on as the caller's.
+    pub(crate) async fn wait(self) -> Result<(WrittenArray, Instant)> {
+        match self.0.await {
+            Ok(written) => written,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            // Only when the runtime shuts down.
+            Err(_) => Err(Error::Cancelled),
+        }
+    }
+}
+
+/// A file written by [`RunFiles::write_json_array`] or [`RunFiles::write_json_object`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct WrittenArray {
+    /// Where it was written.
+    pub path: PathBuf,
+    /// Its elements.
+    pub count: u64,
+    /// Its SHA-256, computed as it was written.
+    pub sha256: String,
+}
+
+/// What a run writes for an asset.
+pub(crate) enum Output {
+    /// Nothing (no file).
+    None,
+    /// This value, written whole.
+    Value(serde_json::Value),
+    /// A file already written, element by element.
+    Written(WrittenArray),
+    /// A file being written on a thread of its own.
+    Writing(FileWriting),
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::collections::BTreeMap;
+    use std::path::Path;
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::store::json_stream::Rendered;
+    use crate::store::run_folder::RunFolder;
+
+    /// Files kept in memory, each stored only once written whole.
+    #[derive(Default, Clone)]
+    struct InMemory(Arc<Mutex<BTreeMap<String, Vec<u8>>>>);
+
+    impl AssetFiles for InMemory {
+        fn write(
+            &self,
+            name: &str,
+            fill: &mut dyn FnMut(&mut dyn Write) -> Result<()>,
+        ) -> Result<PathBuf> {
+            let mut bytes = Vec::new();
+            fill(&mut bytes)?;
+            self.0.lock().unwrap().insert(name.to_owned(), bytes);
+            Ok(self.locate(name))
+        }
+
+        fn locate(&self, name: &str) -> PathBuf {
+            PathBuf::from("memory://").join(name)
+        }
+
+        fn exists(&self, name: &str) -> bool {
+            self.0.lock().unwrap().contains_key(name)
+        }
+    }
+
+    #[test]
+    fn another_backend_gets_the_bytes_the_run_folder_gets() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = RunFolder::create(dir.path(), jiff::Timestamp::UNIX_EPOCH).unwrap();
+        let memory = InMemory::default();
+        let (on_disk, in_memory) = (RunFiles::new(folder.clone()), RunFiles::new(memory.clone()));
+        let records = [
+            serde_json::json!({"id": "a/b", "n": [1, 2]}),
+            serde_json::json!(null),
+        ];
+        for files in [&on_disk, &in_memory] {
+            files.write_json("whole.json", &records).unwrap();
+            let written = files
+                .write_json_array("array.json", |array| {
+                    let path = Path::new("array.json");
+                    records
+                        .iter()
+                        .try_for_each(|r| array.push_rendered(&Rendered::new(r, path)?))
+                })
+                .unwrap();
+            assert_eq!(written.count, 2);
+            assert_eq!(written.path, files.locate("array.json"));
+            assert!(files.exists("array.json"));
+            assert!(!files.exists("never.json"));
+        }
+        let stored = memory.0.lock().unwrap();
+        for name in ["whole.json", "array.json"] {
+            let disk = std::fs::read(folder.path().join(name)).unwrap();
+            assert_eq!(stored[name], disk, "{name}");
+        }
+        // Streamed or whole, the same bytes.
+        assert_eq!(stored["whole.json"], stored["array.json"]);
+    }
+
+    #[test]
+    fn a_failed_fill_leaves_no_file_in_either_backend() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = RunFolder::create(dir.path(), jiff::Timestamp::UNIX_EPOCH).unwrap();
+        let memory = InMemory::default();
+        for files in [RunFiles::new(folder.clone()), RunFiles::new(memory.clone())] {
+            let failed = files.write_json_object("half.json", |object| {
+                object.entry("a", &1)?;
+                Err(Error::io("half.json", std::io::Error::other("cut")))
+            });
+            assert!(failed.is_err());
+            assert!(!files.exists("half.json"));
+        }
+        assert!(std::fs::read_dir(folder.path()).unwrap().next().is_none());
+    }
+
+    #[tokio::test]
+    async fn a_file_written_behind_is_the_file_written_in_turn() {
+        let out = tempfile::tempdir().unwrap();
+        let run =
+            RunFiles::new(RunFolder::create(out.path(), jiff::Timestamp::UNIX_EPOCH).unwrap());
+        let value = serde_json::json!([{"b": 1, "a": ["x"]}, {"c": null}]);
+        let in_turn = run.write_json("in-turn.json", &value).unwrap();
+        let writing = run.write_json_behind("behind.json", value, 2);
+        let (written, _) = writing.wait().await.unwrap();
+        assert_eq!(written.path, run.locate("behind.json"));
+        assert_eq!(written.count, 2);
+        assert_eq!(
+            std::fs::read(&written.path).unwrap(),
+            std::fs::read(&in_turn).unwrap()
+        );
+        assert_eq!(
+            written.sha256,
+            crate::store::json_stream::file_sha256(&in_turn).unwrap()
+        );
+        // A write that fails is told when its turn comes.
+        std::fs::create_dir(run.locate("taken.json")).unwrap();
+        let failed = run.write_json_behind("taken.json/x/y.json", serde_json::json!(1), 1);
+        assert!(failed.wait().await.is_err());
+    }
+
+    #[test]
+    fn an_array_written_element_by_element() {
+        let out = tempfile::tempdir().unwrap();
+        let run =
+            RunFiles::new(RunFolder::create(out.path(), jiff::Timestamp::UNIX_EPOCH).unwrap());
+        let path = run.locate("n.json");
+        let written = run
+            .write_json_array("n.json", |array| {
+                (1..=3).try_for_each(|n| array.push_rendered(&Rendered::new(&n, &path)?))
+            })
+            .unwrap();
+        assert_eq!(written.count, 3);
+        assert_eq!(
+            std::fs::read_to_string(&written.path).unwrap(),
+            "[\n  1,\n  2,\n  3\n]\n"
+        );
+    }
+}
