@@ -225,6 +225,30 @@ impl Asset {
         }
     }
 
+    /// Whether its file is an array of model records (the records of `hf_models.json`).
+    ///
+    /// ```
+    /// use hf_extractor::assets::{Asset, Kind};
+    ///
+    /// assert!(Asset::AncestorModels.holds_model_records());
+    /// assert!(!Asset::Enriched(Kind::BaseModels).holds_model_records());
+    /// ```
+    pub fn holds_model_records(self) -> bool {
+        match self {
+            Asset::RawModelsLatest
+            | Asset::RawModelsFromFile
+            | Asset::RawModels
+            | Asset::AncestorModels => true,
+            Asset::RunFolder
+            | Asset::Identified(_)
+            | Asset::ReadmeLanguages
+            | Asset::ChunkCitation
+            | Asset::ModelcardChunks
+            | Asset::Enriched(_)
+            | Asset::CatalogSources => false,
+        }
+    }
+
     /// The file it writes in the run folder (none for [`Asset::RunFolder`]).
     pub fn file(self) -> Option<&'static str> {
         Some(match self {

@@ -90,7 +90,7 @@ impl HfExtractor {
         if sharedby || citation {
             arrivals.derive(sharedby, citation);
         }
-        if plan.iter().any(|a| RECORD_ASSETS.contains(a)) {
+        if plan.iter().any(|a| a.holds_model_records()) {
             arrivals.keep_records(&stamp)?;
         }
         if let Some(sink) = observer.model_sink() {

@@ -191,14 +191,6 @@ impl Done {
     }
 }
 
-/// The assets whose files are model records (rendered once for all of them, see
-/// [`crate::store::record_spool`]).
-pub(super) const RECORD_ASSETS: [Asset; 3] = [
-    Asset::RawModelsLatest,
-    Asset::RawModels,
-    Asset::AncestorModels,
-];
-
 /// A run folder being written: its journal, its start (the extraction time of its records),
 /// what it materialises and where it reads from.
 pub(super) struct Run {

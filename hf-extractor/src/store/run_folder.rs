@@ -3,7 +3,7 @@
 //! A run writes into `<output dir>/<YYYY-MM-DD_HH-MM-SS>_<8 hex>/`. Each file is written to a
 //! temporary file in the same folder, flushed to disk, then renamed over its final name, so a
 //! crash never leaves a truncated JSON file: a file is there whole, or not at all. The folder
-//! is the backend of [`crate::store::files`], through which the run writes its files.
+//! is the backend of the store interface (`store::files`) through which the run writes its files.
 
 use serde::Serialize;
 use std::fs::File;
