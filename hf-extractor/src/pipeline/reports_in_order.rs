@@ -18,7 +18,7 @@ use crate::manifest::{AssetReport, FailureReport};
 use crate::observer::RunObserver;
 use crate::store::checkpoint::{Checkpoint, Event};
 use crate::store::files::FileWriting;
-use Written::{Behind, Ready, Restored};
+use Written::{Behind, Ready, Restored, WithNext};
 
 /// The assets finished and not reported yet, by their place in the plan: an asset is reported
 /// (its `AssetDone` journaled, observers told) once its file is written and every asset before
@@ -44,6 +44,9 @@ pub(crate) enum Written {
     Restored(Option<PathBuf>),
     /// Written (or no file), at this path.
     Ready(Option<PathBuf>),
+    /// A place rather than a file (the run folder), at this path: done once the asset after it
+    /// is, so that a run stopped before it wrote anything reports nothing.
+    WithNext(PathBuf),
     /// Being written on a thread since this time.
     Behind(FileWriting, Instant),
 }
@@ -78,11 +81,8 @@ impl InOrderReports {
         reports: &mut Vec<AssetReport>,
         wait: bool,
     ) -> Result<()> {
-        while let Some(front) = self.finished.get(&self.next) {
-            if let Behind(writing, _) = &front.written
-                && !wait
-                && !writing.is_finished()
-            {
+        while self.finished.contains_key(&self.next) {
+            if !wait && !self.reportable(self.next) {
                 break;
             }
             let Some(Due {
@@ -98,6 +98,7 @@ impl InOrderReports {
             let restored = matches!(written, Restored(_));
             let path = match written {
                 Restored(path) | Ready(path) => path,
+                WithNext(path) => Some(path),
                 Behind(writing, started) => {
                     let (written, done) = writing.wait().await?;
                     report.sha256 = Some(written.sha256);
@@ -123,6 +124,17 @@ impl InOrderReports {
             reports.push(report);
         }
         Ok(())
+    }
+
+    /// Whether the asset at `place` can be reported without waiting: it finished, its file is
+    /// written, and for a place rather than a file, the asset after it can be reported too.
+    fn reportable(&self, place: usize) -> bool {
+        match self.finished.get(&place).map(|due| &due.written) {
+            None => false,
+            Some(Behind(writing, _)) => writing.is_finished(),
+            Some(WithNext(_)) => self.reportable(place + 1),
+            Some(Restored(_) | Ready(_)) => true,
+        }
     }
 }
 
@@ -183,17 +195,24 @@ mod tests {
             })
         });
 
-        queue.push(
-            3,
-            Asset::CatalogSources,
-            report("last"),
-            Vec::new(),
-            Ready(None),
-        );
+        let folder = dir.path().to_owned();
         queue.push(
             0,
             Asset::RunFolder,
             report("first"),
+            Vec::new(),
+            WithNext(folder),
+        );
+        queue
+            .report(&checkpoint, &heard, &mut reports, false)
+            .await
+            .unwrap();
+        // The folder alone, nothing written in it yet: not reported.
+        assert!(heard.0.lock().unwrap().is_empty());
+        queue.push(
+            3,
+            Asset::CatalogSources,
+            report("last"),
             Vec::new(),
             Ready(None),
         );
@@ -208,8 +227,8 @@ mod tests {
             .report(&checkpoint, &heard, &mut reports, false)
             .await
             .unwrap();
-        // Finished out of order: nothing after the gap is reported.
-        assert_eq!(*heard.0.lock().unwrap(), ["first"]);
+        // Finished out of order: nothing after the gap is reported, nor the folder before it.
+        assert!(heard.0.lock().unwrap().is_empty());
         queue.push(
             1,
             Asset::RawModels,
@@ -221,9 +240,9 @@ mod tests {
             .report(&checkpoint, &heard, &mut reports, false)
             .await
             .unwrap();
-        // Only what comes before the file being written.
-        assert_eq!(*heard.0.lock().unwrap(), ["first"]);
-        assert_eq!(journaled(dir.path()), ["first"]);
+        // Still nothing: the file after the folder is being written.
+        assert!(heard.0.lock().unwrap().is_empty());
+        assert!(journaled(dir.path()).is_empty());
 
         write.send(()).unwrap();
         queue

@@ -192,9 +192,9 @@ impl HfExtractor {
                 Written::Ready(Some(written.path))
             }
             (_, Output::Writing(writing)) => Written::Behind(writing, Instant::now()),
-            // The folder is the asset: observers hear where it is.
+            // The folder is the asset: observers hear where it is, once it holds a file.
             (None, Output::None) if asset == Asset::RunFolder => {
-                Written::Ready(Some(ctx.location.to_owned()))
+                Written::WithNext(ctx.location.to_owned())
             }
             _ => Written::Ready(None),
         };
