@@ -520,11 +520,16 @@ async fn the_files_of_a_small_run_match_their_snapshots() {
 /// An observer that writes down what it is told.
 #[derive(Default)]
 struct Recorder {
+    started: std::sync::Mutex<Vec<String>>,
     done: std::sync::Mutex<Vec<String>>,
     progress: std::sync::Mutex<BTreeMap<String, (u64, Option<u64>)>>,
 }
 
 impl hf_extractor::RunObserver for Recorder {
+    fn asset_started(&self, asset: Asset) {
+        self.started.lock().unwrap().push(asset.name().to_owned());
+    }
+
     fn progress(&self, asset: Asset, done: u64, total: Option<u64>) {
         self.progress
             .lock()
@@ -560,4 +565,41 @@ async fn the_observer_hears_progress_and_each_asset_once_in_dependency_order() {
     assert_eq!(progress["hf_raw_models_from_file"], (9, Some(9)));
     let (datasets_done, datasets_total) = progress["hf_enriched_datasets"];
     assert_eq!(Some(datasets_done), datasets_total);
+}
+
+#[tokio::test]
+async fn assets_start_once_their_inputs_are_done_and_are_reported_in_plan_order() {
+    let hub = OfflineHub::start().await.unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let recorder = Recorder::default();
+    extractor(&hub, out.path(), 12)
+        .materialize(&MaterializeOptions::default(), &recorder)
+        .await
+        .unwrap();
+    let started = recorder.started.lock().unwrap().clone();
+    let at = |name: &str| started.iter().position(|s| s == name).unwrap();
+    // The catalog source reads nothing but the run folder: it runs beside the listing, not
+    // after the plan's other assets (hf_raw_models waits for both sources' cards).
+    assert!(
+        at("hf_raw_catalog_sources") < at("hf_raw_models"),
+        "{started:?}"
+    );
+    // The lineage waits for the run's models, each map for the lineage, each kind for its map.
+    assert!(at("hf_raw_models") < at("hf_add_ancestor_models"));
+    for kind in ["datasets", "articles", "keywords", "licenses", "tasks"] {
+        let (map, kind) = (
+            format!("hf_identified_{kind}"),
+            format!("hf_enriched_{kind}"),
+        );
+        assert!(at("hf_add_ancestor_models") < at(&map), "{map}");
+        assert!(at(&map) < at(&kind), "{kind}");
+    }
+    // Whatever order they ran in, they are reported in the plan's.
+    let done = recorder.done.lock().unwrap().clone();
+    let order: Vec<String> = graph().into_iter().map(|a| a.name().to_owned()).collect();
+    assert_eq!(done, order);
+    assert_ne!(
+        started, order,
+        "every asset started in plan order: nothing ran beside"
+    );
 }
