@@ -182,6 +182,7 @@ async fn a_run_streams_each_asset_s_typed_records_as_it_is_done() {
     let mut started = BTreeSet::new();
     let mut done = Vec::new();
     let mut progress = 0;
+    let mut failed = Vec::new();
     let mut outcome = None;
     // The models as they arrived, by id, and the latest listing's records as its file holds them.
     let mut arrived = BTreeMap::new();
@@ -236,6 +237,14 @@ async fn a_run_streams_each_asset_s_typed_records_as_it_is_done() {
                 assert!(typed, "{asset}: records of another type");
                 done.push((asset, asset_done.report));
             }
+            RunEvent::Failed { asset, failure } => {
+                assert!(
+                    !done.iter().any(|(a, _)| *a == asset),
+                    "{asset} failed after done"
+                );
+                assert_eq!(failure.asset, asset.name());
+                failed.push(*failure);
+            }
             RunEvent::Finished(run) => outcome = Some(run),
             other => panic!("an event of no kind known to this test: {other:?}"),
         }
@@ -260,6 +269,13 @@ async fn a_run_streams_each_asset_s_typed_records_as_it_is_done() {
     );
     let models = outcome.manifest.asset(Asset::RawModels).unwrap().count;
     assert_eq!(models, 40);
+    // Each failure streamed once, before its asset was done: those of the manifest.
+    assert!(
+        !failed.is_empty(),
+        "the offline Hub has models and entities that fail"
+    );
+    failed.sort();
+    assert_eq!(failed, outcome.manifest.failures);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

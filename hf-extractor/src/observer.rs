@@ -8,7 +8,7 @@ use std::sync::Arc;
 use hf_enrich::records::ModelRecord;
 
 use crate::assets::Asset;
-use crate::manifest::AssetReport;
+use crate::manifest::{AssetReport, FailureReport};
 
 /// What a caller sees of a run as it goes. Every method has a default that does nothing.
 ///
@@ -34,6 +34,11 @@ pub trait RunObserver: Send + Sync {
     /// reported in the run's order; a file written on a thread of its own may let the next
     /// asset start before it is reported.
     fn asset_done(&self, _asset: Asset, _report: &AssetReport, _path: Option<&Path>) {}
+    /// One failure of an asset computed by this run (a model not fetched, a line of the
+    /// model-id file, an entity not enriched, a parent not read), told just before the asset's
+    /// [`asset_done`](Self::asset_done). Those of an asset taken over from an interrupted run
+    /// were told by that run; every failure is in the manifest.
+    fn failed(&self, _asset: Asset, _failure: &FailureReport) {}
     /// Where the run hands each model it fetches as it arrives, if anywhere (default: nowhere,
     /// and no record is made for it). Asked once, when the run starts.
     fn model_sink(&self) -> Option<ModelSink> {

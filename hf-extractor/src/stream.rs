@@ -1,8 +1,8 @@
 //! A run as a stream of typed results: [`HfExtractor::stream`].
 //!
 //! The stream yields what a [`RunObserver`] hears, as values: each asset started, progress
-//! inside it, each model fetched as it arrives, each asset done with its report and its
-//! records, and at the end the run's outcome. An asset's records ([`AssetRecords`]) are read
+//! inside it, each model fetched as it arrives, each asset's failures, each asset done with its
+//! report and its records, and at the end the run's outcome. An asset's records ([`AssetRecords`]) are read
 //! back from the file the run wrote, one at a time and typed by the asset ([`Record`]): a
 //! program writes them into a store of its own (a database, a queue, an index) without holding
 //! a whole file. Assets are done in the run's order, each once its file is written.
@@ -53,7 +53,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 use crate::assets::{Asset, Kind};
 use crate::error::Result;
-use crate::manifest::AssetReport;
+use crate::manifest::{AssetReport, FailureReport};
 use crate::observer::{ModelSink, RunObserver};
 use crate::pipeline::{HfExtractor, MaterializeOptions, RunOutcome};
 use crate::store::json_stream::{for_each_element, for_each_entry};
@@ -81,6 +81,14 @@ pub enum RunEvent {
         source: Asset,
         /// Its record.
         record: Box<ModelRecord>,
+    },
+    /// One failure of an asset (a model not fetched, an entity not enriched …), just before
+    /// the asset is done (see [`RunObserver::failed`]).
+    Failed {
+        /// The asset.
+        asset: Asset,
+        /// What failed, as in `run.json`.
+        failure: Box<FailureReport>,
     },
     /// An asset is done (its file written, or loaded from an earlier run).
     Done(AssetDone),
@@ -253,6 +261,11 @@ impl RunObserver for Forward {
         Some(ModelSink::new(move |source, record| {
             let _ = send.send(RunEvent::Model { source, record });
         }))
+    }
+
+    fn failed(&self, asset: Asset, failure: &FailureReport) {
+        let failure = Box::new(failure.clone());
+        let _ = self.0.send(RunEvent::Failed { asset, failure });
     }
 
     fn asset_done(&self, asset: Asset, report: &AssetReport, path: Option<&Path>) {

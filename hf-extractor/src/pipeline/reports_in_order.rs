@@ -109,6 +109,9 @@ impl InOrderReports {
                 }
             };
             if !restored {
+                for failure in &failures {
+                    observer.failed(asset, failure);
+                }
                 tracing::info!(
                     asset = %report.name,
                     count = report.count,
