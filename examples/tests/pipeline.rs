@@ -549,26 +549,8 @@ impl hf_extractor::RunObserver for Recorder {
 }
 
 #[tokio::test]
-async fn the_observer_hears_progress_and_each_asset_once_in_dependency_order() {
-    let hub = OfflineHub::start().await.unwrap();
-    let out = tempfile::tempdir().unwrap();
-    let recorder = Recorder::default();
-    extractor(&hub, out.path(), 12)
-        .materialize(&MaterializeOptions::default(), &recorder)
-        .await
-        .unwrap();
-    let done = recorder.done.lock().unwrap().clone();
-    let order: Vec<String> = graph().into_iter().map(|a| a.name().to_owned()).collect();
-    assert_eq!(done, order, "every asset once, in dependency order");
-    let progress = recorder.progress.lock().unwrap().clone();
-    assert_eq!(progress["hf_raw_models_latest"], (12, Some(12)));
-    assert_eq!(progress["hf_raw_models_from_file"], (9, Some(9)));
-    let (datasets_done, datasets_total) = progress["hf_enriched_datasets"];
-    assert_eq!(Some(datasets_done), datasets_total);
-}
-
-#[tokio::test]
-async fn assets_start_once_their_inputs_are_done_and_are_reported_in_plan_order() {
+async fn the_observer_hears_progress_and_each_asset_once_started_after_its_inputs_done_in_plan_order()
+ {
     let hub = OfflineHub::start().await.unwrap();
     let out = tempfile::tempdir().unwrap();
     let recorder = Recorder::default();

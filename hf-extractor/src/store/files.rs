@@ -18,15 +18,14 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::store::json_stream::{HashingWriter, JsonWriter, file_sha256};
 
+/// What writes one file's bytes, once.
+pub(crate) type Fill<'a> = Box<dyn FnOnce(&mut dyn Write) -> Result<()> + 'a>;
+
 /// Where a run's files go, each written whole or not at all.
 pub(crate) trait AssetFiles: Send + Sync + 'static {
     /// Write the file `name` with what `fill` writes: once this returns `Ok`, the whole file
     /// is there; after an error (or a crash), no part of it is. Returns its location.
-    fn write(
-        &self,
-        name: &str,
-        fill: &mut dyn FnMut(&mut dyn Write) -> Result<()>,
-    ) -> Result<PathBuf>;
+    fn write(&self, name: &str, fill: Fill<'_>) -> Result<PathBuf>;
 
     /// Where the file `name` is (or will be): what errors and observers name.
     fn locate(&self, name: &str) -> PathBuf;
@@ -62,13 +61,16 @@ impl RunFiles {
         value: &T,
     ) -> Result<PathBuf> {
         let target = self.locate(name);
-        self.0.write(name, &mut |out| {
-            serde_json::to_writer_pretty(&mut *out, value).map_err(|source| Error::Json {
-                path: target.clone(),
-                source,
-            })?;
-            out.write_all(b"\n").map_err(|e| Error::io(&target, e))
-        })
+        self.0.write(
+            name,
+            Box::new(|out| {
+                serde_json::to_writer_pretty(&mut *out, value).map_err(|source| Error::Json {
+                    path: target.clone(),
+                    source,
+                })?;
+                out.write_all(b"\n").map_err(|e| Error::io(&target, e))
+            }),
+        )
     }
 
     /// [`write_json`](Self::write_json) of `value` (holding `count` records) behind, on a
@@ -118,24 +120,23 @@ impl RunFiles {
         fill: impl FnOnce(&mut JsonWriter<'_>) -> Result<()>,
     ) -> Result<WrittenArray> {
         let path = self.locate(name);
-        let mut fill = Some(fill);
         let mut written = None;
-        self.0.write(name, &mut |out| {
-            let fill = fill
-                .take()
-                .ok_or_else(|| Error::io(&path, std::io::Error::other("a file is written once")))?;
-            let mut hashing = HashingWriter::new(out);
-            let mut json = if object {
-                JsonWriter::object(&mut hashing, &path)
-            } else {
-                JsonWriter::array(&mut hashing, &path)
-            };
-            fill(&mut json)?;
-            let count = json.finish()?;
-            hashing.write_all(b"\n").map_err(|e| Error::io(&path, e))?;
-            written = Some((count, hashing.hex_digest()));
-            Ok(())
-        })?;
+        self.0.write(
+            name,
+            Box::new(|out| {
+                let mut hashing = HashingWriter::new(out);
+                let mut json = if object {
+                    JsonWriter::object(&mut hashing, &path)
+                } else {
+                    JsonWriter::array(&mut hashing, &path)
+                };
+                fill(&mut json)?;
+                let count = json.finish()?;
+                hashing.write_all(b"\n").map_err(|e| Error::io(&path, e))?;
+                written = Some((count, hashing.hex_digest()));
+                Ok(())
+            }),
+        )?;
         let (count, sha256) = written.unwrap_or_default();
         Ok(WrittenArray {
             path,
@@ -213,11 +214,7 @@ mod tests {
     struct InMemory(Arc<Mutex<BTreeMap<String, Vec<u8>>>>);
 
     impl AssetFiles for InMemory {
-        fn write(
-            &self,
-            name: &str,
-            fill: &mut dyn FnMut(&mut dyn Write) -> Result<()>,
-        ) -> Result<PathBuf> {
+        fn write(&self, name: &str, fill: Fill<'_>) -> Result<PathBuf> {
             let mut bytes = Vec::new();
             fill(&mut bytes)?;
             self.0.lock().unwrap().insert(name.to_owned(), bytes);

@@ -11,7 +11,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::store::files::{AssetFiles, RunFiles};
+use crate::store::files::{AssetFiles, Fill, RunFiles};
 
 /// A run's folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,11 +99,7 @@ impl RunFolder {
 }
 
 impl AssetFiles for RunFolder {
-    fn write(
-        &self,
-        name: &str,
-        fill: &mut dyn FnMut(&mut dyn Write) -> Result<()>,
-    ) -> Result<PathBuf> {
+    fn write(&self, name: &str, fill: Fill<'_>) -> Result<PathBuf> {
         let target = self.locate(name);
         write_atomically(&target, |out| fill(out))?;
         Ok(target)
