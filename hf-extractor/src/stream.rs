@@ -7,9 +7,13 @@
 //! program writes them into a store of its own (a database, a queue, an index) without holding
 //! a whole file. Assets are done in the run's order, each once its file is written.
 //!
-//! The run still writes its run folder — the journal that makes it resumable and one file per
-//! asset — which is where the records are read from; dropping the stream drops the run (its
-//! requests and CPU work stop, see [`HfExtractor::materialize`]).
+//! The records pass through the run's store: its run folder, which holds the journal that makes
+//! the run resumable, the spool records are rendered into as models arrive, and one file per
+//! asset. The stream reads them back from there, so that a run of a million models holds none
+//! of their records in memory. A program that keeps its records in a store of its own asks for
+//! a run [without a run folder](RunStream::without_run_folder): the folder is then scratch
+//! space, removed once the stream and the records it yielded are dropped. Dropping the stream
+//! drops the run (its requests and CPU work stop, see [`HfExtractor::materialize`]).
 //!
 //! ```no_run
 //! use futures::StreamExt;
@@ -18,7 +22,9 @@
 //!
 //! # async fn run() -> hf_extractor::Result<()> {
 //! let extractor = HfExtractor::builder().output_dir("/tmp/runs").build()?;
-//! let mut run = extractor.stream(MaterializeOptions::default());
+//! let mut run = extractor
+//!     .stream(MaterializeOptions::default())
+//!     .without_run_folder();
 //! while let Some(event) = run.next().await {
 //!     match event? {
 //!         RunEvent::Done(done) => {
@@ -30,7 +36,7 @@
 //!                 Ok(())
 //!             })?;
 //!         }
-//!         RunEvent::Finished(outcome) => println!("{}", outcome.folder.path().display()),
+//!         RunEvent::Finished(outcome) => println!("{} models", outcome.manifest.models.merged),
 //!         _ => {}
 //!     }
 //! }
@@ -39,6 +45,8 @@
 
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use futures::future::BoxFuture;
@@ -112,6 +120,8 @@ pub struct AssetDone {
 pub struct AssetRecords {
     asset: Asset,
     path: PathBuf,
+    /// Keeps the file while these records are held, when the run folder is scratch.
+    _folder: Arc<Scratch>,
 }
 
 /// One record of an asset, typed by the asset.
@@ -155,7 +165,8 @@ impl AssetRecords {
         self.asset
     }
 
-    /// Its file.
+    /// Its file (kept while these records are held, also in a run
+    /// [without a run folder](RunStream::without_run_folder)).
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -206,9 +217,82 @@ fn elements<T: DeserializeOwned>(
 /// [`HfExtractor::materialize`], it is `Send`: a task of its own may poll it.
 #[must_use = "a stream does nothing unless polled"]
 pub struct RunStream<'e> {
+    // Declared before `folder`: the run stops before its scratch folder is removed.
     run: Option<BoxFuture<'e, Result<RunOutcome>>>,
     events: UnboundedReceiver<RunEvent>,
     outcome: Option<Result<RunOutcome>>,
+    folder: Arc<Scratch>,
+}
+
+impl RunStream<'_> {
+    /// Run without keeping a run folder: the folder the run creates is scratch space, removed
+    /// (with its journal, so the run cannot be resumed) once this stream and every
+    /// [`AssetRecords`] it yielded are dropped — whether the run finished, failed or was
+    /// dropped (a run dropped midway may take a moment to stop writing: the folder goes once
+    /// it has). The [`RunOutcome`] of [`RunEvent::Finished`] names it until then. For a program
+    /// whose own store (a database, an index) is where the records go; a shard's folder, made by
+    /// an earlier run, is always kept.
+    ///
+    /// ```no_run
+    /// # use hf_extractor::{HfExtractor, MaterializeOptions};
+    /// # fn f(extractor: &HfExtractor) {
+    /// let run = extractor.stream(MaterializeOptions::default()).without_run_folder();
+    /// # let _ = run; }
+    /// ```
+    pub fn without_run_folder(self) -> Self {
+        self.folder.remove.store(true, Ordering::Relaxed);
+        self
+    }
+}
+
+/// The folder a streamed run creates, removed when the last holder drops it if the run is
+/// [without a run folder](RunStream::without_run_folder).
+#[derive(Debug, Default)]
+struct Scratch {
+    remove: AtomicBool,
+    path: Mutex<Option<PathBuf>>,
+}
+
+impl Scratch {
+    fn created(&self, path: &Path) {
+        if let Ok(mut slot) = self.path.lock() {
+            *slot = Some(path.to_owned());
+        }
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if !self.remove.load(Ordering::Relaxed) {
+            return;
+        }
+        let Some(path) = self.path.get_mut().ok().and_then(Option::take) else {
+            return;
+        };
+        if std::fs::remove_dir_all(&path).is_ok() {
+            return;
+        }
+        // A run dropped midway may still be finishing a file in the folder (its CPU work stops
+        // at the next model, not at once): tried again off the caller's thread until it is gone.
+        let removal = std::thread::Builder::new()
+            .name("hf-scratch-removal".into())
+            .spawn(move || {
+                let mut outcome = Ok(());
+                for _ in 0..250 {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    outcome = std::fs::remove_dir_all(&path);
+                    if outcome.is_ok() {
+                        return;
+                    }
+                }
+                if let Err(e) = outcome {
+                    tracing::warn!(folder = %path.display(), error = %e, "the run's scratch folder could not be removed");
+                }
+            });
+        if let Err(e) = removal {
+            tracing::warn!(error = %e, "the run's scratch folder is left: no thread to remove it");
+        }
+    }
 }
 
 impl std::fmt::Debug for RunStream<'_> {
@@ -245,7 +329,7 @@ impl Stream for RunStream<'_> {
 }
 
 /// Forwards what a run tells its observer into the stream.
-struct Forward(UnboundedSender<RunEvent>);
+struct Forward(UnboundedSender<RunEvent>, Arc<Scratch>);
 
 impl RunObserver for Forward {
     fn asset_started(&self, asset: Asset) {
@@ -273,6 +357,7 @@ impl RunObserver for Forward {
         let records = asset.file().and(path).map(|path| AssetRecords {
             asset,
             path: path.to_owned(),
+            _folder: Arc::clone(&self.1),
         });
         let _ = self.0.send(RunEvent::Done(AssetDone {
             asset,
@@ -289,15 +374,19 @@ impl HfExtractor {
     /// stream's last item.
     pub fn stream(&self, options: MaterializeOptions) -> RunStream<'_> {
         let (send, events) = unbounded_channel();
+        let folder = Arc::new(Scratch::default());
+        let created = Arc::clone(&folder);
         let run = async move {
-            let forward = Forward(send);
-            self.materialize(&options, &forward).await
+            let forward = Forward(send, Arc::clone(&created));
+            self.materialize_noting(&options, &forward, |path| created.created(path))
+                .await
         }
         .boxed();
         RunStream {
             run: Some(run),
             events,
             outcome: None,
+            folder,
         }
     }
 }

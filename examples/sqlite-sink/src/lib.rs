@@ -8,7 +8,13 @@
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let extractor = hf_extractor::HfExtractor::builder().num_models(100).build()?;
 //! let db = rusqlite::Connection::open("models.db")?;
-//! let outcome = hf_extractor_sqlite_sink::write_run(&extractor, Default::default(), &db).await?;
+//! let outcome = hf_extractor_sqlite_sink::write_run(
+//!     &extractor,
+//!     Default::default(),
+//!     hf_extractor_sqlite_sink::Folder::Remove,
+//!     &db,
+//! )
+//! .await?;
 //! println!("{} models", hf_extractor_sqlite_sink::rows(&db, "models")?);
 //! # Ok(()) }
 //! ```
@@ -77,11 +83,22 @@ pub fn tables() -> Vec<&'static str> {
         .collect()
 }
 
+/// What becomes of the run folder once the records are in the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Folder {
+    /// Kept, as `hf-extract` keeps it (resumable when cut short).
+    Keep,
+    /// Removed: the database is the run's only output.
+    Remove,
+}
+
 /// Create the tables (if missing) and run `options`, writing each table's records as its asset
-/// is done, one transaction per asset. Returns the run's outcome (its folder and manifest).
+/// is done, one transaction per asset. Returns the run's outcome (its manifest, and its folder
+/// unless `folder` is [`Folder::Remove`]).
 pub async fn write_run(
     extractor: &HfExtractor,
     options: MaterializeOptions,
+    folder: Folder,
     db: &Connection,
 ) -> Result<RunOutcome, SinkError> {
     for table in tables() {
@@ -90,6 +107,9 @@ pub async fn write_run(
         ))?;
     }
     let mut run = extractor.stream(options);
+    if folder == Folder::Remove {
+        run = run.without_run_folder();
+    }
     while let Some(event) = run.next().await {
         match event? {
             RunEvent::Done(done) => {

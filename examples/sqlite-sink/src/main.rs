@@ -5,16 +5,24 @@
 //! sqlite-sink models.db             # the Hub, configured by the HF_* variables
 //! sqlite-sink models.db --offline   # the bundled offline Hub, no network
 //! ```
+//!
+//! The database is the run's only output; `--keep-run-folder` keeps the run folder too.
 
 use hf_extractor::{HfExtractor, HfExtractorBuilder};
+use hf_extractor_sqlite_sink::{Folder, write_run};
 use hf_offline_hub::OfflineHub;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let offline = args.iter().any(|a| a == "--offline");
+    let folder = if args.iter().any(|a| a == "--keep-run-folder") {
+        Folder::Keep
+    } else {
+        Folder::Remove
+    };
     let Some(db) = args.iter().find(|a| !a.starts_with("--")) else {
-        eprintln!("usage: sqlite-sink <database file> [--offline]");
+        eprintln!("usage: sqlite-sink <database file> [--offline] [--keep-run-folder]");
         std::process::exit(2);
     };
     let hub = if offline {
@@ -32,8 +40,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let extractor: HfExtractor = builder.build()?;
     let db_path = db.clone();
     let db = rusqlite::Connection::open(&db_path)?;
-    let outcome = hf_extractor_sqlite_sink::write_run(&extractor, Default::default(), &db).await?;
-    println!("run folder: {}", outcome.folder.path().display());
+    let outcome = write_run(&extractor, Default::default(), folder, &db).await?;
+    if folder == Folder::Keep {
+        println!("run folder: {}", outcome.folder.path().display());
+    }
     for table in hf_extractor_sqlite_sink::tables() {
         println!(
             "{db_path}: {table} {}",

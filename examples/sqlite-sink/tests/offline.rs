@@ -1,10 +1,10 @@
 //! The SQLite sink against the bundled offline Hub: every table holds as many rows as the
-//! manifest counts records of its asset.
+//! manifest counts records of its asset, and the run folder is kept only when asked.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use hf_extractor::HfExtractor;
 use hf_extractor::assets::graph;
-use hf_extractor_sqlite_sink::{rows, table_of, write_run};
+use hf_extractor_sqlite_sink::{Folder, rows, table_of, write_run};
 use hf_offline_hub::OfflineHub;
 
 #[tokio::test]
@@ -21,9 +21,16 @@ async fn each_table_holds_the_records_the_manifest_counts() {
         .build()
         .unwrap();
     let db = rusqlite::Connection::open(out.path().join("run.db")).unwrap();
-    let outcome = write_run(&extractor, Default::default(), &db)
+    let folders = || {
+        std::fs::read_dir(out.path())
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().path().is_dir())
+            .count()
+    };
+    let outcome = write_run(&extractor, Default::default(), Folder::Remove, &db)
         .await
         .unwrap();
+    assert_eq!(folders(), 0, "the run folder was scratch space");
     let mut checked = 0;
     for asset in graph() {
         let Some(table) = table_of(asset) else {
@@ -36,8 +43,18 @@ async fn each_table_holds_the_records_the_manifest_counts() {
     assert_eq!(checked, 9, "models and the eight entity kinds");
     assert_eq!(rows(&db, "models").unwrap(), 60);
     assert!(rows(&db, "datasets").unwrap() > 0);
-    // A second run into the same database: the same ids again are refused, not doubled.
-    let again = write_run(&extractor, Default::default(), &db).await;
-    assert!(again.unwrap_err().to_string().contains("UNIQUE"));
-    assert_eq!(rows(&db, "models").unwrap(), 60);
+    // A second run into the same database: the same ids again are refused, not doubled. The
+    // run stops there; its scratch folder goes with it, a kept one stays (resumable).
+    for (folder, left) in [(Folder::Remove, 0), (Folder::Keep, 1)] {
+        let again = write_run(&extractor, Default::default(), folder, &db).await;
+        assert!(again.unwrap_err().to_string().contains("UNIQUE"));
+        assert_eq!(rows(&db, "models").unwrap(), 60);
+        // A run dropped midway stops writing within moments; its scratch folder goes then.
+        let mut waited = 0;
+        while folders() != left && waited < 50 {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            waited += 1;
+        }
+        assert_eq!(folders(), left, "{folder:?}");
+    }
 }

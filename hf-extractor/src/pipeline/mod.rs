@@ -229,6 +229,17 @@ impl HfExtractor {
         options: &MaterializeOptions,
         observer: &dyn RunObserver,
     ) -> Result<RunOutcome> {
+        self.materialize_noting(options, observer, |_| {}).await
+    }
+
+    /// [`materialize`](Self::materialize), telling `created` the run folder this run creates
+    /// (not a shard's, which an earlier run created), as soon as it exists.
+    pub(crate) async fn materialize_noting(
+        &self,
+        options: &MaterializeOptions,
+        observer: &dyn RunObserver,
+        created: impl FnOnce(&Path),
+    ) -> Result<RunOutcome> {
         let shard_run = options
             .shard
             .as_ref()
@@ -247,7 +258,11 @@ impl HfExtractor {
         let incremental = self.incremental()?;
         let folder = match &shard_run {
             Some(s) => s.folder.clone(),
-            None => RunFolder::create(&self.config.output_dir, started)?,
+            None => {
+                let folder = RunFolder::create(&self.config.output_dir, started)?;
+                created(folder.path());
+                folder
+            }
         };
         let checkpoint = Checkpoint::create(folder.path())?;
         let stamp = started.to_string();
