@@ -2,13 +2,16 @@
 //! the asked size, injected latency and request counts by route.
 #![allow(clippy::unwrap_used, missing_docs)]
 
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use futures::{FutureExt, StreamExt, TryStreamExt};
 use hf_client::HfClientBuilder;
 use hf_client::models::{ModelProperty, Sort};
 use hf_client::rate_limit::Bucket;
-use hf_offline_hub::{OfflineHub, Snapshot, SyntheticHub};
+use hf_extractor::HfExtractor;
+use hf_extractor::assets::{Asset, Kind};
+use hf_offline_hub::{OfflineHub, Snapshot, SyntheticHub, Variety};
 
 /// The synthetic Hub over the bundled snapshot, and a client of it.
 async fn serve(synthetic: SyntheticHub) -> (OfflineHub, hf_client::HfClient) {
@@ -204,4 +207,70 @@ async fn a_job_of_three_quotas_waits_for_the_resets_instead_of_meeting_429() {
         elapsed >= 2 * window,
         "three quotas need two resets: {elapsed:?}"
     );
+}
+
+/// A run over the varied Hub: every model draws its own lists, and the Hub serves every
+/// dataset and paper they cite — so the run enriches each distinct entity cited, and none fails.
+#[tokio::test]
+async fn a_run_over_the_varied_hub_enriches_every_distinct_entity_cited() {
+    const MODELS: usize = 400;
+    let synthetic = SyntheticHub::new(MODELS)
+        .variety(Variety::Varied)
+        .card_bytes(700);
+    let hub = OfflineHub::serve_synthetic(Snapshot::bundled().unwrap(), synthetic)
+        .await
+        .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let extractor = HfExtractor::builder()
+        .endpoint(hub.uri())
+        .arxiv_endpoint(hub.uri())
+        .arxiv_delay(Duration::ZERO)
+        .num_models(MODELS)
+        .models_file(out.path().join("no-ids.txt"))
+        .output_dir(out.path())
+        .build()
+        .unwrap();
+    let outcome = extractor.run().await.unwrap();
+    // What the models cite, by their Hub tags.
+    let mut datasets = BTreeSet::new();
+    let mut papers = BTreeSet::new();
+    let mut keywords = BTreeSet::new();
+    for n in 0..MODELS {
+        for tag in synthetic.body(n)["tags"].as_array().unwrap() {
+            let tag = tag.as_str().unwrap();
+            if let Some(d) = tag.strip_prefix("dataset:") {
+                datasets.insert(d.to_owned());
+            } else if let Some(a) = tag.strip_prefix("arxiv:") {
+                papers.insert(a.to_owned());
+            } else if tag.starts_with("topic-") {
+                keywords.insert(tag.to_owned());
+            }
+        }
+    }
+    assert!(datasets.len() > 200 && papers.len() > 150 && keywords.len() > 700);
+    let ids_in = |asset: Asset, key: &str| -> BTreeSet<String> {
+        let file = outcome.folder.path().join(asset.file().unwrap());
+        let records: Vec<serde_json::Value> =
+            serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+        records
+            .iter()
+            .filter_map(|r| r[key].as_str().map(str::to_owned))
+            .collect()
+    };
+    let enriched = ids_in(Asset::Enriched(Kind::Datasets), "datasetId");
+    assert!(datasets.is_subset(&enriched), "every dataset cited");
+    let enriched = ids_in(Asset::Enriched(Kind::Articles), "arxiv_id");
+    assert!(papers.is_subset(&enriched), "every paper cited");
+    let enriched = ids_in(Asset::Enriched(Kind::Keywords), "keyword");
+    assert!(keywords.is_subset(&enriched), "every keyword");
+    for kind in [Kind::Datasets, Kind::Articles] {
+        let failed: Vec<_> = outcome
+            .manifest
+            .failures
+            .iter()
+            .filter(|f| f.asset == Asset::Enriched(kind).name())
+            .collect();
+        assert!(failed.is_empty(), "{kind:?}: {failed:?}");
+    }
+    assert_eq!(outcome.manifest.models.merged, MODELS as u64);
 }

@@ -1,5 +1,6 @@
 //! The offline arXiv export API: `GET /api/query?id_list=…&max_results=…` from recorded feeds.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use hf_client::arxiv::ArxivId;
@@ -56,6 +57,17 @@ impl ArxivFeeds {
     /// Otherwise each asked id contributes its recorded entry (the asked version, or the latest
     /// recorded one); ids without one are simply absent.
     pub fn answer(&self, id_list: &str, max_results: usize) -> (u16, String) {
+        self.answer_with(id_list, max_results, |_| None)
+    }
+
+    /// [`answer`](Self::answer), with `generated` giving the `<entry>` of an id (canonical)
+    /// that has no recorded one, if it has any.
+    pub fn answer_with(
+        &self,
+        id_list: &str,
+        max_results: usize,
+        generated: impl Fn(&str) -> Option<String>,
+    ) -> (u16, String) {
         let asked: Vec<&str> = id_list
             .split(',')
             .map(str::trim)
@@ -64,12 +76,18 @@ impl ArxivFeeds {
         if let Some(bad) = asked.iter().find(|id| !well_formed(id)) {
             return (400, self.error(bad));
         }
-        let mut entries: Vec<&str> = Vec::new();
+        let mut entries: Vec<Cow<'_, str>> = Vec::new();
         for raw in &asked {
             let Ok(id) = ArxivId::parse(raw) else {
                 continue;
             };
             let Some(versions) = self.entries.get(&id.canonical()) else {
+                if let Some(entry) = generated(&id.canonical()) {
+                    let entry = Cow::Owned(entry.trim().to_owned());
+                    if !entries.contains(&entry) {
+                        entries.push(entry);
+                    }
+                }
                 continue;
             };
             let found = match id.version() {
@@ -77,9 +95,9 @@ impl ArxivFeeds {
                 None => versions.iter().max_by_key(|(v, _)| *v),
             };
             if let Some((_, entry)) = found
-                && !entries.contains(&entry.as_str())
+                && !entries.iter().any(|e| e == entry)
             {
-                entries.push(entry);
+                entries.push(Cow::Borrowed(entry));
             }
         }
         entries.truncate(max_results);
@@ -98,7 +116,7 @@ impl ArxivFeeds {
         );
         for entry in entries {
             feed.push_str("  ");
-            feed.push_str(entry);
+            feed.push_str(&entry);
             feed.push('\n');
         }
         feed.push_str("</feed>\n");

@@ -45,16 +45,18 @@ pub const PAPER_PAGE_ID: &str = "2602.23229";
 
 /// One generated model.
 #[derive(Debug, Clone)]
-struct Spec {
+pub(crate) struct Spec {
     id: String,
     pipeline: Option<&'static str>,
-    library: &'static str,
-    license: &'static str,
-    languages: Vec<&'static str>,
-    datasets: Vec<&'static str>,
-    arxiv: Vec<&'static str>,
+    library: String,
+    license: String,
+    languages: Vec<String>,
+    datasets: Vec<String>,
+    arxiv: Vec<String>,
+    /// The card's `tags` (keywords), also among the Hub's tags.
+    keywords: Vec<String>,
     extra_text: String,
-    base: Vec<&'static str>,
+    base: Vec<String>,
     relation: Option<&'static str>,
     card: CardKind,
     /// Put the base models in the tags and in `baseModels` (the Hub does so for Hub repos).
@@ -62,21 +64,22 @@ struct Spec {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum CardKind {
+pub(crate) enum CardKind {
     Full,
     Template,
     Missing,
 }
 
-fn spec(id: &str, pipeline: Option<&'static str>) -> Spec {
+pub(crate) fn spec(id: &str, pipeline: Option<&'static str>) -> Spec {
     Spec {
         id: id.to_owned(),
         pipeline,
-        library: "transformers",
-        license: "apache-2.0",
-        languages: vec!["en"],
+        library: "transformers".to_owned(),
+        license: "apache-2.0".to_owned(),
+        languages: vec!["en".to_owned()],
         datasets: Vec::new(),
         arxiv: Vec::new(),
+        keywords: vec!["generated".to_owned(), "offline-hub".to_owned()],
         extra_text: String::new(),
         base: Vec::new(),
         relation: None,
@@ -85,37 +88,46 @@ fn spec(id: &str, pipeline: Option<&'static str>) -> Spec {
     }
 }
 
+/// `items` owned.
+fn owned<S: AsRef<str>>(items: &[S]) -> Vec<String> {
+    items.iter().map(|s| s.as_ref().to_owned()).collect()
+}
+
 impl Spec {
-    fn base(mut self, base: &[&'static str], relation: &'static str) -> Self {
-        self.base = base.to_vec();
+    pub(crate) fn base<S: AsRef<str>>(mut self, base: &[S], relation: &'static str) -> Self {
+        self.base = owned(base);
         self.relation = Some(relation);
         self
     }
-    fn datasets(mut self, d: &[&'static str]) -> Self {
-        self.datasets = d.to_vec();
+    pub(crate) fn datasets<S: AsRef<str>>(mut self, d: &[S]) -> Self {
+        self.datasets = owned(d);
         self
     }
-    fn arxiv(mut self, a: &[&'static str]) -> Self {
-        self.arxiv = a.to_vec();
+    pub(crate) fn arxiv<S: AsRef<str>>(mut self, a: &[S]) -> Self {
+        self.arxiv = owned(a);
         self
     }
-    fn license(mut self, l: &'static str) -> Self {
-        self.license = l;
+    pub(crate) fn license(mut self, l: &str) -> Self {
+        self.license = l.to_owned();
         self
     }
-    fn languages(mut self, l: &[&'static str]) -> Self {
-        self.languages = l.to_vec();
+    pub(crate) fn languages<S: AsRef<str>>(mut self, l: &[S]) -> Self {
+        self.languages = owned(l);
         self
     }
-    fn library(mut self, l: &'static str) -> Self {
-        self.library = l;
+    pub(crate) fn keywords<S: AsRef<str>>(mut self, k: &[S]) -> Self {
+        self.keywords = owned(k);
         self
     }
-    fn card(mut self, c: CardKind) -> Self {
+    pub(crate) fn library(mut self, l: &str) -> Self {
+        self.library = l.to_owned();
+        self
+    }
+    pub(crate) fn card(mut self, c: CardKind) -> Self {
         self.card = c;
         self
     }
-    fn text(mut self, t: &str) -> Self {
+    pub(crate) fn text(mut self, t: &str) -> Self {
         self.extra_text = t.to_owned();
         self
     }
@@ -220,7 +232,7 @@ fn specs() -> Vec<Spec> {
 }
 
 /// A family of filler models: name, pipeline tag, base model, license, library.
-type Family = (
+pub(crate) type Family = (
     &'static str,
     &'static str,
     &'static str,
@@ -228,7 +240,7 @@ type Family = (
     &'static str,
 );
 
-const FAMILIES: [Family; 5] = [
+pub(crate) const FAMILIES: [Family; 5] = [
     (
         "bert-sst2",
         "text-classification",
@@ -388,7 +400,7 @@ fn model_files(s: &Spec, position: usize) -> (String, Option<String>) {
 
 /// The model info body of `s`, with the license name and link its card names when the license
 /// is `other`.
-fn model_body(
+pub(crate) fn model_body(
     s: &Spec,
     position: usize,
 ) -> (Map<String, Value>, Option<&'static str>, Option<String>) {
@@ -428,7 +440,7 @@ fn model_body(
             card_data.insert("base_model_relation".into(), json!(r));
         }
     }
-    card_data.insert("tags".into(), json!(["generated", "offline-hub"]));
+    card_data.insert("tags".into(), json!(s.keywords));
 
     // The Hub's computed tags.
     let mut tags: Vec<String> = vec![s.library.to_owned()];
@@ -438,8 +450,8 @@ fn model_body(
     if let Some(p) = s.pipeline {
         tags.push(p.to_owned());
     }
-    tags.extend(["generated".into(), "offline-hub".into()]);
-    tags.extend(s.languages.iter().map(|l| (*l).to_owned()));
+    tags.extend(s.keywords.iter().cloned());
+    tags.extend(s.languages.iter().cloned());
     tags.extend(s.datasets.iter().map(|d| format!("dataset:{d}")));
     tags.extend(s.arxiv.iter().map(|a| {
         let id = hf_client::arxiv::ArxivId::parse(a)
@@ -513,13 +525,17 @@ fn model_body(
 }
 
 /// The license name and link a card names when its license is `other`.
-fn license_of(s: &Spec) -> (Option<&'static str>, Option<String>) {
+pub(crate) fn license_of(s: &Spec) -> (Option<&'static str>, Option<String>) {
     let name = (s.license == "other").then_some("gen-community-license");
     let link = name.map(|_| format!("https://huggingface.co/{}/blob/main/LICENSE", s.id));
     (name, link)
 }
 
-fn model_card(s: &Spec, license_name: Option<&str>, license_link: Option<&str>) -> Option<String> {
+pub(crate) fn model_card(
+    s: &Spec,
+    license_name: Option<&str>,
+    license_link: Option<&str>,
+) -> Option<String> {
     let name = s.id.split('/').nth(1).unwrap_or(&s.id);
     match s.card {
         CardKind::Missing => None,
@@ -530,7 +546,7 @@ fn model_card(s: &Spec, license_name: Option<&str>, license_link: Option<&str>) 
 
 fn front_matter(s: &Spec, license_name: Option<&str>, license_link: Option<&str>) -> String {
     let mut y = String::from("---\n");
-    y.push_str(&format!("license: {}\n", yaml_scalar(s.license)));
+    y.push_str(&format!("license: {}\n", yaml_scalar(&s.license)));
     if let (Some(n), Some(l)) = (license_name, license_link) {
         y.push_str(&format!("license_name: {n}\nlicense_link: {l}\n"));
     }
@@ -566,7 +582,11 @@ fn front_matter(s: &Spec, license_name: Option<&str>, license_link: Option<&str>
     if let (false, Some(r)) = (s.base.is_empty(), s.relation) {
         y.push_str(&format!("base_model_relation: {r}\n"));
     }
-    y.push_str("tags:\n- generated\n- offline-hub\n---\n");
+    y.push_str("tags:\n");
+    for k in &s.keywords {
+        y.push_str(&format!("- {}\n", yaml_scalar(k)));
+    }
+    y.push_str("---\n");
     y
 }
 
@@ -633,7 +653,7 @@ fn template_card(s: &Spec) -> String {
 }
 
 /// The dataset info body for a Croissant document, in the shape of `GET /api/datasets/{id}`.
-fn dataset_body(id: &str, croissant: Option<&Value>, position: usize) -> String {
+pub(crate) fn dataset_body(id: &str, croissant: Option<&Value>, position: usize) -> String {
     let owner = id.split('/').next().unwrap_or(id);
     let c = croissant.cloned().unwrap_or(Value::Null);
     let keywords: Vec<&str> = c

@@ -15,6 +15,7 @@ mod server;
 mod snapshot;
 pub mod stand_ins;
 mod synthetic;
+pub mod varied;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -31,7 +32,7 @@ pub use faulty_proxy::FaultyProxy;
 pub use files::bundled_model_ids;
 pub use server::HubRequest;
 pub use snapshot::{Recorded, RepoError, Snapshot, snapshot_dir};
-pub use synthetic::SyntheticHub;
+pub use synthetic::{SyntheticHub, Variety};
 
 /// Opt-in faults: every `every`-th request (counted over all requests, from 1) answers
 /// HTTP 503 with `Retry-After: 0` instead of its normal answer. Deterministic by request count.
@@ -468,7 +469,9 @@ impl HubResponder {
         let max = get("max_results")
             .and_then(|m| m.parse().ok())
             .unwrap_or(10);
-        let (status, feed) = self.snapshot.arxiv.answer(&ids, max);
+        let (status, feed) = self.snapshot.arxiv.answer_with(&ids, max, |id| {
+            self.synthetic.and_then(|s| s.paper_entry(id))
+        });
         Answer::new(status).set_body_raw(feed, "application/atom+xml; charset=UTF-8")
     }
 
@@ -506,7 +509,18 @@ impl HubResponder {
             return redirect(to, request);
         }
         let Some(body) = self.snapshot.datasets.get(id) else {
-            return not_found("RepoNotFound", "Repository not found");
+            return match self.synthetic.and_then(|s| s.dataset(id)) {
+                Some((_, document)) if croissant => {
+                    Answer::new(200).set_body_raw(document, "application/json")
+                }
+                Some((body, _)) => match serde_json::from_str::<Map<String, Value>>(&body) {
+                    Ok(body) => {
+                        Answer::new(200).set_body_json(Value::Object(unexpanded(&body, request)))
+                    }
+                    Err(_) => not_found("RepoNotFound", "Repository not found"),
+                },
+                None => not_found("RepoNotFound", "Repository not found"),
+            };
         };
         if croissant {
             return match self.snapshot.croissant.get(id) {

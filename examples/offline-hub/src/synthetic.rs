@@ -1,10 +1,19 @@
 //! The synthetic part of a benchmark Hub: `N` models made on the fly from their number.
 //!
-//! Model number `n` is the offline Hub's filler model of family `n % 5`, named
-//! `syn/<family>-<n>` (see [`generate`](super::generate)): same tags, card data, base models,
-//! datasets and arXiv ids, so enrichment finds the bundled snapshot's entities. Nothing is
-//! stored: a body or card is rebuilt from `n` for each request, so 100,000 models cost no
-//! memory. Models are numbered newest first (`lastModified` descends with `n`).
+//! Model number `n` is named `syn/<family>-<n>` (five families in turn) and is made one of two
+//! ways ([`Variety`]):
+//!
+//! - **varied** (the benchmarks' default): the model draws its own keywords, datasets, papers,
+//!   parents, license and languages from large vocabularies (see [`varied`](super::varied)),
+//!   and the Hub serves every dataset (with its Croissant) and paper it cites, so a run finds
+//!   as many distinct entities as a crawl of the Hub would;
+//! - **repetitive**: the offline Hub's filler model of family `n % 5` (see
+//!   [`generate`](super::generate)): same tags, card data, base models, datasets and arXiv ids,
+//!   so enrichment finds the bundled snapshot's entities, and a million models share a handful
+//!   of lists.
+//!
+//! Nothing is stored: a body or card is rebuilt from `n` for each request, so a million models
+//! cost no memory. Models are numbered newest first (`lastModified` descends with `n`).
 
 use std::time::Duration;
 
@@ -15,6 +24,8 @@ use serde_json::{Map, Value};
 pub struct SyntheticHub {
     /// Models generated on the fly (`syn/<family>-<n>`, `n` from 0), listed newest first.
     pub models: usize,
+    /// How the models differ.
+    pub variety: Variety,
     /// The length of every model card in bytes (a template card is padded the same way).
     pub card_bytes: usize,
     /// Time waited before every answer.
@@ -25,6 +36,16 @@ pub struct SyntheticHub {
     pub quota: Option<(usize, Duration)>,
 }
 
+/// How the models of a [`SyntheticHub`] differ (see the [module](self)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Variety {
+    /// The snapshot's five families of fillers over and over.
+    #[default]
+    Repetitive,
+    /// Each model its own lists, drawn from large vocabularies.
+    Varied,
+}
+
 impl SyntheticHub {
     /// Default of [`SyntheticHub::card_bytes`]: the 4 KB average card.
     pub const DEFAULT_CARD_BYTES: usize = 4096;
@@ -33,14 +54,22 @@ impl SyntheticHub {
     /// 5-minute window, more than any benchmark sends, counted down honestly.
     pub const UNLIMITED: (usize, Duration) = (1_000_000, Duration::from_secs(300));
 
-    /// `models` synthetic models with 4 KB cards, no latency, no quota.
+    /// `models` synthetic models, [repetitive](Variety::Repetitive), with 4 KB cards, no
+    /// latency, no quota.
     pub fn new(models: usize) -> Self {
         Self {
             models,
+            variety: Variety::Repetitive,
             card_bytes: Self::DEFAULT_CARD_BYTES,
             latency: Duration::ZERO,
             quota: None,
         }
+    }
+
+    /// Models that differ as `variety` says.
+    pub fn variety(mut self, variety: Variety) -> Self {
+        self.variety = variety;
+        self
     }
 
     /// Cards of `bytes` bytes.
@@ -80,15 +109,47 @@ impl SyntheticHub {
 
     /// The model info body of synthetic model `n` (all keys, expand-only ones included).
     pub fn body(&self, n: usize) -> Map<String, Value> {
-        super::generate::synthetic_model(n)
+        match self.variety {
+            Variety::Repetitive => super::generate::synthetic_model(n),
+            Variety::Varied => super::varied::varied_model(n, self.models),
+        }
     }
 
     /// The card (`README.md`) of synthetic model `n`, padded to [`card_bytes`](Self::card_bytes).
     /// `None` when the model has no card.
     pub fn card(&self, n: usize) -> Option<String> {
-        let mut card = super::generate::synthetic_card(n)?;
+        let mut card = match self.variety {
+            Variety::Repetitive => super::generate::synthetic_card(n)?,
+            Variety::Varied => super::varied::varied_card(n, self.models)?,
+        };
         pad(&mut card, self.card_bytes);
         Some(card)
+    }
+}
+
+impl SyntheticHub {
+    /// The `GET /api/datasets/{id}` body and the Croissant document of a dataset a varied model
+    /// cites, if `id` is one.
+    pub fn dataset(&self, id: &str) -> Option<(String, String)> {
+        if self.variety != Variety::Varied {
+            return None;
+        }
+        let k = super::varied::dataset_number(id)?;
+        let croissant = super::stand_ins::croissant(id);
+        let parsed: Value = serde_json::from_str(&croissant).ok()?;
+        Some((
+            super::generate::dataset_body(id, Some(&parsed), k),
+            croissant,
+        ))
+    }
+
+    /// The arXiv `<entry>` of a paper a varied model cites (canonical id), if `id` is one.
+    pub fn paper_entry(&self, id: &str) -> Option<String> {
+        if self.variety != Variety::Varied {
+            return None;
+        }
+        super::varied::paper_number(id)?;
+        Some(super::stand_ins::arxiv_entry(id, None))
     }
 }
 

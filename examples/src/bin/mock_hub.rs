@@ -3,10 +3,13 @@
 //! ```text
 //! mock-hub --models 10000 --card-bytes 4096 --latency-ms 20
 //! mock-hub --models 3000 --quota 100 --window-s 2 --port 8765
+//! mock-hub --models 100000 --repetitive
 //! ```
 //!
 //! Serves the bundled offline Hub plus `--models` models generated on the fly
-//! (`syn/<family>-<n>`, newest first): the listing with `Link` pagination, `expand[]` and
+//! (`syn/<family>-<n>`, newest first), each with its own keywords, datasets, papers, parents,
+//! license and languages drawn from large vocabularies (`--repetitive`: the snapshot's five
+//! families of fillers over and over, which share a handful of lists): the listing with `Link` pagination, `expand[]` and
 //! `full=true`, model info, cards through `/resolve/` and `/api/resolve-cache/` (GET and HEAD,
 //! with `ETag`, `X-Linked-Etag` and `X-Repo-Commit`), datasets, Croissant, arXiv and paper pages.
 //! Every answer waits `--latency-ms` first and carries the `RateLimit` headers.
@@ -20,7 +23,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use hf_offline_hub::{OfflineHub, Snapshot, SyntheticHub};
+use hf_offline_hub::{OfflineHub, Snapshot, SyntheticHub, Variety};
 
 /// Serve a synthetic Hub on loopback until killed.
 #[derive(Debug, Parser)]
@@ -41,6 +44,9 @@ struct Cli {
     /// The quota's window in seconds.
     #[arg(long, default_value_t = 300, requires = "quota")]
     window_s: u64,
+    /// Models that repeat five families' lists instead of each drawing its own.
+    #[arg(long)]
+    repetitive: bool,
     /// Port on 127.0.0.1 (default: a free one).
     #[arg(long, default_value_t = 0)]
     port: u16,
@@ -65,7 +71,13 @@ async fn main() -> ExitCode {
 }
 
 async fn serve(cli: &Cli) -> std::io::Result<OfflineHub> {
+    let variety = if cli.repetitive {
+        Variety::Repetitive
+    } else {
+        Variety::Varied
+    };
     let mut synthetic = SyntheticHub::new(cli.models)
+        .variety(variety)
         .card_bytes(cli.card_bytes)
         .latency(Duration::from_millis(cli.latency_ms));
     if let Some(quota) = cli.quota {
