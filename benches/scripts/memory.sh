@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
 # Peak memory of a large run: hf-extract over N synthetic models with 4 KB cards, under
 # /usr/bin/time -v, against the mock Hub (no latency). Prints the peak RSS in MiB.
-# Usage: benches/scripts/memory.sh [MODELS=100000] [IN_FLIGHT=32] [CARD_BYTES=4096]
+# Usage: benches/scripts/memory.sh [MODELS=100000] [IN_FLIGHT=32] [CARD_BYTES=4096] [VARIETY=varied]
+# VARIETY: `varied` (each model its own keywords, datasets, papers, parents, license and
+# languages, from vocabularies of tens of thousands) or `repetitive` (five families of models
+# sharing a handful of lists).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 models=${1:-100000}
 in_flight=${2:-32}
 card_bytes=${3:-4096}
+variety=${4:-varied}
+case "$variety" in
+  varied) variety_flag= ;;
+  repetitive) variety_flag=--repetitive ;;
+  *) echo "VARIETY must be varied or repetitive, not $variety" >&2; exit 2 ;;
+esac
 
 cargo build -q --release -p hf-extractor-examples --bin mock-hub
 cargo build -q --release -p hf-extract --bin hf-extract
@@ -19,7 +28,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$target/release/mock-hub" --models "$models" --card-bytes "$card_bytes" >"$work/mock.out" &
+"$target/release/mock-hub" --models "$models" --card-bytes "$card_bytes" $variety_flag >"$work/mock.out" &
 mock_pid=$!
 for _ in $(seq 100); do
   [ -s "$work/mock.out" ] && break
@@ -40,4 +49,4 @@ env -u HF_TOKEN -u HF_TOKEN_PATH HF_HOME="$work/hf-home" /usr/bin/time -v -o "$w
 if [ -n "${MEMORY_VERBOSE:-}" ]; then cat "$work/run.txt"; else grep -E "^HTTP|hf_raw_models " "$work/run.txt"; fi
 wall=$(grep "Elapsed (wall clock)" "$work/time.txt" | awk '{print $NF}')
 kib=$(grep "Maximum resident set size" "$work/time.txt" | awk '{print $NF}')
-echo "$models models, ${card_bytes}-byte cards, $in_flight in flight: wall $wall, peak RSS $((kib / 1024)) MiB"
+echo "$models $variety models, ${card_bytes}-byte cards, $in_flight in flight: wall $wall, peak RSS $((kib / 1024)) MiB"
