@@ -102,7 +102,7 @@ impl HfExtractor {
                 let languages = refs.refs.for_enrichment(EntityKind::Languages);
                 let entities = self.enrichment(ctx.stamp).languages_with(&languages, codes);
                 let count = entities.len() as u64;
-                Ok(Done::written(count, Output::Value(to_json(&entities)?)))
+                Ok(Done::written(count, Output::Records(Box::new(entities))))
             }
             Asset::Enriched(kind) => match kind.entity() {
                 Some(entity) => {

@@ -23,7 +23,6 @@ use crate::pipeline::arrivals::Arrivals;
 use crate::pipeline::run_models::Entry;
 use crate::store::checkpoint::Stored;
 use crate::store::files::{Output, RunFiles, WrittenArray};
-use crate::store::json_stream::to_json;
 
 /// One of these assets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,7 +93,7 @@ pub(crate) fn compute(
             };
             (
                 records.len(),
-                Output::Value(to_json(&records)?),
+                Output::Records(Box::new(records)),
                 Made::Nothing,
             )
         }
@@ -138,7 +137,7 @@ pub(crate) fn compute(
         }
         DownstreamAsset::CatalogSources => (
             1,
-            Output::Value(to_json(&[SourceRecord::new(stamp)])?),
+            Output::Records(Box::new(vec![SourceRecord::new(stamp)])),
             Made::Nothing,
         ),
     };

@@ -80,7 +80,8 @@ impl HfExtractor {
             let lineage = models.and_then(|m| m.lineage.as_deref());
             let entities = base_model_entities(&ids, &keys, lineage, ctx.stamp);
             let unread = entities.iter().filter(|e| !e.enriched).count();
-            let mut done = Done::written(entities.len() as u64, Output::Value(to_json(&entities)?));
+            let mut done =
+                Done::written(entities.len() as u64, Output::Records(Box::new(entities)));
             done.failures = unread as u64;
             return Ok(done);
         }
@@ -118,7 +119,7 @@ impl HfExtractor {
                 error,
             })
             .collect();
-        Ok(Done::written(count as u64, Output::Value(value)).failing(failed))
+        Ok(Done::written(count as u64, Output::Records(value)).failing(failed))
     }
 }
 
@@ -144,7 +145,7 @@ pub(super) async fn forward_progress(
 }
 
 /// Fetch one kind: (records, the file's value, the failures as (id, status, reason)).
-pub(super) type Fetched = (usize, serde_json::Value, Vec<(String, Option<u16>, String)>);
+pub(super) type Fetched = (usize, Box<dyn Records>, Vec<(String, Option<u16>, String)>);
 
 pub(super) async fn fetch_kind(
     enrichment: &HfEnrichment<Prefetched<HttpSource>>,
@@ -158,39 +159,39 @@ pub(super) async fn fetch_kind(
             failed.push((id.to_owned(), e.status, e.message.clone()));
         }
     };
-    let (count, value) = match kind {
+    let (count, value): (usize, Box<dyn Records>) = match kind {
         EntityKind::Datasets => {
             let entities = match resolved {
                 Some(resolved) => enrichment.datasets_resolved(identified, resolved).await,
                 None => enrichment.datasets(identified).await,
             };
             entities.iter().for_each(|e| note(&e.id, &e.error));
-            (entities.len(), to_json(&entities)?)
+            (entities.len(), Box::new(entities))
         }
         EntityKind::Articles => {
             let entities = enrichment.articles(identified).await;
             entities.iter().for_each(|e| note(&e.id, &e.error));
-            (entities.len(), to_json(&entities)?)
+            (entities.len(), Box::new(entities))
         }
         EntityKind::Keywords => {
             let entities = enrichment.keywords(identified).await;
             entities.iter().for_each(|e| note(&e.id, &e.error));
-            (entities.len(), to_json(&entities)?)
+            (entities.len(), Box::new(entities))
         }
         EntityKind::Licenses => {
             let entities = enrichment.licenses(identified).await;
-            (entities.len(), to_json(&entities)?)
+            (entities.len(), Box::new(entities))
         }
         EntityKind::Languages => {
             let entities = enrichment.languages(identified);
-            (entities.len(), to_json(&entities)?)
+            (entities.len(), Box::new(entities))
         }
         EntityKind::Tasks => {
             let entities = enrichment.tasks(identified).await;
             if let Some(reason) = &entities.fallback_reason {
                 tracing::warn!(%reason, "task catalog: using the embedded pipeline types");
             }
-            (entities.tasks.len(), to_json(&entities.tasks)?)
+            (entities.tasks.len(), Box::new(entities.tasks))
         }
         // Their records are made from the lineage ([`base_model_entities`]), not fetched.
         EntityKind::BaseModels => {

@@ -76,7 +76,7 @@ use crate::pipeline::run_models::{
 };
 use crate::shard::{PreparedShard, Shard, ShardRun};
 use crate::store::checkpoint::{Checkpoint, Event};
-use crate::store::files::{RunFiles, WrittenArray};
+use crate::store::files::{Records, RunFiles, WrittenArray};
 use crate::store::json_stream::for_each_element;
 use crate::store::run_folder::RunFolder;
 use hf_enrich::records::{BaseModelEntity, ExtractionMetadata, ModelRecord};
@@ -370,7 +370,7 @@ impl HfExtractor {
 }
 
 use crate::store::files::Output;
-use crate::store::json_stream::{read_json, to_json};
+use crate::store::json_stream::read_json;
 
 pub(crate) fn elapsed_ms(t: Instant) -> u64 {
     u64::try_from(t.elapsed().as_millis()).unwrap_or(u64::MAX)

@@ -183,8 +183,8 @@ impl HfExtractor {
         };
         let output = std::mem::replace(&mut done.output, Output::None);
         let written = match (&report.file, output) {
-            (Some(file), Output::Value(value)) => Written::Behind(
-                ctx.files.write_json_behind(file, value, done.count),
+            (Some(file), Output::Records(records)) => Written::Behind(
+                ctx.files.write_records_behind(file, records),
                 Instant::now(),
             ),
             (_, Output::Written(written)) => {

@@ -16,7 +16,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::store::json_stream::{HashingWriter, JsonWriter, file_sha256};
+use crate::store::json_stream::{HashingWriter, JsonWriter};
 
 /// What writes one file's bytes, once.
 pub(crate) type Fill<'a> = Box<dyn FnOnce(&mut dyn Write) -> Result<()> + 'a>;
@@ -73,24 +73,16 @@ impl RunFiles {
         )
     }
 
-    /// [`write_json`](Self::write_json) of `value` (holding `count` records) behind, on a
-    /// blocking thread, with the file's SHA-256.
-    pub(crate) fn write_json_behind(
+    /// `records` written as a JSON array behind, on a blocking thread, element by element
+    /// (the bytes of [`write_json`](Self::write_json) of the whole array, without a
+    /// [`serde_json::Value`] of it), with the file's SHA-256.
+    pub(crate) fn write_records_behind(
         &self,
         name: &str,
-        value: serde_json::Value,
-        count: u64,
+        records: Box<dyn Records>,
     ) -> FileWriting {
         let (files, name) = (self.clone(), name.to_owned());
-        FileWriting::spawn(move || {
-            let path = files.write_json(&name, &value)?;
-            let sha256 = file_sha256(&path)?;
-            Ok(WrittenArray {
-                path,
-                count,
-                sha256,
-            })
-        })
+        FileWriting::spawn(move || files.write_json_array(&name, |array| records.write_into(array)))
     }
 
     /// Write a JSON array element by element through `fill` (see [`JsonWriter`]), hashing it
@@ -185,12 +177,25 @@ pub(crate) struct WrittenArray {
     pub sha256: String,
 }
 
+/// Records a stage hands over, written as a JSON array element by element when their file's
+/// turn comes: a `Vec` of any serialisable record.
+pub(crate) trait Records: Send {
+    /// Write each record into `array`, in order.
+    fn write_into(&self, array: &mut JsonWriter<'_>) -> Result<()>;
+}
+
+impl<T: Serialize + Send> Records for Vec<T> {
+    fn write_into(&self, array: &mut JsonWriter<'_>) -> Result<()> {
+        self.iter().try_for_each(|record| array.push(record))
+    }
+}
+
 /// What a run writes for an asset.
 pub(crate) enum Output {
     /// Nothing (no file).
     None,
-    /// This value, written whole.
-    Value(serde_json::Value),
+    /// These records, written as an array.
+    Records(Box<dyn Records>),
     /// A file already written, element by element.
     Written(WrittenArray),
     /// A file being written on a thread of its own.
@@ -287,7 +292,17 @@ mod tests {
             RunFiles::new(RunFolder::create(out.path(), jiff::Timestamp::UNIX_EPOCH).unwrap());
         let value = serde_json::json!([{"b": 1, "a": ["x"]}, {"c": null}]);
         let in_turn = run.write_json("in-turn.json", &value).unwrap();
-        let writing = run.write_json_behind("behind.json", value, 2);
+        /// Keys in another order than sorted: written sorted, as a whole write does.
+        #[derive(Serialize)]
+        struct Record {
+            b: u8,
+            a: Vec<&'static str>,
+        }
+        let records: Vec<serde_json::Value> = vec![
+            serde_json::to_value(Record { b: 1, a: vec!["x"] }).unwrap(),
+            serde_json::json!({"c": null}),
+        ];
+        let writing = run.write_records_behind("behind.json", Box::new(records));
         let (written, _) = writing.wait().await.unwrap();
         assert_eq!(written.path, run.locate("behind.json"));
         assert_eq!(written.count, 2);
@@ -301,7 +316,7 @@ mod tests {
         );
         // A write that fails is told when its turn comes.
         std::fs::create_dir(run.locate("taken.json")).unwrap();
-        let failed = run.write_json_behind("taken.json/x/y.json", serde_json::json!(1), 1);
+        let failed = run.write_records_behind("taken.json/x/y.json", Box::new(vec![1]));
         assert!(failed.wait().await.is_err());
     }
 

@@ -54,6 +54,13 @@ impl<'w> JsonWriter<'w> {
         self.write(&element.0)
     }
 
+    /// Append one element of an array, rendered here (through [`serde_json::Value`], one
+    /// element at a time: map keys sorted as in a whole-array write).
+    pub fn push<T: Serialize + ?Sized>(&mut self, element: &T) -> Result<()> {
+        self.open_item()?;
+        self.value(element)
+    }
+
     /// Append one entry of an object (keys must come in sorted order for the bytes of a
     /// whole-object write).
     pub fn entry<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<()> {
