@@ -36,7 +36,7 @@ pub struct SyntheticHub {
     pub quota: Option<(usize, Duration)>,
 }
 
-/// How the models of a [`SyntheticHub`] differ (see the [module](self)).
+/// How the models of a [`SyntheticHub`] differ: the varied ones are described in [`crate::varied`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Variety {
     /// The snapshot's five families of fillers over and over.
