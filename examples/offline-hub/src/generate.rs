@@ -654,6 +654,16 @@ fn template_card(s: &Spec) -> String {
 
 /// The dataset info body for a Croissant document, in the shape of `GET /api/datasets/{id}`.
 pub(crate) fn dataset_body(id: &str, croissant: Option<&Value>, position: usize) -> String {
+    let info = Value::Object(dataset_info(id, croissant, position));
+    serde_json::to_string_pretty(&info).unwrap_or_default() + "\n"
+}
+
+/// The `GET /api/datasets/{id}` body of [`dataset_body`], as a JSON object.
+pub(crate) fn dataset_info(
+    id: &str,
+    croissant: Option<&Value>,
+    position: usize,
+) -> Map<String, Value> {
     let owner = id.split('/').next().unwrap_or(id);
     let c = croissant.cloned().unwrap_or(Value::Null);
     let keywords: Vec<&str> = c
@@ -748,7 +758,7 @@ pub(crate) fn dataset_body(id: &str, croissant: Option<&Value>, position: usize)
     if let Some(cite) = c.get("citeAs").and_then(Value::as_str) {
         body.insert("citation".into(), json!(cite));
     }
-    serde_json::to_string_pretty(&Value::Object(body)).unwrap_or_default() + "\n"
+    body
 }
 
 /// The generated datasets without Croissant (their `/croissant` answers 404).

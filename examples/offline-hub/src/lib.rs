@@ -509,18 +509,17 @@ impl HubResponder {
             return redirect(to, request);
         }
         let Some(body) = self.snapshot.datasets.get(id) else {
-            return match self.synthetic.and_then(|s| s.dataset(id)) {
-                Some((_, document)) if croissant => {
-                    Answer::new(200).set_body_raw(document, "application/json")
+            // A dataset a varied synthetic model cites, made on the fly.
+            let made = self.synthetic.and_then(|s| {
+                if croissant {
+                    s.croissant(id)
+                        .map(|doc| Answer::new(200).set_body_json(doc))
+                } else {
+                    let body = s.dataset_info(id)?;
+                    Some(Answer::new(200).set_body_json(Value::Object(unexpanded(&body, request))))
                 }
-                Some((body, _)) => match serde_json::from_str::<Map<String, Value>>(&body) {
-                    Ok(body) => {
-                        Answer::new(200).set_body_json(Value::Object(unexpanded(&body, request)))
-                    }
-                    Err(_) => not_found("RepoNotFound", "Repository not found"),
-                },
-                None => not_found("RepoNotFound", "Repository not found"),
-            };
+            });
+            return made.unwrap_or_else(|| not_found("RepoNotFound", "Repository not found"));
         };
         if croissant {
             return match self.snapshot.croissant.get(id) {

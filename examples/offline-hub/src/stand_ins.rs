@@ -59,7 +59,7 @@ pub fn cited<'a>(
 
 /// A Croissant document for dataset `id`, in the shape the Hub serves (one parquet file set,
 /// one record set of two text fields).
-pub fn croissant(id: &str) -> String {
+pub fn croissant_document(id: &str) -> Value {
     let name = id.rsplit('/').next().unwrap_or(id);
     let owner = id.split_once('/').map_or(id, |(owner, _)| owner);
     let url = format!("https://huggingface.co/datasets/{id}");
@@ -123,7 +123,12 @@ pub fn croissant(id: &str) -> String {
         "datePublished": format!("2022-{:02}-{:02}", fnv(id, 7) % 12 + 1, fnv(id, 8) % 28 + 1),
         "version": "1.0.0"
     });
-    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+    doc
+}
+
+/// The text of [`croissant_document`], as the offline Hub's files hold it.
+pub fn croissant(id: &str) -> String {
+    serde_json::to_string_pretty(&croissant_document(id)).unwrap_or_default() + "\n"
 }
 
 fn text_field(column: &str) -> Value {

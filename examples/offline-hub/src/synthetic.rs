@@ -128,19 +128,24 @@ impl SyntheticHub {
 }
 
 impl SyntheticHub {
-    /// The `GET /api/datasets/{id}` body and the Croissant document of a dataset a varied model
-    /// cites, if `id` is one.
-    pub fn dataset(&self, id: &str) -> Option<(String, String)> {
-        if self.variety != Variety::Varied {
-            return None;
-        }
-        let k = super::varied::dataset_number(id)?;
-        let croissant = super::stand_ins::croissant(id);
-        let parsed: Value = serde_json::from_str(&croissant).ok()?;
-        Some((
-            super::generate::dataset_body(id, Some(&parsed), k),
-            croissant,
-        ))
+    /// The number of the dataset `id` in the varied vocabulary, if a varied model may cite it.
+    fn varied_dataset(&self, id: &str) -> Option<usize> {
+        (self.variety == Variety::Varied)
+            .then(|| super::varied::dataset_number(id))
+            .flatten()
+    }
+
+    /// The `GET /api/datasets/{id}` body of a dataset a varied model cites, if `id` is one.
+    pub fn dataset_info(&self, id: &str) -> Option<Map<String, Value>> {
+        let k = self.varied_dataset(id)?;
+        let croissant = super::stand_ins::croissant_document(id);
+        Some(super::generate::dataset_info(id, Some(&croissant), k))
+    }
+
+    /// The Croissant document of a dataset a varied model cites, if `id` is one.
+    pub fn croissant(&self, id: &str) -> Option<Value> {
+        self.varied_dataset(id)?;
+        Some(super::stand_ins::croissant_document(id))
     }
 
     /// The arXiv `<entry>` of a paper a varied model cites (canonical id), if `id` is one.

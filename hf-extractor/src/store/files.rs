@@ -292,16 +292,15 @@ mod tests {
             RunFiles::new(RunFolder::create(out.path(), jiff::Timestamp::UNIX_EPOCH).unwrap());
         let value = serde_json::json!([{"b": 1, "a": ["x"]}, {"c": null}]);
         let in_turn = run.write_json("in-turn.json", &value).unwrap();
-        /// Keys in another order than sorted: written sorted, as a whole write does.
+        /// Records whose fields come in another order than sorted: written sorted, as the
+        /// whole write of their values is.
         #[derive(Serialize)]
-        struct Record {
-            b: u8,
-            a: Vec<&'static str>,
+        #[serde(untagged)]
+        enum Record {
+            BA { b: u8, a: Vec<&'static str> },
+            C { c: Option<u8> },
         }
-        let records: Vec<serde_json::Value> = vec![
-            serde_json::to_value(Record { b: 1, a: vec!["x"] }).unwrap(),
-            serde_json::json!({"c": null}),
-        ];
+        let records = vec![Record::BA { b: 1, a: vec!["x"] }, Record::C { c: None }];
         let writing = run.write_records_behind("behind.json", Box::new(records));
         let (written, _) = writing.wait().await.unwrap();
         assert_eq!(written.path, run.locate("behind.json"));
