@@ -25,6 +25,7 @@ use crate::error::{Error, Result};
 use crate::observer::ModelSink;
 use crate::pipeline::derived_ahead::DerivedAhead;
 use crate::pipeline::languages_ahead::{KnownLanguages, LanguagesAhead};
+use crate::store::blob_spool::BlobSpool;
 use crate::store::checkpoint::{Checkpoint, Stored};
 use crate::store::json_stream::Rendered;
 use crate::store::record_spool::{RecordSpool, SpoolPlace};
@@ -39,6 +40,8 @@ pub(crate) struct Arrivals {
 #[derive(Debug)]
 struct Inner {
     checkpoint: Checkpoint,
+    /// What was identified in each model, kept on disk beside the journal.
+    refs: BlobSpool,
     /// When the run computes `readme_languages`: the languages of each card, detected on the
     /// pool as the models arrive.
     languages: OnceLock<LanguagesAhead>,
@@ -58,6 +61,7 @@ impl Arrivals {
         Self {
             inner: Arc::new(Inner {
                 checkpoint: checkpoint.clone(),
+                refs: BlobSpool::in_folder(checkpoint.folder()),
                 languages: OnceLock::new(),
                 records: OnceLock::new(),
                 derived: OnceLock::new(),
@@ -69,6 +73,12 @@ impl Arrivals {
     /// The run's journal.
     pub(crate) fn checkpoint(&self) -> &Checkpoint {
         &self.inner.checkpoint
+    }
+
+    /// The run's spool of what was identified in each model
+    /// ([`SpooledRefs`](crate::pipeline::packed_refs::SpooledRefs)).
+    pub(crate) fn refs_spool(&self) -> &BlobSpool {
+        &self.inner.refs
     }
 
     /// From now on, detect the README languages of each card that arrives, on `pool`.

@@ -36,10 +36,10 @@ impl HfExtractor {
                     inputs.source(Asset::RawModelsLatest),
                     inputs.source(Asset::RawModelsFromFile),
                 ];
-                let journal = ctx.checkpoint.clone();
+                let arrivals = ctx.arrivals.clone();
                 let (entries, identified, merged) = ctx
                     .cpu
-                    .blocking(move || merge_sources(&journal, sources))
+                    .blocking(move || merge_sources(&arrivals, sources))
                     .await?;
                 let mut facts = RunFacts {
                     run_models: Some(entries.len()),
@@ -99,7 +99,7 @@ impl HfExtractor {
                     .iter()
                     .flat_map(|m| m.values().flatten())
                     .map(|l| l.code.as_str());
-                let languages = refs.refs.for_enrichment(EntityKind::Languages);
+                let languages = refs.refs.for_enrichment(EntityKind::Languages)?;
                 let entities = self.enrichment(ctx.stamp).languages_with(&languages, codes);
                 let count = entities.len() as u64;
                 Ok(Done::written(count, Output::Records(Box::new(entities))))

@@ -53,13 +53,13 @@ impl HfExtractor {
         ctx: Ctx<'_>,
         refs: &PackedRun,
         known: ResolvedDatasets,
-    ) -> Arc<ResolvedDatasets> {
-        let datasets = refs.for_enrichment(EntityKind::Datasets);
+    ) -> Result<Arc<ResolvedDatasets>> {
+        let datasets = refs.for_enrichment(EntityKind::Datasets)?;
         let resolved = self
             .enrichment_on(client, ctx.stamp, ctx.ahead())
             .resolve_datasets_beyond(&datasets, known)
             .await;
-        Arc::new(resolved)
+        Ok(Arc::new(resolved))
     }
 
     /// One `hf_enriched_<kind>` asset, from its kind's references: the base models' records
@@ -92,13 +92,13 @@ impl HfExtractor {
             let known = ResolvedDatasets::default();
             let answers = self
                 .legacy_datasets(client.clone(), ctx, &refs.refs, known)
-                .await;
+                .await?;
             resolved = Some(answers);
         }
         let (enrichment, events) = self.reporting_enrichment(client, ctx.stamp, ctx.ahead());
         // What this kind's enrichment reads, decoded: its ids (and the articles' kinds, the
         // licenses' names); the datasets' by their canonical ids.
-        let mut reads = refs.refs.for_enrichment(kind);
+        let mut reads = refs.refs.for_enrichment(kind)?;
         if let Some(resolved) = &resolved {
             reads.ids.datasets = canonical_ids(&reads.ids.datasets, resolved);
         }

@@ -24,7 +24,7 @@ impl HfExtractor {
                 .cloned()
                 .unwrap_or_default();
             let client = ctx.requests.client_for(asset);
-            resolved = Some(self.legacy_datasets(client, ctx, &refs, known).await);
+            resolved = Some(self.legacy_datasets(client, ctx, &refs, known).await?);
         }
         let (files, map, canonical) = (ctx.files.clone(), Arc::clone(&refs), resolved.clone());
         let written = ctx

@@ -18,7 +18,7 @@ impl HfExtractor {
         // Identified with the listing; a shard identifies its own models only.
         let mut identified = match ctx.shard {
             None => Arc::unwrap_or_clone(raw.refs),
-            Some(_) => identify_entries(ctx.checkpoint, &entries)?,
+            Some(_) => identify_entries(ctx.arrivals, &entries)?,
         };
         let keys: Vec<ModelKey> = entries.iter().map(|e| e.key.clone()).collect();
         let beside: Vec<ModelKey> = beside.into_iter().map(|e| e.key).collect();
@@ -40,9 +40,10 @@ impl HfExtractor {
         // While the lineage is followed, the run's own legacy dataset ids are resolved (the
         // parents' few are asked later, by the dataset asset), their requests counted as that
         // asset's.
-        let early = ctx
-            .datasets_early_for
-            .map(|owner| (owner, identified.for_enrichment(EntityKind::Datasets)));
+        let early = match ctx.datasets_early_for {
+            Some(owner) => Some((owner, identified.for_enrichment(EntityKind::Datasets)?)),
+            None => None,
+        };
         let resolve = async {
             match &early {
                 Some((owner, ids)) => {
@@ -55,7 +56,7 @@ impl HfExtractor {
         };
         let ((mut lineage, found), (), datasets_early) =
             tokio::join!(work, forward_progress(events, asset, ctx.observer), resolve);
-        identified.add_lineage(found.refs);
+        identified.add_lineage(found.refs)?;
         let failed: Vec<FailureReport> = lineage
             .stubs
             .iter()
@@ -121,7 +122,7 @@ pub(super) struct JournaledLineage {
 
 /// `hf_add_ancestor_models` taken over from the interrupted run being resumed: the run's
 /// models `raw` with the parents its journal holds.
-pub(super) fn restore_lineage(raw: Models, journaled: JournaledLineage) -> Models {
+pub(super) fn restore_lineage(raw: Models, journaled: JournaledLineage) -> Result<Models> {
     let JournaledLineage {
         parents,
         stubs,
@@ -130,7 +131,7 @@ pub(super) fn restore_lineage(raw: Models, journaled: JournaledLineage) -> Model
     let mut refs = Arc::unwrap_or_clone(raw.refs);
     let mut all = Arc::unwrap_or_clone(raw.entries);
     for (entry, found) in parents {
-        refs.insert(&entry.key.id, found);
+        refs.insert(&entry.key.id, found)?;
         all.push(entry);
     }
     all.sort_by(|a, b| a.key.id.cmp(&b.key.id));
@@ -143,10 +144,10 @@ pub(super) fn restore_lineage(raw: Models, journaled: JournaledLineage) -> Model
     // legacy ids resolved.
     let renamed = lineage.renamed_keys();
     refs.canonicalise_base_models(all.iter().map(|e| &e.key).chain(&renamed));
-    Models {
+    Ok(Models {
         entries: Arc::new(all),
         refs: Arc::new(refs),
         lineage: Some(Arc::new(lineage)),
         datasets_early: None,
-    }
+    })
 }

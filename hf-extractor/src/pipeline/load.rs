@@ -13,13 +13,13 @@ pub(super) fn load(
     with_ancestors: Option<Arc<Models>>,
 ) -> Result<(u64, Value)> {
     let checkpoint = arrivals.checkpoint();
-    let models = |source: ModelSource| -> Result<Vec<(Entry, PackedRefs)>> {
+    let models = |source: ModelSource| -> Result<Vec<(Entry, SpooledRefs)>> {
         let mut models = Vec::new();
         for_each_element(path, |record: ModelRecord| {
             let model = record.to_fetched_model();
             let at = checkpoint.append_model(source, models.len(), &model)?;
             arrivals.arrived(at, &model);
-            let found = PackedRefs::of(&model);
+            let found = PackedRefs::of(&model).spool(arrivals.refs_spool())?;
             models.push((
                 Entry {
                     key: ModelKey::of(&model),
@@ -31,16 +31,14 @@ pub(super) fn load(
         })?;
         Ok(models)
     };
-    let into_run = |models: Vec<(Entry, PackedRefs)>| {
-        let mut refs = PackedRun::default();
-        let entries = models
-            .into_iter()
-            .map(|(entry, found)| {
-                refs.insert(&entry.key.id, found);
-                entry
-            })
-            .collect::<Vec<_>>();
-        (entries, refs)
+    let into_run = |models: Vec<(Entry, SpooledRefs)>| -> Result<(Vec<Entry>, PackedRun)> {
+        let mut refs = PackedRun::new(arrivals.refs_spool());
+        let mut entries = Vec::with_capacity(models.len());
+        for (entry, found) in models {
+            refs.insert_spooled(&entry.key.id, found)?;
+            entries.push(entry);
+        }
+        Ok((entries, refs))
     };
     let (count, value) = match asset {
         Asset::RawModelsLatest | Asset::RawModelsFromFile => {
@@ -58,7 +56,7 @@ pub(super) fn load(
             (count, Value::Source(Arc::new(models)))
         }
         Asset::RawModels | Asset::AncestorModels => {
-            let (entries, identified) = into_run(models(ModelSource::File)?);
+            let (entries, identified) = into_run(models(ModelSource::File)?)?;
             let count = entries.len();
             let models = Models {
                 entries: Arc::new(entries),
@@ -79,8 +77,8 @@ pub(super) fn load(
             Some(kind) => {
                 let mut refs = RunIdentified::default();
                 let count = load_identified_map(&mut refs, kind, path)?;
-                let mut packed = PackedRun::default();
-                packed.replace_kind(kind, refs);
+                let mut packed = PackedRun::new(arrivals.refs_spool());
+                packed.replace_kind(kind, refs)?;
                 let refs = Refs {
                     refs: Arc::new(packed),
                     models: with_ancestors,

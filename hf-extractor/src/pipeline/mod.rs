@@ -65,7 +65,7 @@ use crate::manifest::{
 use crate::pipeline::arrivals::Arrivals;
 use crate::pipeline::downstream_assets::{DownstreamAsset, Made};
 use crate::pipeline::incremental::{EarlierRun, Incremental};
-use crate::pipeline::packed_refs::{PackedRefs, PackedRun};
+use crate::pipeline::packed_refs::{PackedRefs, PackedRun, SpooledRefs};
 use crate::pipeline::reports_in_order::{InOrderReports, Written};
 use crate::pipeline::requests::Requests;
 use crate::pipeline::resume::{FileReplay, LatestReplay, Replay};

@@ -1,21 +1,21 @@
-//! The identified references of a run, packed to stay in memory for the whole run.
+//! The identified references of a run, kept on disk for the whole run.
 //!
-//! A run of 100,000 models holds about 1.2 million references. Decoded, as the seven
-//! `{model_id: [references]}` maps of [`RunIdentified`] (each keyed by its own copy of every
-//! model id), they take about half a GiB; as compact JSON, a quarter of that. So each model's
-//! references are kept once, under its id, as [`PackedRefs`]: its base models decoded (the
-//! lineage and every model record read them; they are few), each of the six other kinds as the
-//! compact JSON of its list, one copy of each distinct list shared by the models naming it
-//! ([`Interner`]). A [`PackedRun`] also counts the distinct ids of those six kinds as models are
-//! added or replaced, so the enrichment gets its ids without decoding anything.
+//! A run of 100,000 models holds about 1.2 million references: decoded, as the seven
+//! `{model_id: [references]}` maps of [`RunIdentified`], about half a GiB; as compact JSON,
+//! about 1 KB per model. So a model's references are packed once ([`PackedRefs`]: its base
+//! models decoded, each of the six other kinds as the compact JSON of its list) and appended to
+//! the run's spool ([`BlobSpool`]) as the model arrives. Memory keeps a [`SpooledRefs`] per
+//! model: its place in the spool, and its base models (the lineage and every model record read
+//! them; they are few). A [`PackedRun`] also counts the distinct ids of the six packed kinds as
+//! models are added or replaced, so the enrichment gets its ids without reading anything back.
 //!
-//! A kind is decoded only where it is read: model by model while its `hf_identified_<kind>`
-//! file is written ([`PackedRun::write_kind`]), and the articles' kinds and licenses' names
-//! for their enrichment ([`PackedRun::for_enrichment`], one reference per distinct id).
+//! A kind is read back and decoded only where it is read: model by model while its
+//! `hf_identified_<kind>` file is written ([`PackedRun::write_kind`]), and the articles' kinds
+//! and licenses' names for their enrichment ([`PackedRun::for_enrichment`], one reference per
+//! distinct id).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::sync::Arc;
 
 use hf_enrich::identify::{IdentifiedRun, identify_model};
 use hf_enrich::lineage::ModelKey;
@@ -24,9 +24,12 @@ use hf_identifiers::{ArticleRef, BaseModelRef, EntityKind, Identified, LicenseRe
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::error::Result;
+use crate::store::blob_spool::{BlobAt, BlobSpool};
 use crate::store::json_stream::JsonWriter;
 
-/// How many bytes of rendered shared lists [`PackedRun::write_kind`] keeps while it writes.
+/// How many bytes of rendered lists [`PackedRun::write_kind`] keeps while it writes, for the
+/// models naming the same list.
 const SHARED_BYTES: usize = 4 << 20;
 
 /// The kinds kept as JSON, in the order of [`PackedRefs::json`].
@@ -44,12 +47,13 @@ fn slot(kind: EntityKind) -> Option<usize> {
     PACKED.iter().position(|k| *k == kind)
 }
 
-/// One model's references, packed. A kind the model is not listed under (a kind's map read
-/// back from an earlier run without it) is `None`; an empty list is an empty slice.
+/// One model's references, packed, in memory (until spooled). A kind the model is not listed
+/// under (a kind's map read back from an earlier run without it) is `None`; an empty list is
+/// an empty slice.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct PackedRefs {
     base_models: Option<Vec<BaseModelRef>>,
-    json: [Option<Arc<[u8]>>; 6],
+    json: [Option<Box<[u8]>>; 6],
 }
 
 impl PackedRefs {
@@ -83,54 +87,108 @@ impl PackedRefs {
         }
     }
 
-    /// The ids of a packed kind's references. The bytes are this module's own encoding of
-    /// references, each with an id: they always decode.
-    fn ids(&self, slot: usize) -> Vec<IdOf> {
-        self.decode(slot).ok().flatten().unwrap_or_default()
-    }
-
     /// The base models (`None`: not listed under base models).
     pub fn base_models(&self) -> Option<&[BaseModelRef]> {
         self.base_models.as_deref()
     }
 
+    /// Append the packed kinds to `spool`: what memory keeps of them is their place.
+    pub fn spool(self, spool: &BlobSpool) -> Result<SpooledRefs> {
+        let lists = if self.json.iter().all(Option::is_none) {
+            None
+        } else {
+            Some(spool.append(&Lists::encode(&self.json))?)
+        };
+        Ok(SpooledRefs {
+            base_models: self.base_models,
+            lists,
+        })
+    }
+
+    /// The packed kinds, as read back.
+    fn lists(&self) -> Lists<'_> {
+        Lists(std::array::from_fn(|slot| self.json[slot].as_deref()))
+    }
+}
+
+/// One model's references, their packed kinds in the run's spool (see the [module](self)).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct SpooledRefs {
+    base_models: Option<Vec<BaseModelRef>>,
+    /// `None`: listed under no packed kind.
+    lists: Option<BlobAt>,
+}
+
+impl SpooledRefs {
+    /// The base models (`None`: not listed under base models).
+    pub fn base_models(&self) -> Option<&[BaseModelRef]> {
+        self.base_models.as_deref()
+    }
+}
+
+/// The six packed kinds of one model, borrowed: from a [`PackedRefs`], or read back into a
+/// buffer ([`Lists::decode`]).
+struct Lists<'a>([Option<&'a [u8]>; 6]);
+
+/// The length written for a kind the model is not listed under.
+const ABSENT: u32 = u32::MAX;
+
+impl<'a> Lists<'a> {
+    /// The blob of `json`: the six lengths (little-endian `u32`, [`ABSENT`] for `None`), then
+    /// the lists one after the other.
+    fn encode(json: &[Option<Box<[u8]>>; 6]) -> Vec<u8> {
+        let total: usize = json.iter().flatten().map(|j| j.len()).sum();
+        let mut blob = Vec::with_capacity(24 + total);
+        for list in json {
+            // A list of a model's references: far below 4 GiB.
+            let len = list.as_ref().map_or(ABSENT, |j| j.len() as u32);
+            blob.extend_from_slice(&len.to_le_bytes());
+        }
+        for list in json.iter().flatten() {
+            blob.extend_from_slice(list);
+        }
+        blob
+    }
+
+    /// The lists of a blob [`encode`](Self::encode) wrote; `None` if it is not one.
+    fn decode(blob: &'a [u8]) -> Option<Self> {
+        let (header, mut rest) = blob.split_at_checked(24)?;
+        let mut lists = [None; 6];
+        for (slot, len) in header.chunks_exact(4).enumerate() {
+            let len = u32::from_le_bytes(len.try_into().ok()?);
+            if len != ABSENT {
+                let (list, after) = rest.split_at_checked(len as usize)?;
+                lists[slot] = Some(list);
+                rest = after;
+            }
+        }
+        rest.is_empty().then_some(Self(lists))
+    }
+
+    /// The ids of a packed kind's references. The bytes are this module's own encoding of
+    /// references, each with an id: they always decode.
+    fn ids(&self, slot: usize) -> Vec<IdOf> {
+        self.decode_slot(slot).ok().flatten().unwrap_or_default()
+    }
+
     /// The references of a packed kind, decoded (`None`: the model is not listed there).
-    fn decode<R: DeserializeOwned>(&self, slot: usize) -> serde_json::Result<Option<Vec<R>>> {
-        self.json[slot].as_deref().map(decode).transpose()
+    fn decode_slot<R: DeserializeOwned>(&self, slot: usize) -> serde_json::Result<Option<Vec<R>>> {
+        self.0[slot].map(decode).transpose()
+    }
+
+    /// Owned, to be spooled again.
+    fn to_owned_json(&self) -> [Option<Box<[u8]>>; 6] {
+        std::array::from_fn(|slot| self.0[slot].map(Box::from))
     }
 }
 
 /// An empty list is an empty slice; any other as its compact JSON.
-fn encode<R: Serialize>(refs: &[R]) -> Arc<[u8]> {
+fn encode<R: Serialize>(refs: &[R]) -> Box<[u8]> {
     if refs.is_empty() {
-        return Arc::from(&[][..]);
+        return Box::default();
     }
     // A list of plain structs of strings, enums and lists: serialising it cannot fail.
     serde_json::to_vec(refs).unwrap_or_default().into()
-}
-
-/// One copy of each distinct packed list, per kind: models mostly name the same few lists of
-/// licenses, tasks, languages or tags, so a list seen before is shared, not kept again.
-#[derive(Debug, Default, Clone)]
-pub(crate) struct Interner {
-    lists: [HashSet<Arc<[u8]>>; 6],
-}
-
-impl Interner {
-    /// `refs` with each packed list replaced by the copy seen first.
-    pub fn intern(&mut self, mut refs: PackedRefs) -> PackedRefs {
-        for (seen, json) in self.lists.iter_mut().zip(&mut refs.json) {
-            if let Some(json) = json {
-                match seen.get(json) {
-                    Some(first) => *json = Arc::clone(first),
-                    None => {
-                        seen.insert(Arc::clone(json));
-                    }
-                }
-            }
-        }
-        refs
-    }
 }
 
 fn decode<R: DeserializeOwned>(json: &[u8]) -> serde_json::Result<Vec<R>> {
@@ -146,16 +204,26 @@ struct IdOf {
     id: String,
 }
 
-/// The references of a run, one [`PackedRefs`] per model id, with the distinct ids of the
+/// The references of a run, one [`SpooledRefs`] per model id, with the distinct ids of the
 /// packed kinds counted (how many references name each), so replacing a model keeps them exact.
+/// Cloning it is cheap but for the models' places: the clones share the spool.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct PackedRun {
-    models: BTreeMap<Box<str>, PackedRefs>,
+    spool: BlobSpool,
+    models: BTreeMap<Box<str>, SpooledRefs>,
     ids: [BTreeMap<Box<str>, u32>; 6],
-    interner: Interner,
 }
 
 impl PackedRun {
+    /// No references yet, spooled to `spool`: the run's, to take the [`SpooledRefs`] of its
+    /// models.
+    pub fn new(spool: &BlobSpool) -> Self {
+        Self {
+            spool: spool.clone(),
+            ..Self::default()
+        }
+    }
+
     /// How many models the run holds.
     #[cfg(test)]
     pub fn len(&self) -> usize {
@@ -163,28 +231,39 @@ impl PackedRun {
     }
 
     /// Add one model's references, replacing earlier ones of the same id.
-    pub fn insert(&mut self, model_id: &str, refs: PackedRefs) {
-        let refs = self.interner.intern(refs);
-        self.count(&refs, 1);
-        if let Some(old) = self.models.insert(model_id.into(), refs) {
-            self.count(&old, -1);
-        }
+    pub fn insert(&mut self, model_id: &str, refs: PackedRefs) -> Result<()> {
+        count(&mut self.ids, &refs.lists(), 1);
+        let spooled = refs.spool(&self.spool)?;
+        self.replace(model_id, spooled)
     }
 
-    /// Add (`by` 1) or remove (`by` -1) the ids of a model's packed kinds to the counts.
-    fn count(&mut self, refs: &PackedRefs, by: i32) {
-        for (slot, counts) in self.ids.iter_mut().enumerate() {
-            for IdOf { id } in refs.ids(slot) {
-                if by > 0 {
-                    *counts.entry(id.into_boxed_str()).or_default() += 1;
-                } else if let Some(n) = counts.get_mut(id.as_str()) {
-                    *n -= 1;
-                    if *n == 0 {
-                        counts.remove(id.as_str());
-                    }
-                }
-            }
+    /// Add one model's references spooled to this run's spool, replacing earlier ones of the
+    /// same id.
+    pub fn insert_spooled(&mut self, model_id: &str, refs: SpooledRefs) -> Result<()> {
+        let mut buffer = Vec::new();
+        self.with_lists(&refs, &mut buffer, |ids, lists| count(ids, lists, 1))?;
+        self.replace(model_id, refs)
+    }
+
+    /// Keep `refs` (already counted) under `model_id`; the ids of what it replaces are no
+    /// longer counted.
+    fn replace(&mut self, model_id: &str, refs: SpooledRefs) -> Result<()> {
+        if let Some(old) = self.models.insert(model_id.into(), refs) {
+            let mut buffer = Vec::new();
+            self.with_lists(&old, &mut buffer, |ids, lists| count(ids, lists, -1))?;
         }
+        Ok(())
+    }
+
+    /// `f` handed the counts and the packed kinds of `refs`, read back into `buffer`.
+    fn with_lists<T>(
+        &mut self,
+        refs: &SpooledRefs,
+        buffer: &mut Vec<u8>,
+        f: impl FnOnce(&mut [BTreeMap<Box<str>, u32>; 6], &Lists<'_>) -> T,
+    ) -> Result<T> {
+        let lists = read_lists(&self.spool, refs, buffer)?;
+        Ok(f(&mut self.ids, &lists))
     }
 
     /// The base models of one model.
@@ -224,15 +303,16 @@ impl PackedRun {
     /// [`ancestors_of_identified`](hf_enrich::enrich::HfEnrichment::ancestors_of_identified)
     /// handed the run's base models only): every model's base models, canonicalised, and the
     /// parents read with all their references.
-    pub fn add_lineage(&mut self, refs: RunIdentified) {
+    pub fn add_lineage(&mut self, refs: RunIdentified) -> Result<()> {
         // The parents are the models listed under the other kinds.
         let parents: Vec<String> = refs.datasets.keys().cloned().collect();
         for id in parents {
             if let Some(found) = refs.get(&id) {
-                self.insert(&id, PackedRefs::pack(found));
+                self.insert(&id, PackedRefs::pack(found))?;
             }
         }
         self.put_base_models(refs.base_models);
+        Ok(())
     }
 
     /// The distinct ids of one kind, sorted.
@@ -254,7 +334,7 @@ impl PackedRun {
     /// What the enrichment of `kind` reads: that kind's distinct ids and, for articles and
     /// licenses, one reference per id (the kind first seen in model order; the first license
     /// name and link), listed under the first model naming it. The other kinds are left empty.
-    pub fn for_enrichment(&self, kind: EntityKind) -> IdentifiedRun {
+    pub fn for_enrichment(&self, kind: EntityKind) -> Result<IdentifiedRun> {
         let mut run = IdentifiedRun::default();
         let ids = self.ids(kind);
         let out = &mut run.ids;
@@ -262,7 +342,7 @@ impl PackedRun {
             EntityKind::Datasets => out.datasets = ids,
             EntityKind::Articles => {
                 out.articles = ids;
-                run.refs.articles = self.first_of(kind, |_: &mut ArticleRef, _| {});
+                run.refs.articles = self.first_of(kind, |_: &mut ArticleRef, _| {})?;
             }
             EntityKind::BaseModels => out.base_models = ids,
             EntityKind::Keywords => out.keywords = ids,
@@ -273,12 +353,12 @@ impl PackedRun {
                     kept.license_link = kept.license_link.take().or(r.license_link);
                     // A custom license only if no model declares the id as a license id.
                     kept.custom &= r.custom;
-                });
+                })?;
             }
             EntityKind::Languages => out.languages = ids,
             EntityKind::Tasks => out.tasks = ids,
         }
-        run
+        Ok(run)
     }
 
     /// The first reference of each id of a packed kind, in model order, under the model first
@@ -287,16 +367,23 @@ impl PackedRun {
         &self,
         kind: EntityKind,
         fold: impl Fn(&mut R, R),
-    ) -> BTreeMap<String, Vec<R>> {
+    ) -> Result<BTreeMap<String, Vec<R>>> {
         let Some(slot) = slot(kind) else {
-            return BTreeMap::new();
+            return Ok(BTreeMap::new());
         };
         // (model id, its position in the list) of each id's first reference.
         let mut first: BTreeMap<String, (String, usize)> = BTreeMap::new();
         let mut out: BTreeMap<String, Vec<R>> = BTreeMap::new();
+        let mut buffer = Vec::new();
         for (model_id, m) in &self.models {
+            let lists = read_lists(&self.spool, m, &mut buffer)?;
             // This module's own encoding of references of this kind: it always decodes.
-            for r in m.decode::<R>(slot).ok().flatten().unwrap_or_default() {
+            for r in lists
+                .decode_slot::<R>(slot)
+                .ok()
+                .flatten()
+                .unwrap_or_default()
+            {
                 match first.get(r.id()) {
                     Some((model, at)) => {
                         if let Some(kept) = out.get_mut(model).and_then(|l| l.get_mut(*at)) {
@@ -311,7 +398,7 @@ impl PackedRun {
                 }
             }
         }
-        out
+        Ok(out)
     }
 
     /// Write one kind's `{model_id: [references]}` map, model by model, into `object`: the
@@ -352,38 +439,37 @@ impl PackedRun {
         path: &Path,
         values: impl Fn(&[u8]) -> serde_json::Result<Vec<serde_json::Value>>,
     ) -> crate::Result<()> {
-        // A list many models share (one copy, see [`Interner`]) is rendered once: its bytes
-        // are kept by the list's address, up to a bound.
-        let mut shared: HashMap<*const u8, Vec<u8>> = HashMap::new();
+        let Some(slot) = slot(kind) else {
+            for (model_id, m) in &self.models {
+                if let Some(refs) = &m.base_models {
+                    object.entry(model_id, refs)?;
+                }
+            }
+            return Ok(());
+        };
+        // A list many models name (licenses, tasks, languages …) is rendered once: its bytes
+        // are kept by the list's, up to a bound.
+        let mut rendered: HashMap<Box<[u8]>, Vec<u8>> = HashMap::new();
         let mut kept_bytes = 0;
+        let mut buffer = Vec::new();
         for (model_id, m) in &self.models {
-            match slot(kind) {
-                None => {
-                    if let Some(refs) = &m.base_models {
-                        object.entry(model_id, refs)?;
-                    }
-                }
-                Some(slot) => {
-                    let Some(json) = &m.json[slot] else { continue };
-                    let list = Arc::as_ptr(json).cast::<u8>();
-                    if let Some(bytes) = shared.get(&list) {
-                        object.entry_rendered(model_id, bytes)?;
-                        continue;
-                    }
-                    // Written as a JSON value, as every entry is: the bytes of the references
-                    // decoded into their own types.
-                    let refs = values(json).map_err(|source| crate::Error::Json {
-                        path: path.to_owned(),
-                        source,
-                    })?;
-                    let bytes = object.render_value(&serde_json::Value::Array(refs))?;
-                    object.entry_rendered(model_id, &bytes)?;
-                    // Held by the interner and this model: more holders, more models.
-                    if Arc::strong_count(json) > 2 && kept_bytes + bytes.len() <= SHARED_BYTES {
-                        kept_bytes += bytes.len();
-                        shared.insert(list, bytes);
-                    }
-                }
+            let lists = read_lists(&self.spool, m, &mut buffer)?;
+            let Some(json) = lists.0[slot] else { continue };
+            if let Some(bytes) = rendered.get(json) {
+                object.entry_rendered(model_id, bytes)?;
+                continue;
+            }
+            // Written as a JSON value, as every entry is: the bytes of the references
+            // decoded into their own types.
+            let refs = values(json).map_err(|source| crate::Error::Json {
+                path: path.to_owned(),
+                source,
+            })?;
+            let bytes = object.render_value(&serde_json::Value::Array(refs))?;
+            object.entry_rendered(model_id, &bytes)?;
+            if kept_bytes + json.len() + bytes.len() <= SHARED_BYTES {
+                kept_bytes += json.len() + bytes.len();
+                rendered.insert(json.into(), bytes);
             }
         }
         Ok(())
@@ -396,47 +482,71 @@ impl PackedRun {
         &mut self,
         kind: EntityKind,
         f: impl Fn(&mut Vec<R>),
-    ) {
-        let Some(slot) = slot(kind) else { return };
-        for refs in self.models.values_mut() {
+    ) -> Result<()> {
+        let Some(slot) = slot(kind) else {
+            return Ok(());
+        };
+        let mut buffer = Vec::new();
+        let ids: Vec<Box<str>> = self.models.keys().cloned().collect();
+        for id in ids {
+            let Some(refs) = self.models.get(&id) else {
+                continue;
+            };
+            let lists = read_lists(&self.spool, refs, &mut buffer)?;
             // This module's own encoding of references of this kind: it always decodes.
-            let Some(mut list) = refs.decode::<R>(slot).ok().flatten() else {
+            let Some(mut list) = lists.decode_slot::<R>(slot).ok().flatten() else {
                 continue;
             };
             f(&mut list);
-            let mut changed = std::mem::take(refs);
-            changed.json[slot] = Some(encode(&list));
-            *refs = self.interner.intern(changed);
+            let mut json = lists.to_owned_json();
+            json[slot] = Some(encode(&list));
+            let changed = PackedRefs {
+                base_models: refs.base_models.clone(),
+                json,
+            };
+            let spooled = changed.spool(&self.spool)?;
+            self.models.insert(id, spooled);
         }
-        self.recount(slot);
+        self.recount(slot)
     }
 
     /// Count the distinct ids of a packed kind again, over every model.
-    fn recount(&mut self, slot: usize) {
+    fn recount(&mut self, slot: usize) -> Result<()> {
         let mut counts: BTreeMap<Box<str>, u32> = BTreeMap::new();
+        let mut buffer = Vec::new();
         for m in self.models.values() {
-            for IdOf { id } in m.ids(slot) {
+            for IdOf { id } in read_lists(&self.spool, m, &mut buffer)?.ids(slot) {
                 *counts.entry(id.into_boxed_str()).or_default() += 1;
             }
         }
         self.ids[slot] = counts;
+        Ok(())
     }
 
     /// Replace one kind with `refs`'s map of it (read back from an earlier run): the models
     /// not in that map are no longer listed under the kind; those only there are added.
-    pub fn replace_kind(&mut self, kind: EntityKind, refs: RunIdentified) {
-        fn set<R: Serialize>(run: &mut PackedRun, slot: usize, map: BTreeMap<String, Vec<R>>) {
-            run.ids[slot].clear();
-            for m in run.models.values_mut() {
-                m.json[slot] = None;
+    pub fn replace_kind(&mut self, kind: EntityKind, refs: RunIdentified) -> Result<()> {
+        fn set<R: Serialize>(
+            run: &mut PackedRun,
+            slot: usize,
+            map: BTreeMap<String, Vec<R>>,
+        ) -> Result<()> {
+            let mut lists: BTreeMap<Box<str>, PackedRefs> = BTreeMap::new();
+            let mut buffer = Vec::new();
+            for (id, m) in std::mem::take(&mut run.models) {
+                let mut json = read_lists(&run.spool, &m, &mut buffer)?.to_owned_json();
+                json[slot] = None;
+                let base_models = m.base_models;
+                lists.insert(id, PackedRefs { base_models, json });
             }
             for (id, list) in map {
-                let mut refs = run.models.remove(id.as_str()).unwrap_or_default();
-                refs.json[slot] = Some(encode(&list));
-                let refs = run.interner.intern(refs);
-                run.models.insert(id.into(), refs);
+                lists.entry(id.into()).or_default().json[slot] = Some(encode(&list));
             }
-            run.recount(slot);
+            for (id, refs) in lists {
+                let spooled = refs.spool(&run.spool)?;
+                run.models.insert(id, spooled);
+            }
+            run.recount(slot)
         }
         let RunIdentified {
             datasets,
@@ -448,13 +558,50 @@ impl PackedRun {
             tasks,
         } = refs;
         match kind {
-            EntityKind::BaseModels => self.put_base_models(base_models),
+            EntityKind::BaseModels => {
+                self.put_base_models(base_models);
+                Ok(())
+            }
             EntityKind::Datasets => set(self, 0, datasets),
             EntityKind::Articles => set(self, 1, articles),
             EntityKind::Keywords => set(self, 2, keywords),
             EntityKind::Licenses => set(self, 3, licenses),
             EntityKind::Languages => set(self, 4, languages),
             EntityKind::Tasks => set(self, 5, tasks),
+        }
+    }
+}
+
+/// The packed kinds of `refs`, read back from `spool` into `buffer`.
+fn read_lists<'b>(
+    spool: &BlobSpool,
+    refs: &SpooledRefs,
+    buffer: &'b mut Vec<u8>,
+) -> Result<Lists<'b>> {
+    let Some(at) = refs.lists else {
+        return Ok(Lists([None; 6]));
+    };
+    spool.read_into(at, buffer)?;
+    Lists::decode(buffer).ok_or_else(|| {
+        crate::Error::io(
+            "(spool of references)",
+            std::io::Error::other("a blob that is not a model's references"),
+        )
+    })
+}
+
+/// Add (`by` 1) or remove (`by` -1) the ids of a model's packed kinds to the counts.
+fn count(counts: &mut [BTreeMap<Box<str>, u32>; 6], lists: &Lists<'_>, by: i32) {
+    for (slot, counts) in counts.iter_mut().enumerate() {
+        for IdOf { id } in lists.ids(slot) {
+            if by > 0 {
+                *counts.entry(id.into_boxed_str()).or_default() += 1;
+            } else if let Some(n) = counts.get_mut(id.as_str()) {
+                *n -= 1;
+                if *n == 0 {
+                    counts.remove(id.as_str());
+                }
+            }
         }
     }
 }
@@ -522,7 +669,7 @@ mod tests {
         let mut packed = PackedRun::default();
         let mut refs = RunIdentified::default();
         for m in models {
-            packed.insert(&m.id, PackedRefs::of(m));
+            packed.insert(&m.id, PackedRefs::of(m)).unwrap();
             refs.insert(&m.id, identify_model(m));
         }
         (packed, IdentifiedRun::from_refs(refs))
@@ -592,7 +739,7 @@ mod tests {
         let (mut packed, _) = both(&all);
         // `a/two` is the only model naming glue; now it names mnli instead.
         let again = model("a/two", "other", "mnli", "2106.09685");
-        packed.insert("a/two", PackedRefs::of(&again));
+        packed.insert("a/two", PackedRefs::of(&again)).unwrap();
         all[1] = again;
         let (_, decoded) = both(&all);
         assert_eq!(packed.len(), 3);
@@ -608,7 +755,7 @@ mod tests {
     #[test]
     fn the_enrichment_reads_the_first_kind_and_license_name_of_each_id() {
         let (packed, _) = both(&models());
-        let licenses = packed.for_enrichment(EntityKind::Licenses);
+        let licenses = packed.for_enrichment(EntityKind::Licenses).unwrap();
         // `license: other` with a `license_name` is identified by the name.
         assert_eq!(licenses.ids.licenses, ["acme-terms", "mit"]);
         assert!(licenses.ids.datasets.is_empty());
@@ -628,7 +775,7 @@ mod tests {
             Some("https://x.org/a/two")
         );
 
-        let articles = packed.for_enrichment(EntityKind::Articles);
+        let articles = packed.for_enrichment(EntityKind::Articles).unwrap();
         let ids: Vec<&str> = articles
             .refs
             .articles
@@ -639,7 +786,7 @@ mod tests {
         assert_eq!(articles.ids.articles.len(), ids.len());
         assert!(ids.contains(&"2106.09685"));
         assert_eq!(
-            packed.for_enrichment(EntityKind::Tasks).ids.tasks,
+            packed.for_enrichment(EntityKind::Tasks).unwrap().ids.tasks,
             ["text-classification"]
         );
     }
@@ -658,7 +805,7 @@ mod tests {
         assert!(on_the_way.contains("rajpurkar/squad"));
         // The same bytes as the run's references rewritten first, then written.
         let mut rewritten = packed.clone();
-        rewritten.rewrite(EntityKind::Datasets, rename);
+        rewritten.rewrite(EntityKind::Datasets, rename).unwrap();
         assert_eq!(
             rewritten.ids(EntityKind::Datasets),
             ["glue", "rajpurkar/squad"]
@@ -679,7 +826,9 @@ mod tests {
             )]),
             ..RunIdentified::default()
         };
-        packed.replace_kind(EntityKind::Datasets, read.clone());
+        packed
+            .replace_kind(EntityKind::Datasets, read.clone())
+            .unwrap();
         assert_eq!(packed.ids(EntityKind::Datasets), ["squad"]);
         let datasets = written(|o| packed.write_kind(EntityKind::Datasets, o, Path::new("t")));
         let expected = written(|o| {
@@ -701,7 +850,7 @@ mod tests {
         assert_eq!(from_lineage.base_models.len(), 3);
         let parent = model("org/base-of-a-two", "apache-2.0", "wikitext", "1706.03762");
         from_lineage.insert(&parent.id, identify_model(&parent));
-        packed.add_lineage(from_lineage);
+        packed.add_lineage(from_lineage).unwrap();
         assert_eq!(packed.len(), 4);
         assert!(
             packed
@@ -721,7 +870,7 @@ mod tests {
 }
 
 #[cfg(test)]
-mod interning {
+mod spooled {
     #![allow(clippy::unwrap_used)]
 
     use hf_identifiers::LanguageRef;
@@ -744,16 +893,82 @@ mod interning {
         })
     }
 
+    fn written(run: &PackedRun, kind: EntityKind) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut object = JsonWriter::object(&mut out, Path::new("t.json"));
+        run.write_kind(kind, &mut object, Path::new("t.json"))
+            .unwrap();
+        object.finish().unwrap();
+        out
+    }
+
     #[test]
-    fn models_naming_the_same_list_share_one_copy() {
+    fn references_spooled_to_a_folder_are_written_and_counted_as_those_in_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = BlobSpool::in_folder(dir.path());
+        let mut on_disk = PackedRun::new(&spool);
+        let mut in_memory = PackedRun::default();
+        let lists: [(&str, &[&str]); 4] = [
+            ("a/one", &["en", "de"]),
+            ("b/two", &["en", "de"]),
+            ("c/three", &["fr"]),
+            ("d/four", &[]),
+        ];
+        for (id, codes) in lists {
+            // Spooled as the sources spool them (as a model arrives), or by the run.
+            let spooled = languages(codes).spool(&spool).unwrap();
+            assert_eq!(spooled.base_models(), Some(&[][..]));
+            on_disk.insert_spooled(id, spooled).unwrap();
+            in_memory.insert(id, languages(codes)).unwrap();
+        }
+        for run in [&on_disk, &in_memory] {
+            assert_eq!(run.ids(EntityKind::Languages), ["de", "en", "fr"]);
+            assert!(run.ids(EntityKind::Datasets).is_empty());
+        }
+        for kind in EntityKind::ALL {
+            assert_eq!(
+                written(&on_disk, kind),
+                written(&in_memory, kind),
+                "{kind:?}"
+            );
+        }
+        let languages = String::from_utf8(written(&on_disk, EntityKind::Languages)).unwrap();
+        assert!(languages.contains("\"d/four\": []"), "{languages}");
+        // Replacing a model uncounts what it named; the spool's file has no name.
+        on_disk.insert("c/three", PackedRefs::default()).unwrap();
+        assert_eq!(on_disk.ids(EntityKind::Languages), ["de", "en"]);
+        assert!(
+            !String::from_utf8(written(&on_disk, EntityKind::Languages))
+                .unwrap()
+                .contains("c/three")
+        );
+        assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none());
+    }
+
+    #[test]
+    fn references_of_another_spool_are_refused() {
+        let elsewhere = BlobSpool::default();
+        let spooled = languages(&["en"]).spool(&elsewhere).unwrap();
         let mut run = PackedRun::default();
-        run.insert("a/one", languages(&["en", "de"]));
-        run.insert("b/two", languages(&["en", "de"]));
-        run.insert("c/three", languages(&["fr"]));
-        let slot = slot(EntityKind::Languages).unwrap();
-        let list = |id: &str| run.models[id].json[slot].clone().unwrap();
-        assert!(Arc::ptr_eq(&list("a/one"), &list("b/two")));
-        assert!(!Arc::ptr_eq(&list("a/one"), &list("c/three")));
-        assert_eq!(run.ids(EntityKind::Languages), ["de", "en", "fr"]);
+        assert!(run.insert_spooled("a/one", spooled).is_err());
+    }
+
+    #[test]
+    fn a_blob_is_its_lists_back() {
+        let json: [Option<Box<[u8]>>; 6] = [
+            Some(Box::from(&b"[1]"[..])),
+            None,
+            Some(Box::default()),
+            None,
+            Some(Box::from(&b"[\"x\"]"[..])),
+            None,
+        ];
+        let blob = Lists::encode(&json);
+        let lists = Lists::decode(&blob).unwrap();
+        assert_eq!(lists.to_owned_json(), json);
+        // Cut short or with bytes left over: not a blob of lists.
+        assert!(Lists::decode(&blob[..blob.len() - 1]).is_none());
+        assert!(Lists::decode(&[blob.as_slice(), b"!"].concat()).is_none());
+        assert!(Lists::decode(&blob[..10]).is_none());
     }
 }

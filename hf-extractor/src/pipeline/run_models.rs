@@ -1,6 +1,7 @@
-//! The run's models between stages: each one a place in the journal ([`Checkpoint`]) with its
-//! id, aliases and identified references — never its card, which is read back from the journal
-//! only while its record is written.
+//! The run's models between stages: each one a place in the journal
+//! ([`Checkpoint`](crate::store::checkpoint::Checkpoint)) with its id, aliases and the place of
+//! its identified references in the run's spool — never its card, which is read back from the
+//! journal only while its record is written.
 
 use std::sync::{Arc, Mutex};
 
@@ -15,8 +16,8 @@ use hf_identifiers::BaseModelRef;
 use crate::cpu::CpuPool;
 use crate::error::{Error, Result};
 use crate::pipeline::arrivals::Arrivals;
-use crate::pipeline::packed_refs::{Interner, PackedRefs, PackedRun};
-use crate::store::checkpoint::{Checkpoint, Stored};
+use crate::pipeline::packed_refs::{PackedRefs, PackedRun, SpooledRefs};
+use crate::store::checkpoint::Stored;
 use crate::store::files::{FileWriting, RunFiles, WrittenArray};
 use crate::store::record_spool::SpoolPlace;
 
@@ -32,11 +33,11 @@ pub(crate) struct Entry {
 #[derive(Debug, Default, Clone)]
 pub(crate) struct SourceModels {
     pub outcome: SourceOutcome,
-    pub models: Vec<(Entry, PackedRefs)>,
+    pub models: Vec<(Entry, SpooledRefs)>,
 }
 
 /// A model of a source at its position, with what was identified in it.
-type Positioned = (usize, Entry, PackedRefs);
+type Positioned = (usize, Entry, SpooledRefs);
 
 /// Takes the models of a source as they are fetched: journals each one, identifies it, and
 /// keeps its place. The first journal error is kept and returned by [`Collector::finish`].
@@ -45,7 +46,7 @@ pub(crate) struct Collector {
     source: ModelSource,
     /// Told of each model identified, to fetch ahead what the run will ask of it.
     lookahead: Option<Arc<Lookahead>>,
-    models: Mutex<(Vec<Positioned>, Interner)>,
+    models: Mutex<Vec<Positioned>>,
     error: Mutex<Option<Error>>,
 }
 
@@ -55,7 +56,7 @@ impl Collector {
             arrivals: arrivals.clone(),
             source,
             lookahead: None,
-            models: Mutex::new((Vec::new(), Interner::default())),
+            models: Mutex::new(Vec::new()),
             error: Mutex::new(None),
         }
     }
@@ -89,13 +90,17 @@ impl Collector {
 
     /// Take models already in the journal (a resumed run).
     pub fn seed(&self, models: Vec<(usize, Entry, PackedRefs)>) {
-        let mut held = self.models.lock().unwrap_or_else(|e| e.into_inner());
-        let (held, interner) = &mut *held;
-        held.extend(
-            models
-                .into_iter()
-                .map(|(position, entry, found)| (position, entry, interner.intern(found))),
-        );
+        let spool = self.arrivals.refs_spool();
+        for (position, entry, found) in models {
+            match found.spool(spool) {
+                Ok(found) => self.lock().push((position, entry, found)),
+                Err(e) => self.note::<()>(Err(e)),
+            }
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Positioned>> {
+        self.models.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Keep the first error of a journal write.
@@ -113,16 +118,17 @@ impl Collector {
         stored: Result<Stored>,
         found: PackedRefs,
     ) -> usize {
-        let mut models = self.models.lock().unwrap_or_else(|e| e.into_inner());
-        let (models, interner) = &mut *models;
-        match stored {
-            Ok(at) => models.push((
+        // Spooled before the lock is taken: the appends of the pool's threads overlap.
+        let kept = stored.and_then(|at| Ok((at, found.spool(self.arrivals.refs_spool())?)));
+        let mut models = self.lock();
+        match kept {
+            Ok((at, found)) => models.push((
                 position,
                 Entry {
                     key: ModelKey::of(model),
                     at,
                 },
-                interner.intern(found),
+                found,
             )),
             Err(e) => self.note::<()>(Err(e)),
         }
@@ -131,21 +137,16 @@ impl Collector {
 
     /// How many models the collector holds.
     pub fn len(&self) -> usize {
-        self.models
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .0
-            .len()
+        self.lock().len()
     }
 
     /// The models collected, sorted by position, or the first journal error. The collector is
     /// left empty.
-    pub fn finish(&self) -> Result<Vec<(usize, Entry, PackedRefs)>> {
+    pub fn finish(&self) -> Result<Vec<Positioned>> {
         if let Some(e) = self.error.lock().unwrap_or_else(|e| e.into_inner()).take() {
             return Err(e);
         }
-        let (mut models, _) =
-            std::mem::take(&mut *self.models.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut models = std::mem::take(&mut *self.lock());
         models.sort_by_key(|(position, ..)| *position);
         Ok(models)
     }
@@ -241,10 +242,7 @@ impl Handoff {
 }
 
 /// The models at the `kept` positions (ascending) of `models` (sorted by position).
-pub(crate) fn keep_positions(
-    models: Vec<(usize, Entry, PackedRefs)>,
-    kept: &[usize],
-) -> Vec<(Entry, PackedRefs)> {
+pub(crate) fn keep_positions<R>(models: Vec<(usize, Entry, R)>, kept: &[usize]) -> Vec<(Entry, R)> {
     let mut kept = kept.iter().peekable();
     let mut out = Vec::with_capacity(kept.len());
     for (position, entry, found) in models {
@@ -337,9 +335,10 @@ pub(crate) async fn write_model_records<T: Send + 'static>(
 /// run's models, what was identified in them, and the merged outcome (failures, filtered
 /// counts, watermark).
 pub(crate) fn merge_sources(
-    checkpoint: &Checkpoint,
+    arrivals: &Arrivals,
     sources: [SourceModels; 2],
 ) -> Result<(Vec<Entry>, PackedRun, SourceOutcome)> {
+    let checkpoint = arrivals.checkpoint();
     // The first source's list becomes the merged one (no copy when the second is empty).
     let [first, second] = sources;
     let mut all = first.models;
@@ -348,7 +347,7 @@ pub(crate) fn merge_sources(
     let outcome = merge(outcomes);
     // Stable: the models of one id stay in source order (latest first).
     all.sort_by(|a, b| a.0.key.id.cmp(&b.0.key.id));
-    let mut refs = PackedRun::default();
+    let mut refs = PackedRun::new(arrivals.refs_spool());
     let mut entries = Vec::with_capacity(all.len());
     let mut all = all.into_iter().peekable();
     while let Some((first, found)) = all.next() {
@@ -357,35 +356,31 @@ pub(crate) fn merge_sources(
         while let Some((other, _)) = all.next_if(|(e, _)| e.key.id == id) {
             group.push(other);
         }
-        let (entry, found) = if group.is_empty() {
-            (first, found)
+        if group.is_empty() {
+            refs.insert_spooled(&id, found)?;
+            entries.push(first);
         } else {
             let mut merged = checkpoint.model(first.at)?;
             for other in group {
                 merge_model(&mut merged, checkpoint.model(other.at)?);
             }
-            let found = PackedRefs::of(&merged);
             let at = checkpoint.append_merged(&merged)?;
-            (
-                Entry {
-                    key: ModelKey::of(&merged),
-                    at,
-                },
-                found,
-            )
-        };
-        refs.insert(&id, found);
-        entries.push(entry);
+            refs.insert(&id, PackedRefs::of(&merged))?;
+            entries.push(Entry {
+                key: ModelKey::of(&merged),
+                at,
+            });
+        }
     }
     Ok((entries, refs, outcome))
 }
 
 /// Identify models already in the journal (models loaded from an earlier run).
-pub(crate) fn identify_entries(checkpoint: &Checkpoint, entries: &[Entry]) -> Result<PackedRun> {
-    let mut refs = PackedRun::default();
+pub(crate) fn identify_entries(arrivals: &Arrivals, entries: &[Entry]) -> Result<PackedRun> {
+    let mut refs = PackedRun::new(arrivals.refs_spool());
     for entry in entries {
-        let model = checkpoint.model(entry.at)?;
-        refs.insert(&entry.key.id, PackedRefs::of(&model));
+        let model = arrivals.checkpoint().model(entry.at)?;
+        refs.insert(&entry.key.id, PackedRefs::of(&model))?;
     }
     Ok(refs)
 }

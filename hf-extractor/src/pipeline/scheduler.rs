@@ -154,7 +154,7 @@ impl HfExtractor {
     ) -> futures::future::BoxFuture<'a, Result<Finished>> {
         Box::pin(async move {
             match step {
-                Step::Restore(restorable) => Ok(restore(place, asset, *restorable, inputs, ctx)),
+                Step::Restore(restorable) => restore(place, asset, *restorable, inputs, ctx),
                 Step::Compute => self.computed(place, asset, inputs, ctx).await,
             }
         })
@@ -217,7 +217,7 @@ fn restore(
     restorable: Restorable,
     mut inputs: Inputs,
     ctx: Ctx<'_>,
-) -> Finished {
+) -> Result<Finished> {
     let Restorable {
         report,
         failures,
@@ -226,7 +226,7 @@ fn restore(
     let value = match lineage {
         Some(journaled) => {
             let raw = inputs.take_models(Asset::RawModels);
-            Value::Models(Arc::new(restore_lineage(raw, journaled)))
+            Value::Models(Arc::new(restore_lineage(raw, journaled)?))
         }
         None => Value::Nothing,
     };
@@ -234,12 +234,12 @@ fn restore(
     let path = report.file.as_ref().map(|f| ctx.files.locate(f));
     let mut done = Done::written(report.count, Output::None).giving(value);
     done.failed = failures;
-    Finished {
+    Ok(Finished {
         place,
         asset,
         report,
         journaled: Vec::new(),
         written: Written::Restored(path),
         done,
-    }
+    })
 }

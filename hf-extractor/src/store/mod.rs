@@ -8,11 +8,13 @@
 //! | `json_stream` | JSON written and read one element at a time: arrays and objects as a one-shot `serde_json` would write them, hashed on the fly |
 //! | `record_spool` | model records rendered once per run, beside the journal |
 //! | `append_file` | a file appended to from any thread and read at any place |
+//! | `blob_spool` | per-model bytes (what was identified in each model) kept on disk for the length of a run, by place |
 //!
 //! The stages write through these and call nothing else of the run; these call nothing of the
 //! stages.
 
 pub(crate) mod append_file;
+pub(crate) mod blob_spool;
 pub mod checkpoint;
 pub(crate) mod files;
 pub(crate) mod json_stream;
