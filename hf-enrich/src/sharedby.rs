@@ -89,31 +89,68 @@ pub fn sharedby_entities(
     map: &BTreeMap<String, Vec<SharedByRef>>,
     time: &str,
 ) -> Vec<SharedByEntity> {
-    let mut seen: BTreeMap<&str, (BTreeSet<SharedBySource>, usize)> = BTreeMap::new();
-    for r in map.values().flatten() {
-        let entry = seen.entry(r.id.as_str()).or_default();
-        entry.0.insert(r.source);
-        entry.1 += 1;
+    let mut tally = SharerTally::default();
+    map.values().for_each(|refs| tally.add(refs));
+    tally.entities(time)
+}
+
+/// The sharers of a run's models, tallied one model at a time: the records of
+/// [`sharedby_entities`] without a map of every model (a run of a million models writes its
+/// `{model_id: [sharer]}` map entry by entry, and keeps only this).
+///
+/// ```
+/// use hf_enrich::sharedby::{SharedByRef, SharedBySource, SharerTally};
+///
+/// let mut tally = SharerTally::default();
+/// let google = SharedByRef { id: "google".into(), source: SharedBySource::Author };
+/// tally.add(&[google.clone()]);
+/// tally.add(&[google]);
+/// let records = tally.entities("2026-12-07T00:00:00Z");
+/// assert_eq!((records[0].id.as_str(), records[0].models), ("google", 2));
+/// assert!(records[0].enriched);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SharerTally {
+    /// Each name: where it was read, and how many references name it.
+    seen: BTreeMap<String, (BTreeSet<SharedBySource>, usize)>,
+}
+
+impl SharerTally {
+    /// Count one model's sharers.
+    pub fn add(&mut self, refs: &[SharedByRef]) {
+        for r in refs {
+            let entry = match self.seen.get_mut(r.id.as_str()) {
+                Some(entry) => entry,
+                None => self.seen.entry(r.id.clone()).or_default(),
+            };
+            entry.0.insert(r.source);
+            entry.1 += 1;
+        }
     }
-    seen.into_iter()
-        .map(|(name, (sources, models))| {
-            let enriched = sources.contains(&SharedBySource::Author);
-            SharedByEntity {
-                id: name.to_owned(),
-                name: name.to_owned(),
-                mlentory_id: EntityType::SharedBy.id(name),
-                url: format!("{HUB_URL}/{name}"),
-                enriched,
-                models,
-                extraction_metadata: ExtractionMetadata {
-                    extraction_method: if enriched { "hf_api" } else { "model_id" }.to_owned(),
-                    confidence: 1.0,
-                    extraction_time: time.to_owned(),
-                    error: None,
-                },
-            }
-        })
-        .collect()
+
+    /// One record per distinct name, sorted; `time` is the run's start.
+    pub fn entities(&self, time: &str) -> Vec<SharedByEntity> {
+        self.seen
+            .iter()
+            .map(|(name, (sources, models))| {
+                let enriched = sources.contains(&SharedBySource::Author);
+                SharedByEntity {
+                    id: name.clone(),
+                    name: name.clone(),
+                    mlentory_id: EntityType::SharedBy.id(name),
+                    url: format!("{HUB_URL}/{name}"),
+                    enriched,
+                    models: *models,
+                    extraction_metadata: ExtractionMetadata {
+                        extraction_method: if enriched { "hf_api" } else { "model_id" }.to_owned(),
+                        confidence: 1.0,
+                        extraction_time: time.to_owned(),
+                        error: None,
+                    },
+                }
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]

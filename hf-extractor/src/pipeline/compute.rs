@@ -97,8 +97,8 @@ impl HfExtractor {
                 let readme = inputs.readme();
                 let codes = readme
                     .iter()
-                    .flat_map(|m| m.values().flatten())
-                    .map(|l| l.code.as_str());
+                    .flat_map(|codes| codes.iter())
+                    .map(String::as_str);
                 let languages = refs.refs.for_enrichment(EntityKind::Languages)?;
                 let entities = self.enrichment(ctx.stamp).languages_with(&languages, codes);
                 let count = entities.len() as u64;
@@ -171,8 +171,8 @@ pub(super) async fn downstream(
         .await?;
     let value = match made {
         Made::Nothing => Value::Nothing,
-        Made::Sharers(map) => Value::Sharers(Arc::new(map)),
-        Made::Readme(map) => Value::Readme(Arc::new(map)),
+        Made::Sharers(tally) => Value::Sharers(Arc::new(tally)),
+        Made::Readme(codes) => Value::Readme(Arc::new(codes)),
     };
     Ok(Done::written(count, output).giving(value))
 }

@@ -4,15 +4,15 @@
 //! All are computed from the models already read: no request. [`RunModels`] reads those models
 //! back from the journal, one at a time per thread of the run's CPU pool.
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use hf_client::card::ModelCard;
 use hf_enrich::card_chunks::card_chunks;
 use hf_enrich::citation::citation_chunk;
 use hf_enrich::models::FetchedModel;
-use hf_enrich::readme_languages::{ReadmeLanguage, card_languages, readme_languages_with};
-use hf_enrich::sharedby::{SharedByRef, identify_sharedby, sharedby_entities};
+use hf_enrich::readme_languages::card_languages;
+use hf_enrich::sharedby::{SharedByRef, SharerTally, shared_by};
 
 use serde::Serialize;
 
@@ -41,32 +41,26 @@ pub(crate) enum DownstreamAsset {
     CatalogSources,
 }
 
-/// What one of these assets hands to the assets after it: the maps they read.
+/// What one of these assets hands to the assets after it: what they read of its map, tallied
+/// as the map was written (no map of every model is kept).
 pub(crate) enum Made {
     /// Nothing.
     Nothing,
-    /// `{model_id: [sharer]}`, for `hf_enriched_sharedby`.
-    Sharers(BTreeMap<String, Vec<SharedByRef>>),
-    /// `{model_id: [README language]}`, for `hf_enriched_languages`.
-    Readme(BTreeMap<String, Vec<ReadmeLanguage>>),
+    /// The sharers of `{model_id: [sharer]}`, for `hf_enriched_sharedby`.
+    Sharers(SharerTally),
+    /// The language codes of `{model_id: [README language]}`, for `hf_enriched_languages`.
+    Readme(BTreeSet<String>),
 }
 
-/// Write a `{model_id: …}` map to `file` entry by entry (the bytes of the whole map written).
-fn write_map<T: Serialize>(
-    folder: &RunFiles,
-    file: &str,
-    map: &BTreeMap<String, T>,
-) -> Result<Output> {
-    let written = folder.write_json_object(file, |object| {
-        map.iter().try_for_each(|(model, v)| object.entry(model, v))
-    })?;
-    Ok(Output::Written(written))
-}
-
-/// Who shares each model: as derived when it was journaled, or read back.
-fn sharedby_map(models: &RunModels) -> Result<BTreeMap<String, Vec<SharedByRef>>> {
+/// Who shares each model, as derived when it was journaled (`None`: not derived).
+fn known_sharers(models: &RunModels) -> impl Fn(Stored) -> Option<Vec<SharedByRef>> + Sync + '_ {
     let derived = models.derived();
-    models.map_known(|at| derived?.sharedby(at), identify_sharedby)
+    move |at| derived?.sharedby(at)
+}
+
+/// Who shares a model read back.
+fn sharers_of(model: &FetchedModel) -> Vec<SharedByRef> {
+    shared_by(model).into_iter().collect()
 }
 
 /// Compute one of these assets into `file` of `folder` from the run's `models` (and, for
@@ -78,18 +72,25 @@ pub(crate) fn compute(
     stamp: &str,
     (folder, file): (&RunFiles, &str),
     models: &RunModels,
-    sharers: Option<&BTreeMap<String, Vec<SharedByRef>>>,
+    sharers: Option<&SharerTally>,
 ) -> Result<(u64, Output, Made)> {
     let (count, output, made) = match asset {
         DownstreamAsset::SharerMap => {
-            let map = sharedby_map(models)?;
-            let written = write_map(folder, file, &map)?;
-            (map.len(), written, Made::Sharers(map))
+            let mut tally = SharerTally::default();
+            let known = known_sharers(models);
+            let (count, written) =
+                models.write_each(folder, file, known, sharers_of, |refs| tally.add(refs))?;
+            (count, Output::Written(written), Made::Sharers(tally))
         }
         DownstreamAsset::Sharers => {
             let records = match sharers {
-                Some(map) => sharedby_entities(map, stamp),
-                None => sharedby_entities(&sharedby_map(models)?, stamp),
+                Some(tally) => tally.entities(stamp),
+                None => {
+                    let mut tally = SharerTally::default();
+                    let known = known_sharers(models);
+                    models.each_known(known, sharers_of, |refs| tally.add(&refs))?;
+                    tally.entities(stamp)
+                }
             };
             (
                 records.len(),
@@ -99,15 +100,30 @@ pub(crate) fn compute(
         }
         DownstreamAsset::ReadmeLanguages => {
             let known = models.known_languages();
-            let map = models.map_known(
+            let mut codes = BTreeSet::new();
+            let (count, written) = models.write_each(
+                folder,
+                file,
                 |at| known.of(at),
-                |models| readme_languages_with(models, card_languages),
+                |model| {
+                    model
+                        .card
+                        .as_deref()
+                        .map(card_languages)
+                        .unwrap_or_default()
+                },
+                |languages| {
+                    for language in languages {
+                        if !codes.contains(&language.code) {
+                            codes.insert(language.code.clone());
+                        }
+                    }
+                },
             )?;
-            let written = write_map(folder, file, &map)?;
-            (map.len(), written, Made::Readme(map))
+            (count, Output::Written(written), Made::Readme(codes))
         }
         DownstreamAsset::ChunkCitation => {
-            // Written as it is computed: no later asset reads it.
+            // No later asset reads it.
             let derived = models.derived();
             let (count, written) = models.write_each(
                 folder,
@@ -117,6 +133,7 @@ pub(crate) fn compute(
                     let card = model.card.as_deref()?;
                     citation_chunk(ModelCard::body_of(card))
                 },
+                |_| {},
             )?;
             (count, Output::Written(written), Made::Nothing)
         }
@@ -132,6 +149,7 @@ pub(crate) fn compute(
                         .map(|card| card_chunks(ModelCard::body_of(card)))
                         .unwrap_or_default()
                 },
+                |_| {},
             )?;
             (count, Output::Written(written), Made::Nothing)
         }
@@ -153,40 +171,39 @@ pub(crate) struct RunModels {
 }
 
 impl RunModels {
-    /// A per-model map: a model's value as `known` by its place in the journal (derived as it
-    /// was journaled), or else computed by `f` over the model read back — one model at a time
-    /// per thread of the pool (so no card is held longer than its own turn), merged in the models' order.
-    pub(crate) fn map_known<T: Send>(
+    /// Each model's value handed to `each`, in the models' order: as `known` by its place in
+    /// the journal (derived as it was journaled), or else computed by `f` over the model read
+    /// back — one model at a time per thread of the pool (so no card is held longer than its
+    /// own turn).
+    pub(crate) fn each_known<T: Send>(
         &self,
         known: impl Fn(Stored) -> Option<T> + Sync,
-        f: impl Fn(&[FetchedModel]) -> BTreeMap<String, T> + Sync,
-    ) -> Result<BTreeMap<String, T>> {
-        let mut map = BTreeMap::new();
-        let of_model = |entry: &Entry| {
-            if let Some(value) = known(entry.at) {
-                return Ok(BTreeMap::from([(entry.key.id.clone(), value)]));
-            }
-            let model = self.arrivals.checkpoint().model(entry.at)?;
-            Ok(f(std::slice::from_ref(&model)))
+        f: impl Fn(&FetchedModel) -> T + Sync,
+        mut each: impl FnMut(T),
+    ) -> Result<()> {
+        let of_model = |entry: &Entry| match known(entry.at) {
+            Some(value) => Ok(value),
+            None => Ok(f(&self.arrivals.checkpoint().model(entry.at)?)),
         };
         self.pool
-            .for_each_in_order(&self.entries, of_model, |one| {
-                map.extend(one);
+            .for_each_in_order(&self.entries, of_model, |value| {
+                each(value);
                 Ok(())
-            })?;
-        Ok(map)
+            })
     }
 
-    /// A per-model map written to `file` entry by entry in id order as it is computed, for
-    /// values no later asset reads (a card's chunks are about as large as the card): a model's
-    /// value as `known` by its place in the journal, or else computed by `f` over the model read
-    /// back (one model at a time per thread). Returns (entries, what was written).
+    /// A per-model map written to `file` entry by entry in id order as it is computed (no map
+    /// of every model is held; a card's chunks are about as large as the card): a model's value
+    /// as `known` by its place in the journal, or else computed by `f` over the model read back
+    /// (one model at a time per thread), each value shown to `seen` as it is written. Returns
+    /// (entries, what was written).
     pub(crate) fn write_each<T: Serialize + Send>(
         &self,
         folder: &RunFiles,
         file: &str,
         known: impl Fn(Stored) -> Option<T> + Sync,
         f: impl Fn(&FetchedModel) -> T + Sync,
+        mut seen: impl FnMut(&T),
     ) -> Result<(usize, WrittenArray)> {
         let mut order: Vec<&Entry> = self.entries.iter().collect();
         order.sort_by(|a, b| a.key.id.cmp(&b.key.id));
@@ -203,6 +220,7 @@ impl RunModels {
                 },
                 |(id, value)| {
                     count += 1;
+                    seen(&value);
                     object.entry(&id, &value)
                 },
             )

@@ -66,12 +66,20 @@ pub(super) fn load(
             (count, Value::Models(Arc::new(models)))
         }
         Asset::Identified(Kind::SharedBy) => {
-            let map: BTreeMap<String, Vec<SharedByRef>> = read_json(path)?;
-            (map.len(), Value::Sharers(Arc::new(map)))
+            let mut tally = SharerTally::default();
+            let count = for_each_entry(path, |_, refs: Vec<SharedByRef>| {
+                tally.add(&refs);
+                Ok(())
+            })?;
+            (count as usize, Value::Sharers(Arc::new(tally)))
         }
         Asset::ReadmeLanguages => {
-            let map: BTreeMap<String, Vec<ReadmeLanguage>> = read_json(path)?;
-            (map.len(), Value::Readme(Arc::new(map)))
+            let mut codes = BTreeSet::new();
+            let count = for_each_entry(path, |_, languages: Vec<ReadmeLanguage>| {
+                codes.extend(languages.into_iter().map(|l| l.code));
+                Ok(())
+            })?;
+            (count as usize, Value::Readme(Arc::new(codes)))
         }
         Asset::Identified(kind) => match kind.entity() {
             Some(kind) => {

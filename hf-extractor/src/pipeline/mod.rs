@@ -48,7 +48,7 @@ use hf_enrich::models::{
 };
 use hf_enrich::prefetched::Prefetched;
 use hf_enrich::readme_languages::ReadmeLanguage;
-use hf_enrich::sharedby::SharedByRef;
+use hf_enrich::sharedby::{SharedByRef, SharerTally};
 use hf_enrich::source::{HttpSource, SourceError};
 use hf_identifiers::{BaseModelRef, EntityKind, RunIdentified};
 use serde::Serialize;
@@ -77,7 +77,7 @@ use crate::pipeline::run_models::{
 use crate::shard::{PreparedShard, Shard, ShardRun};
 use crate::store::checkpoint::{Checkpoint, Event};
 use crate::store::files::{Records, RunFiles, WrittenArray};
-use crate::store::json_stream::for_each_element;
+use crate::store::json_stream::{for_each_element, for_each_entry};
 use crate::store::run_folder::RunFolder;
 use hf_enrich::records::{BaseModelEntity, ExtractionMetadata, ModelRecord};
 

@@ -48,10 +48,10 @@ pub(super) enum Value {
     Models(Arc<Models>),
     /// One kind's references (`hf_identified_<kind>`).
     Refs(Refs),
-    /// `{model_id: [sharer]}` (`hf_identified_sharedby`).
-    Sharers(Arc<BTreeMap<String, Vec<SharedByRef>>>),
-    /// `{model_id: [README language]}` (`hf_detected_readme_languages`).
-    Readme(Arc<BTreeMap<String, Vec<ReadmeLanguage>>>),
+    /// The sharers of `{model_id: [sharer]}` (`hf_identified_sharedby`).
+    Sharers(Arc<SharerTally>),
+    /// The language codes of `{model_id: [README language]}` (`hf_detected_readme_languages`).
+    Readme(Arc<BTreeSet<String>>),
 }
 
 /// The values of an asset's inputs, by asset: each input the plan computed or loaded (an
@@ -103,16 +103,16 @@ impl Inputs {
         }
     }
 
-    /// `{model_id: [sharer]}`.
-    pub(super) fn sharers(&self) -> Option<Arc<BTreeMap<String, Vec<SharedByRef>>>> {
+    /// The sharers of `{model_id: [sharer]}`.
+    pub(super) fn sharers(&self) -> Option<Arc<SharerTally>> {
         match self.0.get(&Asset::Identified(Kind::SharedBy)) {
             Some(Value::Sharers(map)) => Some(Arc::clone(map)),
             _ => None,
         }
     }
 
-    /// `{model_id: [README language]}`.
-    pub(super) fn readme(&self) -> Option<Arc<BTreeMap<String, Vec<ReadmeLanguage>>>> {
+    /// The language codes of `{model_id: [README language]}`.
+    pub(super) fn readme(&self) -> Option<Arc<BTreeSet<String>>> {
         match self.0.get(&Asset::ReadmeLanguages) {
             Some(Value::Readme(map)) => Some(Arc::clone(map)),
             _ => None,
