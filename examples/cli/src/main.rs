@@ -68,6 +68,16 @@ enum Command {
     },
     /// Merge the shards of a run folder (`shards/KK-of-NN/`) into its own files.
     MergeShards(MergeShards),
+    /// Print a run folder's journal (`checkpoint.jsonl.zst`, each line compressed alone) as JSON
+    /// Lines, one event per line; with `--follow`, go on printing what a run still going appends.
+    Journal {
+        /// The run folder.
+        #[arg(value_name = "RUN_FOLDER")]
+        run_folder: std::path::PathBuf,
+        /// Keep printing lines as the run appends them (stop with Ctrl-C).
+        #[arg(long)]
+        follow: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -472,6 +482,7 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Journal { run_folder, follow } => print_journal(&run_folder, follow),
         Command::ListAssets { json: false } => {
             let w = asset_width();
             println!("{:<w$} {:<34} depends on", "asset", "file");
@@ -500,6 +511,43 @@ fn main() -> ExitCode {
             };
             runtime.block_on(materialize(*args))
         }
+    }
+}
+
+/// `hf-extract journal`: the journal's lines on stdout.
+fn print_journal(folder: &std::path::Path, follow: bool) -> ExitCode {
+    use hf_extractor::checkpoint::JournalText;
+    use std::io::Write;
+    let journal = if follow {
+        Ok(JournalText::new(folder))
+    } else {
+        JournalText::open(folder)
+    };
+    let mut journal = match journal {
+        Ok(journal) => journal,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut closed = false;
+    loop {
+        let printed = journal.each_new_line(|line| {
+            closed = closed || stdout.write_all(line.as_bytes()).is_err();
+        });
+        // A closed pipe (`| head`) ends the command quietly.
+        if closed || stdout.flush().is_err() {
+            return ExitCode::SUCCESS;
+        }
+        if let Err(e) = printed {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+        if !follow {
+            return ExitCode::SUCCESS;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
     }
 }
 

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use hf_extractor::checkpoint::{CHECKPOINT_FILE, RunStart};
+use hf_extractor::checkpoint::{CHECKPOINT_FILE, JournalText, RunStart};
 
 // The end-to-end tests' shared helpers, beside the offline Hub's other tests.
 #[path = "../../tests/common/mod.rs"]
@@ -76,7 +76,7 @@ fn closed_port() -> String {
 /// the journal cut there and every file written after it gone.
 fn cut_short(folder: &Path, lines: usize) {
     let journal = folder.join(CHECKPOINT_FILE);
-    let text = std::fs::read_to_string(&journal).unwrap();
+    let text = JournalText::read_all(folder).unwrap();
     let kept: String = text.lines().take(lines).map(|l| format!("{l}\n")).collect();
     assert!(kept.len() < text.len());
     for entry in std::fs::read_dir(folder).unwrap() {
@@ -85,7 +85,7 @@ fn cut_short(folder: &Path, lines: usize) {
             std::fs::remove_file(path).unwrap();
         }
     }
-    std::fs::write(&journal, kept).unwrap();
+    JournalText::write_all(folder, &kept).unwrap();
 }
 
 #[test]
@@ -176,11 +176,10 @@ fn resuming_on_a_hub_that_refuses_every_connection_fails_within_seconds_saying_h
     assert!(output.status.success(), "{}", stderr(&output));
     let folder = run_folder(&out);
     cut_short(&folder, 12);
-    let journal = folder.join(CHECKPOINT_FILE);
-    let text = std::fs::read_to_string(&journal).unwrap();
-    std::fs::write(
-        &journal,
-        text.replacen(r#","served_by":"offline-hub""#, "", 1),
+    let text = JournalText::read_all(&folder).unwrap();
+    JournalText::write_all(
+        &folder,
+        &text.replacen(r#","served_by":"offline-hub""#, "", 1),
     )
     .unwrap();
     assert_eq!(RunStart::read(&folder).unwrap().served_by, None);

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use hf_extractor::checkpoint::CHECKPOINT_FILE;
+use hf_extractor::checkpoint::JournalText;
 use hf_offline_hub::{FaultPlan, OfflineHub, Snapshot, snapshot_dir};
 use serde_json::Value;
 
@@ -62,7 +62,7 @@ fn outputs(folder: &Path) -> BTreeMap<String, String> {
 
 /// The events of a journal.
 fn journal(folder: &Path) -> Vec<Value> {
-    std::fs::read_to_string(folder.join(CHECKPOINT_FILE))
+    JournalText::read_all(folder)
         .unwrap_or_default()
         .lines()
         .filter_map(|l| serde_json::from_str(l).ok())
@@ -132,27 +132,22 @@ impl KillAt {
 #[derive(Default)]
 struct GrowingText {
     text: String,
-    read: u64,
+    journal: Option<JournalText>,
 }
 
 impl GrowingText {
-    /// Read what was appended to `path` since the last call; whether anything was.
-    fn read_new(&mut self, path: &Path) -> bool {
-        use std::io::{Read, Seek, SeekFrom};
-        let Ok(mut file) = std::fs::File::open(path) else {
-            return false;
-        };
-        let mut bytes = Vec::new();
-        if file.seek(SeekFrom::Start(self.read)).is_err() || file.read_to_end(&mut bytes).is_err() {
-            return false;
-        }
+    /// Read what was appended to the journal of `folder` since the last call; whether anything
+    /// was.
+    fn read_new(&mut self, folder: &Path) -> bool {
+        let journal = self.journal.get_or_insert_with(|| JournalText::new(folder));
         // Whole lines only: a line being appended is read with the next call.
-        let Some(end) = bytes.iter().rposition(|&b| b == b'\n') else {
-            return false;
-        };
-        self.read += end as u64 + 1;
-        self.text.push_str(&String::from_utf8_lossy(&bytes[..=end]));
-        true
+        match journal.read_new() {
+            Ok(new) if !new.is_empty() => {
+                self.text.push_str(&new);
+                true
+            }
+            _ => false,
+        }
     }
 }
 
@@ -179,7 +174,7 @@ fn kill_when_seen(mut child: Child, out: &Path, at: KillAt) {
             entries.find_map(|e| Some(e.ok()?.path()).filter(|p| p.is_dir()))
         });
         if let Some(folder) = folder
-            && journal_text.read_new(&folder.join(CHECKPOINT_FILE))
+            && journal_text.read_new(&folder)
             && at.reached(&journal_text.text)
         {
             child.kill().unwrap(); // SIGKILL
@@ -314,14 +309,13 @@ async fn an_incremental_run_lists_since_the_watermark_and_reuses_unchanged_cards
     .map(|m| (m["modelId"].as_str().unwrap().to_owned(), m))
     .collect();
     let bert_sha = first_models[BERT]["sha"].as_str().unwrap();
-    let journal_path = first.join(CHECKPOINT_FILE);
-    let text = std::fs::read_to_string(&journal_path).unwrap();
+    let text = JournalText::read_all(&first).unwrap();
     let older = text.replace(
         &format!("\"sha\":\"{bert_sha}\""),
         &format!("\"sha\":\"{}\"", "0".repeat(40)),
     );
     assert_ne!(older, text);
-    std::fs::write(&journal_path, older).unwrap();
+    JournalText::write_all(&first, &older).unwrap();
 
     let second_out = root.path().join("second");
     let before = hub.request_count();

@@ -9,7 +9,7 @@ use hf_enrich::models::{CachedCard, CardCache};
 
 use crate::error::{Error, Result};
 use crate::manifest::{IncrementalReport, MANIFEST_FILE, RunManifest};
-use crate::store::checkpoint::{CHECKPOINT_FILE, Checkpoint, Event, Stored};
+use crate::store::checkpoint::{self, CHECKPOINT_FILE, Checkpoint, Event, Stored};
 
 /// An earlier run an incremental run follows.
 #[derive(Debug)]
@@ -43,7 +43,7 @@ impl EarlierRun {
             .ok_or_else(|| invalid("its run.json has no watermark (it listed no model)".into()))?
             .parse()
             .map_err(|e| invalid(format!("its run.json's watermark is not a time: {e}")))?;
-        let cards = if folder.join(CHECKPOINT_FILE).is_file() {
+        let cards = if checkpoint::exists(folder) {
             Some(EarlierCards::open(folder)?)
         } else {
             tracing::warn!(folder = %folder.display(), "the earlier run has no {CHECKPOINT_FILE}: its cards cannot be reused");

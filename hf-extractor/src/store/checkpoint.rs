@@ -1,4 +1,5 @@
-//! `checkpoint.jsonl`: the run's journal, one JSON line per event, appended as the run goes.
+//! `checkpoint.jsonl.zst`: the run's journal, one JSON line per event, appended as the run goes,
+//! each line compressed alone (see `journal_file`) so it can be read back by its place.
 //!
 //! Every model fetched (with its card) goes here the moment it arrives, and the pipeline keeps
 //! only its place in the file plus what later stages need (ids, aliases,
@@ -8,19 +9,18 @@
 //! The same journal makes a run resumable: it also holds the listing's pages (with the next
 //! page's URL), the models that could not be fetched, and each asset finished. A line is written
 //! with one `write` call, so a `kill -9` leaves at most a torn last line, which opening the
-//! journal again cuts off.
+//! journal again cuts off. [`JournalText`] reads a journal's lines as text, as it grows.
 //!
 //! The journal only journals: appending and reading back. The work a model's arrival starts
 //! (languages, derived values, rendered records) is asked by whoever hands the model over
 //! (the pipeline's `arrivals`).
 //!
 //! The journal is the crate's own; what others read of it is the file's name
-//! ([`CHECKPOINT_FILE`]) and how a run started ([`RunStart`]).
+//! ([`CHECKPOINT_FILE`]), how a run started ([`RunStart`]) and its text ([`JournalText`]).
 
 use std::collections::BTreeMap;
 
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -31,10 +31,49 @@ use serde::{Deserialize, Serialize};
 use crate::assets::Asset;
 use crate::error::{Error, Result};
 use crate::manifest::{AssetReport, FailureReport};
-use crate::store::append_file::{AppendFile, create_read_write};
+use crate::store::journal_file::{Format, JournalFile, Tail};
+
+pub(crate) use crate::store::journal_file::Place as Stored;
 
 /// The journal's file name in a run folder.
-pub const CHECKPOINT_FILE: &str = "checkpoint.jsonl";
+pub const CHECKPOINT_FILE: &str = "checkpoint.jsonl.zst";
+
+/// The journal's file name in run folders written before it was compressed: such a journal is
+/// read (`--resume`, `--since-run`) and appended to as it is.
+pub const PLAIN_CHECKPOINT_FILE: &str = "checkpoint.jsonl";
+
+/// The journal of the run folder `folder`, if it has one: its path and how it is stored.
+fn find(folder: &Path) -> Option<(PathBuf, Format)> {
+    [
+        (CHECKPOINT_FILE, Format::Zstd),
+        (PLAIN_CHECKPOINT_FILE, Format::Plain),
+    ]
+    .into_iter()
+    .map(|(name, format)| (folder.join(name), format))
+    .find(|(path, _)| path.is_file())
+}
+
+/// Whether the run folder `folder` has a journal.
+pub(crate) fn exists(folder: &Path) -> bool {
+    find(folder).is_some()
+}
+
+/// The journal of `folder`, opened to read (and to append to, if `append`); an error naming
+/// [`CHECKPOINT_FILE`] if there is none.
+fn open_in(folder: &Path, append: bool) -> Result<(PathBuf, File, Format)> {
+    let Some((path, format)) = find(folder) else {
+        let path = folder.join(CHECKPOINT_FILE);
+        let missing =
+            std::io::Error::new(std::io::ErrorKind::NotFound, "no journal in the run folder");
+        return Err(Error::io(&path, missing));
+    };
+    let file = OpenOptions::new()
+        .read(true)
+        .append(append)
+        .open(&path)
+        .map_err(|e| Error::io(&path, e))?;
+    Ok((path, file, format))
+}
 
 /// One line of the journal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -124,14 +163,10 @@ impl RunStart {
     /// How the run in `folder` started, read from the first line of its journal only: what a
     /// resumed run needs to know before it is configured (which Hub served it).
     pub fn read(folder: &Path) -> Result<Self> {
-        let path = folder.join(CHECKPOINT_FILE);
-        let file = File::open(&path).map_err(|e| Error::io(&path, e))?;
-        let mut first = String::new();
-        BufReader::new(file)
-            .read_line(&mut first)
-            .map_err(|e| Error::io(&path, e))?;
-        serde_json::from_str(&first)
-            .ok()
+        let (path, file, format) = open_in(folder, false)?;
+        let first = JournalFile::first_line(&path, &file, format)?;
+        first
+            .and_then(|line| serde_json::from_slice(&line).ok())
             .and_then(Self::of)
             .ok_or_else(|| Error::Config {
                 variable: "--resume".into(),
@@ -163,21 +198,6 @@ impl RunStart {
     }
 }
 
-/// Where a model's line is in the journal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(crate) struct Stored {
-    offset: u64,
-    len: u32,
-}
-
-#[cfg(test)]
-impl Stored {
-    /// A place for tests of what is kept by place.
-    pub(crate) fn at(offset: u64) -> Self {
-        Self { offset, len: 1 }
-    }
-}
-
 /// The journal of a run folder, appended from any task or thread, read back by [`Stored`]
 /// place. Cloning it is cheap: the clones share one file.
 #[derive(Debug, Clone)]
@@ -189,47 +209,45 @@ pub(crate) struct Checkpoint {
 struct Journal {
     path: PathBuf,
     /// Appended to one line per call, read back by any thread at once.
-    file: AppendFile,
+    file: JournalFile,
 }
 
 impl Checkpoint {
     /// Create the journal of a new run in `folder` (replacing the journal of an earlier
     /// computation in the same folder, such as a shard computed again).
     pub fn create(folder: &Path) -> Result<Self> {
+        let plain = folder.join(PLAIN_CHECKPOINT_FILE);
+        if plain.is_file() {
+            std::fs::remove_file(&plain).map_err(|e| Error::io(&plain, e))?;
+        }
         let path = folder.join(CHECKPOINT_FILE);
-        let file = create_read_write(&path)?;
-        Self::of(path, file)
+        let file = JournalFile::create(&path)?;
+        Ok(Self::of(path, file))
     }
 
     /// Open the journal of an interrupted run in `folder` to append to it: a torn last line (a
     /// kill in the middle of a write) is cut off. Each event is handed to `each` with its place,
     /// in order, one at a time.
     pub fn open(folder: &Path, each: impl FnMut(Stored, Event) -> Result<()>) -> Result<Self> {
-        let path = folder.join(CHECKPOINT_FILE);
-        let file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .open(&path)
-            .map_err(|e| Error::io(&path, e))?;
-        let valid = scan(&path, &file, each)?;
-        file.set_len(valid).map_err(|e| Error::io(&path, e))?;
-        Self::of(path, file)
+        let (path, file, format) = open_in(folder, true)?;
+        let cut = file.try_clone().map_err(|e| Error::io(&path, e))?;
+        let (journal, valid) = JournalFile::read(&path, file, format, events(&path, each))?;
+        cut.set_len(valid).map_err(|e| Error::io(&path, e))?;
+        Ok(Self::of(path, journal))
     }
 
     /// Open the journal of an earlier run in `folder` to read models from it; each event is
     /// handed to `each` as in [`open`](Self::open). The file is not changed.
     pub fn read_only(folder: &Path, each: impl FnMut(Stored, Event) -> Result<()>) -> Result<Self> {
-        let path = folder.join(CHECKPOINT_FILE);
-        let file = File::open(&path).map_err(|e| Error::io(&path, e))?;
-        scan(&path, &file, each)?;
-        Self::of(path, file)
+        let (path, file, format) = open_in(folder, false)?;
+        let (journal, _) = JournalFile::read(&path, file, format, events(&path, each))?;
+        Ok(Self::of(path, journal))
     }
 
-    fn of(path: PathBuf, file: File) -> Result<Self> {
-        let file = AppendFile::new(file).map_err(|e| Error::io(&path, e))?;
-        Ok(Self {
+    fn of(path: PathBuf, file: JournalFile) -> Self {
+        Self {
             journal: Arc::new(Journal { path, file }),
-        })
+        }
     }
 
     /// The journal's file.
@@ -298,27 +316,12 @@ impl Checkpoint {
             source,
         })?;
         line.push(b'\n');
-        let len = u32::try_from(line.len()).map_err(|_| {
-            Error::io(
-                &self.journal.path,
-                std::io::Error::other("a journal line longer than 4 GiB"),
-            )
-        })?;
-        let offset = self
-            .journal
-            .file
-            .append(&line)
-            .map_err(|e| Error::io(&self.journal.path, e))?;
-        Ok(Stored { offset, len })
+        self.journal.file.append(&line)
     }
 
     /// The model at `at`.
     pub fn model(&self, at: Stored) -> Result<FetchedModel> {
-        let mut line = vec![0; at.len as usize];
-        self.journal
-            .file
-            .read_exact_at(&mut line, at.offset)
-            .map_err(|e| Error::io(&self.journal.path, e))?;
+        let line = self.journal.file.line(at)?;
         /// A [`Event::Model`] or [`Event::Merged`] line, its model read straight into place
         /// (an internally tagged [`Event`] would first copy the whole line, card included,
         /// into a buffer of its own).
@@ -347,26 +350,16 @@ impl Checkpoint {
     }
 }
 
-/// Read every whole line of the journal; returns the length of the whole lines.
-fn scan(
+/// What reads the journal's lines at `path`: each parsed into an [`Event`] and handed to `each`;
+/// a line that is not an event is an error naming its number.
+fn events(
     path: &Path,
-    file: &File,
     mut each: impl FnMut(Stored, Event) -> Result<()>,
-) -> Result<u64> {
-    let mut reader = BufReader::new(file);
-    let mut offset = 0u64;
-    let mut line = Vec::new();
+) -> impl FnMut(Stored, &[u8]) -> Result<()> {
     let mut number = 0usize;
-    loop {
-        line.clear();
-        let n = reader
-            .read_until(b'\n', &mut line)
-            .map_err(|e| Error::io(path, e))?;
-        if n == 0 || line.last() != Some(&b'\n') {
-            return Ok(offset);
-        }
+    move |at, line| {
         number += 1;
-        let event: Event = serde_json::from_slice(&line).map_err(|e| {
+        let event: Event = serde_json::from_slice(line).map_err(|e| {
             Error::io(
                 path,
                 std::io::Error::new(
@@ -375,12 +368,96 @@ fn scan(
                 ),
             )
         })?;
-        let stored = Stored {
-            offset,
-            len: u32::try_from(n).unwrap_or(u32::MAX),
-        };
-        each(stored, event)?;
-        offset += n as u64;
+        each(at, event)
+    }
+}
+
+/// A run folder's journal read as text, as it grows: its lines of JSON (each one event of the
+/// run, in the order they happened), whichever way they are stored. What a tool watching a run,
+/// or a person, reads of it.
+///
+/// ```no_run
+/// # fn main() -> hf_extractor::Result<()> {
+/// use hf_extractor::checkpoint::JournalText;
+///
+/// let mut journal = JournalText::new("runs/run_2026-12-07_10-00-00".as_ref());
+/// let models = journal.read_new()?.lines().filter(|l| l.starts_with(r#"{"event":"model""#)).count();
+/// println!("{models} models journaled so far");
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct JournalText {
+    folder: PathBuf,
+    tail: Option<(File, Tail)>,
+}
+
+impl JournalText {
+    /// The journal of the run folder `folder`, read from its start once it is there.
+    pub fn new(folder: &Path) -> Self {
+        Self {
+            folder: folder.to_owned(),
+            tail: None,
+        }
+    }
+
+    /// The journal of the run folder `folder`, from its start; an error if the folder has no
+    /// journal.
+    pub fn open(folder: &Path) -> Result<Self> {
+        let (path, file, format) = open_in(folder, false)?;
+        Ok(Self {
+            folder: folder.to_owned(),
+            tail: Some((file, Tail::new(&path, format))),
+        })
+    }
+
+    /// Hand each whole line appended since the last call (with its final newline) to `each`;
+    /// returns how many there were. None while the folder has no journal yet; a line being
+    /// written is read by the next call.
+    pub fn each_new_line(&mut self, mut each: impl FnMut(&str)) -> Result<usize> {
+        if self.tail.is_none() {
+            let Some((path, format)) = find(&self.folder) else {
+                return Ok(0);
+            };
+            let file = File::open(&path).map_err(|e| Error::io(&path, e))?;
+            self.tail = Some((file, Tail::new(&path, format)));
+        }
+        let mut lines = 0;
+        if let Some((file, tail)) = &mut self.tail {
+            tail.read_new(file, |_, line| {
+                each(&String::from_utf8_lossy(line));
+                lines += 1;
+                Ok(std::ops::ControlFlow::Continue(()))
+            })?;
+        }
+        Ok(lines)
+    }
+
+    /// The whole lines appended since the last call, as one text (see
+    /// [`each_new_line`](Self::each_new_line)).
+    pub fn read_new(&mut self) -> Result<String> {
+        let mut text = String::new();
+        self.each_new_line(|line| text.push_str(line))?;
+        Ok(text)
+    }
+
+    /// The whole journal of `folder` as text.
+    pub fn read_all(folder: &Path) -> Result<String> {
+        Self::open(folder)?.read_new()
+    }
+
+    /// Replace the journal of `folder` by the lines of `text`, stored as a run stores them (a
+    /// journal edited by hand, or cut short to replay a crash).
+    pub fn write_all(folder: &Path, text: &str) -> Result<()> {
+        let plain = folder.join(PLAIN_CHECKPOINT_FILE);
+        if plain.is_file() {
+            std::fs::remove_file(&plain).map_err(|e| Error::io(&plain, e))?;
+        }
+        let journal = JournalFile::create(&folder.join(CHECKPOINT_FILE))?;
+        for line in text.split_inclusive('\n') {
+            journal.append(line.as_bytes())?;
+        }
+        Ok(())
     }
 }
 
@@ -415,10 +492,12 @@ pub(crate) mod tests {
         );
         drop(journal);
 
-        // A kill in the middle of a line.
+        // A kill in the middle of a line: the first bytes of its frame are written.
         let path = dir.path().join(CHECKPOINT_FILE);
+        let whole = std::fs::read(&path).unwrap();
         let mut file = OpenOptions::new().append(true).open(&path).unwrap();
-        file.write_all(b"{\"event\":\"model\",\"sou").unwrap();
+        file.write_all(&whole[b.offset as usize..][..b.len as usize / 2])
+            .unwrap();
         let mut events = Vec::new();
         let journal = Checkpoint::open(dir.path(), |at, e| {
             events.push((at, e));
@@ -462,13 +541,88 @@ pub(crate) mod tests {
     #[test]
     fn a_bad_line_is_an_error_naming_the_file_and_line() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join(CHECKPOINT_FILE), "{\"event\":\"nope\"}\n").unwrap();
+        JournalText::write_all(
+            dir.path(),
+            "{\"event\":\"page\",\"first_position\":0,\"items\":[]}\n{\"event\":\"nope\"}\n",
+        )
+        .unwrap();
         let err = Checkpoint::open(dir.path(), |_, _| Ok(()))
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains(CHECKPOINT_FILE) && err.contains("line 1"),
+            err.contains(CHECKPOINT_FILE) && err.contains("line 2"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn a_plain_journal_of_an_earlier_version_is_resumed_as_it_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let started = r#"{"event":"started","started_at":"2026-01-01T00:00:00Z","selection":[]}"#;
+        let plain = dir.path().join(PLAIN_CHECKPOINT_FILE);
+        std::fs::write(&plain, format!("{started}\n{{\"event\":\"mod")).unwrap();
+        assert_eq!(
+            RunStart::read(dir.path()).unwrap().started_at,
+            "2026-01-01T00:00:00Z"
+        );
+        let mut events = 0;
+        let journal = Checkpoint::open(dir.path(), |_, _| {
+            events += 1;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(events, 1);
+        let at = journal
+            .append_model(ModelSource::Latest, 0, &model("a/a", "card"))
+            .unwrap();
+        assert_eq!(journal.model(at).unwrap().id, "a/a");
+        assert!(!dir.path().join(CHECKPOINT_FILE).exists());
+        let text = JournalText::read_all(dir.path()).unwrap();
+        assert!(
+            text.starts_with(&format!("{started}\n{{\"event\":\"model\"")),
+            "{text}"
+        );
+        assert_eq!(text.lines().count(), 2);
+    }
+
+    #[test]
+    fn the_text_of_a_journal_is_read_as_it_grows_and_written_back_compressed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = JournalText::new(dir.path());
+        assert_eq!(text.read_new().unwrap(), "");
+        assert!(JournalText::read_all(dir.path()).is_err());
+        let journal = Checkpoint::create(dir.path()).unwrap();
+        journal
+            .append_model(ModelSource::Latest, 0, &model("a/a", "card"))
+            .unwrap();
+        let first = text.read_new().unwrap();
+        assert!(
+            first.starts_with(r#"{"event":"model","source":"latest","position":0"#),
+            "{first}"
+        );
+        assert_eq!(text.read_new().unwrap(), "");
+        journal.append_merged(&model("b/b", "")).unwrap();
+        let second = text.read_new().unwrap();
+        assert!(second.starts_with(r#"{"event":"merged""#), "{second}");
+        drop(journal);
+
+        // The whole text, cut to its first line and written back: a journal of that line.
+        let all = JournalText::read_all(dir.path()).unwrap();
+        assert_eq!(all, format!("{first}{second}"));
+        JournalText::write_all(dir.path(), &first).unwrap();
+        let mut models = Vec::new();
+        Checkpoint::read_only(dir.path(), |_, e| {
+            models.push(e);
+            Ok(())
+        })
+        .unwrap();
+        assert!(matches!(&models[..], [Event::Model { position: 0, .. }]));
+        let size = std::fs::metadata(dir.path().join(CHECKPOINT_FILE))
+            .unwrap()
+            .len();
+        assert!(
+            size > first.len() as u64,
+            "the head frame holds the dictionary"
         );
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! | module | what it owns |
 //! |---|---|
-//! | [`checkpoint`] | the journal (`checkpoint.jsonl`): every event of the run appended as it happens, models read back by place |
+//! | [`checkpoint`] | the journal (`checkpoint.jsonl.zst`): every event of the run appended as it happens, models read back by place |
+//! | `journal_file` | the journal's bytes: each line one zstd frame (with the dictionary at the file's head), or plain lines in journals of earlier versions |
 //! | `files` | the one interface the run's files are written through (`AssetFiles`, a backend; `RunFiles`, the JSON shapes written through it, some behind on a blocking thread) |
 //! | [`run_folder`] | the run folder: the backend of every run, each file written atomically (whole, or not at all) |
 //! | `json_stream` | JSON written and read one element at a time: arrays and objects as a one-shot `serde_json` would write them, hashed on the fly |
@@ -17,6 +18,7 @@ pub(crate) mod append_file;
 pub(crate) mod blob_spool;
 pub mod checkpoint;
 pub(crate) mod files;
+pub(crate) mod journal_file;
 pub(crate) mod json_stream;
 pub(crate) mod record_spool;
 pub mod run_folder;
