@@ -9,9 +9,11 @@ use futures::{FutureExt, StreamExt, TryStreamExt};
 use hf_client::HfClientBuilder;
 use hf_client::models::{ModelProperty, Sort};
 use hf_client::rate_limit::Bucket;
-use hf_extractor::HfExtractor;
+
 use hf_extractor::assets::{Asset, Kind};
-use hf_offline_hub::{OfflineHub, Snapshot, SyntheticHub, Variety};
+use hf_offline_hub::{OfflineHub, Snapshot, SyntheticHub};
+
+mod common;
 
 /// The synthetic Hub over the bundled snapshot, and a client of it.
 async fn serve(synthetic: SyntheticHub) -> (OfflineHub, hf_client::HfClient) {
@@ -214,22 +216,9 @@ async fn a_job_of_three_quotas_waits_for_the_resets_instead_of_meeting_429() {
 #[tokio::test]
 async fn a_run_over_the_varied_hub_enriches_every_distinct_entity_cited() {
     const MODELS: usize = 400;
-    let synthetic = SyntheticHub::new(MODELS)
-        .variety(Variety::Varied)
-        .card_bytes(700);
-    let hub = OfflineHub::serve_synthetic(Snapshot::bundled().unwrap(), synthetic)
-        .await
-        .unwrap();
+    let (hub, synthetic) = common::serve_varied(MODELS, 700).await;
     let out = tempfile::tempdir().unwrap();
-    let extractor = HfExtractor::builder()
-        .endpoint(hub.uri())
-        .arxiv_endpoint(hub.uri())
-        .arxiv_delay(Duration::ZERO)
-        .num_models(MODELS)
-        .models_file(out.path().join("no-ids.txt"))
-        .output_dir(out.path())
-        .build()
-        .unwrap();
+    let extractor = common::synthetic_extractor(&hub, MODELS, out.path());
     let outcome = extractor.run().await.unwrap();
     // What the models cite, by their Hub tags.
     let mut datasets = BTreeSet::new();

@@ -72,6 +72,7 @@ mod store;
 pub mod stream;
 
 pub use pipeline::incremental;
+pub use store::json_stream::OutputFormat;
 pub use store::{checkpoint, run_folder};
 
 pub use config::HfExtractorBuilder;

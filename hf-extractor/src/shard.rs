@@ -196,7 +196,7 @@ impl PreparedShard {
         } else {
             &self.run_folder
         };
-        folder.path().join(file).is_file().then(|| folder.clone())
+        folder.records_file(file).map(|_| folder.clone())
     }
 }
 

@@ -103,6 +103,16 @@ struct Materialize {
     /// `--resume` of a run made with it serves it again by itself.
     #[arg(long)]
     offline: bool,
+    /// How the files of records are written: `json` (arrays, what the downstream's contract
+    /// reads) or `jsonl` (JSON Lines, `hf_models.jsonl`, …: one record per line, for tools that
+    /// read big files line by line). A resumed run keeps the format it started with.
+    #[arg(
+        long,
+        value_name = "FORMAT",
+        default_value = "json",
+        conflicts_with = "resume"
+    )]
+    format: hf_extractor::OutputFormat,
     /// Exit with status 2 when any model or entity failed.
     #[arg(long)]
     strict: bool,
@@ -816,6 +826,7 @@ async fn run(
         shard,
         started_at,
         served_by: offline.is_some().then(|| OFFLINE_HUB.to_owned()),
+        format: args.format,
         ..MaterializeOptions::default()
     };
     let outcome = match &args.resume {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use hf_extractor::HfExtractor;
 use hf_extractor::config::ExtractorConfig;
 use hf_extractor::manifest::RunManifest;
-use hf_offline_hub::snapshot_dir;
+use hf_offline_hub::{OfflineHub, Snapshot, SyntheticHub, Variety, snapshot_dir};
 
 /// An extractor for the Hub at `uri` (the offline Hub, or a proxy in front of it).
 pub fn extractor_at(uri: &str, out: &Path, num_models: usize) -> HfExtractor {
@@ -61,4 +61,30 @@ pub fn run_folder(out: &Path) -> PathBuf {
 /// The `run.json` of a run folder.
 pub fn manifest(folder: &Path) -> RunManifest {
     serde_json::from_str(&std::fs::read_to_string(folder.join("run.json")).unwrap()).unwrap()
+}
+
+/// The synthetic Hub of `models` varied models (each its own keywords, datasets, papers,
+/// parents) with cards of `card_bytes`, over the bundled snapshot; and what it serves.
+pub async fn serve_varied(models: usize, card_bytes: usize) -> (OfflineHub, SyntheticHub) {
+    let synthetic = SyntheticHub::new(models)
+        .variety(Variety::Varied)
+        .card_bytes(card_bytes);
+    let hub = OfflineHub::serve_synthetic(Snapshot::bundled().unwrap(), synthetic)
+        .await
+        .unwrap();
+    (hub, synthetic)
+}
+
+/// An extractor of the `models` latest models of the synthetic Hub `hub` (no model-id file,
+/// no pause between arXiv batches), writing into `out`.
+pub fn synthetic_extractor(hub: &OfflineHub, models: usize, out: &Path) -> HfExtractor {
+    HfExtractor::builder()
+        .endpoint(hub.uri())
+        .arxiv_endpoint(hub.uri())
+        .arxiv_delay(std::time::Duration::ZERO)
+        .num_models(models)
+        .models_file(out.join("no-ids.txt"))
+        .output_dir(out)
+        .build()
+        .unwrap()
 }

@@ -54,6 +54,7 @@ impl HfExtractor {
             shard_run,
             incremental,
             served_by,
+            format,
             ..
         } = run;
         // Where each asset not selected can be loaded from: its file.
@@ -66,7 +67,7 @@ impl HfExtractor {
                 Some(s) => s.source_of(asset)?,
                 None => from.clone()?,
             };
-            Some(folder.path().join(file)).filter(|path| path.is_file())
+            folder.records_file(file)
         };
         let available: BTreeSet<Asset> = graph()
             .into_iter()
@@ -119,7 +120,7 @@ impl HfExtractor {
         let requests = Requests::new(&self.client);
         let replayed = Replayed::new(replay.latest.take(), replay.file.take());
         // The run's files: written into its folder.
-        let files = RunFiles::new(folder.clone());
+        let files = RunFiles::new(folder.clone()).laid_out(format);
         let ctx = Ctx {
             files: &files,
             location: folder.path(),

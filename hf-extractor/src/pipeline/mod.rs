@@ -77,7 +77,7 @@ use crate::pipeline::run_models::{
 use crate::shard::{PreparedShard, Shard, ShardRun};
 use crate::store::checkpoint::{Checkpoint, Event};
 use crate::store::files::{Records, RunFiles, WrittenArray};
-use crate::store::json_stream::{for_each_element, for_each_entry};
+use crate::store::json_stream::{OutputFormat, for_each_element, for_each_entry};
 use crate::store::run_folder::RunFolder;
 use hf_enrich::records::{BaseModelEntity, ExtractionMetadata, ModelRecord};
 
@@ -137,6 +137,10 @@ pub struct MaterializeOptions {
     /// Journaled with the run's start ([`RunStart::served_by`](crate::store::checkpoint::RunStart::served_by)) and written to `run.json`'s
     /// config, so that whoever resumes the run can serve it the same way. Never a secret.
     pub served_by: Option<String>,
+    /// How the files of records are laid out: JSON arrays (the default, what the
+    /// downstream's contract reads) or JSON Lines (`hf_models.jsonl`, …: one record per line).
+    /// Journaled with the run's start: a resumed run keeps its format.
+    pub format: OutputFormat,
 }
 
 /// The result of a run: its folder and manifest.
@@ -240,6 +244,13 @@ impl HfExtractor {
         observer: &dyn RunObserver,
         created: impl FnOnce(&Path),
     ) -> Result<RunOutcome> {
+        if options.shard.is_some() && options.format != OutputFormat::Json {
+            return Err(Error::Config {
+                variable: "--format".into(),
+                value: options.format.to_string(),
+                reason: "the shards of a run are merged from JSON arrays: shard a run with --format json".into(),
+            });
+        }
         let shard_run = options
             .shard
             .as_ref()
@@ -273,6 +284,7 @@ impl HfExtractor {
             models: options.models.clone(),
             endpoint: Some(self.client.endpoint().to_string()),
             served_by: options.served_by.clone(),
+            format: (options.format != OutputFormat::Json).then_some(options.format),
         })?;
         let run = Run {
             folder,
@@ -285,6 +297,7 @@ impl HfExtractor {
             incremental,
             resuming: false,
             served_by: options.served_by.clone(),
+            format: options.format,
         };
         self.run_unless_unreachable(run, Replay::new(self.config.filter_low_info), observer)
             .await
@@ -325,6 +338,7 @@ impl HfExtractor {
             incremental: self.incremental()?,
             resuming: true,
             served_by: started.served_by,
+            format: started.format.unwrap_or_default(),
         };
         self.run_unless_unreachable(run, replay, observer).await
     }

@@ -174,7 +174,7 @@ impl HfExtractor {
         let duration_ms = elapsed_ms(t);
         let mut report = AssetReport {
             name: asset.name().to_owned(),
-            file: asset.file().map(str::to_owned),
+            file: asset.file().map(|f| ctx.files.name_of(f)),
             count: done.count,
             failures: done.failures,
             requests: ctx.requests.of(asset, ctx.lookahead).await,

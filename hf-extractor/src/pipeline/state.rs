@@ -208,6 +208,8 @@ pub(super) struct Run {
     pub(super) resuming: bool,
     /// What serves the Hub (see [`MaterializeOptions::served_by`]).
     pub(super) served_by: Option<String>,
+    /// How its files of records are laid out.
+    pub(super) format: OutputFormat,
 }
 
 /// What a model source reads of the run: its journal, the incremental plan and the lookahead

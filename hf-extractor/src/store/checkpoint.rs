@@ -32,6 +32,7 @@ use crate::assets::Asset;
 use crate::error::{Error, Result};
 use crate::manifest::{AssetReport, FailureReport};
 use crate::store::journal_file::{Format, JournalFile, Tail};
+use crate::store::json_stream::OutputFormat;
 
 pub(crate) use crate::store::journal_file::Place as Stored;
 
@@ -99,6 +100,9 @@ pub(crate) enum Event {
         /// [`MaterializeOptions::served_by`](crate::MaterializeOptions::served_by)).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         served_by: Option<String>,
+        /// How the files of records are laid out, when not JSON arrays.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        format: Option<OutputFormat>,
     },
     /// A page of the latest-N listing arrived.
     Page(ListedPage),
@@ -157,6 +161,8 @@ pub struct RunStart {
     pub endpoint: Option<String>,
     /// What served the Hub, when not the service at the endpoint itself.
     pub served_by: Option<String>,
+    /// How the run's files of records are laid out, when not JSON arrays.
+    pub format: Option<OutputFormat>,
 }
 
 impl RunStart {
@@ -185,6 +191,7 @@ impl RunStart {
                 models,
                 endpoint,
                 served_by,
+                format,
             } => Some(Self {
                 started_at,
                 selection,
@@ -192,6 +199,7 @@ impl RunStart {
                 models,
                 endpoint,
                 served_by,
+                format,
             }),
             _ => None,
         }

@@ -16,7 +16,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::store::json_stream::{HashingWriter, JsonWriter};
+use crate::store::json_stream::{HashingWriter, JsonWriter, OutputFormat};
 
 /// What writes one file's bytes, once.
 pub(crate) type Fill<'a> = Box<dyn FnOnce(&mut dyn Write) -> Result<()> + 'a>;
@@ -35,23 +35,38 @@ pub(crate) trait AssetFiles: Send + Sync + 'static {
 }
 
 /// A run's files, as the stages write them. Cloning it is cheap: the clones share the backend.
+///
+/// The files of records are named as JSON arrays (`hf_models.json`) by the stages and laid out
+/// in the run's [`OutputFormat`]: in JSON Lines, `hf_models.json` is written (and located) as
+/// `hf_models.jsonl`, one record per line.
 #[derive(Clone)]
-pub(crate) struct RunFiles(Arc<dyn AssetFiles>);
+pub(crate) struct RunFiles(Arc<dyn AssetFiles>, OutputFormat);
 
 impl RunFiles {
-    /// The files of `backend`.
+    /// The files of `backend`, records as JSON arrays.
     pub(crate) fn new(backend: impl AssetFiles) -> Self {
-        Self(Arc::new(backend))
+        Self(Arc::new(backend), OutputFormat::Json)
     }
 
-    /// Where the file `name` is (or will be).
+    /// The same files, records laid out as `format`.
+    pub(crate) fn laid_out(mut self, format: OutputFormat) -> Self {
+        self.1 = format;
+        self
+    }
+
+    /// The name the file of records `name` has in the run's format.
+    pub(crate) fn name_of(&self, name: &str) -> String {
+        self.1.file_name(name).into_owned()
+    }
+
+    /// Where the file of records `name` is (or will be).
     pub(crate) fn locate(&self, name: &str) -> PathBuf {
-        self.0.locate(name)
+        self.0.locate(&self.1.file_name(name))
     }
 
-    /// Whether the file `name` was written.
+    /// Whether the file of records `name` was written.
     pub(crate) fn exists(&self, name: &str) -> bool {
-        self.0.exists(name)
+        self.0.exists(&self.1.file_name(name))
     }
 
     /// Write `value` as pretty JSON (two-space indent, a final newline) to `name`.
@@ -60,7 +75,7 @@ impl RunFiles {
         name: &str,
         value: &T,
     ) -> Result<PathBuf> {
-        let target = self.locate(name);
+        let target = self.0.locate(name);
         self.0.write(
             name,
             Box::new(|out| {
@@ -111,20 +126,24 @@ impl RunFiles {
         object: bool,
         fill: impl FnOnce(&mut JsonWriter<'_>) -> Result<()>,
     ) -> Result<WrittenArray> {
-        let path = self.locate(name);
+        let (format, name) = (self.1, self.1.file_name(name));
+        let path = self.0.locate(&name);
         let mut written = None;
         self.0.write(
-            name,
+            &name,
             Box::new(|out| {
                 let mut hashing = HashingWriter::new(out);
-                let mut json = if object {
+                let json = if object {
                     JsonWriter::object(&mut hashing, &path)
                 } else {
                     JsonWriter::array(&mut hashing, &path)
                 };
+                let mut json = json.laid_out(format);
                 fill(&mut json)?;
                 let count = json.finish()?;
-                hashing.write_all(b"\n").map_err(|e| Error::io(&path, e))?;
+                if format == OutputFormat::Json {
+                    hashing.write_all(b"\n").map_err(|e| Error::io(&path, e))?;
+                }
                 written = Some((count, hashing.hex_digest()));
                 Ok(())
             }),

@@ -5,6 +5,11 @@
 //! whole array (or object) of [`serde_json::Value`]s (two-space indent, object keys sorted), so
 //! a streamed file is byte-identical to one written in one go. [`for_each_element`] reads an array back
 //! element by element.
+//!
+//! The same writer writes JSON Lines ([`OutputFormat::JsonLines`]): each element of an array
+//! on a line of its own, compact, and each entry of an object as a one-entry object on its
+//! line (`{"key":value}`), so a tool reads a file of a million records a line at a time. The
+//! readers read both layouts, by the file's extension.
 
 use std::io::{BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -15,12 +20,73 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 
+/// How the run's files of records are laid out.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputFormat {
+    /// JSON arrays (and objects), pretty-printed with sorted keys: the files the downstream's
+    /// contract reads (`hf_models.json`, …).
+    #[default]
+    Json,
+    /// JSON Lines: one record per line, compact, keys sorted (`hf_models.jsonl`, …); the
+    /// entries of a file that is an object (a map by model id) each a one-entry object
+    /// `{"model id": value}` on its line. The same records as [`Json`](Self::Json), in the
+    /// same order.
+    #[serde(rename = "jsonl")]
+    JsonLines,
+}
+
+impl OutputFormat {
+    /// The name of the file of records `name` (a `.json` name) in this format: `x.jsonl` for
+    /// JSON Lines.
+    pub fn file_name(self, name: &str) -> std::borrow::Cow<'_, str> {
+        match (self, name.strip_suffix(".json")) {
+            (Self::JsonLines, Some(stem)) => format!("{stem}.jsonl").into(),
+            _ => name.into(),
+        }
+    }
+
+    /// The format a file of records is in, by its name.
+    pub(crate) fn of(path: &Path) -> Self {
+        match path.extension() {
+            Some(ext) if ext == "jsonl" => Self::JsonLines,
+            _ => Self::Json,
+        }
+    }
+}
+
+impl std::fmt::Display for OutputFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Json => "json",
+            Self::JsonLines => "jsonl",
+        })
+    }
+}
+
+impl std::str::FromStr for OutputFormat {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "json" => Ok(Self::Json),
+            "jsonl" => Ok(Self::JsonLines),
+            other => Err(format!(
+                "unknown output format {other:?} (known: json, jsonl)"
+            )),
+        }
+    }
+}
+
 /// Writes a pretty-printed JSON array (or object) element by element (entry by entry): the
-/// bytes of a whole write of it.
+/// bytes of a whole write of it; or, in JSON Lines, a line per element (entry).
 pub struct JsonWriter<'w> {
     out: &'w mut dyn Write,
     path: &'w Path,
     brackets: [&'static [u8]; 2],
+    lines: bool,
     count: u64,
     buf: Vec<u8>,
 }
@@ -41,9 +107,16 @@ impl<'w> JsonWriter<'w> {
             out,
             path,
             brackets,
+            lines: false,
             count: 0,
             buf: Vec::new(),
         }
+    }
+
+    /// The same records laid out as `format`.
+    pub(crate) fn laid_out(mut self, format: OutputFormat) -> Self {
+        self.lines = format == OutputFormat::JsonLines;
+        self
     }
 
     /// Append one element of an array, rendered beforehand on any thread ([`Rendered`]:
@@ -51,33 +124,63 @@ impl<'w> JsonWriter<'w> {
     /// write).
     pub fn push_rendered(&mut self, element: &Rendered) -> Result<()> {
         self.open_item()?;
-        self.write(&element.0)
+        self.write_pretty(&element.0)?;
+        self.close_item()
     }
 
     /// Append one element of an array, rendered here (through [`serde_json::Value`], one
     /// element at a time: map keys sorted as in a whole-array write).
     pub fn push<T: Serialize + ?Sized>(&mut self, element: &T) -> Result<()> {
         self.open_item()?;
-        self.value(element)
+        self.value(element)?;
+        self.close_item()
     }
 
     /// Append one entry of an object (keys must come in sorted order for the bytes of a
     /// whole-object write).
     pub fn entry<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<()> {
         self.key(key)?;
-        self.value(value)
+        self.value(value)?;
+        self.close_entry()
     }
 
-    /// Open an entry of an object: `"key": `.
+    /// Open an entry of an object: `"key": ` (`{"key":` on a line of its own in JSON Lines).
     fn key(&mut self, key: &str) -> Result<()> {
         self.open_item()?;
         let key = serde_json::to_vec(key).map_err(|source| self.json(source))?;
-        self.write(&key)?;
-        self.write(b": ")
+        if self.lines {
+            self.write(b"{")?;
+            self.write(&key)?;
+            self.write(b":")
+        } else {
+            self.write(&key)?;
+            self.write(b": ")
+        }
+    }
+
+    /// End an element: its line's end, in JSON Lines.
+    fn close_item(&mut self) -> Result<()> {
+        if self.lines {
+            self.write(b"\n")
+        } else {
+            Ok(())
+        }
+    }
+
+    /// End an entry: the one-entry object's end and its line's, in JSON Lines.
+    fn close_entry(&mut self) -> Result<()> {
+        if self.lines {
+            self.write(b"}\n")
+        } else {
+            Ok(())
+        }
     }
 
     /// Close the array or object; returns how many elements or entries it holds.
     pub fn finish(mut self) -> Result<u64> {
+        if self.lines {
+            return Ok(self.count);
+        }
         if self.count == 0 {
             self.write(self.brackets[0])?;
         } else {
@@ -88,6 +191,10 @@ impl<'w> JsonWriter<'w> {
     }
 
     fn open_item(&mut self) -> Result<()> {
+        if self.lines {
+            self.count += 1;
+            return Ok(());
+        }
         if self.count == 0 {
             self.write(self.brackets[0])?;
             self.write(b"\n  ")?;
@@ -110,12 +217,29 @@ impl<'w> JsonWriter<'w> {
     /// [`render_value`](Self::render_value).
     pub(crate) fn entry_rendered(&mut self, key: &str, value: &[u8]) -> Result<()> {
         self.key(key)?;
-        self.write(value)
+        self.write_pretty(value)?;
+        self.close_entry()
     }
 
     fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
         self.buf.clear();
-        render_into(&mut self.buf, value).map_err(|source| self.json(source))?;
+        if self.lines {
+            let value = serde_json::to_value(value).map_err(|source| self.json(source))?;
+            serde_json::to_writer(&mut self.buf, &value).map_err(|source| self.json(source))?;
+        } else {
+            render_into(&mut self.buf, value).map_err(|source| self.json(source))?;
+        }
+        self.write_buf()
+    }
+
+    /// Write bytes rendered pretty: as they are, or without the whitespace between tokens in
+    /// JSON Lines (the compact bytes of the same value).
+    fn write_pretty(&mut self, pretty: &[u8]) -> Result<()> {
+        if !self.lines {
+            return self.write(pretty);
+        }
+        self.buf.clear();
+        compact_into(&mut self.buf, pretty);
         self.write_buf()
     }
 
@@ -165,6 +289,29 @@ impl Rendered {
     /// The rendered bytes.
     pub(crate) fn as_bytes(&self) -> &[u8] {
         &self.0
+    }
+}
+
+/// The JSON `pretty` without the whitespace between its tokens: what `serde_json::to_writer`
+/// writes of the same value (whitespace inside strings is escaped by JSON, but for spaces,
+/// which are kept there).
+fn compact_into(out: &mut Vec<u8>, pretty: &[u8]) {
+    out.reserve(pretty.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for &b in pretty {
+        if in_string {
+            out.push(b);
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+        } else if !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+            in_string = b == b'"';
+            out.push(b);
+        }
     }
 }
 
@@ -333,6 +480,9 @@ pub fn for_each_element<T: DeserializeOwned>(
     path: &Path,
     mut each: impl FnMut(T) -> Result<()>,
 ) -> Result<u64> {
+    if OutputFormat::of(path) == OutputFormat::JsonLines {
+        return for_each_line(path, |line| each(parse_line(path, line)?));
+    }
     read_streamed(path, |de, failed| {
         let seed = Elements {
             each: &mut each,
@@ -340,6 +490,48 @@ pub fn for_each_element<T: DeserializeOwned>(
             _t: std::marker::PhantomData,
         };
         seed.deserialize(de)
+    })
+}
+
+/// Hand each line of the JSON Lines file at `path` to `each` (blank lines skipped); returns
+/// how many there were. An error of a line names it by its number.
+fn for_each_line(path: &Path, mut each: impl FnMut(&[u8]) -> Result<()>) -> Result<u64> {
+    use std::io::BufRead;
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut reader = BufReader::new(file);
+    let (mut line, mut number, mut count) = (Vec::new(), 0u64, 0u64);
+    loop {
+        line.clear();
+        if reader
+            .read_until(b'\n', &mut line)
+            .map_err(|e| Error::io(path, e))?
+            == 0
+        {
+            return Ok(count);
+        }
+        number += 1;
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        each(&line).map_err(|e| match e {
+            Error::Json { path: p, source } if p == path => Error::io(
+                path,
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("line {number}: {source}"),
+                ),
+            ),
+            other => other,
+        })?;
+        count += 1;
+    }
+}
+
+/// One line of a JSON Lines file as a `T`.
+fn parse_line<T: DeserializeOwned>(path: &Path, line: &[u8]) -> Result<T> {
+    serde_json::from_slice(line).map_err(|source| Error::Json {
+        path: path.to_owned(),
+        source,
     })
 }
 
@@ -412,6 +604,22 @@ pub fn for_each_entry<T: DeserializeOwned>(
     path: &Path,
     mut each: impl FnMut(String, T) -> Result<()>,
 ) -> Result<u64> {
+    if OutputFormat::of(path) == OutputFormat::JsonLines {
+        return for_each_line(path, |line| {
+            let entry: std::collections::BTreeMap<String, T> = parse_line(path, line)?;
+            let mut entries = entry.into_iter();
+            match (entries.next(), entries.next()) {
+                (Some((key, value)), None) => each(key, value),
+                _ => Err(Error::io(
+                    path,
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        "a line that is not an object of one entry",
+                    ),
+                )),
+            }
+        });
+    }
     read_streamed(path, |de, failed| {
         let seed = Entries {
             each: &mut each,
@@ -576,6 +784,92 @@ mod tests {
             let whole = serde_json::to_string_pretty(&Value::Object(map.into_iter().collect())).unwrap();
             prop_assert_eq!(String::from_utf8(bytes).unwrap(), whole);
         }
+    }
+
+    proptest! {
+        #[test]
+        fn in_json_lines_each_element_is_its_compact_line_and_reads_back(
+            values in prop::collection::vec(arb_json(), 0..5),
+            map in prop::collection::btree_map("[a-z/\"é]{0,6}", arb_json(), 0..5),
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            // An array: pushed, and pushed rendered (pretty bytes made compact).
+            let mut bytes = Vec::new();
+            let mut array = JsonWriter::array(&mut bytes, Path::new("a.jsonl"))
+                .laid_out(OutputFormat::JsonLines);
+            for (i, v) in values.iter().enumerate() {
+                if i % 2 == 0 {
+                    array.push(v).unwrap();
+                } else {
+                    array.push_rendered(&Rendered::new(v, Path::new("a.jsonl")).unwrap()).unwrap();
+                }
+            }
+            prop_assert_eq!(array.finish().unwrap(), values.len() as u64);
+            let expected: String = values
+                .iter()
+                .map(|v| serde_json::to_string(v).unwrap() + "\n")
+                .collect();
+            prop_assert_eq!(std::str::from_utf8(&bytes).unwrap(), expected);
+            let path = dir.path().join("a.jsonl");
+            std::fs::write(&path, &bytes).unwrap();
+            let mut read = Vec::new();
+            for_each_element(&path, |v: Value| {
+                read.push(v);
+                Ok(())
+            })
+            .unwrap();
+            prop_assert_eq!(&read, &values);
+
+            // An object: a one-entry object per line, read back as the object's entries.
+            let mut bytes = Vec::new();
+            let mut object = JsonWriter::object(&mut bytes, Path::new("o.jsonl"))
+                .laid_out(OutputFormat::JsonLines);
+            for (k, v) in &map {
+                let value = object.render_value(v).unwrap();
+                object.entry_rendered(k, &value).unwrap();
+            }
+            prop_assert_eq!(object.finish().unwrap(), map.len() as u64);
+            let path = dir.path().join("o.jsonl");
+            std::fs::write(&path, &bytes).unwrap();
+            let mut entries = std::collections::BTreeMap::new();
+            for_each_entry(&path, |k, v: Value| {
+                entries.insert(k, v);
+                Ok(())
+            })
+            .unwrap();
+            prop_assert_eq!(entries, map);
+        }
+    }
+
+    #[test]
+    fn a_json_lines_file_reads_back_line_by_line_and_errors_name_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.jsonl");
+        std::fs::write(&path, "1\n\n2\n{\"x\"\n").unwrap();
+        let mut seen = Vec::new();
+        let err = for_each_element(&path, |v: u32| {
+            seen.push(v);
+            Ok(())
+        })
+        .unwrap_err()
+        .to_string();
+        assert_eq!(seen, [1, 2]);
+        assert!(err.contains("a.jsonl") && err.contains("line 4"), "{err}");
+        std::fs::write(&path, "{\"a\":1,\"b\":2}\n").unwrap();
+        let err = for_each_entry(&path, |_, _: u32| Ok(()))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("one entry"), "{err}");
+        assert_eq!(OutputFormat::JsonLines.file_name("x.json"), "x.jsonl");
+        assert_eq!(OutputFormat::JsonLines.file_name("x.jsonl"), "x.jsonl");
+        assert_eq!(OutputFormat::Json.file_name("x.json"), "x.json");
+        assert_eq!("jsonl".parse(), Ok(OutputFormat::JsonLines));
+        assert!(
+            "xml"
+                .parse::<OutputFormat>()
+                .unwrap_err()
+                .contains("json, jsonl")
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::store::files::{AssetFiles, Fill, RunFiles};
+use crate::store::json_stream::OutputFormat;
 
 /// A run's folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +59,15 @@ impl RunFolder {
             ));
         }
         Ok(Self { path })
+    }
+
+    /// The file of records `name` (a `.json` name) in this folder, as a JSON array or as JSON
+    /// Lines (`.jsonl`), if it is there.
+    pub(crate) fn records_file(&self, name: &str) -> Option<PathBuf> {
+        [OutputFormat::Json, OutputFormat::JsonLines]
+            .into_iter()
+            .map(|format| self.path.join(&*format.file_name(name)))
+            .find(|path| path.is_file())
     }
 
     /// Remove what writes cut short left behind (a kill in the middle of
