@@ -115,6 +115,32 @@ fn a_run_made_offline_resumes_on_the_bundled_hub_by_itself() {
     let config = manifest(&clean).config;
     assert_eq!(config.served_by.as_deref(), Some("offline-hub"));
     assert_eq!(config.token, None);
+    // `hf-extract journal` prints the compressed journal as its JSON Lines; a folder without
+    // one is an error naming it.
+    let journal = |folder: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_hf-extract"))
+            .arg("journal")
+            .arg(folder)
+            .output()
+            .unwrap()
+    };
+    let printed = journal(&clean);
+    assert!(printed.status.success(), "{}", stderr(&printed));
+    let text = String::from_utf8(printed.stdout).unwrap();
+    assert_eq!(text, JournalText::read_all(&clean).unwrap());
+    let events: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(events[0]["event"], "started");
+    assert!(events.iter().filter(|e| e["event"] == "model").count() >= 201);
+    let missing = journal(root.path());
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(
+        stderr(&missing).contains(CHECKPOINT_FILE),
+        "{}",
+        stderr(&missing)
+    );
 
     // Killed early: the listing's page and a few models journaled. Its Hub is gone with it.
     let folder = run(&root.path().join("killed"));
