@@ -496,6 +496,23 @@ impl<S: MetadataSource> HfEnrichment<S> {
         identified: &IdentifiedRun,
         resolved: &ResolvedDatasets,
     ) -> Vec<DatasetEntity> {
+        let mut out = Vec::new();
+        self.each_dataset(identified, resolved, |entity| out.push(entity))
+            .await;
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        out
+    }
+
+    /// The dataset records of [`datasets_resolved`](Self::datasets_resolved), each handed to
+    /// `each` as soon as it is made (in the order the answers come, not sorted): for a caller
+    /// that keeps them elsewhere than in memory (a dataset's record holds its whole Croissant
+    /// document).
+    pub async fn each_dataset(
+        &self,
+        identified: &IdentifiedRun,
+        resolved: &ResolvedDatasets,
+        mut each: impl FnMut(DatasetEntity),
+    ) {
         let ids = &identified.ids.datasets;
         let threads = self.options.threads.max(1);
         let total = ids.len();
@@ -503,7 +520,7 @@ impl<S: MetadataSource> HfEnrichment<S> {
         let mut done = 0usize;
         // Owned ids: a closure over borrowed ones would keep the run's future from being
         // provably `Send` (rust-lang/rust#102211).
-        let mut out: Vec<DatasetEntity> = futures::stream::iter(ids.iter().cloned())
+        futures::stream::iter(ids.iter().cloned())
             .map(|id: String| async move {
                 let id = id.as_str();
                 let fetched = match resolved.answer(id) {
@@ -518,14 +535,13 @@ impl<S: MetadataSource> HfEnrichment<S> {
                 entity
             })
             .buffer_unordered(threads)
-            .inspect(|_| {
+            .for_each(|entity| {
                 done += 1;
                 self.report(EntityKind::Datasets, done, total);
+                each(entity);
+                std::future::ready(())
             })
-            .collect()
             .await;
-        out.sort_by(|a, b| a.id.cmp(&b.id));
-        out
     }
 
     /// The article records: arXiv papers (batched and paced by the source); DOIs are listed,

@@ -2,6 +2,8 @@
 //! records made from the lineage; the legacy dataset ids resolved.
 
 use super::*;
+use crate::store::blob_spool::BlobSpool;
+use crate::store::spooled_records::SpooledRecords;
 
 impl HfExtractor {
     pub(crate) fn enrichment(&self, stamp: &str) -> HfEnrichment<Prefetched<HttpSource>> {
@@ -106,7 +108,13 @@ impl HfExtractor {
         let resolved = resolved.as_deref();
         // The enrichment moves into the work, so its progress sender is dropped (and the
         // forwarding ends) when the work is done.
-        let work = async move { fetch_kind(&enrichment, kind, reads, resolved).await };
+        // The datasets' records are kept in a spool of their own in the run folder until their
+        // file is written.
+        let spooled = SpooledRecords::new(
+            BlobSpool::in_folder(ctx.location),
+            ctx.files.locate(asset.file().unwrap_or_default()),
+        );
+        let work = async move { fetch_kind(&enrichment, kind, reads, resolved, spooled).await };
         let (fetched, ()) = tokio::join!(work, forward_progress(events, asset, ctx.observer));
         let (count, value, failed) = fetched?;
         let failed = failed
@@ -152,6 +160,7 @@ pub(super) async fn fetch_kind(
     kind: EntityKind,
     identified: &IdentifiedRun,
     resolved: Option<&ResolvedDatasets>,
+    mut spooled: SpooledRecords,
 ) -> Result<Fetched> {
     let mut failed: Vec<(String, Option<u16>, String)> = Vec::new();
     let mut note = |id: &str, error: &Option<SourceError>| {
@@ -161,12 +170,18 @@ pub(super) async fn fetch_kind(
     };
     let (count, value): (usize, Box<dyn Records>) = match kind {
         EntityKind::Datasets => {
-            let entities = match resolved {
-                Some(resolved) => enrichment.datasets_resolved(identified, resolved).await,
-                None => enrichment.datasets(identified).await,
-            };
-            entities.iter().for_each(|e| note(&e.id, &e.error));
-            (entities.len(), Box::new(entities))
+            let none = ResolvedDatasets::default();
+            let mut kept = Ok(());
+            enrichment
+                .each_dataset(identified, resolved.unwrap_or(&none), |e| {
+                    note(&e.id, &e.error);
+                    if kept.is_ok() {
+                        kept = spooled.push(&e.id, &e);
+                    }
+                })
+                .await;
+            kept?;
+            (spooled.len(), Box::new(spooled.sorted()))
         }
         EntityKind::Articles => {
             let entities = enrichment.articles(identified).await;

@@ -290,6 +290,11 @@ impl Rendered {
     pub(crate) fn as_bytes(&self) -> &[u8] {
         &self.0
     }
+
+    /// The rendered bytes, taken back (a buffer to read the next element into).
+    pub(crate) fn into_bytes(self) -> Vec<u8> {
+        self.0
+    }
 }
 
 /// The JSON `pretty` without the whitespace between its tokens: what `serde_json::to_writer`

@@ -9,6 +9,7 @@
 //! | `json_stream` | JSON written and read one element at a time: arrays and objects as a one-shot `serde_json` would write them, hashed on the fly |
 //! | `record_spool` | model records rendered once per run, beside the journal |
 //! | `append_file` | a file appended to from any thread and read at any place |
+//! | `spooled_records` | the records of an entity file (the datasets', each with its Croissant document) rendered as they come and kept in a spool until their file is written |
 //! | `blob_spool` | per-model bytes (what was identified in each model) kept on disk for the length of a run, by place |
 //!
 //! The stages write through these and call nothing else of the run; these call nothing of the
@@ -22,3 +23,4 @@ pub(crate) mod journal_file;
 pub(crate) mod json_stream;
 pub(crate) mod record_spool;
 pub mod run_folder;
+pub(crate) mod spooled_records;
