@@ -69,6 +69,43 @@ const KINDS: usize = 6;
 /// One answer, fetched ahead or by the stage that needs it, whichever asks first.
 type Answer<T> = Arc<OnceCell<Result<T, SourceError>>>;
 
+/// A dataset's answer kept while it waits to be taken: its JSON, compact. Fetched ahead while
+/// the models are, the run's datasets wait until their stage; held as values (a Croissant
+/// document is a tree of maps) they took several times their text, most of a large run's
+/// memory.
+#[derive(Debug, Clone)]
+pub(crate) struct PackedDataset {
+    /// The canonical id (where a redirect led).
+    pub(crate) id: Box<str>,
+    json: Arc<[u8]>,
+}
+
+impl PackedDataset {
+    /// `dataset`, packed.
+    pub(crate) fn pack(dataset: &FetchedDataset) -> Result<Self, SourceError> {
+        let json = serde_json::to_vec(dataset).map_err(|e| {
+            SourceError::new(
+                crate::source::SourceErrorKind::Invalid,
+                format!("{}: the answer could not be kept: {e}", dataset.id),
+            )
+        })?;
+        Ok(Self {
+            id: dataset.id.as_str().into(),
+            json: json.into(),
+        })
+    }
+
+    /// The dataset again.
+    pub(crate) fn unpack(&self) -> Result<FetchedDataset, SourceError> {
+        serde_json::from_slice(&self.json).map_err(|e| {
+            SourceError::new(
+                crate::source::SourceErrorKind::Decode,
+                format!("{}: the answer kept could not be read back: {e}", self.id),
+            )
+        })
+    }
+}
+
 /// Answers fetched ahead of the stage that reads them, keyed by the id asked.
 ///
 /// Filled by a [`Lookahead`]; read through a [`Prefetched`](crate::prefetched::Prefetched)
@@ -76,7 +113,7 @@ type Answer<T> = Arc<OnceCell<Result<T, SourceError>>>;
 #[derive(Debug, Default)]
 pub struct FetchedAhead {
     models: Mutex<HashMap<String, Answer<FetchedModel>>>,
-    datasets: Mutex<HashMap<String, Answer<FetchedDataset>>>,
+    datasets: Mutex<HashMap<String, Answer<PackedDataset>>>,
     tags: Mutex<Option<Answer<Arc<TagVocabulary>>>>,
     tasks: Mutex<Option<Arc<OnceCell<TaskCatalog>>>>,
     /// The arXiv ids asked (sorted, distinct) and their answers, once the ids are known.
@@ -100,7 +137,7 @@ impl FetchedAhead {
 
     /// The answer to dataset `id`, if it was asked ahead (taken: asked again, it is fetched).
     /// Waits until every dataset asked ahead is (see [`Lookahead::run_complete`]).
-    pub(crate) async fn take_dataset(&self, id: &str) -> Option<Answer<FetchedDataset>> {
+    pub(crate) async fn take_dataset(&self, id: &str) -> Option<Answer<PackedDataset>> {
         let ready = lock(&self.datasets_ready).clone();
         if let Some(ready) = ready {
             // Cancelled only when the lookahead is dropped: then nothing more is asked ahead.
@@ -693,10 +730,11 @@ impl Lookahead {
         let (this, id) = (Arc::clone(self), id.to_owned());
         self.start(state, kind, async move {
             let source = this.source(kind);
-            if let Ok(dataset) = this.answer(&cell, || source.dataset(&id)).await
-                && dataset.id != id
+            let fetch = || async { PackedDataset::pack(&source.dataset(&id).await?) };
+            if let Ok(dataset) = this.answer(&cell, fetch).await
+                && *dataset.id != *id
             {
-                this.lock().answered_as.insert(dataset.id.clone());
+                this.lock().answered_as.insert(dataset.id.to_string());
             }
         });
     }
@@ -729,4 +767,35 @@ impl Lookahead {
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod packed_tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn a_dataset_packed_while_it_waits_is_the_same_dataset_again() {
+        let dataset: FetchedDataset = serde_json::from_value(serde_json::json!({
+            "requested_id": "mnist",
+            "id": "ylecun/mnist",
+            "info": {
+                "_id": "621ffdd236468d709f181d58", "id": "ylecun/mnist", "downloads": 12,
+                "cardData": {"license": "mit", "task_categories": ["image-classification"]},
+                "tags": ["task_categories:image-classification"], "newKey": [1.5, null],
+            },
+            "etag": "W/\"abc\"",
+            "croissant": {"@type": "sc:Dataset", "name": "mnist", "recordSet": [{"a": {"b": []}}]},
+        }))
+        .unwrap();
+        let packed = PackedDataset::pack(&dataset).unwrap();
+        assert_eq!(&*packed.id, "ylecun/mnist");
+        assert_eq!(packed.unpack().unwrap(), dataset);
+        // What a record writes of it is the same too.
+        assert_eq!(
+            serde_json::to_value(packed.unpack().unwrap()).unwrap(),
+            serde_json::to_value(&dataset).unwrap()
+        );
+    }
 }

@@ -22,7 +22,7 @@ use hf_client::tags::TagVocabulary;
 use hf_client::tasks::TaskCatalog;
 use tokio::sync::OnceCell;
 
-use crate::lookahead::FetchedAhead;
+use crate::lookahead::{FetchedAhead, PackedDataset};
 use crate::models::FetchedModel;
 use crate::source::{FetchedDataset, MetadataSource, SourceError};
 
@@ -97,8 +97,14 @@ impl<S: MetadataSource> MetadataSource for Prefetched<S> {
     }
 
     async fn dataset(&self, id: &str) -> Result<FetchedDataset, SourceError> {
-        let ahead = self.ahead.take_dataset(id).await;
-        shared_answer(ahead, || self.inner.dataset(id)).await
+        // Kept packed while it waited (see `PackedDataset`).
+        match self.ahead.take_dataset(id).await {
+            Some(cell) => {
+                let fetch = || async { PackedDataset::pack(&self.inner.dataset(id).await?) };
+                cell.get_or_init(fetch).await.clone()?.unpack()
+            }
+            None => self.inner.dataset(id).await,
+        }
     }
 
     async fn papers(&self, ids: &[String]) -> BTreeMap<String, Result<ArxivPaper, SourceError>> {
