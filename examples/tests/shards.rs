@@ -90,7 +90,7 @@ async fn merged_shards_equal_the_unsharded_run_byte_for_byte() {
         )
         .unwrap();
         assert!(!models.as_object().unwrap().is_empty(), "{s} has models");
-        // Beside its journal (checkpoint.jsonl), as every run folder has.
+        // Beside its journal (checkpoint.jsonl.zst), as every run folder has.
         in_shards += std::fs::read_dir(&dir)
             .unwrap()
             .filter(|e| {

@@ -304,7 +304,7 @@ impl HfExtractor {
     }
 
     /// Continue the interrupted run in `folder` (killed at any point) from its journal
-    /// (`checkpoint.jsonl`): the listing goes on from its next page, models already fetched and
+    /// (`checkpoint.jsonl.zst`): the listing goes on from its next page, models already fetched and
     /// entity files already written are taken as they are, and the run ends with the files a
     /// clean run would have written. Resume with the same settings as the interrupted run.
     pub async fn resume(&self, folder: &Path, observer: &dyn RunObserver) -> Result<RunOutcome> {
@@ -321,7 +321,7 @@ impl HfExtractor {
         let started = replay.started.take().ok_or_else(|| Error::Config {
             variable: "--resume".into(),
             value: folder.path().display().to_string(),
-            reason: "its checkpoint.jsonl does not say how the run started".into(),
+            reason: "its journal does not say how the run started".into(),
         })?;
         tracing::info!(folder = %folder.path().display(), "resuming the run");
         if let (Some(earlier), Some(latest)) = (&started.endpoint, &mut replay.latest) {
