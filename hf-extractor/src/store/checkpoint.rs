@@ -59,6 +59,18 @@ pub(crate) fn exists(folder: &Path) -> bool {
     find(folder).is_some()
 }
 
+/// A new, empty journal in `folder`, replacing the one there, and a plain one of an earlier
+/// version (which would otherwise stay beside it, stale).
+fn create_in(folder: &Path) -> Result<(PathBuf, JournalFile)> {
+    let plain = folder.join(PLAIN_CHECKPOINT_FILE);
+    if plain.is_file() {
+        std::fs::remove_file(&plain).map_err(|e| Error::io(&plain, e))?;
+    }
+    let path = folder.join(CHECKPOINT_FILE);
+    let file = JournalFile::create(&path)?;
+    Ok((path, file))
+}
+
 /// The journal of `folder`, opened to read (and to append to, if `append`); an error naming
 /// [`CHECKPOINT_FILE`] if there is none.
 fn open_in(folder: &Path, append: bool) -> Result<(PathBuf, File, Format)> {
@@ -224,12 +236,7 @@ impl Checkpoint {
     /// Create the journal of a new run in `folder` (replacing the journal of an earlier
     /// computation in the same folder, such as a shard computed again).
     pub fn create(folder: &Path) -> Result<Self> {
-        let plain = folder.join(PLAIN_CHECKPOINT_FILE);
-        if plain.is_file() {
-            std::fs::remove_file(&plain).map_err(|e| Error::io(&plain, e))?;
-        }
-        let path = folder.join(CHECKPOINT_FILE);
-        let file = JournalFile::create(&path)?;
+        let (path, file) = create_in(folder)?;
         Ok(Self::of(path, file))
     }
 
@@ -457,11 +464,7 @@ impl JournalText {
     /// Replace the journal of `folder` by the lines of `text`, stored as a run stores them (a
     /// journal edited by hand, or cut short to replay a crash).
     pub fn write_all(folder: &Path, text: &str) -> Result<()> {
-        let plain = folder.join(PLAIN_CHECKPOINT_FILE);
-        if plain.is_file() {
-            std::fs::remove_file(&plain).map_err(|e| Error::io(&plain, e))?;
-        }
-        let journal = JournalFile::create(&folder.join(CHECKPOINT_FILE))?;
+        let (_, journal) = create_in(folder)?;
         for line in text.split_inclusive('\n') {
             journal.append(line.as_bytes())?;
         }

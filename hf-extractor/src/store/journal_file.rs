@@ -25,8 +25,8 @@ use crate::error::{Error, Result};
 use crate::store::append_file::AppendFile;
 
 /// The dictionary new journals are compressed with: trained by `zstd --train` on the lines of
-/// journals of the bundled offline Hub (real recorded models) and of the synthetic Hub
-/// (`hf-extractor/src/store/journal-dict.sh` makes it again).
+/// the journal of a run over the bundled offline Hub (real recorded models and cards;
+/// `benches/scripts/journal-dict.sh` makes it again).
 pub(crate) static DICTIONARY: &[u8] = include_bytes!("journal.dict");
 
 /// zstd's level for the journal's lines: the default, fast enough to keep up with the run.

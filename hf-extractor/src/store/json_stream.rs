@@ -615,13 +615,11 @@ pub fn for_each_entry<T: DeserializeOwned>(
             let mut entries = entry.into_iter();
             match (entries.next(), entries.next()) {
                 (Some((key, value)), None) => each(key, value),
-                _ => Err(Error::io(
-                    path,
-                    std::io::Error::new(
-                        std::io::ErrorKind::InvalidData,
-                        "a line that is not an object of one entry",
-                    ),
-                )),
+                // A JSON error of this file: named with its line number.
+                _ => Err(Error::Json {
+                    path: path.to_owned(),
+                    source: serde::de::Error::custom("not an object of one entry"),
+                }),
             }
         });
     }
@@ -864,7 +862,7 @@ mod tests {
         let err = for_each_entry(&path, |_, _: u32| Ok(()))
             .unwrap_err()
             .to_string();
-        assert!(err.contains("one entry"), "{err}");
+        assert!(err.contains("one entry") && err.contains("line 1"), "{err}");
         assert_eq!(OutputFormat::JsonLines.file_name("x.json"), "x.jsonl");
         assert_eq!(OutputFormat::JsonLines.file_name("x.jsonl"), "x.jsonl");
         assert_eq!(OutputFormat::Json.file_name("x.json"), "x.json");
