@@ -23,7 +23,8 @@
 //!   ([`Lineage::renamed`], [`canonicalise_base_models`]): the Trainer's "fine-tuned version of
 //!   bert-base-uncased" and the API's `google-bert/bert-base-uncased` are one parent.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 
 use futures::StreamExt;
 use hf_identifiers::base_models::{merge_base_model_refs, normalize_model_id};
@@ -217,37 +218,41 @@ pub(crate) async fn follow<S: MetadataSource + ?Sized>(
     if iterations == 0 {
         return (lineage, identified);
     }
-    let mut known: BTreeSet<String> = BTreeSet::new();
+    // The run's ids are borrowed, not copied: at a million models, copies of every id (and of
+    // every model's references for the first iteration) were most of a run's peak memory.
+    let mut known = KnownIds::default();
     for m in models.iter().chain(beside) {
-        known.insert(key(&m.id));
-        known.extend(m.aliases.iter().map(|a| key(a)));
+        known.borrow(&m.id);
+        m.aliases.iter().for_each(|a| known.borrow(a));
     }
-    // The frontier: (child id, its aliases, its base-model references).
-    let mut frontier: Vec<(String, BTreeSet<String>, Vec<BaseModelRef>)> = models
-        .iter()
-        .map(|m| {
-            let refs = first.get(&m.id).cloned().unwrap_or_default();
-            (m.id.clone(), m.aliases.clone(), refs)
-        })
-        .collect();
+    // The parents read in the last iteration, as the next one's children: (id, aliases,
+    // base-model references).
+    let mut read: Vec<(String, BTreeSet<String>, Vec<BaseModelRef>)> = Vec::new();
     let mut stubs: BTreeMap<String, BaseModelStub> = BTreeMap::new();
     let threads = threads.max(1);
     for iteration in 1..=iterations {
         let mut to_fetch: BTreeSet<String> = BTreeSet::new();
-        for (child, aliases, refs) in &frontier {
+        // The frontier: the run's models with references first, then the parents read.
+        let frontier: Box<dyn Iterator<Item = Child<'_>>> = if iteration == 1 {
+            Box::new(models.iter().filter_map(|m| {
+                let refs = first.get(&m.id)?;
+                Some((m.id.as_str(), &m.aliases, refs.as_slice()))
+            }))
+        } else {
+            Box::new(read.iter().map(|(id, a, r)| (id.as_str(), a, r.as_slice())))
+        };
+        for (child, aliases, refs) in frontier {
             for r in followed(child, aliases, refs) {
-                let parent = key(&r.id);
                 lineage.edges.push(BaseModelEdge {
-                    child: child.clone(),
+                    child: child.to_owned(),
                     parent: r.id.clone(),
                     relation: r.relation,
                     provenance: r.provenance.clone(),
                     confidence: r.confidence,
                 });
-                if known.contains(&parent) {
+                if !known.insert(&r.id) {
                     continue;
                 }
-                known.insert(parent);
                 if !is_hub_model_id(&r.id) {
                     let error = SourceError::new(
                         SourceErrorKind::Invalid,
@@ -299,14 +304,15 @@ pub(crate) async fn follow<S: MetadataSource + ?Sized>(
                     if model.id != asked {
                         model.aliases.insert(asked.clone());
                     }
-                    let canonical = key(&model.id);
-                    if key(&asked) != canonical && known.contains(&canonical) {
+                    if key(&asked) != key(&model.id) && known.contains(&model.id) {
                         // A redirect to a model already known: nothing new to read.
                         tracing::debug!(asked = %asked, id = %model.id, "parent already known by its canonical id");
                         continue;
                     }
-                    known.insert(canonical);
-                    known.extend(model.aliases.iter().map(|a| key(a)));
+                    known.insert(&model.id);
+                    model.aliases.iter().for_each(|a| {
+                        known.insert(a);
+                    });
                     let found = identify_model(&model);
                     next.push((
                         model.id.clone(),
@@ -322,28 +328,30 @@ pub(crate) async fn follow<S: MetadataSource + ?Sized>(
                 }
             }
         }
-        frontier = next;
+        read = next;
     }
+    drop(known);
     // Edges name parents by their canonical id when one is known (a renamed parent's legacy id,
-    // another casing); stubs keep the id as referenced.
-    let parents: Vec<ModelKey> = lineage.models.iter().map(ModelKey::of).collect();
-    let canonical: BTreeMap<String, String> = models
+    // another casing); stubs keep the id as referenced. A later model of an id or alias wins.
+    let runs = models
         .iter()
         .chain(beside)
-        .chain(&parents)
-        .flat_map(|m| {
-            std::iter::once(&m.id)
-                .chain(&m.aliases)
-                .map(|alias| (key(alias), m.id.clone()))
-        })
-        .collect();
-    for edge in &mut lineage.edges {
-        if !stubs.contains_key(&edge.parent)
-            && let Some(id) = canonical.get(&key(&edge.parent))
-        {
-            edge.parent = id.clone();
+        .map(|m| (m.id.as_str(), &m.aliases));
+    let parents = lineage.models.iter().map(|m| (m.id.as_str(), &m.aliases));
+    let mut canonical: HashMap<Caseless<'_>, &str> = HashMap::new();
+    for (id, aliases) in runs.chain(parents) {
+        for alias in std::iter::once(id).chain(aliases.iter().map(String::as_str)) {
+            canonical.insert(Caseless(alias), id);
         }
     }
+    for edge in &mut lineage.edges {
+        if !stubs.contains_key(&edge.parent)
+            && let Some(id) = canonical.get(&Caseless(&edge.parent))
+        {
+            edge.parent = (*id).to_owned();
+        }
+    }
+    drop(canonical);
     lineage.edges.sort();
     lineage.edges.dedup();
     for edge in &lineage.edges {
@@ -374,6 +382,54 @@ fn stub(id: &str, error: SourceError) -> BaseModelStub {
         status: error.status,
         error,
         referenced_by: Vec::new(),
+    }
+}
+
+/// A child of the frontier: its id, aliases and base-model references.
+type Child<'a> = (&'a str, &'a BTreeSet<String>, &'a [BaseModelRef]);
+
+/// An id compared and hashed without regard to ASCII case (as [`key`] compares), borrowed.
+#[derive(Debug, Clone, Copy)]
+struct Caseless<'a>(&'a str);
+
+impl PartialEq for Caseless<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.eq_ignore_ascii_case(other.0)
+    }
+}
+
+impl Eq for Caseless<'_> {}
+
+impl Hash for Caseless<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        for byte in self.0.bytes() {
+            state.write_u8(byte.to_ascii_lowercase());
+        }
+        state.write_usize(self.0.len());
+    }
+}
+
+/// The ids the lineage knows (never fetched as parents), without regard to ASCII case: the
+/// run's, borrowed, and those learnt while following it (parents asked, read, renamed).
+#[derive(Debug, Default)]
+struct KnownIds<'a> {
+    run: HashSet<Caseless<'a>>,
+    learnt: HashSet<String>,
+}
+
+impl<'a> KnownIds<'a> {
+    /// Know `id`, a model of the run.
+    fn borrow(&mut self, id: &'a str) {
+        self.run.insert(Caseless(id));
+    }
+
+    fn contains(&self, id: &str) -> bool {
+        self.run.contains(&Caseless(id)) || self.learnt.contains(&key(id))
+    }
+
+    /// Know `id`; false when it was already.
+    fn insert(&mut self, id: &str) -> bool {
+        !self.run.contains(&Caseless(id)) && self.learnt.insert(key(id))
     }
 }
 

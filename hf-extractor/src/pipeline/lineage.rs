@@ -3,6 +3,7 @@
 //! written.
 
 use super::*;
+use crate::store::checkpoint::Stored;
 
 impl HfExtractor {
     /// Follow the lineage of the run's models `raw` (handed over: this stage is their last
@@ -20,21 +21,23 @@ impl HfExtractor {
             None => Arc::unwrap_or_clone(raw.refs),
             Some(_) => identify_entries(ctx.arrivals, &entries)?,
         };
-        let keys: Vec<ModelKey> = entries.iter().map(|e| e.key.clone()).collect();
+        // The keys move to the lineage and back (no copy of every id): the places wait.
+        let (keys, places): (Vec<ModelKey>, Vec<Stored>) =
+            entries.into_iter().map(|e| (e.key, e.at)).unzip();
         let beside: Vec<ModelKey> = beside.into_iter().map(|e| e.key).collect();
         let client = ctx.requests.client_for(asset);
         let (enrichment, events) = self.reporting_enrichment(client, ctx.stamp, ctx.ahead());
         // The enrichment moves into the work, so its progress sender is dropped (and the
         // forwarding ends) when the work is done. The lineage reads the base models only; they
         // come back canonicalised, with the parents' references, which join the packed run.
-        let (keys, beside) = (&keys, &beside);
+        let (followed, beside) = (&keys, &beside);
         let refs = RunIdentified {
             base_models: identified.take_base_models(),
             ..RunIdentified::default()
         };
         let work = async move {
             enrichment
-                .ancestors_of_identified(keys, beside, refs, |found| found)
+                .ancestors_of_identified(followed, beside, refs, |found| found)
                 .await
         };
         // While the lineage is followed, the run's own legacy dataset ids are resolved (the
@@ -68,8 +71,12 @@ impl HfExtractor {
                 error: stub.reason.clone(),
             })
             .collect();
-        let run_models = entries.len();
-        let mut all = entries;
+        let run_models = keys.len();
+        let mut all: Vec<Entry> = keys
+            .into_iter()
+            .zip(places)
+            .map(|(key, at)| Entry { key, at })
+            .collect();
         // The parents go to the journal too: later stages read the stubs of the lineage, not
         // its models.
         for (position, parent) in std::mem::take(&mut lineage.models).iter().enumerate() {
