@@ -22,7 +22,71 @@ use crate::store::checkpoint::Stored;
 const QUEUE: usize = 1024;
 
 /// What was found: languages by the place of the card's model in the journal.
-type Found = HashMap<Stored, Vec<ReadmeLanguage>>;
+type Found = HashMap<Stored, Kept>;
+
+/// A card's languages while they wait for the asset, in the value itself when it can be. A
+/// language must hold most of the card's prose
+/// ([`MIN_CONFIDENCE`](hf_enrich::readme_languages::MIN_CONFIDENCE)), so a card has none or one;
+/// a million of them kept as lists of strings were a large part of a run's memory.
+#[derive(Debug, Clone, PartialEq)]
+enum Kept {
+    /// One language of an ASCII code of at most 3 letters (`len` of `code`), its confidence
+    /// in ten-thousandths (as rounded).
+    One {
+        code: [u8; 3],
+        len: u8,
+        confidence: u16,
+    },
+    /// Any other list (none included), as found.
+    List(Box<[ReadmeLanguage]>),
+}
+
+impl Kept {
+    fn of(mut languages: Vec<ReadmeLanguage>) -> Self {
+        if let [one] = languages.as_slice()
+            && let Some(kept) = Self::one(one)
+        {
+            return kept;
+        }
+        languages.shrink_to_fit();
+        Self::List(languages.into_boxed_slice())
+    }
+
+    /// `language` in place, if it comes back the same.
+    fn one(language: &ReadmeLanguage) -> Option<Self> {
+        let bytes = language.code.as_bytes();
+        let len = bytes.len();
+        if len > 3 || !language.code.is_ascii() {
+            return None;
+        }
+        let mut code = [0; 3];
+        code[..len].copy_from_slice(bytes);
+        let scaled = (language.confidence * 10_000.0).round();
+        if !(0.0..=f64::from(u16::MAX)).contains(&scaled) {
+            return None;
+        }
+        let kept = Self::One {
+            code,
+            len: len as u8,
+            confidence: scaled as u16,
+        };
+        (kept.languages().first() == Some(language)).then_some(kept)
+    }
+
+    fn languages(&self) -> Vec<ReadmeLanguage> {
+        match self {
+            Self::One {
+                code,
+                len,
+                confidence,
+            } => vec![ReadmeLanguage {
+                code: String::from_utf8_lossy(&code[..usize::from(*len)]).into_owned(),
+                confidence: f64::from(*confidence) / 10_000.0,
+            }],
+            Self::List(languages) => languages.to_vec(),
+        }
+    }
+}
 
 /// The languages of the cards handed over, detected on the run's CPU pool by at most one job
 /// fewer than its threads (the models arriving need one), so that the detection never takes
@@ -135,7 +199,7 @@ impl Shared {
             self.found
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
-                .insert(at, languages);
+                .insert(at, Kept::of(languages));
         }
     }
 }
@@ -147,7 +211,7 @@ pub(crate) struct KnownLanguages(Found);
 impl KnownLanguages {
     /// The languages of the card of the model journaled `at`, if detected ahead.
     pub(crate) fn of(&self, at: Stored) -> Option<Vec<ReadmeLanguage>> {
-        self.0.get(&at).cloned()
+        self.0.get(&at).map(Kept::languages)
     }
 
     /// How many cards were detected ahead.
@@ -200,6 +264,43 @@ mod tests {
         // Stopped: nothing more is taken, and nothing is found twice.
         ahead.submit(Stored::at(0), Some(EN));
         assert_eq!(ahead.known().len(), 0);
+    }
+
+    #[test]
+    fn languages_kept_in_place_come_back_the_same() {
+        let language = |code: &str, confidence: f64| ReadmeLanguage {
+            code: code.to_owned(),
+            confidence,
+        };
+        let lists = [
+            vec![],
+            vec![language("en", 1.0)],
+            vec![language("es", 0.8123)],
+            vec![language("zh", 0.75)],
+            vec![language("yue", 0.9999)],
+            vec![language("en", 0.0)],
+            // Not in place: a longer code, a confidence not rounded, two languages.
+            vec![language("abcd", 0.9)],
+            vec![language("de", 0.123456789)],
+            vec![language("en", 0.8), language("fr", 0.2)],
+        ];
+        for list in lists {
+            let kept = Kept::of(list.clone());
+            assert_eq!(kept.languages(), list);
+        }
+        assert!(matches!(
+            Kept::of(vec![language("es", 0.8123)]),
+            Kept::One { .. }
+        ));
+        assert!(matches!(
+            Kept::of(vec![language("de", 0.123456789)]),
+            Kept::List(_)
+        ));
+        // Every card of the samples: the same languages, in place or not.
+        for card in sample_cards() {
+            let found = card_languages(&card);
+            assert_eq!(Kept::of(found.clone()).languages(), found, "{card:.60}");
+        }
     }
 
     #[test]
