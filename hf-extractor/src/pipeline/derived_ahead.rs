@@ -11,7 +11,7 @@
 //! [`DerivedAhead::citation`]) and read back only the models journaled without them: those
 //! merged from both sources, and those of a resumed run.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, PoisonError};
 
 use hf_client::card::ModelCard;
@@ -22,10 +22,11 @@ use hf_enrich::sharedby::{SharedByRef, shared_by};
 use crate::store::checkpoint::Stored;
 
 /// What is derived for one model (each only when the run selects its asset; a chunk is boxed so
-/// that the many cards without one cost a pointer).
+/// that the many cards without one cost a pointer). The sharer is the number of its
+/// [`Sharers`] entry: a user or organisation shares many models.
 #[derive(Debug, Default)]
 struct Derived {
-    sharedby: Option<Option<SharedByRef>>,
+    sharedby: Option<Option<u32>>,
     citation: Option<Option<Box<CitationChunk>>>,
 }
 
@@ -34,7 +35,37 @@ struct Derived {
 pub(crate) struct DerivedAhead {
     sharedby: bool,
     citation: bool,
-    found: Mutex<HashMap<Stored, Derived>>,
+    found: Mutex<Found>,
+}
+
+#[derive(Debug, Default)]
+struct Found {
+    by_place: HashMap<Stored, Derived>,
+    sharers: Sharers,
+}
+
+/// The distinct sharers, each kept once and numbered.
+#[derive(Debug, Default)]
+struct Sharers {
+    all: Vec<SharedByRef>,
+    numbers: BTreeMap<SharedByRef, u32>,
+}
+
+impl Sharers {
+    fn number(&mut self, sharer: SharedByRef) -> u32 {
+        if let Some(n) = self.numbers.get(&sharer) {
+            return *n;
+        }
+        // Fewer sharers than models: far below 4 billion.
+        let n = self.all.len() as u32;
+        self.all.push(sharer.clone());
+        self.numbers.insert(sharer, n);
+        n
+    }
+
+    fn get(&self, n: u32) -> Option<SharedByRef> {
+        self.all.get(n as usize).cloned()
+    }
 }
 
 impl DerivedAhead {
@@ -49,18 +80,20 @@ impl DerivedAhead {
 
     /// Derive the values of `model`, journaled `at`.
     pub(crate) fn add(&self, at: Stored, model: &FetchedModel) {
+        let sharer = self.sharedby.then(|| shared_by(model));
+        let mut found = self.lock();
         let derived = Derived {
-            sharedby: self.sharedby.then(|| shared_by(model)),
+            sharedby: sharer.map(|s| s.map(|s| found.sharers.number(s))),
             // As `citation_chunks` finds it, without its one-entry map.
             citation: self.citation.then(|| {
                 let card = model.card.as_deref()?;
                 citation_chunk(ModelCard::body_of(card)).map(Box::new)
             }),
         };
-        self.lock().insert(at, derived);
+        found.by_place.insert(at, derived);
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Stored, Derived>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Found> {
         self.found.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -68,26 +101,35 @@ impl DerivedAhead {
     /// (As [`identify_sharedby`](hf_enrich::sharedby::identify_sharedby) gives it: none or
     /// one.)
     pub(crate) fn sharedby(&self, at: Stored) -> Option<Vec<SharedByRef>> {
-        let sharer = self.take(at, |d| d.sharedby.take())?;
-        Some(sharer.into_iter().collect())
+        let mut found = self.lock();
+        let sharer = take(&mut found.by_place, at, |d| d.sharedby.take())?;
+        Some(
+            sharer
+                .and_then(|n| found.sharers.get(n))
+                .into_iter()
+                .collect(),
+        )
     }
 
     /// The citation chunk of the model journaled `at`, if derived (taken).
     pub(crate) fn citation(&self, at: Stored) -> Option<Option<CitationChunk>> {
-        let chunk = self.take(at, |d| d.citation.take())?;
+        let chunk = take(&mut self.lock().by_place, at, |d| d.citation.take())?;
         Some(chunk.map(|c| *c))
     }
+}
 
-    /// Take a value of the model journaled `at`; a model with nothing left is forgotten.
-    fn take<T>(&self, at: Stored, value: impl FnOnce(&mut Derived) -> Option<T>) -> Option<T> {
-        let mut found = self.lock();
-        let derived = found.get_mut(&at)?;
-        let taken = value(derived);
-        if derived.sharedby.is_none() && derived.citation.is_none() {
-            found.remove(&at);
-        }
-        taken
+/// Take a value of the model journaled `at`; a model with nothing left is forgotten.
+fn take<T>(
+    found: &mut HashMap<Stored, Derived>,
+    at: Stored,
+    value: impl FnOnce(&mut Derived) -> Option<T>,
+) -> Option<T> {
+    let derived = found.get_mut(&at)?;
+    let taken = value(derived);
+    if derived.sharedby.is_none() && derived.citation.is_none() {
+        found.remove(&at);
     }
+    taken
 }
 
 #[cfg(test)]
@@ -110,7 +152,12 @@ mod tests {
         let journal = Checkpoint::create(dir.path()).unwrap();
         let arrivals = Arrivals::new(&journal);
         arrivals.derive(true, true);
-        let models = [model("org/cited", CITED), model("solo", "# No citation")];
+        // Two models of one sharer, kept once.
+        let models = [
+            model("org/cited", CITED),
+            model("solo", "# No citation"),
+            model("org/other", "# No citation"),
+        ];
         let places: Vec<Stored> = models
             .iter()
             .enumerate()
@@ -132,7 +179,11 @@ mod tests {
             assert_eq!(derived.sharedby(at), None);
             assert_eq!(derived.citation(at), None);
         }
-        assert!(derived.lock().is_empty(), "nothing is kept once taken");
+        assert!(
+            derived.lock().by_place.is_empty(),
+            "nothing is kept once taken"
+        );
+        assert_eq!(derived.lock().sharers.all.len(), 1, "org, once");
         let cited = citation_chunks(std::slice::from_ref(&models[0]));
         assert!(cited["org/cited"].is_some(), "the sample has a citation");
     }
