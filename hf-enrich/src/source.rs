@@ -4,12 +4,12 @@
 //! Every fetch answers with data or a [`SourceError`]: a small, cloneable, serialisable error
 //! that a run records beside the entity it could not fetch.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use hf_client::HfClient;
-use hf_client::arxiv::{ArxivError, ArxivPaper};
+use hf_client::arxiv::{ArxivError, ArxivPaper, ArxivResults};
 use hf_client::datasets::{Croissant, DatasetInfo, DatasetRecord};
 use hf_client::licenses::LicenseResolver;
 use hf_client::tags::{TagVocabulary, TagVocabularyCache};
@@ -333,17 +333,34 @@ impl MetadataSource for HttpSource {
         if ids.is_empty() {
             return BTreeMap::new();
         }
-        let found = self.client.arxiv().fetch(ids).await;
+        let mut found = self.client.arxiv().fetch(ids).await;
         tracing::debug!(
             ids = ids.len(),
             requests = found.requests,
             "arXiv papers fetched"
         );
+        // Each paper moves into the answer (tens of thousands of them in a large run); an
+        // answer two forms of an id share is copied for all but the last.
+        let keys: Vec<String> = ids.iter().map(|id| ArxivResults::key(id)).collect();
+        let mut left: HashMap<&str, usize> = HashMap::new();
+        for key in &keys {
+            *left.entry(key).or_default() += 1;
+        }
         ids.iter()
-            .map(|id| {
-                let result = match found.get(id) {
-                    Some(Ok(paper)) => Ok(paper.clone()),
-                    Some(Err(e)) => Err(SourceError::from(e)),
+            .zip(&keys)
+            .map(|(id, key)| {
+                let last = left.get_mut(key.as_str()).is_some_and(|n| {
+                    *n -= 1;
+                    *n == 0
+                });
+                let answer = if last {
+                    found.take(id)
+                } else {
+                    found.get(id).cloned()
+                };
+                let result = match answer {
+                    Some(Ok(paper)) => Ok(paper),
+                    Some(Err(e)) => Err(SourceError::from(&e)),
                     None => Err(SourceError::new(
                         SourceErrorKind::Transport,
                         format!("arXiv gave no answer for {id}"),

@@ -405,6 +405,18 @@ async fn http_source_conforms() {
     conformance(&HttpSource::new(client(&server))).await;
 }
 
+/// arXiv's answer to an id asked in two forms (as cards cite it) goes to both.
+#[tokio::test]
+async fn http_source_answers_every_form_an_id_is_asked_in() {
+    let server = mock_hub().await;
+    let asked = [format!("arXiv:{PAPER}"), PAPER.to_owned()];
+    let papers = HttpSource::new(client(&server)).papers(&asked).await;
+    assert_eq!(papers.len(), 2);
+    for id in &asked {
+        assert_eq!(papers[id].as_ref().unwrap().id, PAPER, "{id}");
+    }
+}
+
 #[tokio::test]
 async fn prefetched_in_memory_source_with_nothing_ahead_conforms_and_asks_as_its_source() {
     let plain = in_memory();

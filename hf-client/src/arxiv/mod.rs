@@ -149,8 +149,24 @@ pub struct ArxivResults {
 impl ArxivResults {
     /// The result for an id, in any form it could be asked in (`arXiv:1706.03762`).
     pub fn get(&self, id: &str) -> Option<&Result<ArxivPaper, ArxivError>> {
-        let key = ArxivId::parse(id).map_or_else(|_| id.trim().to_owned(), |i| i.to_string());
-        self.results.get(&key)
+        self.results.get(&Self::key(id))
+    }
+
+    /// The result for an id (in any form, as [`get`](Self::get)), taken out: asked again, in
+    /// this form or another, it is `None`.
+    ///
+    /// ```
+    /// # use hf_client::arxiv::ArxivResults;
+    /// let mut results = ArxivResults::default();
+    /// assert!(results.take("arXiv:1706.03762").is_none());
+    /// ```
+    pub fn take(&mut self, id: &str) -> Option<Result<ArxivPaper, ArxivError>> {
+        self.results.remove(&Self::key(id))
+    }
+
+    /// The key of `id` in [`results`](Self::results).
+    pub fn key(id: &str) -> String {
+        ArxivId::parse(id).map_or_else(|_| id.trim().to_owned(), |i| i.to_string())
     }
 
     /// The papers found.
