@@ -69,40 +69,51 @@ const KINDS: usize = 6;
 /// One answer, fetched ahead or by the stage that needs it, whichever asks first.
 type Answer<T> = Arc<OnceCell<Result<T, SourceError>>>;
 
-/// A dataset's answer kept while it waits to be taken: its JSON, compact. Fetched ahead while
-/// the models are, the run's datasets wait until their stage; held as values (a Croissant
-/// document is a tree of maps) they took several times their text, most of a large run's
-/// memory.
+/// A dataset's answer kept while it waits to be taken: its JSON, compact and compressed.
+/// Fetched ahead while the models are, the run's datasets wait until their stage; held as
+/// values (a Croissant document is a tree of maps) they took several times their text, most of
+/// a large run's memory, and their text compresses several times over.
 #[derive(Debug, Clone)]
 pub(crate) struct PackedDataset {
     /// The canonical id (where a redirect led).
     pub(crate) id: Box<str>,
-    json: Arc<[u8]>,
+    /// The length of the JSON.
+    len: usize,
+    /// The JSON, one zstd frame.
+    packed: Arc<[u8]>,
 }
+
+/// zstd's level for the datasets waiting: fast, most of the gain.
+const PACK_LEVEL: i32 = 1;
 
 impl PackedDataset {
     /// `dataset`, packed.
     pub(crate) fn pack(dataset: &FetchedDataset) -> Result<Self, SourceError> {
-        let json = serde_json::to_vec(dataset).map_err(|e| {
+        let not_kept = |e: &dyn std::fmt::Display| {
             SourceError::new(
                 crate::source::SourceErrorKind::Invalid,
                 format!("{}: the answer could not be kept: {e}", dataset.id),
             )
-        })?;
+        };
+        let json = serde_json::to_vec(dataset).map_err(|e| not_kept(&e))?;
+        let packed = zstd::bulk::compress(&json, PACK_LEVEL).map_err(|e| not_kept(&e))?;
         Ok(Self {
             id: dataset.id.as_str().into(),
-            json: json.into(),
+            len: json.len(),
+            packed: packed.into(),
         })
     }
 
     /// The dataset again.
     pub(crate) fn unpack(&self) -> Result<FetchedDataset, SourceError> {
-        serde_json::from_slice(&self.json).map_err(|e| {
+        let not_read = |e: &dyn std::fmt::Display| {
             SourceError::new(
                 crate::source::SourceErrorKind::Decode,
                 format!("{}: the answer kept could not be read back: {e}", self.id),
             )
-        })
+        };
+        let json = zstd::bulk::decompress(&self.packed, self.len).map_err(|e| not_read(&e))?;
+        serde_json::from_slice(&json).map_err(|e| not_read(&e))
     }
 }
 
@@ -791,6 +802,7 @@ mod packed_tests {
         .unwrap();
         let packed = PackedDataset::pack(&dataset).unwrap();
         assert_eq!(&*packed.id, "ylecun/mnist");
+        assert!(packed.packed.len() < packed.len, "compressed");
         assert_eq!(packed.unpack().unwrap(), dataset);
         // What a record writes of it is the same too.
         assert_eq!(
