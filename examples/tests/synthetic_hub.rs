@@ -9,7 +9,6 @@ use futures::{FutureExt, StreamExt, TryStreamExt};
 use hf_client::HfClientBuilder;
 use hf_client::models::{ModelProperty, Sort};
 use hf_client::rate_limit::Bucket;
-
 use hf_extractor::assets::{Asset, Kind};
 use hf_offline_hub::{OfflineHub, Snapshot, SyntheticHub};
 

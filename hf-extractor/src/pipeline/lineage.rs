@@ -30,14 +30,14 @@ impl HfExtractor {
         // The enrichment moves into the work, so its progress sender is dropped (and the
         // forwarding ends) when the work is done. The lineage reads the base models only; they
         // come back canonicalised, with the parents' references, which join the packed run.
-        let (followed, beside) = (&keys, &beside);
+        let (run_keys, beside) = (&keys, &beside);
         let refs = RunIdentified {
             base_models: identified.take_base_models(),
             ..RunIdentified::default()
         };
         let work = async move {
             enrichment
-                .ancestors_of_identified(followed, beside, refs, |found| found)
+                .ancestors_of_identified(run_keys, beside, refs, |found| found)
                 .await
         };
         // While the lineage is followed, the run's own legacy dataset ids are resolved (the
