@@ -78,7 +78,7 @@ impl HfExtractor {
             let keys: Vec<ModelKey> = models
                 .map(|m| m.entries.iter().map(|e| e.key.clone()).collect())
                 .unwrap_or_default();
-            let ids = refs.refs.ids(EntityKind::BaseModels);
+            let ids = refs.refs.ids(EntityKind::BaseModels)?;
             let lineage = models.and_then(|m| m.lineage.as_deref());
             let entities = base_model_entities(&ids, &keys, lineage, ctx.stamp);
             let unread = entities.iter().filter(|e| !e.enriched).count();
