@@ -2,6 +2,8 @@
 //! records made from the lineage; the legacy dataset ids resolved.
 
 use super::*;
+use std::collections::HashMap;
+
 use crate::store::blob_spool::BlobSpool;
 use crate::store::spooled_records::SpooledRecords;
 
@@ -75,12 +77,12 @@ impl HfExtractor {
     ) -> Result<Done> {
         if kind == EntityKind::BaseModels {
             let models = refs.models.as_deref();
-            let keys: Vec<ModelKey> = models
-                .map(|m| m.entries.iter().map(|e| e.key.clone()).collect())
-                .unwrap_or_default();
+            let keys = models
+                .into_iter()
+                .flat_map(|m| m.entries.iter().map(|e| &e.key));
             let ids = refs.refs.ids(EntityKind::BaseModels)?;
             let lineage = models.and_then(|m| m.lineage.as_deref());
-            let entities = base_model_entities(&ids, &keys, lineage, ctx.stamp);
+            let entities = base_model_entities(&ids, keys, lineage, ctx.stamp);
             let unread = entities.iter().filter(|e| !e.enriched).count();
             let mut done =
                 Done::written(entities.len() as u64, Output::Records(Box::new(entities)));
@@ -220,18 +222,31 @@ pub(super) async fn fetch_kind(
     Ok((count, value, failed))
 }
 
-/// The records of `hf_base_models.json`: every identified base model, read or not.
-pub(crate) fn base_model_entities(
+/// The records of `hf_base_models.json`: every identified base model, read or not (among
+/// `models`, by id or alias, without regard to ASCII case; the last model known by a name
+/// wins).
+///
+/// Only the base models' names are kept (their lower case), each with the model read by it:
+/// the run's models are walked once, not copied.
+pub(crate) fn base_model_entities<'m>(
     base_model_ids: &[String],
-    models: &[ModelKey],
+    models: impl IntoIterator<Item = &'m ModelKey>,
     lineage: Option<&Lineage>,
     stamp: &str,
 ) -> Vec<BaseModelEntity> {
-    let mut read: BTreeMap<String, &ModelKey> = BTreeMap::new();
+    let mut read: HashMap<String, Option<&ModelKey>> = base_model_ids
+        .iter()
+        .map(|id| (id.to_ascii_lowercase(), None))
+        .collect();
+    let mut lower = String::new();
     for m in models {
-        read.insert(m.id.to_ascii_lowercase(), m);
-        for alias in &m.aliases {
-            read.insert(alias.to_ascii_lowercase(), m);
+        for name in std::iter::once(&m.id).chain(&m.aliases) {
+            lower.clear();
+            lower.push_str(name);
+            lower.make_ascii_lowercase();
+            if let Some(by) = read.get_mut(lower.as_str()) {
+                *by = Some(m);
+            }
         }
     }
     let stubs: BTreeMap<String, _> = lineage
@@ -246,7 +261,8 @@ pub(crate) fn base_model_entities(
         .iter()
         .map(|id| {
             let key = id.to_ascii_lowercase();
-            let (enriched, canonical_id, reason, status) = match (read.get(&key), stubs.get(&key)) {
+            let by = read.get(&key).copied().flatten();
+            let (enriched, canonical_id, reason, status) = match (by, stubs.get(&key)) {
                 (Some(m), _) => (true, (m.id != *id).then(|| m.id.clone()), None, None),
                 (None, Some(stub)) => (false, None, Some(stub.reason.clone()), stub.status),
                 (None, None) => (
