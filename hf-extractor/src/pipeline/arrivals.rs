@@ -25,7 +25,6 @@ use crate::error::{Error, Result};
 use crate::observer::ModelSink;
 use crate::pipeline::derived_ahead::DerivedAhead;
 use crate::pipeline::languages_ahead::{KnownLanguages, LanguagesAhead};
-use crate::pipeline::packed_refs::SpooledRefs;
 use crate::store::blob_spool::BlobSpool;
 use crate::store::checkpoint::{Checkpoint, Stored};
 use crate::store::json_stream::Rendered;
@@ -175,26 +174,17 @@ impl Arrivals {
             .unwrap_or_default()
     }
 
-    /// The links of a record to the base models of `refs`, read back from the run's spool.
-    fn links(&self, refs: Option<&SpooledRefs>) -> Result<Vec<BaseModelLink>> {
-        match refs {
-            Some(refs) => refs.base_model_links(&self.inner.refs),
-            None => Ok(Vec::new()),
-        }
-    }
-
-    /// The record of the model at `at` linking the base models of `refs`, extracted at
-    /// `stamp`: the bytes kept when it was rendered before with the same links, else read
-    /// back, rendered (and kept, when records are kept). `path` names the file written in
-    /// errors.
+    /// The record of the model at `at` with the links of `refs`, extracted at `stamp`: the
+    /// bytes kept when it was rendered before with the same links, else read back, rendered
+    /// (and kept, when records are kept). `path` names the file written in errors.
     pub(crate) fn record(
         &self,
         at: Stored,
-        refs: Option<&SpooledRefs>,
+        refs: Option<&[BaseModelRef]>,
         stamp: &str,
         path: &Path,
     ) -> Result<Rendered> {
-        let links = self.links(refs)?;
+        let links = refs.map(BaseModelLink::from_refs).unwrap_or_default();
         let checkpoint = &self.inner.checkpoint;
         let records = self.inner.records.get().filter(|r| r.serves(stamp));
         if let Some(records) = records {
@@ -214,16 +204,15 @@ impl Arrivals {
         self.inner.records.get().is_some_and(|r| r.serves(stamp))
     }
 
-    /// Where the record of the model at `at` linking the base models of `refs` is kept,
-    /// rendered now if it was not. An error when no records are kept for `stamp`
-    /// ([`keeps_records`](Self::keeps_records)).
+    /// Where the record of the model at `at` with `refs` is kept, rendered now if it was not.
+    /// An error when no records are kept for `stamp` ([`keeps_records`](Self::keeps_records)).
     pub(crate) fn record_place(
         &self,
         at: Stored,
-        refs: Option<&SpooledRefs>,
+        refs: Option<&[BaseModelRef]>,
         stamp: &str,
     ) -> Result<SpoolPlace> {
-        let links = self.links(refs)?;
+        let links = refs.map(BaseModelLink::from_refs).unwrap_or_default();
         self.spool(stamp)?
             .place(at, links, || self.inner.checkpoint.model(at))
     }

@@ -130,11 +130,11 @@ fn refs_of(inputs: &Inputs, identified: Asset) -> Refs {
     })
 }
 
-/// Each model's place and identified references, in the list's order.
+/// Each model's place and identified base models, in the list's order.
 pub(super) fn records_of_run((models, identified): &(Vec<Entry>, PackedRun)) -> Vec<RecordOf<'_>> {
     models
         .iter()
-        .map(|e| (e.at, identified.spooled(&e.key.id)))
+        .map(|e| (e.at, base_model_refs(identified, &e.key.id)))
         .collect()
 }
 

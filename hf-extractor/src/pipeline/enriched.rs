@@ -80,7 +80,7 @@ impl HfExtractor {
             let keys = models
                 .into_iter()
                 .flat_map(|m| m.entries.iter().map(|e| &e.key));
-            let ids = refs.refs.ids(EntityKind::BaseModels)?;
+            let ids = refs.refs.ids(EntityKind::BaseModels);
             let lineage = models.and_then(|m| m.lineage.as_deref());
             let entities = base_model_entities(&ids, keys, lineage, ctx.stamp);
             let unread = entities.iter().filter(|e| !e.enriched).count();

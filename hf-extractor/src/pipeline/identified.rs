@@ -43,8 +43,16 @@ impl HfExtractor {
     }
 }
 
+/// The identified base models of one model.
+pub(super) fn base_model_refs<'a>(
+    identified: &'a PackedRun,
+    id: &str,
+) -> Option<&'a [BaseModelRef]> {
+    identified.base_models(id)
+}
+
 /// One kind's `{model_id: [references]}` map, written model by model.
-fn write_identified_map(
+pub(super) fn write_identified_map(
     files: &RunFiles,
     file: &str,
     identified: &PackedRun,

@@ -32,7 +32,7 @@ impl HfExtractor {
         // come back canonicalised, with the parents' references, which join the packed run.
         let (run_keys, beside) = (&keys, &beside);
         let refs = RunIdentified {
-            base_models: identified.base_models_map()?,
+            base_models: identified.take_base_models(),
             ..RunIdentified::default()
         };
         let work = async move {
@@ -150,7 +150,7 @@ pub(super) fn restore_lineage(raw: Models, journaled: JournaledLineage) -> Resul
     // As the lineage left them: named by the canonical ids of the models read and of the
     // legacy ids resolved.
     let renamed = lineage.renamed_keys();
-    refs.canonicalise_base_models(all.iter().map(|e| &e.key).chain(&renamed))?;
+    refs.canonicalise_base_models(all.iter().map(|e| &e.key).chain(&renamed));
     Ok(Models {
         entries: Arc::new(all),
         refs: Arc::new(refs),

@@ -50,7 +50,7 @@ use hf_enrich::prefetched::Prefetched;
 use hf_enrich::readme_languages::ReadmeLanguage;
 use hf_enrich::sharedby::{SharedByRef, SharerTally};
 use hf_enrich::source::{HttpSource, SourceError};
-use hf_identifiers::{EntityKind, RunIdentified};
+use hf_identifiers::{BaseModelRef, EntityKind, RunIdentified};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -106,6 +106,7 @@ use self::compute::*;
 pub(crate) use self::enriched::base_model_entities;
 use self::enriched::*;
 pub(crate) use self::identified::load_identified_map;
+use self::identified::*;
 use self::lineage::*;
 use self::load::*;
 use self::scheduler::*;

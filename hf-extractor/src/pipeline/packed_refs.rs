@@ -2,26 +2,24 @@
 //!
 //! A run of 100,000 models holds about 1.2 million references: decoded, as the seven
 //! `{model_id: [references]}` maps of [`RunIdentified`], about half a GiB; as compact JSON,
-//! about 1 KB per model. So a model's references are packed once ([`PackedRefs`]: each kind
-//! as the compact JSON of its list) and appended to the run's spool ([`BlobSpool`]) as the
-//! model arrives. Memory keeps a [`SpooledRefs`] per model: its place in the spool. A
-//! [`PackedRun`] also counts the distinct ids of the six kinds other than base models as
-//! models are added or replaced, so the enrichment gets its ids without reading anything back
-//! (base models are followed by the lineage, which reads them back once).
+//! about 1 KB per model. So a model's references are packed once ([`PackedRefs`]: its base
+//! models decoded, each of the six other kinds as the compact JSON of its list) and appended to
+//! the run's spool ([`BlobSpool`]) as the model arrives. Memory keeps a [`SpooledRefs`] per
+//! model: its place in the spool, and its base models (the lineage and every model record read
+//! them; they are few). A [`PackedRun`] also counts the distinct ids of the six packed kinds as
+//! models are added or replaced, so the enrichment gets its ids without reading anything back.
 //!
 //! A kind is read back and decoded only where it is read: model by model while its
-//! `hf_identified_<kind>` file is written ([`PackedRun::write_kind`]) or a model record links
-//! its base models ([`SpooledRefs::base_models`]), the base models of the whole run for the
-//! lineage ([`PackedRun::base_models_map`]), and the articles' kinds and licenses' names for
-//! their enrichment ([`PackedRun::for_enrichment`], one reference per distinct id).
+//! `hf_identified_<kind>` file is written ([`PackedRun::write_kind`]), and the articles' kinds
+//! and licenses' names for their enrichment ([`PackedRun::for_enrichment`], one reference per
+//! distinct id).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use hf_enrich::identify::{IdentifiedRun, identify_model};
 use hf_enrich::lineage::ModelKey;
 use hf_enrich::models::FetchedModel;
-use hf_enrich::records::BaseModelLink;
 use hf_identifiers::{ArticleRef, BaseModelRef, EntityKind, Identified, LicenseRef, RunIdentified};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -34,68 +32,64 @@ use crate::store::json_stream::JsonWriter;
 /// models naming the same list.
 const SHARED_BYTES: usize = 4 << 20;
 
-/// How many kinds a model's references hold.
-const KINDS: usize = 7;
+/// The kinds kept as JSON, in the order of [`PackedRefs::json`].
+const PACKED: [EntityKind; 6] = [
+    EntityKind::Datasets,
+    EntityKind::Articles,
+    EntityKind::Keywords,
+    EntityKind::Licenses,
+    EntityKind::Languages,
+    EntityKind::Tasks,
+];
 
-/// The kinds whose distinct ids are counted: the first six slots. The parents named are
-/// nearly as many as the models; their ids are read back when asked.
-const COUNTED: usize = 6;
-
-/// The slot of base models, after the counted kinds.
-const BASE_MODELS: usize = 6;
-
-/// The slot of a kind in a model's packed references ([`PackedRefs::json`]).
-fn slot(kind: EntityKind) -> usize {
-    match kind {
-        EntityKind::Datasets => 0,
-        EntityKind::Articles => 1,
-        EntityKind::Keywords => 2,
-        EntityKind::Licenses => 3,
-        EntityKind::Languages => 4,
-        EntityKind::Tasks => 5,
-        EntityKind::BaseModels => BASE_MODELS,
-    }
+/// The slot of a packed kind (`None` for base models, kept decoded).
+fn slot(kind: EntityKind) -> Option<usize> {
+    PACKED.iter().position(|k| *k == kind)
 }
-
-/// The counts of distinct ids, one map per counted kind.
-type Counts = [BTreeMap<Box<str>, u32>; COUNTED];
 
 /// One model's references, packed, in memory (until spooled). A kind the model is not listed
 /// under (a kind's map read back from an earlier run without it) is `None`; an empty list is
 /// an empty slice.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct PackedRefs {
-    json: [Option<Box<[u8]>>; KINDS],
+    base_models: Option<Vec<BaseModelRef>>,
+    json: [Option<Box<[u8]>>; 6],
 }
 
 impl PackedRefs {
     /// Identify one model and pack what was found.
     pub fn of(model: &FetchedModel) -> Self {
-        Self::pack(&identify_model(model))
+        Self::pack(identify_model(model))
     }
 
     /// Pack what was identified in one model.
-    pub fn pack(found: &Identified) -> Self {
+    pub fn pack(found: Identified) -> Self {
         let Identified {
             datasets,
             articles,
-            base_models,
+            mut base_models,
             keywords,
             licenses,
             languages,
             tasks,
         } = found;
+        base_models.shrink_to_fit();
         Self {
+            base_models: Some(base_models),
             json: [
-                Some(encode(datasets)),
-                Some(encode(articles)),
-                Some(encode(keywords)),
-                Some(encode(licenses)),
-                Some(encode(languages)),
-                Some(encode(tasks)),
-                Some(encode(base_models)),
+                Some(encode(&datasets)),
+                Some(encode(&articles)),
+                Some(encode(&keywords)),
+                Some(encode(&licenses)),
+                Some(encode(&languages)),
+                Some(encode(&tasks)),
             ],
         }
+    }
+
+    /// The base models (`None`: not listed under base models).
+    pub fn base_models(&self) -> Option<&[BaseModelRef]> {
+        self.base_models.as_deref()
     }
 
     /// Append the packed kinds to `spool`: what memory keeps of them is their place.
@@ -105,7 +99,10 @@ impl PackedRefs {
         } else {
             Some(spool.append(&Lists::encode(&self.json))?)
         };
-        Ok(SpooledRefs { lists })
+        Ok(SpooledRefs {
+            base_models: self.base_models,
+            lists,
+        })
     }
 
     /// The packed kinds, as read back.
@@ -115,50 +112,33 @@ impl PackedRefs {
 }
 
 /// One model's references, their packed kinds in the run's spool (see the [module](self)).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct SpooledRefs {
-    /// `None`: listed under no kind.
+    base_models: Option<Vec<BaseModelRef>>,
+    /// `None`: listed under no packed kind.
     lists: Option<BlobAt>,
 }
 
 impl SpooledRefs {
-    /// The base models, read back from `spool` (the run's, that spooled them; `None`: not
-    /// listed under base models).
-    #[cfg(test)]
-    pub fn base_models(&self, spool: &BlobSpool) -> Result<Option<Vec<BaseModelRef>>> {
-        let mut buffer = Vec::new();
-        let lists = read_lists(spool, self, &mut buffer)?;
-        lists.decode_slot(BASE_MODELS).map_err(spool_error)
-    }
-
-    /// The links of a model record to the base models, read back from `spool` (the run's,
-    /// that spooled them): those [`BaseModelLink::from_refs`] makes of them, decoded straight
-    /// from their JSON, whose `id` and `relation` are the link's (the other fields are
-    /// skipped). No link for a model not listed under base models.
-    pub fn base_model_links(&self, spool: &BlobSpool) -> Result<Vec<BaseModelLink>> {
-        let mut buffer = Vec::new();
-        let lists = read_lists(spool, self, &mut buffer)?;
-        let links = lists.decode_slot(BASE_MODELS).map_err(spool_error)?;
-        Ok(links.unwrap_or_default())
+    /// The base models (`None`: not listed under base models).
+    pub fn base_models(&self) -> Option<&[BaseModelRef]> {
+        self.base_models.as_deref()
     }
 }
 
-/// The packed kinds of one model, borrowed: from a [`PackedRefs`], or read back into a
+/// The six packed kinds of one model, borrowed: from a [`PackedRefs`], or read back into a
 /// buffer ([`Lists::decode`]).
-struct Lists<'a>([Option<&'a [u8]>; KINDS]);
+struct Lists<'a>([Option<&'a [u8]>; 6]);
 
 /// The length written for a kind the model is not listed under.
 const ABSENT: u32 = u32::MAX;
 
-/// The bytes of a blob's header: one length per kind.
-const HEADER: usize = 4 * KINDS;
-
 impl<'a> Lists<'a> {
-    /// The blob of `json`: the lengths (little-endian `u32`, [`ABSENT`] for `None`), then the
-    /// lists one after the other.
-    fn encode(json: &[Option<Box<[u8]>>; KINDS]) -> Vec<u8> {
+    /// The blob of `json`: the six lengths (little-endian `u32`, [`ABSENT`] for `None`), then
+    /// the lists one after the other.
+    fn encode(json: &[Option<Box<[u8]>>; 6]) -> Vec<u8> {
         let total: usize = json.iter().flatten().map(|j| j.len()).sum();
-        let mut blob = Vec::with_capacity(HEADER + total);
+        let mut blob = Vec::with_capacity(24 + total);
         for list in json {
             // A list of a model's references: far below 4 GiB.
             let len = list.as_ref().map_or(ABSENT, |j| j.len() as u32);
@@ -172,8 +152,8 @@ impl<'a> Lists<'a> {
 
     /// The lists of a blob [`encode`](Self::encode) wrote; `None` if it is not one.
     fn decode(blob: &'a [u8]) -> Option<Self> {
-        let (header, mut rest) = blob.split_at_checked(HEADER)?;
-        let mut lists = [None; KINDS];
+        let (header, mut rest) = blob.split_at_checked(24)?;
+        let mut lists = [None; 6];
         for (slot, len) in header.chunks_exact(4).enumerate() {
             let len = u32::from_le_bytes(len.try_into().ok()?);
             if len != ABSENT {
@@ -197,7 +177,7 @@ impl<'a> Lists<'a> {
     }
 
     /// Owned, to be spooled again.
-    fn to_owned_json(&self) -> [Option<Box<[u8]>>; KINDS] {
+    fn to_owned_json(&self) -> [Option<Box<[u8]>>; 6] {
         std::array::from_fn(|slot| self.0[slot].map(Box::from))
     }
 }
@@ -225,13 +205,13 @@ struct IdOf {
 }
 
 /// The references of a run, one [`SpooledRefs`] per model id, with the distinct ids of the
-/// counted kinds counted (how many references name each), so replacing a model keeps them
-/// exact. Cloning it is cheap but for the models' places: the clones share the spool.
+/// packed kinds counted (how many references name each), so replacing a model keeps them exact.
+/// Cloning it is cheap but for the models' places: the clones share the spool.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct PackedRun {
     spool: BlobSpool,
     models: BTreeMap<Box<str>, SpooledRefs>,
-    ids: Counts,
+    ids: [BTreeMap<Box<str>, u32>; 6],
 }
 
 impl PackedRun {
@@ -280,93 +260,43 @@ impl PackedRun {
         &mut self,
         refs: &SpooledRefs,
         buffer: &mut Vec<u8>,
-        f: impl FnOnce(&mut Counts, &Lists<'_>) -> T,
+        f: impl FnOnce(&mut [BTreeMap<Box<str>, u32>; 6], &Lists<'_>) -> T,
     ) -> Result<T> {
         let lists = read_lists(&self.spool, refs, buffer)?;
         Ok(f(&mut self.ids, &lists))
     }
 
-    /// The references of one model.
-    pub fn spooled(&self, model_id: &str) -> Option<&SpooledRefs> {
-        self.models.get(model_id)
+    /// The base models of one model.
+    pub fn base_models(&self, model_id: &str) -> Option<&[BaseModelRef]> {
+        self.models.get(model_id)?.base_models()
     }
 
-    /// The base models of one model, read back.
-    #[cfg(test)]
-    pub fn base_models(&self, model_id: &str) -> Result<Option<Vec<BaseModelRef>>> {
-        match self.spooled(model_id) {
-            Some(refs) => refs.base_models(&self.spool),
-            None => Ok(None),
-        }
-    }
-
-    /// The `{model_id: [base models]}` map, read back (to follow the lineage and canonicalise
-    /// it); set it with [`put_base_models`](Self::put_base_models).
-    pub fn base_models_map(&self) -> Result<BTreeMap<String, Vec<BaseModelRef>>> {
-        let mut map = BTreeMap::new();
-        let mut buffer = Vec::new();
-        for (id, m) in &self.models {
-            let lists = read_lists(&self.spool, m, &mut buffer)?;
-            if let Some(refs) = lists.decode_slot(BASE_MODELS).map_err(spool_error)? {
-                map.insert(id.to_string(), refs);
-            }
-        }
-        Ok(map)
+    /// The `{model_id: [base models]}` map, taken out (to follow the lineage and canonicalise
+    /// it); put it back with [`put_base_models`](Self::put_base_models).
+    pub fn take_base_models(&mut self) -> BTreeMap<String, Vec<BaseModelRef>> {
+        self.models
+            .iter_mut()
+            .filter_map(|(id, m)| Some((id.to_string(), m.base_models.take()?)))
+            .collect()
     }
 
     /// Set every model's base models from `map` (a model of `map` not in the run is added,
-    /// listed under base models only). Only the models whose base models change are spooled
-    /// again.
-    pub fn put_base_models(&mut self, map: BTreeMap<String, Vec<BaseModelRef>>) -> Result<()> {
-        self.set_kind(BASE_MODELS, map)
-    }
-
-    /// Set one kind of every model from `map`: the models not in it are no longer listed
-    /// under the kind; those only there are added. Only the models whose list of that kind
-    /// changes are spooled again (and counted again); `map` is consumed as the run's models
-    /// are walked (both in id order), each list encoded when it is compared.
-    fn set_kind<R: Serialize>(&mut self, slot: usize, map: BTreeMap<String, Vec<R>>) -> Result<()> {
-        let mut wanted = map.into_iter().peekable();
-        let mut buffer = Vec::new();
-        let mut changed: Vec<(Box<str>, PackedRefs)> = Vec::new();
-        for (id, m) in &self.models {
-            // The models only in `map`, before this one.
-            while let Some((only, refs)) = wanted.next_if(|(w, _)| **w < **id) {
-                let mut added = PackedRefs::default();
-                added.json[slot] = Some(encode(&refs));
-                changed.push((only.into_boxed_str(), added));
-            }
-            let list = wanted
-                .next_if(|(w, _)| **w == **id)
-                .map(|(_, refs)| encode(&refs));
-            let lists = read_lists(&self.spool, m, &mut buffer)?;
-            if lists.0[slot] == list.as_deref() {
-                continue;
-            }
-            let mut json = lists.to_owned_json();
-            json[slot] = list;
-            changed.push((id.clone(), PackedRefs { json }));
+    /// listed under base models only).
+    pub fn put_base_models(&mut self, map: BTreeMap<String, Vec<BaseModelRef>>) {
+        for m in self.models.values_mut() {
+            m.base_models = None;
         }
-        for (only, refs) in wanted {
-            let mut added = PackedRefs::default();
-            added.json[slot] = Some(encode(&refs));
-            changed.push((only.into_boxed_str(), added));
+        for (id, refs) in map {
+            self.models.entry(id.into()).or_default().base_models = Some(refs);
         }
-        for (id, refs) in changed {
-            self.insert(&id, refs)?;
-        }
-        Ok(())
     }
 
     /// Name every base-model reference by the canonical id of the model it names, among the
     /// models `read` (see [`canonicalise_base_models`](hf_enrich::lineage::canonicalise_base_models)).
-    pub fn canonicalise_base_models<'m>(
-        &mut self,
-        read: impl IntoIterator<Item = &'m ModelKey>,
-    ) -> Result<()> {
-        let mut base_models = self.base_models_map()?;
+    pub fn canonicalise_base_models<'m>(&mut self, read: impl IntoIterator<Item = &'m ModelKey>) {
+        let mut base_models = self.take_base_models();
         hf_enrich::lineage::canonicalise_base_models(&mut base_models, read);
-        self.put_base_models(base_models)
+        self.put_base_models(base_models);
     }
 
     /// Take in what the lineage gives back (from
@@ -378,25 +308,27 @@ impl PackedRun {
         let parents: Vec<String> = refs.datasets.keys().cloned().collect();
         for id in parents {
             if let Some(found) = refs.get(&id) {
-                self.insert(&id, PackedRefs::pack(&found))?;
+                self.insert(&id, PackedRefs::pack(found))?;
             }
         }
-        self.put_base_models(refs.base_models)
+        self.put_base_models(refs.base_models);
+        Ok(())
     }
 
-    /// The distinct ids of one kind, sorted. Base models' are read back.
-    pub fn ids(&self, kind: EntityKind) -> Result<Vec<String>> {
-        let slot = slot(kind);
-        if let Some(counted) = self.ids.get(slot) {
-            return Ok(counted.keys().map(|id| id.to_string()).collect());
+    /// The distinct ids of one kind, sorted.
+    pub fn ids(&self, kind: EntityKind) -> Vec<String> {
+        match slot(kind) {
+            Some(slot) => self.ids[slot].keys().map(|id| id.to_string()).collect(),
+            None => {
+                let all: std::collections::BTreeSet<&str> = self
+                    .models
+                    .values()
+                    .flat_map(|m| m.base_models.iter().flatten())
+                    .map(|r| r.id.as_str())
+                    .collect();
+                all.into_iter().map(str::to_owned).collect()
+            }
         }
-        let mut all = BTreeSet::new();
-        let mut buffer = Vec::new();
-        for m in self.models.values() {
-            let lists = read_lists(&self.spool, m, &mut buffer)?;
-            all.extend(lists.ids(slot).into_iter().map(|IdOf { id }| id));
-        }
-        Ok(all.into_iter().collect())
     }
 
     /// What the enrichment of `kind` reads: that kind's distinct ids and, for articles and
@@ -404,7 +336,7 @@ impl PackedRun {
     /// name and link), listed under the first model naming it. The other kinds are left empty.
     pub fn for_enrichment(&self, kind: EntityKind) -> Result<IdentifiedRun> {
         let mut run = IdentifiedRun::default();
-        let ids = self.ids(kind)?;
+        let ids = self.ids(kind);
         let out = &mut run.ids;
         match kind {
             EntityKind::Datasets => out.datasets = ids,
@@ -429,14 +361,16 @@ impl PackedRun {
         Ok(run)
     }
 
-    /// The first reference of each id of a kind, in model order, under the model first
+    /// The first reference of each id of a packed kind, in model order, under the model first
     /// naming it; each later reference of that id is `fold`ed into it.
     fn first_of<R: DeserializeOwned + HasId>(
         &self,
         kind: EntityKind,
         fold: impl Fn(&mut R, R),
     ) -> Result<BTreeMap<String, Vec<R>>> {
-        let slot = slot(kind);
+        let Some(slot) = slot(kind) else {
+            return Ok(BTreeMap::new());
+        };
         // (model id, its position in the list) of each id's first reference.
         let mut first: BTreeMap<String, (String, usize)> = BTreeMap::new();
         let mut out: BTreeMap<String, Vec<R>> = BTreeMap::new();
@@ -479,9 +413,9 @@ impl PackedRun {
         self.write_kind_with(kind, object, path, decode)
     }
 
-    /// [`write_kind`](Self::write_kind), each model's references of a kind rewritten with `f`
-    /// on the way (e.g. named by their canonical dataset ids): this run stays as it is for
-    /// whoever else reads it.
+    /// [`write_kind`](Self::write_kind), each model's references of a packed kind rewritten
+    /// with `f` on the way (e.g. named by their canonical dataset ids): this run stays as it
+    /// is for whoever else reads it.
     pub fn write_kind_rewritten<R: Serialize + DeserializeOwned>(
         &self,
         kind: EntityKind,
@@ -505,7 +439,14 @@ impl PackedRun {
         path: &Path,
         values: impl Fn(&[u8]) -> serde_json::Result<Vec<serde_json::Value>>,
     ) -> crate::Result<()> {
-        let slot = slot(kind);
+        let Some(slot) = slot(kind) else {
+            for (model_id, m) in &self.models {
+                if let Some(refs) = &m.base_models {
+                    object.entry(model_id, refs)?;
+                }
+            }
+            return Ok(());
+        };
         // A list many models name (licenses, tasks, languages …) is rendered once: its bytes
         // are kept by the list's, up to a bound.
         let mut rendered: HashMap<Box<[u8]>, Vec<u8>> = HashMap::new();
@@ -534,7 +475,7 @@ impl PackedRun {
         Ok(())
     }
 
-    /// Rewrite each model's references of a kind with `f`; the distinct ids are counted
+    /// Rewrite each model's references of a packed kind with `f`; the distinct ids are counted
     /// again.
     #[cfg(test)]
     fn rewrite<R: Serialize + DeserializeOwned>(
@@ -542,23 +483,71 @@ impl PackedRun {
         kind: EntityKind,
         f: impl Fn(&mut Vec<R>),
     ) -> Result<()> {
-        let slot = slot(kind);
-        let mut map = BTreeMap::new();
+        let Some(slot) = slot(kind) else {
+            return Ok(());
+        };
         let mut buffer = Vec::new();
-        for (id, refs) in &self.models {
+        let ids: Vec<Box<str>> = self.models.keys().cloned().collect();
+        for id in ids {
+            let Some(refs) = self.models.get(&id) else {
+                continue;
+            };
             let lists = read_lists(&self.spool, refs, &mut buffer)?;
             // This module's own encoding of references of this kind: it always decodes.
-            if let Some(mut list) = lists.decode_slot::<R>(slot).ok().flatten() {
-                f(&mut list);
-                map.insert(id.to_string(), list);
+            let Some(mut list) = lists.decode_slot::<R>(slot).ok().flatten() else {
+                continue;
+            };
+            f(&mut list);
+            let mut json = lists.to_owned_json();
+            json[slot] = Some(encode(&list));
+            let changed = PackedRefs {
+                base_models: refs.base_models.clone(),
+                json,
+            };
+            let spooled = changed.spool(&self.spool)?;
+            self.models.insert(id, spooled);
+        }
+        self.recount(slot)
+    }
+
+    /// Count the distinct ids of a packed kind again, over every model.
+    fn recount(&mut self, slot: usize) -> Result<()> {
+        let mut counts: BTreeMap<Box<str>, u32> = BTreeMap::new();
+        let mut buffer = Vec::new();
+        for m in self.models.values() {
+            for IdOf { id } in read_lists(&self.spool, m, &mut buffer)?.ids(slot) {
+                *counts.entry(id.into_boxed_str()).or_default() += 1;
             }
         }
-        self.set_kind(slot, map)
+        self.ids[slot] = counts;
+        Ok(())
     }
 
     /// Replace one kind with `refs`'s map of it (read back from an earlier run): the models
     /// not in that map are no longer listed under the kind; those only there are added.
     pub fn replace_kind(&mut self, kind: EntityKind, refs: RunIdentified) -> Result<()> {
+        fn set<R: Serialize>(
+            run: &mut PackedRun,
+            slot: usize,
+            map: BTreeMap<String, Vec<R>>,
+        ) -> Result<()> {
+            let mut lists: BTreeMap<Box<str>, PackedRefs> = BTreeMap::new();
+            let mut buffer = Vec::new();
+            for (id, m) in std::mem::take(&mut run.models) {
+                let mut json = read_lists(&run.spool, &m, &mut buffer)?.to_owned_json();
+                json[slot] = None;
+                let base_models = m.base_models;
+                lists.insert(id, PackedRefs { base_models, json });
+            }
+            for (id, list) in map {
+                lists.entry(id.into()).or_default().json[slot] = Some(encode(&list));
+            }
+            for (id, refs) in lists {
+                let spooled = refs.spool(&run.spool)?;
+                run.models.insert(id, spooled);
+            }
+            run.recount(slot)
+        }
         let RunIdentified {
             datasets,
             articles,
@@ -568,15 +557,17 @@ impl PackedRun {
             languages,
             tasks,
         } = refs;
-        let slot = slot(kind);
         match kind {
-            EntityKind::Datasets => self.set_kind(slot, datasets),
-            EntityKind::Articles => self.set_kind(slot, articles),
-            EntityKind::BaseModels => self.set_kind(slot, base_models),
-            EntityKind::Keywords => self.set_kind(slot, keywords),
-            EntityKind::Licenses => self.set_kind(slot, licenses),
-            EntityKind::Languages => self.set_kind(slot, languages),
-            EntityKind::Tasks => self.set_kind(slot, tasks),
+            EntityKind::BaseModels => {
+                self.put_base_models(base_models);
+                Ok(())
+            }
+            EntityKind::Datasets => set(self, 0, datasets),
+            EntityKind::Articles => set(self, 1, articles),
+            EntityKind::Keywords => set(self, 2, keywords),
+            EntityKind::Licenses => set(self, 3, licenses),
+            EntityKind::Languages => set(self, 4, languages),
+            EntityKind::Tasks => set(self, 5, tasks),
         }
     }
 }
@@ -588,22 +579,19 @@ fn read_lists<'b>(
     buffer: &'b mut Vec<u8>,
 ) -> Result<Lists<'b>> {
     let Some(at) = refs.lists else {
-        return Ok(Lists([None; KINDS]));
+        return Ok(Lists([None; 6]));
     };
     spool.read_into(at, buffer)?;
-    Lists::decode(buffer).ok_or_else(|| spool_error("a blob that is not a model's references"))
+    Lists::decode(buffer).ok_or_else(|| {
+        crate::Error::io(
+            "(spool of references)",
+            std::io::Error::other("a blob that is not a model's references"),
+        )
+    })
 }
 
-/// An error of the spool of references: a blob that does not read back as written.
-fn spool_error(why: impl std::fmt::Display) -> crate::Error {
-    crate::Error::io(
-        "(spool of references)",
-        std::io::Error::other(why.to_string()),
-    )
-}
-
-/// Add (`by` 1) or remove (`by` -1) the ids of a model's counted kinds to the counts.
-fn count(counts: &mut Counts, lists: &Lists<'_>, by: i32) {
+/// Add (`by` 1) or remove (`by` -1) the ids of a model's packed kinds to the counts.
+fn count(counts: &mut [BTreeMap<Box<str>, u32>; 6], lists: &Lists<'_>, by: i32) {
     for (slot, counts) in counts.iter_mut().enumerate() {
         for IdOf { id } in lists.ids(slot) {
             if by > 0 {
@@ -731,7 +719,7 @@ mod tests {
             assert!(!decoded.ids.get(kind).is_empty(), "{kind:?}");
         }
         assert_eq!(
-            packed.base_models("a/two").unwrap().unwrap(),
+            packed.base_models("a/two").unwrap(),
             decoded.refs.base_models["a/two"]
         );
     }
@@ -740,9 +728,9 @@ mod tests {
     fn the_distinct_ids_are_those_of_the_decoded_run() {
         let (packed, decoded) = both(&models());
         for kind in EntityKind::ALL {
-            assert_eq!(packed.ids(kind).unwrap(), decoded.ids.get(kind), "{kind:?}");
+            assert_eq!(packed.ids(kind), decoded.ids.get(kind), "{kind:?}");
         }
-        assert_eq!(packed.ids(EntityKind::Datasets).unwrap(), ["glue", "squad"]);
+        assert_eq!(packed.ids(EntityKind::Datasets), ["glue", "squad"]);
     }
 
     #[test]
@@ -755,9 +743,9 @@ mod tests {
         all[1] = again;
         let (_, decoded) = both(&all);
         assert_eq!(packed.len(), 3);
-        assert_eq!(packed.ids(EntityKind::Datasets).unwrap(), ["mnli", "squad"]);
+        assert_eq!(packed.ids(EntityKind::Datasets), ["mnli", "squad"]);
         for kind in EntityKind::ALL {
-            assert_eq!(packed.ids(kind).unwrap(), decoded.ids.get(kind), "{kind:?}");
+            assert_eq!(packed.ids(kind), decoded.ids.get(kind), "{kind:?}");
         }
         for (from_packed, from_decoded) in files(&packed, &decoded.refs) {
             assert_eq!(from_packed, from_decoded);
@@ -819,16 +807,13 @@ mod tests {
         let mut rewritten = packed.clone();
         rewritten.rewrite(EntityKind::Datasets, rename).unwrap();
         assert_eq!(
-            rewritten.ids(EntityKind::Datasets).unwrap(),
+            rewritten.ids(EntityKind::Datasets),
             ["glue", "rajpurkar/squad"]
         );
         let after = written(|o| rewritten.write_kind(EntityKind::Datasets, o, Path::new("t")));
         assert_eq!(on_the_way, after);
         // The run it was written from reads as before.
-        assert_eq!(
-            packed.ids(EntityKind::Datasets).unwrap(),
-            decoded.ids.datasets
-        );
+        assert_eq!(packed.ids(EntityKind::Datasets), decoded.ids.datasets);
     }
 
     #[test]
@@ -844,7 +829,7 @@ mod tests {
         packed
             .replace_kind(EntityKind::Datasets, read.clone())
             .unwrap();
-        assert_eq!(packed.ids(EntityKind::Datasets).unwrap(), ["squad"]);
+        assert_eq!(packed.ids(EntityKind::Datasets), ["squad"]);
         let datasets = written(|o| packed.write_kind(EntityKind::Datasets, o, Path::new("t")));
         let expected = written(|o| {
             read.datasets
@@ -852,52 +837,14 @@ mod tests {
                 .try_for_each(|(m, refs)| o.entry(m, refs))
         });
         assert_eq!(datasets, expected);
-        assert_eq!(
-            packed.ids(EntityKind::Licenses).unwrap(),
-            decoded.ids.licenses
-        );
-    }
-
-    #[test]
-    fn base_models_put_back_spool_again_only_the_models_they_change() {
-        let (mut packed, decoded) = both(&models());
-        let places = |packed: &PackedRun| -> Vec<Option<SpooledRefs>> {
-            ["a/two", "m/three", "z/one"]
-                .map(|id| packed.spooled(id).copied())
-                .to_vec()
-        };
-        let before = places(&packed);
-        let mut map = packed.base_models_map().unwrap();
-        assert_eq!(map, decoded.refs.base_models);
-        // `a/two`'s parent renamed, `z/one` listed under base models no longer, a new model
-        // listed under them only.
-        map.get_mut("a/two").unwrap()[0].id = "org/renamed".into();
-        let z_one = map.remove("z/one").unwrap();
-        map.insert("n/new".into(), z_one.clone());
-        packed.put_base_models(map.clone()).unwrap();
-        let after = places(&packed);
-        assert_ne!(after[0], before[0]);
-        assert_eq!(after[1], before[1], "m/three's base models did not change");
-        assert_ne!(after[2], before[2]);
-        assert_eq!(packed.base_models("z/one").unwrap(), None);
-        assert_eq!(packed.base_models("n/new").unwrap(), Some(z_one));
-        assert_eq!(packed.base_models_map().unwrap(), map);
-        // The other kinds stay as they were, and `z/one` is still listed under them.
-        assert_eq!(
-            packed.ids(EntityKind::Datasets).unwrap(),
-            decoded.ids.datasets
-        );
-        assert!(
-            written(|o| packed.write_kind(EntityKind::Datasets, o, Path::new("t")))
-                .contains("z/one")
-        );
+        assert_eq!(packed.ids(EntityKind::Licenses), decoded.ids.licenses);
     }
 
     #[test]
     fn the_lineage_adds_parents_and_canonical_base_models() {
         let (mut packed, _) = both(&models());
         let mut from_lineage = RunIdentified {
-            base_models: packed.base_models_map().unwrap(),
+            base_models: packed.take_base_models(),
             ..RunIdentified::default()
         };
         assert_eq!(from_lineage.base_models.len(), 3);
@@ -908,11 +855,10 @@ mod tests {
         assert!(
             packed
                 .ids(EntityKind::Datasets)
-                .unwrap()
                 .contains(&"wikitext".to_owned())
         );
         assert_eq!(
-            packed.ids(EntityKind::BaseModels).unwrap(),
+            packed.ids(EntityKind::BaseModels),
             [
                 "org/base-of-a-two",
                 "org/base-of-m-three",
@@ -941,7 +887,7 @@ mod spooled {
                 .unwrap()
             })
             .collect();
-        PackedRefs::pack(&Identified {
+        PackedRefs::pack(Identified {
             languages: refs,
             ..Identified::default()
         })
@@ -971,13 +917,13 @@ mod spooled {
         for (id, codes) in lists {
             // Spooled as the sources spool them (as a model arrives), or by the run.
             let spooled = languages(codes).spool(&spool).unwrap();
-            assert_eq!(spooled.base_models(&spool).unwrap(), Some(Vec::new()));
+            assert_eq!(spooled.base_models(), Some(&[][..]));
             on_disk.insert_spooled(id, spooled).unwrap();
             in_memory.insert(id, languages(codes)).unwrap();
         }
         for run in [&on_disk, &in_memory] {
-            assert_eq!(run.ids(EntityKind::Languages).unwrap(), ["de", "en", "fr"]);
-            assert!(run.ids(EntityKind::Datasets).unwrap().is_empty());
+            assert_eq!(run.ids(EntityKind::Languages), ["de", "en", "fr"]);
+            assert!(run.ids(EntityKind::Datasets).is_empty());
         }
         for kind in EntityKind::ALL {
             assert_eq!(
@@ -990,46 +936,13 @@ mod spooled {
         assert!(languages.contains("\"d/four\": []"), "{languages}");
         // Replacing a model uncounts what it named; the spool's file has no name.
         on_disk.insert("c/three", PackedRefs::default()).unwrap();
-        assert_eq!(on_disk.ids(EntityKind::Languages).unwrap(), ["de", "en"]);
+        assert_eq!(on_disk.ids(EntityKind::Languages), ["de", "en"]);
         assert!(
             !String::from_utf8(written(&on_disk, EntityKind::Languages))
                 .unwrap()
                 .contains("c/three")
         );
         assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none());
-    }
-
-    #[test]
-    fn base_model_links_are_those_of_the_decoded_base_models() {
-        let spool = BlobSpool::default();
-        for relation in ["finetune", "adapter", "quantized", "merge", "unspecified"] {
-            let refs: Vec<BaseModelRef> = ["org/b", "org/a"]
-                .iter()
-                .map(|id| {
-                    serde_json::from_value(serde_json::json!({
-                        "id": id, "raw": format!("raw {id}"), "provenance": ["api"],
-                        "relation": relation, "confidence": "high", "merge_base": true,
-                    }))
-                    .unwrap()
-                })
-                .collect();
-            let spooled = PackedRefs::pack(&Identified {
-                base_models: refs.clone(),
-                ..Identified::default()
-            })
-            .spool(&spool)
-            .unwrap();
-            assert_eq!(
-                spooled.base_model_links(&spool).unwrap(),
-                BaseModelLink::from_refs(&refs),
-                "{relation}"
-            );
-        }
-        // Listed under no kind, or under base models with none: no link.
-        let none = PackedRefs::default().spool(&spool).unwrap();
-        assert!(none.base_model_links(&spool).unwrap().is_empty());
-        let empty = languages(&["en"]).spool(&spool).unwrap();
-        assert!(empty.base_model_links(&spool).unwrap().is_empty());
     }
 
     #[test]
@@ -1042,14 +955,13 @@ mod spooled {
 
     #[test]
     fn a_blob_is_its_lists_back() {
-        let json: [Option<Box<[u8]>>; KINDS] = [
+        let json: [Option<Box<[u8]>>; 6] = [
             Some(Box::from(&b"[1]"[..])),
             None,
             Some(Box::default()),
             None,
             Some(Box::from(&b"[\"x\"]"[..])),
             None,
-            Some(Box::from(&b"[2]"[..])),
         ];
         let blob = Lists::encode(&json);
         let lists = Lists::decode(&blob).unwrap();

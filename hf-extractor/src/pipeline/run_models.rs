@@ -11,6 +11,7 @@ use hf_enrich::identify::identify_model;
 use hf_enrich::lineage::ModelKey;
 use hf_enrich::lookahead::Lookahead;
 use hf_enrich::models::{FetchedModel, ModelSource, SourceOutcome, merge, merge_model};
+use hf_identifiers::BaseModelRef;
 
 use crate::cpu::CpuPool;
 use crate::error::{Error, Result};
@@ -73,16 +74,16 @@ impl Collector {
         if let Some(lookahead) = &self.lookahead {
             lookahead.run_model(&model.id, &model.aliases, &identified);
         }
-        let found = PackedRefs::pack(&identified);
+        let found = PackedRefs::pack(identified);
         let stored = self
             .arrivals
             .checkpoint()
             .append_model(self.source, position, model);
         if let Ok(at) = stored {
-            let base_models = Some(identified.base_models.as_slice());
             self.arrivals.arrived(at, model);
-            self.note(self.arrivals.render_ahead(at, model, base_models));
-            self.arrivals.announce(self.source, model, base_models);
+            self.note(self.arrivals.render_ahead(at, model, found.base_models()));
+            self.arrivals
+                .announce(self.source, model, found.base_models());
         }
         self.keep(position, model, stored, found)
     }
@@ -253,9 +254,8 @@ pub(crate) fn keep_positions<R>(models: Vec<(usize, Entry, R)>, kept: &[usize]) 
     out
 }
 
-/// A model of a file of records: its place in the journal and its references in the run's
-/// spool (whose base models its record links; `None`: it links none).
-pub(crate) type RecordOf<'a> = (Stored, Option<&'a SpooledRefs>);
+/// A model of a file of records: its place in the journal and the base models it links.
+pub(crate) type RecordOf<'a> = (Stored, Option<&'a [BaseModelRef]>);
 
 /// Write `file` as an array of model records, reading each model back from the journal and
 /// rendering its record on the pool (written in the models' order). On a blocking thread.

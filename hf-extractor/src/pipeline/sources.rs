@@ -208,7 +208,7 @@ pub(super) async fn source_done(
         models
             .models
             .iter()
-            .map(|(entry, found)| (entry.at, Some(found)))
+            .map(|(entry, found)| (entry.at, found.base_models()))
             .collect()
     }
     let (models, writing) =
