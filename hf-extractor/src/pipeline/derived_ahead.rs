@@ -19,7 +19,7 @@ use hf_enrich::citation::{CitationChunk, citation_chunk};
 use hf_enrich::models::FetchedModel;
 use hf_enrich::sharedby::{SharedByRef, shared_by};
 
-use crate::store::checkpoint::Stored;
+use crate::store::checkpoint::{PlaceKey, Stored};
 
 /// What is derived for one model (each only when the run selects its asset; a chunk is boxed so
 /// that the many cards without one cost a pointer). The sharer is the number of its
@@ -40,7 +40,7 @@ pub(crate) struct DerivedAhead {
 
 #[derive(Debug, Default)]
 struct Found {
-    by_place: HashMap<Stored, Derived>,
+    by_place: HashMap<PlaceKey, Derived>,
     sharers: Sharers,
 }
 
@@ -90,7 +90,7 @@ impl DerivedAhead {
                 citation_chunk(ModelCard::body_of(card)).map(Box::new)
             }),
         };
-        found.by_place.insert(at, derived);
+        found.by_place.insert(at.key(), derived);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Found> {
@@ -120,14 +120,14 @@ impl DerivedAhead {
 
 /// Take a value of the model journaled `at`; a model with nothing left is forgotten.
 fn take<T>(
-    found: &mut HashMap<Stored, Derived>,
+    found: &mut HashMap<PlaceKey, Derived>,
     at: Stored,
     value: impl FnOnce(&mut Derived) -> Option<T>,
 ) -> Option<T> {
-    let derived = found.get_mut(&at)?;
+    let derived = found.get_mut(&at.key())?;
     let taken = value(derived);
     if derived.sharedby.is_none() && derived.citation.is_none() {
-        found.remove(&at);
+        found.remove(&at.key());
     }
     taken
 }

@@ -16,13 +16,13 @@ use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use hf_enrich::readme_languages::{ReadmeLanguage, card_languages};
 
 use crate::cpu::CpuPool;
-use crate::store::checkpoint::Stored;
+use crate::store::checkpoint::{PlaceKey, Stored};
 
 /// Cards waiting for detection, at most (4 KB each for a typical card).
 const QUEUE: usize = 1024;
 
 /// What was found: languages by the place of the card's model in the journal.
-type Found = HashMap<Stored, Kept>;
+type Found = HashMap<PlaceKey, Kept>;
 
 /// A card's languages while they wait for the asset, in the value itself when it can be. A
 /// language must hold most of the card's prose
@@ -199,7 +199,7 @@ impl Shared {
             self.found
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
-                .insert(at, Kept::of(languages));
+                .insert(at.key(), Kept::of(languages));
         }
     }
 }
@@ -211,7 +211,7 @@ pub(crate) struct KnownLanguages(Found);
 impl KnownLanguages {
     /// The languages of the card of the model journaled `at`, if detected ahead.
     pub(crate) fn of(&self, at: Stored) -> Option<Vec<ReadmeLanguage>> {
-        self.0.get(&at).map(Kept::languages)
+        self.0.get(&at.key()).map(Kept::languages)
     }
 
     /// How many cards were detected ahead.

@@ -34,7 +34,7 @@ use crate::manifest::{AssetReport, FailureReport};
 use crate::store::journal_file::{Format, JournalFile, Tail};
 use crate::store::json_stream::OutputFormat;
 
-pub(crate) use crate::store::journal_file::Place as Stored;
+pub(crate) use crate::store::journal_file::{Place as Stored, PlaceKey};
 
 /// The journal's file name in a run folder.
 pub const CHECKPOINT_FILE: &str = "checkpoint.jsonl.zst";

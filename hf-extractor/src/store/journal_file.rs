@@ -43,6 +43,18 @@ pub(crate) struct Place {
     pub(crate) len: u32,
 }
 
+/// What is kept by journal place is kept by the line's offset alone ([`Place::key`]): unique
+/// in its journal, and half the bytes of a [`Place`] (which pads its length to 16 bytes) in
+/// tables holding an entry per model.
+pub(crate) type PlaceKey = u64;
+
+impl Place {
+    /// The key of this place in a table by place: its offset, unique in its journal.
+    pub(crate) fn key(self) -> PlaceKey {
+        self.offset
+    }
+}
+
 #[cfg(test)]
 impl Place {
     /// A place for tests of what is kept by place.

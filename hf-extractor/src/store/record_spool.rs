@@ -23,7 +23,7 @@ use hf_enrich::records::{BaseModelLink, ModelRecord};
 
 use crate::error::{Error, Result};
 use crate::store::append_file::{AppendFile, create_read_write};
-use crate::store::checkpoint::Stored;
+use crate::store::checkpoint::{PlaceKey, Stored};
 use crate::store::json_stream::Rendered;
 
 /// The spool's file name in a run folder: removed at the end of the run, and (named as a
@@ -62,7 +62,7 @@ pub(crate) struct RecordSpool {
     path: PathBuf,
     stamp: String,
     file: AppendFile,
-    kept: RwLock<HashMap<Stored, Kept>>,
+    kept: RwLock<HashMap<PlaceKey, Kept>>,
 }
 
 impl RecordSpool {
@@ -140,7 +140,7 @@ impl RecordSpool {
         self.kept
             .write()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(at, kept);
+            .insert(at.key(), kept);
         Ok((rendered, kept))
     }
 
@@ -156,7 +156,7 @@ impl RecordSpool {
             .kept
             .read()
             .unwrap_or_else(PoisonError::into_inner)
-            .get(&at)
+            .get(&at.key())
             .copied();
         kept.filter(|k| k.links == fingerprint(links))
     }
