@@ -1,9 +1,9 @@
 //! The entity records of each kind: fetched through the enrichment, and the base models'
 //! records made from the lineage; the legacy dataset ids resolved.
 
-use super::*;
 use std::collections::HashMap;
 
+use super::*;
 use crate::store::blob_spool::BlobSpool;
 use crate::store::spooled_records::SpooledRecords;
 
