@@ -225,6 +225,31 @@ impl Asset {
         }
     }
 
+    /// Whether its file is an object mapping model ids to values (the identified maps, the
+    /// README languages, the citation and card chunks) rather than an array of records.
+    ///
+    /// ```
+    /// use hf_extractor::assets::{Asset, Kind};
+    ///
+    /// assert!(Asset::Identified(Kind::Licenses).maps_models());
+    /// assert!(!Asset::RawModels.maps_models());
+    /// ```
+    pub fn maps_models(self) -> bool {
+        match self {
+            Asset::Identified(_)
+            | Asset::ReadmeLanguages
+            | Asset::ChunkCitation
+            | Asset::ModelcardChunks => true,
+            Asset::RunFolder
+            | Asset::RawModelsLatest
+            | Asset::RawModelsFromFile
+            | Asset::RawModels
+            | Asset::AncestorModels
+            | Asset::Enriched(_)
+            | Asset::CatalogSources => false,
+        }
+    }
+
     /// Whether its file is an array of model records (the records of `hf_models.json`).
     ///
     /// ```

@@ -49,6 +49,18 @@ pub enum Error {
         source: serde_json::Error,
     },
 
+    /// A record handed over by a run is not a record of its asset.
+    #[error("{asset}{}: not a record of the asset: {source}", model_id.as_deref().map(|m| format!(" (model {m})")).unwrap_or_default())]
+    Record {
+        /// The asset.
+        asset: crate::assets::Asset,
+        /// The model whose entry it is, in a map by model id.
+        model_id: Option<String>,
+        /// The underlying error.
+        #[source]
+        source: serde_json::Error,
+    },
+
     /// The Hub refused every connection from the run's first request on: the run stopped
     /// (within seconds) and its folder can be resumed once the Hub answers. What the client
     /// saw (the URL asked, the attempts) is the error's source.

@@ -43,7 +43,8 @@
 
 // What each part owns (each module's docs say more, and what it may call):
 // - the public face: `assets` (the typed graph), `config`, `error`, `manifest`, `observer`,
-//   `stream` (a run as typed results), `standalone` (the replaced system's two calls);
+//   `record` (the records a run hands over as it writes them), `stream` (a run as typed
+//   results), `standalone` (the replaced system's two calls);
 // - `pipeline`: the run — its driver, its scheduler (each asset started once its inputs are
 //   done, the values between stages owned there, reports in plan order), the stages, and what
 //   they share while a run goes (the models between stages, what is done as each arrives, the
@@ -64,6 +65,7 @@ mod observer;
 pub mod pipeline;
 #[cfg(feature = "dagster-pipes")]
 pub mod pipes;
+mod record;
 #[cfg(feature = "schema")]
 pub mod schemas;
 pub mod shard;

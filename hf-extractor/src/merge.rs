@@ -112,24 +112,6 @@ struct RecordKey {
     enriched: Option<bool>,
 }
 
-/// Whether an asset's file is a `{model id: value}` map: the identified maps, and the
-/// downstream's per-model maps (README languages, citation and card chunks).
-fn is_map(asset: Asset) -> bool {
-    match asset {
-        Asset::Identified(_)
-        | Asset::ReadmeLanguages
-        | Asset::ChunkCitation
-        | Asset::ModelcardChunks => true,
-        Asset::RunFolder
-        | Asset::RawModelsLatest
-        | Asset::RawModelsFromFile
-        | Asset::RawModels
-        | Asset::AncestorModels
-        | Asset::Enriched(_)
-        | Asset::CatalogSources => false,
-    }
-}
-
 /// The union of the shards' lists by id, sorted by id; of two records with one id, the one read.
 fn merge_lists(paths: &[PathBuf]) -> Result<Vec<Box<RawValue>>> {
     let mut merged: BTreeMap<String, (bool, Box<RawValue>)> = BTreeMap::new();
@@ -314,7 +296,7 @@ impl HfExtractor {
                 let entities = sharedby_entities(&sharedby, &listing.started_at);
                 let path = folder.write_json(file, &to_json(&entities)?)?;
                 (path, entities.len(), 0)
-            } else if is_map(asset) {
+            } else if asset.maps_models() {
                 let map = merge_maps(&paths)?;
                 let path = folder.write_json(file, &map)?;
                 match asset {

@@ -1,6 +1,7 @@
 //! What a caller sees of a run as it goes: each asset started, its progress, and its report
 //! once its file is written — for progress bars, Dagster Pipes, or an embedder's own logs; and,
-//! when it asks for them ([`RunObserver::model_sink`]), each model as it arrives.
+//! when it asks for them, each model as it arrives ([`RunObserver::model_sink`]) and each record
+//! of each file as it is written ([`RunObserver::record_sink`]).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -9,6 +10,7 @@ use hf_enrich::records::ModelRecord;
 
 use crate::assets::Asset;
 use crate::manifest::{AssetReport, FailureReport};
+use crate::record::RecordSink;
 
 /// What a caller sees of a run as it goes. Every method has a default that does nothing.
 ///
@@ -43,6 +45,19 @@ pub trait RunObserver: Send + Sync {
     /// and no record is made for it). Asked once, when the run starts.
     fn model_sink(&self) -> Option<ModelSink> {
         None
+    }
+    /// Where the run hands each record of each file it writes, as it writes it, if anywhere
+    /// (default: nowhere). Asked once, when the run starts. The run folder's files are written
+    /// from the same records: a caller writing them into a store of its own takes them here.
+    fn record_sink(&self) -> Option<RecordSink> {
+        None
+    }
+    /// Whether the run writes its files of records into its folder (default: yes). A caller
+    /// that takes every record through its [`record_sink`](Self::record_sink) may say no: the
+    /// folder then holds the run's journal and `run.json` only, whose reports still count and
+    /// hash each file as it would have been written. Asked once, when the run starts.
+    fn keeps_record_files(&self) -> bool {
+        true
     }
 }
 

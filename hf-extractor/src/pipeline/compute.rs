@@ -52,7 +52,7 @@ impl HfExtractor {
                 let count = entries.len() as u64;
                 let ((entries, identified), writing) = write_model_records(
                     ctx.records(),
-                    file_of(asset),
+                    asset,
                     ctx.stamp,
                     (entries, identified),
                     records_of_run,
@@ -115,11 +115,6 @@ impl HfExtractor {
     }
 }
 
-/// The file an asset writes (every asset computed here but the run folder has one).
-pub(super) fn file_of(asset: Asset) -> &'static str {
-    asset.file().unwrap_or_default()
-}
-
 /// One kind's references as the entity records read them: the identified map computed or
 /// loaded, or none.
 fn refs_of(inputs: &Inputs, identified: Asset) -> Refs {
@@ -159,7 +154,7 @@ pub(super) async fn downstream(
     let (count, output, made) = ctx
         .cpu
         .blocking(move || {
-            let to = (&folder, file_of(asset));
+            let to = (&folder, asset);
             crate::pipeline::downstream_assets::compute(
                 which,
                 &stamp,

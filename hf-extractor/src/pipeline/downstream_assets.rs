@@ -16,6 +16,7 @@ use hf_enrich::sharedby::{SharedByRef, SharerTally, shared_by};
 
 use serde::Serialize;
 
+use crate::assets::Asset;
 use crate::cpu::CpuPool;
 use crate::downstream::SourceRecord;
 use crate::error::Result;
@@ -70,7 +71,7 @@ fn sharers_of(model: &FetchedModel) -> Vec<SharedByRef> {
 pub(crate) fn compute(
     asset: DownstreamAsset,
     stamp: &str,
-    (folder, file): (&RunFiles, &str),
+    (folder, file): (&RunFiles, Asset),
     models: &RunModels,
     sharers: Option<&SharerTally>,
 ) -> Result<(u64, Output, Made)> {
@@ -200,7 +201,7 @@ impl RunModels {
     pub(crate) fn write_each<T: Serialize + Send>(
         &self,
         folder: &RunFiles,
-        file: &str,
+        file: Asset,
         known: impl Fn(Stored) -> Option<T> + Sync,
         f: impl Fn(&FetchedModel) -> T + Sync,
         mut seen: impl FnMut(&T),

@@ -119,8 +119,14 @@ impl HfExtractor {
         let stats_at_start = self.client.stats();
         let requests = Requests::new(&self.client);
         let replayed = Replayed::new(replay.latest.take(), replay.file.take());
-        // The run's files: written into its folder.
-        let files = RunFiles::new(folder.clone()).laid_out(format);
+        // The run's files: each record handed to the caller's sink as it is written, and
+        // written into the run's folder unless the caller takes them all.
+        let mut files = RunFiles::new(folder.clone())
+            .laid_out(format)
+            .handing_to(observer.record_sink());
+        if !observer.keeps_record_files() {
+            files = files.without_records();
+        }
         let ctx = Ctx {
             files: &files,
             location: folder.path(),

@@ -31,7 +31,7 @@ impl HfExtractor {
             .cpu
             .job(move || {
                 let canonical = canonical.as_deref();
-                write_identified_map(&files, file_of(asset), &map, kind, canonical)
+                write_identified_map(&files, asset, &map, kind, canonical)
             })
             .await?;
         let refs = Refs {
@@ -51,16 +51,16 @@ pub(super) fn base_model_refs<'a>(
     identified.base_models(id)
 }
 
-/// One kind's `{model_id: [references]}` map, written model by model.
+/// One kind's `{model_id: [references]}` map, `asset`'s file, written model by model.
 pub(super) fn write_identified_map(
     files: &RunFiles,
-    file: &str,
+    asset: Asset,
     identified: &PackedRun,
     kind: EntityKind,
     canonical: Option<&ResolvedDatasets>,
 ) -> Result<WrittenArray> {
-    let path = files.locate(file);
-    files.write_json_object(file, |object| match canonical {
+    let path = files.locate(asset.file().unwrap_or_default());
+    files.write_json_object(asset, |object| match canonical {
         // Datasets named by their canonical ids.
         Some(resolved) if kind == EntityKind::Datasets && !resolved.is_empty() => {
             identified.write_kind_rewritten(kind, object, &path, |refs| resolved.canonicalise(refs))

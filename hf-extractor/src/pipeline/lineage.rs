@@ -97,7 +97,7 @@ impl HfExtractor {
         let count = all.len() as u64;
         let ((all, identified), writing) = write_model_records(
             ctx.records(),
-            file_of(asset),
+            asset,
             ctx.stamp,
             (all, identified),
             records_of_run,

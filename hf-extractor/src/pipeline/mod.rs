@@ -114,6 +114,7 @@ use self::sources::*;
 use self::state::*;
 
 pub use crate::observer::{ModelSink, RunObserver, Silent};
+pub use crate::record::RecordSink;
 
 /// What to materialise.
 #[derive(Debug, Clone, Default)]

@@ -105,7 +105,7 @@ impl InOrderReports {
                     // The asset took its computing and its writing.
                     let writing_ms = done.saturating_duration_since(started).as_millis();
                     report.duration_ms += writing_ms as u64;
-                    Some(written.path)
+                    written.path
                 }
             };
             if !restored {
@@ -192,7 +192,7 @@ mod tests {
         let behind = FileWriting::spawn(move || {
             written.recv().unwrap();
             Ok(WrittenArray {
-                path: file,
+                path: Some(file),
                 count: 2,
                 sha256: "ab".into(),
             })

@@ -13,6 +13,7 @@ use hf_enrich::lookahead::Lookahead;
 use hf_enrich::models::{FetchedModel, ModelSource, SourceOutcome, merge, merge_model};
 use hf_identifiers::BaseModelRef;
 
+use crate::assets::Asset;
 use crate::cpu::CpuPool;
 use crate::error::{Error, Result};
 use crate::pipeline::arrivals::Arrivals;
@@ -257,24 +258,24 @@ pub(crate) fn keep_positions<R>(models: Vec<(usize, Entry, R)>, kept: &[usize]) 
 /// A model of a file of records: its place in the journal and the base models it links.
 pub(crate) type RecordOf<'a> = (Stored, Option<&'a [BaseModelRef]>);
 
-/// Write `file` as an array of model records, reading each model back from the journal and
-/// rendering its record on the pool (written in the models' order). On a blocking thread.
+/// Write `asset`'s file, an array of model records, reading each model back from the journal
+/// and rendering its record on the pool (written in the models' order). On a blocking thread.
 fn write_records(
     pool: &CpuPool,
     folder: &RunFiles,
     arrivals: &Arrivals,
-    file: &str,
+    asset: Asset,
     models: &[RecordOf<'_>],
     stamp: &str,
 ) -> Result<WrittenArray> {
-    let path = folder.locate(file);
+    let path = folder.locate(asset.file().unwrap_or_default());
     let render = |(at, refs): &RecordOf<'_>| arrivals.record(*at, *refs, stamp, &path);
-    folder.write_json_array(file, |array| {
+    folder.write_json_array(asset, |array| {
         pool.for_each_in_order(models, render, |record| array.push_rendered(&record))
     })
 }
 
-/// Write `file`, the records of the models `models` lists of `owner` (their places and base
+/// Write `asset`'s file, the records of the models `models` lists of `owner` (their places and base
 /// models, borrowed from it), and give `owner` back. The stage's own models and references
 /// move to a blocking thread and back, so nothing of them is copied.
 ///
@@ -284,19 +285,19 @@ fn write_records(
 /// Without it, the file is written before this returns.
 pub(crate) async fn write_model_records<T: Send + 'static>(
     (pool, folder, arrivals): (&CpuPool, &RunFiles, &Arrivals),
-    file: &str,
+    asset: Asset,
     stamp: &str,
     owner: T,
     models: for<'a> fn(&'a T) -> Vec<RecordOf<'a>>,
 ) -> Result<(T, FileWriting)> {
     let (folder, arrivals) = (folder.clone(), arrivals.clone());
-    let (file, stamp) = (file.to_owned(), stamp.to_owned());
+    let stamp = stamp.to_owned();
     let on_pool = pool.clone();
     if !arrivals.keeps_records(&stamp) {
         let (owner, written) = pool
             .blocking(move || {
                 let list = models(&owner);
-                let written = write_records(&on_pool, &folder, &arrivals, &file, &list, &stamp);
+                let written = write_records(&on_pool, &folder, &arrivals, asset, &list, &stamp);
                 drop(list);
                 Ok((owner, written))
             })
@@ -320,7 +321,7 @@ pub(crate) async fn write_model_records<T: Send + 'static>(
     let pool = pool.clone();
     let writing = FileWriting::spawn(move || {
         // One record read at a time: a copy, no work to spread over the pool.
-        folder.write_json_array(&file, |array| {
+        folder.write_json_array(asset, |array| {
             places.iter().try_for_each(|place| {
                 pool.check()?;
                 array.push_rendered(&arrivals.kept_record(*place)?)

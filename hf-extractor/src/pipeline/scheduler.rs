@@ -154,7 +154,7 @@ impl HfExtractor {
     ) -> futures::future::BoxFuture<'a, Result<Finished>> {
         Box::pin(async move {
             match step {
-                Step::Restore(restorable) => restore(place, asset, *restorable, inputs, ctx),
+                Step::Restore(restorable) => restore(place, asset, *restorable, inputs, ctx).await,
                 Step::Compute => self.computed(place, asset, inputs, ctx).await,
             }
         })
@@ -183,13 +183,13 @@ impl HfExtractor {
         };
         let output = std::mem::replace(&mut done.output, Output::None);
         let written = match (&report.file, output) {
-            (Some(file), Output::Records(records)) => Written::Behind(
-                ctx.files.write_records_behind(file, records),
+            (Some(_), Output::Records(records)) => Written::Behind(
+                ctx.files.write_records_behind(asset, records),
                 Instant::now(),
             ),
             (_, Output::Written(written)) => {
                 report.sha256 = Some(written.sha256);
-                Written::Ready(Some(written.path))
+                Written::Ready(written.path)
             }
             (_, Output::Writing(writing)) => Written::Behind(writing, Instant::now()),
             // The folder is the asset: observers hear where it is, once it holds a file.
@@ -210,8 +210,9 @@ impl HfExtractor {
 }
 
 /// An asset taken over from the interrupted run being resumed: its report as journaled, and
-/// its value (the lineage: the run's models with the parents the journal holds).
-fn restore(
+/// its value (the lineage: the run's models with the parents the journal holds). Its file's
+/// records go to the caller's sink as those of a file written by this run do.
+async fn restore(
     place: usize,
     asset: Asset,
     restorable: Restorable,
@@ -232,6 +233,12 @@ fn restore(
     };
     tracing::info!(%asset, "taken over from the interrupted run");
     let path = report.file.as_ref().map(|f| ctx.files.locate(f));
+    if let Some(path) = &path {
+        let (files, path) = (ctx.files.clone(), path.clone());
+        ctx.cpu
+            .blocking(move || files.hand_over(asset, &path))
+            .await?;
+    }
     let mut done = Done::written(report.count, Output::None).giving(value);
     done.failed = failures;
     Ok(Finished {

@@ -212,7 +212,7 @@ pub(super) async fn source_done(
             .collect()
     }
     let (models, writing) =
-        write_model_records(ctx.records(), file_of(asset), ctx.stamp, models, records).await?;
+        write_model_records(ctx.records(), asset, ctx.stamp, models, records).await?;
     let mut done = Done::written(models.models.len() as u64, Output::Writing(writing));
     done.failures = models.outcome.failures.len() as u64;
     done.failed = failed;

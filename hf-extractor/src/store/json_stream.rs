@@ -81,7 +81,8 @@ impl std::str::FromStr for OutputFormat {
 }
 
 /// Writes a pretty-printed JSON array (or object) element by element (entry by entry): the
-/// bytes of a whole write of it; or, in JSON Lines, a line per element (entry).
+/// bytes of a whole write of it; or, in JSON Lines, a line per element (entry). Each element
+/// (entry) is also shown, compact, to the writer's [`ElementTap`], if it has one.
 pub struct JsonWriter<'w> {
     out: &'w mut dyn Write,
     path: &'w Path,
@@ -89,6 +90,30 @@ pub struct JsonWriter<'w> {
     lines: bool,
     count: u64,
     buf: Vec<u8>,
+    tap: Option<Tap<'w>>,
+}
+
+/// What is shown each element of an array (`None`, its compact JSON) or each entry of an
+/// object (its key, its value's compact JSON) as it is written.
+pub(crate) type ElementTap<'w> = &'w mut dyn FnMut(Option<&str>, &[u8]);
+
+/// A writer's tap, and the buffer it compacts pretty elements into.
+struct Tap<'w> {
+    show: ElementTap<'w>,
+    compact: Vec<u8>,
+}
+
+impl Tap<'_> {
+    /// Show an element (entry) written as `bytes`: compact already, or pretty.
+    fn show(&mut self, key: Option<&str>, bytes: &[u8], compact: bool) {
+        if compact {
+            (self.show)(key, bytes);
+        } else {
+            self.compact.clear();
+            compact_into(&mut self.compact, bytes);
+            (self.show)(key, &self.compact);
+        }
+    }
 }
 
 impl<'w> JsonWriter<'w> {
@@ -110,6 +135,7 @@ impl<'w> JsonWriter<'w> {
             lines: false,
             count: 0,
             buf: Vec::new(),
+            tap: None,
         }
     }
 
@@ -119,12 +145,22 @@ impl<'w> JsonWriter<'w> {
         self
     }
 
+    /// The same writer, showing each element (entry) to `tap` once it is written.
+    pub(crate) fn tapped(mut self, tap: ElementTap<'w>) -> Self {
+        self.tap = Some(Tap {
+            show: tap,
+            compact: Vec::new(),
+        });
+        self
+    }
+
     /// Append one element of an array, rendered beforehand on any thread ([`Rendered`]:
     /// serialised through [`serde_json::Value`], so map keys are sorted as in a whole-array
     /// write).
     pub fn push_rendered(&mut self, element: &Rendered) -> Result<()> {
         self.open_item()?;
         self.write_pretty(&element.0)?;
+        self.show(None, &element.0);
         self.close_item()
     }
 
@@ -133,6 +169,7 @@ impl<'w> JsonWriter<'w> {
     pub fn push<T: Serialize + ?Sized>(&mut self, element: &T) -> Result<()> {
         self.open_item()?;
         self.value(element)?;
+        self.show_buf(None);
         self.close_item()
     }
 
@@ -141,7 +178,26 @@ impl<'w> JsonWriter<'w> {
     pub fn entry<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<()> {
         self.key(key)?;
         self.value(value)?;
+        self.show_buf(Some(key));
         self.close_entry()
+    }
+
+    /// Show the tap an element (entry) just written from `pretty` (compacted into the buffer
+    /// in JSON Lines).
+    fn show(&mut self, key: Option<&str>, pretty: &[u8]) {
+        let Some(tap) = &mut self.tap else { return };
+        if self.lines {
+            tap.show(key, &self.buf, true);
+        } else {
+            tap.show(key, pretty, false);
+        }
+    }
+
+    /// Show the tap an element (entry) just written from the buffer.
+    fn show_buf(&mut self, key: Option<&str>) {
+        if let Some(tap) = &mut self.tap {
+            tap.show(key, &self.buf, self.lines);
+        }
     }
 
     /// Open an entry of an object: `"key": ` (`{"key":` on a line of its own in JSON Lines).
@@ -218,6 +274,7 @@ impl<'w> JsonWriter<'w> {
     pub(crate) fn entry_rendered(&mut self, key: &str, value: &[u8]) -> Result<()> {
         self.key(key)?;
         self.write_pretty(value)?;
+        self.show(Some(key), value);
         self.close_entry()
     }
 
@@ -300,7 +357,7 @@ impl Rendered {
 /// The JSON `pretty` without the whitespace between its tokens: what `serde_json::to_writer`
 /// writes of the same value (whitespace inside strings is escaped by JSON, but for spaces,
 /// which are kept there).
-fn compact_into(out: &mut Vec<u8>, pretty: &[u8]) {
+pub(crate) fn compact_into(out: &mut Vec<u8>, pretty: &[u8]) {
     out.reserve(pretty.len());
     let (mut in_string, mut escaped) = (false, false);
     for &b in pretty {

@@ -4,7 +4,7 @@
 //! |---|---|
 //! | [`checkpoint`] | the journal (`checkpoint.jsonl.zst`): every event of the run appended as it happens, models read back by place |
 //! | `journal_file` | the journal's bytes: each line one zstd frame (with the dictionary at the file's head), or plain lines in journals of earlier versions |
-//! | `files` | the one interface the run's files are written through (`AssetFiles`, a backend; `RunFiles`, the JSON shapes written through it, some behind on a blocking thread) |
+//! | `files` | the one interface the run's files are written through (`AssetFiles`, a backend; `RunFiles`, the JSON shapes written through it, some behind on a blocking thread), and where each record goes as it is written: the backend's file and the caller's record sink |
 //! | [`run_folder`] | the run folder: the backend of every run, each file written atomically (whole, or not at all) |
 //! | `json_stream` | JSON written and read one element at a time: arrays and objects as a one-shot `serde_json` would write them, hashed on the fly |
 //! | `record_spool` | model records rendered once per run, beside the journal |
