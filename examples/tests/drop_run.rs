@@ -1,7 +1,8 @@
 //! Dropping a run's future stops all of its work: no request reaches the Hub after it, no file
 //! is written, and no thread of the run is left after a second — whatever the run was doing
 //! (listing and fetching cards, fetching ahead, identifying and journaling on the CPU pool,
-//! writing files behind).
+//! writing files behind) — and dropping a run's stream does the same, also while the files'
+//! writers wait for the stream to take their records.
 //!
 //! A test binary of its own: it counts the threads of the process, which other tests running
 //! beside it would add to.
@@ -85,20 +86,60 @@ fn a_dropped_run_makes_no_request_writes_nothing_and_leaves_no_thread() {
         // Early (the listing and the first cards), and later (the cards with the CPU pool busy
         // journaling, the parents fetched ahead, the first files written behind).
         for cut in [Duration::from_millis(150), Duration::from_millis(1200)] {
-            let extractor = |out: &Path| {
-                HfExtractor::builder()
-                    .endpoint(hub.uri())
-                    .arxiv_endpoint(hub.uri())
-                    .arxiv_delay(Duration::ZERO)
-                    .num_models(6000)
-                    .threads(16)
-                    .cpu_threads(2)
-                    .models_file(out.join("no-ids.txt"))
-                    .output_dir(out)
-            };
-            dropped_after(cut, &hub, extractor).await;
+            dropped_after(cut, &hub, of_synthetic(&hub, 6000, 16)).await;
         }
+        // A stream taken up to its first records, then left unpolled while the writers of
+        // the files wait for it, then dropped.
+        stream_dropped_while_writers_wait(&hub, of_synthetic(&hub, 2000, 32)).await;
     });
+}
+
+/// The extractor of a run of `models` of the synthetic Hub `hub` (two CPU threads, `threads`
+/// requests in flight), for an output folder.
+fn of_synthetic(
+    hub: &OfflineHub,
+    models: usize,
+    threads: usize,
+) -> impl Fn(&Path) -> hf_extractor::HfExtractorBuilder {
+    let uri = hub.uri();
+    move |out| {
+        HfExtractor::builder()
+            .endpoint(uri.clone())
+            .arxiv_endpoint(uri.clone())
+            .arxiv_delay(Duration::ZERO)
+            .num_models(models)
+            .threads(threads)
+            .cpu_threads(2)
+            .models_file(out.join("no-ids.txt"))
+            .output_dir(out)
+    }
+}
+
+/// Stream a run of the extractor `builder` makes until its first records come, leave it
+/// unpolled while its writers wait for it, drop it, and check that nothing of it goes on.
+async fn stream_dropped_while_writers_wait(
+    hub: &OfflineHub,
+    builder: impl Fn(&Path) -> hf_extractor::HfExtractorBuilder,
+) {
+    use futures::StreamExt;
+    use hf_extractor::stream::RunEvent;
+
+    let out = tempfile::tempdir().unwrap();
+    let extractor = builder(out.path()).build().unwrap();
+    let before = hub.request_count();
+    let mut stream = extractor.stream(hf_extractor::MaterializeOptions::default());
+    let mut records = 0;
+    while records < 10 {
+        match stream.next().await.unwrap().unwrap() {
+            RunEvent::Record(_) => records += 1,
+            RunEvent::Finished(_) => panic!("the run ended before it was dropped"),
+            _ => {}
+        }
+    }
+    // Not polled: the writers fill what the stream may hold, and wait.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    drop(stream);
+    nothing_goes_on(hub, out.path(), before, "the stream").await;
 }
 
 /// Run the extractor `builder` makes for an output folder, drop the run after `cut`, and check
@@ -116,30 +157,32 @@ async fn dropped_after(
         run.is_err(),
         "the run ended within {cut:?}: nothing was dropped"
     );
+    nothing_goes_on(hub, out.path(), before, &format!("{cut:?}")).await;
+}
+
+/// A run was just dropped (`what`, to name it): it had made requests since `before`, and
+/// after a second no request, no file in `out` and no thread of it is new.
+async fn nothing_goes_on(hub: &OfflineHub, out: &Path, before: usize, what: &str) {
     // What was on the wire when the future was dropped has arrived by now.
     tokio::time::sleep(Duration::from_millis(100)).await;
     let requests = hub.request_count();
-    let written = files(out.path());
-    assert!(requests > before, "the run had started ({cut:?})");
+    let written = files(out);
+    assert!(requests > before, "the run had started ({what})");
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(
         hub.request_count(),
         requests,
-        "requests after the drop ({cut:?})"
+        "requests after the drop ({what})"
     );
-    assert_eq!(
-        files(out.path()),
-        written,
-        "files written after the drop ({cut:?})"
-    );
+    assert_eq!(files(out), written, "files written after the drop ({what})");
     let names = thread_names();
     assert!(
         !names.iter().any(|n| n.starts_with("hf-")),
-        "threads of the run alive 1 s after the drop ({cut:?}): {names:?}"
+        "threads of the run alive 1 s after the drop ({what}): {names:?}"
     );
     let runtime_threads = names.iter().filter(|n| n.starts_with(RUNTIME)).count();
     assert!(
         runtime_threads <= 2,
-        "blocking work of the run still busy 1 s after the drop ({cut:?}): {names:?}"
+        "blocking work of the run still busy 1 s after the drop ({what}): {names:?}"
     );
 }

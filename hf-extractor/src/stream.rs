@@ -1,22 +1,24 @@
 //! A run as a stream of typed results: [`HfExtractor::stream`].
 //!
 //! The stream yields what a [`RunObserver`] hears, as values: each asset started, progress
-//! inside it, each model fetched as it arrives, each asset's failures, each asset done with its
-//! report and its records, and at the end the run's outcome. An asset's records ([`AssetRecords`]) are read
-//! back from the file the run wrote, one at a time and typed by the asset ([`Record`]): a
-//! program writes them into a store of its own (a database, a queue, an index) without holding
-//! a whole file. Assets are done in the run's order, each once its file is written.
+//! inside it, each model fetched as it arrives, each record of each file as the run writes it
+//! ([`AssetRecord`], typed by its asset when asked: [`Record`]), each asset's failures, each
+//! asset done with its report, and at the end the run's outcome. An asset's records all come
+//! before it is done; the records of files written at once come interleaved. Assets are done in
+//! the run's order.
 //!
-//! The records pass through the run's store: its run folder, which holds the journal that makes
-//! the run resumable, the spool records are rendered into as models arrive, and one file per
-//! asset. The stream reads them back from there, so that a run of a million models holds none
-//! of their records in memory. A program that keeps its records in a store of its own asks for
-//! a run [without a run folder](RunStream::without_run_folder): the folder is then scratch
-//! space, removed once the stream and the records it yielded are dropped. Dropping the stream
-//! drops the run (its requests and CPU work stop, see [`HfExtractor::materialize`]).
+//! The run folder's files are written from the same records: the stream and the folder are two
+//! consumers of them. A program that keeps its records in a store of its own asks for a run
+//! [without a run folder](RunStream::without_run_folder): no file of records is written, and
+//! the folder the run still needs (its journal, and the spool that keeps a million models'
+//! records out of memory) is scratch space, removed once the stream is dropped. The run waits
+//! for a stream that is not polled: a thousand records at most are held between them. Dropping
+//! the stream drops the run (its requests and CPU work stop, see
+//! [`HfExtractor::materialize`]).
 //!
 //! ```no_run
 //! use futures::StreamExt;
+//! use hf_extractor::assets::{Asset, Kind};
 //! use hf_extractor::stream::{Record, RunEvent};
 //! use hf_extractor::{HfExtractor, MaterializeOptions};
 //!
@@ -27,14 +29,10 @@
 //!     .without_run_folder();
 //! while let Some(event) = run.next().await {
 //!     match event? {
-//!         RunEvent::Done(done) => {
-//!             let Some(records) = done.records else { continue };
-//!             records.for_each(|record| {
-//!                 if let Record::Dataset(dataset) = record {
-//!                     println!("{}", dataset.id);
-//!                 }
-//!                 Ok(())
-//!             })?;
+//!         RunEvent::Record(record) if record.asset() == Asset::Enriched(Kind::Datasets) => {
+//!             if let Record::Dataset(dataset) = record.decode()? {
+//!                 println!("{}", dataset.id);
+//!             }
 //!         }
 //!         RunEvent::Finished(outcome) => println!("{} models", outcome.manifest.models.merged),
 //!         _ => {}
@@ -46,25 +44,21 @@
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::task::{Context, Poll};
 
 use futures::future::BoxFuture;
 use futures::{FutureExt, Stream};
-use hf_enrich::entities::{
-    ArticleEntity, DatasetEntity, KeywordEntity, LanguageEntity, LicenseEntity, TaskEntity,
-};
-use hf_enrich::records::{BaseModelEntity, ModelRecord};
-use hf_enrich::sharedby::SharedByEntity;
-use serde::de::DeserializeOwned;
+use hf_enrich::records::ModelRecord;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
-use crate::assets::{Asset, Kind};
+use crate::assets::Asset;
 use crate::error::Result;
 use crate::manifest::{AssetReport, FailureReport};
 use crate::observer::{ModelSink, RunObserver};
 use crate::pipeline::{HfExtractor, MaterializeOptions, RunOutcome};
-use crate::store::json_stream::{for_each_element, for_each_entry};
+use crate::record::RecordSink;
+pub use crate::record::{AssetRecord, Record};
 
 /// What a run yields as it goes.
 #[derive(Debug)]
@@ -90,6 +84,9 @@ pub enum RunEvent {
         /// Its record.
         record: Box<ModelRecord>,
     },
+    /// One record of an asset's file, as the run writes it (before the asset is done; see
+    /// [`RecordSink`](crate::pipeline::RecordSink)).
+    Record(AssetRecord),
     /// One failure of an asset (a model not fetched, an entity not enriched …), just before
     /// the asset is done (see [`RunObserver::failed`]).
     Failed {
@@ -104,112 +101,18 @@ pub enum RunEvent {
     Finished(Box<RunOutcome>),
 }
 
-/// An asset done: its report and its records.
+/// An asset done: its report, and where its file is.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct AssetDone {
     /// The asset.
     pub asset: Asset,
     /// Its report, as in `run.json`.
     pub report: AssetReport,
-    /// Its records, when it has a file.
-    pub records: Option<AssetRecords>,
-}
-
-/// The records of an asset done, read from its file when asked, one at a time.
-#[derive(Debug, Clone)]
-pub struct AssetRecords {
-    asset: Asset,
-    path: PathBuf,
-    /// Keeps the file while these records are held, when the run folder is scratch.
-    _folder: Arc<Scratch>,
-}
-
-/// One record of an asset, typed by the asset.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum Record {
-    /// A model (`hf_raw_models_latest`, `hf_raw_models_from_file`, `hf_raw_models`,
-    /// `hf_add_ancestor_models`).
-    Model(Box<ModelRecord>),
-    /// A dataset (`hf_enriched_datasets`).
-    Dataset(Box<DatasetEntity>),
-    /// An article (`hf_enriched_articles`).
-    Article(Box<ArticleEntity>),
-    /// A base model (`hf_enriched_base_models`).
-    BaseModel(Box<BaseModelEntity>),
-    /// A keyword (`hf_enriched_keywords`).
-    Keyword(Box<KeywordEntity>),
-    /// A license (`hf_enriched_licenses`).
-    License(Box<LicenseEntity>),
-    /// A language (`hf_enriched_languages`).
-    Language(Box<LanguageEntity>),
-    /// A task (`hf_enriched_tasks`).
-    Task(Box<TaskEntity>),
-    /// Who shares models (`hf_enriched_sharedby`).
-    Sharer(Box<SharedByEntity>),
-    /// One model's entry of a `{model_id: value}` file: the identified maps, the README
-    /// languages, the citation and card chunks.
-    ModelEntry {
-        /// The model.
-        model_id: String,
-        /// Its value, as in the file.
-        value: serde_json::Value,
-    },
-    /// A record of `sources.json` (`hf_raw_catalog_sources`).
-    Source(serde_json::Value),
-}
-
-impl AssetRecords {
-    /// The asset.
-    pub fn asset(&self) -> Asset {
-        self.asset
-    }
-
-    /// Its file (kept while these records are held, also in a run
-    /// [without a run folder](RunStream::without_run_folder)).
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// Hand each record to `each`, one at a time, in the file's order; returns how many there
-    /// were. The first error of `each` stops the reading and is returned; a file that does not
-    /// hold the asset's records is an error naming it.
-    pub fn for_each(&self, mut each: impl FnMut(Record) -> Result<()>) -> Result<u64> {
-        let path = &self.path;
-        match self.asset {
-            Asset::RunFolder => Ok(0),
-            Asset::RawModelsLatest
-            | Asset::RawModelsFromFile
-            | Asset::RawModels
-            | Asset::AncestorModels => elements(path, Record::Model, each),
-            Asset::Enriched(kind) => match kind {
-                Kind::Datasets => elements(path, Record::Dataset, each),
-                Kind::Articles => elements(path, Record::Article, each),
-                Kind::BaseModels => elements(path, Record::BaseModel, each),
-                Kind::Keywords => elements(path, Record::Keyword, each),
-                Kind::Licenses => elements(path, Record::License, each),
-                Kind::Languages => elements(path, Record::Language, each),
-                Kind::Tasks => elements(path, Record::Task, each),
-                Kind::SharedBy => elements(path, Record::Sharer, each),
-            },
-            Asset::Identified(_)
-            | Asset::ReadmeLanguages
-            | Asset::ChunkCitation
-            | Asset::ModelcardChunks => for_each_entry(path, |model_id, value| {
-                each(Record::ModelEntry { model_id, value })
-            }),
-            Asset::CatalogSources => for_each_element(path, |v| each(Record::Source(v))),
-        }
-    }
-}
-
-/// The elements of the array in `path`, each made a record by `record`.
-fn elements<T: DeserializeOwned>(
-    path: &Path,
-    record: impl Fn(Box<T>) -> Record,
-    mut each: impl FnMut(Record) -> Result<()>,
-) -> Result<u64> {
-    for_each_element(path, |value: T| each(record(Box::new(value))))
+    /// Its file in the run folder (the folder itself for `hf_run_folder`); `None` for an asset
+    /// with no file, loaded from an earlier run, or in a run
+    /// [without a run folder](RunStream::without_run_folder).
+    pub path: Option<PathBuf>,
 }
 
 /// A run as a stream of [`RunEvent`]s ([`HfExtractor::stream`]). The run goes on while the
@@ -220,18 +123,73 @@ pub struct RunStream<'e> {
     // Declared before `folder`: the run stops before its scratch folder is removed.
     run: Option<BoxFuture<'e, Result<RunOutcome>>>,
     events: UnboundedReceiver<RunEvent>,
+    backlog: Arc<Backlog>,
     outcome: Option<Result<RunOutcome>>,
     folder: Arc<Scratch>,
 }
 
+impl Drop for RunStream<'_> {
+    fn drop(&mut self) {
+        // A file's writer waiting for room goes on, its records unread, and stops with the run.
+        self.backlog.close();
+    }
+}
+
+/// How many records the run hands over before the stream yields them: a writer waits while
+/// this many are held.
+const RECORDS_AHEAD: usize = 1024;
+
+/// The records handed over and not yet yielded.
+#[derive(Debug, Default)]
+struct Backlog {
+    held: Mutex<usize>,
+    room: Condvar,
+    closed: AtomicBool,
+}
+
+impl Backlog {
+    /// Wait (on the writer's thread) until a record may be held; `false` once the stream is
+    /// gone.
+    fn admit(&self) -> bool {
+        let Ok(mut held) = self.held.lock() else {
+            return false;
+        };
+        while *held >= RECORDS_AHEAD && !self.closed.load(Ordering::Acquire) {
+            held = match self.room.wait(held) {
+                Ok(held) => held,
+                Err(_) => return false,
+            };
+        }
+        *held += 1;
+        !self.closed.load(Ordering::Acquire)
+    }
+
+    /// A record was yielded.
+    fn yielded(&self) {
+        if let Ok(mut held) = self.held.lock() {
+            *held = held.saturating_sub(1);
+        }
+        self.room.notify_one();
+    }
+
+    /// The stream is gone: no writer waits any more.
+    fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        // Taken so that a writer between its check and its wait is woken too.
+        drop(self.held.lock());
+        self.room.notify_all();
+    }
+}
+
 impl RunStream<'_> {
-    /// Run without keeping a run folder: the folder the run creates is scratch space, removed
-    /// (with its journal, so the run cannot be resumed) once this stream and every
-    /// [`AssetRecords`] it yielded are dropped — whether the run finished, failed or was
-    /// dropped (a run dropped midway may take a moment to stop writing: the folder goes once
-    /// it has). The [`RunOutcome`] of [`RunEvent::Finished`] names it until then. For a program
-    /// whose own store (a database, an index) is where the records go; a shard's folder, made by
-    /// an earlier run, is always kept.
+    /// Run without keeping a run folder, for a program whose own store (a database, an index)
+    /// is where the records go: the records are this stream's only, no file of records is
+    /// written, and the folder the run creates (its journal, its spools) is scratch space,
+    /// removed once this stream is dropped — whether the run finished, failed or was dropped (a
+    /// run dropped midway may take a moment to stop writing: the folder goes once it has).
+    /// The [`RunOutcome`] of [`RunEvent::Finished`] names it until then; its manifest counts
+    /// and hashes each file as it would have been written. A shard's folder, made by an
+    /// earlier run, is always kept.
     ///
     /// ```no_run
     /// # use hf_extractor::{HfExtractor, MaterializeOptions};
@@ -310,6 +268,9 @@ impl Stream for RunStream<'_> {
         let this = &mut *self;
         loop {
             if let Poll::Ready(Some(event)) = this.events.poll_recv(cx) {
+                if matches!(event, RunEvent::Record(_)) {
+                    this.backlog.yielded();
+                }
                 return Poll::Ready(Some(Ok(event)));
             }
             let Some(run) = &mut this.run else {
@@ -329,55 +290,71 @@ impl Stream for RunStream<'_> {
 }
 
 /// Forwards what a run tells its observer into the stream.
-struct Forward(UnboundedSender<RunEvent>, Arc<Scratch>);
+struct Forward {
+    send: UnboundedSender<RunEvent>,
+    backlog: Arc<Backlog>,
+    folder: Arc<Scratch>,
+}
 
 impl RunObserver for Forward {
     fn asset_started(&self, asset: Asset) {
-        let _ = self.0.send(RunEvent::Started(asset));
+        let _ = self.send.send(RunEvent::Started(asset));
     }
 
     fn progress(&self, asset: Asset, done: u64, total: Option<u64>) {
-        let _ = self.0.send(RunEvent::Progress { asset, done, total });
+        let _ = self.send.send(RunEvent::Progress { asset, done, total });
     }
 
     fn model_sink(&self) -> Option<ModelSink> {
-        let send = self.0.clone();
+        let send = self.send.clone();
         Some(ModelSink::new(move |source, record| {
             let _ = send.send(RunEvent::Model { source, record });
         }))
     }
 
+    fn record_sink(&self) -> Option<RecordSink> {
+        let (send, backlog) = (self.send.clone(), Arc::clone(&self.backlog));
+        Some(RecordSink::new(move |record| {
+            if backlog.admit() {
+                let _ = send.send(RunEvent::Record(record));
+            }
+        }))
+    }
+
+    fn keeps_record_files(&self) -> bool {
+        !self.folder.remove.load(Ordering::Relaxed)
+    }
+
     fn failed(&self, asset: Asset, failure: &FailureReport) {
         let failure = Box::new(failure.clone());
-        let _ = self.0.send(RunEvent::Failed { asset, failure });
+        let _ = self.send.send(RunEvent::Failed { asset, failure });
     }
 
     fn asset_done(&self, asset: Asset, report: &AssetReport, path: Option<&Path>) {
-        // The run folder's path is the folder, not a file of records.
-        let records = asset.file().and(path).map(|path| AssetRecords {
-            asset,
-            path: path.to_owned(),
-            _folder: Arc::clone(&self.1),
-        });
-        let _ = self.0.send(RunEvent::Done(AssetDone {
+        let _ = self.send.send(RunEvent::Done(AssetDone {
             asset,
             report: report.clone(),
-            records,
+            path: path.map(Path::to_owned),
         }));
     }
 }
 
 impl HfExtractor {
     /// Materialise `options` as [`materialize`](Self::materialize) does, as a stream of typed
-    /// results: each asset started, progress, each model as it arrives, each asset done with its
-    /// records, then the outcome (see the [module](crate::stream)). An error of the run is the
-    /// stream's last item.
+    /// results: each asset started, progress, each model as it arrives, each record of each
+    /// file as it is written, each asset done, then the outcome (see the
+    /// [module](crate::stream)). An error of the run is the stream's last item.
     pub fn stream(&self, options: MaterializeOptions) -> RunStream<'_> {
         let (send, events) = unbounded_channel();
         let folder = Arc::new(Scratch::default());
+        let backlog = Arc::new(Backlog::default());
         let created = Arc::clone(&folder);
+        let forward = Forward {
+            send,
+            backlog: Arc::clone(&backlog),
+            folder: Arc::clone(&folder),
+        };
         let run = async move {
-            let forward = Forward(send, Arc::clone(&created));
             self.materialize_noting(&options, &forward, |path| created.created(path))
                 .await
         }
@@ -385,6 +362,7 @@ impl HfExtractor {
         RunStream {
             run: Some(run),
             events,
+            backlog,
             outcome: None,
             folder,
         }

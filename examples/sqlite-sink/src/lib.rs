@@ -1,5 +1,5 @@
 //! hf-extractor embedded in a custom pipeline: a run's stream of typed results
-//! ([`HfExtractor::stream`]) written into an SQLite database as each asset is done — one table
+//! ([`HfExtractor::stream`]) written into an SQLite database as the run writes them — one table
 //! for the run's models (`models`) and one per entity kind (`datasets`, `articles`,
 //! `base_models`, `keywords`, `licenses`, `languages`, `tasks`, `sharers`), each row a record's
 //! id and its JSON.
@@ -21,7 +21,7 @@
 
 use futures::StreamExt;
 use hf_extractor::assets::{Asset, Kind};
-use hf_extractor::stream::{AssetRecords, Record, RunEvent};
+use hf_extractor::stream::{AssetRecord, Record, RunEvent};
 use hf_extractor::{HfExtractor, MaterializeOptions, RunOutcome};
 use rusqlite::Connection;
 
@@ -92,9 +92,10 @@ pub enum Folder {
     Remove,
 }
 
-/// Create the tables (if missing) and run `options`, writing each table's records as its asset
-/// is done, one transaction per asset. Returns the run's outcome (its manifest, and its folder
-/// unless `folder` is [`Folder::Remove`]).
+/// Create the tables (if missing) and run `options`, inserting each record of a table's asset
+/// as the run writes it, all in one transaction: a run that fails leaves the database as it
+/// was. Returns the run's outcome (its manifest, and its folder unless `folder` is
+/// [`Folder::Remove`]).
 pub async fn write_run(
     extractor: &HfExtractor,
     options: MaterializeOptions,
@@ -106,18 +107,22 @@ pub async fn write_run(
             "CREATE TABLE IF NOT EXISTS {table} (id TEXT PRIMARY KEY, record TEXT NOT NULL);"
         ))?;
     }
+    let tx = db.unchecked_transaction()?;
     let mut run = extractor.stream(options);
     if folder == Folder::Remove {
         run = run.without_run_folder();
     }
     while let Some(event) = run.next().await {
         match event? {
-            RunEvent::Done(done) => {
-                if let (Some(table), Some(records)) = (table_of(done.asset), &done.records) {
-                    insert(db, table, records)?;
+            RunEvent::Record(record) => {
+                if let Some(table) = table_of(record.asset()) {
+                    insert(&tx, table, &record)?;
                 }
             }
-            RunEvent::Finished(outcome) => return Ok(*outcome),
+            RunEvent::Finished(outcome) => {
+                tx.commit()?;
+                return Ok(*outcome);
+            }
             _ => {}
         }
     }
@@ -125,45 +130,23 @@ pub async fn write_run(
     Err(SinkError::Run(hf_extractor::Error::Cancelled))
 }
 
-/// Insert `records` into `table`, in one transaction.
-fn insert(db: &Connection, table: &str, records: &AssetRecords) -> Result<(), SinkError> {
-    let tx = db.unchecked_transaction()?;
-    {
-        let mut statement =
-            tx.prepare(&format!("INSERT INTO {table} (id, record) VALUES (?1, ?2)"))?;
-        let mut failed = None;
-        let read = records.for_each(|record| {
-            let (id, json) = match &record {
-                Record::Model(m) => (m.model_id.clone(), serde_json::to_string(m)),
-                Record::Dataset(e) => (e.id.clone(), serde_json::to_string(e)),
-                Record::Article(e) => (e.id.clone(), serde_json::to_string(e)),
-                Record::BaseModel(e) => (e.id.clone(), serde_json::to_string(e)),
-                Record::Keyword(e) => (e.id.clone(), serde_json::to_string(e)),
-                Record::License(e) => (e.id.clone(), serde_json::to_string(e)),
-                Record::Language(e) => (e.id.clone(), serde_json::to_string(e)),
-                Record::Task(e) => (e.id.clone(), serde_json::to_string(e)),
-                Record::Sharer(e) => (e.id.clone(), serde_json::to_string(e)),
-                // Not in a table of this example.
-                _ => return Ok(()),
-            };
-            let written = json
-                .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
-                .and_then(|json| statement.execute((id, json)));
-            match written {
-                Ok(_) => Ok(()),
-                Err(e) => {
-                    // Kept, and the reading stopped (with an error of the extractor's own).
-                    failed = Some(e);
-                    Err(hf_extractor::Error::Cancelled)
-                }
-            }
-        });
-        if let Some(e) = failed {
-            return Err(e.into());
-        }
-        read?;
-    }
-    tx.commit()?;
+/// Insert `record` into `table`: its id, read from the typed record, and its JSON.
+fn insert(db: &Connection, table: &str, record: &AssetRecord) -> Result<(), SinkError> {
+    let id = match record.decode()? {
+        Record::Model(m) => m.model_id,
+        Record::Dataset(e) => e.id,
+        Record::Article(e) => e.id,
+        Record::BaseModel(e) => e.id,
+        Record::Keyword(e) => e.id,
+        Record::License(e) => e.id,
+        Record::Language(e) => e.id,
+        Record::Task(e) => e.id,
+        Record::Sharer(e) => e.id,
+        // Not in a table of this example.
+        _ => return Ok(()),
+    };
+    db.prepare_cached(&format!("INSERT INTO {table} (id, record) VALUES (?1, ?2)"))?
+        .execute((id, record.json()))?;
     Ok(())
 }
 
