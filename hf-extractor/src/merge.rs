@@ -48,8 +48,9 @@ use crate::pipeline::{
     HfExtractor, RunOutcome, base_model_entities, elapsed_ms, load_identified_map,
 };
 use crate::shard::{SHARDS_DIR, Shard, is_sharded};
+use crate::store::json_read::read_json;
 use crate::store::json_stream::file_sha256;
-use crate::store::json_stream::{read_json, to_json};
+use crate::store::json_stream::to_json;
 use crate::store::run_folder::RunFolder;
 
 /// The shards of a run folder: every `shards/<KK-of-NN>/` folder, all of one count N, none

@@ -14,7 +14,7 @@ use hf_enrich::records::ModelRecord;
 use crate::assets::{Asset, Kind};
 use crate::error::Result;
 use crate::pipeline::{HfExtractor, MaterializeOptions, RunOutcome, Silent};
-use crate::store::json_stream::read_json;
+use crate::store::json_read::read_json;
 
 /// What [`HfExtractor::extract_models`] extracted.
 #[derive(Debug, Clone)]

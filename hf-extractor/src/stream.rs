@@ -85,7 +85,7 @@ pub enum RunEvent {
         record: Box<ModelRecord>,
     },
     /// One record of an asset's file, as the run writes it (before the asset is done; see
-    /// [`RecordSink`](crate::pipeline::RecordSink)).
+    /// [`RecordSink`]).
     Record(AssetRecord),
     /// One failure of an asset (a model not fetched, an entity not enriched …), just before
     /// the asset is done (see [`RunObserver::failed`]).

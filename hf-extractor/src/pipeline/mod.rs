@@ -77,7 +77,8 @@ use crate::pipeline::run_models::{
 use crate::shard::{PreparedShard, Shard, ShardRun};
 use crate::store::checkpoint::{Checkpoint, Event};
 use crate::store::files::{Records, RunFiles, WrittenArray};
-use crate::store::json_stream::{OutputFormat, for_each_element, for_each_entry};
+use crate::store::json_read::{for_each_element, for_each_entry};
+use crate::store::json_stream::OutputFormat;
 use crate::store::run_folder::RunFolder;
 use hf_enrich::records::{BaseModelEntity, ExtractionMetadata, ModelRecord};
 
@@ -385,7 +386,7 @@ impl HfExtractor {
 }
 
 use crate::store::files::Output;
-use crate::store::json_stream::read_json;
+use crate::store::json_read::read_json;
 
 pub(crate) fn elapsed_ms(t: Instant) -> u64 {
     u64::try_from(t.elapsed().as_millis()).unwrap_or(u64::MAX)

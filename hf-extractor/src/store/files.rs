@@ -24,8 +24,8 @@ use serde::Serialize;
 use crate::assets::Asset;
 use crate::error::{Error, Result};
 use crate::record::{AssetRecord, RecordSink};
+use crate::store::json_read::{for_each_element, for_each_entry};
 use crate::store::json_stream::{HashingWriter, JsonWriter, OutputFormat, compact_into};
-use crate::store::json_stream::{for_each_element, for_each_entry};
 
 /// What writes one file's bytes, once.
 pub(crate) type Fill<'a> = Box<dyn FnOnce(&mut dyn Write) -> Result<()> + 'a>;
