@@ -161,7 +161,10 @@ impl AssetRecord {
 /// once come interleaved. Called on the thread writing the file (never one of the caller's
 /// async workers): it may block, and the file waits for it. An asset whose file fails to be
 /// written may have handed over some of its records: the asset's
-/// [`asset_done`](crate::pipeline::RunObserver::asset_done) says they are final.
+/// [`asset_done`](crate::pipeline::RunObserver::asset_done) says they are final. The assets a
+/// resumed run takes over hand over their files' records too; those loaded from an earlier
+/// run ([`MaterializeOptions::from`](crate::MaterializeOptions::from)) are that run's, and
+/// hand over none.
 ///
 /// ```
 /// use std::sync::atomic::{AtomicU64, Ordering};
