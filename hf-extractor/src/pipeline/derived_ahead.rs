@@ -11,7 +11,7 @@
 //! [`DerivedAhead::citation`]) and read back only the models journaled without them: those
 //! merged from both sources, and those of a resumed run.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::{Mutex, PoisonError};
 
 use hf_client::card::ModelCard;
@@ -19,7 +19,8 @@ use hf_enrich::citation::{CitationChunk, citation_chunk};
 use hf_enrich::models::FetchedModel;
 use hf_enrich::sharedby::{SharedByRef, shared_by};
 
-use crate::store::checkpoint::{PlaceKey, Stored};
+use crate::store::by_place::ByPlace;
+use crate::store::checkpoint::Stored;
 
 /// What is derived for one model (each only when the run selects its asset; a chunk is boxed so
 /// that the many cards without one cost a pointer). The sharer is the number of its
@@ -40,7 +41,7 @@ pub(crate) struct DerivedAhead {
 
 #[derive(Debug, Default)]
 struct Found {
-    by_place: HashMap<PlaceKey, Derived>,
+    by_place: ByPlace<Derived>,
     sharers: Sharers,
 }
 
@@ -90,7 +91,7 @@ impl DerivedAhead {
                 citation_chunk(ModelCard::body_of(card)).map(Box::new)
             }),
         };
-        found.by_place.insert(at.key(), derived);
+        found.by_place.insert(at, derived);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Found> {
@@ -118,18 +119,13 @@ impl DerivedAhead {
     }
 }
 
-/// Take a value of the model journaled `at`; a model with nothing left is forgotten.
+/// Take a value of the model journaled `at` (its chunk's memory goes with it).
 fn take<T>(
-    found: &mut HashMap<PlaceKey, Derived>,
+    found: &mut ByPlace<Derived>,
     at: Stored,
     value: impl FnOnce(&mut Derived) -> Option<T>,
 ) -> Option<T> {
-    let derived = found.get_mut(&at.key())?;
-    let taken = value(derived);
-    if derived.sharedby.is_none() && derived.citation.is_none() {
-        found.remove(&at.key());
-    }
-    taken
+    value(found.get_mut(at)?)
 }
 
 #[cfg(test)]
@@ -180,7 +176,11 @@ mod tests {
             assert_eq!(derived.citation(at), None);
         }
         assert!(
-            derived.lock().by_place.is_empty(),
+            derived
+                .lock()
+                .by_place
+                .values()
+                .all(|d| d.sharedby.is_none() && d.citation.is_none()),
             "nothing is kept once taken"
         );
         assert_eq!(derived.lock().sharers.all.len(), 1, "org, once");

@@ -10,19 +10,20 @@
 //! pool was behind — the hand-off never waits, so it never slows the requests, and the
 //! queue of cards waiting is bounded.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
 use hf_enrich::readme_languages::{ReadmeLanguage, card_languages};
 
 use crate::cpu::CpuPool;
-use crate::store::checkpoint::{PlaceKey, Stored};
+use crate::store::by_place::ByPlace;
+use crate::store::checkpoint::Stored;
 
 /// Cards waiting for detection, at most (4 KB each for a typical card).
 const QUEUE: usize = 1024;
 
 /// What was found: languages by the place of the card's model in the journal.
-type Found = HashMap<PlaceKey, Kept>;
+type Found = ByPlace<Kept>;
 
 /// A card's languages while they wait for the asset, in the value itself when it can be. A
 /// language must hold most of the card's prose
@@ -199,7 +200,7 @@ impl Shared {
             self.found
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
-                .insert(at.key(), Kept::of(languages));
+                .insert(at, Kept::of(languages));
         }
     }
 }
@@ -211,7 +212,7 @@ pub(crate) struct KnownLanguages(Found);
 impl KnownLanguages {
     /// The languages of the card of the model journaled `at`, if detected ahead.
     pub(crate) fn of(&self, at: Stored) -> Option<Vec<ReadmeLanguage>> {
-        self.0.get(&at.key()).map(Kept::languages)
+        self.0.get(at).map(Kept::languages)
     }
 
     /// How many cards were detected ahead.

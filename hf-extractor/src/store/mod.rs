@@ -11,6 +11,7 @@
 //! | `record_spool` | model records rendered once per run, beside the journal |
 //! | `append_file` | a file appended to from any thread and read at any place |
 //! | `spooled_records` | the records of an entity file (the datasets', each with its Croissant document) rendered as they come and kept in a spool until their file is written |
+//! | `by_place` | a table of one value per model by its place in the journal, in a vector sorted by place |
 //! | `blob_spool` | per-model bytes (what was identified in each model) kept on disk for the length of a run, by place |
 //!
 //! The stages write through these and call nothing else of the run; these call nothing of the
@@ -18,6 +19,7 @@
 
 pub(crate) mod append_file;
 pub(crate) mod blob_spool;
+pub(crate) mod by_place;
 pub mod checkpoint;
 pub(crate) mod files;
 pub(crate) mod journal_file;

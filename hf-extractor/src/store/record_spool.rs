@@ -13,7 +13,6 @@
 //! never holds bytes other than those it would have rendered. The spool is a cache: it is
 //! removed when the journal is closed, and a resumed run starts without it.
 
-use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::{PoisonError, RwLock};
@@ -23,7 +22,8 @@ use hf_enrich::records::{BaseModelLink, ModelRecord};
 
 use crate::error::{Error, Result};
 use crate::store::append_file::{AppendFile, create_read_write};
-use crate::store::checkpoint::{PlaceKey, Stored};
+use crate::store::by_place::ByPlace;
+use crate::store::checkpoint::Stored;
 use crate::store::json_stream::Rendered;
 
 /// The spool's file name in a run folder: removed at the end of the run, and (named as a
@@ -62,7 +62,7 @@ pub(crate) struct RecordSpool {
     path: PathBuf,
     stamp: String,
     file: AppendFile,
-    kept: RwLock<HashMap<PlaceKey, Kept>>,
+    kept: RwLock<ByPlace<Kept>>,
 }
 
 impl RecordSpool {
@@ -74,7 +74,7 @@ impl RecordSpool {
             path,
             stamp: stamp.to_owned(),
             file,
-            kept: RwLock::new(HashMap::new()),
+            kept: RwLock::new(ByPlace::default()),
         })
     }
 
@@ -140,7 +140,7 @@ impl RecordSpool {
         self.kept
             .write()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(at.key(), kept);
+            .insert(at, kept);
         Ok((rendered, kept))
     }
 
@@ -156,7 +156,7 @@ impl RecordSpool {
             .kept
             .read()
             .unwrap_or_else(PoisonError::into_inner)
-            .get(&at.key())
+            .get(at)
             .copied();
         kept.filter(|k| k.links == fingerprint(links))
     }
