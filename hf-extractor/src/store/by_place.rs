@@ -2,23 +2,27 @@
 //! kept of each model while a run goes (its rendered record, its derived values, its README
 //! languages), at a million models a table of a million entries.
 //!
-//! Models are journaled one after the other, so their places come in the journal's order, give
-//! or take the few that the CPU pool's threads finish out of turn. Those are kept in a vector
-//! sorted by place, an entry the size of its key and value; a hash table would take about twice
-//! that (its buckets kept at most 7/8 full, its size a power of two) and, while it grows, hold
-//! its old and new buckets at once. The places that come out of order (a model read back and
-//! handled after later ones) go to a hash table beside it.
+//! Models are journaled one after the other, so their places come in the journal's order, but
+//! for those the CPU pool's threads finish a little out of turn. They are kept in a vector
+//! sorted by place, an entry the size of its key and value (one finished out of turn is put in
+//! its place among the last [`NEAR`] entries); a hash table would take about twice that (its
+//! buckets kept at most 7/8 full, its size a power of two) and, while it grows, hold its old
+//! and new buckets at once. The places that come far out of order (a model read back and
+//! handled after many later ones) go to a hash table beside it.
 
 use std::collections::HashMap;
 
 use crate::store::checkpoint::{PlaceKey, Stored};
+
+/// How far from the end of the vector a place that came out of turn is still put in it.
+const NEAR: usize = 256;
 
 /// Values by journal place: most in a vector sorted by place, the rest in a hash table.
 #[derive(Debug)]
 pub(crate) struct ByPlace<V> {
     /// Sorted by key: each place that came after every place before it.
     in_order: Vec<(PlaceKey, V)>,
-    /// The places that came before the last one of `in_order`.
+    /// The places that came more than [`NEAR`] entries before the end of `in_order`.
     out_of_order: HashMap<PlaceKey, V>,
 }
 
@@ -41,6 +45,7 @@ impl<V> ByPlace<V> {
         }
         match self.in_order.binary_search_by_key(&key, |(k, _)| *k) {
             Ok(i) => self.in_order[i].1 = value,
+            Err(i) if self.in_order.len() - i <= NEAR => self.in_order.insert(i, (key, value)),
             Err(_) => {
                 self.out_of_order.insert(key, value);
             }
@@ -93,7 +98,7 @@ mod tests {
         /// would keep it.
         #[test]
         fn a_table_by_place_keeps_what_a_map_keeps(
-            offsets in prop::collection::vec(0u64..400, 0..300),
+            offsets in prop::collection::vec(0u64..2000, 0..600),
         ) {
             let mut table = ByPlace::default();
             let mut map = std::collections::BTreeMap::new();
@@ -103,7 +108,7 @@ mod tests {
                 map.insert(*offset, n);
             }
             prop_assert_eq!(table.len(), map.len());
-            for offset in 0..400u64 {
+            for offset in 0..2000u64 {
                 let at = Stored::at(offset * 10);
                 prop_assert_eq!(table.get(at), map.get(&offset));
                 if let Some(value) = table.get_mut(at) {
@@ -115,18 +120,22 @@ mod tests {
     }
 
     #[test]
-    fn places_in_the_journal_s_order_go_to_the_vector() {
+    fn places_near_the_journal_s_order_go_to_the_vector() {
         let mut table = ByPlace::default();
-        for offset in [0, 10, 20, 40] {
+        let far = NEAR as u64 + 10;
+        for offset in (1..=far).map(|n| n * 10) {
             table.insert(Stored::at(offset), offset);
         }
-        // One out of turn, and one given again.
-        table.insert(Stored::at(30), 30);
-        table.insert(Stored::at(20), 21);
-        assert_eq!(table.in_order.len(), 4);
+        // One a little out of turn, one far out of turn, and one given again.
+        table.insert(Stored::at(far * 10 - 5), 1);
+        table.insert(Stored::at(5), 2);
+        table.insert(Stored::at(20), 3);
+        assert_eq!(table.in_order.len(), far as usize + 1);
+        assert!(table.in_order.is_sorted_by_key(|(k, _)| *k));
         assert_eq!(table.out_of_order.len(), 1);
-        assert_eq!(table.get(Stored::at(20)), Some(&21));
-        assert_eq!(table.get(Stored::at(30)), Some(&30));
-        assert_eq!(table.get(Stored::at(50)), None);
+        assert_eq!(table.get(Stored::at(far * 10 - 5)), Some(&1));
+        assert_eq!(table.get(Stored::at(5)), Some(&2));
+        assert_eq!(table.get(Stored::at(20)), Some(&3));
+        assert_eq!(table.get(Stored::at(15)), None);
     }
 }
