@@ -34,8 +34,8 @@ pub use crate::entities::{
 use crate::identify::{IdentifiedRun, identify_model};
 use crate::legacy_datasets::ResolvedDatasets;
 use crate::lineage::{
-    DEFAULT_BASE_MODEL_ITERATIONS, Lineage, ModelKey, canonicalise_base_models, follow,
-    resolve_legacy_parents,
+    DEFAULT_BASE_MODEL_ITERATIONS, Following, Lineage, LineageEdges, ModelKey,
+    canonicalise_base_models, follow, resolve_legacy_parents,
 };
 use crate::models::FetchedModel;
 use crate::records::ModelRecord;
@@ -178,6 +178,7 @@ pub struct HfEnrichment<S> {
     options: EnrichmentOptions,
     progress: Option<Arc<ProgressFn>>,
     extraction_time: String,
+    lineage_edges: LineageEdges,
 }
 
 impl<S> std::fmt::Debug for HfEnrichment<S> {
@@ -186,6 +187,7 @@ impl<S> std::fmt::Debug for HfEnrichment<S> {
             .field("options", &self.options)
             .field("progress", &self.progress.is_some())
             .field("extraction_time", &self.extraction_time)
+            .field("lineage_edges", &self.lineage_edges)
             .finish_non_exhaustive()
     }
 }
@@ -199,7 +201,14 @@ impl<S: MetadataSource> HfEnrichment<S> {
             options,
             progress: None,
             extraction_time: jiff::Timestamp::now().to_string(),
+            lineage_edges: LineageEdges::All,
         }
+    }
+
+    /// Which links the lineages followed keep in [`Lineage::edges`] (default: all).
+    pub fn with_lineage_edges(mut self, edges: LineageEdges) -> Self {
+        self.lineage_edges = edges;
+        self
     }
 
     /// The `extraction_time` every record carries (a run's start, RFC 3339), so that every file
@@ -356,22 +365,25 @@ impl<S: MetadataSource> HfEnrichment<S> {
         tracing::info!(models = models.len(), "identified the run's models");
         let keys: Vec<ModelKey> = models.iter().map(ModelKey::of).collect();
         let beside: Vec<ModelKey> = beside.iter().map(ModelKey::of).collect();
-        self.ancestors_of_identified(&keys, &beside, refs, |found| found)
-            .await
+        let (lineage, refs) = self
+            .ancestors_of_identified(&keys, &beside, refs, |found| found)
+            .await;
+        (lineage, IdentifiedRun::from_refs(refs))
     }
 
     /// The lineage of the run's `models` known by their ids, `beside` the run's others (as in
     /// [`ancestors_beside`](Self::ancestors_beside)), given what was identified in them
     /// (`refs`): the parents read, and `refs` with each parent's references added (through
     /// `keep`, e.g. to shrink them) and every base-model reference to a model of the run or a
-    /// parent read named by its canonical id.
+    /// parent read named by its canonical id. The distinct ids of each kind are not gathered
+    /// (see [`IdentifiedRun::from_refs`]).
     pub async fn ancestors_of_identified(
         &self,
         models: &[ModelKey],
         beside: &[ModelKey],
         mut refs: RunIdentified,
         keep: impl Fn(Identified) -> Identified,
-    ) -> (Lineage, IdentifiedRun) {
+    ) -> (Lineage, RunIdentified) {
         let (mut lineage, parents_found) =
             self.ancestors_of(models, beside, &refs.base_models).await;
         for (id, found) in parents_found {
@@ -391,7 +403,7 @@ impl<S: MetadataSource> HfEnrichment<S> {
         .await;
         let renamed = lineage.renamed_keys();
         canonicalise_base_models(&mut refs.base_models, read.into_iter().chain(&renamed));
-        (lineage, IdentifiedRun::from_refs(refs))
+        (lineage, refs)
     }
 
     /// The lineage of models known by their ids only, with their base models already
@@ -405,16 +417,13 @@ impl<S: MetadataSource> HfEnrichment<S> {
         first: &BTreeMap<String, Vec<BaseModelRef>>,
     ) -> (Lineage, Vec<(String, Identified)>) {
         let threads = self.options.threads.max(1);
-        let (lineage, lineage_found) = follow(
-            &self.source,
-            models,
-            beside,
-            first,
-            self.options.base_model_iterations,
+        let how = Following {
+            iterations: self.options.base_model_iterations,
             threads,
-            self.progress.as_deref(),
-        )
-        .await;
+            edges: self.lineage_edges,
+            progress: self.progress.as_deref(),
+        };
+        let (lineage, lineage_found) = follow(&self.source, models, beside, first, how).await;
         tracing::info!(
             parents = lineage.models.len(),
             stubs = lineage.stubs.len(),

@@ -17,6 +17,7 @@
 //!   that downstream reads too.
 
 pub mod card_chunks;
+mod caseless;
 pub mod citation;
 pub mod enrich;
 pub mod entities;

@@ -23,14 +23,14 @@
 //!   ([`Lineage::renamed`], [`canonicalise_base_models`]): the Trainer's "fine-tuned version of
 //!   bert-base-uncased" and the API's `google-bert/bert-base-uncased` are one parent.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::hash::{Hash, Hasher};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use futures::StreamExt;
 use hf_identifiers::base_models::{merge_base_model_refs, normalize_model_id};
 use hf_identifiers::{BaseModelRef, Confidence, EntityKind, Identified, Provenance, Relation};
 use serde::{Deserialize, Serialize};
 
+use crate::caseless::{CanonicalIds, Caseless};
 use crate::enrich::{ProgressEvent, ProgressFn};
 use crate::identify::identify_model;
 use crate::legacy_ids::{Answer, LegacyIds, may_be_legacy};
@@ -102,6 +102,29 @@ impl ModelKey {
     }
 }
 
+/// Which links a lineage keeps in [`Lineage::edges`] as it is followed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LineageEdges {
+    /// Every followed link.
+    #[default]
+    All,
+    /// Only the links to the parents that could not be read (the stubs, whose `referenced_by`
+    /// they make): for a caller that reads the links from the models' references instead. A
+    /// model of the run has a link or two, and at a million models keeping them all costs some
+    /// 200 MB.
+    ToStubs,
+}
+
+/// How a lineage is followed: for how many iterations, how many fetches in flight, which links
+/// it keeps and whom it tells of its progress.
+#[derive(Clone, Copy)]
+pub(crate) struct Following<'p> {
+    pub(crate) iterations: usize,
+    pub(crate) threads: usize,
+    pub(crate) edges: LineageEdges,
+    pub(crate) progress: Option<&'p ProgressFn>,
+}
+
 /// What following the lineage found.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Lineage {
@@ -109,7 +132,8 @@ pub struct Lineage {
     pub models: Vec<FetchedModel>,
     /// The parents that could not be read, sorted by id.
     pub stubs: Vec<BaseModelStub>,
-    /// Every followed link, sorted (child, parent).
+    /// Every followed link, sorted (child, parent); only those to a stub when the lineage was
+    /// followed keeping [`LineageEdges::ToStubs`].
     pub edges: Vec<BaseModelEdge>,
     /// How many iterations fetched something.
     pub iterations: usize,
@@ -152,17 +176,22 @@ pub async fn resolve_legacy_parents<'r, S: MetadataSource + ?Sized>(
     stubs: &[BaseModelStub],
     threads: usize,
 ) -> BTreeMap<String, String> {
-    let mut known: BTreeSet<String> = BTreeSet::new();
-    for m in read {
-        known.insert(key(&m.id));
-        known.extend(m.aliases.iter().map(|a| key(a)));
-    }
-    known.extend(stubs.iter().map(|s| key(&s.id)));
     // One spelling per id (the first met): the Hub compares ids without regard to case.
     let mut asked: BTreeMap<String, &str> = BTreeMap::new();
     for r in refs {
-        if may_be_legacy(&r.id) && is_hub_model_id(&r.id) && !known.contains(&key(&r.id)) {
+        if may_be_legacy(&r.id) && is_hub_model_id(&r.id) {
             asked.entry(key(&r.id)).or_insert(r.id.as_str());
+        }
+    }
+    // Those known are not asked. Only a namespace-less id or alias can be one of them: the
+    // others are passed over without a copy (a run knows millions of ids, and asks a few).
+    let known = read
+        .iter()
+        .flat_map(|m| std::iter::once(&m.id).chain(&m.aliases))
+        .chain(stubs.iter().map(|s| &s.id));
+    for id in known {
+        if !asked.is_empty() && may_be_legacy(id) {
+            asked.remove(&key(id));
         }
     }
     if asked.is_empty() {
@@ -196,9 +225,13 @@ pub async fn follow_lineage<S: MetadataSource + ?Sized>(
         .map(|m| (m.id.clone(), identify_model(m).base_models))
         .collect();
     let keys: Vec<ModelKey> = models.iter().map(ModelKey::of).collect();
-    follow(source, &keys, &[], &first, iterations, threads, None)
-        .await
-        .0
+    let how = Following {
+        iterations,
+        threads,
+        edges: LineageEdges::All,
+        progress: None,
+    };
+    follow(source, &keys, &[], &first, how).await.0
 }
 
 /// [`follow_lineage`] with the base models of the run's models already identified; also
@@ -209,10 +242,14 @@ pub(crate) async fn follow<S: MetadataSource + ?Sized>(
     models: &[ModelKey],
     beside: &[ModelKey],
     first: &BTreeMap<String, Vec<BaseModelRef>>,
-    iterations: usize,
-    threads: usize,
-    progress: Option<&ProgressFn>,
+    how: Following<'_>,
 ) -> (Lineage, Vec<(String, Identified)>) {
+    let Following {
+        iterations,
+        threads,
+        edges,
+        progress,
+    } = how;
     let mut lineage = Lineage::default();
     let mut identified: Vec<(String, Identified)> = Vec::new();
     if iterations == 0 {
@@ -243,13 +280,17 @@ pub(crate) async fn follow<S: MetadataSource + ?Sized>(
         };
         for (child, aliases, refs) in frontier {
             for r in followed(child, aliases, refs) {
-                lineage.edges.push(BaseModelEdge {
-                    child: child.to_owned(),
-                    parent: r.id.clone(),
-                    relation: r.relation,
-                    provenance: r.provenance.clone(),
-                    confidence: r.confidence,
-                });
+                // A model of the run is never a stub (nor asked for): its links are not kept
+                // when only those to stubs are.
+                if edges == LineageEdges::All || !known.in_run(&r.id) {
+                    lineage.edges.push(BaseModelEdge {
+                        child: child.to_owned(),
+                        parent: r.id.clone(),
+                        relation: r.relation,
+                        provenance: r.provenance.clone(),
+                        confidence: r.confidence,
+                    });
+                }
                 if !known.insert(&r.id) {
                     continue;
                 }
@@ -329,29 +370,36 @@ pub(crate) async fn follow<S: MetadataSource + ?Sized>(
             }
         }
         read = next;
+        if edges == LineageEdges::ToStubs {
+            // Every parent linked so far was asked or is known: only the stubs' links stay.
+            lineage
+                .edges
+                .retain(|edge| stubs.contains_key(&edge.parent));
+        }
     }
     drop(known);
+    if edges == LineageEdges::ToStubs {
+        lineage
+            .edges
+            .retain(|edge| stubs.contains_key(&edge.parent));
+    }
     // Edges name parents by their canonical id when one is known (a renamed parent's legacy id,
     // another casing); stubs keep the id as referenced. A later model of an id or alias wins.
-    let runs = models
-        .iter()
-        .chain(beside)
-        .map(|m| (m.id.as_str(), &m.aliases));
-    let parents = lineage.models.iter().map(|m| (m.id.as_str(), &m.aliases));
-    let mut canonical: HashMap<Caseless<'_>, &str> = HashMap::new();
-    for (id, aliases) in runs.chain(parents) {
-        for alias in std::iter::once(id).chain(aliases.iter().map(String::as_str)) {
-            canonical.insert(Caseless(alias), id);
+    if edges == LineageEdges::All {
+        let runs = models
+            .iter()
+            .chain(beside)
+            .map(|m| (m.id.as_str(), &m.aliases));
+        let parents = lineage.models.iter().map(|m| (m.id.as_str(), &m.aliases));
+        let canonical = CanonicalIds::new(runs.chain(parents));
+        for edge in &mut lineage.edges {
+            if !stubs.contains_key(&edge.parent)
+                && let Some(id) = canonical.get(&edge.parent)
+            {
+                edge.parent = id.to_owned();
+            }
         }
     }
-    for edge in &mut lineage.edges {
-        if !stubs.contains_key(&edge.parent)
-            && let Some(id) = canonical.get(&Caseless(&edge.parent))
-        {
-            edge.parent = (*id).to_owned();
-        }
-    }
-    drop(canonical);
     lineage.edges.sort();
     lineage.edges.dedup();
     for edge in &lineage.edges {
@@ -388,27 +436,6 @@ fn stub(id: &str, error: SourceError) -> BaseModelStub {
 /// A child of the frontier: its id, aliases and base-model references.
 type Child<'a> = (&'a str, &'a BTreeSet<String>, &'a [BaseModelRef]);
 
-/// An id compared and hashed without regard to ASCII case (as [`key`] compares), borrowed.
-#[derive(Debug, Clone, Copy)]
-struct Caseless<'a>(&'a str);
-
-impl PartialEq for Caseless<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.eq_ignore_ascii_case(other.0)
-    }
-}
-
-impl Eq for Caseless<'_> {}
-
-impl Hash for Caseless<'_> {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        for byte in self.0.bytes() {
-            state.write_u8(byte.to_ascii_lowercase());
-        }
-        state.write_usize(self.0.len());
-    }
-}
-
 /// The ids the lineage knows (never fetched as parents), without regard to ASCII case: the
 /// run's, borrowed, and those learnt while following it (parents asked, read, renamed).
 #[derive(Debug, Default)]
@@ -425,6 +452,11 @@ impl<'a> KnownIds<'a> {
 
     fn contains(&self, id: &str) -> bool {
         self.run.contains(&Caseless(id)) || self.learnt.contains(&key(id))
+    }
+
+    /// Whether `id` is a model of the run.
+    fn in_run(&self, id: &str) -> bool {
+        self.run.contains(&Caseless(id))
     }
 
     /// Know `id`; false when it was already.
@@ -473,19 +505,14 @@ pub fn canonicalise_base_models<'m>(
     refs: &mut BTreeMap<String, Vec<BaseModelRef>>,
     read: impl IntoIterator<Item = &'m ModelKey>,
 ) {
-    let mut canonical: BTreeMap<String, &str> = BTreeMap::new();
-    for model in read {
-        for id in std::iter::once(&model.id).chain(&model.aliases) {
-            canonical.insert(id.to_ascii_lowercase(), model.id.as_str());
-        }
-    }
+    let canonical = CanonicalIds::new(read.into_iter().map(|m| (m.id.as_str(), &m.aliases)));
     for list in refs.values_mut() {
         let mut renamed = false;
         for r in list.iter_mut() {
-            if let Some(id) = canonical.get(&r.id.to_ascii_lowercase())
-                && r.id != *id
+            if let Some(id) = canonical.get(&r.id)
+                && r.id != id
             {
-                r.id = (*id).to_owned();
+                r.id = id.to_owned();
                 renamed = true;
             }
         }
@@ -614,6 +641,50 @@ mod tests {
                 },
             ]
         );
+    }
+
+    #[tokio::test]
+    async fn a_lineage_keeping_the_links_to_stubs_finds_the_same_parents_and_stubs() {
+        let source = InMemorySource::new()
+            .with_model(model("org/ok", &["org/gone"], "finetune"))
+            .fail_model("org/missing", SourceError::gated("gated repository"));
+        let run = [
+            model("run/a", &["org/missing", "org/ok", "Run/B"], "adapter"),
+            model("run/b", &["org/missing", "org/ok"], "finetune"),
+        ];
+        let first: BTreeMap<String, Vec<BaseModelRef>> = run
+            .iter()
+            .map(|m| (m.id.clone(), identify_model(m).base_models))
+            .collect();
+        let keys: Vec<ModelKey> = run.iter().map(ModelKey::of).collect();
+        let follow_keeping = |edges| {
+            let how = Following {
+                iterations: 3,
+                threads: 2,
+                edges,
+                progress: None,
+            };
+            follow(&source, &keys, &[], &first, how)
+        };
+        let (all, all_found) = follow_keeping(LineageEdges::All).await;
+        let (to_stubs, to_stubs_found) = follow_keeping(LineageEdges::ToStubs).await;
+        // Two iterations, a stub in each, and a link to a model of the run in another case.
+        assert_eq!(ids(&all.models), ["org/ok"]);
+        let stub_ids: Vec<&str> = all.stubs.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(stub_ids, ["org/gone", "org/missing"]);
+        assert_eq!(all.edges.len(), 6);
+        assert!(all.edges.iter().any(|e| e.parent == "run/b"));
+        assert_eq!(to_stubs.models, all.models);
+        assert_eq!(to_stubs.stubs, all.stubs);
+        assert_eq!(to_stubs.iterations, all.iterations);
+        assert_eq!(to_stubs_found.len(), all_found.len());
+        let to_a_stub: Vec<&BaseModelEdge> = all
+            .edges
+            .iter()
+            .filter(|e| stub_ids.contains(&e.parent.as_str()))
+            .collect();
+        assert_eq!(to_a_stub.len(), 3);
+        assert_eq!(to_stubs.edges.iter().collect::<Vec<_>>(), to_a_stub);
     }
 
     #[tokio::test]

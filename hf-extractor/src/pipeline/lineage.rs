@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::store::checkpoint::Stored;
+use hf_enrich::lineage::LineageEdges;
 
 impl HfExtractor {
     /// Follow the lineage of the run's models `raw` (handed over: this stage is their last
@@ -27,6 +28,9 @@ impl HfExtractor {
         let beside: Vec<ModelKey> = beside.into_iter().map(|e| e.key).collect();
         let client = ctx.requests.client_for(asset);
         let (enrichment, events) = self.reporting_enrichment(client, ctx.stamp, ctx.ahead());
+        // The links are written from the models' references: the lineage keeps only those
+        // to its stubs, for their `referenced_by`.
+        let enrichment = enrichment.with_lineage_edges(LineageEdges::ToStubs);
         // The enrichment moves into the work, so its progress sender is dropped (and the
         // forwarding ends) when the work is done. The lineage reads the base models only; they
         // come back canonicalised, with the parents' references, which join the packed run.
@@ -59,7 +63,7 @@ impl HfExtractor {
         };
         let ((mut lineage, found), (), datasets_early) =
             tokio::join!(work, forward_progress(events, asset, ctx.observer), resolve);
-        identified.add_lineage(found.refs)?;
+        identified.add_lineage(found)?;
         let failed: Vec<FailureReport> = lineage
             .stubs
             .iter()
@@ -72,11 +76,12 @@ impl HfExtractor {
             })
             .collect();
         let run_models = keys.len();
-        let mut all: Vec<Entry> = keys
-            .into_iter()
-            .zip(places)
-            .map(|(key, at)| Entry { key, at })
-            .collect();
+        let mut all: Vec<Entry> = Vec::with_capacity(run_models + lineage.models.len());
+        all.extend(
+            keys.into_iter()
+                .zip(places)
+                .map(|(key, at)| Entry { key, at }),
+        );
         // The parents go to the journal too: later stages read the stubs of the lineage, not
         // its models.
         for (position, parent) in std::mem::take(&mut lineage.models).iter().enumerate() {
