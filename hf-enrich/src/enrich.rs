@@ -23,7 +23,7 @@ use std::sync::Arc;
 use futures::StreamExt;
 use hf_client::languages::resolve_language;
 use hf_client::tasks::TaskSource;
-use hf_identifiers::{ArticleKind, BaseModelRef, EntityKind, Identified, RunIdentified};
+use hf_identifiers::{ArticleKind, EntityKind, Identified, RunIdentified};
 use serde::{Deserialize, Serialize};
 
 pub use crate::entities::{
@@ -34,8 +34,8 @@ pub use crate::entities::{
 use crate::identify::{IdentifiedRun, identify_model};
 use crate::legacy_datasets::ResolvedDatasets;
 use crate::lineage::{
-    DEFAULT_BASE_MODEL_ITERATIONS, Following, Lineage, LineageEdges, ModelKey,
-    canonicalise_base_models, follow, resolve_legacy_parents,
+    BaseModelsById, DEFAULT_BASE_MODEL_ITERATIONS, Following, Lineage, LineageEdges, ModelKey,
+    RunReferences, canonicalise_base_models, follow, resolve_legacy_parents,
 };
 use crate::models::FetchedModel;
 use crate::records::ModelRecord;
@@ -365,29 +365,26 @@ impl<S: MetadataSource> HfEnrichment<S> {
         tracing::info!(models = models.len(), "identified the run's models");
         let keys: Vec<ModelKey> = models.iter().map(ModelKey::of).collect();
         let beside: Vec<ModelKey> = beside.iter().map(ModelKey::of).collect();
-        let (lineage, refs) = self
-            .ancestors_of_identified(&keys, &beside, refs, |found| found)
+        let Ok(lineage) = self
+            .ancestors_of_identified(&keys, &beside, &mut refs)
             .await;
         (lineage, IdentifiedRun::from_refs(refs))
     }
 
     /// The lineage of the run's `models` known by their ids, `beside` the run's others (as in
     /// [`ancestors_beside`](Self::ancestors_beside)), given what was identified in them
-    /// (`refs`): the parents read, and `refs` with each parent's references added (through
-    /// `keep`, e.g. to shrink them) and every base-model reference to a model of the run or a
-    /// parent read named by its canonical id. The distinct ids of each kind are not gathered
-    /// (see [`IdentifiedRun::from_refs`]).
-    pub async fn ancestors_of_identified(
+    /// (`refs`): the parents read. Each parent's references are added to `refs`, and every
+    /// base-model reference there to a model of the run or a parent read is named by its
+    /// canonical id. The first error adding a parent's references ends it.
+    pub async fn ancestors_of_identified<R: RunReferences + Send + Sync>(
         &self,
         models: &[ModelKey],
         beside: &[ModelKey],
-        mut refs: RunIdentified,
-        keep: impl Fn(Identified) -> Identified,
-    ) -> (Lineage, RunIdentified) {
-        let (mut lineage, parents_found) =
-            self.ancestors_of(models, beside, &refs.base_models).await;
+        refs: &mut R,
+    ) -> Result<Lineage, R::Error> {
+        let (mut lineage, parents_found) = self.ancestors_of(models, beside, refs).await;
         for (id, found) in parents_found {
-            refs.insert(&id, keep(found));
+            refs.add_parent(&id, found)?;
         }
         // A reference to a model of the run in another shard is canonicalised too; so is a
         // namespace-less id no model read is known by, once the Hub said what it is called now.
@@ -395,15 +392,15 @@ impl<S: MetadataSource> HfEnrichment<S> {
         let read: Vec<&ModelKey> = models.iter().chain(beside).chain(&parents).collect();
         lineage.renamed = resolve_legacy_parents(
             &self.source,
-            refs.base_models.values().flatten(),
+            refs.all_base_models(),
             &read,
             &lineage.stubs,
             self.options.threads,
         )
         .await;
         let renamed = lineage.renamed_keys();
-        canonicalise_base_models(&mut refs.base_models, read.into_iter().chain(&renamed));
-        (lineage, refs)
+        canonicalise_base_models(refs, read.into_iter().chain(&renamed));
+        Ok(lineage)
     }
 
     /// The lineage of models known by their ids only, with their base models already
@@ -414,7 +411,7 @@ impl<S: MetadataSource> HfEnrichment<S> {
         &self,
         models: &[ModelKey],
         beside: &[ModelKey],
-        first: &BTreeMap<String, Vec<BaseModelRef>>,
+        first: &(impl BaseModelsById + Sync + ?Sized),
     ) -> (Lineage, Vec<(String, Identified)>) {
         let threads = self.options.threads.max(1);
         let how = Following {

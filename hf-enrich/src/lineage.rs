@@ -27,7 +27,9 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use futures::StreamExt;
 use hf_identifiers::base_models::{merge_base_model_refs, normalize_model_id};
-use hf_identifiers::{BaseModelRef, Confidence, EntityKind, Identified, Provenance, Relation};
+use hf_identifiers::{
+    BaseModelRef, Confidence, EntityKind, Identified, Provenance, Relation, RunIdentified,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::caseless::{CanonicalIds, Caseless};
@@ -81,6 +83,70 @@ pub struct BaseModelStub {
     pub error: SourceError,
     /// The models that reference it, sorted.
     pub referenced_by: Vec<ReferencedBy>,
+}
+
+/// The base-model references identified in each model of a run, by model id, where the lineage
+/// reads them and names them by their canonical ids ([`canonicalise_base_models`]): a map of
+/// them, or a caller's own store (a run of a million models keeps them where it keeps the
+/// models' other references, without a second map of every id).
+pub trait BaseModelsById {
+    /// The references of the model `id`; none when it is not listed under base models.
+    fn base_models_of(&self, id: &str) -> Option<&[BaseModelRef]>;
+
+    /// Every reference, model by model.
+    fn all_base_models(&self) -> Box<dyn Iterator<Item = &BaseModelRef> + Send + '_>;
+
+    /// `f` handed each model's list, to rewrite.
+    fn rewrite_base_models(&mut self, f: &mut dyn FnMut(&mut Vec<BaseModelRef>));
+}
+
+impl BaseModelsById for BTreeMap<String, Vec<BaseModelRef>> {
+    fn base_models_of(&self, id: &str) -> Option<&[BaseModelRef]> {
+        self.get(id).map(Vec::as_slice)
+    }
+
+    fn all_base_models(&self) -> Box<dyn Iterator<Item = &BaseModelRef> + Send + '_> {
+        Box::new(self.values().flatten())
+    }
+
+    fn rewrite_base_models(&mut self, f: &mut dyn FnMut(&mut Vec<BaseModelRef>)) {
+        self.values_mut().for_each(f);
+    }
+}
+
+/// What was identified in a run's models, where the lineage
+/// ([`ancestors_of_identified`](crate::enrich::HfEnrichment::ancestors_of_identified)) reads
+/// their base models and adds what it identifies in each parent it reads: a [`RunIdentified`],
+/// or a caller's own store.
+pub trait RunReferences: BaseModelsById {
+    /// Why a parent's references could not be added.
+    type Error;
+
+    /// Add what was identified in the parent `id`, read by the lineage.
+    fn add_parent(&mut self, id: &str, found: Identified) -> Result<(), Self::Error>;
+}
+
+impl BaseModelsById for RunIdentified {
+    fn base_models_of(&self, id: &str) -> Option<&[BaseModelRef]> {
+        self.base_models.base_models_of(id)
+    }
+
+    fn all_base_models(&self) -> Box<dyn Iterator<Item = &BaseModelRef> + Send + '_> {
+        self.base_models.all_base_models()
+    }
+
+    fn rewrite_base_models(&mut self, f: &mut dyn FnMut(&mut Vec<BaseModelRef>)) {
+        self.base_models.rewrite_base_models(f);
+    }
+}
+
+impl RunReferences for RunIdentified {
+    type Error = std::convert::Infallible;
+
+    fn add_parent(&mut self, id: &str, found: Identified) -> Result<(), Self::Error> {
+        self.insert(id, found);
+        Ok(())
+    }
 }
 
 /// What the lineage needs of a model it starts from: its id and the other ids it was asked by.
@@ -241,7 +307,7 @@ pub(crate) async fn follow<S: MetadataSource + ?Sized>(
     source: &S,
     models: &[ModelKey],
     beside: &[ModelKey],
-    first: &BTreeMap<String, Vec<BaseModelRef>>,
+    first: &(impl BaseModelsById + ?Sized),
     how: Following<'_>,
 ) -> (Lineage, Vec<(String, Identified)>) {
     let Following {
@@ -272,8 +338,8 @@ pub(crate) async fn follow<S: MetadataSource + ?Sized>(
         // The frontier: the run's models with references first, then the parents read.
         let frontier: Box<dyn Iterator<Item = Child<'_>>> = if iteration == 1 {
             Box::new(models.iter().filter_map(|m| {
-                let refs = first.get(&m.id)?;
-                Some((m.id.as_str(), &m.aliases, refs.as_slice()))
+                let refs = first.base_models_of(&m.id)?;
+                Some((m.id.as_str(), &m.aliases, refs))
             }))
         } else {
             Box::new(read.iter().map(|(id, a, r)| (id.as_str(), a, r.as_slice())))
@@ -502,11 +568,11 @@ pub(crate) fn is_hub_model_id(id: &str) -> bool {
 /// one are merged ([`merge_base_model_refs`]: provenances united, the highest confidence, the
 /// most structured finding's relation). References to other models are left as written.
 pub fn canonicalise_base_models<'m>(
-    refs: &mut BTreeMap<String, Vec<BaseModelRef>>,
+    refs: &mut (impl BaseModelsById + ?Sized),
     read: impl IntoIterator<Item = &'m ModelKey>,
 ) {
     let canonical = CanonicalIds::new(read.into_iter().map(|m| (m.id.as_str(), &m.aliases)));
-    for list in refs.values_mut() {
+    refs.rewrite_base_models(&mut |list| {
         let mut renamed = false;
         for r in list.iter_mut() {
             if let Some(id) = canonical.get(&r.id)
@@ -520,7 +586,7 @@ pub fn canonicalise_base_models<'m>(
             *list = merge_base_model_refs(std::mem::take(list));
         }
         list.sort_by(|a, b| a.id.cmp(&b.id));
-    }
+    });
 }
 
 #[cfg(test)]

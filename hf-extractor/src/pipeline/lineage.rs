@@ -31,25 +31,21 @@ impl HfExtractor {
         // The links are written from the models' references: the lineage keeps only those
         // to its stubs, for their `referenced_by`.
         let enrichment = enrichment.with_lineage_edges(LineageEdges::ToStubs);
-        // The enrichment moves into the work, so its progress sender is dropped (and the
-        // forwarding ends) when the work is done. The lineage reads the base models only; they
-        // come back canonicalised, with the parents' references, which join the packed run.
-        let (run_keys, beside) = (&keys, &beside);
-        let refs = RunIdentified {
-            base_models: identified.take_base_models(),
-            ..RunIdentified::default()
-        };
-        let work = async move {
-            enrichment
-                .ancestors_of_identified(run_keys, beside, refs, |found| found)
-                .await
-        };
         // While the lineage is followed, the run's own legacy dataset ids are resolved (the
         // parents' few are asked later, by the dataset asset), their requests counted as that
         // asset's.
         let early = match ctx.datasets_early_for {
             Some(owner) => Some((owner, identified.for_enrichment(EntityKind::Datasets)?)),
             None => None,
+        };
+        // The enrichment moves into the work, so its progress sender is dropped (and the
+        // forwarding ends) when the work is done. The lineage reads the base models where they
+        // are and names them by their canonical ids there; the parents' references join them.
+        let (run_keys, beside, refs) = (&keys, &beside, &mut identified);
+        let work = async move {
+            enrichment
+                .ancestors_of_identified(run_keys, beside, refs)
+                .await
         };
         let resolve = async {
             match &early {
@@ -61,9 +57,9 @@ impl HfExtractor {
                 None => None,
             }
         };
-        let ((mut lineage, found), (), datasets_early) =
+        let (lineage, (), datasets_early) =
             tokio::join!(work, forward_progress(events, asset, ctx.observer), resolve);
-        identified.add_lineage(found)?;
+        let mut lineage = lineage?;
         let failed: Vec<FailureReport> = lineage
             .stubs
             .iter()

@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use hf_enrich::identify::{IdentifiedRun, identify_model};
-use hf_enrich::lineage::ModelKey;
+use hf_enrich::lineage::{BaseModelsById, ModelKey, RunReferences};
 use hf_enrich::models::FetchedModel;
 use hf_identifiers::{ArticleRef, BaseModelRef, EntityKind, Identified, LicenseRef, RunIdentified};
 use serde::de::DeserializeOwned;
@@ -271,15 +271,6 @@ impl PackedRun {
         self.models.get(model_id)?.base_models()
     }
 
-    /// The `{model_id: [base models]}` map, taken out (to follow the lineage and canonicalise
-    /// it); put it back with [`put_base_models`](Self::put_base_models).
-    pub fn take_base_models(&mut self) -> BTreeMap<String, Vec<BaseModelRef>> {
-        self.models
-            .iter_mut()
-            .filter_map(|(id, m)| Some((id.to_string(), m.base_models.take()?)))
-            .collect()
-    }
-
     /// Set every model's base models from `map` (a model of `map` not in the run is added,
     /// listed under base models only).
     pub fn put_base_models(&mut self, map: BTreeMap<String, Vec<BaseModelRef>>) {
@@ -294,25 +285,7 @@ impl PackedRun {
     /// Name every base-model reference by the canonical id of the model it names, among the
     /// models `read` (see [`canonicalise_base_models`](hf_enrich::lineage::canonicalise_base_models)).
     pub fn canonicalise_base_models<'m>(&mut self, read: impl IntoIterator<Item = &'m ModelKey>) {
-        let mut base_models = self.take_base_models();
-        hf_enrich::lineage::canonicalise_base_models(&mut base_models, read);
-        self.put_base_models(base_models);
-    }
-
-    /// Take in what the lineage gives back (from
-    /// [`ancestors_of_identified`](hf_enrich::enrich::HfEnrichment::ancestors_of_identified)
-    /// handed the run's base models only): every model's base models, canonicalised, and the
-    /// parents read with all their references.
-    pub fn add_lineage(&mut self, refs: RunIdentified) -> Result<()> {
-        // The parents are the models listed under the other kinds.
-        let parents: Vec<String> = refs.datasets.keys().cloned().collect();
-        for id in parents {
-            if let Some(found) = refs.get(&id) {
-                self.insert(&id, PackedRefs::pack(found))?;
-            }
-        }
-        self.put_base_models(refs.base_models);
-        Ok(())
+        hf_enrich::lineage::canonicalise_base_models(self, read);
     }
 
     /// The distinct ids of one kind, sorted.
@@ -569,6 +542,38 @@ impl PackedRun {
             EntityKind::Languages => set(self, 4, languages),
             EntityKind::Tasks => set(self, 5, tasks),
         }
+    }
+}
+
+/// The lineage reads and canonicalises the base models where they are kept, beside each
+/// model's other references: no map of every id is made for it.
+impl BaseModelsById for PackedRun {
+    fn base_models_of(&self, id: &str) -> Option<&[BaseModelRef]> {
+        self.base_models(id)
+    }
+
+    fn all_base_models(&self) -> Box<dyn Iterator<Item = &BaseModelRef> + Send + '_> {
+        Box::new(
+            self.models
+                .values()
+                .flat_map(|m| m.base_models.iter().flatten()),
+        )
+    }
+
+    fn rewrite_base_models(&mut self, f: &mut dyn FnMut(&mut Vec<BaseModelRef>)) {
+        self.models
+            .values_mut()
+            .filter_map(|m| m.base_models.as_mut())
+            .for_each(f);
+    }
+}
+
+/// The parents the lineage reads join the run's references, packed and spooled.
+impl RunReferences for PackedRun {
+    type Error = crate::Error;
+
+    fn add_parent(&mut self, id: &str, found: Identified) -> Result<()> {
+        self.insert(id, PackedRefs::pack(found))
     }
 }
 
@@ -843,14 +848,11 @@ mod tests {
     #[test]
     fn the_lineage_adds_parents_and_canonical_base_models() {
         let (mut packed, _) = both(&models());
-        let mut from_lineage = RunIdentified {
-            base_models: packed.take_base_models(),
-            ..RunIdentified::default()
-        };
-        assert_eq!(from_lineage.base_models.len(), 3);
+        assert_eq!(packed.all_base_models().count(), 3);
         let parent = model("org/base-of-a-two", "apache-2.0", "wikitext", "1706.03762");
-        from_lineage.insert(&parent.id, identify_model(&parent));
-        packed.add_lineage(from_lineage).unwrap();
+        packed
+            .add_parent(&parent.id, identify_model(&parent))
+            .unwrap();
         assert_eq!(packed.len(), 4);
         assert!(
             packed
@@ -866,6 +868,17 @@ mod tests {
                 "org/base-of-z-one"
             ]
         );
+        // A model read under another case names the references to it, where they are kept.
+        let read = ModelKey {
+            id: "Org/Base-Of-Z-One".into(),
+            aliases: Default::default(),
+        };
+        packed.canonicalise_base_models([&read]);
+        assert_eq!(
+            packed.base_models("z/one").unwrap()[0].id,
+            "Org/Base-Of-Z-One"
+        );
+        assert_eq!(packed.all_base_models().count(), 4);
     }
 }
 
