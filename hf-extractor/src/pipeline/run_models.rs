@@ -3,6 +3,7 @@
 //! its identified references in the run's spool — never its card, which is read back from the
 //! journal only while its record is written.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::{Notify, Semaphore};
@@ -242,17 +243,17 @@ impl Handoff {
     }
 }
 
-/// The models at the `kept` positions (ascending) of `models` (sorted by position).
+/// The models at the `kept` positions (ascending) of `models` (sorted by position), in the
+/// buffer of `models` (collected in place: a million models are not held twice).
 pub(crate) fn keep_positions<R>(models: Vec<(usize, Entry, R)>, kept: &[usize]) -> Vec<(Entry, R)> {
     let mut kept = kept.iter().peekable();
-    let mut out = Vec::with_capacity(kept.len());
-    for (position, entry, found) in models {
-        while kept.next_if(|&&k| k < position).is_some() {}
-        if kept.next_if(|&&k| k == position).is_some() {
-            out.push((entry, found));
-        }
-    }
-    out
+    models
+        .into_iter()
+        .filter_map(|(position, entry, found)| {
+            while kept.next_if(|&&k| k < position).is_some() {}
+            kept.next_if(|&&k| k == position).map(|_| (entry, found))
+        })
+        .collect()
 }
 
 /// A model of a file of records: its place in the journal and the base models it links.
@@ -348,31 +349,37 @@ pub(crate) fn merge_sources(
     let outcome = merge(outcomes);
     // Stable: the models of one id stay in source order (latest first).
     all.sort_by(|a, b| a.0.key.id.cmp(&b.0.key.id));
-    let mut refs = PackedRun::new(arrivals.refs_spool());
-    let mut entries = Vec::with_capacity(all.len());
-    let mut all = all.into_iter().peekable();
-    while let Some((first, found)) = all.next() {
-        let id = first.key.id.clone();
-        let mut group = Vec::new();
-        while let Some((other, _)) = all.next_if(|(e, _)| e.key.id == id) {
-            group.push(other);
-        }
-        if group.is_empty() {
-            refs.insert_spooled(&id, found)?;
-            entries.push(first);
-        } else {
-            let mut merged = checkpoint.model(first.at)?;
-            for other in group {
-                merge_model(&mut merged, checkpoint.model(other.at)?);
+    // The few ids both sources gave: the first model of each becomes the merged one, journaled
+    // and identified again, and the others go.
+    let mut merged: HashMap<String, PackedRefs> = HashMap::new();
+    for group in all.chunk_by_mut(|a, b| a.0.key.id == b.0.key.id) {
+        if let [first, others @ ..] = group
+            && !others.is_empty()
+        {
+            let mut model = checkpoint.model(first.0.at)?;
+            for other in others {
+                merge_model(&mut model, checkpoint.model(other.0.at)?);
             }
-            let at = checkpoint.append_merged(&merged)?;
-            refs.insert(&id, PackedRefs::of(&merged))?;
-            entries.push(Entry {
-                key: ModelKey::of(&merged),
-                at,
-            });
+            first.0 = Entry {
+                key: ModelKey::of(&model),
+                at: checkpoint.append_merged(&model)?,
+            };
+            merged.insert(model.id.clone(), PackedRefs::of(&model));
         }
     }
+    all.dedup_by(|later, first| later.0.key.id == first.0.key.id);
+    // The entries are collected in the list's own buffer: a million models are not held twice.
+    let mut refs = PackedRun::new(arrivals.refs_spool());
+    let entries = all
+        .into_iter()
+        .map(|(entry, found)| {
+            match merged.remove(&entry.key.id) {
+                Some(packed) => refs.insert(&entry.key.id, packed)?,
+                None => refs.insert_spooled(&entry.key.id, found)?,
+            }
+            Ok(entry)
+        })
+        .collect::<Result<Vec<Entry>>>()?;
     Ok((entries, refs, outcome))
 }
 
