@@ -376,12 +376,16 @@ impl<S: MetadataSource> HfEnrichment<S> {
     /// (`refs`): the parents read. Each parent's references are added to `refs`, and every
     /// base-model reference there to a model of the run or a parent read is named by its
     /// canonical id. The first error adding a parent's references ends it.
-    pub async fn ancestors_of_identified<R: RunReferences + Send + Sync>(
+    pub async fn ancestors_of_identified<R, K>(
         &self,
-        models: &[ModelKey],
-        beside: &[ModelKey],
+        models: &[K],
+        beside: &[K],
         refs: &mut R,
-    ) -> Result<Lineage, R::Error> {
+    ) -> Result<Lineage, R::Error>
+    where
+        R: RunReferences + Send + Sync,
+        K: AsRef<ModelKey> + Sync,
+    {
         let (mut lineage, parents_found) = self.ancestors_of(models, beside, refs).await;
         for (id, found) in parents_found {
             refs.add_parent(&id, found)?;
@@ -389,7 +393,12 @@ impl<S: MetadataSource> HfEnrichment<S> {
         // A reference to a model of the run in another shard is canonicalised too; so is a
         // namespace-less id no model read is known by, once the Hub said what it is called now.
         let parents: Vec<ModelKey> = lineage.models.iter().map(ModelKey::of).collect();
-        let read: Vec<&ModelKey> = models.iter().chain(beside).chain(&parents).collect();
+        let read: Vec<&ModelKey> = models
+            .iter()
+            .chain(beside)
+            .map(K::as_ref)
+            .chain(&parents)
+            .collect();
         lineage.renamed = resolve_legacy_parents(
             &self.source,
             refs.all_base_models(),
@@ -407,10 +416,10 @@ impl<S: MetadataSource> HfEnrichment<S> {
     /// identified (`first`), `beside` the run's other models (as in
     /// [`ancestors_beside`](Self::ancestors_beside)): the parents read and what was identified
     /// in each of them. Holds no card of the run's models.
-    pub async fn ancestors_of(
+    pub async fn ancestors_of<K: AsRef<ModelKey> + Sync>(
         &self,
-        models: &[ModelKey],
-        beside: &[ModelKey],
+        models: &[K],
+        beside: &[K],
         first: &(impl BaseModelsById + Sync + ?Sized),
     ) -> (Lineage, Vec<(String, Identified)>) {
         let threads = self.options.threads.max(1);

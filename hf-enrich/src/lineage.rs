@@ -158,6 +158,14 @@ pub struct ModelKey {
     pub aliases: BTreeSet<String>,
 }
 
+/// A key is its own key; a caller's models may hold theirs (the lineage reads the keys of
+/// `&[impl AsRef<ModelKey>]`).
+impl AsRef<ModelKey> for ModelKey {
+    fn as_ref(&self) -> &ModelKey {
+        self
+    }
+}
+
 impl ModelKey {
     /// The key of a fetched model.
     pub fn of(model: &FetchedModel) -> Self {
@@ -303,10 +311,10 @@ pub async fn follow_lineage<S: MetadataSource + ?Sized>(
 /// [`follow_lineage`] with the base models of the run's models already identified; also
 /// returns what was identified in each parent read. `beside` are models of the run whose lineage
 /// another process follows (the other shards): known, so never fetched as parents, but not followed.
-pub(crate) async fn follow<S: MetadataSource + ?Sized>(
+pub(crate) async fn follow<S: MetadataSource + ?Sized, K: AsRef<ModelKey>>(
     source: &S,
-    models: &[ModelKey],
-    beside: &[ModelKey],
+    models: &[K],
+    beside: &[K],
     first: &(impl BaseModelsById + ?Sized),
     how: Following<'_>,
 ) -> (Lineage, Vec<(String, Identified)>) {
@@ -324,7 +332,7 @@ pub(crate) async fn follow<S: MetadataSource + ?Sized>(
     // The run's ids are borrowed, not copied: at a million models, copies of every id (and of
     // every model's references for the first iteration) were most of a run's peak memory.
     let mut known = KnownIds::default();
-    for m in models.iter().chain(beside) {
+    for m in models.iter().chain(beside).map(K::as_ref) {
         known.borrow(&m.id);
         m.aliases.iter().for_each(|a| known.borrow(a));
     }
@@ -337,7 +345,7 @@ pub(crate) async fn follow<S: MetadataSource + ?Sized>(
         let mut to_fetch: BTreeSet<String> = BTreeSet::new();
         // The frontier: the run's models with references first, then the parents read.
         let frontier: Box<dyn Iterator<Item = Child<'_>>> = if iteration == 1 {
-            Box::new(models.iter().filter_map(|m| {
+            Box::new(models.iter().map(K::as_ref).filter_map(|m| {
                 let refs = first.base_models_of(&m.id)?;
                 Some((m.id.as_str(), &m.aliases, refs))
             }))
@@ -455,6 +463,7 @@ pub(crate) async fn follow<S: MetadataSource + ?Sized>(
         let runs = models
             .iter()
             .chain(beside)
+            .map(K::as_ref)
             .map(|m| (m.id.as_str(), &m.aliases));
         let parents = lineage.models.iter().map(|m| (m.id.as_str(), &m.aliases));
         let canonical = CanonicalIds::new(runs.chain(parents));

@@ -3,7 +3,6 @@
 //! written.
 
 use super::*;
-use crate::store::checkpoint::Stored;
 use hf_enrich::lineage::LineageEdges;
 
 impl HfExtractor {
@@ -22,10 +21,6 @@ impl HfExtractor {
             None => Arc::unwrap_or_clone(raw.refs),
             Some(_) => identify_entries(ctx.arrivals, &entries)?,
         };
-        // The keys move to the lineage and back (no copy of every id): the places wait.
-        let (keys, places): (Vec<ModelKey>, Vec<Stored>) =
-            entries.into_iter().map(|e| (e.key, e.at)).unzip();
-        let beside: Vec<ModelKey> = beside.into_iter().map(|e| e.key).collect();
         let client = ctx.requests.client_for(asset);
         let (enrichment, events) = self.reporting_enrichment(client, ctx.stamp, ctx.ahead());
         // The links are written from the models' references: the lineage keeps only those
@@ -41,7 +36,7 @@ impl HfExtractor {
         // The enrichment moves into the work, so its progress sender is dropped (and the
         // forwarding ends) when the work is done. The lineage reads the base models where they
         // are and names them by their canonical ids there; the parents' references join them.
-        let (run_keys, beside, refs) = (&keys, &beside, &mut identified);
+        let (run_keys, beside, refs) = (&entries, &beside, &mut identified);
         let work = async move {
             enrichment
                 .ancestors_of_identified(run_keys, beside, refs)
@@ -71,13 +66,10 @@ impl HfExtractor {
                 error: stub.reason.clone(),
             })
             .collect();
-        let run_models = keys.len();
-        let mut all: Vec<Entry> = Vec::with_capacity(run_models + lineage.models.len());
-        all.extend(
-            keys.into_iter()
-                .zip(places)
-                .map(|(key, at)| Entry { key, at }),
-        );
+        let run_models = entries.len();
+        // The run's models, with their parents added.
+        let mut all = entries;
+        all.reserve_exact(lineage.models.len());
         // The parents go to the journal too: later stages read the stubs of the lineage, not
         // its models.
         for (position, parent) in std::mem::take(&mut lineage.models).iter().enumerate() {

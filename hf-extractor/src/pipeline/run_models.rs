@@ -30,6 +30,13 @@ pub(crate) struct Entry {
     pub at: Stored,
 }
 
+/// The lineage reads the run's entries as they are, without a list of their keys.
+impl AsRef<ModelKey> for Entry {
+    fn as_ref(&self) -> &ModelKey {
+        &self.key
+    }
+}
+
 /// What a model source produced: its models in source order, each with what was identified in
 /// it, and the outcome's failures, filtered counts and watermark (its `models` stay empty).
 #[derive(Debug, Default, Clone)]
