@@ -1,35 +1,13 @@
-//! Hub ids without regard to ASCII case, as the Hub compares them: an id compared and hashed
-//! that way ([`Caseless`]), and the canonical id of every id or alias of a set of models
-//! ([`CanonicalIds`]), both borrowed from the ids they are made of.
+//! Hub ids without regard to ASCII case, as the Hub compares them: a set of ids
+//! ([`CaselessSet`]) and the canonical id of every id or alias of a set of models
+//! ([`CanonicalIds`]), both sorted lists borrowed from the ids they are made of.
 //!
-//! A run of a million models knows two million ids and aliases or so. Lower-cased copies of them
-//! in a map cost over 100 bytes each; [`CanonicalIds`] costs the two borrowed slices of each
-//! pair, 32 bytes.
+//! A run of a million models knows a million ids and more. Lower-cased copies of them in a map
+//! cost over 100 bytes each, and a hash set of borrowed ids about 34; [`CaselessSet`] costs the
+//! borrowed slice of each id, 16 bytes, and [`CanonicalIds`] the two of each pair, 32.
 
 use std::cmp::Ordering;
 use std::collections::BTreeSet;
-use std::hash::{Hash, Hasher};
-
-/// An id compared and hashed without regard to ASCII case, borrowed.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Caseless<'a>(pub(crate) &'a str);
-
-impl PartialEq for Caseless<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.eq_ignore_ascii_case(other.0)
-    }
-}
-
-impl Eq for Caseless<'_> {}
-
-impl Hash for Caseless<'_> {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        for byte in self.0.bytes() {
-            state.write_u8(byte.to_ascii_lowercase());
-        }
-        state.write_usize(self.0.len());
-    }
-}
 
 /// `a` against `b` without regard to ASCII case, byte by byte (no lower-cased copy).
 fn caseless_cmp(a: &str, b: &str) -> Ordering {
@@ -37,6 +15,31 @@ fn caseless_cmp(a: &str, b: &str) -> Ordering {
         s.bytes().map(|b| b.to_ascii_lowercase())
     }
     lower(a).cmp(lower(b))
+}
+
+/// Ids known without regard to ASCII case, borrowed: a sorted list, 16 bytes an id (a hash set
+/// of them takes about twice that).
+#[derive(Debug, Default)]
+pub(crate) struct CaselessSet<'a> {
+    /// Sorted without regard to case.
+    ids: Vec<&'a str>,
+}
+
+impl<'a> CaselessSet<'a> {
+    /// The set of `ids`.
+    pub(crate) fn new(ids: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut ids: Vec<&'a str> = ids.into_iter().collect();
+        ids.shrink_to_fit();
+        ids.sort_unstable_by(|a, b| caseless_cmp(a, b));
+        Self { ids }
+    }
+
+    /// Whether `id` is one of them, in any case.
+    pub(crate) fn contains(&self, id: &str) -> bool {
+        self.ids
+            .binary_search_by(|known| caseless_cmp(known, id))
+            .is_ok()
+    }
 }
 
 /// The canonical id of each id or alias of some models, found without regard to ASCII case.
@@ -95,6 +98,14 @@ mod tests {
         assert_eq!(ids.get("a"), None);
         assert_eq!(ids.get("zzz"), None);
         assert_eq!(CanonicalIds::new([]).get("org/new-name"), None);
+    }
+
+    #[test]
+    fn a_set_knows_its_ids_in_any_case() {
+        let set = CaselessSet::new(["org/B", "org/a", "Org/c"]);
+        assert!(set.contains("ORG/b") && set.contains("org/A") && set.contains("org/c"));
+        assert!(!set.contains("org/d") && !set.contains("org") && !set.contains(""));
+        assert!(!CaselessSet::new([]).contains("org/a"));
     }
 
     fn id() -> impl Strategy<Value = String> {

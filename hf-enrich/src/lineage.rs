@@ -32,7 +32,7 @@ use hf_identifiers::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::caseless::{CanonicalIds, Caseless};
+use crate::caseless::{CanonicalIds, CaselessSet};
 use crate::enrich::{ProgressEvent, ProgressFn};
 use crate::identify::identify_model;
 use crate::legacy_ids::{Answer, LegacyIds, may_be_legacy};
@@ -331,11 +331,14 @@ pub(crate) async fn follow<S: MetadataSource + ?Sized, K: AsRef<ModelKey>>(
     }
     // The run's ids are borrowed, not copied: at a million models, copies of every id (and of
     // every model's references for the first iteration) were most of a run's peak memory.
-    let mut known = KnownIds::default();
-    for m in models.iter().chain(beside).map(K::as_ref) {
-        known.borrow(&m.id);
-        m.aliases.iter().for_each(|a| known.borrow(a));
-    }
+    let mut known = KnownIds::of_run(
+        models
+            .iter()
+            .chain(beside)
+            .map(K::as_ref)
+            .flat_map(|m| std::iter::once(&m.id).chain(&m.aliases))
+            .map(String::as_str),
+    );
     // The parents read in the last iteration, as the next one's children: (id, aliases,
     // base-model references).
     let mut read: Vec<(String, BTreeSet<String>, Vec<BaseModelRef>)> = Vec::new();
@@ -515,28 +518,31 @@ type Child<'a> = (&'a str, &'a BTreeSet<String>, &'a [BaseModelRef]);
 /// run's, borrowed, and those learnt while following it (parents asked, read, renamed).
 #[derive(Debug, Default)]
 struct KnownIds<'a> {
-    run: HashSet<Caseless<'a>>,
+    run: CaselessSet<'a>,
     learnt: HashSet<String>,
 }
 
 impl<'a> KnownIds<'a> {
-    /// Know `id`, a model of the run.
-    fn borrow(&mut self, id: &'a str) {
-        self.run.insert(Caseless(id));
+    /// Know `ids`, the models of the run.
+    fn of_run(ids: impl IntoIterator<Item = &'a str>) -> Self {
+        Self {
+            run: CaselessSet::new(ids),
+            learnt: HashSet::new(),
+        }
     }
 
     fn contains(&self, id: &str) -> bool {
-        self.run.contains(&Caseless(id)) || self.learnt.contains(&key(id))
+        self.run.contains(id) || self.learnt.contains(&key(id))
     }
 
     /// Whether `id` is a model of the run.
     fn in_run(&self, id: &str) -> bool {
-        self.run.contains(&Caseless(id))
+        self.run.contains(id)
     }
 
     /// Know `id`; false when it was already.
     fn insert(&mut self, id: &str) -> bool {
-        !self.run.contains(&Caseless(id)) && self.learnt.insert(key(id))
+        !self.run.contains(id) && self.learnt.insert(key(id))
     }
 }
 
