@@ -74,13 +74,25 @@ impl<S: MetadataSource> Prefetched<S> {
 }
 
 /// Whichever comes first, the fetch ahead or the stage, fetches; the other waits for it. No
-/// cell (nothing asked ahead): `fetch` now.
+/// cell (nothing asked ahead): `fetch` now. The last holder of the cell takes the answer rather
+/// than copy it: arXiv's answer to a large run is tens of thousands of papers.
 pub(crate) async fn shared_answer<T: Clone, F: Future<Output = T>>(
     cell: Option<Arc<OnceCell<T>>>,
-    fetch: impl FnOnce() -> F,
+    fetch: impl Fn() -> F,
 ) -> T {
-    match cell {
-        Some(cell) => cell.get_or_init(fetch).await.clone(),
+    let Some(cell) = cell else {
+        return fetch().await;
+    };
+    let copy = {
+        let answer = cell.get_or_init(&fetch).await;
+        (Arc::strong_count(&cell) > 1).then(|| answer.clone())
+    };
+    if let Some(copy) = copy {
+        return copy;
+    }
+    // Its only holder (no weak reference to a cell is made), so it is set: taken.
+    match Arc::into_inner(cell).and_then(OnceCell::into_inner) {
+        Some(answer) => answer,
         None => fetch().await,
     }
 }
@@ -127,5 +139,42 @@ impl<S: MetadataSource> MetadataSource for Prefetched<S> {
 
     async fn tag_vocabulary(&self) -> Result<Arc<TagVocabulary>, SourceError> {
         shared_answer(self.ahead.take_tags(), || self.inner.tag_vocabulary()).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    /// An answer that counts its copies.
+    struct Counted(Arc<AtomicUsize>);
+
+    impl Clone for Counted {
+        fn clone(&self) -> Self {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            Self(Arc::clone(&self.0))
+        }
+    }
+
+    #[tokio::test]
+    async fn an_answer_is_copied_while_its_cell_is_shared_and_taken_by_its_last_holder() {
+        let copies = Arc::new(AtomicUsize::new(0));
+        let fetches = AtomicUsize::new(0);
+        let fetch = || async {
+            fetches.fetch_add(1, Ordering::SeqCst);
+            Counted(Arc::clone(&copies))
+        };
+        let cell = Arc::new(OnceCell::new());
+        let other = Arc::clone(&cell);
+        shared_answer(Some(cell), fetch).await;
+        assert_eq!(copies.load(Ordering::SeqCst), 1);
+        shared_answer(Some(other), fetch).await;
+        assert_eq!(copies.load(Ordering::SeqCst), 1);
+        assert_eq!(fetches.load(Ordering::SeqCst), 1);
+        // Nothing asked ahead: fetched now.
+        shared_answer(None, fetch).await;
+        assert_eq!(fetches.load(Ordering::SeqCst), 2);
     }
 }
