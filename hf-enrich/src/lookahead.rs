@@ -40,7 +40,7 @@
 //! kind counts its requests ([`Lookahead::requests`]), so that a run can report them under the
 //! stage they were made for.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::future::Future;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -288,6 +288,8 @@ pub struct Lookahead {
     /// What each kind fetches through, by [`AheadKind::index`].
     sources: [KindSource; KINDS],
     slots: Arc<Semaphore>,
+    /// How many of `slots` there are: the tasks that fetch the held datasets.
+    fetchers: usize,
     plan: LookaheadPlan,
     runtime: tokio::runtime::Handle,
     state: Mutex<State>,
@@ -413,6 +415,7 @@ impl Lookahead {
         let lookahead = Arc::new(Self {
             fetched: Arc::default(),
             sources,
+            fetchers: slots.available_permits().max(1),
             slots,
             plan,
             runtime: tokio::runtime::Handle::current(),
@@ -726,8 +729,26 @@ impl Lookahead {
             let mut held = std::mem::take(&mut state.held_datasets);
             if this.plan.datasets {
                 held.retain(|id| !state.answered_as.contains(id));
-                for id in &held {
-                    this.fetch_dataset(&mut state, id, AheadKind::Datasets);
+                // Each answer has its cell before the stages may ask; a few tasks fetch them
+                // one after the other (a task for each of tens of thousands of datasets would
+                // wait for its slot, its future held all that time).
+                let queue: VecDeque<(String, Answer<PackedDataset>)> = held
+                    .into_iter()
+                    .map(|id| {
+                        let cell = this.dataset_cell(&id);
+                        (id, cell)
+                    })
+                    .collect();
+                let queue = Arc::new(Mutex::new(queue));
+                for _ in 0..this.fetchers {
+                    let (fetcher, queue) = (Arc::clone(&this), Arc::clone(&queue));
+                    this.start(&mut state, AheadKind::Datasets, async move {
+                        loop {
+                            let next = lock(&queue).pop_front();
+                            let Some((id, cell)) = next else { break };
+                            fetcher.fetch_into(&cell, &id, AheadKind::Datasets).await;
+                        }
+                    });
                 }
             }
             let _ = ready.send(());
@@ -736,18 +757,30 @@ impl Lookahead {
 
     /// Start fetching dataset `id` (its info and Croissant) for `kind`.
     fn fetch_dataset(self: &Arc<Self>, state: &mut State, id: &str, kind: AheadKind) {
-        let cell = Answer::default();
-        lock(&self.fetched.datasets).insert(id.to_owned(), Arc::clone(&cell));
+        let cell = self.dataset_cell(id);
         let (this, id) = (Arc::clone(self), id.to_owned());
         self.start(state, kind, async move {
-            let source = this.source(kind);
-            let fetch = || async { PackedDataset::pack(&source.dataset(&id).await?) };
-            if let Ok(dataset) = this.answer(&cell, fetch).await
-                && *dataset.id != *id
-            {
-                this.lock().answered_as.insert(dataset.id.to_string());
-            }
+            this.fetch_into(&cell, &id, kind).await;
         });
+    }
+
+    /// The cell of dataset `id`'s answer, where the stages find it.
+    fn dataset_cell(&self, id: &str) -> Answer<PackedDataset> {
+        let cell = Answer::default();
+        lock(&self.fetched.datasets).insert(id.to_owned(), Arc::clone(&cell));
+        cell
+    }
+
+    /// Fetch dataset `id` for `kind` into `cell`, unless a stage asked first; an id answered
+    /// under another is noted.
+    async fn fetch_into(&self, cell: &Answer<PackedDataset>, id: &str, kind: AheadKind) {
+        let source = self.source(kind);
+        let fetch = || async { PackedDataset::pack(&source.dataset(id).await?) };
+        if let Ok(dataset) = self.answer(cell, fetch).await
+            && *dataset.id != *id
+        {
+            self.lock().answered_as.insert(dataset.id.to_string());
+        }
     }
 
     /// The answer in `cell`: the stage's, if it asked first, else fetched now, holding a slot.
