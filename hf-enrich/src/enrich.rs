@@ -562,6 +562,20 @@ impl<S: MetadataSource> HfEnrichment<S> {
     /// The article records: arXiv papers (batched and paced by the source); DOIs are listed,
     /// not fetched.
     pub async fn articles(&self, identified: &IdentifiedRun) -> Vec<ArticleEntity> {
+        let mut articles = Vec::new();
+        self.each_article(identified, |article| articles.push(article))
+            .await;
+        articles
+    }
+
+    /// The records of [`articles`](Self::articles), each handed to `each` as soon as it is made,
+    /// sorted by id: for a caller that keeps them elsewhere than in memory (a paper's record
+    /// holds its abstract and authors, and a large run cites tens of thousands of papers).
+    pub async fn each_article(
+        &self,
+        identified: &IdentifiedRun,
+        mut each: impl FnMut(ArticleEntity),
+    ) {
         let mut kinds: BTreeMap<&str, ArticleKind> = BTreeMap::new();
         for refs in identified.refs.articles.values() {
             for r in refs {
@@ -576,30 +590,34 @@ impl<S: MetadataSource> HfEnrichment<S> {
         let total = arxiv.len();
         self.report(EntityKind::Articles, 0, total);
         let mut papers = self.source.papers(&arxiv).await;
+        drop(arxiv);
         self.report(EntityKind::Articles, total, total);
-        kinds
-            .into_iter()
-            .map(|(id, kind)| {
-                let (fetched, skipped) = match kind {
-                    ArticleKind::Doi => (None, Some(DOI_NOT_FETCHED.to_owned())),
-                    _ => match papers.remove(id) {
-                        Some(Ok(paper)) => (Some(Ok(paper)), None),
-                        Some(Err(error)) => {
-                            tracing::warn!(article = %id, %error, "paper not fetched");
-                            (Some(Err(error)), None)
-                        }
-                        None => (
-                            Some(Err(SourceError::new(
-                                crate::source::SourceErrorKind::Transport,
-                                format!("the source gave no answer for {id}"),
-                            ))),
-                            None,
-                        ),
-                    },
-                };
-                ArticleEntity::new(id, kind, fetched, skipped, &self.extraction_time)
-            })
-            .collect()
+        for (id, kind) in kinds {
+            let (fetched, skipped) = match kind {
+                ArticleKind::Doi => (None, Some(DOI_NOT_FETCHED.to_owned())),
+                _ => match papers.remove(id) {
+                    Some(Ok(paper)) => (Some(Ok(paper)), None),
+                    Some(Err(error)) => {
+                        tracing::warn!(article = %id, %error, "paper not fetched");
+                        (Some(Err(error)), None)
+                    }
+                    None => (
+                        Some(Err(SourceError::new(
+                            crate::source::SourceErrorKind::Transport,
+                            format!("the source gave no answer for {id}"),
+                        ))),
+                        None,
+                    ),
+                },
+            };
+            each(ArticleEntity::new(
+                id,
+                kind,
+                fetched,
+                skipped,
+                &self.extraction_time,
+            ));
+        }
     }
 
     /// The keyword records, from the tag vocabulary (fetched once).

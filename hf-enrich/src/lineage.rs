@@ -455,6 +455,7 @@ pub(crate) async fn follow<S: MetadataSource + ?Sized, K: AsRef<ModelKey>>(
         }
     }
     drop(known);
+    // The links of an iteration that found nothing to ask.
     if edges == LineageEdges::ToStubs {
         lineage
             .edges

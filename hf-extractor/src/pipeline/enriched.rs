@@ -110,8 +110,8 @@ impl HfExtractor {
         let resolved = resolved.as_deref();
         // The enrichment moves into the work, so its progress sender is dropped (and the
         // forwarding ends) when the work is done.
-        // The datasets' records are kept in a spool of their own in the run folder until their
-        // file is written.
+        // The datasets' and articles' records are kept in a spool of their own in the run folder
+        // until their file is written.
         let spooled = SpooledRecords::new(
             BlobSpool::in_folder(ctx.location),
             ctx.files.locate(asset.file().unwrap_or_default()),
@@ -186,9 +186,17 @@ pub(super) async fn fetch_kind(
             (spooled.len(), Box::new(spooled.sorted()))
         }
         EntityKind::Articles => {
-            let entities = enrichment.articles(identified).await;
-            entities.iter().for_each(|e| note(&e.id, &e.error));
-            (entities.len(), Box::new(entities))
+            let mut kept = Ok(());
+            enrichment
+                .each_article(identified, |e| {
+                    note(&e.id, &e.error);
+                    if kept.is_ok() {
+                        kept = spooled.push(&e.id, &e);
+                    }
+                })
+                .await;
+            kept?;
+            (spooled.len(), Box::new(spooled.sorted()))
         }
         EntityKind::Keywords => {
             let entities = enrichment.keywords(identified).await;

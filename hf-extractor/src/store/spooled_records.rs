@@ -1,8 +1,10 @@
 //! Records of an entity file rendered as they are made and kept in a spool until their file is
 //! written: [`SpooledRecords`].
 //!
-//! A dataset's record holds its whole Croissant document: tens of thousands of them, kept as
-//! values until `hf_datasets_specific.json` is written, are most of a large run's memory. Each
+//! A dataset's record holds its whole Croissant document, and a paper's its abstract and authors
+//! twice (the downstream's keys and arXiv's description): tens of thousands of them, kept as
+//! values until `hf_datasets_specific.json` or `arxiv_articles.json` is written, are most of a
+//! large run's memory, or its peak. Each
 //! is rendered once, as its answer comes, and appended to a spool (a file without a name in
 //! the run folder, see [`BlobSpool`]); memory keeps its key and place. The file is written in
 //! key order by reading them back, the bytes those of the records written as values.
