@@ -44,9 +44,7 @@ use serde_json::value::RawValue;
 use crate::assets::{Asset, Kind, graph};
 use crate::error::{Error, Result};
 use crate::manifest::{AssetReport, FailureReport, MANIFEST_FILE, RunManifest};
-use crate::pipeline::{
-    HfExtractor, RunOutcome, base_model_entities, elapsed_ms, load_identified_map,
-};
+use crate::pipeline::{BaseModelRecords, HfExtractor, RunOutcome, elapsed_ms, load_identified_map};
 use crate::shard::{SHARDS_DIR, Shard, is_sharded};
 use crate::store::json_read::read_json;
 use crate::store::json_stream::file_sha256;
@@ -283,13 +281,14 @@ impl HfExtractor {
                     stubs: stubs(&failures),
                     ..Lineage::default()
                 };
-                let entities = base_model_entities(
-                    &run.ids.base_models,
+                let records = BaseModelRecords::new(
+                    run.ids.base_models,
                     &fetched,
                     Some(&lineage),
                     &listing.started_at,
                 );
-                let unread = entities.iter().filter(|e| !e.enriched).count();
+                let unread = records.unread();
+                let entities: Vec<_> = records.entities().collect();
                 let path = folder.write_json(file, &to_json(&entities)?)?;
                 (path, entities.len(), unread)
             } else if recompute {

@@ -1,8 +1,6 @@
 //! The entity records of each kind: fetched through the enrichment, and the base models'
 //! records made from the lineage; the legacy dataset ids resolved.
 
-use std::collections::HashMap;
-
 use super::*;
 use crate::store::blob_spool::BlobSpool;
 use crate::store::spooled_records::SpooledRecords;
@@ -82,10 +80,9 @@ impl HfExtractor {
                 .flat_map(|m| m.entries.iter().map(|e| &e.key));
             let ids = refs.refs.ids(EntityKind::BaseModels);
             let lineage = models.and_then(|m| m.lineage.as_deref());
-            let entities = base_model_entities(&ids, keys, lineage, ctx.stamp);
-            let unread = entities.iter().filter(|e| !e.enriched).count();
-            let mut done =
-                Done::written(entities.len() as u64, Output::Records(Box::new(entities)));
+            let records = BaseModelRecords::new(ids, keys, lineage, ctx.stamp);
+            let unread = records.unread();
+            let mut done = Done::written(records.len() as u64, Output::Records(Box::new(records)));
             done.failures = unread as u64;
             return Ok(done);
         }
@@ -218,7 +215,7 @@ pub(super) async fn fetch_kind(
             }
             (entities.tasks.len(), Box::new(entities.tasks))
         }
-        // Their records are made from the lineage ([`base_model_entities`]), not fetched.
+        // Their records are made from the lineage ([`BaseModelRecords`]), not fetched.
         EntityKind::BaseModels => {
             return Err(Error::Config {
                 variable: "asset".into(),
@@ -228,72 +225,4 @@ pub(super) async fn fetch_kind(
         }
     };
     Ok((count, value, failed))
-}
-
-/// The records of `hf_base_models.json`: every identified base model, read or not (among
-/// `models`, by id or alias, without regard to ASCII case; the last model known by a name
-/// wins).
-///
-/// Only the base models' names are kept (their lower case), each with the model read by it:
-/// the run's models are walked once, not copied.
-pub(crate) fn base_model_entities<'m>(
-    base_model_ids: &[String],
-    models: impl IntoIterator<Item = &'m ModelKey>,
-    lineage: Option<&Lineage>,
-    stamp: &str,
-) -> Vec<BaseModelEntity> {
-    let mut read: HashMap<String, Option<&ModelKey>> = base_model_ids
-        .iter()
-        .map(|id| (id.to_ascii_lowercase(), None))
-        .collect();
-    let mut lower = String::new();
-    for m in models {
-        for name in std::iter::once(&m.id).chain(&m.aliases) {
-            lower.clear();
-            lower.push_str(name);
-            lower.make_ascii_lowercase();
-            if let Some(by) = read.get_mut(lower.as_str()) {
-                *by = Some(m);
-            }
-        }
-    }
-    let stubs: BTreeMap<String, _> = lineage
-        .map(|l| {
-            l.stubs
-                .iter()
-                .map(|s| (s.id.to_ascii_lowercase(), s))
-                .collect()
-        })
-        .unwrap_or_default();
-    base_model_ids
-        .iter()
-        .map(|id| {
-            let key = id.to_ascii_lowercase();
-            let by = read.get(&key).copied().flatten();
-            let (enriched, canonical_id, reason, status) = match (by, stubs.get(&key)) {
-                (Some(m), _) => (true, (m.id != *id).then(|| m.id.clone()), None, None),
-                (None, Some(stub)) => (false, None, Some(stub.reason.clone()), stub.status),
-                (None, None) => (
-                    false,
-                    None,
-                    Some("not followed: named only in the card text, or beyond the lineage iterations".into()),
-                    None,
-                ),
-            };
-            BaseModelEntity {
-                id: id.clone(),
-                mlentory_id: hf_enrich::mlentory::mlentory_id("Model", id),
-                enriched,
-                canonical_id,
-                extraction_metadata: ExtractionMetadata {
-                    extraction_method: "hf_api".into(),
-                    confidence: 1.0,
-                    extraction_time: stamp.to_owned(),
-                    error: reason.clone(),
-                },
-                reason,
-                status,
-            }
-        })
-        .collect()
 }

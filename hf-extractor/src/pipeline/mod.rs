@@ -12,6 +12,7 @@
 //! | `lineage` | the run's models with their ancestors, followed or taken over from the journal |
 //! | `identified` | the identified maps: written from the packed references, read back |
 //! | `enriched` | the entity records of each kind, fetched, and the base models' records; the legacy dataset ids resolved |
+//! | `base_model_records` | the records of `hf_base_models.json`, each made as the file is written |
 //! | `load` | an asset's value read back from an earlier run folder |
 //! | `run_models` | the run's models between stages: places in the journal with their ids and references; the hand-off of arriving models to the CPU pool; the files of model records |
 //! | `arrivals` | what is done with each model as it arrives (languages, derived values, rendered records) |
@@ -80,9 +81,10 @@ use crate::store::files::{Records, RunFiles, WrittenArray};
 use crate::store::json_read::{for_each_element, for_each_entry};
 use crate::store::json_stream::OutputFormat;
 use crate::store::run_folder::RunFolder;
-use hf_enrich::records::{BaseModelEntity, ExtractionMetadata, ModelRecord};
+use hf_enrich::records::ModelRecord;
 
 pub(crate) mod arrivals;
+mod base_model_records;
 mod compute;
 pub(crate) mod derived_ahead;
 pub(crate) mod downstream_assets;
@@ -103,8 +105,8 @@ mod scheduler;
 mod sources;
 mod state;
 
+pub(crate) use self::base_model_records::BaseModelRecords;
 use self::compute::*;
-pub(crate) use self::enriched::base_model_entities;
 use self::enriched::*;
 pub(crate) use self::identified::load_identified_map;
 use self::identified::*;
