@@ -4,6 +4,7 @@
 use super::*;
 use crate::store::blob_spool::BlobSpool;
 use crate::store::spooled_records::SpooledRecords;
+use hf_enrich::enrich::{ArticleEntity, DatasetEntity};
 
 impl HfExtractor {
     pub(crate) fn enrichment(&self, stamp: &str) -> HfEnrichment<Prefetched<HttpSource>> {
@@ -151,6 +152,46 @@ pub(super) async fn forward_progress(
     }
 }
 
+/// An entity record an enrichment hands over one at a time: its id, and why it was not
+/// fetched, if it was not.
+trait EntityRecord: Serialize {
+    fn id(&self) -> &str;
+    fn error(&self) -> &Option<SourceError>;
+}
+
+impl EntityRecord for DatasetEntity {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn error(&self) -> &Option<SourceError> {
+        &self.error
+    }
+}
+
+impl EntityRecord for ArticleEntity {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn error(&self) -> &Option<SourceError> {
+        &self.error
+    }
+}
+
+/// What is done with each record an enrichment hands over: `note` is told of its failure and it
+/// is spooled; after the first spooling error (kept in `kept`), no more are.
+fn spooling<'a, R: EntityRecord>(
+    spooled: &'a mut SpooledRecords,
+    kept: &'a mut Result<()>,
+    note: &'a mut impl FnMut(&str, &Option<SourceError>),
+) -> impl FnMut(R) + 'a {
+    move |record| {
+        note(record.id(), record.error());
+        if kept.is_ok() {
+            *kept = spooled.push(record.id(), &record);
+        }
+    }
+}
+
 /// Fetch one kind: (records, the file's value, the failures as (id, status, reason)).
 pub(super) type Fetched = (usize, Box<dyn Records>, Vec<(String, Option<u16>, String)>);
 
@@ -171,27 +212,17 @@ pub(super) async fn fetch_kind(
         EntityKind::Datasets => {
             let none = ResolvedDatasets::default();
             let mut kept = Ok(());
+            let each = spooling(&mut spooled, &mut kept, &mut note);
             enrichment
-                .each_dataset(identified, resolved.unwrap_or(&none), |e| {
-                    note(&e.id, &e.error);
-                    if kept.is_ok() {
-                        kept = spooled.push(&e.id, &e);
-                    }
-                })
+                .each_dataset(identified, resolved.unwrap_or(&none), each)
                 .await;
             kept?;
             (spooled.len(), Box::new(spooled.sorted()))
         }
         EntityKind::Articles => {
             let mut kept = Ok(());
-            enrichment
-                .each_article(identified, |e| {
-                    note(&e.id, &e.error);
-                    if kept.is_ok() {
-                        kept = spooled.push(&e.id, &e);
-                    }
-                })
-                .await;
+            let each = spooling(&mut spooled, &mut kept, &mut note);
+            enrichment.each_article(identified, each).await;
             kept?;
             (spooled.len(), Box::new(spooled.sorted()))
         }
