@@ -9,8 +9,17 @@
 use std::cmp::Ordering;
 use std::collections::BTreeSet;
 
-/// `a` against `b` without regard to ASCII case, byte by byte (no lower-cased copy).
-fn caseless_cmp(a: &str, b: &str) -> Ordering {
+/// `a` against `b` without regard to ASCII case, as the Hub compares ids: byte by byte, with no
+/// lower-cased copy.
+///
+/// ```
+/// use std::cmp::Ordering;
+/// use hf_enrich::lineage::caseless_cmp;
+///
+/// assert_eq!(caseless_cmp("Org/Model", "org/model"), Ordering::Equal);
+/// assert_eq!(caseless_cmp("org/A", "org/b"), Ordering::Less);
+/// ```
+pub fn caseless_cmp(a: &str, b: &str) -> Ordering {
     fn lower(s: &str) -> impl Iterator<Item = u8> + '_ {
         s.bytes().map(|b| b.to_ascii_lowercase())
     }

@@ -32,6 +32,7 @@ use hf_identifiers::{
 };
 use serde::{Deserialize, Serialize};
 
+pub use crate::caseless::caseless_cmp;
 use crate::caseless::{CanonicalIds, CaselessSet};
 use crate::enrich::{ProgressEvent, ProgressFn};
 use crate::identify::identify_model;

@@ -6,10 +6,9 @@
 //! themselves (an MLentory id, the run's stamp, a reason for each one not read) were most of
 //! a large run's peak when they were all made before the file.
 
-use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
-use hf_enrich::lineage::{Lineage, ModelKey};
+use hf_enrich::lineage::{Lineage, ModelKey, caseless_cmp};
 use hf_enrich::records::{BaseModelEntity, ExtractionMetadata};
 
 use crate::error::Result;
@@ -33,12 +32,6 @@ pub(crate) struct BaseModelRecords {
     stamp: String,
 }
 
-/// `a` against `b` without regard to ASCII case, byte by byte.
-fn caseless(a: &str, b: &str) -> Ordering {
-    let lower = |b: u8| b.to_ascii_lowercase();
-    a.bytes().map(lower).cmp(b.bytes().map(lower))
-}
-
 impl BaseModelRecords {
     /// The records of `ids` (the distinct base-model ids, sorted), each read by the last of
     /// `models` known by it (by id or alias, without regard to ASCII case), or not read: a stub
@@ -51,11 +44,12 @@ impl BaseModelRecords {
     ) -> Self {
         // The ids by their lower case, as indices: each model's names are looked up there.
         let mut by_case: Vec<u32> = (0..ids.len() as u32).collect();
-        by_case.sort_by(|&a, &b| caseless(&ids[a as usize], &ids[b as usize]));
+        by_case.sort_by(|&a, &b| caseless_cmp(&ids[a as usize], &ids[b as usize]));
         let mut read: Vec<Option<&ModelKey>> = vec![None; ids.len()];
         for m in models {
             for name in std::iter::once(&m.id).chain(&m.aliases) {
-                let first = by_case.partition_point(|&i| caseless(&ids[i as usize], name).is_lt());
+                let first =
+                    by_case.partition_point(|&i| caseless_cmp(&ids[i as usize], name).is_lt());
                 for &i in by_case[first..]
                     .iter()
                     .take_while(|&&i| ids[i as usize].eq_ignore_ascii_case(name))

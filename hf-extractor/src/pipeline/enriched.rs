@@ -1,10 +1,11 @@
 //! The entity records of each kind: fetched through the enrichment, and the base models'
 //! records made from the lineage; the legacy dataset ids resolved.
 
+use hf_enrich::enrich::{ArticleEntity, DatasetEntity};
+
 use super::*;
 use crate::store::blob_spool::BlobSpool;
 use crate::store::spooled_records::SpooledRecords;
-use hf_enrich::enrich::{ArticleEntity, DatasetEntity};
 
 impl HfExtractor {
     pub(crate) fn enrichment(&self, stamp: &str) -> HfEnrichment<Prefetched<HttpSource>> {
